@@ -1,0 +1,170 @@
+// Results: one JSON file per (database, scale) in bench/results/, and bench/RESULTS.md rebuilt from all of them.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { LoadResult } from "./loader.js";
+
+export interface Target {
+  /** Latency bounds in ms. */
+  p95?: number;
+  p99?: number;
+  /** Minimum req/s as a share of the bare baseline's. */
+  ratio?: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  poolSize: number;
+  runs: LoadResult[];
+  median: { rps: number; p50: number; p95: number; p99: number; non2xx: number; errors: number; requests: number; loadavg: number };
+  target?: Target;
+  baseline?: string;
+  ratio?: number;
+}
+
+export interface BenchRun {
+  database: { kind: "pglite" | "postgres"; version: string; where: string };
+  scale: number;
+  scaleLabel: string;
+  tables: { table: string; rows: number; bytes: number }[];
+  databaseBytes: number | null;
+  machine: { node: string; cpu: string; cores: number; memoryGb: number; os: string };
+  settings: { connections: number; duration: number; warmup: number; runs: number; auth: string; logLevel: string };
+  startedAt: string;
+  scenarios: ScenarioResult[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return 0;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+export function summarise(runs: LoadResult[]): ScenarioResult["median"] {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p95: median(runs.map((r) => r.p95)),
+    p99: median(runs.map((r) => r.p99)),
+    non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+    errors: runs.reduce((s, r) => s + r.errors + r.timeouts, 0),
+    requests: runs.reduce((s, r) => s + r.requests, 0),
+    loadavg: median(runs.map((r) => r.loadavg ?? 0)),
+  };
+}
+
+/** Whether a scenario meets its target, and by how much it misses. */
+export function verdict(s: ScenarioResult, kind: "pglite" | "postgres"): { met: boolean; text: string } | null {
+  if (!s.target) return null;
+  const t: Target = kind === "pglite" ? { p95: 100 } : s.target;
+  if (!t) return null;
+  const parts: string[] = [];
+  let met = true;
+  if (t.p99 !== undefined) {
+    const ok = s.median.p99 < t.p99;
+    met &&= ok;
+    parts.push(`p99 < ${t.p99} ms: ${ok ? "met" : `missed (${(s.median.p99 / t.p99).toFixed(1)}×)`}`);
+  }
+  if (t.p95 !== undefined) {
+    const ok = s.median.p95 < t.p95;
+    met &&= ok;
+    parts.push(`p95 < ${t.p95} ms: ${ok ? "met" : `missed (${(s.median.p95 / t.p95).toFixed(1)}×)`}`);
+  }
+  if (kind === "postgres" && t.ratio !== undefined && s.ratio !== undefined) {
+    const ok = s.ratio >= t.ratio;
+    met &&= ok;
+    parts.push(`≥ ${Math.round(t.ratio * 100)}% of bare: ${ok ? "met" : `missed (${Math.round(s.ratio * 100)}%)`}`);
+  }
+  if (s.median.requests === 0) {
+    met = false;
+    parts.push("no request completed within the run");
+  }
+  if (s.median.non2xx > 0 || s.median.errors > 0) {
+    met = false;
+    parts.push(`${s.median.non2xx} non-2xx, ${s.median.errors} errors`);
+  }
+  return { met, text: parts.join("; ") };
+}
+
+export function resultFileName(run: BenchRun): string {
+  return `${run.database.kind}-${run.scaleLabel}.json`;
+}
+
+export function saveRun(dir: string, run: BenchRun): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, resultFileName(run));
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+  return file;
+}
+
+export function loadRuns(dir: string): BenchRun[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as BenchRun)
+    .sort((a, b) => (a.database.kind === b.database.kind ? a.scale - b.scale : a.database.kind === "pglite" ? -1 : 1));
+}
+
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const int = (x: number) => Math.round(x).toLocaleString("en");
+const mb = (b: number) => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
+
+export function renderRun(run: BenchRun): string {
+  const lines: string[] = [];
+  const dbName = run.database.kind === "pglite" ? "PGlite (embedded)" : "PostgreSQL";
+  lines.push(`## ${dbName}, scale ${run.scaleLabel}`);
+  lines.push("");
+  lines.push("| | |");
+  lines.push("|---|---|");
+  lines.push(`| database | ${run.database.version.split(" on ")[0]} (${run.database.where}) |`);
+  lines.push(`| data (pg_class.reltuples estimates) | ${run.tables.map((t) => `${t.table} ${int(t.rows)}`).join(", ")} |`);
+  lines.push(
+    `| size on disk | ${run.tables.map((t) => `${t.table} ${mb(t.bytes)}`).join(", ")}${run.databaseBytes ? `; database ${mb(run.databaseBytes)}` : ""} |`,
+  );
+  lines.push(`| machine | ${run.machine.cpu}, ${run.machine.cores} cores, ${run.machine.memoryGb} GB RAM, ${run.machine.os} |`);
+  lines.push(`| Node.js | ${run.machine.node} |`);
+  lines.push(
+    `| load | autocannon, ${run.settings.connections} connections, ${run.settings.duration} s per scenario after ${run.settings.warmup} s warm-up, ` +
+      `${run.settings.runs} run(s) (medians shown), ${run.settings.auth}, server log level ${run.settings.logLevel} |`,
+  );
+  lines.push(`| run at | ${run.startedAt} |`);
+  lines.push("");
+  lines.push("| scenario | what | inputs | req/s | p50 ms | p95 ms | p99 ms | vs bare | non-2xx | load | target |");
+  lines.push("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+  for (const s of run.scenarios) {
+    const v = verdict(s, run.database.kind);
+    const rpsRuns = s.runs.length > 1 ? ` <sub>(${s.runs.map((r) => int(r.rps)).join(" / ")})</sub>` : "";
+    lines.push(
+      `| \`${s.name}\` | ${s.title} | ${s.poolSize} | ${int(s.median.rps)}${rpsRuns} | ${ms(s.median.p50)} | ${ms(s.median.p95)} | ${ms(s.median.p99)} | ` +
+        `${s.ratio === undefined ? "" : `${Math.round(s.ratio * 100)}%`} | ${s.median.non2xx + s.median.errors} | ${s.median.loadavg} | ${v ? `${v.met ? "✅" : "❌"} ${v.text}` : ""} |`,
+    );
+  }
+  const failures = run.scenarios.flatMap((s) => s.runs.flatMap((r) => r.failures.map((f) => `- \`${s.name}\`: ${f.replace(/\n/g, " ")}`)));
+  if (failures.length) {
+    lines.push("");
+    lines.push("Non-2xx answers seen:");
+    lines.push(...failures.slice(0, 10));
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+export function renderResults(runs: BenchRun[], notes?: string): string {
+  const out = [
+    "# Rapport benchmark results",
+    "",
+    "Written by `npm run bench` (bench/run.ts) from the JSON files in `bench/results/`; the notes at the end come from",
+    "`bench/results/NOTES.md`. Latencies are measured by the load generator (a separate process) per request, from",
+    "sending to the last byte; req/s is completed requests ÷ seconds. Targets: on PostgreSQL, get/list/create/update",
+    "p99 < 25 ms and get/list ≥ 80% of the bare-handler req/s, search/typeahead p95 < 100 ms, record-page timeline",
+    "p95 < 50 ms; on PGlite every scenario p95 < 100 ms. `bare.*` rows are the baseline: a plain Fastify handler running",
+    "the same SQL on the same connection, without our auth, validation, Drizzle or serialisation; each runs right",
+    "before the scenario it is compared with. `load` is the machine's 1-minute load average during the run (2 cores:",
+    "above 2, other processes were competing).",
+    "",
+  ];
+  for (const r of runs) out.push(renderRun(r));
+  if (notes?.trim()) out.push(notes.trim(), "");
+  return out.join("\n");
+}

@@ -1,0 +1,100 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL("../../bin/rapport.js", import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), "rapport-cli-"));
+
+async function rapport(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: "", RAPPORT_DATA_DIR: dataDir } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe("rapport CLI (embedded database)", () => {
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("lists its commands", async () => {
+    const { stdout } = await rapport("--help");
+    for (const cmd of ["serve", "migrate", "workspace", "user"]) expect(stdout).toContain(cmd);
+  });
+
+  it("creates a workspace, lists it and adds a user", async () => {
+    expect((await rapport("migrate")).stdout).toContain("Migrations applied (pglite)");
+    const created = await rapport(
+      "workspace",
+      "create",
+      "--name",
+      "CLI Co",
+      "--admin-email",
+      "Boss@Cli.example",
+      "--admin-name",
+      "Boss",
+      "--admin-password",
+      "long enough pw",
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain("boss@cli.example");
+    const list = await rapport("workspace", "list");
+    const id = list.stdout.trim().split(/\s+/)[0] ?? "";
+    expect(list.stdout).toContain("CLI Co");
+    const added = await rapport(
+      "user",
+      "add",
+      "--workspace",
+      id,
+      "--email",
+      "rep@cli.example",
+      "--name",
+      "Rep",
+      "--password",
+      "long enough pw",
+      "--role",
+      "sales",
+    );
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain("rep@cli.example as sales");
+  }, 60_000);
+
+  it("explains bad input instead of crashing", async () => {
+    const badEmail = await rapport(
+      "user",
+      "add",
+      "--workspace",
+      "00000000-0000-7000-8000-000000000000",
+      "--email",
+      "nope",
+      "--name",
+      "X",
+      "--password",
+      "long enough pw",
+    );
+    expect(badEmail.code).not.toBe(0);
+    expect(badEmail.stderr).toMatch(/email: Enter a valid email address/);
+    const badRole = await rapport(
+      "user",
+      "add",
+      "--workspace",
+      "00000000-0000-7000-8000-000000000000",
+      "--email",
+      "a@b.co",
+      "--name",
+      "X",
+      "--password",
+      "long enough pw",
+      "--role",
+      "king",
+    );
+    expect(badRole.stderr).toMatch(/role/);
+    expect(badRole.stderr).not.toMatch(/at .*\.ts:\d+/);
+  }, 60_000);
+});

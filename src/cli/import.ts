@@ -1,0 +1,169 @@
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import cliProgress from "cli-progress";
+import { type Command, InvalidArgumentError } from "commander";
+import { stringify } from "csv-stringify";
+import { env } from "../config.js";
+import { DateFormat, ImportObject, type ImportOptions, MatchOn, NumberFormat, OnDuplicate } from "../contract/imports.js";
+import { type Ctx, systemActor } from "../core/context.js";
+import { openDatabase } from "../db/client.js";
+import { runMigrations } from "../db/migrate.js";
+import { suggestMapping } from "../modules/imports/mapping.js";
+import {
+  createImport,
+  errorRows,
+  getImport,
+  listMappings,
+  previewImport,
+  resumeImport,
+  startImport,
+  undoImport,
+  uploadRoot,
+} from "../modules/imports/service.js";
+import { getWorkspace } from "../modules/workspaces/service.js";
+
+const choice =
+  <T extends string>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }, what: string) =>
+  (v: string): T => {
+    const r = schema.safeParse(v);
+    if (!r.success) throw new InvalidArgumentError(`${what}: not one of the allowed values`);
+    return r.data as T;
+  };
+
+interface Opts {
+  workspace: string;
+  mapping: string;
+  match?: string;
+  onDuplicate: string;
+  dateFormat: string;
+  numberFormat: string;
+  createMissingCompanies?: boolean;
+  dryRun?: boolean;
+  preset?: string;
+}
+
+/** Lines in a file, fast: the progress bar's total (an overestimate when cells span lines). */
+async function countLines(path: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+  }
+  return Math.max(n - 1, 1);
+}
+
+async function writeErrorReport(ctx: Ctx, id: string): Promise<string> {
+  const path = join(uploadRoot(), ctx.workspaceId, `${id}-errors.csv`);
+  const rows = errorRows(ctx, id);
+  const source = Readable.from(
+    (async function* () {
+      for await (const item of rows) {
+        if ("header" in item) yield ["row", "line", "reason", ...item.header];
+        else yield [String(item.row), item.line === null ? "" : String(item.line), item.reason, ...item.values];
+      }
+    })(),
+  );
+  await pipeline(source, stringify({ bom: true }), createWriteStream(path));
+  return path;
+}
+
+export function registerImportCommands(program: Command): void {
+  program
+    .command("import")
+    .description("Import contacts or companies from CSV/TSV/XLSX, or: import undo|resume <importId>")
+    .argument("<object>", "contact | company (or undo | resume)")
+    .argument("<file>", "the file to import (or the import id)")
+    .requiredOption("--workspace <id>", "workspace id (see `rapport workspace list`)")
+    .option("--mapping <name>", "auto, or the name of a saved mapping", "auto")
+    .option("--preset <name>", "with --mapping auto: salesforce, hubspot, pipedrive or none (default: detected)")
+    .option("--match <field>", "email | domain | name | externalId | none", choice(MatchOn, "match"))
+    .option("--on-duplicate <policy>", "skip | update | create", choice(OnDuplicate, "on-duplicate"), "skip")
+    .option("--date-format <order>", "auto | ymd | mdy | dmy", choice(DateFormat, "date-format"), "auto")
+    .option("--number-format <format>", "auto | en (1,234.56) | eu (1.234,56)", choice(NumberFormat, "number-format"), "auto")
+    .option("--create-missing-companies", "create companies named in the file that do not exist")
+    .option("--dry-run", "only report what would happen")
+    .action(async (objectArg: string, fileArg: string, o: Opts) => {
+      const e = env();
+      const database = await openDatabase({ url: e.DATABASE_URL, dataDir: e.DATABASE_URL ? undefined : e.RAPPORT_DATA_DIR });
+      try {
+        await runMigrations(database);
+        if (!(await getWorkspace(database.db, o.workspace))) throw new Error(`no workspace ${o.workspace}`);
+        const ctx: Ctx = { db: database.db, workspaceId: o.workspace, actor: systemActor };
+        if (objectArg === "undo") {
+          const job = await undoImport(ctx, fileArg);
+          console.log(`Import ${job.id} undone: ${job.counts.created} created records moved to the trash, ${job.counts.updated} updated records restored.`);
+          return;
+        }
+        const bar = new cliProgress.SingleBar(
+          { format: "{bar} {percentage}% | {value}/{total} rows | {speed} rows/s | {eta_formatted} left", etaBuffer: 50 },
+          cliProgress.Presets.shades_classic,
+        );
+        const started = Date.now();
+        const tick = (rows: number) => bar.update(rows, { speed: Math.round(rows / Math.max((Date.now() - started) / 1000, 0.001)) });
+        const summary = async (id: string) => {
+          const job = await getImport(ctx, id);
+          const secs = (Date.now() - started) / 1000;
+          console.log(
+            `Import ${job.id} ${job.status}: ${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.skipped} skipped, ${job.counts.rejected} rejected` +
+              `${job.companiesCreated ? ` (+${job.companiesCreated} companies created)` : ""} in ${secs.toFixed(1)} s (${Math.round(job.lastRow / secs)} rows/s).`,
+          );
+          if (job.error) console.log(`Error: ${job.error}`);
+          if (job.counts.rejected) console.log(`Error report: ${await writeErrorReport(ctx, id)}`);
+          console.log(`Undo with: rapport import undo ${job.id} --workspace ${o.workspace}`);
+          if (job.status !== "completed") process.exitCode = 1;
+        };
+        if (objectArg === "resume") {
+          const before = await getImport(ctx, fileArg);
+          bar.start(before.totalRows ?? before.lastRow, before.lastRow, { speed: 0 });
+          await resumeImport(ctx, fileArg, { wait: true, onProgress: (j) => tick(j.lastRow) });
+          bar.stop();
+          await summary(fileArg);
+          return;
+        }
+        const object = ImportObject.parse(objectArg);
+        const path = resolve(fileArg);
+        if (!existsSync(path)) throw new Error(`no such file: ${path}`);
+        const job = await createImport(ctx, { object, fileName: basename(path), filePath: path });
+        let mapping: Record<string, string | null>;
+        if (o.mapping === "auto") {
+          const s = suggestMapping(object, job.headers, o.preset === undefined ? undefined : o.preset === "none" ? null : o.preset);
+          mapping = s.mapping;
+          console.log(`Mapping (${s.preset ? `${s.preset} preset + ` : ""}suggestions):`);
+        } else {
+          const saved = (await listMappings(ctx, object)).find((m) => m.name === o.mapping);
+          if (!saved) throw new Error(`no saved ${object} mapping named "${o.mapping}"`);
+          mapping = Object.fromEntries(job.headers.map((h) => [h, saved.mapping[h] ?? null]));
+          console.log(`Mapping "${saved.name}":`);
+        }
+        for (const [h, t] of Object.entries(mapping)) if (t) console.log(`  ${h} → ${t}`);
+        const options: ImportOptions = {
+          mapping,
+          match: o.match as ImportOptions["match"],
+          onDuplicate: o.onDuplicate as ImportOptions["onDuplicate"],
+          dateFormat: o.dateFormat as ImportOptions["dateFormat"],
+          numberFormat: o.numberFormat as ImportOptions["numberFormat"],
+          createMissingCompanies: Boolean(o.createMissingCompanies),
+        };
+        const total = await countLines(path);
+        bar.start(total, 0, { speed: 0 });
+        if (o.dryRun) {
+          const p = await previewImport(ctx, job.id, options, tick);
+          bar.update(p.totalRows);
+          bar.stop();
+          console.log(
+            `Dry run of ${p.totalRows} rows: ${p.counts.create} to create, ${p.counts.update} to update, ${p.counts.skip} to skip, ${p.counts.reject} to reject${p.companiesToCreate ? `, ${p.companiesToCreate} companies to create` : ""}.`,
+          );
+          for (const w of p.warnings) console.log(`Warning: ${w}`);
+          for (const r of p.rejected.slice(0, 20)) console.log(`  row ${r.row} (line ${r.line}): ${r.reason}`);
+          return;
+        }
+        await startImport(ctx, job.id, options, { wait: true, onProgress: (j) => tick(j.lastRow) });
+        bar.update((await getImport(ctx, job.id)).lastRow);
+        bar.stop();
+        await summary(job.id);
+      } finally {
+        await database.close();
+      }
+    });
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/** UUIDv7 (or any RFC 4122 UUID) used for every record id. */
+export const Id = z.uuid();
+export type Id = z.infer<typeof Id>;
+
+export const IdParams = z.object({ id: Id }).strict();
+
+export const Timestamp = z.string().describe("ISO 8601 date-time");
+
+export const Tags = z.array(z.string().trim().min(1).max(50)).max(50);
+
+export const roles = ["admin", "manager", "sales", "support", "marketing", "read_only"] as const;
+export const Role = z.enum(roles);
+export type Role = z.infer<typeof Role>;
+
+/** RFC 9457 problem details; `code` is stable and what clients branch on. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  workspaces: z
+    .array(z.object({ id: z.string(), name: z.string() }))
+    .optional()
+    .describe("With workspace_required: the workspaces to choose from"),
+});
+export type Problem = z.infer<typeof Problem>;
+
+export const ListQueryBase = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(2000).optional(),
+  sort: z.string().max(100).optional().describe("Field name; prefix with - for descending, e.g. -createdAt"),
+  q: z.string().max(200).optional().describe("Full-text and typo-tolerant search"),
+  filter: z.string().max(5000).optional().describe('JSON array of conditions: [{"field":"custom.tier","op":"eq","value":"gold"}]'),
+  trashed: z.enum(["true", "false"]).optional().describe("true lists the trash"),
+});
+
+export const filterOps = ["eq", "neq", "contains", "gt", "gte", "lt", "lte", "in", "empty", "notEmpty"] as const;
+export const FilterCondition = z.object({
+  field: z.string().min(1).max(100),
+  op: z.enum(filterOps),
+  value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]).optional(),
+});
+export type FilterCondition = z.infer<typeof FilterCondition>;
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const Address = z
+  .object({
+    street: z.string().max(300).optional(),
+    city: z.string().max(120).optional(),
+    region: z.string().max(120).optional(),
+    postalCode: z.string().max(30).optional(),
+    country: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, "Use a two-letter ISO 3166 country code, e.g. DE")
+      .transform((c) => c.toUpperCase())
+      .optional(),
+  })
+  .strict();
+export type Address = z.infer<typeof Address>;
+/** Addresses as stored and returned (output schemas carry no transforms). */
+export const StoredAddress = z.object({
+  street: z.string().optional(),
+  city: z.string().optional(),
+  region: z.string().optional(),
+  postalCode: z.string().optional(),
+  country: z.string().optional(),
+});
+
+export const CustomValues = z.record(z.string(), z.unknown()).describe("Custom field values keyed by field key");
+
+export const BulkAction = z
+  .object({
+    ids: z.array(Id).min(1).max(1000),
+    action: z.enum(["tag", "untag", "setOwner", "delete", "restore"]),
+    tag: z.string().trim().min(1).max(50).optional(),
+    ownerId: Id.nullable().optional(),
+  })
+  .strict();
+export const BulkResult = z.object({ affected: z.number().int() });

@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { Id, Timestamp } from "./common.js";
+
+export const ImportObject = z.enum(["contact", "company"]);
+export const importStatuses = ["uploaded", "running", "interrupted", "completed", "failed", "undone"] as const;
+export const ImportStatus = z.enum(importStatuses);
+export const MatchOn = z.enum(["email", "domain", "name", "externalId", "none"]);
+export const OnDuplicate = z.enum(["skip", "update", "create"]);
+export const DateFormat = z.enum(["auto", "ymd", "mdy", "dmy"]);
+export const NumberFormat = z.enum(["auto", "en", "eu"]);
+
+/**
+ * Column header → target: a field ("email", "companyName"…), "custom.<key>" for an existing custom field,
+ * "new_custom" to create a text custom field named after the column (the user's consent), or null to leave it out.
+ */
+export const ImportMapping = z.record(z.string().max(300), z.string().max(100).nullable());
+
+export const ImportOptions = z
+  .object({
+    mapping: ImportMapping,
+    match: MatchOn.optional().describe("Defaults to email for contacts, domain for companies"),
+    onDuplicate: OnDuplicate.default("skip"),
+    dateFormat: DateFormat.default("auto").describe("How to read slash dates such as 03/04/2025"),
+    numberFormat: NumberFormat.default("auto").describe("en: 1,234.56 — eu: 1.234,56"),
+    createMissingCompanies: z.boolean().default(false).describe("Create companies named in the file that do not exist (off: such rows are rejected)"),
+  })
+  .strict();
+export type ImportOptions = z.infer<typeof ImportOptions>;
+
+export const ImportCounts = z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int(), rejected: z.number().int() });
+
+export const ImportJob = z.object({
+  id: Id,
+  object: ImportObject,
+  fileName: z.string(),
+  fileSize: z.number().int(),
+  format: z.enum(["csv", "xlsx"]),
+  encoding: z.string().nullable(),
+  delimiter: z.string().nullable(),
+  headers: z.array(z.string()),
+  status: ImportStatus,
+  lastRow: z.number().int().describe("Rows whose outcome is committed; a resumed run continues after it"),
+  totalRows: z.number().int().nullable(),
+  counts: ImportCounts,
+  companiesCreated: z.number().int(),
+  error: z.string().nullable(),
+  options: z.record(z.string(), z.unknown()),
+  canResume: z.boolean(),
+  canUndo: z.boolean(),
+  createdAt: Timestamp,
+  finishedAt: Timestamp.nullable(),
+});
+export type ImportJob = z.infer<typeof ImportJob>;
+export const ImportList = z.object({ data: z.array(ImportJob) });
+
+export const ImportTarget = z.object({ value: z.string(), label: z.string() });
+export const ImportAnalysis = z.object({
+  import: ImportJob,
+  sample: z.array(z.array(z.string())).describe("The first rows, for the mapping screen"),
+  suggestion: z.object({ mapping: ImportMapping, preset: z.string().nullable() }),
+  targets: z.array(ImportTarget),
+  presets: z.array(z.object({ id: z.string(), label: z.string() })),
+  savedMappings: z.array(z.object({ id: Id, name: z.string(), mapping: ImportMapping })),
+});
+export const AnalysisQuery = z.object({ preset: z.string().max(40).optional() }).strict();
+
+export const RejectedRow = z.object({ row: z.number().int(), line: z.number().int().nullable(), reason: z.string(), values: z.array(z.string()) });
+export const ImportPreview = z.object({
+  totalRows: z.number().int(),
+  counts: z.object({ create: z.number().int(), update: z.number().int(), skip: z.number().int(), reject: z.number().int() }),
+  companiesToCreate: z.number().int(),
+  rejected: z.array(RejectedRow).describe("The first rejected rows, with reasons"),
+  warnings: z.array(z.string()),
+  dateOrder: z.enum(["none", "mdy", "dmy", "ambiguous", "conflict"]),
+});
+export type ImportPreview = z.infer<typeof ImportPreview>;
+
+export const SavedMapping = z.object({ id: Id, object: ImportObject, name: z.string(), mapping: ImportMapping, createdAt: Timestamp });
+export const SaveMappingBody = z.object({ object: ImportObject, name: z.string().trim().min(1).max(100), mapping: ImportMapping }).strict();
+export const MappingListQuery = z.object({ object: ImportObject.optional() }).strict();
+export const MappingList = z.object({ data: z.array(SavedMapping) });

@@ -1,0 +1,58 @@
+/** Stable error codes; clients branch on these, never on messages. One map gives each its HTTP status. */
+export const errorStatus = {
+  bad_request: 400,
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  csrf_rejected: 403,
+  not_found: 404,
+  conflict: 409,
+  workspace_required: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof errorStatus;
+
+const titles: Record<ErrorCode, string> = {
+  bad_request: "Bad request",
+  validation_failed: "Invalid input",
+  invalid_json: "Malformed JSON",
+  unauthenticated: "Sign-in required",
+  invalid_credentials: "Wrong email or password",
+  forbidden: "Not allowed",
+  csrf_rejected: "Cross-site request refused",
+  not_found: "Not found",
+  conflict: "Conflict",
+  workspace_required: "Choose a workspace",
+  payload_too_large: "Request too large",
+  unsupported_media_type: "Unsupported content type",
+  rate_limited: "Too many requests",
+  internal: "Internal error",
+};
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(detail ?? titles[code]);
+    this.status = errorStatus[code];
+    this.title = titles[code];
+  }
+}
+
+export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
+export const invalidField = (path: string, message: string) => new AppError("validation_failed", `${path}: ${message}`, [{ path, message }]);

@@ -1,0 +1,15 @@
+// Every table, for Drizzle's query builder and drizzle-kit's migration generator.
+
+export * from "../modules/activities/table.js";
+export * from "../modules/api-keys/table.js";
+export * from "../modules/auth/table.js";
+export * from "../modules/companies/table.js";
+export * from "../modules/contacts/table.js";
+export * from "../modules/custom-fields/table.js";
+export * from "../modules/duplicates/table.js";
+export * from "../modules/history/table.js";
+export * from "../modules/imports/table.js";
+export * from "../modules/users/table.js";
+export * from "../modules/validation-rules/table.js";
+export * from "../modules/views/table.js";
+export * from "../modules/workspaces/table.js";

@@ -1,0 +1,106 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Role } from "../../contract/common.js";
+import type { ApiKey } from "../../contract/users.js";
+import type { Ctx } from "../../core/context.js";
+import { notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { assertCan } from "../../core/roles.js";
+import type { Db } from "../../db/client.js";
+import { randomToken, sha256, splitScopedToken } from "../auth/tokens.js";
+import { workspaces } from "../workspaces/table.js";
+import { apiKeys } from "./table.js";
+
+const KEY_PREFIX = "rpk_";
+
+const toApiKey = (k: typeof apiKeys.$inferSelect): ApiKey => ({
+  id: k.id,
+  name: k.name,
+  role: k.role,
+  prefix: k.prefix,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  revokedAt: k.revokedAt?.toISOString() ?? null,
+});
+
+export async function listApiKeys(ctx: Ctx): Promise<ApiKey[]> {
+  assertCan(ctx.actor, "admin");
+  const rows = await ctx.db.select().from(apiKeys).where(eq(apiKeys.workspaceId, ctx.workspaceId)).orderBy(desc(apiKeys.createdAt));
+  return rows.map(toApiKey);
+}
+
+/** The key is "rpk_<workspace id>.<secret>"; only its hash is stored, so it is shown once. */
+export async function createApiKey(ctx: Ctx, input: { name: string; role: Role }): Promise<ApiKey & { key: string }> {
+  assertCan(ctx.actor, "admin");
+  const secret = randomToken();
+  const key = `${KEY_PREFIX}${ctx.workspaceId}.${secret}`;
+  const [row] = await ctx.db
+    .insert(apiKeys)
+    .values({
+      workspaceId: ctx.workspaceId,
+      id: newId(),
+      name: input.name,
+      role: input.role,
+      prefix: `${KEY_PREFIX}…${secret.slice(0, 6)}`,
+      keyHash: sha256(secret),
+      createdBy: ctx.actor.userId,
+    })
+    .returning();
+  return { ...toApiKey(row as typeof apiKeys.$inferSelect), key };
+}
+
+export async function revokeApiKey(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.actor, "admin");
+  const rows = await ctx.db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.workspaceId, ctx.workspaceId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  if (rows.length === 0) {
+    const [exists] = await ctx.db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.workspaceId, ctx.workspaceId), eq(apiKeys.id, id)));
+    if (!exists) throw notFound("API key");
+  }
+}
+
+export interface KeyPrincipal {
+  workspace: { id: string; name: string; slug: string };
+  keyId: string;
+  role: Role;
+  createdBy: string | null;
+}
+
+export async function resolveApiKey(db: Db, raw: string): Promise<KeyPrincipal | null> {
+  if (!raw.startsWith(KEY_PREFIX)) return null;
+  const parts = splitScopedToken(raw.slice(KEY_PREFIX.length));
+  if (!parts) return null;
+  const [row] = await db
+    .select({
+      key: apiKeys,
+      workspace: {
+        id: workspaces.id,
+        name: workspaces.name,
+        slug: workspaces.slug,
+      },
+    })
+    .from(apiKeys)
+    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+    .where(and(eq(apiKeys.workspaceId, parts.workspaceId), eq(apiKeys.keyHash, sha256(parts.secret)), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  if (!row) return null;
+  const lastUsed = row.key.lastUsedAt?.getTime() ?? 0;
+  // Recording use at most once a minute keeps a busy integration from writing on every read.
+  if (Date.now() - lastUsed > 60_000) {
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date() })
+      .where(and(eq(apiKeys.workspaceId, parts.workspaceId), eq(apiKeys.id, row.key.id)));
+  }
+  return {
+    workspace: row.workspace,
+    keyId: row.key.id,
+    role: row.key.role,
+    createdBy: row.key.createdBy,
+  };
+}

@@ -1,0 +1,105 @@
+import type { FastifyInstance } from "fastify";
+import { LoginBody, Me, SetupStatus, SignupBody } from "../../contract/auth.js";
+import { Problem } from "../../contract/common.js";
+import { AppError } from "../../core/errors.js";
+import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
+import { NoContent, problems, typed } from "../../server/route-kit.js";
+import type { RouteDeps } from "../../server/routes.js";
+import { hasWorkspaces } from "../workspaces/service.js";
+import { createSession, deleteSession, login, signup, toMe } from "./service.js";
+
+export async function authRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const r = typed(app);
+  const db = deps.database.db;
+  const limited = {
+    public: true,
+    rateLimit: { max: deps.authRateLimit, timeWindow: "1 minute" },
+  };
+  const tags = ["auth"];
+
+  r.get(
+    "/setup",
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: "Whether any workspace exists yet",
+        response: { 200: SetupStatus },
+      },
+    },
+    async () => ({
+      hasWorkspaces: await hasWorkspaces(db),
+    }),
+  );
+
+  r.post(
+    "/auth/signup",
+    {
+      config: limited,
+      schema: {
+        tags,
+        summary: "Create a workspace and its first admin, and sign in",
+        body: SignupBody,
+        response: { 201: Me, 400: Problem, 429: Problem },
+      },
+    },
+    async (request, reply) => {
+      const principal = await signup(db, request.body);
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), deps.secureCookies);
+      return reply.status(201).send(toMe(principal));
+    },
+  );
+
+  r.post(
+    "/auth/login",
+    {
+      config: limited,
+      schema: {
+        tags,
+        summary: "Sign in",
+        body: LoginBody,
+        response: {
+          200: Me,
+          400: Problem,
+          401: Problem,
+          409: Problem,
+          429: Problem,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = await login(db, request.body);
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), deps.secureCookies);
+      return toMe(principal);
+    },
+  );
+
+  r.post(
+    "/auth/logout",
+    {
+      config: { public: true },
+      schema: { tags, summary: "Sign out", response: { 204: NoContent } },
+    },
+    async (request, reply) => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie) await deleteSession(db, cookie);
+      clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.get(
+    "/auth/me",
+    {
+      schema: {
+        tags,
+        summary: "Who is signed in",
+        response: { 200: Me, ...problems },
+      },
+    },
+    async (request) => {
+      if (!request.principal) throw new AppError("forbidden", "An API key has no user session; use /api/v1/users or the key's own endpoints.");
+      return toMe(request.principal);
+    },
+  );
+}

@@ -1,0 +1,465 @@
+import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { BulkAction } from "../../contract/common.js";
+import type { Company, CompanyListQuery, CreateCompanyBody, UpdateCompanyBody } from "../../contract/companies.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError, notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { normalisePhone } from "../../core/phones.js";
+import { assertCan } from "../../core/roles.js";
+import { queryRows } from "../../db/client.js";
+import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
+import { diff, recordChanges } from "../history/service.js";
+import { assertUsersExist } from "../users/service.js";
+import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
+import { workspaceSettings } from "../workspaces/service.js";
+import { companies } from "./table.js";
+
+type Row = typeof companies.$inferSelect;
+const OBJECT = "company";
+const HISTORY_FIELDS = [
+  "name",
+  "domain",
+  "industry",
+  "employees",
+  "annualRevenue",
+  "currency",
+  "phone",
+  "address",
+  "parentId",
+  "ownerId",
+  "tags",
+  "description",
+  "custom",
+] as const;
+
+export const companyFields: Record<string, ListField> = {
+  name: { expr: companies.name, kind: "text", sortable: true },
+  domain: { expr: companies.domain, kind: "text", sortable: true },
+  industry: { expr: companies.industry, kind: "text", sortable: true },
+  employees: { expr: companies.employees, kind: "number", sortable: true },
+  annualRevenue: {
+    expr: companies.annualRevenue,
+    kind: "number",
+    sortable: true,
+  },
+  currency: { expr: companies.currency, kind: "text" },
+  phone: { expr: companies.phone, kind: "text" },
+  country: {
+    expr: sql`(${companies.address} ->> 'country')`,
+    kind: "text",
+    sortable: true,
+  },
+  city: {
+    expr: sql`(${companies.address} ->> 'city')`,
+    kind: "text",
+    sortable: true,
+  },
+  parentId: { expr: companies.parentId, kind: "uuid" },
+  ownerId: { expr: companies.ownerId, kind: "uuid" },
+  tags: { expr: companies.tags, kind: "text_array" },
+  description: { expr: companies.description, kind: "text" },
+  createdAt: { expr: companies.createdAt, kind: "timestamp", sortable: true },
+  updatedAt: { expr: companies.updatedAt, kind: "timestamp", sortable: true },
+};
+
+export const toCompany = (r: Row): Company => ({
+  id: r.id,
+  name: r.name,
+  domain: r.domain,
+  industry: r.industry,
+  employees: r.employees,
+  annualRevenue: r.annualRevenue,
+  currency: r.currency,
+  phone: r.phone,
+  address: r.address,
+  parentId: r.parentId,
+  ownerId: r.ownerId,
+  tags: r.tags,
+  description: r.description,
+  custom: r.custom,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  deletedAt: r.deletedAt?.toISOString() ?? null,
+});
+
+const scoped = (ctx: Ctx, id: string) => and(eq(companies.workspaceId, ctx.workspaceId), eq(companies.id, id));
+
+async function findRow(ctx: Ctx, id: string): Promise<Row> {
+  const [row] = await ctx.db.select().from(companies).where(scoped(ctx, id));
+  if (!row) throw notFound("Company");
+  return row;
+}
+
+export async function getCompany(ctx: Ctx, id: string): Promise<Company> {
+  assertCan(ctx.actor, "read");
+  return toCompany(await findRow(ctx, id));
+}
+
+/** Names of companies by id, for contacts and timelines; ids outside the workspace are simply absent. */
+export async function companyNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ id: companies.id, name: companies.name })
+    .from(companies)
+    .where(and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, unique)));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+export async function assertCompanyExists(ctx: Ctx, id: string | null | undefined, path: string): Promise<void> {
+  if (!id) return;
+  const [row] = await ctx.db.select({ id: companies.id, deletedAt: companies.deletedAt }).from(companies).where(scoped(ctx, id));
+  if (!row || row.deletedAt) throw new AppError("validation_failed", `${path}: no such company`, [{ path, message: "No such company" }]);
+}
+
+async function normalise(ctx: Ctx, input: z.infer<typeof UpdateCompanyBody>, id?: string) {
+  const out: Partial<Row> = {};
+  for (const k of ["name", "domain", "industry", "employees", "annualRevenue", "currency", "address", "parentId", "ownerId", "tags", "description"] as const) {
+    if (input[k] !== undefined) (out as Record<string, unknown>)[k] = input[k];
+  }
+  if (input.tags) out.tags = [...new Set(input.tags)];
+  if (input.phone !== undefined) {
+    if (input.phone === null || input.phone === "") out.phone = null;
+    else {
+      const settings = await workspaceSettings(ctx);
+      const phone = normalisePhone(input.phone, input.address?.country ?? settings.defaultCountry);
+      if (!phone)
+        throw new AppError("validation_failed", "phone: not a valid phone number", [
+          {
+            path: "phone",
+            message: "Enter a valid phone number, with its country code (+49 …)",
+          },
+        ]);
+      out.phone = phone;
+    }
+  }
+  await assertUsersExist(ctx, [input.ownerId]);
+  if (input.parentId) {
+    if (input.parentId === id)
+      throw new AppError("validation_failed", "parentId: a company cannot be its own parent", [{ path: "parentId", message: "Cannot be its own parent" }]);
+    await assertCompanyExists(ctx, input.parentId, "parentId");
+    if (id) await assertNoCycle(ctx, id, input.parentId);
+  }
+  return out;
+}
+
+async function assertNoCycle(ctx: Ctx, id: string, parentId: string) {
+  // Walk up from the new parent; meeting the company itself would close a loop.
+  const rows = await queryRows<{ id: string }>(
+    ctx.db,
+    sql`
+    with recursive up(id, parent_id, depth) as (
+      select id, parent_id, 0 from companies where workspace_id = ${ctx.workspaceId} and id = ${parentId}
+      union all
+      select c.id, c.parent_id, up.depth + 1 from companies c join up on c.id = up.parent_id
+      where c.workspace_id = ${ctx.workspaceId} and up.depth < 50
+    ) select id from up where id = ${id} limit 1`,
+  );
+  if (rows.length > 0)
+    throw new AppError("validation_failed", "parentId: that would make a loop of parent companies", [{ path: "parentId", message: "Would make a loop" }]);
+}
+
+const withSearch = (r: Pick<Row, "name" | "domain" | "phone">) => searchText([r.name, r.domain, r.phone]);
+
+export async function createCompany(ctx: Ctx, input: z.infer<typeof CreateCompanyBody>): Promise<Company> {
+  assertCan(ctx.actor, "write");
+  const values = await normalise(ctx, input);
+  const custom = await validateCustomValues(ctx, "company", input.custom);
+  await enforceRules(ctx, "company", { ...values, name: input.name, custom });
+  const now = new Date();
+  const row = {
+    ...values,
+    name: input.name,
+    workspaceId: ctx.workspaceId,
+    id: newId(),
+    ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,
+    currency: input.currency ?? (await workspaceSettings(ctx)).defaultCurrency ?? "USD",
+    custom,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const created = await ctx.db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(companies)
+      .values({
+        ...row,
+        searchText: withSearch({
+          name: row.name,
+          domain: row.domain ?? null,
+          phone: row.phone ?? null,
+        }),
+      })
+      .returning();
+    const company = toCompany(inserted as Row);
+    await recordChanges(tx, ctx, [
+      {
+        object: OBJECT,
+        recordId: company.id,
+        action: "create",
+        changes: diff(null, company, HISTORY_FIELDS),
+        payload: company,
+      },
+    ]);
+    return company;
+  });
+  return created;
+}
+
+export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof UpdateCompanyBody>): Promise<Company> {
+  assertCan(ctx.actor, "write");
+  const current = await findRow(ctx, id);
+  if (current.deletedAt) throw new AppError("conflict", "This company is in the trash; restore it first.");
+  const values = await normalise(ctx, input, id);
+  const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "company", input.custom, current.custom);
+  const next = { ...current, ...values, ...(custom ? { custom } : {}) };
+  await enforceRules(ctx, "company", next, input);
+  return ctx.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(companies)
+      .set({
+        ...values,
+        ...(custom ? { custom } : {}),
+        searchText: withSearch(next),
+        updatedAt: new Date(),
+      })
+      .where(scoped(ctx, id))
+      .returning();
+    const company = toCompany(updated as Row);
+    await recordChanges(tx, ctx, [
+      {
+        object: OBJECT,
+        recordId: id,
+        action: "update",
+        changes: diff(toCompany(current), company, HISTORY_FIELDS),
+        payload: company,
+      },
+    ]);
+    return company;
+  });
+}
+
+export async function listCompanies(ctx: Ctx, query: z.infer<typeof CompanyListQuery>): Promise<{ data: Company[]; nextCursor: string | null }> {
+  assertCan(ctx.actor, "read");
+  const defs = await listCustomFields(ctx, "company");
+  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(companyFields, c.field, companies.custom, defs), c));
+  const sort = parseSort(query.sort, "-createdAt");
+  const sortField = resolveField(companyFields, sort.name, companies.custom, defs);
+  if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
+  const ks = keyset(sortField, sort.descending, companies.id, query.cursor);
+  const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId);
+  const rows = await withTypoTolerance(ctx.db, (tx) =>
+    tx
+      .select({ row: companies, sortValue: sortValueOf(ks) })
+      .from(companies)
+      .where(
+        allOf([
+          eq(companies.workspaceId, ctx.workspaceId),
+          trashFilter(companies.deletedAt, query.trashed),
+          textSearch(companies.searchText, query.q),
+          owner,
+          query.tag ? sql`${query.tag} = any(${companies.tags})` : undefined,
+          query.industry ? eq(companies.industry, query.industry) : undefined,
+          query.domain ? eq(companies.domain, query.domain.toLowerCase()) : undefined,
+          ...conditions,
+          ks.where,
+        ]),
+      )
+      .orderBy(...ks.orderBy)
+      .limit(query.limit + 1),
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map((r) => toCompany(r.row)),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.sortValue, id: last.row.id }) : null,
+  };
+}
+
+export async function deleteCompany(ctx: Ctx, id: string): Promise<void> {
+  await bulkCompanies(ctx, { ids: [id], action: "delete" }, true);
+}
+
+export async function restoreCompany(ctx: Ctx, id: string): Promise<Company> {
+  await bulkCompanies(ctx, { ids: [id], action: "restore" }, true);
+  return getCompany(ctx, id);
+}
+
+/** One statement per action for all ids, history for each changed record, in one transaction. */
+export async function bulkCompanies(ctx: Ctx, input: z.infer<typeof BulkAction>, single = false): Promise<{ affected: number }> {
+  assertCan(ctx.actor, "write");
+  await enforceBulkRules(ctx, "company", input);
+  const ids = [...new Set(input.ids)];
+  const inScope = and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, ids));
+  if (single) await findRow(ctx, ids[0] as string);
+  const now = new Date();
+  let set: Record<string, unknown>;
+  let where = and(inScope, isNull(companies.deletedAt));
+  switch (input.action) {
+    case "tag":
+    case "untag": {
+      if (!input.tag) throw new AppError("validation_failed", "tag is required for this action", [{ path: "tag", message: "Required" }]);
+      set =
+        input.action === "tag"
+          ? {
+              tags: sql`(select array_agg(distinct t) from unnest(array_append(${companies.tags}, ${input.tag})) t)`,
+            }
+          : { tags: sql`array_remove(${companies.tags}, ${input.tag})` };
+      break;
+    }
+    case "setOwner":
+      if (input.ownerId === undefined)
+        throw new AppError("validation_failed", "ownerId is required for this action", [{ path: "ownerId", message: "Required" }]);
+      await assertUsersExist(ctx, [input.ownerId]);
+      set = { ownerId: input.ownerId };
+      break;
+    case "delete":
+      set = { deletedAt: now };
+      break;
+    case "restore":
+      set = { deletedAt: null };
+      where = and(inScope, isNotNull(companies.deletedAt));
+      break;
+  }
+  return ctx.db.transaction(async (tx) => {
+    const before = await tx.select().from(companies).where(where);
+    if (before.length === 0) return { affected: 0 };
+    const after = await tx
+      .update(companies)
+      .set({ ...set, updatedAt: now })
+      .where(
+        and(
+          where,
+          inArray(
+            companies.id,
+            before.map((b) => b.id),
+          ),
+        ),
+      )
+      .returning();
+    const byId = new Map(before.map((b) => [b.id, toCompany(b)]));
+    const action = input.action === "delete" ? "delete" : input.action === "restore" ? "restore" : "update";
+    await recordChanges(
+      tx,
+      ctx,
+      after.map((a) => {
+        const company = toCompany(a);
+        const changes = diff(byId.get(a.id) ?? null, company, action === "update" ? HISTORY_FIELDS : ["deletedAt"]);
+        return {
+          object: OBJECT,
+          recordId: a.id,
+          action,
+          changes,
+          payload: company,
+        };
+      }),
+    );
+    return { affected: after.length };
+  });
+}
+
+/**
+ * Creates many companies with one multi-row INSERT … RETURNING, plus history and outbox rows, inside the
+ * caller's transaction (ctx.db). Inputs must already have passed CreateCompanyBody; owner ids must be of
+ * this workspace. Rows failing phone or custom-field validation come back in `errors` by index.
+ */
+export async function importCompanies(ctx: Ctx, inputs: z.infer<typeof CreateCompanyBody>[]): Promise<{ ids: (string | null)[]; errors: Map<number, string> }> {
+  assertCan(ctx.actor, "write");
+  const errors = new Map<number, string>();
+  const ids: (string | null)[] = inputs.map(() => null);
+  if (inputs.length === 0) return { ids, errors };
+  const settings = await workspaceSettings(ctx);
+  const defs = await listCustomFields(ctx, "company");
+  const rules = await loadRules(ctx, "company");
+  await assertUsersExist(
+    ctx,
+    inputs.map((i) => i.ownerId),
+  );
+  const now = new Date();
+  const rows: (typeof companies.$inferInsert)[] = [];
+  const indexOf: number[] = [];
+  for (const [i, input] of inputs.entries()) {
+    let phone: string | null = null;
+    if (input.phone) {
+      phone = normalisePhone(input.phone, input.address?.country ?? settings.defaultCountry);
+      if (!phone) {
+        errors.set(i, "phone: Enter a valid phone number, with its country code (+49 …)");
+        continue;
+      }
+    }
+    let custom: Record<string, unknown>;
+    try {
+      custom = await validateCustomValues(ctx, "company", input.custom, undefined, defs);
+    } catch (err) {
+      errors.set(i, err instanceof AppError ? (err.detail ?? err.message) : String(err));
+      continue;
+    }
+    const ruleErrors = checkRecord(rules, { ...input, phone, custom });
+    if (ruleErrors.length) {
+      errors.set(i, ruleErrors.map((e) => `${e.path}: ${e.message}`).join("; "));
+      continue;
+    }
+    const row = {
+      name: input.name,
+      domain: input.domain ?? null,
+      industry: input.industry ?? null,
+      employees: input.employees ?? null,
+      annualRevenue: input.annualRevenue ?? null,
+      address: input.address ?? null,
+      description: input.description ?? null,
+      tags: [...new Set(input.tags ?? [])],
+      phone,
+      workspaceId: ctx.workspaceId,
+      id: newId(),
+      ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,
+      currency: input.currency ?? settings.defaultCurrency ?? "USD",
+      custom,
+      createdAt: now,
+      updatedAt: now,
+    };
+    rows.push({ ...row, searchText: withSearch(row) });
+    indexOf.push(i);
+  }
+  if (rows.length === 0) return { ids, errors };
+  const inserted = await ctx.db.insert(companies).values(rows).returning();
+  inserted.forEach((r, k) => {
+    ids[indexOf[k] as number] = r.id;
+  });
+  await recordChanges(
+    ctx.db,
+    ctx,
+    inserted.map((r) => {
+      const company = toCompany(r);
+      return { object: OBJECT, recordId: r.id, action: "create" as const, changes: diff(null, company, HISTORY_FIELDS), payload: company };
+    }),
+  );
+  return { ids, errors };
+}
+
+/** Live companies by domain or by name (case-insensitive): lower-cased value → id (the oldest when several match). */
+export async function companyIdsBy(ctx: Ctx, field: "domain" | "name", values: string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(values.map((v) => v.trim().toLowerCase()).filter(Boolean))];
+  const map = new Map<string, string>();
+  if (wanted.length === 0) return map;
+  const column = field === "domain" ? sql`${companies.domain}` : sql`lower(${companies.name})`;
+  const rows = await ctx.db
+    .select({ id: companies.id, key: sql<string>`lower(${column})` })
+    .from(companies)
+    .where(and(eq(companies.workspaceId, ctx.workspaceId), isNull(companies.deletedAt), inArray(column, wanted)))
+    .orderBy(companies.createdAt, companies.id);
+  for (const r of rows) if (!map.has(r.key)) map.set(r.key, r.id);
+  return map;
+}
+
+/** Which of these ids are live companies of this workspace. */
+export async function existingCompanyIds(ctx: Ctx, ids: string[]): Promise<Set<string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Set();
+  const rows = await ctx.db
+    .select({ id: companies.id })
+    .from(companies)
+    .where(and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, unique), isNull(companies.deletedAt)));
+  return new Set(rows.map((r) => r.id));
+}

@@ -1,0 +1,531 @@
+import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { BulkAction } from "../../contract/common.js";
+import type { Contact, ContactListQuery, CreateContactBody, UpdateContactBody } from "../../contract/contacts.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError, type FieldError, notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { normalisePhone } from "../../core/phones.js";
+import { assertCan } from "../../core/roles.js";
+import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { assertCompanyExists, companyNames } from "../companies/service.js";
+import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
+import { diff, recordChanges } from "../history/service.js";
+import { assertUsersExist } from "../users/service.js";
+import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
+import { workspaceSettings } from "../workspaces/service.js";
+import { contacts, type StoredEmail, type StoredPhone } from "./table.js";
+
+type Row = typeof contacts.$inferSelect;
+const OBJECT = "contact";
+const HISTORY_FIELDS = [
+  "firstName",
+  "lastName",
+  "emails",
+  "phones",
+  "jobTitle",
+  "companyId",
+  "ownerId",
+  "lifecycleStage",
+  "leadSource",
+  "tags",
+  "address",
+  "socialProfiles",
+  "doNotContact",
+  "emailConsent",
+  "custom",
+] as const;
+
+export const contactFields: Record<string, ListField> = {
+  firstName: { expr: contacts.firstName, kind: "text", sortable: true },
+  lastName: { expr: contacts.lastName, kind: "text", sortable: true },
+  primaryEmail: { expr: contacts.primaryEmail, kind: "text", sortable: true },
+  email: { expr: contacts.emailList, kind: "text_array" },
+  primaryPhone: { expr: contacts.primaryPhone, kind: "text" },
+  jobTitle: { expr: contacts.jobTitle, kind: "text", sortable: true },
+  companyId: { expr: contacts.companyId, kind: "uuid" },
+  ownerId: { expr: contacts.ownerId, kind: "uuid" },
+  lifecycleStage: {
+    expr: contacts.lifecycleStage,
+    kind: "text",
+    sortable: true,
+  },
+  leadSource: { expr: contacts.leadSource, kind: "text", sortable: true },
+  tags: { expr: contacts.tags, kind: "text_array" },
+  country: {
+    expr: sql`(${contacts.address} ->> 'country')`,
+    kind: "text",
+    sortable: true,
+  },
+  city: {
+    expr: sql`(${contacts.address} ->> 'city')`,
+    kind: "text",
+    sortable: true,
+  },
+  doNotContact: {
+    expr: contacts.doNotContact,
+    kind: "boolean",
+    sortable: true,
+  },
+  emailConsent: {
+    expr: contacts.emailConsent,
+    kind: "boolean",
+    sortable: true,
+  },
+  createdAt: { expr: contacts.createdAt, kind: "timestamp", sortable: true },
+  updatedAt: { expr: contacts.updatedAt, kind: "timestamp", sortable: true },
+};
+
+export function toContact(r: Row, companyName: string | null = null): Contact {
+  return {
+    id: r.id,
+    firstName: r.firstName,
+    lastName: r.lastName,
+    fullName: `${r.firstName} ${r.lastName}`.trim() || r.primaryEmail || "(no name)",
+    emails: r.emails.map((e) => ({
+      email: e.email,
+      primary: e.primary,
+      ...(e.label ? { label: e.label } : {}),
+    })),
+    phones: r.phones.map((p) => ({
+      phone: p.phone,
+      primary: p.primary,
+      ...(p.label ? { label: p.label } : {}),
+    })),
+    primaryEmail: r.primaryEmail,
+    primaryPhone: r.primaryPhone,
+    jobTitle: r.jobTitle,
+    companyId: r.companyId,
+    companyName,
+    ownerId: r.ownerId,
+    lifecycleStage: r.lifecycleStage,
+    leadSource: (r.leadSource as Contact["leadSource"]) ?? null,
+    tags: r.tags,
+    address: r.address,
+    socialProfiles: r.socialProfiles,
+    doNotContact: r.doNotContact,
+    emailConsent: r.emailConsent,
+    custom: r.custom,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    deletedAt: r.deletedAt?.toISOString() ?? null,
+  };
+}
+
+async function toContacts(ctx: Ctx, rows: Row[]): Promise<Contact[]> {
+  const names = await companyNames(
+    ctx,
+    rows.map((r) => r.companyId).filter((id): id is string => Boolean(id)),
+  );
+  return rows.map((r) => toContact(r, r.companyId ? (names.get(r.companyId) ?? null) : null));
+}
+
+const scoped = (ctx: Ctx, id: string) => and(eq(contacts.workspaceId, ctx.workspaceId), eq(contacts.id, id));
+
+async function findRow(ctx: Ctx, id: string): Promise<Row> {
+  const [row] = await ctx.db.select().from(contacts).where(scoped(ctx, id));
+  if (!row) throw notFound("Contact");
+  return row;
+}
+
+export async function getContact(ctx: Ctx, id: string): Promise<Contact> {
+  assertCan(ctx.actor, "read");
+  const [contact] = await toContacts(ctx, [await findRow(ctx, id)]);
+  return contact as Contact;
+}
+
+/** One primary among several: the flagged one, else the first. */
+function withPrimary<T extends { primary?: boolean }>(items: T[]): (T & { primary: boolean })[] {
+  const idx = Math.max(
+    0,
+    items.findIndex((i) => i.primary),
+  );
+  return items.map((item, i) => ({ ...item, primary: i === idx }));
+}
+
+/**
+ * The field normalisation every contact write shares (single, bulk, import): primary flags, E.164 phones
+ * (national numbers take the address's country, else the workspace's), and the derived email/phone lists.
+ */
+export function contactValues(input: z.infer<typeof UpdateContactBody>, defaultCountry: string | undefined): { values: Partial<Row>; errors: FieldError[] } {
+  const out: Partial<Row> = {};
+  const errors: FieldError[] = [];
+  for (const k of [
+    "firstName",
+    "lastName",
+    "jobTitle",
+    "companyId",
+    "ownerId",
+    "lifecycleStage",
+    "leadSource",
+    "address",
+    "socialProfiles",
+    "doNotContact",
+    "emailConsent",
+  ] as const) {
+    if (input[k] !== undefined) (out as Record<string, unknown>)[k] = input[k];
+  }
+  if (input.tags) out.tags = [...new Set(input.tags)];
+  if (input.emails) {
+    const seen = new Set<string>();
+    input.emails.forEach((e, i) => {
+      if (seen.has(e.email)) errors.push({ path: `emails.${i}.email`, message: "Listed twice" });
+      seen.add(e.email);
+    });
+    const emails: StoredEmail[] = withPrimary(input.emails);
+    out.emails = emails;
+    out.emailList = emails.map((e) => e.email);
+    out.primaryEmail = emails.find((e) => e.primary)?.email ?? null;
+  }
+  if (input.phones) {
+    const country = input.address?.country ?? defaultCountry;
+    const phones: StoredPhone[] = withPrimary(
+      input.phones.map((p, i) => {
+        const phone = normalisePhone(p.phone, country);
+        if (!phone)
+          errors.push({
+            path: `phones.${i}.phone`,
+            message: "Enter a valid phone number, with its country code (+49 …)",
+          });
+        return { ...p, phone: phone ?? p.phone };
+      }),
+    );
+    out.phones = phones;
+    out.phoneList = phones.map((p) => p.phone);
+    out.primaryPhone = phones.find((p) => p.primary)?.phone ?? null;
+  }
+  return { values: out, errors };
+}
+
+async function normalise(ctx: Ctx, input: z.infer<typeof UpdateContactBody>) {
+  const country = input.phones && !input.address?.country ? (await workspaceSettings(ctx)).defaultCountry : undefined;
+  const { values: out, errors } = contactValues(input, country);
+  if (errors.length) throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+  await assertUsersExist(ctx, [input.ownerId]);
+  await assertCompanyExists(ctx, input.companyId, "companyId");
+  return out;
+}
+
+const withSearch = (r: Pick<Row, "firstName" | "lastName" | "emailList" | "phoneList" | "jobTitle">) =>
+  searchText([r.firstName, r.lastName, ...r.emailList, ...r.phoneList, ...r.phoneList.map((p) => p.replace(/\D/g, "")), r.jobTitle]);
+
+export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContactBody>): Promise<Contact> {
+  assertCan(ctx.actor, "write");
+  const values = await normalise(ctx, input);
+  const custom = await validateCustomValues(ctx, "contact", input.custom);
+  await enforceRules(ctx, "contact", { ...values, custom });
+  const now = new Date();
+  const row = {
+    firstName: "",
+    lastName: "",
+    emailList: [] as string[],
+    phoneList: [] as string[],
+    jobTitle: null,
+    ...values,
+    workspaceId: ctx.workspaceId,
+    id: newId(),
+    ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,
+    custom,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const inserted = await ctx.db.transaction(async (tx) => {
+    const [r] = await tx
+      .insert(contacts)
+      .values({ ...row, searchText: withSearch(row) })
+      .returning();
+    const contact = toContact(r as Row);
+    await recordChanges(tx, ctx, [
+      {
+        object: OBJECT,
+        recordId: contact.id,
+        action: "create",
+        changes: diff(null, contact, HISTORY_FIELDS),
+        payload: contact,
+      },
+    ]);
+    return r as Row;
+  });
+  return (await toContacts(ctx, [inserted]))[0] as Contact;
+}
+
+export async function updateContact(ctx: Ctx, id: string, input: z.infer<typeof UpdateContactBody>): Promise<Contact> {
+  assertCan(ctx.actor, "write");
+  const current = await findRow(ctx, id);
+  if (current.deletedAt) throw new AppError("conflict", "This contact is in the trash; restore it first.");
+  const values = await normalise(ctx, input);
+  const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "contact", input.custom, current.custom);
+  const next = { ...current, ...values };
+  await enforceRules(ctx, "contact", { ...next, custom: custom ?? current.custom }, input);
+  if (!next.firstName && !next.lastName && next.emailList.length === 0) {
+    throw new AppError("validation_failed", "Give the contact a name or an email", [{ path: "firstName", message: "Give the contact a name or an email" }]);
+  }
+  const updated = await ctx.db.transaction(async (tx) => {
+    const [r] = await tx
+      .update(contacts)
+      .set({
+        ...values,
+        ...(custom ? { custom } : {}),
+        searchText: withSearch(next),
+        updatedAt: new Date(),
+      })
+      .where(scoped(ctx, id))
+      .returning();
+    const contact = toContact(r as Row);
+    await recordChanges(tx, ctx, [
+      {
+        object: OBJECT,
+        recordId: id,
+        action: "update",
+        changes: diff(toContact(current), contact, HISTORY_FIELDS),
+        payload: contact,
+      },
+    ]);
+    return r as Row;
+  });
+  return (await toContacts(ctx, [updated]))[0] as Contact;
+}
+
+export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQuery>): Promise<{ data: Contact[]; nextCursor: string | null }> {
+  assertCan(ctx.actor, "read");
+  const defs = await listCustomFields(ctx, "contact");
+  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(contactFields, c.field, contacts.custom, defs), c));
+  const sort = parseSort(query.sort, "-createdAt");
+  const sortField = resolveField(contactFields, sort.name, contacts.custom, defs);
+  if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
+  const ks = keyset(sortField, sort.descending, contacts.id, query.cursor);
+  const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId);
+  const rows = await withTypoTolerance(ctx.db, (tx) =>
+    tx
+      .select({ row: contacts, sortValue: sortValueOf(ks) })
+      .from(contacts)
+      .where(
+        allOf([
+          eq(contacts.workspaceId, ctx.workspaceId),
+          trashFilter(contacts.deletedAt, query.trashed),
+          textSearch(contacts.searchText, query.q),
+          owner,
+          query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
+          query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
+          query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
+          query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
+          ...conditions,
+          ks.where,
+        ]),
+      )
+      .orderBy(...ks.orderBy)
+      .limit(query.limit + 1),
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    data: await toContacts(
+      ctx,
+      page.map((r) => r.row),
+    ),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.sortValue, id: last.row.id }) : null,
+  };
+}
+
+/** Ids of a company's contacts (trashed included: their history still belongs on the company's timeline). */
+export async function contactIdsOfCompany(ctx: Ctx, companyId: string): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), eq(contacts.companyId, companyId)))
+    .limit(10_000);
+  return rows.map((r) => r.id);
+}
+
+export async function contactNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, unique)));
+  return new Map(rows.map((r) => [r.id, toContact(r).fullName]));
+}
+
+export async function deleteContact(ctx: Ctx, id: string): Promise<void> {
+  await findRow(ctx, id);
+  await bulkContacts(ctx, { ids: [id], action: "delete" });
+}
+
+export async function restoreContact(ctx: Ctx, id: string): Promise<Contact> {
+  await findRow(ctx, id);
+  await bulkContacts(ctx, { ids: [id], action: "restore" });
+  return getContact(ctx, id);
+}
+
+export async function bulkContacts(ctx: Ctx, input: z.infer<typeof BulkAction>): Promise<{ affected: number }> {
+  assertCan(ctx.actor, "write");
+  await enforceBulkRules(ctx, "contact", input);
+  const ids = [...new Set(input.ids)];
+  const inScope = and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, ids));
+  const now = new Date();
+  let set: Record<string, unknown>;
+  let where = and(inScope, isNull(contacts.deletedAt));
+  switch (input.action) {
+    case "tag":
+    case "untag":
+      if (!input.tag) throw new AppError("validation_failed", "tag is required for this action", [{ path: "tag", message: "Required" }]);
+      set =
+        input.action === "tag"
+          ? {
+              tags: sql`(select array_agg(distinct t) from unnest(array_append(${contacts.tags}, ${input.tag})) t)`,
+            }
+          : { tags: sql`array_remove(${contacts.tags}, ${input.tag})` };
+      break;
+    case "setOwner":
+      if (input.ownerId === undefined)
+        throw new AppError("validation_failed", "ownerId is required for this action", [{ path: "ownerId", message: "Required" }]);
+      await assertUsersExist(ctx, [input.ownerId]);
+      set = { ownerId: input.ownerId };
+      break;
+    case "delete":
+      set = { deletedAt: now };
+      break;
+    case "restore":
+      set = { deletedAt: null };
+      where = and(inScope, isNotNull(contacts.deletedAt));
+      break;
+  }
+  return ctx.db.transaction(async (tx) => {
+    const before = await tx.select().from(contacts).where(where);
+    if (before.length === 0) return { affected: 0 };
+    const after = await tx
+      .update(contacts)
+      .set({ ...set, updatedAt: now })
+      .where(
+        and(
+          where,
+          inArray(
+            contacts.id,
+            before.map((b) => b.id),
+          ),
+        ),
+      )
+      .returning();
+    const byId = new Map(before.map((b) => [b.id, toContact(b)]));
+    const action = input.action === "delete" ? "delete" : input.action === "restore" ? "restore" : "update";
+    await recordChanges(
+      tx,
+      ctx,
+      after.map((a) => {
+        const contact = toContact(a);
+        const changes = diff(byId.get(a.id) ?? null, contact, action === "update" ? HISTORY_FIELDS : ["deletedAt"]);
+        return {
+          object: OBJECT,
+          recordId: a.id,
+          action,
+          changes,
+          payload: contact,
+        };
+      }),
+    );
+    return { affected: after.length };
+  });
+}
+
+/**
+ * Creates many contacts with one multi-row INSERT … RETURNING, plus their history and outbox rows, inside
+ * the caller's transaction (ctx.db). Inputs must already have passed CreateContactBody; owner and company
+ * ids must be of this workspace (the caller resolved them). Rows that fail normalisation or custom-field
+ * validation come back in `errors` by index instead of failing the batch.
+ */
+export async function importContacts(ctx: Ctx, inputs: z.infer<typeof CreateContactBody>[]): Promise<{ ids: (string | null)[]; errors: Map<number, string> }> {
+  assertCan(ctx.actor, "write");
+  const errors = new Map<number, string>();
+  const ids: (string | null)[] = inputs.map(() => null);
+  if (inputs.length === 0) return { ids, errors };
+  const settings = await workspaceSettings(ctx);
+  const defs = await listCustomFields(ctx, "contact");
+  const rules = await loadRules(ctx, "contact");
+  await assertUsersExist(
+    ctx,
+    inputs.map((i) => i.ownerId),
+  );
+  const now = new Date();
+  const rows: (typeof contacts.$inferInsert)[] = [];
+  const indexOf: number[] = [];
+  for (const [i, input] of inputs.entries()) {
+    const { values, errors: fieldErrors } = contactValues(input, settings.defaultCountry);
+    if (fieldErrors.length) {
+      errors.set(i, fieldErrors.map((e) => `${e.path}: ${e.message}`).join("; "));
+      continue;
+    }
+    let custom: Record<string, unknown>;
+    try {
+      custom = await validateCustomValues(ctx, "contact", input.custom, undefined, defs);
+    } catch (err) {
+      errors.set(i, err instanceof AppError ? (err.detail ?? err.message) : String(err));
+      continue;
+    }
+    const ruleErrors = checkRecord(rules, { ...values, custom });
+    if (ruleErrors.length) {
+      errors.set(i, ruleErrors.map((e) => `${e.path}: ${e.message}`).join("; "));
+      continue;
+    }
+    const row = {
+      firstName: "",
+      lastName: "",
+      emailList: [] as string[],
+      phoneList: [] as string[],
+      jobTitle: null,
+      ...values,
+      workspaceId: ctx.workspaceId,
+      id: newId(),
+      ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,
+      custom,
+      createdAt: now,
+      updatedAt: now,
+    };
+    rows.push({ ...row, searchText: withSearch(row) });
+    indexOf.push(i);
+  }
+  if (rows.length === 0) return { ids, errors };
+  const inserted = await ctx.db.insert(contacts).values(rows).returning();
+  inserted.forEach((r, k) => {
+    ids[indexOf[k] as number] = r.id;
+  });
+  await recordChanges(
+    ctx.db,
+    ctx,
+    inserted.map((r) => {
+      const contact = toContact(r);
+      return { object: OBJECT, recordId: r.id, action: "create" as const, changes: diff(null, contact, HISTORY_FIELDS), payload: contact };
+    }),
+  );
+  return { ids, errors };
+}
+
+/**
+ * Live (not trashed) contacts whose primary email is one of these: email → contact id (the oldest when
+ * several share one). It uses the (workspace_id, primary_email) B-tree: a GIN lookup over every email of
+ * every contact costs milliseconds per value while bulk inserts fill the index's pending list.
+ */
+export async function contactIdsByEmail(ctx: Ctx, emails: string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+  const map = new Map<string, string>();
+  if (wanted.length === 0) return map;
+  const rows = await ctx.db
+    .select({ id: contacts.id, primaryEmail: contacts.primaryEmail })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.primaryEmail, wanted), isNull(contacts.deletedAt)))
+    .orderBy(contacts.createdAt, contacts.id);
+  for (const r of rows) if (r.primaryEmail && !map.has(r.primaryEmail)) map.set(r.primaryEmail, r.id);
+  return map;
+}
+
+/** Which of these ids are live contacts of this workspace. */
+export async function existingContactIds(ctx: Ctx, ids: string[]): Promise<Set<string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Set();
+  const rows = await ctx.db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, unique), isNull(contacts.deletedAt)));
+  return new Set(rows.map((r) => r.id));
+}

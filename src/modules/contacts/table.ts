@@ -1,0 +1,65 @@
+import { type SQL, sql } from "drizzle-orm";
+import { boolean, index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import type { LifecycleStage } from "../../contract/contacts.js";
+import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { tsvector } from "../companies/table.js";
+
+export interface StoredEmail {
+  email: string;
+  label?: string;
+  primary: boolean;
+}
+export interface StoredPhone {
+  phone: string;
+  label?: string;
+  primary: boolean;
+}
+
+export const contacts = pgTable(
+  "contacts",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    firstName: text("first_name").notNull().default(""),
+    lastName: text("last_name").notNull().default(""),
+    emails: jsonb("emails").$type<StoredEmail[]>().notNull().default(emptyArray),
+    phones: jsonb("phones").$type<StoredPhone[]>().notNull().default(emptyArray),
+    /** Every email and phone as plain arrays: what exact-match lookups and duplicate checks index. */
+    emailList: text("email_list").array().notNull().default(emptyTextArray),
+    phoneList: text("phone_list").array().notNull().default(emptyTextArray),
+    primaryEmail: text("primary_email"),
+    primaryPhone: text("primary_phone"),
+    jobTitle: text("job_title"),
+    companyId: uuid("company_id"),
+    ownerId: uuid("owner_id"),
+    lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("lead"),
+    leadSource: text("lead_source"),
+    tags: text("tags").array().notNull().default(emptyTextArray),
+    address: jsonb("address").$type<Record<string, string>>(),
+    socialProfiles: jsonb("social_profiles").$type<Record<string, string>>().notNull().default(emptyObject),
+    doNotContact: boolean("do_not_contact").notNull().default(false),
+    emailConsent: boolean("email_consent").notNull().default(false),
+    custom: jsonb("custom").$type<Record<string, unknown>>().notNull().default(emptyObject),
+    searchText: text("search_text").notNull().default(""),
+    searchVector: tsvector("search_vector").generatedAlwaysAs((): SQL => sql`to_tsvector('simple', ${contacts.searchText})`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: deletedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("contacts_created_idx").on(t.workspaceId, t.createdAt, t.id),
+    index("contacts_last_name_idx").on(t.workspaceId, t.lastName, t.id),
+    index("contacts_first_name_idx").on(t.workspaceId, t.firstName, t.id),
+    index("contacts_primary_email_idx").on(t.workspaceId, t.primaryEmail),
+    index("contacts_company_idx").on(t.workspaceId, t.companyId),
+    index("contacts_owner_idx").on(t.workspaceId, t.ownerId),
+    index("contacts_stage_idx").on(t.workspaceId, t.lifecycleStage),
+    index("contacts_email_list_idx").using("gin", t.emailList),
+    index("contacts_phone_list_idx").using("gin", t.phoneList),
+    index("contacts_tags_idx").using("gin", t.tags),
+    index("contacts_custom_idx").using("gin", t.custom.op("jsonb_path_ops")),
+    index("contacts_search_trgm_idx").using("gin", t.searchText.op("gin_trgm_ops")),
+    index("contacts_search_vector_idx").using("gin", t.searchVector),
+  ],
+);

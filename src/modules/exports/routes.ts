@@ -1,0 +1,77 @@
+import { PassThrough } from "node:stream";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { CompanyExportQuery, ContactExportQuery } from "../../contract/exports.js";
+import { problems, typed } from "../../server/route-kit.js";
+import { writeVcf } from "../vcard/service.js";
+import { companyExport, contactExport, type ExportSource, writeCsv, writeXlsx } from "./service.js";
+
+const types = {
+  csv: "text/csv; charset=utf-8",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  vcf: "text/vcard; charset=utf-8",
+} as const;
+
+/** Streams the file: headers go out once the first page has been read (so a bad filter is still a 400), rows follow page by page. */
+function stream(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  format: keyof typeof types,
+  write: (out: PassThrough) => Promise<number>,
+): FastifyReply {
+  const body = new PassThrough();
+  write(body).catch((err: unknown) => {
+    req.log.error({ err }, "export failed mid-stream");
+    body.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  const day = new Date().toISOString().slice(0, 10);
+  return reply
+    .header("content-type", types[format])
+    .header("content-disposition", `attachment; filename="${name}-${day}.${format}"`)
+    .header("cache-control", "no-store")
+    .send(body);
+}
+
+const description =
+  "Takes the list's own query (q, filter, sort, owner, …) without paging, plus format and columns, and streams the whole view as a file. " +
+  "Cells a spreadsheet would read as formulas (=, +, -, @, tab, CR first) are prefixed with ' in CSV and written as plain text in XLSX.";
+
+export async function exportRoutes(app: FastifyInstance): Promise<void> {
+  const r = typed(app);
+  r.get(
+    "/contacts/export",
+    {
+      schema: {
+        tags: ["contacts"],
+        summary: "Export the contacts of a view as CSV, XLSX or vCard",
+        description,
+        querystring: ContactExportQuery,
+        response: problems,
+      },
+    },
+    async (req, reply) => {
+      const source = await contactExport(req.ctx, req.query);
+      const format = req.query.format;
+      return stream(req, reply, "contacts", format, (out) =>
+        format === "vcf" ? writeVcf(source.pages, out) : format === "xlsx" ? writeXlsx(source, out, "Contacts") : writeCsv(source, out),
+      );
+    },
+  );
+  r.get(
+    "/companies/export",
+    {
+      schema: {
+        tags: ["companies"],
+        summary: "Export the companies of a view as CSV or XLSX",
+        description,
+        querystring: CompanyExportQuery,
+        response: problems,
+      },
+    },
+    async (req, reply) => {
+      const source: ExportSource<unknown> = (await companyExport(req.ctx, req.query)) as ExportSource<unknown>;
+      const format = req.query.format;
+      return stream(req, reply, "companies", format, (out) => (format === "xlsx" ? writeXlsx(source, out, "Companies") : writeCsv(source, out)));
+    },
+  );
+}

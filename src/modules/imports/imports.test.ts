@@ -1,0 +1,455 @@
+import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseCsv } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import iconv from "iconv-lite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Ctx } from "../../core/context.js";
+import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
+import { suggestMapping } from "./mapping.js";
+import { startImport, waitForImport } from "./service.js";
+import { parseDate, parseNumber, slashDateOrder } from "./values.js";
+
+const datasets = fileURLToPath(new URL("../../../../shared/datasets/", import.meta.url));
+const samples = join(datasets, "crm_import_samples");
+const haveData = existsSync(samples);
+if (!haveData) console.warn(`Skipping dataset-based import tests: ${samples} is absent (see ../shared/datasets/README.md).`);
+const sample = (p: string) => readFileSync(join(samples, p));
+const csvRows = (buf: Buffer) => parseCsv(buf, { bom: true, columns: true }) as Record<string, string>[];
+
+const BOUNDARY = "----rapport-test-boundary";
+function multipart(object: string, fileName: string, content: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="object"\r\n\r\n${object}\r\n`),
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    content,
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ]);
+}
+
+type Analysis = {
+  import: { id: string; encoding: string; delimiter: string; headers: string[]; status: string };
+  suggestion: { mapping: Record<string, string | null>; preset: string | null };
+  sample: string[][];
+};
+
+async function upload(t: TestApp, c: Client, object: string, fileName: string, content: Buffer | string) {
+  return t.app.inject({
+    method: "POST",
+    url: "/api/v1/imports",
+    headers: { cookie: c.session.cookie as string, "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+    payload: multipart(object, fileName, typeof content === "string" ? Buffer.from(content) : content),
+  });
+}
+async function uploadOk(t: TestApp, c: Client, object: string, fileName: string, content: Buffer | string): Promise<Analysis> {
+  const res = await upload(t, c, object, fileName, content);
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as Analysis;
+}
+async function runToEnd(c: Client, id: string, options: Record<string, unknown>) {
+  const res = await c.post(`/api/v1/imports/${id}/run`, options);
+  expect(res.statusCode, res.body).toBe(202);
+  await waitForImport(id);
+  const job = (await c.get(`/api/v1/imports/${id}`)).json();
+  expect(job.status, job.error).toBe("completed");
+  return job;
+}
+async function allContacts(c: Client) {
+  const out: Record<string, unknown>[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await c.get(`/api/v1/contacts?limit=200&sort=createdAt${cursor ? `&cursor=${cursor}` : ""}`);
+    const body = res.json() as { data: Record<string, unknown>[]; nextCursor: string | null };
+    out.push(...body.data);
+    cursor = body.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+describe("values", () => {
+  it("reads dates in ISO, US, EU and dotted forms, and tells when slash dates are ambiguous", () => {
+    expect(parseDate("2024-07-01T11:54:49.95+00:00")).toBe("2024-07-01");
+    expect(parseDate("07/15/2009 02:14:45+0800")).toBe("2009-07-15");
+    expect(parseDate("15/07/2009")).toBe("2009-07-15");
+    expect(parseDate("03/04/2025", "dmy")).toBe("2025-04-03");
+    expect(parseDate("03/04/2025", "mdy")).toBe("2025-03-04");
+    expect(parseDate("31.12.2024")).toBe("2024-12-31");
+    expect(parseDate("02/30/2024")).toBeNull();
+    expect(slashDateOrder(["03/04/2025", "01/02/2024"])).toBe("ambiguous");
+    expect(slashDateOrder(["03/04/2025", "25/02/2024"])).toBe("dmy");
+    expect(slashDateOrder(["2024-01-01"])).toBe("none");
+  });
+  it("reads numbers with either decimal mark", () => {
+    expect(parseNumber("1,234.56")).toBe(1234.56);
+    expect(parseNumber("1.234,56")).toBe(1234.56);
+    expect(parseNumber("1 234,5")).toBe(1234.5);
+    expect(parseNumber("1,5")).toBe(1.5);
+    expect(parseNumber("1,234")).toBe(1234);
+    expect(parseNumber("1.234.567")).toBe(1234567);
+    expect(parseNumber("$1,200")).toBe(1200);
+    expect(parseNumber("1.234", "eu")).toBe(1234);
+    expect(parseNumber("12abc")).toBeNull();
+  });
+});
+
+describe.skipIf(!haveData)("mapping suggestions on real export headers", () => {
+  const header = (p: string) => (parseCsv(sample(p), { bom: true, to_line: 1 }) as string[][])[0] as string[];
+  it("recognises a Salesforce contact export", () => {
+    const s = suggestMapping("contact", header("salesforce_org_export/Contact.csv"));
+    expect(s.preset).toBe("salesforce");
+    expect(s.mapping).toMatchObject({
+      Id: "externalId",
+      FirstName: "firstName",
+      LastName: "lastName",
+      Email: "email",
+      Phone: "phone",
+      MobilePhone: "mobilePhone",
+      Title: "jobTitle",
+      AccountId: "companyExternalId",
+      MailingCity: "city",
+      MailingCountry: "country",
+      Name: null,
+    });
+  });
+  it("recognises a Salesforce account export", () => {
+    const s = suggestMapping("company", header("salesforce_org_export/Account.csv"));
+    expect(s.mapping).toMatchObject({
+      Id: "externalId",
+      Name: "name",
+      Website: "domain",
+      Industry: "industry",
+      NumberOfEmployees: "employees",
+      AnnualRevenue: "annualRevenue",
+      BillingCountry: "country",
+    });
+  });
+  it("maps Atomic CRM, HubSpot and Pipedrive headers", () => {
+    const a = suggestMapping("contact", header("atomic_crm/test-data_contacts.csv"));
+    expect(a.mapping).toMatchObject({
+      first_name: "firstName",
+      last_name: "lastName",
+      email_work: "email",
+      email_home: "email2",
+      phone_work: "phone",
+      title: "jobTitle",
+      tags: "tags",
+      linkedin_url: "linkedin",
+      has_newsletter: "emailConsent",
+      company_name: "companyName",
+    });
+    const h = suggestMapping("contact", ["Record ID", "First Name", "Last Name", "Email", "Company Name", "Lifecycle Stage", "Contact owner", "Phone Number"]);
+    expect(h.preset).toBe("hubspot");
+    expect(h.mapping).toMatchObject({
+      "Record ID": "externalId",
+      "Company Name": "companyName",
+      "Lifecycle Stage": "lifecycleStage",
+      "Contact owner": "ownerEmail",
+      "Phone Number": "phone",
+    });
+    const p = suggestMapping("contact", ["Person - Name", "Person - Email - Work", "Person - Organization", "Organization - Name", "Person - Phone - Work"]);
+    expect(p.preset).toBe("pipedrive");
+    expect(p.mapping).toMatchObject({
+      "Person - Name": "fullName",
+      "Person - Email - Work": "email",
+      "Person - Organization": "companyName",
+      "Person - Phone - Work": "phone",
+    });
+    const g = suggestMapping("contact", ["E-mail", "Email Address", "FirstName", "Surname"]);
+    expect(g.mapping).toMatchObject({ "E-mail": "email", "Email Address": null, FirstName: "firstName", Surname: "lastName" });
+  });
+});
+
+describe.each(databaseKinds)("imports on %s", (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(() => t.close());
+
+  describe.skipIf(!haveData)("real files", () => {
+    it("decodes UTF-8 with BOM, UTF-16 LE/BE with BOM and Windows-1252; refuses UTF-32 files whose BOM lies", async () => {
+      const c = await newWorkspace(t.app);
+      for (const [file, encoding] of [
+        ["csvtext_BOM_UTF8.csv", "utf8"],
+        ["csvtext_BOM_UTF16LE.csv", "utf16le"],
+        ["csvtext_BOM_UTF16BE.csv", "utf16be"],
+      ] as const) {
+        const a = await uploadOk(t, c, "contact", file, sample(`salesforce_dataloader/${file}`));
+        expect(a.import.encoding).toBe(encoding);
+        expect(a.import.headers).toEqual(["column1", "column2", "column3"]);
+        expect(a.sample).toEqual([
+          ["row1-1", "row1-2", "row1-3"],
+          ["row2-1", "row2-2", "row2-3"],
+        ]);
+      }
+      const win = await uploadOk(t, c, "company", "accountData.csv", sample("salesforce_dataloader/accountData.csv"));
+      expect(win.import.encoding).toBe("windows-1252");
+      const raw = iconv.decode(sample("salesforce_dataloader/accountData.csv"), "win1252");
+      const expected = parseCsv(raw, { columns: true }) as Record<string, string>[];
+      expect(win.import.headers).toEqual(Object.keys(expected[0] as object));
+      for (const file of ["csvtext_BOM_UTF32BE.csv", "csvtext_BOM_UTF32LE.csv"]) {
+        const body = expectProblem(await upload(t, c, "contact", file, sample(`salesforce_dataloader/${file}`)), 400, "validation_failed");
+        expect(String(body.detail)).toMatch(/^Line 1: this is not readable text/);
+      }
+    });
+
+    it("keeps escaped quotes and multi-line quoted cells (support tickets) intact", async () => {
+      const c = await newWorkspace(t.app);
+      const q = await uploadOk(t, c, "company", "quotes.csv", sample("salesforce_dataloader/csvEscapedQuotes.csv"));
+      expect(q.sample.map((r) => r[0])).toEqual(['"The Best" Account', 'The "Best" Account']);
+      const file = readFileSync(join(datasets, "support_tickets/customer_support_tickets.csv"));
+      const expected = csvRows(file);
+      const a = await uploadOk(t, c, "contact", "tickets.csv", file);
+      const preview = await c.post(`/api/v1/imports/${a.import.id}/preview`, {
+        mapping: { "Customer Name": "fullName", "Customer Email": "email" },
+        onDuplicate: "skip",
+      });
+      expect(preview.statusCode, preview.body).toBe(200);
+      const p = preview.json();
+      // Every ticket is one row, although descriptions span several lines.
+      expect(p.totalRows).toBe(expected.length);
+      expect(p.counts.create + p.counts.reject + p.counts.skip).toBe(expected.length);
+      const distinctEmails = new Set(expected.map((r) => r["Customer Email"]?.toLowerCase())).size;
+      expect(p.counts.create).toBe(distinctEmails);
+    }, 120_000);
+
+    it("imports a Salesforce org export: accounts, then contacts linked by AccountId, nothing lost or invented", async () => {
+      const c = await newWorkspace(t.app);
+      const accountsFile = sample("salesforce_org_export/Account.csv");
+      const accounts = csvRows(accountsFile);
+      const a = await uploadOk(t, c, "company", "Account.csv", accountsFile);
+      expect(a.suggestion.preset).toBe("salesforce");
+      const mapping = a.suggestion.mapping;
+      const prev = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping, match: "externalId" })).json();
+      const job = await runToEnd(c, a.import.id, { mapping, match: "externalId" });
+      expect(job.counts.created).toBe(prev.counts.create);
+      expect(job.counts.created + job.counts.rejected + job.counts.skipped).toBe(accounts.length);
+      const companies = (await c.get("/api/v1/companies?limit=200")).json().data as Record<string, unknown>[];
+      expect(companies).toHaveLength(job.counts.created);
+      for (const row of accounts) {
+        const found = companies.find((co) => co.name === row.Name);
+        if (!found) continue;
+        expect(found.industry).toBe(row.Industry || null);
+        expect(found.employees).toBe(row.NumberOfEmployees ? Number(row.NumberOfEmployees) : null);
+        if (row.Website) expect(found.domain).toBe(row.Website.toLowerCase().replace(/^www\./, ""));
+        if (row.BillingCity) expect((found.address as Record<string, string>).city).toBe(row.BillingCity);
+      }
+
+      const contactsFile = sample("salesforce_org_export/Contact.csv");
+      const contacts = csvRows(contactsFile);
+      const b = await uploadOk(t, c, "contact", "Contact.csv", contactsFile);
+      const preview = (await c.post(`/api/v1/imports/${b.import.id}/preview`, { mapping: b.suggestion.mapping, match: "email" })).json();
+      const run = await runToEnd(c, b.import.id, { mapping: b.suggestion.mapping, match: "email" });
+      // The dry run predicts the run exactly.
+      expect(run.counts).toEqual({
+        created: preview.counts.create,
+        updated: preview.counts.update,
+        skipped: preview.counts.skip,
+        rejected: preview.counts.reject,
+      });
+      expect(run.counts.created + run.counts.rejected + run.counts.skipped).toBe(contacts.length);
+      const report = await c.get(`/api/v1/imports/${b.import.id}/errors.csv`);
+      expect(report.headers["content-type"]).toMatch(/text\/csv/);
+      const errors = parseCsv(report.body, { bom: true, columns: true }) as Record<string, string>[];
+      expect(errors).toHaveLength(run.counts.rejected);
+      for (const e of errors) expect(e.reason).not.toBe("");
+      const imported = await allContacts(c);
+      expect(imported).toHaveLength(run.counts.created);
+      const companyByExt = new Map(accounts.map((r) => [r.Id, r.Name]));
+      for (const row of contacts) {
+        const found = imported.find((x) => x.primaryEmail === row.Email?.toLowerCase());
+        const rejected = errors.find((e) => e.Email === row.Email);
+        expect(Boolean(found) !== Boolean(rejected), `row ${row.Email}`).toBe(true);
+        if (!found) continue;
+        expect(found.firstName).toBe(row.FirstName);
+        expect(found.lastName).toBe(row.LastName);
+        expect(found.jobTitle).toBe(row.Title || null);
+        if (row.AccountId) expect(found.companyName).toBe(companyByExt.get(row.AccountId));
+        else expect(found.companyId).toBeNull();
+      }
+    }, 60_000);
+  });
+
+  it("sniffs semicolons, tabs and pipes, and reads European numbers", async () => {
+    const c = await newWorkspace(t.app);
+    for (const d of [";", "\t", "|"]) {
+      const file = ["Name", "Website", "Employees", "Annual Revenue"].join(d) + "\n" + ["Müller GmbH", "mueller.de", "1.200", "1.234.567,89"].join(d) + "\n";
+      const a = await uploadOk(t, c, "company", "eu.csv", file);
+      expect(a.import.delimiter).toBe(d);
+      expect(a.sample[0]).toEqual(["Müller GmbH", "mueller.de", "1.200", "1.234.567,89"]);
+    }
+    const a = await uploadOk(t, c, "company", "eu.csv", "Name;Website;Employees;Annual Revenue\nMüller GmbH;mueller.de;1.200;1.234.567,89\n");
+    await runToEnd(c, a.import.id, { mapping: a.suggestion.mapping, numberFormat: "eu" });
+    const [co] = (await c.get("/api/v1/companies")).json().data;
+    expect(co).toMatchObject({ name: "Müller GmbH", domain: "mueller.de", employees: 1200, annualRevenue: "1234567.89" });
+  });
+
+  it("reports malformed files with their line numbers instead of importing garbage", async () => {
+    const c = await newWorkspace(t.app);
+    const binary = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 37) % 256));
+    expectProblem(await upload(t, c, "contact", "garbage.csv", binary), 400, "validation_failed");
+    expectProblem(await upload(t, c, "contact", "empty.csv", ""), 400, "validation_failed");
+    const unbalanced = expectProblem(
+      await upload(t, c, "contact", "quotes.csv", 'First Name,Email\nAda,ada@example.com\nBob,"bob@example.com\nCy,cy@example.com\n'),
+      400,
+    );
+    expect(unbalanced.detail).toBe("Line 3: a quoted value that starts in this row is never closed (unbalanced quotes)");
+    // Past the first rows, the dry run finds it.
+    const rows = Array.from({ length: 20_000 }, (_, i) => `P${i},p${i}@example.com`);
+    rows.splice(15_000, 0, 'Bad,"bad@example.com');
+    const a = await uploadOk(t, c, "contact", "late.csv", `First Name,Email\n${rows.join("\n")}\n`);
+    const body = expectProblem(await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping }), 400, "validation_failed");
+    expect(body.detail).toBe("Line 15002: a quoted value that starts in this row is never closed (unbalanced quotes)");
+    const b = await uploadOk(
+      t,
+      c,
+      "contact",
+      "columns.csv",
+      "First Name,Last Name,Email\nAda,Lovelace,ada@example.com\nBob,Smith,bob@example.com,extra,values\nCy,cy@example.com\n",
+    );
+    const p = (await c.post(`/api/v1/imports/${b.import.id}/preview`, { mapping: b.suggestion.mapping })).json();
+    expect(p.counts).toEqual({ create: 1, update: 0, skip: 0, reject: 2 });
+    expect(p.rejected.map((r: { line: number; reason: string }) => [r.line, r.reason])).toEqual([
+      [3, expect.stringMatching(/has 5 values but the header has 3 columns/)],
+      [4, expect.stringMatching(/has 2 values but the header has 3 columns/)],
+    ]);
+  });
+
+  it("applies the duplicate policy, and undo restores updated fields and removes created records", async () => {
+    const c = await newWorkspace(t.app);
+    const existing = (
+      await c.post("/api/v1/contacts", { firstName: "Ada", lastName: "Old", jobTitle: "Analyst", emails: [{ email: "ada@example.com" }] })
+    ).json();
+    const file = "First Name,Last Name,Email,Title\nAda,Lovelace,ADA@example.com,Countess\nBob,Smith,bob@example.com,Engineer\nBob,Again,bob@example.com,Dup\n";
+    const skip = await uploadOk(t, c, "contact", "a.csv", file);
+    const ps = (await c.post(`/api/v1/imports/${skip.import.id}/preview`, { mapping: skip.suggestion.mapping, onDuplicate: "skip" })).json();
+    expect(ps.counts).toEqual({ create: 1, update: 0, skip: 1, reject: 1 });
+    expect(ps.rejected[0].reason).toMatch(/Same email as row 2/);
+    const pc = (await c.post(`/api/v1/imports/${skip.import.id}/preview`, { mapping: skip.suggestion.mapping, onDuplicate: "create" })).json();
+    expect(pc.counts).toEqual({ create: 3, update: 0, skip: 0, reject: 0 });
+
+    const job = await runToEnd(c, skip.import.id, { mapping: skip.suggestion.mapping, onDuplicate: "update" });
+    expect(job.counts).toEqual({ created: 1, updated: 1, skipped: 0, rejected: 1 });
+    const ada = (await c.get(`/api/v1/contacts/${existing.id}`)).json();
+    expect(ada).toMatchObject({ lastName: "Lovelace", jobTitle: "Countess", primaryEmail: "ada@example.com" });
+    expect(ada.emails).toHaveLength(1);
+    const undo = await c.post(`/api/v1/imports/${skip.import.id}/undo`);
+    expect(undo.statusCode, undo.body).toBe(200);
+    expect(undo.json().status).toBe("undone");
+    const after = (await c.get(`/api/v1/contacts/${existing.id}`)).json();
+    expect(after).toMatchObject({ lastName: "Old", jobTitle: "Analyst" });
+    const live = (await c.get("/api/v1/contacts")).json().data;
+    expect(live.map((x: { id: string }) => x.id)).toEqual([existing.id]);
+    expectProblem(await c.post(`/api/v1/imports/${skip.import.id}/undo`), 409, "conflict");
+  });
+
+  it("resolves companies and owners, reports the unresolved, and creates missing companies only when asked", async () => {
+    const c = await newWorkspace(t.app);
+    await c.post("/api/v1/companies", { name: "Acme Corp", domain: "acme.example" });
+    const owner = c.session.me?.user.email as string;
+    const file = `First Name,Email,Company,Owner\nA,a@x.example,acme corp,${owner}\nB,b@x.example,Globex,${owner}\nC,c@x.example,Globex,nobody@example.com\nD,d@x.example,Initech,\n`;
+    const a = await uploadOk(t, c, "contact", "rel.csv", file);
+    expect(a.suggestion.mapping).toMatchObject({ Company: "companyName", Owner: "ownerEmail" });
+    const off = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping })).json();
+    expect(off.counts).toEqual({ create: 1, update: 0, skip: 0, reject: 3 });
+    expect(off.rejected.map((r: { reason: string }) => r.reason)).toEqual([
+      expect.stringMatching(/No company with name "Globex"/),
+      expect.stringMatching(/Owner "nobody@example.com" is not a user/),
+      expect.stringMatching(/No company with name "Initech"/),
+    ]);
+    const on = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping, createMissingCompanies: true })).json();
+    expect(on.counts).toEqual({ create: 3, update: 0, skip: 0, reject: 1 });
+    expect(on.companiesToCreate).toBe(2);
+    const job = await runToEnd(c, a.import.id, { mapping: a.suggestion.mapping, createMissingCompanies: true });
+    expect(job.companiesCreated).toBe(2);
+    const contacts = await allContacts(c);
+    expect(Object.fromEntries(contacts.map((x) => [x.firstName, x.companyName]))).toEqual({ A: "Acme Corp", B: "Globex", D: "Initech" });
+    expect(contacts.every((x) => x.ownerId === c.session.me?.user.id)).toBe(true);
+    expect((await c.get("/api/v1/companies")).json().data).toHaveLength(3);
+    await c.post(`/api/v1/imports/${a.import.id}/undo`);
+    expect((await c.get("/api/v1/companies")).json().data.map((x: { name: string }) => x.name)).toEqual(["Acme Corp"]);
+  });
+
+  it("reads XLSX with dates and numbers, creates consented custom fields, and needs a date order when ambiguous", async () => {
+    const c = await newWorkspace(t.app);
+    await c.post("/api/v1/custom-fields", { object: "contact", label: "Signed", key: "signed", type: "date" });
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("People");
+    ws.addRow(["First Name", "Email", "Signed", "Shoe size", "Favourite colour"]);
+    ws.addRow(["Ada", "ada@example.com", "03/04/2025", 42.5, "green"]);
+    ws.addRow(["Bob", "bob@example.com", new Date(Date.UTC(2024, 0, 31)), 44, ""]);
+    const path = join(tmpdir(), `import-test-${Date.now()}.xlsx`);
+    await wb.xlsx.writeFile(path);
+    const a = await uploadOk(t, c, "contact", "people.xlsx", readFileSync(path));
+    expect(a.import).toMatchObject({ headers: ["First Name", "Email", "Signed", "Shoe size", "Favourite colour"] });
+    const mapping = { ...a.suggestion.mapping, Signed: "custom.signed", "Shoe size": "new_custom", "Favourite colour": "new_custom" };
+    const prev = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping })).json();
+    expect(prev.dateOrder).toBe("ambiguous");
+    expect(prev.warnings[0]).toMatch(/choose the date format/);
+    expectProblem(await c.post(`/api/v1/imports/${a.import.id}/run`, { mapping }), 400, "validation_failed");
+    await runToEnd(c, a.import.id, { mapping, dateFormat: "dmy" });
+    const fields = (await c.get("/api/v1/custom-fields?object=contact")).json();
+    const list = (Array.isArray(fields) ? fields : fields.data) as { key: string; label: string; type: string }[];
+    expect(list.map((f) => [f.label, f.type])).toEqual(
+      expect.arrayContaining([
+        ["Shoe size", "text"],
+        ["Favourite colour", "text"],
+      ]),
+    );
+    const shoe = list.find((f) => f.label === "Shoe size")?.key as string;
+    const colour = list.find((f) => f.label === "Favourite colour")?.key as string;
+    const people = await allContacts(c);
+    expect(people.map((p) => [p.firstName, p.custom])).toEqual([
+      ["Ada", { signed: "2025-04-03", [shoe]: "42.5", [colour]: "green" }],
+      ["Bob", { signed: "2024-01-31", [shoe]: "44" }],
+    ]);
+  });
+
+  it("resumes an interrupted run after its last committed batch without duplicating rows", async () => {
+    const c = await newWorkspace(t.app);
+    const lines = ["First Name,Last Name,Email"];
+    for (let i = 1; i <= 2500; i++) lines.push(`P${i},Person,p${i}@example.com`);
+    const a = await uploadOk(t, c, "contact", "big.csv", `${lines.join("\n")}\n`);
+    const me = c.session.me as { user: { id: string; role: "admin" }; workspace: { id: string } };
+    const ctx: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
+    // The process "dies" right after the first batch commits.
+    await startImport(
+      ctx,
+      a.import.id,
+      { mapping: a.suggestion.mapping, onDuplicate: "skip", dateFormat: "auto", numberFormat: "auto", createMissingCompanies: false },
+      {
+        wait: true,
+        onProgress: () => {
+          throw new Error("simulated crash");
+        },
+      },
+    ).catch(() => {});
+    const crashed = (await c.get(`/api/v1/imports/${a.import.id}`)).json();
+    expect(crashed).toMatchObject({ status: "failed", lastRow: 1000, canResume: true, counts: { created: 1000 } });
+    const res = await c.post(`/api/v1/imports/${a.import.id}/resume`);
+    expect(res.statusCode, res.body).toBe(202);
+    await waitForImport(a.import.id);
+    const done = (await c.get(`/api/v1/imports/${a.import.id}`)).json();
+    expect(done).toMatchObject({ status: "completed", lastRow: 2500, counts: { created: 2500, rejected: 0, skipped: 0 } });
+    const emails = (await allContacts(c)).map((x) => x.primaryEmail);
+    expect(new Set(emails).size).toBe(2500);
+    const list = (await c.get("/api/v1/imports")).json().data;
+    expect(list[0].id).toBe(a.import.id);
+  }, 60_000);
+
+  it("saves mappings per workspace and keeps imports to their workspace", async () => {
+    const c = await newWorkspace(t.app);
+    const other = await newWorkspace(t.app);
+    const saved = await c.post("/api/v1/imports/mappings", { object: "contact", name: "Our CRM", mapping: { Mail: "email", Vorname: "firstName", X: null } });
+    expect(saved.statusCode, saved.body).toBe(201);
+    expect(saved.json().mapping).toEqual({ Mail: "email", Vorname: "firstName" });
+    expect((await other.get("/api/v1/imports/mappings")).json().data).toEqual([]);
+    const a = await uploadOk(t, c, "contact", "m.csv", "Vorname,Mail\nAda,ada@example.com\n");
+    expect((await c.get(`/api/v1/imports/${a.import.id}/analysis`)).json().savedMappings.map((m: { name: string }) => m.name)).toEqual(["Our CRM"]);
+    expectProblem(await other.get(`/api/v1/imports/${a.import.id}`), 404, "not_found");
+    expectProblem(await other.post(`/api/v1/imports/${a.import.id}/run`, { mapping: { Mail: "email" } }), 404, "not_found");
+    expectProblem(await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: { Nope: "email" } }), 400, "validation_failed");
+  });
+});

@@ -1,0 +1,292 @@
+/** Turning one file row into a contact or company input, or into reasons to reject it. */
+import type { z } from "zod";
+import { CreateCompanyBody } from "../../contract/companies.js";
+import { CreateContactBody, type LifecycleStage, leadSources, lifecycleStages } from "../../contract/contacts.js";
+import type { CustomField } from "../../contract/custom-fields.js";
+import type { ImportOptions } from "../../contract/imports.js";
+import { normHeader } from "./mapping.js";
+import { type DateFormat, domainOf, type NumberFormat, parseBoolean, parseDate, parseNumber } from "./values.js";
+
+export type ContactInput = z.infer<typeof CreateContactBody>;
+export type CompanyInput = z.infer<typeof CreateCompanyBody>;
+
+export interface Refs {
+  externalId?: string;
+  ownerEmail?: string;
+  companyName?: string;
+  companyDomain?: string;
+  companyExternalId?: string;
+}
+
+export interface Built {
+  input?: ContactInput | CompanyInput;
+  /** Which fields the row actually gives (an update touches only these). */
+  given: Set<string>;
+  refs: Refs;
+  errors: string[];
+}
+
+export interface Plan {
+  object: "contact" | "company";
+  /** column index → target */
+  columns: { index: number; header: string; target: string }[];
+  options: ImportOptions & { match: NonNullable<ImportOptions["match"]> };
+  defs: Map<string, CustomField>;
+}
+
+let countryNames: Map<string, string> | undefined;
+/** ISO 3166 alpha-2 code from a code, an English name, or a common alias. */
+export function countryCode(raw: string): string | null {
+  const s = raw.trim();
+  if (!s) return null;
+  if (!countryNames) {
+    countryNames = new Map();
+    const names = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+    for (let a = 65; a <= 90; a++)
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        const name = names.of(code);
+        if (name && name !== code) countryNames.set(normHeader(name), code);
+      }
+    for (const [alias, code] of Object.entries({
+      usa: "US",
+      unitedstatesofamerica: "US",
+      america: "US",
+      uk: "GB",
+      greatbritain: "GB",
+      england: "GB",
+      deutschland: "DE",
+      holland: "NL",
+      southkorea: "KR",
+      russia: "RU",
+      czechia: "CZ",
+      uae: "AE",
+    }))
+      countryNames.set(alias, code);
+  }
+  if (/^[A-Za-z]{2}$/.test(s)) return s.toUpperCase() === "UK" ? "GB" : s.toUpperCase();
+  return countryNames.get(normHeader(s)) ?? null;
+}
+
+const stageAliases: Record<string, LifecycleStage> = {
+  mql: "marketing_qualified",
+  marketingqualifiedlead: "marketing_qualified",
+  sql: "sales_qualified",
+  salesqualifiedlead: "sales_qualified",
+  prospect: "lead",
+};
+function lifecycle(raw: string): LifecycleStage | null {
+  const n = normHeader(raw);
+  const hit = lifecycleStages.find((s) => normHeader(s) === n);
+  return hit ?? stageAliases[n] ?? null;
+}
+
+const sourceAliases: Record<string, (typeof leadSources)[number]> = {
+  web: "web_form",
+  website: "web_form",
+  webform: "web_form",
+  partnerreferral: "referral",
+  employeereferral: "referral",
+  externalreferral: "referral",
+  coldcall: "cold_call",
+  phoneinquiry: "cold_call",
+  tradeshow: "event",
+  seminarpartner: "event",
+  advertisement: "ad",
+  ads: "ad",
+  other: "other",
+};
+function leadSource(raw: string) {
+  const n = normHeader(raw);
+  return leadSources.find((s) => normHeader(s) === n) ?? sourceAliases[n] ?? null;
+}
+
+const splitList = (v: string) =>
+  v
+    .split(/[;,|\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function splitName(full: string): { firstName: string; lastName: string } {
+  const s = full.trim().replace(/\s+/g, " ");
+  if (s.includes(",")) {
+    const [last, first] = s.split(",", 2).map((x) => x.trim());
+    return { firstName: first ?? "", lastName: last ?? "" };
+  }
+  const i = s.lastIndexOf(" ");
+  return i < 0 ? { firstName: s, lastName: "" } : { firstName: s.slice(0, i), lastName: s.slice(i + 1) };
+}
+
+function customValue(def: CustomField, raw: string, dateFormat: DateFormat, numberFormat: NumberFormat): { value?: unknown; error?: string } {
+  switch (def.type) {
+    case "number":
+    case "currency": {
+      const n = parseNumber(raw, numberFormat);
+      return n === null ? { error: `"${raw}" is not a number` } : { value: n };
+    }
+    case "date": {
+      const d = parseDate(raw, dateFormat);
+      return d === null ? { error: `"${raw}" is not a date` } : { value: d };
+    }
+    case "boolean": {
+      const b = parseBoolean(raw);
+      return b === null ? { error: `"${raw}" is not yes/no` } : { value: b };
+    }
+    case "multi_select":
+      return { value: splitList(raw) };
+    default:
+      return { value: raw };
+  }
+}
+
+/** One row → a create input (validated by the same zod schema as the API) plus references to resolve. */
+export function buildRow(plan: Plan, values: string[]): Built {
+  const errors: string[] = [];
+  const refs: Refs = {};
+  const given = new Set<string>();
+  const o: Record<string, unknown> = {};
+  const address: Record<string, string> = {};
+  const emails: { email: string; label?: string }[] = [];
+  const phones: { phone: string; label?: string }[] = [];
+  const custom: Record<string, unknown> = {};
+  const { dateFormat, numberFormat } = plan.options;
+  let fullName: string | undefined;
+  for (const { index, header, target } of plan.columns) {
+    const raw = (values[index] ?? "").trim();
+    if (!raw) continue;
+    const fail = (msg: string) => errors.push(`${header}: ${msg}`);
+    if (target.startsWith("custom.")) {
+      const def = plan.defs.get(target.slice(7));
+      if (!def) continue;
+      const r = customValue(def, raw, dateFormat, numberFormat);
+      if (r.error) fail(r.error);
+      else custom[def.key] = r.value;
+      given.add(target);
+      continue;
+    }
+    switch (target) {
+      case "externalId":
+      case "ownerEmail":
+      case "companyName":
+      case "companyExternalId":
+        refs[target] = target === "ownerEmail" ? raw.toLowerCase() : raw;
+        break;
+      case "companyDomain": {
+        const d = domainOf(raw);
+        if (d) refs.companyDomain = d;
+        else fail(`"${raw}" is not a domain`);
+        break;
+      }
+      case "fullName":
+        fullName = raw;
+        break;
+      case "email":
+      case "email2":
+      case "email3":
+        for (const e of splitList(raw)) emails.push({ email: e, ...(target === "email2" ? { label: "home" } : target === "email3" ? { label: "other" } : {}) });
+        given.add("emails");
+        break;
+      case "phone":
+      case "mobilePhone":
+      case "phone2":
+        phones.push({ phone: raw, ...(target === "mobilePhone" ? { label: "mobile" } : target === "phone2" ? { label: "home" } : {}) });
+        given.add("phones");
+        break;
+      case "street":
+      case "city":
+      case "region":
+      case "postalCode":
+        address[target] = raw;
+        given.add("address");
+        break;
+      case "country": {
+        const c = countryCode(raw);
+        if (c) address.country = c;
+        else fail(`"${raw}" is not a country name or ISO code`);
+        given.add("address");
+        break;
+      }
+      case "tags":
+        o.tags = splitList(raw);
+        given.add("tags");
+        break;
+      case "lifecycleStage": {
+        const s = lifecycle(raw);
+        if (s) o.lifecycleStage = s;
+        else fail(`"${raw}" is not a lifecycle stage (${lifecycleStages.join(", ")})`);
+        given.add(target);
+        break;
+      }
+      case "leadSource": {
+        const s = leadSource(raw);
+        if (s) o.leadSource = s;
+        else fail(`"${raw}" is not a lead source (${leadSources.join(", ")})`);
+        given.add(target);
+        break;
+      }
+      case "linkedin":
+        o.socialProfiles = { linkedin: /^https?:\/\//i.test(raw) ? raw : `https://${raw}` };
+        given.add("socialProfiles");
+        break;
+      case "doNotContact":
+      case "emailConsent": {
+        const b = parseBoolean(raw);
+        if (b === null) fail(`"${raw}" is not yes/no`);
+        else o[target] = b;
+        given.add(target);
+        break;
+      }
+      case "employees": {
+        const n = parseNumber(raw, numberFormat);
+        if (n === null || !Number.isInteger(n)) fail(`"${raw}" is not a whole number`);
+        else o.employees = n;
+        given.add(target);
+        break;
+      }
+      case "annualRevenue": {
+        const n = parseNumber(raw, numberFormat);
+        if (n === null) fail(`"${raw}" is not a number`);
+        else o.annualRevenue = String(n);
+        given.add(target);
+        break;
+      }
+      case "domain": {
+        const d = domainOf(raw);
+        if (d) o.domain = d;
+        else fail(`"${raw}" is not a domain or website`);
+        given.add(target);
+        break;
+      }
+      case "currency":
+        o.currency = raw.toUpperCase();
+        given.add(target);
+        break;
+      default:
+        o[target] = raw;
+        given.add(target);
+    }
+  }
+  if (plan.object === "contact") {
+    if (fullName && !o.firstName && !o.lastName) {
+      Object.assign(o, splitName(fullName));
+      given.add("firstName");
+      given.add("lastName");
+    }
+    if (emails.length) o.emails = emails;
+    if (phones.length) o.phones = phones;
+    o.leadSource ??= "import";
+  }
+  if (Object.keys(address).length) o.address = address;
+  if (Object.keys(custom).length) {
+    o.custom = custom;
+    given.add("custom");
+  }
+  if (errors.length) return { given, refs, errors };
+  const schema = plan.object === "contact" ? CreateContactBody : CreateCompanyBody;
+  const parsed = schema.safeParse(o);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) errors.push(`${issue.path.join(".") || "row"}: ${issue.message}`);
+    return { given, refs, errors };
+  }
+  return { input: parsed.data as ContactInput | CompanyInput, given, refs, errors };
+}

@@ -1,0 +1,879 @@
+import { mkdirSync } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import type { Company } from "../../contract/companies.js";
+import type { Contact } from "../../contract/contacts.js";
+import type { CustomField } from "../../contract/custom-fields.js";
+import type { ImportJob, ImportOptions, ImportPreview } from "../../contract/imports.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError, notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { normalisePhone } from "../../core/phones.js";
+import { assertCan } from "../../core/roles.js";
+import { bulkCompanies, companyIdsBy, existingCompanyIds, getCompany, importCompanies, updateCompany } from "../companies/service.js";
+import { bulkContacts, contactIdsByEmail, existingContactIds, getContact, importContacts, updateContact } from "../contacts/service.js";
+import { createCustomField, listCustomFields } from "../custom-fields/service.js";
+import { userIdsByEmail } from "../users/service.js";
+import { listWorkspaces, workspaceSettings } from "../workspaces/service.js";
+import { type ImportObject, presets, suggestMapping, targetsOf } from "./mapping.js";
+import { detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
+import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan } from "./plan.js";
+import { importChanges, importErrors, importExternalIds, importMappings, imports } from "./table.js";
+import { slashDateOrder } from "./values.js";
+
+type Row = typeof imports.$inferSelect;
+export const BATCH_SIZE = 1000;
+const STALE_MS = 60_000;
+const PREVIEW_REJECTED = 100;
+
+/** Uploaded files live outside the repository, one folder per workspace. */
+export const uploadRoot = () => join(tmpdir(), "rapport-imports");
+export function uploadPath(ctx: Ctx, id: string, fileName: string): string {
+  const dir = join(uploadRoot(), ctx.workspaceId);
+  mkdirSync(dir, { recursive: true });
+  const ext = extname(fileName)
+    .toLowerCase()
+    .replace(/[^.a-z0-9]/g, "")
+    .slice(0, 8);
+  return join(dir, `${id}${ext}`);
+}
+
+const isStale = (r: Row) => r.status === "running" && (!r.heartbeatAt || Date.now() - r.heartbeatAt.getTime() > STALE_MS);
+
+function toJob(r: Row, companiesCreated = 0): ImportJob {
+  const status = isStale(r) ? "interrupted" : r.status;
+  return {
+    id: r.id,
+    object: r.object,
+    fileName: r.fileName,
+    fileSize: r.fileSize,
+    format: r.format,
+    encoding: r.encoding,
+    delimiter: r.delimiter,
+    headers: r.headers,
+    status,
+    lastRow: r.lastRow,
+    totalRows: r.totalRows,
+    counts: r.counts,
+    companiesCreated,
+    error: r.error,
+    options: r.options,
+    canResume: status === "interrupted" || status === "failed",
+    canUndo: status === "completed" || status === "interrupted" || status === "failed",
+    createdAt: r.createdAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  };
+}
+
+const scoped = (ctx: Ctx, id: string) => and(eq(imports.workspaceId, ctx.workspaceId), eq(imports.id, id));
+
+async function findRow(ctx: Ctx, id: string): Promise<Row> {
+  const [row] = await ctx.db.select().from(imports).where(scoped(ctx, id));
+  if (!row) throw notFound("Import");
+  return row;
+}
+
+async function companiesCreatedBy(ctx: Ctx, id: string, object: ImportObject): Promise<number> {
+  if (object !== "contact") return 0;
+  const [r] = await ctx.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(importChanges)
+    .where(and(eq(importChanges.workspaceId, ctx.workspaceId), eq(importChanges.importId, id), eq(importChanges.object, "company")));
+  return r?.n ?? 0;
+}
+
+export async function getImport(ctx: Ctx, id: string): Promise<ImportJob> {
+  assertCan(ctx.actor, "read");
+  const row = await findRow(ctx, id);
+  return toJob(row, await companiesCreatedBy(ctx, id, row.object));
+}
+
+export async function listImports(ctx: Ctx): Promise<ImportJob[]> {
+  assertCan(ctx.actor, "read");
+  const rows = await ctx.db.select().from(imports).where(eq(imports.workspaceId, ctx.workspaceId)).orderBy(desc(imports.createdAt)).limit(200);
+  return rows.map((r) => toJob(r));
+}
+
+/** Registers an uploaded (or local, for the CLI) file: reads its format and header, refuses what is not a table. */
+export async function createImport(ctx: Ctx, input: { id?: string; object: ImportObject; fileName: string; filePath: string }): Promise<ImportJob> {
+  assertCan(ctx.actor, "write");
+  let format: FileFormat;
+  let headers: string[];
+  try {
+    format = await detectFormat(input.filePath);
+    ({ headers } = await inspect(input.filePath, format, 0));
+  } catch (err) {
+    if (input.filePath.startsWith(uploadRoot())) await rm(input.filePath, { force: true });
+    throw err;
+  }
+  const size = (await stat(input.filePath)).size;
+  const [row] = await ctx.db
+    .insert(imports)
+    .values({
+      workspaceId: ctx.workspaceId,
+      id: input.id ?? newId(),
+      object: input.object,
+      fileName: input.fileName.slice(0, 300),
+      filePath: input.filePath,
+      fileSize: Math.min(size, 2 ** 31 - 1),
+      ...format,
+      headers,
+      status: "uploaded",
+      counts: { created: 0, updated: 0, skipped: 0, rejected: 0 },
+      createdBy: ctx.actor.userId,
+    })
+    .returning();
+  return toJob(row as Row);
+}
+
+const targetLabels: Record<string, string> = {
+  firstName: "First name",
+  lastName: "Last name",
+  fullName: "Full name (split into first and last)",
+  email: "Email",
+  email2: "Email (home)",
+  email3: "Email (other)",
+  phone: "Phone",
+  mobilePhone: "Mobile phone",
+  phone2: "Phone (home)",
+  jobTitle: "Job title",
+  companyName: "Company (by name)",
+  companyDomain: "Company (by domain)",
+  companyExternalId: "Company (by external id)",
+  ownerEmail: "Owner (user email)",
+  lifecycleStage: "Lifecycle stage",
+  leadSource: "Lead source",
+  tags: "Tags",
+  street: "Street",
+  city: "City",
+  region: "State / region",
+  postalCode: "Postal code",
+  country: "Country",
+  linkedin: "LinkedIn URL",
+  doNotContact: "Do not contact",
+  emailConsent: "Email consent",
+  externalId: "External id (for matching)",
+  name: "Name",
+  domain: "Domain / website",
+  industry: "Industry",
+  employees: "Employees",
+  annualRevenue: "Annual revenue",
+  currency: "Currency",
+  description: "Description",
+};
+
+export async function analyseImport(ctx: Ctx, id: string, preset?: string) {
+  const job = await getImport(ctx, id);
+  const row = await findRow(ctx, id);
+  const { sample } = await inspect(row.filePath, row, 10);
+  const defs = await listCustomFields(ctx, job.object);
+  const saved = await listMappings(ctx, job.object);
+  return {
+    import: job,
+    sample,
+    suggestion: suggestMapping(job.object, job.headers, preset === undefined ? undefined : preset === "none" ? null : preset),
+    targets: [
+      ...targetsOf(job.object).map((t) => ({ value: t, label: targetLabels[t] ?? t })),
+      ...defs.map((d) => ({ value: `custom.${d.key}`, label: `Custom: ${d.label}` })),
+      { value: "new_custom", label: "New custom text field" },
+    ],
+    presets: Object.entries(presets).map(([pid, p]) => ({ id: pid, label: p.label })),
+    savedMappings: saved.map((m) => ({ id: m.id, name: m.name, mapping: m.mapping })),
+  };
+}
+
+// ---------- saved mappings ----------
+
+export async function listMappings(ctx: Ctx, object?: ImportObject) {
+  assertCan(ctx.actor, "read");
+  const rows = await ctx.db
+    .select()
+    .from(importMappings)
+    .where(and(eq(importMappings.workspaceId, ctx.workspaceId), object ? eq(importMappings.object, object) : undefined))
+    .orderBy(asc(importMappings.name));
+  return rows.map((r) => ({ id: r.id, object: r.object, name: r.name, mapping: r.mapping, createdAt: r.createdAt.toISOString() }));
+}
+
+/** Saves (or replaces) a mapping under a name. */
+export async function saveMapping(ctx: Ctx, input: { object: ImportObject; name: string; mapping: Record<string, string | null> }) {
+  assertCan(ctx.actor, "write");
+  const mapping = Object.fromEntries(Object.entries(input.mapping).filter((e): e is [string, string] => Boolean(e[1])));
+  const [row] = await ctx.db
+    .insert(importMappings)
+    .values({ workspaceId: ctx.workspaceId, id: newId(), object: input.object, name: input.name, mapping })
+    .onConflictDoUpdate({ target: [importMappings.workspaceId, importMappings.object, importMappings.name], set: { mapping } })
+    .returning();
+  const r = row as typeof importMappings.$inferSelect;
+  return { id: r.id, object: r.object, name: r.name, mapping: r.mapping, createdAt: r.createdAt.toISOString() };
+}
+
+export async function deleteMapping(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.actor, "write");
+  const rows = await ctx.db
+    .delete(importMappings)
+    .where(and(eq(importMappings.workspaceId, ctx.workspaceId), eq(importMappings.id, id)))
+    .returning({ id: importMappings.id });
+  if (rows.length === 0) throw notFound("Saved mapping");
+}
+
+// ---------- planning ----------
+
+const badOption = (path: string, message: string) => new AppError("validation_failed", `${path}: ${message}`, [{ path, message }]);
+
+/** Checks a mapping against the file and the object's fields; new_custom stays as is until a run creates the fields. */
+async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Plan> {
+  const defs = await listCustomFields(ctx, job.object);
+  const byKey = new Map(defs.map((d) => [d.key, d]));
+  const allowed = new Set(targetsOf(job.object));
+  const columns: Plan["columns"] = [];
+  const used = new Map<string, string>();
+  for (const [header, target] of Object.entries(options.mapping)) {
+    if (!target) continue;
+    const index = job.headers.indexOf(header);
+    if (index < 0) throw badOption(`mapping.${header}`, "No such column in the file");
+    if (target !== "new_custom" && !allowed.has(target) && !(target.startsWith("custom.") && byKey.has(target.slice(7))))
+      throw badOption(`mapping.${header}`, `Unknown target "${target}"`);
+    if (target !== "new_custom") {
+      if (used.has(target)) throw badOption(`mapping.${header}`, `"${target}" is already mapped from column "${used.get(target)}"`);
+      used.set(target, header);
+    }
+    columns.push({ index, header, target });
+  }
+  const match = options.match ?? (job.object === "contact" ? "email" : "domain");
+  const matchable = job.object === "contact" ? ["email", "externalId", "none"] : ["domain", "name", "externalId", "none"];
+  if (!matchable.includes(match)) throw badOption("match", `A ${job.object} import matches on ${matchable.join(", ")}`);
+  const needs: Record<string, string> = { email: "email", domain: "domain", name: "name", externalId: "externalId" };
+  if (match !== "none" && !used.has(needs[match] as string)) throw badOption("match", `Map a column to ${needs[match]} to match on it`);
+  if (job.object === "company" && !used.has("name")) throw badOption("mapping", "Map a column to the company name");
+  return { object: job.object, columns, options: { ...options, match }, defs: byKey };
+}
+
+/** Scans date-typed columns for slash dates whose order the values cannot settle. */
+async function dateOrder(job: Row, plan: Plan): Promise<ReturnType<typeof slashDateOrder>> {
+  const dateCols = plan.columns.filter((c) => c.target.startsWith("custom.") && plan.defs.get(c.target.slice(7))?.type === "date").map((c) => c.index);
+  if (dateCols.length === 0) return "none";
+  const values: string[] = [];
+  for await (const r of readRows(job.filePath, job)) {
+    if ("headers" in r) continue;
+    for (const i of dateCols) values.push(r.values[i] ?? "");
+    if (values.length > 20_000) break;
+  }
+  return slashDateOrder(values);
+}
+
+interface Outcome {
+  src: SourceRow;
+  action: "create" | "update" | "skip" | "reject";
+  reason?: string;
+  built?: Built;
+  targetId?: string;
+  /** For contacts: the company to link, or the name of one to create. */
+  companyId?: string;
+  newCompany?: string;
+}
+
+interface RunState {
+  /** Keys seen in earlier rows (previews only, where earlier rows are not in the database). */
+  seen?: Map<string, number>;
+  /** Companies created by this import, by lower-cased name (so two rows naming one new company share it). */
+  newCompanies: Map<string, string>;
+  wouldCreate: Set<string>;
+}
+
+const matchKey = (plan: Plan, b: Built): string | undefined => {
+  const input = b.input as Record<string, unknown> | undefined;
+  switch (plan.options.match) {
+    case "email":
+      return (input?.emails as { email: string }[] | undefined)?.[0]?.email;
+    case "domain":
+      return (input?.domain as string | undefined) ?? undefined;
+    case "name":
+      return (input?.name as string | undefined)?.toLowerCase();
+    case "externalId":
+      return b.refs.externalId;
+    default:
+      return undefined;
+  }
+};
+
+async function externalIds(ctx: Ctx, object: ImportObject, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids.filter(Boolean))];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ externalId: importExternalIds.externalId, recordId: importExternalIds.recordId })
+    .from(importExternalIds)
+    .where(and(eq(importExternalIds.workspaceId, ctx.workspaceId), eq(importExternalIds.object, object), inArray(importExternalIds.externalId, unique)));
+  // A record deleted since its import no longer answers to its external id.
+  const recordIds = rows.map((r) => r.recordId);
+  const live = object === "company" ? await existingCompanyIds(ctx, recordIds) : await existingContactIds(ctx, recordIds);
+  const map = new Map<string, string>();
+  for (const r of rows) if (live.has(r.recordId)) map.set(r.externalId, r.recordId);
+  return map;
+}
+
+/** Decides each row of a batch: reject (with reasons), skip, update an existing record, or create. */
+async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunState): Promise<Outcome[]> {
+  const out: Outcome[] = rows.map((src) => {
+    if (src.problem) return { src, action: "reject", reason: `Row ${src.problem}` };
+    const built = buildRow(plan, src.values);
+    if (built.errors.length) return { src, action: "reject", reason: built.errors.join("; "), built };
+    return { src, action: "create", built };
+  });
+  const live = () => out.filter((o) => o.action !== "reject");
+  const reject = (o: Outcome, reason: string) => {
+    o.action = "reject";
+    o.reason = reason;
+  };
+
+  // Phones are checked here with the same rule the services apply, so a preview counts what a run will reject.
+  const { defaultCountry } = await workspaceSettings(ctx);
+  for (const o of live()) {
+    const input = o.built?.input as { phones?: { phone: string }[]; phone?: string | null; address?: { country?: string } | null } | undefined;
+    const country = input?.address?.country ?? defaultCountry;
+    const phones = plan.object === "contact" ? (input?.phones ?? []).map((p) => p.phone) : input?.phone ? [input.phone] : [];
+    const bad = phones.filter((p) => !normalisePhone(p, country));
+    if (bad.length)
+      reject(
+        o,
+        bad
+          .map((p) => `"${p}" is not a valid phone number${country ? ` in ${country}` : ""} (add its country code${country ? "" : " or map a Country column"})`)
+          .join("; "),
+      );
+  }
+
+  // Owners by email: unknown ones are reported, never guessed.
+  const ownerEmails = live().flatMap((o) => (o.built?.refs.ownerEmail ? [o.built.refs.ownerEmail] : []));
+  if (ownerEmails.length) {
+    const owners = await userIdsByEmail(ctx, ownerEmails);
+    for (const o of live()) {
+      const e = o.built?.refs.ownerEmail;
+      if (!e) continue;
+      const id = owners.get(e);
+      if (id) (o.built?.input as { ownerId?: string }).ownerId = id;
+      else reject(o, `Owner "${e}" is not a user of this workspace`);
+    }
+  }
+
+  // A contact's company: by external id, then domain, then name.
+  if (plan.object === "contact") {
+    const refs = live().map((o) => o.built?.refs ?? {});
+    const byExt = await externalIds(
+      ctx,
+      "company",
+      refs.flatMap((r) => (r.companyExternalId ? [r.companyExternalId] : [])),
+    );
+    const byDomain = await companyIdsBy(
+      ctx,
+      "domain",
+      refs.flatMap((r) => (r.companyDomain ? [r.companyDomain] : [])),
+    );
+    const byName = await companyIdsBy(
+      ctx,
+      "name",
+      refs.flatMap((r) => (r.companyName ? [r.companyName] : [])),
+    );
+    for (const o of live()) {
+      const r = o.built?.refs ?? {};
+      if (!r.companyExternalId && !r.companyDomain && !r.companyName) continue;
+      const id =
+        (r.companyExternalId && byExt.get(r.companyExternalId)) ||
+        (r.companyDomain && byDomain.get(r.companyDomain)) ||
+        (r.companyName && (byName.get(r.companyName.toLowerCase()) ?? state.newCompanies.get(r.companyName.toLowerCase())));
+      if (id) o.companyId = id;
+      else if (r.companyName && plan.options.createMissingCompanies) o.newCompany = r.companyName;
+      else {
+        const what = [
+          r.companyExternalId && `external id "${r.companyExternalId}"`,
+          r.companyDomain && `domain "${r.companyDomain}"`,
+          r.companyName && `name "${r.companyName}"`,
+        ]
+          .filter(Boolean)
+          .join(" or ");
+        reject(o, `No company with ${what}${r.companyName ? " (turn on “create missing companies” to add it)" : ""}`);
+      }
+    }
+  }
+
+  // Duplicates: within the batch (and, in previews, earlier batches), then against the database.
+  const { match, onDuplicate } = plan.options;
+  if (match !== "none") {
+    const firstInBatch = new Map<string, number>();
+    const keys = new Map<Outcome, string>();
+    for (const o of live()) {
+      const k = o.built ? matchKey(plan, o.built) : undefined;
+      if (!k) continue;
+      keys.set(o, k);
+      const earlier = firstInBatch.get(k) ?? state.seen?.get(k);
+      if (earlier !== undefined && onDuplicate !== "create") {
+        reject(o, `Same ${match} as row ${earlier} of this file (${k})`);
+        keys.delete(o);
+        continue;
+      }
+      if (!firstInBatch.has(k)) firstInBatch.set(k, o.src.row);
+      if (state.seen && !state.seen.has(k) && state.seen.size < 1_000_000) state.seen.set(k, o.src.row);
+    }
+    const wanted = [...keys.values()];
+    const existing =
+      match === "externalId"
+        ? await externalIds(ctx, plan.object, wanted)
+        : plan.object === "contact"
+          ? await contactIdsByEmail(ctx, wanted)
+          : await companyIdsBy(ctx, match === "domain" ? "domain" : "name", wanted);
+    for (const [o, k] of keys) {
+      if (o.action === "reject") continue;
+      const id = existing.get(k);
+      if (!id || onDuplicate === "create") continue;
+      if (onDuplicate === "skip") o.action = "skip";
+      else {
+        o.action = "update";
+        o.targetId = id;
+      }
+    }
+  }
+  for (const o of out) if (o.newCompany && o.action !== "reject" && o.action !== "skip") state.wouldCreate.add(o.newCompany.toLowerCase());
+  return out;
+}
+
+async function* batches(job: Row, fromRow: number, size = BATCH_SIZE): AsyncGenerator<SourceRow[]> {
+  let batch: SourceRow[] = [];
+  for await (const r of readRows(job.filePath, job)) {
+    if ("headers" in r) {
+      if (JSON.stringify(r.headers) !== JSON.stringify(job.headers)) throw new AppError("conflict", "The file's header changed since it was uploaded");
+      continue;
+    }
+    if (r.row <= fromRow) continue;
+    batch.push(r);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** What a run would do, row by row, without writing anything. */
+export async function previewImport(ctx: Ctx, id: string, options: ImportOptions, onProgress?: (rows: number) => void): Promise<ImportPreview> {
+  assertCan(ctx.actor, "read");
+  const job = await findRow(ctx, id);
+  // Columns that would become new custom fields are read as text: leave them out of the dry run's checks.
+  const plan = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
+  const order = await dateOrder(job, plan);
+  const state: RunState = { seen: new Map(), newCompanies: new Map(), wouldCreate: new Set() };
+  const counts = { create: 0, update: 0, skip: 0, reject: 0 };
+  const rejected: ImportPreview["rejected"] = [];
+  let total = 0;
+  for await (const batch of batches(job, 0)) {
+    for (const o of await planBatch(ctx, plan, batch, state)) {
+      counts[o.action]++;
+      if (o.action === "reject" && rejected.length < PREVIEW_REJECTED)
+        rejected.push({ row: o.src.row, line: o.src.line, reason: o.reason ?? "", values: o.src.values });
+    }
+    total += batch.length;
+    onProgress?.(total);
+  }
+  const warnings: string[] = [];
+  if (order === "ambiguous" && options.dateFormat === "auto")
+    warnings.push("Dates such as 03/04/2025 could be month/day or day/month: choose the date format before running.");
+  if (order === "conflict") warnings.push("Some slash dates only work as month/day and others only as day/month: the file mixes formats.");
+  if (state.seen && state.seen.size >= 1_000_000) warnings.push("Duplicates within the file were only checked among the first million distinct keys.");
+  return { totalRows: total, counts, companiesToCreate: state.wouldCreate.size, rejected, warnings, dateOrder: order };
+}
+
+// ---------- running ----------
+
+const running = new Map<string, Promise<void>>();
+
+/** Creates the custom fields the mapping asked for (text fields named after their columns) and rewrites the mapping to them. */
+async function createRequestedFields(ctx: Ctx, job: Row, options: ImportOptions): Promise<ImportOptions> {
+  const wanted = Object.entries(options.mapping).filter(([, t]) => t === "new_custom");
+  if (wanted.length === 0) return options;
+  const existing = await listCustomFields(ctx, job.object);
+  const mapping = { ...options.mapping };
+  for (const [header] of wanted) {
+    const same = existing.find((f: CustomField) => f.label.toLowerCase() === header.toLowerCase() && f.type === "text");
+    const field = same ?? (await createCustomField(ctx, { object: job.object, label: header.slice(0, 100), type: "text" }));
+    mapping[header] = `custom.${field.key}`;
+  }
+  return { ...options, mapping };
+}
+
+/** Starts a fresh import in the background (the server process); poll getImport for progress. */
+export async function startImport(
+  ctx: Ctx,
+  id: string,
+  options: ImportOptions,
+  opts: { wait?: boolean; onProgress?: (job: ImportJob) => void } = {},
+): Promise<ImportJob> {
+  assertCan(ctx.actor, "write");
+  const job = await findRow(ctx, id);
+  if (job.status !== "uploaded") throw new AppError("conflict", `This import is ${job.status}; upload the file again to import it again.`);
+  // Validate before creating any field.
+  const check = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
+  if (options.dateFormat === "auto" && (await dateOrder(job, check)) === "ambiguous")
+    throw badOption("dateFormat", "The file's dates could be month/day or day/month: choose ymd, mdy or dmy");
+  const finalOptions = await createRequestedFields(ctx, job, options);
+  await makePlan(ctx, job, finalOptions);
+  const [claimed] = await ctx.db
+    .update(imports)
+    .set({ status: "running", options: finalOptions as unknown as Record<string, unknown>, heartbeatAt: new Date(), updatedAt: new Date() })
+    .where(and(scoped(ctx, id), eq(imports.status, "uploaded")))
+    .returning();
+  if (!claimed) throw new AppError("conflict", "This import has already started");
+  return launch(ctx, id, opts);
+}
+
+/** Continues an interrupted or failed import after its last committed row. */
+export async function resumeImport(ctx: Ctx, id: string, opts: { wait?: boolean; onProgress?: (job: ImportJob) => void } = {}): Promise<ImportJob> {
+  assertCan(ctx.actor, "write");
+  const job = await findRow(ctx, id);
+  const status = toJob(job).status;
+  if (status !== "interrupted" && status !== "failed")
+    throw new AppError("conflict", `Only an interrupted or failed import can be resumed; this one is ${status}.`);
+  if (running.has(id)) throw new AppError("conflict", "This import is running");
+  const [claimed] = await ctx.db
+    .update(imports)
+    .set({ status: "running", error: null, heartbeatAt: new Date(), updatedAt: new Date() })
+    .where(and(scoped(ctx, id), eq(imports.status, job.status), eq(imports.lastRow, job.lastRow)))
+    .returning();
+  if (!claimed) throw new AppError("conflict", "This import was resumed by someone else");
+  return launch(ctx, id, opts);
+}
+
+async function launch(ctx: Ctx, id: string, opts: { wait?: boolean; onProgress?: (job: ImportJob) => void }): Promise<ImportJob> {
+  const task = execute(ctx, id, opts.onProgress).finally(() => running.delete(id));
+  running.set(id, task);
+  if (opts.wait) await task;
+  else task.catch(() => {});
+  return getImport(ctx, id);
+}
+
+/** Waits for a background run of this process (tests, shutdown). */
+export async function waitForImport(id: string): Promise<void> {
+  await running.get(id);
+}
+
+async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => void): Promise<void> {
+  try {
+    const job = await findRow(ctx, id);
+    const plan = await makePlan(ctx, job, job.options as unknown as ImportOptions);
+    const state: RunState = { newCompanies: new Map(), wouldCreate: new Set() };
+    for await (const batch of batches(job, job.lastRow)) {
+      const outcomes = await planBatch(ctx, plan, batch, state);
+      await commitBatch(ctx, job, plan, outcomes, state);
+      if (onProgress) onProgress(await getImport(ctx, id));
+    }
+    const [done] = await ctx.db
+      .update(imports)
+      .set({ status: "completed", finishedAt: new Date(), updatedAt: new Date(), totalRows: sql`${imports.lastRow}` })
+      .where(and(scoped(ctx, id), eq(imports.status, "running")))
+      .returning();
+    if (done && onProgress) onProgress(toJob(done));
+  } catch (err) {
+    const message = err instanceof AppError ? (err.detail ?? err.message) : err instanceof Error ? err.message : String(err);
+    await ctx.db
+      .update(imports)
+      .set({ status: "failed", error: message.slice(0, 2000), finishedAt: new Date(), updatedAt: new Date() })
+      .where(scoped(ctx, id))
+      .catch(() => {});
+    if (!(err instanceof AppError)) throw err;
+  }
+}
+
+type Tx = Ctx["db"];
+
+/** Keeps only the fields a row gives, merging lists (emails, phones, tags) into what the record has. */
+function contactUpdate(current: Contact, input: ContactInput, given: Set<string>): { patch: Record<string, unknown>; previous: Record<string, unknown> } {
+  const patch: Record<string, unknown> = {};
+  const previous: Record<string, unknown> = {};
+  const inp = input as Record<string, unknown>;
+  const cur = current as unknown as Record<string, unknown>;
+  for (const f of given) {
+    if (f === "emails") {
+      const have = new Set(current.emails.map((e) => e.email));
+      const add = (input.emails ?? []).filter((e) => !have.has(e.email)).map((e) => ({ ...e, primary: false }));
+      if (add.length === 0) continue;
+      patch.emails = [...current.emails, ...add];
+    } else if (f === "phones") {
+      patch.phones = [...current.phones, ...(input.phones ?? []).map((p) => ({ ...p, primary: false }))];
+    } else if (f === "tags") {
+      patch.tags = [...new Set([...current.tags, ...(input.tags ?? [])])];
+    } else if (f === "address") {
+      patch.address = { ...(current.address ?? {}), ...(input.address ?? {}) };
+    } else if (f === "socialProfiles") {
+      patch.socialProfiles = { ...current.socialProfiles, ...(input.socialProfiles ?? {}) };
+    } else if (f === "custom") {
+      patch.custom = input.custom;
+      previous.custom = Object.fromEntries(Object.keys(input.custom ?? {}).map((k) => [k, current.custom[k] ?? null]));
+      continue;
+    } else if (f.startsWith("custom.")) continue;
+    else patch[f] = inp[f];
+    previous[f] = f === "emails" ? current.emails : f === "phones" ? current.phones : (cur[f] ?? null);
+  }
+  if ((input as { ownerId?: string }).ownerId) {
+    patch.ownerId = (input as { ownerId?: string }).ownerId;
+    previous.ownerId = current.ownerId;
+  }
+  return { patch, previous };
+}
+
+function companyUpdate(current: Company, input: CompanyInput, given: Set<string>): { patch: Record<string, unknown>; previous: Record<string, unknown> } {
+  const patch: Record<string, unknown> = {};
+  const previous: Record<string, unknown> = {};
+  const inp = input as Record<string, unknown>;
+  const cur = current as unknown as Record<string, unknown>;
+  for (const f of given) {
+    if (f === "tags") patch.tags = [...new Set([...current.tags, ...(input.tags ?? [])])];
+    else if (f === "address") patch.address = { ...(current.address ?? {}), ...(input.address ?? {}) };
+    else if (f === "custom") {
+      patch.custom = input.custom;
+      previous.custom = Object.fromEntries(Object.keys(input.custom ?? {}).map((k) => [k, current.custom[k] ?? null]));
+      continue;
+    } else if (f.startsWith("custom.")) continue;
+    else patch[f] = inp[f];
+    previous[f] = cur[f] ?? null;
+  }
+  if (input.ownerId) {
+    patch.ownerId = input.ownerId;
+    previous.ownerId = current.ownerId;
+  }
+  if (patch.address && previous.address === null) previous.address = null;
+  return { patch, previous };
+}
+
+/** One batch, one transaction: records, history (by the services), bookkeeping, rejected rows and progress together. */
+async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], state: RunState): Promise<void> {
+  await ctx.db.transaction(async (tx: Tx) => {
+    const t: Ctx = { ...ctx, db: tx };
+    const changes: (typeof importChanges.$inferInsert)[] = [];
+    const ext: (typeof importExternalIds.$inferInsert)[] = [];
+    const base = { workspaceId: ctx.workspaceId, importId: job.id };
+
+    // Companies the file names that do not exist yet, when the user asked for them.
+    const toCreate = new Map<string, { name: string; row: number }>();
+    for (const o of outcomes)
+      if (o.newCompany && (o.action === "create" || o.action === "update")) {
+        const key = o.newCompany.toLowerCase();
+        const known = state.newCompanies.get(key);
+        if (known) o.companyId = known;
+        else if (!toCreate.has(key)) toCreate.set(key, { name: o.newCompany, row: o.src.row });
+      }
+    if (toCreate.size) {
+      const list = [...toCreate.values()];
+      const { ids, errors } = await importCompanies(
+        t,
+        list.map((c) => ({ name: c.name.slice(0, 200) })),
+      );
+      list.forEach((c, i) => {
+        const cid = ids[i];
+        if (cid) {
+          state.newCompanies.set(c.name.toLowerCase(), cid);
+          changes.push({ ...base, object: "company", recordId: cid, action: "created", rowNumber: c.row, previous: null });
+        } else state.newCompanies.delete(c.name.toLowerCase());
+        if (errors.has(i)) state.newCompanies.delete(c.name.toLowerCase());
+      });
+      for (const o of outcomes) {
+        if (!o.newCompany || o.companyId) continue;
+        const cid = state.newCompanies.get(o.newCompany.toLowerCase());
+        if (cid) o.companyId = cid;
+        else if (o.action !== "skip") {
+          o.action = "reject";
+          o.reason = `Could not create company "${o.newCompany}"`;
+        }
+      }
+    }
+
+    // Creates: one multi-row insert through the object's own service.
+    const creates = outcomes.filter((o) => o.action === "create");
+    const inputs = creates.map((o) => {
+      const input = { ...(o.built?.input as Record<string, unknown>) };
+      if (o.companyId) input.companyId = o.companyId;
+      return input;
+    });
+    const result = plan.object === "contact" ? await importContacts(t, inputs as ContactInput[]) : await importCompanies(t, inputs as CompanyInput[]);
+    creates.forEach((o, i) => {
+      const rid = result.ids[i];
+      if (!rid) {
+        o.action = "reject";
+        o.reason = result.errors.get(i) ?? "Not created";
+        return;
+      }
+      changes.push({ ...base, object: plan.object, recordId: rid, action: "created", rowNumber: o.src.row, previous: null });
+      if (o.built?.refs.externalId)
+        ext.push({ workspaceId: ctx.workspaceId, object: plan.object, externalId: o.built.refs.externalId, recordId: rid, importId: job.id });
+    });
+
+    // Updates: through the service's own update (validation, history), each in a savepoint so one bad row stays one rejected row.
+    for (const o of outcomes.filter((x) => x.action === "update")) {
+      const rid = o.targetId as string;
+      try {
+        await tx.transaction(async (sp: Tx) => {
+          const s: Ctx = { ...ctx, db: sp };
+          if (plan.object === "contact") {
+            const current = await getContact(s, rid);
+            const input = { ...(o.built?.input as ContactInput) };
+            const given = new Set(o.built?.given);
+            if (o.companyId) {
+              input.companyId = o.companyId;
+              given.add("companyId");
+            }
+            const { patch, previous } = contactUpdate(current, input, given);
+            if (Object.keys(patch).length) await updateContact(s, rid, patch);
+            changes.push({ ...base, object: "contact", recordId: rid, action: "updated", rowNumber: o.src.row, previous });
+          } else {
+            const current = await getCompany(s, rid);
+            const { patch, previous } = companyUpdate(current, o.built?.input as CompanyInput, o.built?.given ?? new Set());
+            if (Object.keys(patch).length) await updateCompany(s, rid, patch);
+            changes.push({ ...base, object: "company", recordId: rid, action: "updated", rowNumber: o.src.row, previous });
+          }
+        });
+        if (o.built?.refs.externalId)
+          ext.push({ workspaceId: ctx.workspaceId, object: plan.object, externalId: o.built.refs.externalId, recordId: rid, importId: job.id });
+      } catch (err) {
+        o.action = "reject";
+        o.reason = err instanceof AppError ? (err.detail ?? err.message) : String(err);
+      }
+    }
+
+    if (changes.length) await tx.insert(importChanges).values(changes).onConflictDoNothing();
+    if (ext.length) {
+      const uniqueExt = [...new Map(ext.map((e) => [e.externalId, e])).values()];
+      await tx
+        .insert(importExternalIds)
+        .values(uniqueExt)
+        .onConflictDoUpdate({
+          target: [importExternalIds.workspaceId, importExternalIds.object, importExternalIds.externalId],
+          set: { recordId: sql`excluded.record_id`, importId: sql`excluded.import_id` },
+        });
+    }
+    const rejected = outcomes.filter((o) => o.action === "reject");
+    if (rejected.length)
+      await tx
+        .insert(importErrors)
+        .values(rejected.map((o) => ({ ...base, rowNumber: o.src.row, line: o.src.line, reason: (o.reason ?? "").slice(0, 4000), values: o.src.values })))
+        .onConflictDoNothing();
+    const n = (a: Outcome["action"]) => outcomes.filter((o) => o.action === a).length;
+    const last = outcomes[outcomes.length - 1]?.src.row ?? job.lastRow;
+    const [updated] = await tx
+      .update(imports)
+      .set({
+        lastRow: last,
+        counts: sql`jsonb_build_object(
+          'created', (${imports.counts}->>'created')::int + ${n("create")}::int,
+          'updated', (${imports.counts}->>'updated')::int + ${n("update")}::int,
+          'skipped', (${imports.counts}->>'skipped')::int + ${n("skip")}::int,
+          'rejected', (${imports.counts}->>'rejected')::int + ${n("reject")}::int)`,
+        heartbeatAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where(and(scoped(ctx, job.id), eq(imports.status, "running")))
+      .returning({ id: imports.id });
+    // Someone undid or stopped the import meanwhile: drop this batch with the transaction.
+    if (!updated) throw new AppError("conflict", "The import was stopped");
+  });
+}
+
+// ---------- undo ----------
+
+/** Removes what the import created (to the trash, with history) and restores the fields it updated. */
+export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
+  assertCan(ctx.actor, "write");
+  const job = await findRow(ctx, id);
+  const status = toJob(job).status;
+  if (status !== "completed" && status !== "interrupted" && status !== "failed") throw new AppError("conflict", `A ${status} import cannot be undone.`);
+  if (running.has(id)) throw new AppError("conflict", "This import is running");
+  // Claim it first, so a run that is still alive stops at its next batch.
+  const [claimed] = await ctx.db
+    .update(imports)
+    .set({ status: "undone", updatedAt: new Date(), finishedAt: new Date() })
+    .where(and(scoped(ctx, id), eq(imports.status, job.status)))
+    .returning();
+  if (!claimed) throw new AppError("conflict", "The import changed meanwhile; try again");
+  const page = 500;
+  // Updated records first (their previous values), then created contacts, then created companies.
+  for (const [object, action] of [
+    ["contact", "updated"],
+    ["company", "updated"],
+    ["contact", "created"],
+    ["company", "created"],
+  ] as const) {
+    let after = "00000000-0000-0000-0000-000000000000";
+    for (;;) {
+      const rows = await ctx.db
+        .select()
+        .from(importChanges)
+        .where(
+          and(
+            eq(importChanges.workspaceId, ctx.workspaceId),
+            eq(importChanges.importId, id),
+            eq(importChanges.object, object),
+            eq(importChanges.action, action),
+            gt(importChanges.recordId, after),
+          ),
+        )
+        .orderBy(asc(importChanges.recordId))
+        .limit(page);
+      if (rows.length === 0) break;
+      after = (rows[rows.length - 1] as (typeof rows)[number]).recordId;
+      if (action === "created") {
+        const ids = rows.map((r) => r.recordId);
+        if (object === "contact") await bulkContacts(ctx, { ids, action: "delete" });
+        else await bulkCompanies(ctx, { ids, action: "delete" });
+      } else {
+        for (const r of rows) {
+          const prev = r.previous ?? {};
+          if (Object.keys(prev).length === 0) continue;
+          try {
+            if (object === "contact") await updateContact(ctx, r.recordId, prev);
+            else await updateCompany(ctx, r.recordId, prev);
+          } catch {
+            // A record deleted or changed beyond repair since the import keeps its current values.
+          }
+        }
+      }
+    }
+  }
+  await ctx.db.delete(importExternalIds).where(and(eq(importExternalIds.workspaceId, ctx.workspaceId), eq(importExternalIds.importId, id)));
+  return getImport(ctx, id);
+}
+
+// ---------- error report ----------
+
+/** Rejected rows in file order, page by page, for the CSV report. */
+export async function* errorRows(
+  ctx: Ctx,
+  id: string,
+): AsyncGenerator<{ header: string[] } | { row: number; line: number | null; reason: string; values: string[] }> {
+  assertCan(ctx.actor, "read");
+  const job = await findRow(ctx, id);
+  yield { header: job.headers };
+  let after = 0;
+  for (;;) {
+    const rows = await ctx.db
+      .select()
+      .from(importErrors)
+      .where(and(eq(importErrors.workspaceId, ctx.workspaceId), eq(importErrors.importId, id), gt(importErrors.rowNumber, after)))
+      .orderBy(asc(importErrors.rowNumber))
+      .limit(2000);
+    if (rows.length === 0) return;
+    for (const r of rows) yield { row: r.rowNumber, line: r.line, reason: r.reason, values: r.values };
+    after = (rows[rows.length - 1] as (typeof rows)[number]).rowNumber;
+  }
+}
+
+/** At start-up: runs that were in progress in a process that is gone become interrupted (resumable). */
+export async function markInterrupted(db: Ctx["db"], olderThanMs = 0): Promise<void> {
+  for (const w of await listWorkspaces(db)) {
+    await db
+      .update(imports)
+      .set({ status: "interrupted", updatedAt: new Date() })
+      .where(
+        and(
+          eq(imports.workspaceId, w.id),
+          eq(imports.status, "running"),
+          sql`coalesce(${imports.heartbeatAt}, ${imports.createdAt}) < now() - make_interval(secs => ${olderThanMs / 1000})`,
+        ),
+      );
+  }
+}

@@ -1,0 +1,89 @@
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, emptyObject, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+
+/** One import job: the uploaded file, how it was read, the chosen mapping and options, and its progress. */
+export const imports = pgTable(
+  "imports",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    object: text("object").$type<"contact" | "company">().notNull(),
+    fileName: text("file_name").notNull(),
+    filePath: text("file_path").notNull(),
+    fileSize: integer("file_size").notNull(),
+    format: text("format").$type<"csv" | "xlsx">().notNull(),
+    encoding: text("encoding"),
+    delimiter: text("delimiter"),
+    headers: jsonb("headers").$type<string[]>().notNull(),
+    /** Mapping, duplicate policy, formats: what the last preview or run used. */
+    options: jsonb("options").$type<Record<string, unknown>>().notNull().default(emptyObject),
+    status: text("status").$type<"uploaded" | "running" | "interrupted" | "completed" | "failed" | "undone">().notNull(),
+    /** Data rows (header excluded) whose outcome is committed: a resumed run starts after it. */
+    lastRow: integer("last_row").notNull().default(0),
+    totalRows: integer("total_rows"),
+    counts: jsonb("counts").$type<{ created: number; updated: number; skipped: number; rejected: number }>().notNull(),
+    error: text("error"),
+    createdBy: uuid("created_by"),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("imports_created_idx").on(t.workspaceId, t.createdAt)],
+);
+
+/** What an import did to each record: created (undo deletes it) or updated (undo restores `previous`). */
+export const importChanges = pgTable(
+  "import_changes",
+  {
+    workspaceId: workspaceId(),
+    importId: uuid("import_id").notNull(),
+    object: text("object").$type<"contact" | "company">().notNull(),
+    recordId: uuid("record_id").notNull(),
+    action: text("action").$type<"created" | "updated">().notNull(),
+    rowNumber: integer("row_number").notNull(),
+    previous: jsonb("previous").$type<Record<string, unknown>>(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.importId, t.object, t.recordId] })],
+);
+
+/** Rows an import rejected, with the reason and the original values: the downloadable error report. */
+export const importErrors = pgTable(
+  "import_errors",
+  {
+    workspaceId: workspaceId(),
+    importId: uuid("import_id").notNull(),
+    rowNumber: integer("row_number").notNull(),
+    line: integer("line"),
+    reason: text("reason").notNull(),
+    values: jsonb("values").$type<string[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.importId, t.rowNumber] })],
+);
+
+/** External ids from source systems (Salesforce Id, HubSpot Record ID…) → our records, for matching and relations. */
+export const importExternalIds = pgTable(
+  "import_external_ids",
+  {
+    workspaceId: workspaceId(),
+    object: text("object").$type<"contact" | "company">().notNull(),
+    externalId: text("external_id").notNull(),
+    recordId: uuid("record_id").notNull(),
+    importId: uuid("import_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.object, t.externalId] }), index("import_external_ids_import_idx").on(t.workspaceId, t.importId)],
+);
+
+/** Column mappings saved by name, per workspace and object, to reuse on the next export from the same system. */
+export const importMappings = pgTable(
+  "import_mappings",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    object: text("object").$type<"contact" | "company">().notNull(),
+    name: text("name").notNull(),
+    mapping: jsonb("mapping").$type<Record<string, string>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), uniqueIndex("import_mappings_name_idx").on(t.workspaceId, t.object, t.name)],
+);

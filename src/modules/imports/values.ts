@@ -1,0 +1,105 @@
+/** Dates, numbers and yes/no values as spreadsheets and CRM exports write them. */
+
+export type DateFormat = "auto" | "ymd" | "mdy" | "dmy";
+export type NumberFormat = "auto" | "en" | "eu";
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+function validDate(y: number, m: number, d: number): string | null {
+  if (y < 100) y += y < 70 ? 2000 : 1900;
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null;
+  return `${y}-${pad(m)}-${pad(d)}`;
+}
+
+/**
+ * A calendar date (YYYY-MM-DD) from ISO, US m/d/Y, EU d.m.Y or d/m/Y text, or null.
+ * Slash dates follow `format` ("auto" reads them as m/d/Y unless the day is obviously first).
+ */
+export function parseDate(raw: string, format: DateFormat = "auto"): string | null {
+  const s = raw.trim();
+  if (!s) return null;
+  let m = s.match(/^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$/);
+  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = s.match(/^(\d{4})\/(\d{1,2})\/(\d{1,2})(?:[T ].*)?$/);
+  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = s.match(/^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})(?:[T ].*)?$/);
+  if (m) return validDate(Number(m[3]), Number(m[2]), Number(m[1]));
+  m = s.match(/^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})(?:[T ].*)?$/);
+  if (m) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    const y = Number(m[3]);
+    const order = format === "dmy" ? "dmy" : format === "mdy" ? "mdy" : a > 12 ? "dmy" : "mdy";
+    return order === "dmy" ? validDate(y, b, a) : validDate(y, a, b);
+  }
+  return null;
+}
+
+/** What slash dates in these values allow: both orders, only one, or no slash dates at all. */
+export function slashDateOrder(values: string[]): "none" | "mdy" | "dmy" | "ambiguous" | "conflict" {
+  let dmyOnly = false;
+  let mdyOnly = false;
+  let any = false;
+  for (const v of values) {
+    const m = v.trim().match(/^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})/);
+    if (!m) continue;
+    any = true;
+    if (Number(m[1]) > 12) dmyOnly = true;
+    if (Number(m[2]) > 12) mdyOnly = true;
+  }
+  if (!any) return "none";
+  if (dmyOnly && mdyOnly) return "conflict";
+  return dmyOnly ? "dmy" : mdyOnly ? "mdy" : "ambiguous";
+}
+
+/** A number from "1,234.56", "1.234,56", "1 234,5", "$1,200", "12%"; null if it is not one. */
+export function parseNumber(raw: string, format: NumberFormat = "auto"): number | null {
+  let s = raw
+    .trim()
+    .replace(/[\s\u00a0\u202f']/g, "")
+    .replace(/^[$€£¥]|[$€£¥%]$/g, "");
+  if (!s) return null;
+  const negative = /^\(.*\)$/.test(s);
+  if (negative) s = s.slice(1, -1);
+  let decimal: "." | "," = ".";
+  if (format === "eu") decimal = ",";
+  else if (format === "auto") {
+    const lastDot = s.lastIndexOf(".");
+    const lastComma = s.lastIndexOf(",");
+    if (lastDot >= 0 && lastComma >= 0) decimal = lastComma > lastDot ? "," : ".";
+    // A lone comma followed by anything but exactly three digits is a decimal comma ("1,5"); "1,234" stays a thousand.
+    else if (lastComma >= 0 && !/^-?\d{1,3}(,\d{3})+$/.test(s)) decimal = ",";
+    // Dots every three digits with no comma ("1.234.567") are thousands.
+    else if (lastDot >= 0 && /^-?\d{1,3}(\.\d{3}){2,}$/.test(s)) decimal = ",";
+  }
+  const thousands = decimal === "." ? "," : ".";
+  const grouped = new RegExp(`^-?\\d{1,3}(\\${thousands}\\d{3})*(\\${decimal}\\d+)?$`);
+  const plain = new RegExp(`^-?\\d+(\\${decimal}\\d+)?$`);
+  if (!grouped.test(s) && !plain.test(s)) return null;
+  const n = Number(s.split(thousands).join("").replace(decimal, "."));
+  if (!Number.isFinite(n)) return null;
+  return negative ? -n : n;
+}
+
+const yes = new Set(["true", "yes", "y", "1", "x", "ja", "oui", "si", "sí", "checked", "opted in", "opted-in"]);
+const no = new Set(["false", "no", "n", "0", "nein", "non", "unchecked", "opted out", "opted-out"]);
+
+export function parseBoolean(raw: string): boolean | null {
+  const s = raw.trim().toLowerCase();
+  if (yes.has(s)) return true;
+  if (no.has(s)) return false;
+  return null;
+}
+
+/** example.com from "https://www.example.com/about", "www.example.com", "info@example.com". */
+export function domainOf(raw: string): string | null {
+  let s = raw.trim().toLowerCase();
+  if (!s) return null;
+  if (s.includes("@") && !s.includes("/")) s = s.slice(s.lastIndexOf("@") + 1);
+  s = s
+    .replace(/^[a-z]+:\/\//, "")
+    .replace(/^www\./, "")
+    .replace(/[/?#:].*$/, "");
+  return /^([a-z0-9-]+\.)+[a-z]{2,}$/.test(s) ? s : null;
+}

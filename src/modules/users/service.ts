@@ -1,0 +1,256 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { Role } from "../../contract/common.js";
+import type { Team, User } from "../../contract/users.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError, notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { assertCan } from "../../core/roles.js";
+import type { Db } from "../../db/client.js";
+import { hashPassword } from "../auth/passwords.js";
+import { deleteUserSessions } from "../auth/service.js";
+import { teamMembers, teams, users } from "./table.js";
+
+async function teamIdsByUser(ctx: Ctx, userIds: string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (userIds.length === 0) return map;
+  const rows = await ctx.db
+    .select()
+    .from(teamMembers)
+    .where(and(eq(teamMembers.workspaceId, ctx.workspaceId), inArray(teamMembers.userId, userIds)));
+  for (const r of rows) map.set(r.userId, [...(map.get(r.userId) ?? []), r.teamId]);
+  return map;
+}
+
+const toUser = (u: typeof users.$inferSelect, teamIds: string[]): User => ({
+  id: u.id,
+  name: u.name,
+  email: u.email,
+  role: u.role,
+  active: u.active,
+  teamIds,
+  createdAt: u.createdAt.toISOString(),
+});
+
+export async function listUsers(ctx: Ctx): Promise<User[]> {
+  assertCan(ctx.actor, "read");
+  const rows = await ctx.db.select().from(users).where(eq(users.workspaceId, ctx.workspaceId)).orderBy(asc(users.name)).limit(5000);
+  const teamsOf = await teamIdsByUser(
+    ctx,
+    rows.map((r) => r.id),
+  );
+  return rows.map((u) => toUser(u, teamsOf.get(u.id) ?? []));
+}
+
+export async function getUser(ctx: Ctx, id: string): Promise<User> {
+  const [u] = await ctx.db
+    .select()
+    .from(users)
+    .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.id, id)));
+  if (!u) throw notFound("User");
+  const teamsOf = await teamIdsByUser(ctx, [id]);
+  return toUser(u, teamsOf.get(id) ?? []);
+}
+
+/** Display names of some users, for timelines and owners; unknown ids are absent. */
+export async function userNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ id: users.id, name: users.name })
+    .from(users)
+    .where(and(eq(users.workspaceId, ctx.workspaceId), inArray(users.id, unique)));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Throws unless every id is a user of this workspace: ids from elsewhere are refused, not linked. */
+export async function assertUsersExist(ctx: Ctx, ids: (string | null | undefined)[], path = "ownerId"): Promise<void> {
+  const wanted = [...new Set(ids.filter((i): i is string => Boolean(i)))];
+  if (wanted.length === 0) return;
+  const found = await ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.workspaceId, ctx.workspaceId), inArray(users.id, wanted)));
+  if (found.length !== wanted.length)
+    throw new AppError("validation_failed", `${path}: no such user in this workspace`, [{ path, message: "No such user in this workspace" }]);
+}
+
+async function assertTeamsExist(ctx: Ctx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await ctx.db
+    .select({ id: teams.id })
+    .from(teams)
+    .where(and(eq(teams.workspaceId, ctx.workspaceId), inArray(teams.id, ids)));
+  if (found.length !== new Set(ids).size) throw new AppError("validation_failed", "teamIds: no such team", [{ path: "teamIds", message: "No such team" }]);
+}
+
+async function setUserTeams(db: Db, ctx: Ctx, userId: string, teamIds: string[]) {
+  await db.delete(teamMembers).where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.userId, userId)));
+  if (teamIds.length)
+    await db.insert(teamMembers).values(
+      [...new Set(teamIds)].map((teamId) => ({
+        workspaceId: ctx.workspaceId,
+        teamId,
+        userId,
+      })),
+    );
+}
+
+export async function createUser(
+  ctx: Ctx,
+  input: {
+    name: string;
+    email: string;
+    role: Role;
+    password: string;
+    teamIds?: string[];
+  },
+): Promise<User> {
+  assertCan(ctx.actor, "admin");
+  await assertTeamsExist(ctx, input.teamIds ?? []);
+  const [existing] = await ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.email, input.email)));
+  if (existing) throw new AppError("conflict", "A user with this email already exists", [{ path: "email", message: "Already in use" }]);
+  const id = newId();
+  const passwordHash = await hashPassword(input.password);
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(users).values({
+      workspaceId: ctx.workspaceId,
+      id,
+      email: input.email,
+      name: input.name,
+      role: input.role,
+      passwordHash,
+    });
+    await setUserTeams(tx, ctx, id, input.teamIds ?? []);
+  });
+  return getUser(ctx, id);
+}
+
+export async function updateUser(
+  ctx: Ctx,
+  id: string,
+  input: {
+    name?: string;
+    role?: Role;
+    active?: boolean;
+    password?: string;
+    teamIds?: string[];
+  },
+): Promise<User> {
+  assertCan(ctx.actor, "admin");
+  const current = await getUser(ctx, id);
+  if (input.teamIds) await assertTeamsExist(ctx, input.teamIds);
+  const demotesSelf = id === ctx.actor.userId && ((input.role && input.role !== "admin") || input.active === false);
+  if (demotesSelf) throw new AppError("conflict", "You cannot remove your own admin role or deactivate yourself; ask another admin.");
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(users)
+      .set({
+        name: input.name,
+        role: input.role,
+        active: input.active,
+        passwordHash,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.id, id)));
+    if (input.teamIds) await setUserTeams(tx, ctx, id, input.teamIds);
+  });
+  if (input.active === false || input.password || (input.role && input.role !== current.role)) {
+    await deleteUserSessions(ctx.db, ctx.workspaceId, id);
+  }
+  return getUser(ctx, id);
+}
+
+// ---- teams ----
+
+export async function listTeams(ctx: Ctx): Promise<Team[]> {
+  assertCan(ctx.actor, "read");
+  const rows = await ctx.db.select().from(teams).where(eq(teams.workspaceId, ctx.workspaceId)).orderBy(asc(teams.name));
+  const members = await ctx.db.select().from(teamMembers).where(eq(teamMembers.workspaceId, ctx.workspaceId));
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    memberIds: members.filter((m) => m.teamId === t.id).map((m) => m.userId),
+    createdAt: t.createdAt.toISOString(),
+  }));
+}
+
+async function setTeamMembers(db: Db, ctx: Ctx, teamId: string, memberIds: string[]) {
+  await db.delete(teamMembers).where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.teamId, teamId)));
+  if (memberIds.length)
+    await db.insert(teamMembers).values(
+      [...new Set(memberIds)].map((userId) => ({
+        workspaceId: ctx.workspaceId,
+        teamId,
+        userId,
+      })),
+    );
+}
+
+async function getTeam(ctx: Ctx, id: string): Promise<Team> {
+  const team = (await listTeams(ctx)).find((t) => t.id === id);
+  if (!team) throw notFound("Team");
+  return team;
+}
+
+export async function createTeam(ctx: Ctx, input: { name: string; memberIds?: string[] }): Promise<Team> {
+  assertCan(ctx.actor, "admin");
+  await assertUsersExist(ctx, input.memberIds ?? [], "memberIds");
+  const id = newId();
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(teams).values({ workspaceId: ctx.workspaceId, id, name: input.name });
+    await setTeamMembers(tx, ctx, id, input.memberIds ?? []);
+  });
+  return getTeam(ctx, id);
+}
+
+export async function updateTeam(ctx: Ctx, id: string, input: { name?: string; memberIds?: string[] }): Promise<Team> {
+  assertCan(ctx.actor, "admin");
+  await getTeam(ctx, id);
+  await assertUsersExist(ctx, input.memberIds ?? [], "memberIds");
+  await ctx.db.transaction(async (tx) => {
+    if (input.name)
+      await tx
+        .update(teams)
+        .set({ name: input.name })
+        .where(and(eq(teams.workspaceId, ctx.workspaceId), eq(teams.id, id)));
+    if (input.memberIds) await setTeamMembers(tx, ctx, id, input.memberIds);
+  });
+  return getTeam(ctx, id);
+}
+
+export async function deleteTeam(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.actor, "admin");
+  await getTeam(ctx, id);
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(teamMembers).where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.teamId, id)));
+    await tx.delete(teams).where(and(eq(teams.workspaceId, ctx.workspaceId), eq(teams.id, id)));
+  });
+}
+
+/** Users who share a team with this user (and the user), for "my team's records". */
+export async function teammateIds(ctx: Ctx, userId: string): Promise<string[]> {
+  const mine = ctx.db
+    .select({ teamId: teamMembers.teamId })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.userId, userId)));
+  const rows = await ctx.db
+    .selectDistinct({ userId: teamMembers.userId })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.workspaceId, ctx.workspaceId), inArray(teamMembers.teamId, mine)));
+  return [...new Set([userId, ...rows.map((r) => r.userId)])];
+}
+
+/** Active users of this workspace by email (lower-cased): for imports that name owners by email. */
+export async function userIdsByEmail(ctx: Ctx, emails: string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+  if (wanted.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(and(eq(users.workspaceId, ctx.workspaceId), inArray(users.email, wanted)));
+  return new Map(rows.map((r) => [r.email.toLowerCase(), r.id]));
+}

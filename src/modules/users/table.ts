@@ -1,0 +1,45 @@
+import { boolean, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { Role } from "../../contract/common.js";
+import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+
+export const users = pgTable(
+  "users",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    role: text("role").$type<Role>().notNull(),
+    passwordHash: text("password_hash").notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex("users_workspace_email_key").on(t.workspaceId, t.email),
+    // Sign-in is the one lookup that does not know the workspace yet.
+    index("users_email_idx").on(t.email),
+  ],
+);
+
+export const teams = pgTable(
+  "teams",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), uniqueIndex("teams_workspace_name_key").on(t.workspaceId, t.name)],
+);
+
+export const teamMembers = pgTable(
+  "team_members",
+  {
+    workspaceId: workspaceId(),
+    teamId: uuid("team_id").notNull(),
+    userId: uuid("user_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.teamId, t.userId] }), index("team_members_user_idx").on(t.workspaceId, t.userId)],
+);

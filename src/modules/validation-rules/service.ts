@@ -1,0 +1,212 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { z } from "zod";
+import { type CreateValidationRuleBody, type RuleObject, ruleFields, type UpdateValidationRuleBody, type ValidationRule } from "../../contract/data-quality.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError, type FieldError, notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { assertCan } from "../../core/roles.js";
+import { listCustomFields } from "../custom-fields/service.js";
+import { validationRules } from "./table.js";
+
+type Row = typeof validationRules.$inferSelect;
+
+const toRule = (r: Row): ValidationRule => ({
+  id: r.id,
+  object: r.object,
+  field: r.field,
+  required: r.required,
+  pattern: r.pattern,
+  message: r.message,
+  allowedValues: r.allowedValues,
+  min: r.min,
+  max: r.max,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+export async function listValidationRules(ctx: Ctx, object?: RuleObject): Promise<ValidationRule[]> {
+  assertCan(ctx.actor, "read");
+  const rows = await ctx.db
+    .select()
+    .from(validationRules)
+    .where(and(eq(validationRules.workspaceId, ctx.workspaceId), object ? eq(validationRules.object, object) : undefined))
+    .orderBy(asc(validationRules.object), asc(validationRules.field));
+  return rows.map(toRule);
+}
+
+/** A rule must name a real field, hold a pattern that compiles, and a min that is not above its max. */
+async function checkDefinition(ctx: Ctx, object: RuleObject, field: string, r: Partial<ValidationRule>): Promise<void> {
+  const errors: FieldError[] = [];
+  if (field.startsWith("custom.")) {
+    const defs = await listCustomFields(ctx, object);
+    if (!defs.some((d) => `custom.${d.key}` === field)) errors.push({ path: "field", message: `No ${object} custom field ${field.slice(7)}` });
+  } else if (!(ruleFields[object] as readonly string[]).includes(field)) {
+    errors.push({ path: "field", message: `Rules can name ${ruleFields[object].join(", ")} or custom.<key>` });
+  }
+  if (r.pattern) {
+    try {
+      new RegExp(r.pattern, "u");
+    } catch (e) {
+      errors.push({ path: "pattern", message: `Not a valid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}` });
+    }
+  }
+  if (r.min != null && r.max != null && r.min > r.max) errors.push({ path: "min", message: "min is larger than max" });
+  if (!r.required && !r.pattern && !r.allowedValues?.length && r.min == null && r.max == null) {
+    errors.push({ path: "required", message: "Give the rule at least one check: required, pattern, allowed values, min or max" });
+  }
+  if (errors.length) throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+}
+
+export async function createValidationRule(ctx: Ctx, input: z.infer<typeof CreateValidationRuleBody>): Promise<ValidationRule> {
+  assertCan(ctx.actor, "admin");
+  const values = {
+    required: input.required ?? false,
+    pattern: input.pattern || null,
+    message: input.message || null,
+    allowedValues: [...new Set(input.allowedValues ?? [])],
+    min: input.min ?? null,
+    max: input.max ?? null,
+  };
+  await checkDefinition(ctx, input.object, input.field, values);
+  const [existing] = await ctx.db
+    .select({ id: validationRules.id })
+    .from(validationRules)
+    .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.object, input.object), eq(validationRules.field, input.field)));
+  if (existing)
+    throw new AppError("conflict", `There is already a rule for ${input.object} ${input.field}; edit it instead.`, [
+      { path: "field", message: "Already has a rule" },
+    ]);
+  const now = new Date();
+  const [row] = await ctx.db
+    .insert(validationRules)
+    .values({ workspaceId: ctx.workspaceId, id: newId(), object: input.object, field: input.field, ...values, createdAt: now, updatedAt: now })
+    .returning();
+  return toRule(row as Row);
+}
+
+async function findRule(ctx: Ctx, id: string): Promise<Row> {
+  const [row] = await ctx.db
+    .select()
+    .from(validationRules)
+    .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)));
+  if (!row) throw notFound("Validation rule");
+  return row;
+}
+
+export async function updateValidationRule(ctx: Ctx, id: string, input: z.infer<typeof UpdateValidationRuleBody>): Promise<ValidationRule> {
+  assertCan(ctx.actor, "admin");
+  const current = toRule(await findRule(ctx, id));
+  const next = {
+    required: input.required ?? current.required,
+    pattern: input.pattern === undefined ? current.pattern : input.pattern || null,
+    message: input.message === undefined ? current.message : input.message || null,
+    allowedValues: input.allowedValues === undefined ? current.allowedValues : [...new Set(input.allowedValues)],
+    min: input.min === undefined ? current.min : input.min,
+    max: input.max === undefined ? current.max : input.max,
+  };
+  await checkDefinition(ctx, current.object, current.field, next);
+  const [row] = await ctx.db
+    .update(validationRules)
+    .set({ ...next, updatedAt: new Date() })
+    .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)))
+    .returning();
+  return toRule(row as Row);
+}
+
+export async function deleteValidationRule(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.actor, "admin");
+  await findRule(ctx, id);
+  await ctx.db.delete(validationRules).where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)));
+}
+
+// Enforcement
+
+/** Rules ready to check: the pattern compiled once. Load once per import batch, then check each row. */
+export interface LoadedRule extends ValidationRule {
+  regex: RegExp | null;
+}
+
+export async function loadRules(ctx: Ctx, object: RuleObject): Promise<LoadedRule[]> {
+  const rows = await ctx.db
+    .select()
+    .from(validationRules)
+    .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.object, object)));
+  return rows.map((r) => ({ ...toRule(r), regex: r.pattern ? new RegExp(`^(?:${r.pattern})$`, "u") : null }));
+}
+
+/** The value a rule's field names, read from a record shaped like the service's row or API output. */
+function fieldValue(record: Record<string, unknown>, field: string): unknown {
+  if (field.startsWith("custom.")) return (record.custom as Record<string, unknown> | undefined)?.[field.slice(7)];
+  const [head, sub] = field.split(".") as [string, string | undefined];
+  const v = record[head];
+  if (sub) return v && typeof v === "object" ? (v as Record<string, unknown>)[sub] : undefined;
+  return v;
+}
+
+/** The input key that writes a rule's field: a rule on address.country is checked when address is written. */
+function writtenBy(field: string): string[] {
+  if (field.startsWith("custom.")) return ["custom"];
+  if (field === "primaryEmail") return ["emails"];
+  if (field === "primaryPhone") return ["phones"];
+  return [field.split(".")[0] as string];
+}
+
+const isEmpty = (v: unknown) => v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
+
+/**
+ * Field errors for one record. `written`, on updates, is the input: only rules on fields it writes are
+ * checked, so a rule added today does not block edits to other fields of older records.
+ */
+export function checkRecord(rules: LoadedRule[], record: Record<string, unknown>, written?: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const rule of rules) {
+    if (written) {
+      const keys = writtenBy(rule.field);
+      const touched = rule.field.startsWith("custom.")
+        ? written.custom !== undefined && rule.field.slice(7) in (written.custom as Record<string, unknown>)
+        : keys.some((k) => written[k] !== undefined);
+      if (!touched) continue;
+    }
+    const value = fieldValue(record, rule.field);
+    const fail = (fallback: string) => errors.push({ path: rule.field, message: rule.message || fallback });
+    if (isEmpty(value)) {
+      if (rule.required) fail("Required");
+      continue;
+    }
+    const items = Array.isArray(value) ? value : [value];
+    if (rule.regex && items.some((v) => !rule.regex?.test(String(v)))) {
+      fail(`Does not have the expected format (${rule.pattern})`);
+      continue;
+    }
+    if (rule.allowedValues.length && items.some((v) => !rule.allowedValues.includes(String(v)))) {
+      fail(`Must be one of: ${rule.allowedValues.join(", ")}`);
+      continue;
+    }
+    if (rule.min != null || rule.max != null) {
+      const numeric = typeof value === "number" || (typeof value === "string" && rule.field === "annualRevenue");
+      const size = Array.isArray(value) ? value.length : numeric ? Number(value) : String(value).length;
+      const what = Array.isArray(value) ? "items" : numeric ? "" : "characters";
+      if (rule.min != null && size < rule.min) fail(numeric ? `Must be at least ${rule.min}` : `Needs at least ${rule.min} ${what}`);
+      else if (rule.max != null && size > rule.max) fail(numeric ? `Must be at most ${rule.max}` : `Allows at most ${rule.max} ${what}`);
+    }
+  }
+  return errors;
+}
+
+/**
+ * The one call every write path makes (create, update, bulk, import): throws validation_failed naming
+ * each field that breaks a rule. `record` is the record as it will be stored (row or API shape);
+ * `written` is the update's input (omit on create, where every rule applies).
+ */
+export async function enforceRules(ctx: Ctx, object: RuleObject, record: Record<string, unknown>, written?: Record<string, unknown>): Promise<void> {
+  const rules = await loadRules(ctx, object);
+  if (rules.length === 0) return;
+  const errors = checkRecord(rules, record, written);
+  if (errors.length) throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+}
+
+/** Bulk actions: a tag added must pass the tags rule; a new owner must pass the ownerId rule. */
+export async function enforceBulkRules(ctx: Ctx, object: RuleObject, input: { action: string; tag?: string; ownerId?: string | null }): Promise<void> {
+  if (input.action === "tag") await enforceRules(ctx, object, { tags: [input.tag] }, { tags: [input.tag] });
+  if (input.action === "setOwner") await enforceRules(ctx, object, { ownerId: input.ownerId }, { ownerId: input.ownerId });
+}

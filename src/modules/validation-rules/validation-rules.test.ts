@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Ctx } from "../../core/context.js";
+import { createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { importCompanies } from "../companies/service.js";
+import { importContacts } from "../contacts/service.js";
+
+describe.each(databaseKinds)("validation rules on %s", (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(() => t.close());
+
+  it("refuses bad rules: a regex that does not compile, an unknown field, min above max, no check at all", async () => {
+    const ws = await newWorkspace(t.app);
+    const bad = expectProblem(await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", pattern: "([a-z" }), 400, "validation_failed");
+    expect(bad.errors).toEqual([expect.objectContaining({ path: "pattern" })]);
+    const unknown = expectProblem(
+      await ws.post("/api/v1/validation-rules", { object: "contact", field: "shoeSize", required: true }),
+      400,
+      "validation_failed",
+    );
+    expect(unknown.errors).toEqual([expect.objectContaining({ path: "field" })]);
+    expectProblem(await ws.post("/api/v1/validation-rules", { object: "company", field: "custom.tier", required: true }), 400, "validation_failed");
+    expectProblem(await ws.post("/api/v1/validation-rules", { object: "company", field: "employees", min: 10, max: 1 }), 400, "validation_failed");
+    expectProblem(await ws.post("/api/v1/validation-rules", { object: "company", field: "employees" }), 400, "validation_failed");
+    const ok = await ws.post("/api/v1/validation-rules", { object: "company", field: "employees", min: 1 });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expectProblem(await ws.post("/api/v1/validation-rules", { object: "company", field: "employees", max: 5 }), 409, "conflict");
+    const sales = await userWithRole(t.app, ws, "sales");
+    expectProblem(await sales.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", required: true }), 403, "forbidden");
+    expect((await sales.get("/api/v1/validation-rules")).json().data).toHaveLength(1);
+  });
+
+  it("enforces required, format, allowed values and ranges on create, update and bulk, naming the field", async () => {
+    const ws = await newWorkspace(t.app);
+    await ws.post("/api/v1/custom-fields", { object: "contact", label: "Tier", type: "text" });
+    for (const rule of [
+      { object: "contact", field: "jobTitle", required: true },
+      { object: "contact", field: "address.country", allowedValues: ["DE", "FR"], message: "We only sell in Germany and France" },
+      { object: "contact", field: "custom.tier", pattern: "[A-C]", message: "Tier is A, B or C" },
+      { object: "contact", field: "tags", allowedValues: ["vip", "partner"] },
+      { object: "company", field: "employees", min: 1, max: 100000 },
+      { object: "company", field: "name", min: 3 },
+    ]) {
+      const res = await ws.post("/api/v1/validation-rules", rule);
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const missing = expectProblem(await ws.post("/api/v1/contacts", { firstName: "Ada" }), 400, "validation_failed");
+    expect(missing.errors).toEqual([{ path: "jobTitle", message: "Required" }]);
+    const several = expectProblem(
+      await ws.post("/api/v1/contacts", { firstName: "Ada", jobTitle: "CTO", address: { country: "US" }, custom: { tier: "Z" } }),
+      400,
+      "validation_failed",
+    );
+    expect(several.errors).toEqual([
+      { path: "address.country", message: "We only sell in Germany and France" },
+      { path: "custom.tier", message: "Tier is A, B or C" },
+    ]);
+    const created = await ws.post("/api/v1/contacts", { firstName: "Ada", jobTitle: "CTO", address: { country: "de" }, custom: { tier: "A" } });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id;
+    // Updates check the fields they write; other fields of the record are left alone.
+    expectProblem(await ws.patch(`/api/v1/contacts/${id}`, { jobTitle: null }), 400, "validation_failed");
+    expect((await ws.patch(`/api/v1/contacts/${id}`, { firstName: "Ada L." })).statusCode).toBe(200);
+    const bulk = expectProblem(await ws.post("/api/v1/contacts/bulk", { ids: [id], action: "tag", tag: "random" }), 400, "validation_failed");
+    expect(bulk.errors).toEqual([{ path: "tags", message: "Must be one of: vip, partner" }]);
+    expect((await ws.post("/api/v1/contacts/bulk", { ids: [id], action: "tag", tag: "vip" })).json().affected).toBe(1);
+
+    expectProblem(await ws.post("/api/v1/companies", { name: "Acme", employees: 0 }), 400, "validation_failed");
+    expectProblem(await ws.post("/api/v1/companies", { name: "AB" }), 400, "validation_failed");
+    const company = await ws.post("/api/v1/companies", { name: "Acme", employees: 12 });
+    expect(company.statusCode, company.body).toBe(201);
+    const tooMany = expectProblem(await ws.patch(`/api/v1/companies/${company.json().id}`, { employees: 200000 }), 400, "validation_failed");
+    expect(tooMany.errors).toEqual([{ path: "employees", message: "Must be at most 100000" }]);
+
+    // Rules can be relaxed and removed.
+    const rules = (await ws.get("/api/v1/validation-rules?object=contact")).json().data as { id: string; field: string }[];
+    const jobTitle = rules.find((r) => r.field === "jobTitle");
+    expect((await ws.del(`/api/v1/validation-rules/${jobTitle?.id}`)).statusCode).toBe(204);
+    expect((await ws.post("/api/v1/contacts", { firstName: "Bea" })).statusCode).toBe(201);
+    const country = rules.find((r) => r.field === "address.country");
+    const patched = await ws.patch(`/api/v1/validation-rules/${country?.id}`, { allowedValues: ["DE", "FR", "US"] });
+    expect(patched.json().allowedValues).toEqual(["DE", "FR", "US"]);
+    expect((await ws.post("/api/v1/contacts", { firstName: "Cy", address: { country: "US" } })).statusCode).toBe(201);
+  });
+
+  it("reports rule breaches per row on the import path instead of failing the batch", async () => {
+    const ws = await newWorkspace(t.app);
+    await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", required: true, message: "Every contact needs a job title" });
+    await ws.post("/api/v1/validation-rules", { object: "company", field: "domain", required: true });
+    const me = ws.session.me;
+    if (!me) throw new Error("no session");
+    const ctx: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
+    const people = await t.database.db.transaction((tx) => importContacts({ ...ctx, db: tx }, [{ firstName: "Has", jobTitle: "CEO" }, { firstName: "Lacks" }]));
+    expect(people.ids[0]).toBeTruthy();
+    expect(people.ids[1]).toBeNull();
+    expect(people.errors.get(1)).toBe("jobTitle: Every contact needs a job title");
+    const orgs = await t.database.db.transaction((tx) =>
+      importCompanies({ ...ctx, db: tx }, [{ name: "No Domain Ltd" }, { name: "Dom", domain: "dom.example" }]),
+    );
+    expect(orgs.errors.get(0)).toBe("domain: Required");
+    expect(orgs.ids[1]).toBeTruthy();
+  });
+
+  it("keeps each workspace's rules to itself", async () => {
+    const a = await newWorkspace(t.app);
+    const b = await newWorkspace(t.app);
+    const rule = (await a.post("/api/v1/validation-rules", { object: "contact", field: "lastName", required: true })).json();
+    expect((await b.post("/api/v1/contacts", { firstName: "Free" })).statusCode).toBe(201);
+    expectProblem(await b.patch(`/api/v1/validation-rules/${rule.id}`, { required: false }), 404, "not_found");
+    expectProblem(await b.del(`/api/v1/validation-rules/${rule.id}`), 404, "not_found");
+  });
+});

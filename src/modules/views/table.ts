@@ -1,0 +1,26 @@
+import { boolean, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import type { FilterCondition } from "../../contract/common.js";
+import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+
+export interface StoredViewState {
+  q?: string;
+  sort?: string;
+  filters: FilterCondition[];
+  columns: string[];
+}
+
+export const savedViews = pgTable(
+  "saved_views",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    object: text("object").$type<"company" | "contact">().notNull(),
+    name: text("name").notNull(),
+    shared: boolean("shared").notNull().default(false),
+    ownerId: uuid("owner_id").notNull(),
+    state: jsonb("state").$type<StoredViewState>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] })],
+);

@@ -1,0 +1,107 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { sql } from "drizzle-orm";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Database } from "../db/client.js";
+import { queryRows } from "../db/client.js";
+import { registerAuth } from "./auth.js";
+import { registerErrorHandling, sendNotFound } from "./errors.js";
+import { registerRoutes } from "./routes.js";
+
+export interface AppOptions {
+  database: Database;
+  /** Folder of the built web app; omitted serves the API only. */
+  webDir?: string;
+  logLevel?: string;
+  /** Sign-in and sign-up attempts per IP per minute. */
+  authRateLimit?: number;
+  secureCookies?: boolean;
+}
+
+export type App = FastifyInstance;
+
+/** Builds the whole HTTP application; starting it (listen) happens elsewhere, so tests can inject. */
+export async function buildApp(options: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? "info",
+      // Credentials never reach the log.
+      redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
+    },
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Only JSON bodies: a cross-site form cannot post text/plain or urlencoded data that we would accept.
+  app.removeContentTypeParser("text/plain");
+  registerErrorHandling(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { upgradeInsecureRequests: null, "script-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:", "https:"] },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Rapport API",
+        version: "1",
+        description: "Companies, contacts, activities and the platform around them. Errors are RFC 9457 problem+json.",
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: "http", scheme: "bearer", description: "An API key created under Settings → API keys" },
+          session: { type: "apiKey", in: "cookie", name: "rapport_session" },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  registerAuth(app, options.database);
+
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    "/api/health",
+    { schema: { tags: ["platform"], response: { 200: z.object({ status: z.literal("ok"), database: z.enum(["pglite", "postgres"]) }) } } },
+    async () => {
+      await queryRows(options.database.db, sql`select 1`);
+      return { status: "ok" as const, database: options.database.kind };
+    },
+  );
+
+  await app.register(
+    async (api) =>
+      registerRoutes(api, { database: options.database, authRateLimit: options.authRateLimit ?? 10, secureCookies: options.secureCookies ?? false }),
+    {
+      prefix: "/api/v1",
+    },
+  );
+
+  const webDir = options.webDir ? resolve(options.webDir) : undefined;
+  const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));
+  if (hasWeb) await app.register(fastifyStatic, { root: webDir as string, wildcard: false, index: false, maxAge: "1h" });
+  // One not-found handler: client-side routes (/contacts/…) get the app shell, everything else a problem+json 404.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    if (hasWeb && request.method === "GET" && !path.startsWith("/api")) {
+      return reply.header("cache-control", "no-cache").sendFile("index.html");
+    }
+    return sendNotFound(request, reply);
+  });
+  return app;
+}

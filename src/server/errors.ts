@@ -1,0 +1,94 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { AppError, type ErrorCode, errorStatus, type FieldError } from "../core/errors.js";
+
+const PROBLEM = "application/problem+json";
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  errors?: FieldError[];
+}
+
+function problem(code: ErrorCode, title: string, detail?: string, errors?: FieldError[], extra?: Record<string, unknown>): ProblemBody {
+  return {
+    type: `https://rapport.dev/problems/${code.replace(/_/g, "-")}`,
+    title,
+    status: errorStatus[code],
+    code,
+    ...(detail ? { detail } : {}),
+    ...(errors ? { errors } : {}),
+    ...extra,
+  };
+}
+
+/** PostgreSQL errors that bad input can provoke; anything else stays a 500. */
+const pgInputErrors: Record<string, [ErrorCode, string]> = {
+  "23505": ["conflict", "A record with this value already exists."],
+  "22P02": ["validation_failed", "A value has the wrong format."],
+  "22007": ["validation_failed", "A date or time has the wrong format."],
+  "22008": ["validation_failed", "A date or time is out of range."],
+  "22003": ["validation_failed", "A number is out of range."],
+  "22001": ["validation_failed", "A value is too long."],
+  "2201B": ["validation_failed", "A pattern is not valid."],
+  "22021": ["validation_failed", "Text contains a character that cannot be stored (such as NUL)."],
+  "22P05": ["validation_failed", "Text contains a character that cannot be stored (such as NUL)."],
+};
+
+function pgCode(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 3; depth++) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** Every error leaves as RFC 9457 problem+json; stack traces stay in the log. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const send = (body: ReturnType<typeof problem>) => reply.status(body.status).type(PROBLEM).send(body);
+    if (err instanceof AppError) return send(problem(err.code, err.title, err.detail, err.errors, err.extra));
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = err.validationContext ?? "body";
+      const errors = err.validation.map((v) => {
+        const segments = v.instancePath.split("/").filter(Boolean);
+        const base = [where === "body" ? "" : where, ...segments].filter(Boolean).join(".");
+        const keys = v.keyword === "unrecognized_keys" ? (v.params as { keys?: string[] }).keys : undefined;
+        if (keys?.length) return { path: [base, keys[0]].filter(Boolean).join("."), message: `Unknown field "${keys.join('", "')}"` };
+        return { path: base || where, message: v.message ?? "Invalid value" };
+      });
+      return send(problem("validation_failed", "Invalid input", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors));
+    }
+    if (isResponseSerializationError(err)) {
+      request.log.error({ err, issues: err.cause.issues }, "response did not match its schema");
+      return send(problem("internal", "Internal error"));
+    }
+    const code = pgCode(err);
+    if (code && pgInputErrors[code]) {
+      const [c, detail] = pgInputErrors[code];
+      return send(problem(c, c === "conflict" ? "Conflict" : "Invalid input", detail));
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 429) return send(problem("rate_limited", "Too many requests", "Slow down and try again in a minute."));
+    if (err.code === "FST_ERR_CTP_INVALID_JSON_BODY" || err.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || err instanceof SyntaxError) {
+      return send(problem("invalid_json", "Malformed JSON", "The request body is not valid JSON."));
+    }
+    if (status === 413) return send(problem("payload_too_large", "Request too large", err.message));
+    if (status === 415) return send(problem("unsupported_media_type", "Unsupported content type", "Send JSON with Content-Type: application/json."));
+    if (status >= 400 && status < 500) return send({ ...problem("bad_request", "Bad request", err.message), status });
+    request.log.error({ err }, "unhandled error");
+    return send(problem("internal", "Internal error", "Something went wrong on our side; it has been logged."));
+  });
+}
+
+/** The 404 for paths no route serves. */
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply
+    .status(404)
+    .type(PROBLEM)
+    .send(problem("not_found", "Not found", `No route for ${request.method} ${request.url.split("?")[0]}`));
+}

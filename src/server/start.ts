@@ -1,0 +1,57 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Database, openDatabase } from "../db/client.js";
+import { runMigrations } from "../db/migrate.js";
+import { type App, buildApp } from "./app.js";
+
+export const defaultWebDir = fileURLToPath(new URL("../../dist/web", import.meta.url));
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  /** postgres://… for server mode. */
+  databaseUrl?: string;
+  /** PGlite folder; ignored with databaseUrl. */
+  dataDir?: string;
+  /** PGlite in memory (tests). */
+  memory?: boolean;
+  webDir?: string;
+  logLevel?: string;
+  authRateLimit?: number;
+  secureCookies?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  app: App;
+  database: Database;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates it, builds the app and listens. */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const database = await openDatabase({
+    url: options.databaseUrl,
+    dataDir: options.databaseUrl || options.memory ? undefined : resolve(options.dataDir ?? "./data"),
+  });
+  await runMigrations(database);
+  const app = await buildApp({
+    database,
+    webDir: options.webDir ?? defaultWebDir,
+    logLevel: options.logLevel,
+    authRateLimit: options.authRateLimit,
+    secureCookies: options.secureCookies,
+  });
+  await app.listen({ port: options.port ?? 3000, host: options.host ?? "127.0.0.1" });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  return {
+    url: `http://localhost:${port}`,
+    app,
+    database,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,245 @@
+import { ActionIcon, AppShell, Avatar, Badge, Burger, Group, Kbd, Menu, NavLink, Text, UnstyledButton, useMantineColorScheme } from "@mantine/core";
+import { useDisclosure, useHotkeys, useMediaQuery } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import {
+  IconApi,
+  IconBook,
+  IconBuilding,
+  IconChevronDown,
+  IconCopy,
+  IconFileImport,
+  IconForms,
+  IconLogout,
+  IconMoon,
+  IconSearch,
+  IconSun,
+  IconTrash,
+  IconUsers,
+  IconUsersGroup,
+} from "@tabler/icons-react";
+import { useQueryClient } from "@tanstack/react-query";
+import { Link, Outlet, useRouterState } from "@tanstack/react-router";
+import { lazy, type ReactNode, Suspense, useEffect, useState } from "react";
+import { api } from "../http/client.js";
+import { initials, isMac, roleLabels } from "../lib/format.js";
+import { notifyError } from "../lib/notify.js";
+import classes from "./AppLayout.module.css";
+import { useMe, usePermissions } from "./me.js";
+import { openPalette, paletteActions } from "./palette-store.js";
+
+const CommandPalette = lazy(() => import("./CommandPalette.js"));
+
+export function AppLayout() {
+  const [opened, { toggle, close }] = useDisclosure();
+  const isPhone = useMediaQuery("(max-width: 48em)") ?? false;
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
+  // Close the phone navbar after navigating.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation on purpose
+  useEffect(() => {
+    close();
+  }, [pathname, close]);
+
+  // The palette's UI loads lazily after the shell; the shortcuts live here so an early Ctrl/Cmd+K
+  // is never lost (the palette opens as soon as its chunk arrives).
+  const [paletteReady, setPaletteReady] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setPaletteReady(true), 200);
+    return () => clearTimeout(t);
+  }, []);
+  useHotkeys(
+    [
+      [
+        "mod+K",
+        () => {
+          setPaletteReady(true);
+          paletteActions.toggle();
+        },
+      ],
+    ],
+    [],
+  );
+  useHotkeys([
+    [
+      "/",
+      () => {
+        setPaletteReady(true);
+        openPalette();
+      },
+    ],
+  ]);
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }} padding={{ base: "sm", sm: "lg" }}>
+      <AppShell.Header>
+        <Header navOpened={opened} onToggleNav={toggle} />
+      </AppShell.Header>
+      {/* Off-screen on phones until the burger opens it: keep it out of the tab order meanwhile. */}
+      <AppShell.Navbar p="xs" data-testid="navbar" inert={isPhone && !opened ? true : undefined}>
+        <Navigation pathname={pathname} />
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+      {paletteReady && (
+        <Suspense fallback={null}>
+          <CommandPalette />
+        </Suspense>
+      )}
+    </AppShell>
+  );
+}
+
+function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: () => void }) {
+  const me = useMe();
+  const qc = useQueryClient();
+  const { colorScheme, toggleColorScheme } = useMantineColorScheme();
+  const [signingOut, setSigningOut] = useState(false);
+
+  async function signOut() {
+    setSigningOut(true);
+    try {
+      await api.post("/api/v1/auth/logout");
+      notifications.clean();
+      qc.setQueryData(["me"], null);
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== "me" });
+      try {
+        for (const k of Object.keys(sessionStorage)) if (k.startsWith("rapport:")) sessionStorage.removeItem(k);
+      } catch {
+        /* ignore */
+      }
+    } catch (e) {
+      notifyError(e, "Could not sign out");
+    } finally {
+      setSigningOut(false);
+    }
+  }
+
+  return (
+    <Group h="100%" px="md" justify="space-between" wrap="nowrap" gap="sm">
+      <Group gap="sm" wrap="nowrap" miw={0}>
+        <Burger
+          opened={navOpened}
+          onClick={onToggleNav}
+          hiddenFrom="sm"
+          size="sm"
+          aria-label={navOpened ? "Close navigation" : "Open navigation"}
+          data-testid="nav-burger"
+        />
+        <Link to="/contacts" className={classes.brand} aria-label="Rapport home">
+          <span className={classes.logo} aria-hidden>
+            R
+          </span>
+          <Text fw={700} fz="lg" visibleFrom="xs">
+            Rapport
+          </Text>
+        </Link>
+        <Text c="dimmed" fz="sm" visibleFrom="md" truncate data-testid="workspace-name">
+          {me.workspace.name}
+        </Text>
+      </Group>
+
+      <Group gap="xs" wrap="nowrap">
+        <UnstyledButton className={classes.search} onClick={openPalette} visibleFrom="xs" data-testid="search-button" aria-label="Search">
+          <IconSearch size={16} stroke={1.8} />
+          <Text fz="sm" c="dimmed" className={classes.searchText}>
+            Search…
+          </Text>
+          <Group gap={2} wrap="nowrap">
+            <Kbd size="xs">{isMac() ? "⌘" : "Ctrl"}</Kbd>
+            <Kbd size="xs">K</Kbd>
+          </Group>
+        </UnstyledButton>
+        <ActionIcon variant="default" size="lg" hiddenFrom="xs" onClick={openPalette} aria-label="Search" data-testid="search-button-mobile">
+          <IconSearch size={18} />
+        </ActionIcon>
+
+        <Menu position="bottom-end" width={240} withinPortal>
+          <Menu.Target>
+            <UnstyledButton className={classes.user} data-testid="user-menu" aria-label={`Account: ${me.user.name}`}>
+              <Avatar size={30} radius="xl" color="indigo">
+                {initials(me.user.name)}
+              </Avatar>
+              <div className={classes.userText}>
+                <Text fz="sm" fw={500} lh={1.2} truncate>
+                  {me.user.name}
+                </Text>
+                <Text fz="xs" c="dimmed" lh={1.2} truncate>
+                  {me.workspace.name}
+                </Text>
+              </div>
+              <IconChevronDown size={14} className={classes.userText} />
+            </UnstyledButton>
+          </Menu.Target>
+          <Menu.Dropdown>
+            <Menu.Label>
+              <Text fz="sm" fw={500} c="var(--mantine-color-text)" truncate>
+                {me.user.name}
+              </Text>
+              <Text fz="xs" c="dimmed" truncate>
+                {me.user.email}
+              </Text>
+              <Group gap={6} mt={6}>
+                <Badge size="xs" variant="light">
+                  {roleLabels[me.user.role] ?? me.user.role}
+                </Badge>
+                <Text fz="xs" c="dimmed" truncate>
+                  {me.workspace.name}
+                </Text>
+              </Group>
+            </Menu.Label>
+            <Menu.Divider />
+            <Menu.Item leftSection={colorScheme === "dark" ? <IconSun size={16} /> : <IconMoon size={16} />} onClick={toggleColorScheme}>
+              {colorScheme === "dark" ? "Light theme" : "Dark theme"}
+            </Menu.Item>
+            <Menu.Item leftSection={<IconBook size={16} />} component="a" href="/api/docs" target="_blank">
+              API documentation
+            </Menu.Item>
+            <Menu.Divider />
+            <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={signOut} disabled={signingOut} data-testid="sign-out">
+              Sign out
+            </Menu.Item>
+          </Menu.Dropdown>
+        </Menu>
+      </Group>
+    </Group>
+  );
+}
+
+function Navigation({ pathname }: { pathname: string }) {
+  const { isAdmin } = usePermissions();
+  const active = (p: string) => pathname === p || pathname.startsWith(`${p}/`);
+  const item = (to: string, label: string, icon: ReactNode, testId: string) => (
+    <NavLink key={to} component={Link} to={to} label={label} leftSection={icon} active={active(to)} className={classes.navLink} data-testid={testId} />
+  );
+  return (
+    <>
+      <AppShell.Section grow style={{ overflowY: "auto" }}>
+        {item("/contacts", "Contacts", <IconUsers size={18} stroke={1.7} />, "nav-contacts")}
+        {item("/companies", "Companies", <IconBuilding size={18} stroke={1.7} />, "nav-companies")}
+        {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}
+        {item("/data-quality", "Data quality", <IconCopy size={18} stroke={1.7} />, "nav-data-quality")}
+        {item("/imports", "Import", <IconFileImport size={18} stroke={1.7} />, "nav-imports")}
+        {isAdmin && (
+          <>
+            <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>
+              Settings
+            </Text>
+            {item("/settings/users", "Users & teams", <IconUsersGroup size={18} stroke={1.7} />, "nav-users")}
+            {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
+            {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
+          </>
+        )}
+      </AppShell.Section>
+      <AppShell.Section>
+        <NavLink
+          component="a"
+          href="/api/docs"
+          target="_blank"
+          label="API docs"
+          leftSection={<IconBook size={18} stroke={1.7} />}
+          className={classes.navLink}
+        />
+      </AppShell.Section>
+    </>
+  );
+}

@@ -1,0 +1,48 @@
+import { Button, Center, Loader, Stack, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { RouterProvider } from "@tanstack/react-router";
+import { lazy, Suspense } from "react";
+import { meQuery } from "../http/queries.js";
+import { MeContext } from "./me.js";
+import { router } from "./router.js";
+
+const AuthScreen = lazy(() => import("../auth/AuthScreen.js"));
+
+export function FullPageLoader() {
+  return (
+    <Center h="100dvh" data-testid="page-loader">
+      <Loader type="dots" />
+    </Center>
+  );
+}
+
+export function Root() {
+  const me = useQuery(meQuery);
+
+  if (me.isPending) return <FullPageLoader />;
+  if (me.isError) {
+    return (
+      <Center h="100dvh" p="md">
+        <Stack align="center" gap="sm" maw={420} ta="center">
+          <Title order={3}>Rapport can't reach its server</Title>
+          <Text c="dimmed">{me.error.message}</Text>
+          <Button onClick={() => me.refetch()} loading={me.isFetching}>
+            Try again
+          </Button>
+        </Stack>
+      </Center>
+    );
+  }
+  if (!me.data) {
+    return (
+      <Suspense fallback={<FullPageLoader />}>
+        <AuthScreen />
+      </Suspense>
+    );
+  }
+  return (
+    <MeContext.Provider value={me.data}>
+      <RouterProvider router={router} />
+    </MeContext.Provider>
+  );
+}

@@ -1,0 +1,268 @@
+import { Alert, Anchor, Box, Button, Center, Loader, Paper, PasswordInput, Radio, Stack, Text, TextInput, Title } from "@mantine/core";
+import { IconAlertCircle } from "@tabler/icons-react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { LoginBody, type Me, SignupBody } from "../../contract/index.js";
+import { ApiError, api } from "../http/client.js";
+import { setupQuery } from "../http/queries.js";
+import { useFormErrors } from "../lib/form.js";
+import classes from "./AuthScreen.module.css";
+
+type Mode = "signin" | "signup";
+
+/** Shown whenever there is no session: sign in, or create a workspace (first run: create first). */
+export default function AuthScreen() {
+  const setup = useQuery(setupQuery);
+  const [mode, setMode] = useState<Mode | null>(null);
+
+  if (setup.isPending && !mode) {
+    return (
+      <Center h="100dvh">
+        <Loader type="dots" />
+      </Center>
+    );
+  }
+  const effective: Mode = mode ?? (setup.data?.hasWorkspaces === false ? "signup" : "signin");
+  const firstRun = setup.data?.hasWorkspaces === false;
+
+  return (
+    <Box className={classes.page}>
+      <Stack w="100%" maw={420} gap="lg">
+        <Stack gap={6} align="center">
+          <span className={classes.logo} aria-hidden>
+            R
+          </span>
+          <Title order={2} ta="center">
+            {effective === "signup" ? "Create your workspace" : "Sign in to Rapport"}
+          </Title>
+          <Text c="dimmed" ta="center" fz="sm">
+            {effective === "signup"
+              ? firstRun
+                ? "Welcome! Set up your team's CRM — you'll be its first admin."
+                : "A new, empty workspace for a team. You'll be its admin."
+              : "Welcome back."}
+          </Text>
+        </Stack>
+        <Paper withBorder p={{ base: "md", xs: "xl" }} radius="lg" shadow="sm">
+          {effective === "signup" ? <SignupForm /> : <SigninForm />}
+        </Paper>
+        <Text ta="center" fz="sm" c="dimmed">
+          {effective === "signup" ? (
+            <>
+              Already have an account?{" "}
+              <Anchor component="button" type="button" fz="sm" onClick={() => setMode("signin")} data-testid="go-signin">
+                Sign in
+              </Anchor>
+            </>
+          ) : (
+            <>
+              New team?{" "}
+              <Anchor component="button" type="button" fz="sm" onClick={() => setMode("signup")} data-testid="go-signup">
+                Create a new workspace
+              </Anchor>
+            </>
+          )}
+        </Text>
+      </Stack>
+    </Box>
+  );
+}
+
+function useSignedIn() {
+  const qc = useQueryClient();
+  return (me: Me) => {
+    qc.setQueryData(["me"], me);
+    void qc.invalidateQueries({ queryKey: ["setup"] });
+  };
+}
+
+function SignupForm() {
+  const [values, setValues] = useState({ workspaceName: "", name: "", email: "", password: "" });
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const errors = useFormErrors();
+  const signedIn = useSignedIn();
+  const set = (k: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement>) => {
+    const value = e.currentTarget.value;
+    setValues((v) => ({ ...v, [k]: value }));
+    errors.clear(k);
+  };
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setFormError(null);
+    const body = errors.validate(SignupBody.safeParse(values));
+    if (!body) return;
+    setBusy(true);
+    try {
+      signedIn(await api.post<Me>("/api/v1/auth/signup", body));
+    } catch (err) {
+      if (err instanceof ApiError) {
+        errors.setErrors(err.fieldErrors);
+        setFormError(err.problem.detail || err.problem.title);
+      } else setFormError(String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate data-testid="signup-form">
+      <Stack gap="md">
+        {formError && (
+          <Alert color="red" icon={<IconAlertCircle size={18} />} variant="light" role="alert">
+            {formError}
+          </Alert>
+        )}
+        <TextInput
+          label="Workspace name"
+          description="Usually your company or team"
+          placeholder="Acme Sales"
+          value={values.workspaceName}
+          onChange={set("workspaceName")}
+          error={errors.get("workspaceName")}
+          autoFocus
+          required
+        />
+        <TextInput
+          label="Your name"
+          placeholder="Ada Lovelace"
+          value={values.name}
+          onChange={set("name")}
+          error={errors.get("name")}
+          autoComplete="name"
+          required
+        />
+        <TextInput
+          label="Work email"
+          type="email"
+          placeholder="ada@acme.com"
+          value={values.email}
+          onChange={set("email")}
+          error={errors.get("email")}
+          autoComplete="email"
+          required
+        />
+        <PasswordInput
+          label="Password"
+          description="At least 10 characters"
+          value={values.password}
+          onChange={set("password")}
+          error={errors.get("password")}
+          autoComplete="new-password"
+          required
+        />
+        <Button type="submit" loading={busy} fullWidth mt="xs" data-testid="signup-submit">
+          Create workspace
+        </Button>
+      </Stack>
+    </form>
+  );
+}
+
+function SigninForm() {
+  const [values, setValues] = useState({ email: "", password: "" });
+  const [workspaces, setWorkspaces] = useState<{ id: string; name: string }[] | null>(null);
+  const [workspaceId, setWorkspaceId] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const errors = useFormErrors();
+  const signedIn = useSignedIn();
+  const set = (k: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement>) => {
+    const value = e.currentTarget.value;
+    setValues((v) => ({ ...v, [k]: value }));
+    errors.clear(k);
+    if (k === "email") {
+      setWorkspaces(null);
+      setWorkspaceId(null);
+    }
+  };
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setFormError(null);
+    if (workspaces && !workspaceId) {
+      setFormError("Choose the workspace to sign in to.");
+      return;
+    }
+    const body = errors.validate(LoginBody.safeParse({ ...values, ...(workspaceId ? { workspaceId } : {}) }));
+    if (!body) return;
+    setBusy(true);
+    try {
+      signedIn(await api.post<Me>("/api/v1/auth/login", body));
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "workspace_required") {
+        const list = (err.problem.workspaces as { id: string; name: string }[] | undefined) ?? [];
+        setWorkspaces(list);
+        setWorkspaceId(null);
+        setFormError(null);
+      } else if (err instanceof ApiError) {
+        errors.setErrors(err.fieldErrors);
+        setFormError(
+          err.code === "invalid_credentials"
+            ? "That email and password don't match. Check both and try again."
+            : err.status === 429
+              ? err.problem.detail || "Too many sign-in attempts. Wait a minute and try again."
+              : err.problem.detail || err.problem.title,
+        );
+      } else setFormError(String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate data-testid="signin-form">
+      <Stack gap="md">
+        {formError && (
+          <Alert color="red" icon={<IconAlertCircle size={18} />} variant="light" role="alert" data-testid="signin-error">
+            {formError}
+          </Alert>
+        )}
+        <TextInput
+          label="Email"
+          type="email"
+          value={values.email}
+          onChange={set("email")}
+          error={errors.get("email")}
+          autoComplete="email"
+          autoFocus
+          required
+        />
+        <PasswordInput
+          label="Password"
+          value={values.password}
+          onChange={set("password")}
+          error={errors.get("password")}
+          autoComplete="current-password"
+          required
+        />
+        {workspaces && (
+          <Radio.Group
+            label="Workspace"
+            description="This email belongs to several workspaces. Which one?"
+            value={workspaceId}
+            onChange={setWorkspaceId}
+            data-testid="workspace-picker"
+          >
+            <Stack gap="xs" mt="xs">
+              {workspaces.map((w) => (
+                <Radio.Card key={w.id} value={w.id} p="sm" radius="md" className={classes.card}>
+                  <div className={classes.cardInner}>
+                    <Radio.Indicator />
+                    <Text fz="sm" fw={500}>
+                      {w.name}
+                    </Text>
+                  </div>
+                </Radio.Card>
+              ))}
+            </Stack>
+          </Radio.Group>
+        )}
+        <Button type="submit" loading={busy} fullWidth mt="xs" data-testid="signin-submit">
+          {workspaces ? "Continue" : "Sign in"}
+        </Button>
+      </Stack>
+    </form>
+  );
+}

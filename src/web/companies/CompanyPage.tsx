@@ -1,0 +1,205 @@
+import { Anchor, Badge, Button, Card, Grid, Group, Loader, Stack, Text, Title } from "@mantine/core";
+import { useDocumentTitle } from "@mantine/hooks";
+import { IconPlus } from "@tabler/icons-react";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { getRouteApi } from "@tanstack/react-router";
+import { useState } from "react";
+import type { Company, Contact } from "../../contract/index.js";
+import { usePermissions } from "../app/me.js";
+import { AnchorLink } from "../components/links.js";
+import { ContactFormDrawer } from "../contacts/ContactForm.js";
+import { api } from "../http/client.js";
+import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
+import { formatDateTime, formatMoney, formatNumber } from "../lib/format.js";
+import { StageBadge } from "../records/cells.js";
+import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
+import { Composer } from "../timeline/Composer.js";
+import { Timeline } from "../timeline/Timeline.js";
+import { CompanyFormDrawer } from "./CompanyForm.js";
+
+const route = getRouteApi("/companies/$id");
+
+export function CompanyPage() {
+  const { id } = route.useParams();
+  const company = useQuery(recordQuery("company", id));
+  const customFields = useQuery(customFieldsQuery("company"));
+  const users = useUserMap();
+  const { canWrite } = usePermissions();
+  const [editing, setEditing] = useState(false);
+  useDocumentTitle(company.data ? `${company.data.name} · Rapport` : "Rapport");
+  const parent = useQuery({ ...recordQuery("company", company.data?.parentId ?? ""), enabled: Boolean(company.data?.parentId) });
+
+  if (company.isPending) return <RecordSkeleton />;
+  if (company.isError) return <RecordError error={company.error} onRetry={() => company.refetch()} backTo="/companies" backLabel="Companies" />;
+  const c = company.data;
+  const owner = c.ownerId ? (users.get(c.ownerId)?.name ?? "Unknown user") : null;
+  const addr = c.address
+    ? [c.address.street, [c.address.postalCode, c.address.city].filter(Boolean).join(" "), c.address.region, c.address.country].filter(Boolean).join(", ")
+    : "";
+
+  return (
+    <Stack gap="md" data-testid="company-page">
+      <BackLink to="/companies" label="Companies" />
+      <RecordHeader
+        object="company"
+        id={c.id}
+        name={c.name}
+        deleted={Boolean(c.deletedAt)}
+        onEdit={() => setEditing(true)}
+        color="teal"
+        square
+        subtitle={
+          c.domain || c.industry ? (
+            <Group gap={6}>
+              {c.domain && (
+                <Anchor href={`https://${c.domain}`} target="_blank" rel="noopener noreferrer" fz="sm">
+                  {c.domain}
+                </Anchor>
+              )}
+              {c.domain && c.industry && <span>·</span>}
+              {c.industry && <span>{c.industry}</span>}
+            </Group>
+          ) : undefined
+        }
+        badges={c.tags.map((t) => (
+          <Badge key={t} variant="default" tt="none" fw={500}>
+            {t}
+          </Badge>
+        ))}
+      />
+      <Grid gap="md">
+        <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
+          <Stack gap="md">
+            <DetailsCard
+              title="Details"
+              testId="company-details"
+              items={[
+                { label: "Employees", value: c.employees !== null ? formatNumber(c.employees) : null },
+                { label: "Annual revenue", value: c.annualRevenue !== null ? formatMoney(c.annualRevenue, c.currency) : null },
+                {
+                  label: "Phone",
+                  value: c.phone ? (
+                    <Anchor href={`tel:${c.phone}`} fz="sm">
+                      {c.phone}
+                    </Anchor>
+                  ) : null,
+                },
+                { label: "Owner", value: owner },
+                {
+                  label: "Parent",
+                  value: c.parentId ? (
+                    <AnchorLink to="/companies/$id" params={{ id: c.parentId }} fz="sm">
+                      {parent.data?.name ?? "Parent company"}
+                    </AnchorLink>
+                  ) : null,
+                },
+                { label: "Address", value: addr || null },
+                {
+                  label: "Description",
+                  value: c.description ? (
+                    <Text fz="sm" style={{ whiteSpace: "pre-wrap" }}>
+                      {c.description}
+                    </Text>
+                  ) : null,
+                },
+                { label: "Created", value: formatDateTime(c.createdAt) },
+                { label: "Updated", value: formatDateTime(c.updatedAt) },
+              ]}
+            />
+            {(customFields.data?.length ?? 0) > 0 && (
+              <DetailsCard title="Custom fields" testId="company-custom-fields" items={customDetailItems(customFields.data ?? [], c.custom)} />
+            )}
+            <CompanyContacts company={c} canWrite={canWrite && !c.deletedAt} />
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>
+          <Stack gap="md">
+            {canWrite && !c.deletedAt && <Composer object="company" id={c.id} />}
+            <Group justify="space-between" align="baseline">
+              <Title order={4} fz="md">
+                Timeline
+              </Title>
+              <Text fz="xs" c="dimmed">
+                Includes activity with this company's contacts
+              </Text>
+            </Group>
+            <Timeline object="company" id={c.id} customFields={customFields.data ?? []} nouns={c.name} />
+          </Stack>
+        </Grid.Col>
+      </Grid>
+      <CompanyFormDrawer opened={editing} onClose={() => setEditing(false)} company={c} parentName={parent.data?.name ?? null} />
+    </Stack>
+  );
+}
+
+function CompanyContacts({ company, canWrite }: { company: Company; canWrite: boolean }) {
+  const [adding, setAdding] = useState(false);
+  const contacts = useInfiniteQuery({
+    queryKey: ["contact", "list", { companyId: company.id }],
+    queryFn: ({ pageParam, signal }) =>
+      api.get<{ data: Contact[]; nextCursor: string | null }>(
+        "/api/v1/contacts",
+        { companyId: company.id, sort: "lastName", limit: 25, cursor: pageParam },
+        signal,
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (l) => l.nextCursor ?? undefined,
+  });
+  const rows = contacts.data?.pages.flatMap((p) => p.data) ?? [];
+  return (
+    <Card withBorder radius="md" padding="md" data-testid="company-contacts">
+      <Group justify="space-between" mb="sm">
+        <Text fw={600} fz="sm">
+          Contacts{" "}
+          {contacts.isSuccess && (
+            <Text span c="dimmed" fz="sm">
+              ({rows.length}
+              {contacts.hasNextPage ? "+" : ""})
+            </Text>
+          )}
+        </Text>
+        {canWrite && (
+          <Button size="compact-sm" variant="subtle" leftSection={<IconPlus size={14} />} onClick={() => setAdding(true)} data-testid="company-add-contact">
+            Add
+          </Button>
+        )}
+      </Group>
+      {contacts.isPending ? (
+        <Loader size="sm" />
+      ) : contacts.isError ? (
+        <Text fz="sm" c="red">
+          Could not load contacts.{" "}
+          <Anchor component="button" fz="sm" onClick={() => contacts.refetch()}>
+            Retry
+          </Anchor>
+        </Text>
+      ) : rows.length === 0 ? (
+        <Text fz="sm" c="dimmed">
+          No contacts at {company.name} yet.
+        </Text>
+      ) : (
+        <Stack gap={10}>
+          {rows.map((p) => (
+            <Group key={p.id} justify="space-between" wrap="nowrap" gap="xs">
+              <div style={{ minWidth: 0 }}>
+                <AnchorLink to="/contacts/$id" params={{ id: p.id }} fz="sm" fw={500} display="block" truncate="end">
+                  {p.fullName || p.primaryEmail || "Unnamed contact"}
+                </AnchorLink>
+                <Text fz="xs" c="dimmed" truncate="end">
+                  {p.jobTitle || p.primaryEmail || "—"}
+                </Text>
+              </div>
+              <StageBadge stage={p.lifecycleStage} />
+            </Group>
+          ))}
+          {contacts.hasNextPage && (
+            <Button variant="subtle" size="xs" onClick={() => contacts.fetchNextPage()} loading={contacts.isFetchingNextPage}>
+              Show more
+            </Button>
+          )}
+        </Stack>
+      )}
+      <ContactFormDrawer opened={adding} onClose={() => setAdding(false)} defaults={{ companyId: company.id, companyName: company.name }} />
+    </Card>
+  );
+}

@@ -1,0 +1,183 @@
+import { Anchor, Badge, Grid, Group, Stack, Text, Title } from "@mantine/core";
+import { useDocumentTitle } from "@mantine/hooks";
+import { IconBan, IconMailCheck } from "@tabler/icons-react";
+import { useQuery } from "@tanstack/react-query";
+import { getRouteApi } from "@tanstack/react-router";
+import { useState } from "react";
+import { usePermissions } from "../app/me.js";
+import { AnchorLink } from "../components/links.js";
+import { DownloadVcardButton } from "../exports/DownloadVcardButton.js";
+import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
+import { formatDateTime, leadSourceLabels } from "../lib/format.js";
+import { StageBadge } from "../records/cells.js";
+import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
+import { Composer } from "../timeline/Composer.js";
+import { Timeline } from "../timeline/Timeline.js";
+import { ContactFormDrawer } from "./ContactForm.js";
+
+const route = getRouteApi("/contacts/$id");
+
+const socialLabels: Record<string, string> = {
+  linkedin: "LinkedIn",
+  x: "X / Twitter",
+  twitter: "Twitter",
+  github: "GitHub",
+  website: "Website",
+  facebook: "Facebook",
+};
+
+export function ContactPage() {
+  const { id } = route.useParams();
+  const contact = useQuery(recordQuery("contact", id));
+  const customFields = useQuery(customFieldsQuery("contact"));
+  const users = useUserMap();
+  const { canWrite } = usePermissions();
+  const [editing, setEditing] = useState(false);
+  useDocumentTitle(contact.data ? `${contact.data.fullName || contact.data.primaryEmail || "Contact"} · Rapport` : "Rapport");
+
+  if (contact.isPending) return <RecordSkeleton />;
+  if (contact.isError) return <RecordError error={contact.error} onRetry={() => contact.refetch()} backTo="/contacts" backLabel="Contacts" />;
+  const c = contact.data;
+  const name = c.fullName || c.primaryEmail || "Unnamed contact";
+  const owner = c.ownerId ? (users.get(c.ownerId)?.name ?? "Unknown user") : null;
+  const addr = c.address
+    ? [c.address.street, [c.address.postalCode, c.address.city].filter(Boolean).join(" "), c.address.region, c.address.country].filter(Boolean).join(", ")
+    : "";
+
+  return (
+    <Stack gap="md" data-testid="contact-page">
+      <BackLink to="/contacts" label="Contacts" />
+      <RecordHeader
+        object="contact"
+        id={c.id}
+        name={name}
+        deleted={Boolean(c.deletedAt)}
+        onEdit={() => setEditing(true)}
+        subtitle={
+          c.jobTitle || c.companyId ? (
+            <>
+              {c.jobTitle}
+              {c.jobTitle && c.companyId ? " at " : ""}
+              {c.companyId && (
+                <AnchorLink to="/companies/$id" params={{ id: c.companyId }} fz="sm" data-testid="contact-company-link">
+                  {c.companyName ?? "company"}
+                </AnchorLink>
+              )}
+            </>
+          ) : undefined
+        }
+        badges={
+          <>
+            <StageBadge stage={c.lifecycleStage} />
+            {c.doNotContact && (
+              <Badge color="red" variant="light" leftSection={<IconBan size={12} />} tt="none">
+                Do not contact
+              </Badge>
+            )}
+            {c.emailConsent && (
+              <Badge color="teal" variant="light" leftSection={<IconMailCheck size={12} />} tt="none">
+                Email consent
+              </Badge>
+            )}
+            {c.tags.map((t) => (
+              <Badge key={t} variant="default" tt="none" fw={500}>
+                {t}
+              </Badge>
+            ))}
+          </>
+        }
+      />
+      <DownloadVcardButton id={c.id} />
+      <Grid gap="md">
+        <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
+          <Stack gap="md">
+            <DetailsCard
+              title="Details"
+              testId="contact-details"
+              items={[
+                {
+                  label: c.emails.length > 1 ? "Emails" : "Email",
+                  value: c.emails.length ? (
+                    <Stack gap={2}>
+                      {c.emails.map((e) => (
+                        <Group key={e.email} gap={6} wrap="nowrap">
+                          <Anchor href={`mailto:${e.email}`} fz="sm" truncate="end">
+                            {e.email}
+                          </Anchor>
+                          {e.label && (
+                            <Text span fz="xs" c="dimmed">
+                              {e.label}
+                            </Text>
+                          )}
+                          {e.primary && c.emails.length > 1 && (
+                            <Badge size="xs" variant="light">
+                              primary
+                            </Badge>
+                          )}
+                        </Group>
+                      ))}
+                    </Stack>
+                  ) : null,
+                },
+                {
+                  label: c.phones.length > 1 ? "Phones" : "Phone",
+                  value: c.phones.length ? (
+                    <Stack gap={2}>
+                      {c.phones.map((p) => (
+                        <Group key={p.phone} gap={6} wrap="nowrap">
+                          <Anchor href={`tel:${p.phone}`} fz="sm">
+                            {p.phone}
+                          </Anchor>
+                          {p.label && (
+                            <Text span fz="xs" c="dimmed">
+                              {p.label}
+                            </Text>
+                          )}
+                          {p.primary && c.phones.length > 1 && (
+                            <Badge size="xs" variant="light">
+                              primary
+                            </Badge>
+                          )}
+                        </Group>
+                      ))}
+                    </Stack>
+                  ) : null,
+                },
+                { label: "Owner", value: owner },
+                { label: "Lead source", value: c.leadSource ? leadSourceLabels[c.leadSource] : null },
+                { label: "Address", value: addr || null },
+                {
+                  label: "Social",
+                  value: Object.keys(c.socialProfiles).length ? (
+                    <Stack gap={2}>
+                      {Object.entries(c.socialProfiles).map(([k, url]) => (
+                        <Anchor key={k} href={url} target="_blank" rel="noopener noreferrer" fz="sm" truncate="end">
+                          {socialLabels[k] ?? k}
+                        </Anchor>
+                      ))}
+                    </Stack>
+                  ) : null,
+                },
+                { label: "Created", value: formatDateTime(c.createdAt) },
+                { label: "Updated", value: formatDateTime(c.updatedAt) },
+              ]}
+            />
+            {(customFields.data?.length ?? 0) > 0 && (
+              <DetailsCard title="Custom fields" testId="contact-custom-fields" items={customDetailItems(customFields.data ?? [], c.custom)} />
+            )}
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>
+          <Stack gap="md">
+            {canWrite && !c.deletedAt && <Composer object="contact" id={c.id} defaultEmail={c.primaryEmail} />}
+            <Title order={4} fz="md">
+              Timeline
+            </Title>
+            <Timeline object="contact" id={c.id} customFields={customFields.data ?? []} nouns={c.firstName || "this contact"} />
+          </Stack>
+        </Grid.Col>
+      </Grid>
+      <ContactFormDrawer opened={editing} onClose={() => setEditing(false)} contact={c} />
+    </Stack>
+  );
+}

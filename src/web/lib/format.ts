@@ -1,0 +1,158 @@
+import type { CustomField } from "../../contract/index.js";
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const rel = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso.length === 10 ? `${iso}T00:00:00` : iso);
+  return Number.isNaN(d.getTime()) ? iso : dateFmt.format(d);
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
+}
+
+export function formatRelative(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso).getTime();
+  if (Number.isNaN(d)) return iso;
+  const diff = (d - Date.now()) / 1000;
+  const abs = Math.abs(diff);
+  if (abs < 45) return "just now";
+  if (abs < 3600) return rel.format(Math.round(diff / 60), "minute");
+  if (abs < 86400) return rel.format(Math.round(diff / 3600), "hour");
+  if (abs < 86400 * 7) return rel.format(Math.round(diff / 86400), "day");
+  return formatDate(iso);
+}
+
+export function formatNumber(n: number | string | null | undefined): string {
+  if (n === null || n === undefined || n === "") return "—";
+  const v = typeof n === "number" ? n : Number(n);
+  return Number.isFinite(v) ? new Intl.NumberFormat().format(v) : String(n);
+}
+
+export function formatMoney(amount: number | string | null | undefined, currency = "EUR"): string {
+  if (amount === null || amount === undefined || amount === "") return "—";
+  const v = typeof amount === "number" ? amount : Number(amount);
+  if (!Number.isFinite(v)) return String(amount);
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: 0 }).format(v);
+  } catch {
+    return `${formatNumber(v)} ${currency}`;
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) return "0 min";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.round(seconds % 60);
+  if (h) return `${h} h ${m} min`;
+  if (m) return s ? `${m} min ${s} s` : `${m} min`;
+  return `${s} s`;
+}
+
+export function humanize(value: string): string {
+  const s = value
+    .replace(/_/g, " ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export const lifecycleLabels: Record<string, string> = {
+  subscriber: "Subscriber",
+  lead: "Lead",
+  marketing_qualified: "Marketing qualified",
+  sales_qualified: "Sales qualified",
+  opportunity: "Opportunity",
+  customer: "Customer",
+  evangelist: "Evangelist",
+  other: "Other",
+};
+export const lifecycleColors: Record<string, string> = {
+  subscriber: "gray",
+  lead: "blue",
+  marketing_qualified: "cyan",
+  sales_qualified: "teal",
+  opportunity: "orange",
+  customer: "green",
+  evangelist: "grape",
+  other: "gray",
+};
+export const leadSourceLabels: Record<string, string> = {
+  web_form: "Web form",
+  referral: "Referral",
+  cold_call: "Cold call",
+  event: "Event",
+  ad: "Advertising",
+  import: "Import",
+  api: "API",
+  other: "Other",
+};
+export const roleLabels: Record<string, string> = {
+  admin: "Admin",
+  manager: "Manager",
+  sales: "Sales",
+  support: "Support",
+  marketing: "Marketing",
+  read_only: "Read-only",
+};
+export const roleDescriptions: Record<string, string> = {
+  admin: "Everything, including users, custom fields and API keys",
+  manager: "All records, and their team's work",
+  sales: "Contacts, companies and activities",
+  support: "Contacts, companies and activities",
+  marketing: "Contacts, companies and activities",
+  read_only: "Can look, cannot change anything",
+};
+export const customFieldTypeLabels: Record<string, string> = {
+  text: "Text",
+  long_text: "Long text",
+  number: "Number",
+  currency: "Currency",
+  date: "Date",
+  boolean: "Yes / no",
+  select: "Select",
+  multi_select: "Multi-select",
+  url: "URL",
+  email: "Email",
+  phone: "Phone",
+};
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  if (!parts.length) return "?";
+  const first = parts[0]?.[0] ?? "";
+  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? "") : "";
+  return (first + last).toUpperCase();
+}
+
+/** Display a custom field value as text. */
+export function formatCustomValue(field: CustomField, value: unknown): string {
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) return "—";
+  switch (field.type) {
+    case "boolean":
+      return value ? "Yes" : "No";
+    case "number":
+      return formatNumber(value as number);
+    case "currency":
+      return typeof value === "object" && value && "amount" in value
+        ? formatMoney((value as { amount: number }).amount, (value as { currency?: string }).currency)
+        : formatNumber(value as number);
+    case "date":
+      return formatDate(String(value));
+    case "multi_select":
+      return Array.isArray(value) ? value.join(", ") : String(value);
+    default:
+      return typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+}
+
+export function isMac(): boolean {
+  return typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+}

@@ -1,0 +1,41 @@
+import type { ReactNode } from "react";
+import type { CustomField, FilterCondition, User } from "../../contract/index.js";
+
+/** How a field is filtered and which input edits its value. */
+export type FieldKind = "text" | "number" | "date" | "boolean" | "enum" | "user" | "tags" | "multi";
+
+export interface FieldDef {
+  /** Name the API filters on: a record field ("jobTitle") or "custom.<key>". */
+  id: string;
+  label: string;
+  kind: FieldKind;
+  options?: { value: string; label: string }[];
+  /** Built-in timestamp (createdAt): date conditions are widened to whole local days. */
+  timestamp?: boolean;
+}
+
+export interface RenderCtx {
+  users: Map<string, User>;
+  customFields: CustomField[];
+}
+
+export interface ColumnDef<T> {
+  id: string;
+  label: string;
+  width: number;
+  /** Value for `?sort=`; absent when the column can't be sorted. */
+  sortKey?: string;
+  align?: "left" | "right";
+  /** Columns that can't be hidden (the record's name). */
+  fixed?: boolean;
+  render: (row: T, ctx: RenderCtx) => ReactNode;
+}
+
+export interface ListState {
+  q: string;
+  sort: string;
+  filters: FilterCondition[];
+  /** Visible column ids in order; empty = the object's defaults. */
+  columns: string[];
+  viewId: string | null;
+}

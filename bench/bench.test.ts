@@ -47,14 +47,16 @@ describe("bench smoke run", () => {
       warmup: 0,
       connections: 4,
       runs: 1,
-      only: ["contacts.get", "contacts.list.recent", "search.typo"],
+      only: ["contacts.get", "contacts.list.recent", "search.typo", "deals.board", "forecast.owner"],
       resultsDir: join(dir, "results"),
       out,
       quiet: true,
     });
     expect(run).toBeDefined();
     const names = run?.scenarios.map((s) => s.name) ?? [];
-    expect(names).toEqual(expect.arrayContaining(["contacts.get", "contacts.list.recent", "search.typo", "bare.get", "bare.list"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["contacts.get", "contacts.list.recent", "search.typo", "deals.board", "forecast.owner", "bare.get", "bare.list"]),
+    );
     for (const s of run?.scenarios ?? []) {
       expect(s.median.requests, s.name).toBeGreaterThan(0);
       expect(s.median.rps, s.name).toBeGreaterThan(0);
@@ -65,6 +67,7 @@ describe("bench smoke run", () => {
     }
     expect(run?.scenarios.find((s) => s.name === "contacts.get")?.ratio).toBeGreaterThan(0);
     expect(run?.tables.find((t) => t.table === "contacts")?.rows).toBeGreaterThan(0);
+    expect(run?.tables.find((t) => t.table === "deals")?.rows).toBeGreaterThan(0);
     expect(existsSync(out)).toBe(true);
     expect(readFileSync(out, "utf8")).toContain("`contacts.get`");
   });

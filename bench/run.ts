@@ -101,6 +101,13 @@ interface Inputs {
   companies: { id: string; name: string }[];
   busy: string[];
   owners: string[];
+  /** Pipelines with their open stages (in order); empty for data seeded before deals existed. */
+  pipelines: { id: string; openStages: string[] }[];
+  /** Open deals to move between open stages. */
+  deals: { id: string; pipelineId: string }[];
+  teams: string[];
+  /** Quarters and months the seeded deals span (the last data year), for the forecast. */
+  periods: string[];
 }
 
 async function collectInputs(database: Database, workspaceId: string, scale: number): Promise<Inputs> {
@@ -125,7 +132,27 @@ async function collectInputs(database: Database, workspaceId: string, scale: num
     plan(scale).busy,
   ]);
   const owners = await queryOnce<{ id: string }>(database, `select id from users where workspace_id = $1 and role <> 'read_only' order by id`, [workspaceId]);
-  return { contacts, companies, busy: busy.map((b) => b.id), owners: owners.map((o) => o.id) };
+  const stages = await queryOnce<{ pipeline_id: string; id: string }>(
+    database,
+    `select s.pipeline_id, s.id from pipeline_stages s join pipelines p on p.workspace_id = s.workspace_id and p.id = s.pipeline_id
+      where s.workspace_id = $1 and s.type = 'open' order by p.position, s.position`,
+    [workspaceId],
+  );
+  const pipelines: Inputs["pipelines"] = [];
+  for (const st of stages) {
+    const pl = pipelines.find((x) => x.id === st.pipeline_id) ?? pipelines[pipelines.push({ id: st.pipeline_id, openStages: [] }) - 1];
+    pl?.openStages.push(st.id);
+  }
+  const deals = await queryOnce<{ id: string; pipelineId: string }>(
+    database,
+    `select id, pipeline_id as "pipelineId" from deals tablesample bernoulli (${Math.min(100, pct * 4)}) repeatable (42)
+      where workspace_id = $1 and status = 'open' and deleted_at is null limit 500`,
+    [workspaceId],
+  );
+  const teams = await queryOnce<{ id: string }>(database, `select id from teams where workspace_id = $1 order by id`, [workspaceId]);
+  // The seed's deals close until the end of September 2025: forecast its last quarters and months.
+  const periods = ["2025-Q1", "2025-Q2", "2025-Q3", "2024-Q4", "2025-03", "2025-06", "2025-08", "2025-09"];
+  return { contacts, companies, busy: busy.map((b) => b.id), owners: owners.map((o) => o.id), pipelines, deals, teams: teams.map((t) => t.id), periods };
 }
 
 /** Real cursors: follow nextCursor from a few first pages, over HTTP like a client. */
@@ -271,6 +298,65 @@ function buildScenarios(inputs: Inputs, cursors: string[]): Scenario[] {
       title: "PATCH /contacts/:id (one to three fields)",
       pool: patchBodies.map((body, i) => ({ method: "PATCH", path: `${api}/contacts/${ids[i % ids.length]}`, body })),
       target: { p99: 25 },
+    },
+    {
+      name: "deals.board",
+      title: "kanban board of one pipeline: every stage's first cards, count and totals",
+      pool: inputs.pipelines.flatMap((pl) => [10, 20, 25, 30].map((l) => ({ method: "GET" as const, path: `${api}/pipelines/${pl.id}/board?limit=${l}` }))),
+      target: { p95: 100 },
+    },
+    {
+      name: "deals.move",
+      title: "POST /deals/:id/stage (open deals between open stages, with history)",
+      pool: [0, 1, 2]
+        .flatMap((k) =>
+          inputs.deals.map((d) => {
+            const stages = inputs.pipelines.find((pl) => pl.id === d.pipelineId)?.openStages ?? [];
+            return {
+              method: "POST" as const,
+              path: `${api}/deals/${d.id}/stage`,
+              body: { stageId: stages[(k + d.id.charCodeAt(35)) % Math.max(1, stages.length)] },
+            };
+          }),
+        )
+        .filter((x) => x.body.stageId),
+      target: { p99: 25 },
+    },
+    {
+      name: "reports.pipeline",
+      title: "GET /reports/pipeline: per stage count, amount, weighted; conversion and time in stage over a quarter",
+      pool: inputs.pipelines.flatMap((pl) =>
+        [
+          ["2025-07-01", "2025-10-01"],
+          ["2025-04-01", "2025-07-01"],
+          ["2025-01-01", "2025-04-01"],
+        ].map(([from, to]) => ({ method: "GET" as const, path: `${api}/reports/pipeline?${q({ pipelineId: pl.id, from, to })}` })),
+      ),
+      target: { p95: 300 },
+    },
+    {
+      name: "forecast.owner",
+      title: "GET /forecast per owner: won, commit, best case, weighted vs quota (quarters and months)",
+      pool: inputs.pipelines.length
+        ? inputs.periods.flatMap((period) =>
+            [undefined, ...inputs.pipelines.map((pl) => pl.id)].map((pipelineId) => ({
+              method: "GET" as const,
+              path: `${api}/forecast?${q({ period, pipelineId })}`,
+            })),
+          )
+        : [],
+      target: { p95: 300 },
+    },
+    {
+      name: "forecast.team",
+      title: "GET /forecast?groupBy=team, and one team's members",
+      pool: inputs.pipelines.length
+        ? inputs.periods.flatMap((period) => [
+            { method: "GET" as const, path: `${api}/forecast?${q({ period, groupBy: "team" })}` },
+            ...inputs.teams.map((teamId) => ({ method: "GET" as const, path: `${api}/forecast?${q({ period, teamId })}` })),
+          ])
+        : [],
+      target: { p95: 300 },
     },
     {
       name: "bare.get",

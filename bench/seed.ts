@@ -59,7 +59,8 @@ export function plan(scale: number) {
   const busy = Math.min(5, companies);
   const busyContactsEach = Math.min(1000, Math.max(10, Math.round(scale / 500)));
   const busyDirectEach = Math.min(3000, Math.max(20, Math.round(scale / 100)));
-  return { contacts, companies, users, busy, busyContactsEach, busyDirectEach, busyFraction: Math.min(0.3, (busy * busyContactsEach) / scale) };
+  const deals = scale;
+  return { contacts, companies, users, busy, busyContactsEach, busyDirectEach, busyFraction: Math.min(0.3, (busy * busyContactsEach) / scale), deals };
 }
 
 export interface SeedOptions {
@@ -130,7 +131,7 @@ const textArray = (xs: string[]) => `array[${xs.map(lit).join(", ")}]::text[]`;
 const SEARCH = (lcParts: string[], plainParts: string[]) =>
   `(select left(case when p = t then t else t || ' ' || p end, 4000) from (select concat_ws(' ', ${lcParts.join(", ")}) as t, concat_ws(' ', ${plainParts.join(", ")}) as p) s)`;
 
-const BULK_TABLES = ["companies", "contacts", "activities", "record_history"];
+const BULK_TABLES = ["companies", "contacts", "activities", "record_history", "deals", "deal_stage_changes", "tasks"];
 
 export async function seed(options: SeedOptions, existing?: Database): Promise<SeedResult> {
   const log = (s: string) => {
@@ -189,7 +190,7 @@ async function load(database: Database, options: SeedOptions, log: (s: string) =
 
     const rebuild = options.rebuildIndexes ?? scale >= 50_000;
     const chunk = options.chunk ?? (database.kind === "postgres" ? 25_000 : 10_000);
-    const expected = p.companies * 1.8 + p.busy * p.busyDirectEach + p.contacts * 7.4;
+    const expected = p.companies * 1.8 + p.busy * p.busyDirectEach + p.contacts * 7.4 + p.deals * 4.4;
     const bar = options.quiet
       ? null
       : new SingleBar({
@@ -272,6 +273,14 @@ async function load(database: Database, options: SeedOptions, log: (s: string) =
         const row = r[0] ?? { c: 0, a: 0, h: 0 };
         tick(row.c + row.a + row.h, `contacts ${scaleLabel(b)}/${scaleLabel(p.contacts)}`);
       }
+      // Pipelines, deals with their stage history, and tasks on deals.
+      tick(await loadPipelines(raw, ws), "pipelines");
+      for (let a = 0; a < p.deals; a += chunk) {
+        const b = Math.min(p.deals, a + chunk);
+        const r = await raw.query<{ d: number; c: number; t: number }>(dealsSql(p, ws, admin, a, b));
+        const row = r[0] ?? { d: 0, c: 0, t: 0 };
+        tick(row.d + row.c + row.t, `deals ${scaleLabel(b)}/${scaleLabel(p.deals)}`);
+      }
       await raw.query(`update workspaces set name = $1 where id = $2`, [finalName, ws]);
       if (rebuild) {
         let k = 0;
@@ -289,7 +298,21 @@ async function load(database: Database, options: SeedOptions, log: (s: string) =
       await deleteWorkspaceRows(raw, ws).catch(() => {});
       throw e;
     }
-    for (const t of ["_s_country", "_s_bucket", "_s_first", "_s_last", "_s_noun", "_s_legal", "_s_adj", "_s_job", "_s_user", "_s_subj", "_co"]) {
+    for (const t of [
+      "_s_country",
+      "_s_bucket",
+      "_s_first",
+      "_s_last",
+      "_s_noun",
+      "_s_legal",
+      "_s_adj",
+      "_s_job",
+      "_s_user",
+      "_s_subj",
+      "_co",
+      "_s_pipe",
+      "_s_stage",
+    ]) {
       await raw.query(`drop table if exists ${t}`);
     }
     bar?.update(inserted, { stage: "vacuum analyze" });
@@ -351,7 +374,7 @@ async function deleteWorkspaceRows(raw: Raw, ws: string): Promise<void> {
 async function countRows(raw: Raw, ws: string): Promise<Record<string, number>> {
   // Exact counts of this workspace's rows, once, at the end of a seed (the bench itself reads reltuples).
   const out: Record<string, number> = {};
-  for (const t of ["users", "companies", "contacts", "activities", "record_history"]) {
+  for (const t of ["users", "companies", "contacts", "activities", "record_history", "deals", "deal_stage_changes", "tasks", "quotas"]) {
     const r = await raw.query<{ n: number }>(`select count(*)::int as n from ${t} where workspace_id = $1`, [ws]);
     out[t] = r[0]?.n ?? 0;
   }
@@ -865,4 +888,155 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stderr.write(`\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   });
+}
+
+// ---- sales: pipelines, stages, deals with their stage history, tasks ----
+
+/** Two pipelines; open stages first (positions 0…), then the won and the lost stage. */
+const PIPELINES: { name: string; stages: [string, number, "open" | "won" | "lost"][] }[] = [
+  {
+    name: "New business",
+    stages: [
+      ["Lead", 10, "open"],
+      ["Qualified", 25, "open"],
+      ["Proposal", 50, "open"],
+      ["Negotiation", 75, "open"],
+      ["Won", 100, "won"],
+      ["Lost", 0, "lost"],
+    ],
+  },
+  {
+    name: "Renewals",
+    stages: [
+      ["Upcoming", 40, "open"],
+      ["In talks", 70, "open"],
+      ["Renewed", 100, "won"],
+      ["Churned", 0, "lost"],
+    ],
+  },
+];
+const DEAL_PRODUCTS = ["Platform", "Expansion", "Pilot", "Licenses", "Services", "Renewal", "Upgrade", "Support plan"];
+
+/** The pipelines and their stages; _s_pipe and _s_stage (pi, pos, id, pipeline_id, probability, type, n_open) stage them for the deal statements. */
+async function loadPipelines(raw: Raw, ws: string): Promise<number> {
+  const stages = PIPELINES.flatMap((pl, pi) =>
+    pl.stages.map(([name, probability, type], pos) => ({ pi, pos, name, probability, type, n_open: pl.stages.filter((s) => s[2] === "open").length })),
+  );
+  const t0 = `${START_MS} - 86400000::int8 * 120`;
+  await raw.query(
+    `create temp table _s_pipe as
+       select (pi1 - 1)::int as pi, name, ${UUID7(t0, "pi1", 400, "pi1")} as id
+         from unnest(${textArray(PIPELINES.map((x) => x.name))}) with ordinality as x(name, pi1)`,
+  );
+  await raw.query(
+    `create temp table _s_stage as
+       select s.pi, s.pos, s.name, s.probability, s.type, s.n_open, p.id as pipeline_id,
+              ${UUID7(t0, "s.pi * 100 + s.pos", 402, "s.pi * 100 + s.pos + 1")} as id
+         from jsonb_to_recordset($1::jsonb) as s(pi int, pos int, name text, probability int, type text, n_open int)
+         join _s_pipe p on p.pi = s.pi`,
+    [JSON.stringify(stages)],
+  );
+  await raw.query(`analyze _s_pipe, _s_stage`);
+  await raw.query(
+    `insert into pipelines (workspace_id, id, name, is_default, position, created_at, updated_at)
+       select '${ws}'::uuid, id, name, pi = 0, pi, ${TS(t0)}, ${TS(t0)} from _s_pipe`,
+  );
+  await raw.query(
+    `insert into pipeline_stages (workspace_id, id, pipeline_id, name, position, probability, type, created_at)
+       select '${ws}'::uuid, id, pipeline_id, name, pos, probability, type, ${TS(t0)} from _s_stage`,
+  );
+  // Quarterly quotas for every user but the admin, 2019–2025, growing over the years; some teams have their own.
+  const quotas = await raw.query<{ n: number }>(
+    `with i as (insert into quotas (workspace_id, id, subject_type, subject_id, period, period_kind, period_start, period_end, amount, currency, created_at, updated_at)
+       select '${ws}'::uuid, ${UUID7(`${START_MS}`, "u.ui * 100 + (y - 2019) * 4 + q", 410, "u.ui * 100 + (y - 2019) * 4 + q")}, 'user', u.id,
+              y || '-Q' || q, 'quarter', make_date(y, q * 3 - 2, 1), make_date(y, q * 3 - 2, 1) + interval '3 months',
+              round((80000 + 20000 * (y - 2019) + 60000 * ${U("u.ui", 411)})::numeric, -3), 'USD', ${TS(`${START_MS}`)}, ${TS(`${START_MS}`)}
+         from _s_user u, generate_series(2019, 2025) y, generate_series(1, 4) q
+        where u.ui > 0
+       returning 1)
+     select count(*)::int as n from i`,
+  );
+  return PIPELINES.length + stages.length + (quotas[0]?.n ?? 0);
+}
+
+/**
+ * Deals d in [a, b): 3 in 4 in "New business"; created over the seed's years (more recent ones more
+ * likely), owners skewed like the contacts', amounts skewed (many small, few large), 8% in EUR. Deals
+ * created more than ~4 months before the data's end are mostly closed (won ~35%, lost ~45%); the rest
+ * sit in an open stage with an expected close date up to 6 months ahead. Each deal walks its stages
+ * from the first: one deal_stage_changes row per step, spread between creation and its last move.
+ */
+export function dealsSql(p: ReturnType<typeof plan>, ws: string, admin: string, a: number, b: number): string {
+  const ownerSkew = (e: string, s: number) => `(1 + floor(${p.users - 1}::float8 * power(${U(e, s)}, 2))::int)`;
+  const DAY = 86_400_000;
+  return `
+  with g as (
+    select d, case when ${U("d", 501)} < 0.75 then 0 else 1 end as pi,
+           (${START_MS}::int8 + floor(${SPAN}::float8 * sqrt(${U("d", 502)}))::int8) as cms
+      from generate_series(${a}, ${b - 1}) as d
+  ), s as (
+    select g.*, ps.n_open,
+           case when cms < ${END_MS - 120 * DAY}::int8 and ${U("d", 503)} < 0.85
+                then case when ${U("d", 504)} < 0.42 then 'won' else 'lost' end
+                else 'open' end as status,
+           ${P("d", 505, "ps.n_open")}::int as reached
+      from g join _s_stage ps on ps.pi = g.pi and ps.pos = 0
+  ), t as (
+    select s.*,
+           case when status = 'open' then least(${END_MS}::int8, cms + ${DAY}::int8 * (1 + ${P("d", 506, 90)}))
+                else least(${END_MS}::int8, cms + ${DAY}::int8 * (3 + ${P("d", 507, 150)})) end as last_ms,
+           case when status = 'open' then reached when status = 'won' then n_open else n_open + 1 end as final_pos,
+           reached + case when status = 'open' then 1 else 2 end as steps
+      from s
+  ), x as (
+    select t.*, st.id as stage_id, pl.id as pipeline_id, co.id as company_id, co.name as company_name, co.name_lc, co.name_plain,
+           case when ${U("d", 508)} < 0.02 then null else u.id end as owner_id,
+           round((300 + 250000 * power(${U("d", 509)}, 4))::numeric, -1 + (${P("d", 510, 2)})::int) as amount,
+           case when ${U("d", 511)} < 0.08 then 'EUR' else 'USD' end as currency,
+           ${UUID7("t.cms", "t.d", 512, "t.d")} as id
+      from t
+      join _s_stage st on st.pi = t.pi and st.pos = t.final_pos
+      join _s_pipe pl on pl.pi = t.pi
+      join _co co on co.idx = ${P("d", 513, p.companies)}
+      join _s_user u on u.ui = ${ownerSkew("d", 514)}
+  ), ins as (
+    insert into deals (workspace_id, id, name, pipeline_id, stage_id, status, amount, currency, expected_close_date, owner_id, company_id,
+                       tags, stage_entered_at, closed_at, search_text, created_at, updated_at)
+    select '${ws}'::uuid, id, company_name || ' – ' || (${textArray(DEAL_PRODUCTS)})[1 + ${I("d", 515, DEAL_PRODUCTS.length)}],
+           pipeline_id, stage_id, status, amount, currency,
+           (${TS(`case when status = 'open' then last_ms + ${DAY}::int8 * (7 + ${P("d", 516, 180)}) else last_ms end`)} at time zone 'UTC')::date,
+           owner_id, company_id,
+           case when ${U("d", 517)} < 0.2 then array['priority'] else '{}'::text[] end,
+           ${TS("last_ms")}, case when status = 'open' then null else ${TS("last_ms")} end,
+           case when name_lc = name_plain then name_lc else name_lc || ' ' || name_plain end
+             || ' ' || lower((${textArray(DEAL_PRODUCTS)})[1 + ${I("d", 515, DEAL_PRODUCTS.length)}]),
+           ${TS("cms")}, ${TS("last_ms")}
+      from x order by cms, d
+    returning 1
+  ), ch as (
+    insert into deal_stage_changes (workspace_id, id, deal_id, pipeline_id, from_stage_id, to_stage_id, at, actor_id)
+    select '${ws}'::uuid, ${UUID7("m.at_ms", "x.d * 8 + k", 520, "x.d * 8 + k")}, x.id, x.pipeline_id, prev.id, cur.id, ${TS("m.at_ms")},
+           coalesce(x.owner_id, '${admin}'::uuid)
+      from x
+      cross join lateral generate_series(0, x.steps - 1) as k
+      cross join lateral (select case when x.status = 'open' or k < x.steps - 1 then k else x.final_pos end as pos,
+                                 case when k = 0 then null when x.status = 'open' or k < x.steps - 1 then k - 1 else x.reached end as prev_pos,
+                                 x.cms + case when x.steps = 1 then 0 else (x.last_ms - x.cms) * k / (x.steps - 1) end as at_ms) m
+      join _s_stage cur on cur.pi = x.pi and cur.pos = m.pos
+      left join _s_stage prev on prev.pi = x.pi and prev.pos = m.prev_pos
+    returning 1
+  ), tk as (
+    insert into tasks (workspace_id, id, title, due_at, priority, status, assignee_id, related_object, related_id, completed_at, created_by_id, created_at, updated_at)
+    select '${ws}'::uuid, ${UUID7("cms", "d", 530, "d")},
+           (array['Send proposal', 'Follow up', 'Book demo', 'Prepare quote', 'Check in with champion', 'Renewal call'])[1 + ${I("d", 531, 6)}],
+           ${TS(`cms + ${DAY}::int8 * (1 + ${P("d", 532, 30)})`)},
+           (array['low', 'normal', 'normal', 'high', 'urgent'])[1 + ${I("d", 533, 5)}],
+           case when status = 'open' and ${U("d", 534)} < 0.6 then 'open' when ${U("d", 535)} < 0.1 then 'cancelled' else 'done' end,
+           coalesce(owner_id, '${admin}'::uuid), 'deal', id,
+           case when status = 'open' and ${U("d", 534)} < 0.6 then null else ${TS(`least(${END_MS}::int8, cms + ${DAY}::int8 * (1 + ${P("d", 536, 30)}))`)} end,
+           coalesce(owner_id, '${admin}'::uuid), ${TS("cms")}, ${TS("cms")}
+      from x where ${U("d", 537)} < 0.6
+    returning 1
+  )
+  select (select count(*) from ins)::int as d, (select count(*) from ch)::int as c, (select count(*) from tk)::int as t`;
 }

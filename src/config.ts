@@ -13,6 +13,13 @@ const Env = z.object({
   NODE_ENV: z.string().default("development"),
   RAPPORT_SECURE_COOKIES: z.enum(["true", "false"]).optional(),
   RAPPORT_WEB_DIR: z.string().optional(),
+  /** smtp://user:pass@host:587 or smtps://…; unset means no email is sent (reminders stay in-app). */
+  SMTP_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" }).optional()),
+  MAIL_FROM: z.preprocess(unsetIfEmpty, z.string().default("Rapport <rapport@localhost>")),
+  /** The address users reach Rapport at, for links in emails and calendar feeds. */
+  RAPPORT_PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: "RAPPORT_PUBLIC_URL must be an http(s) URL" }).optional()),
+  /** How often the worker looks for due reminders. */
+  RAPPORT_JOB_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 });
 export type Env = z.infer<typeof Env>;
 

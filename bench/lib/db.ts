@@ -41,7 +41,7 @@ export async function tableStats(database: Database): Promise<{ table: string; r
     `select c.relname as "table", greatest(c.reltuples, 0)::float8 as rows, pg_total_relation_size(c.oid)::float8 as bytes
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = current_schema() and c.relkind = 'r'
-        and c.relname in ('companies', 'contacts', 'activities', 'record_history', 'outbox_events', 'users')
+        and c.relname in ('companies', 'contacts', 'activities', 'record_history', 'outbox_events', 'users', 'deals', 'deal_stage_changes', 'tasks', 'quotas')
       order by pg_total_relation_size(c.oid) desc`,
   );
   return rows.map((r) => ({ table: r.table, rows: Math.round(Number(r.rows)), bytes: Number(r.bytes) }));

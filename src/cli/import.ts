@@ -1,27 +1,18 @@
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify";
 import { env } from "../config.js";
+import { CountryCode } from "../contract/common.js";
 import { DateFormat, ImportObject, type ImportOptions, MatchOn, NumberFormat, OnDuplicate } from "../contract/imports.js";
 import { type Ctx, systemActor } from "../core/context.js";
 import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
 import { suggestMapping } from "../modules/imports/mapping.js";
-import {
-  createImport,
-  errorRows,
-  getImport,
-  listMappings,
-  previewImport,
-  resumeImport,
-  startImport,
-  undoImport,
-  uploadRoot,
-} from "../modules/imports/service.js";
+import { createImport, errorRows, getImport, listMappings, previewImport, resumeImport, startImport, undoImport } from "../modules/imports/service.js";
 import { getWorkspace } from "../modules/workspaces/service.js";
 
 const choice =
@@ -42,6 +33,7 @@ interface Opts {
   createMissingCompanies?: boolean;
   dryRun?: boolean;
   preset?: string;
+  country?: string;
 }
 
 /** Lines in a file, fast: the progress bar's total (an overestimate when cells span lines). */
@@ -53,8 +45,9 @@ async function countLines(path: string): Promise<number> {
   return Math.max(n - 1, 1);
 }
 
-async function writeErrorReport(ctx: Ctx, id: string): Promise<string> {
-  const path = join(uploadRoot(), ctx.workspaceId, `${id}-errors.csv`);
+/** The rejected rows with their reasons, written to the working directory where the user will look. */
+async function writeErrorReport(ctx: Ctx, id: string, fileName: string): Promise<string> {
+  const path = resolve(`${fileName.replace(/\.[^.]*$/, "").replace(/[^\w.-]+/g, "_")}-${id.slice(-8)}-errors.csv`);
   const rows = errorRows(ctx, id);
   const source = Readable.from(
     (async function* () {
@@ -81,6 +74,11 @@ export function registerImportCommands(program: Command): void {
     .option("--on-duplicate <policy>", "skip | update | create", choice(OnDuplicate, "on-duplicate"), "skip")
     .option("--date-format <order>", "auto | ymd | mdy | dmy", choice(DateFormat, "date-format"), "auto")
     .option("--number-format <format>", "auto | en (1,234.56) | eu (1.234,56)", choice(NumberFormat, "number-format"), "auto")
+    .option("--country <code>", "country of phone numbers without a country code, on rows without a country (default: the workspace's)", (v: string) => {
+      const r = CountryCode.safeParse(v);
+      if (!r.success) throw new InvalidArgumentError("country: use a two-letter ISO 3166 code such as US or DE");
+      return r.data;
+    })
     .option("--create-missing-companies", "create companies named in the file that do not exist")
     .option("--dry-run", "only report what would happen")
     .action(async (objectArg: string, fileArg: string, o: Opts) => {
@@ -109,7 +107,7 @@ export function registerImportCommands(program: Command): void {
               `${job.companiesCreated ? ` (+${job.companiesCreated} companies created)` : ""} in ${secs.toFixed(1)} s (${Math.round(job.lastRow / secs)} rows/s).`,
           );
           if (job.error) console.log(`Error: ${job.error}`);
-          if (job.counts.rejected) console.log(`Error report: ${await writeErrorReport(ctx, id)}`);
+          if (job.counts.rejected) console.log(`Error report: ${await writeErrorReport(ctx, id, job.fileName)}`);
           console.log(`Undo with: rapport import undo ${job.id} --workspace ${o.workspace}`);
           if (job.status !== "completed") process.exitCode = 1;
         };
@@ -144,6 +142,7 @@ export function registerImportCommands(program: Command): void {
           dateFormat: o.dateFormat as ImportOptions["dateFormat"],
           numberFormat: o.numberFormat as ImportOptions["numberFormat"],
           createMissingCompanies: Boolean(o.createMissingCompanies),
+          defaultCountry: o.country,
         };
         const total = await countLines(path);
         bar.start(total, 0, { speed: 0 });

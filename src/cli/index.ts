@@ -14,6 +14,7 @@ import { startServer } from "../server/start.js";
 import { registerBackupCommands } from "./backup.js";
 import { registerExportCommand } from "./export.js";
 import { registerImportCommands } from "./import.js";
+import { registerWorkerCommand } from "./worker.js";
 
 const parseWith =
   <T>(schema: z.ZodType<T>, what: string) =>
@@ -53,6 +54,10 @@ program
       webDir: e.RAPPORT_WEB_DIR,
       logLevel: e.LOG_LEVEL,
       secureCookies: e.RAPPORT_SECURE_COOKIES === "true",
+      jobIntervalMs: e.RAPPORT_JOB_INTERVAL_MS,
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      publicUrl: e.RAPPORT_PUBLIC_URL,
     });
     server.app.log.info(
       `Rapport is running on ${server.url} (${server.database.kind === "pglite" ? `embedded database in ${e.RAPPORT_DATA_DIR}` : "PostgreSQL"})`,
@@ -117,6 +122,7 @@ registerImportCommands(program);
 
 registerExportCommand(program);
 registerBackupCommands(program);
+registerWorkerCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof AppError ? (err.detail ?? err.message) : err instanceof Error ? err.message : String(err);

@@ -13,6 +13,24 @@ const Base = {
   occurredAt: z.iso.datetime({ offset: true }).optional(),
 };
 
+export const MeetingAttendees = z
+  .object({
+    contactIds: z.array(Id).max(100).default([]),
+    userIds: z.array(Id).max(100).default([]),
+  })
+  .strict();
+
+const MeetingFields = {
+  endsAt: z.iso.datetime({ offset: true }).optional(),
+  location: z.string().max(300).optional(),
+  videoUrl: z
+    .url({ protocol: /^https?$/, error: "Enter a full http(s) link" })
+    .max(1000)
+    .optional(),
+  outcome: z.string().max(300).optional(),
+  attendees: MeetingAttendees.optional().describe("Contacts and users taking part; the meeting shows on each contact's and their company's timeline"),
+};
+
 export const CreateActivityBody = z.discriminatedUnion("type", [
   z.object({ type: z.literal("note"), ...Base }).strict(),
   z
@@ -37,15 +55,50 @@ export const CreateActivityBody = z.discriminatedUnion("type", [
     .object({
       type: z.literal("meeting"),
       ...Base,
-      endsAt: z.iso.datetime({ offset: true }).optional(),
-      location: z.string().max(300).optional(),
-      outcome: z.string().max(300).optional(),
+      ...MeetingFields,
     })
     .strict(),
 ]);
 export type CreateActivityBody = z.infer<typeof CreateActivityBody>;
 
 export const UpdateActivityBody = z.object({ subject: Base.subject.nullable(), body: Base.body.nullable(), occurredAt: Base.occurredAt }).partial().strict();
+
+/** A meeting scheduled from the calendar: linked to a record optionally, shown on every attendee's timeline. */
+export const ScheduleMeetingBody = z
+  .object({
+    subject: z.string().trim().min(1, "Give the meeting a title").max(300),
+    body: Base.body,
+    startsAt: z.iso.datetime({ offset: true, error: "Use an ISO 8601 date-time" }),
+    ...MeetingFields,
+    endsAt: z.iso.datetime({ offset: true, error: "Use an ISO 8601 date-time" }),
+    related: z
+      .object({ object: z.enum(["contact", "company", "deal"]), id: Id })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ScheduleMeetingBody = z.infer<typeof ScheduleMeetingBody>;
+
+export const UpdateMeetingBody = z
+  .object({
+    subject: z.string().trim().min(1).max(300),
+    body: Base.body.nullable(),
+    startsAt: z.iso.datetime({ offset: true }),
+    endsAt: z.iso.datetime({ offset: true }),
+    location: z.string().max(300).nullable(),
+    videoUrl: z
+      .url({ protocol: /^https?$/, error: "Enter a full http(s) link" })
+      .max(1000)
+      .nullable(),
+    outcome: z.string().max(300).nullable(),
+    attendees: MeetingAttendees,
+  })
+  .partial()
+  .strict();
+export type UpdateMeetingBody = z.infer<typeof UpdateMeetingBody>;
+
+export const Attendee = z.object({ kind: z.enum(["contact", "user"]), id: Id, name: z.string().nullable() });
+export type Attendee = z.infer<typeof Attendee>;
 
 export const Activity = z.object({
   id: Id,
@@ -56,7 +109,9 @@ export const Activity = z.object({
   details: z.record(z.string(), z.unknown()),
   contactId: Id.nullable(),
   companyId: Id.nullable(),
+  dealId: Id.nullable(),
   authorId: Id.nullable(),
+  attendees: z.array(Attendee).describe("Meetings only; empty otherwise"),
   createdAt: Timestamp,
 });
 export type Activity = z.infer<typeof Activity>;
@@ -79,3 +134,15 @@ export const TimelineEntry = z.discriminatedUnion("kind", [
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 export const TimelineQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() }).strict();
 export const Timeline = z.object({ data: z.array(TimelineEntry), nextCursor: z.string().nullable() });
+
+export const MeetingRangeQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true, error: "Use an ISO 8601 date-time" }),
+    to: z.iso.datetime({ offset: true, error: "Use an ISO 8601 date-time" }),
+    userId: z
+      .string()
+      .regex(/^(me|[0-9a-f-]{36})$/i, "Use me or a user id")
+      .default("me"),
+  })
+  .strict();
+export const MeetingList = z.object({ data: z.array(Activity) });

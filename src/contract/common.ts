@@ -50,17 +50,18 @@ export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 }
 
+export const CountryCode = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, "Use a two-letter ISO 3166 country code, e.g. DE")
+  .transform((c) => c.toUpperCase());
+
 export const Address = z
   .object({
     street: z.string().max(300).optional(),
     city: z.string().max(120).optional(),
     region: z.string().max(120).optional(),
     postalCode: z.string().max(30).optional(),
-    country: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, "Use a two-letter ISO 3166 country code, e.g. DE")
-      .transform((c) => c.toUpperCase())
-      .optional(),
+    country: CountryCode.optional(),
   })
   .strict();
 export type Address = z.infer<typeof Address>;

@@ -8,6 +8,16 @@ export type LifecycleStage = z.infer<typeof LifecycleStage>;
 
 export const leadSources = ["web_form", "referral", "cold_call", "event", "ad", "import", "api", "other"] as const;
 export const LeadSource = z.enum(leadSources);
+export type LeadSource = z.infer<typeof LeadSource>;
+
+/** Lifecycle stages that make a contact a lead (the Leads list and the convert action). */
+export const leadStages = ["subscriber", "lead", "marketing_qualified", "sales_qualified"] as const;
+export const leadStatuses = ["new", "attempting_contact", "connected", "qualified", "unqualified"] as const;
+export const LeadStatus = z.enum(leadStatuses);
+export type LeadStatus = z.infer<typeof LeadStatus>;
+
+export const ScoreItem = z.object({ ruleId: z.string(), label: z.string(), points: z.number() });
+export type ScoreItem = z.infer<typeof ScoreItem>;
 
 export const ContactEmail = z.object({ email: Email, label: z.string().max(30).optional(), primary: z.boolean().optional() }).strict();
 export const ContactPhone = z
@@ -27,6 +37,7 @@ export const ContactInput = z
     ownerId: Id.nullable().optional(),
     lifecycleStage: LifecycleStage.optional(),
     leadSource: LeadSource.nullable().optional(),
+    leadStatus: LeadStatus.nullable().optional(),
     tags: Tags.optional(),
     address: Address.nullable().optional(),
     socialProfiles: z.record(z.string().max(30), Url).optional().describe("e.g. { linkedin: 'https://…' }"),
@@ -56,6 +67,12 @@ export const Contact = z.object({
   ownerId: Id.nullable(),
   lifecycleStage: LifecycleStage,
   leadSource: LeadSource.nullable(),
+  leadStatus: LeadStatus.nullable(),
+  leadScore: z.number().int(),
+  scoreBreakdown: z.array(ScoreItem),
+  scoredAt: Timestamp.nullable(),
+  assignmentReason: z.string().nullable(),
+  sourceDetails: z.record(z.string(), z.unknown()).describe("Where the lead came from: form, UTM parameters, referrer"),
   tags: z.array(z.string()),
   address: z.record(z.string(), z.string()).nullable(),
   socialProfiles: z.record(z.string(), z.string()),
@@ -74,7 +91,22 @@ export const ContactListQuery = ListQueryBase.extend({
   lifecycleStage: LifecycleStage.optional(),
   tag: z.string().max(50).optional(),
   email: z.string().max(254).optional(),
+  leadStatus: LeadStatus.optional(),
+  leadSource: LeadSource.optional(),
+  leadScoreMin: z.coerce.number().int().min(0).max(100).optional(),
+  leadScoreMax: z.coerce.number().int().min(0).max(100).optional(),
+  leadsOnly: z.enum(["true", "false"]).optional().describe("true keeps contacts in a lead stage (subscriber to sales-qualified)"),
 }).strict();
 export const ContactList = listOf(Contact);
 
-export const contactSortFields = ["firstName", "lastName", "primaryEmail", "jobTitle", "lifecycleStage", "createdAt", "updatedAt"] as const;
+export const contactSortFields = [
+  "firstName",
+  "lastName",
+  "primaryEmail",
+  "jobTitle",
+  "lifecycleStage",
+  "leadScore",
+  "leadStatus",
+  "createdAt",
+  "updatedAt",
+] as const;

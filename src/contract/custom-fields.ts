@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Id, Timestamp } from "./common.js";
 
-export const customObjects = ["company", "contact"] as const;
+export const customObjects = ["company", "contact", "deal"] as const;
 export const CustomObject = z.enum(customObjects);
 export type CustomObject = z.infer<typeof CustomObject>;
 

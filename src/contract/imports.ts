@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Timestamp } from "./common.js";
+import { CountryCode, Id, Timestamp } from "./common.js";
 
 export const ImportObject = z.enum(["contact", "company"]);
 export const importStatuses = ["uploaded", "running", "interrupted", "completed", "failed", "undone"] as const;
@@ -23,6 +23,9 @@ export const ImportOptions = z
     dateFormat: DateFormat.default("auto").describe("How to read slash dates such as 03/04/2025"),
     numberFormat: NumberFormat.default("auto").describe("en: 1,234.56 — eu: 1.234,56"),
     createMissingCompanies: z.boolean().default(false).describe("Create companies named in the file that do not exist (off: such rows are rejected)"),
+    defaultCountry: CountryCode.optional().describe(
+      "Country for phone numbers written without a country code, on rows without a country (default: the workspace's)",
+    ),
   })
   .strict();
 export type ImportOptions = z.infer<typeof ImportOptions>;

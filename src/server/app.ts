@@ -12,6 +12,10 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { queryRows } from "../db/client.js";
+import { calendarFeedRoute } from "../modules/calendar/routes.js";
+import { publicFormRoutes } from "../modules/leads/public.js";
+import { createMailer } from "../modules/notifications/mail.js";
+import { startJobRunner } from "../modules/tasks/reminders.js";
 import { registerAuth } from "./auth.js";
 import { registerErrorHandling, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
@@ -24,6 +28,13 @@ export interface AppOptions {
   /** Sign-in and sign-up attempts per IP per minute. */
   authRateLimit?: number;
   secureCookies?: boolean;
+  /** Runs the background jobs (reminders) in this process, checking every intervalMs; omitted: none. */
+  jobs?: { intervalMs: number };
+  /** smtp(s):// URL for reminder emails; omitted means in-app reminders only. */
+  smtpUrl?: string;
+  mailFrom?: string;
+  /** The address users reach Rapport at, for links in emails and feeds. */
+  publicUrl?: string;
 }
 
 export type App = FastifyInstance;
@@ -86,11 +97,40 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await app.register(
     async (api) =>
-      registerRoutes(api, { database: options.database, authRateLimit: options.authRateLimit ?? 10, secureCookies: options.secureCookies ?? false }),
+      registerRoutes(api, {
+        database: options.database,
+        authRateLimit: options.authRateLimit ?? 10,
+        secureCookies: options.secureCookies ?? false,
+        emailConfigured: Boolean(options.smtpUrl),
+        publicUrl: options.publicUrl,
+      }),
     {
       prefix: "/api/v1",
     },
   );
+
+  await app.register(async (feed) => calendarFeedRoute(feed, { database: options.database, publicUrl: options.publicUrl }));
+  // Web-to-lead forms: public, outside /api/v1, with their own urlencoded parser.
+  await app.register(async (forms) => publicFormRoutes(forms, { database: options.database }));
+
+  const jobs = options.jobs;
+  if (jobs) {
+    const mailer = createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom ?? "Rapport <rapport@localhost>" });
+    let runner: ReturnType<typeof startJobRunner> | undefined;
+    app.addHook("onReady", async () => {
+      runner = startJobRunner({
+        db: options.database.db,
+        mailer,
+        publicUrl: options.publicUrl ?? "http://localhost:3000",
+        log: app.log,
+        intervalMs: jobs.intervalMs,
+      });
+    });
+    app.addHook("onClose", async () => {
+      await runner?.stop();
+      mailer?.close();
+    });
+  }
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));

@@ -3,32 +3,50 @@ import type { Database } from "../db/client.js";
 import { activityRoutes } from "../modules/activities/routes.js";
 import { apiKeyRoutes } from "../modules/api-keys/routes.js";
 import { authRoutes } from "../modules/auth/routes.js";
+import { calendarRoutes } from "../modules/calendar/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
 import { contactRoutes } from "../modules/contacts/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
+import { dealRoutes } from "../modules/deals/routes.js";
 import { duplicateRoutes } from "../modules/duplicates/routes.js";
 import { exportRoutes } from "../modules/exports/routes.js";
+import { forecastRoutes } from "../modules/forecast/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
+import { leadRoutes } from "../modules/leads/routes.js";
+import { notificationRoutes } from "../modules/notifications/routes.js";
+import { productRoutes } from "../modules/products/routes.js";
+import { quotaRoutes } from "../modules/quotas/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
+import { taskRoutes } from "../modules/tasks/routes.js";
 import { userRoutes } from "../modules/users/routes.js";
 import { validationRuleRoutes } from "../modules/validation-rules/routes.js";
 import { vcardRoutes } from "../modules/vcard/routes.js";
 import { viewRoutes } from "../modules/views/routes.js";
+import { workspaceRoutes } from "../modules/workspaces/routes.js";
 
 export interface RouteDeps {
   database: Database;
   authRateLimit: number;
   secureCookies: boolean;
+  /** Whether reminder emails can be sent (SMTP configured). */
+  emailConfigured?: boolean;
+  /** The address users reach Rapport at, for feed URLs; default: the request's origin. */
+  publicUrl?: string;
 }
 
 export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   await authRoutes(api, deps);
+  await workspaceRoutes(api);
   await userRoutes(api);
   await apiKeyRoutes(api);
   await customFieldRoutes(api);
   await companyRoutes(api);
   await contactRoutes(api);
+  await leadRoutes(api);
   await activityRoutes(api);
+  await taskRoutes(api);
+  await notificationRoutes(api, { emailConfigured: deps.emailConfigured ?? false });
+  await calendarRoutes(api, { publicUrl: deps.publicUrl });
   await searchRoutes(api);
   await viewRoutes(api);
   await importRoutes(api, deps);
@@ -36,4 +54,8 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await duplicateRoutes(api);
   await exportRoutes(api);
   await vcardRoutes(api);
+  await dealRoutes(api);
+  await productRoutes(api);
+  await quotaRoutes(api);
+  await forecastRoutes(api);
 }

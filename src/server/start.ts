@@ -19,6 +19,11 @@ export interface StartOptions {
   logLevel?: string;
   authRateLimit?: number;
   secureCookies?: boolean;
+  /** How often due reminders are checked; the job runner always runs inside the server. */
+  jobIntervalMs?: number;
+  smtpUrl?: string;
+  mailFrom?: string;
+  publicUrl?: string;
 }
 
 export interface RunningServer {
@@ -41,6 +46,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logLevel: options.logLevel,
     authRateLimit: options.authRateLimit,
     secureCookies: options.secureCookies,
+    jobs: { intervalMs: options.jobIntervalMs ?? 15_000 },
+    smtpUrl: options.smtpUrl,
+    mailFrom: options.mailFrom,
+    publicUrl: options.publicUrl,
   });
   await app.listen({ port: options.port ?? 3000, host: options.host ?? "127.0.0.1" });
   const address = app.server.address();

@@ -1,10 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Ctx } from "../../core/context.js";
-import { activities } from "./table.js";
+import { activities, activityAttendees } from "./table.js";
 
 /**
  * Merges: every activity of the losing contact or company (deleted ones too, so nothing is lost if they
- * are restored) now belongs to the survivor. Runs in the caller's transaction (ctx.db).
+ * are restored) now belongs to the survivor, and so do the meetings the loser attended. Runs in the
+ * caller's transaction (ctx.db).
  */
 export async function reassignActivities(ctx: Ctx, object: "contact" | "company", fromId: string, toId: string): Promise<number> {
   const column = object === "contact" ? activities.contactId : activities.companyId;
@@ -13,5 +14,23 @@ export async function reassignActivities(ctx: Ctx, object: "contact" | "company"
     .set(object === "contact" ? { contactId: toId } : { companyId: toId })
     .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(column, fromId)))
     .returning({ id: activities.id });
+  const a = activityAttendees;
+  if (object === "contact") {
+    // A meeting both attended keeps one attendee row: the survivor's.
+    const both = ctx.db
+      .select({ id: a.activityId })
+      .from(a)
+      .where(and(eq(a.workspaceId, ctx.workspaceId), eq(a.attendeeId, toId)));
+    await ctx.db.delete(a).where(and(eq(a.workspaceId, ctx.workspaceId), eq(a.attendeeId, fromId), inArray(a.activityId, both)));
+    await ctx.db
+      .update(a)
+      .set({ attendeeId: toId })
+      .where(and(eq(a.workspaceId, ctx.workspaceId), eq(a.attendeeId, fromId)));
+  } else {
+    await ctx.db
+      .update(a)
+      .set({ companyId: toId })
+      .where(and(eq(a.workspaceId, ctx.workspaceId), eq(a.companyId, fromId)));
+  }
   return moved.length;
 }

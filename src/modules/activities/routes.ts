@@ -9,6 +9,7 @@ export async function activityRoutes(app: FastifyInstance): Promise<void> {
   for (const [object, path] of [
     ["contact", "contacts"],
     ["company", "companies"],
+    ["deal", "deals"],
   ] as const) {
     const tags = [path];
     r.get(

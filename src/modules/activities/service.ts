@@ -1,19 +1,22 @@
-import { and, desc, eq, gt, gte, inArray, isNull, lt, ne, or, type SQL } from "drizzle-orm";
-import type { Activity, CreateActivityBody, TimelineEntry } from "../../contract/activities.js";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, ne, or, type SQL } from "drizzle-orm";
+import type { Activity, Attendee, CreateActivityBody, ScheduleMeetingBody, TimelineEntry, UpdateMeetingBody } from "../../contract/activities.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { sanitiseRichText } from "../../core/html.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
+import { inOrder } from "../../db/in-order.js";
 import { getCompany } from "../companies/service.js";
-import { contactIdsOfCompany, contactNames, getContact } from "../contacts/service.js";
+import { contactIdsOfCompany, contactNames, contactsForScoring, getContact } from "../contacts/service.js";
+import { getDeal } from "../deals/service.js";
 import { listHistory } from "../history/service.js";
-import { userNames } from "../users/service.js";
-import { activities } from "./table.js";
+import { rescoreContacts } from "../leads/scoring.js";
+import { assertUsersExist, userNames } from "../users/service.js";
+import { activities, activityAttendees } from "./table.js";
 
 type Row = typeof activities.$inferSelect;
 
-const toActivity = (r: Row): Activity => ({
+const toActivity = (r: Row, attendees: Attendee[] = []): Activity => ({
   id: r.id,
   type: r.type,
   subject: r.subject,
@@ -22,49 +25,230 @@ const toActivity = (r: Row): Activity => ({
   details: r.details,
   contactId: r.contactId,
   companyId: r.companyId,
+  dealId: r.dealId,
   authorId: r.authorId,
+  attendees,
   createdAt: r.createdAt.toISOString(),
 });
 
-export type Subject = { object: "contact" | "company"; id: string };
+/** Attendees of many meetings with their names: three queries whatever the number of meetings. */
+async function attendeesOf(ctx: Ctx, rows: Row[]): Promise<Map<string, Attendee[]>> {
+  const ids = rows.filter((r) => r.type === "meeting").map((r) => r.id);
+  const out = new Map<string, Attendee[]>();
+  if (ids.length === 0) return out;
+  const links = await ctx.db
+    .select()
+    .from(activityAttendees)
+    .where(and(eq(activityAttendees.workspaceId, ctx.workspaceId), inArray(activityAttendees.activityId, ids)));
+  const [contactName, userName] = await inOrder(
+    () =>
+      contactNames(
+        ctx,
+        links.filter((l) => l.kind === "contact").map((l) => l.attendeeId),
+      ),
+    () =>
+      userNames(
+        ctx,
+        links.filter((l) => l.kind === "user").map((l) => l.attendeeId),
+      ),
+  );
+  for (const l of links) {
+    const name = (l.kind === "contact" ? contactName : userName).get(l.attendeeId) ?? null;
+    out.set(l.activityId, [...(out.get(l.activityId) ?? []), { kind: l.kind, id: l.attendeeId, name }]);
+  }
+  return out;
+}
 
-export async function logActivity(ctx: Ctx, subject: Subject, input: CreateActivityBody): Promise<Activity> {
-  assertCan(ctx.actor, "write");
-  let contactId: string | null = null;
-  let companyId: string | null = null;
+async function toActivities(ctx: Ctx, rows: Row[]): Promise<Activity[]> {
+  const attendees = await attendeesOf(ctx, rows);
+  return rows.map((r) => toActivity(r, attendees.get(r.id) ?? []));
+}
+
+export type Subject = { object: "contact" | "company" | "deal"; id: string };
+
+/** The contact, company and deal columns for an entry logged on a record; refuses records in the trash. */
+async function subjectColumns(ctx: Ctx, subject: Subject): Promise<{ contactId: string | null; companyId: string | null; dealId: string | null }> {
   if (subject.object === "contact") {
     const contact = await getContact(ctx, subject.id);
     if (contact.deletedAt) throw new AppError("conflict", "This contact is in the trash; restore it first.");
-    contactId = contact.id;
     // The company at the time: the interaction stays on that company's timeline if the contact moves on.
-    companyId = contact.companyId;
-  } else {
+    return { contactId: contact.id, companyId: contact.companyId, dealId: null };
+  }
+  if (subject.object === "company") {
     const company = await getCompany(ctx, subject.id);
     if (company.deletedAt) throw new AppError("conflict", "This company is in the trash; restore it first.");
-    companyId = company.id;
+    return { contactId: null, companyId: company.id, dealId: null };
   }
-  const { type, subject: title, body, occurredAt, ...details } = input;
-  const now = new Date();
-  if (input.type === "meeting" && input.endsAt && occurredAt && Date.parse(input.endsAt) < Date.parse(occurredAt)) {
+  const deal = await getDeal(ctx, subject.id);
+  if (deal.deletedAt) throw new AppError("conflict", "This deal is in the trash; restore it first.");
+  return { contactId: null, companyId: deal.companyId, dealId: deal.id };
+}
+
+interface AttendeeInput {
+  contactIds?: string[];
+  userIds?: string[];
+}
+
+/** Validates attendees and returns their rows; each contact carries its current company. */
+async function attendeeRows(ctx: Ctx, activityId: string, occurredAt: Date, input: AttendeeInput) {
+  const userIds = [...new Set(input.userIds ?? [])];
+  const contactIds = [...new Set(input.contactIds ?? [])];
+  await assertUsersExist(ctx, userIds, "attendees.userIds");
+  const contacts = await contactsForScoring(ctx, contactIds);
+  const found = new Set(contacts.map((c) => c.id));
+  const missing = contactIds.findIndex((id) => !found.has(id));
+  if (missing >= 0) {
+    const path = `attendees.contactIds.${missing}`;
+    throw new AppError("validation_failed", `${path}: no such contact`, [{ path, message: "No such contact (or it is in the trash)" }]);
+  }
+  return [
+    ...contacts.map((c) => ({ workspaceId: ctx.workspaceId, activityId, attendeeId: c.id, kind: "contact" as const, companyId: c.companyId, occurredAt })),
+    ...userIds.map((id) => ({ workspaceId: ctx.workspaceId, activityId, attendeeId: id, kind: "user" as const, companyId: null, occurredAt })),
+  ];
+}
+
+function assertMeetingTimes(startsAt: Date, endsAt: string | null | undefined) {
+  if (endsAt && Date.parse(endsAt) < startsAt.getTime()) {
     throw new AppError("validation_failed", "endsAt: a meeting cannot end before it starts", [{ path: "endsAt", message: "Ends before it starts" }]);
   }
+}
+
+async function insertActivity(
+  ctx: Ctx,
+  values: Omit<typeof activities.$inferInsert, "workspaceId" | "id" | "authorId" | "createdAt">,
+  attendees?: AttendeeInput,
+): Promise<Activity> {
+  const id = newId();
+  const occurredAt = values.occurredAt;
+  const links = attendees ? await attendeeRows(ctx, id, occurredAt, attendees) : [];
+  const row = await ctx.db.transaction(async (tx) => {
+    const [r] = await tx
+      .insert(activities)
+      .values({ ...values, workspaceId: ctx.workspaceId, id, authorId: ctx.actor.userId, createdAt: new Date() })
+      .returning();
+    if (links.length) await tx.insert(activityAttendees).values(links);
+    return r as Row;
+  });
+  // Lead scores count interactions: the filed contact and every attendee contact engaged.
+  const engaged = [...new Set([row.contactId, ...links.filter((l) => l.kind === "contact").map((l) => l.attendeeId)].filter((x): x is string => Boolean(x)))];
+  if (engaged.length) await rescoreContacts(ctx, engaged);
+  const [activity] = await toActivities(ctx, [row]);
+  return activity as Activity;
+}
+
+export async function logActivity(ctx: Ctx, subject: Subject, input: CreateActivityBody): Promise<Activity> {
+  assertCan(ctx.actor, "write");
+  const columns = await subjectColumns(ctx, subject);
+  const { type, subject: title, body, occurredAt, ...rest } = input;
+  const { attendees, ...details } = "attendees" in rest ? rest : { ...rest, attendees: undefined };
+  const when = occurredAt ? new Date(occurredAt) : new Date();
+  if (input.type === "meeting") assertMeetingTimes(when, input.endsAt);
+  return insertActivity(
+    ctx,
+    { type, subject: title || null, body: body ? sanitiseRichText(body) : null, occurredAt: when, details, ...columns },
+    type === "meeting" ? attendees : undefined,
+  );
+}
+
+/**
+ * A meeting from the calendar. With a related record it is filed on it; without one it is filed on its first
+ * attendee contact (if any) and shows on every attendee's timeline either way.
+ */
+export async function scheduleMeeting(ctx: Ctx, input: ScheduleMeetingBody): Promise<Activity> {
+  assertCan(ctx.actor, "write");
+  const startsAt = new Date(input.startsAt);
+  assertMeetingTimes(startsAt, input.endsAt);
+  // Attendees first, so an unknown contact is a field error rather than a missing record to file on.
+  await attendeeRows(ctx, newId(), startsAt, input.attendees ?? {});
+  const firstContact = input.attendees?.contactIds?.[0];
+  const subject: Subject | undefined = input.related ?? (firstContact ? { object: "contact", id: firstContact } : undefined);
+  const columns = subject ? await subjectColumns(ctx, subject) : { contactId: null, companyId: null, dealId: null };
+  const { subject: title, body, startsAt: _s, related: _r, attendees, ...details } = input;
+  const meAttending = ctx.actor.userId ? [ctx.actor.userId] : [];
+  return insertActivity(
+    ctx,
+    { type: "meeting", subject: title, body: body ? sanitiseRichText(body) : null, occurredAt: startsAt, details, ...columns },
+    { contactIds: attendees?.contactIds ?? [], userIds: [...new Set([...meAttending, ...(attendees?.userIds ?? [])])] },
+  );
+}
+
+export async function getActivity(ctx: Ctx, id: string): Promise<Activity> {
+  assertCan(ctx.actor, "read");
   const [row] = await ctx.db
-    .insert(activities)
-    .values({
-      workspaceId: ctx.workspaceId,
-      id: newId(),
-      type,
-      subject: title || null,
-      body: body ? sanitiseRichText(body) : null,
-      occurredAt: occurredAt ? new Date(occurredAt) : now,
-      details,
-      contactId,
-      companyId,
-      authorId: ctx.actor.userId,
-      createdAt: now,
-    })
-    .returning();
-  return toActivity(row as Row);
+    .select()
+    .from(activities)
+    .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id), isNull(activities.deletedAt)));
+  if (!row) throw notFound("Activity");
+  const [activity] = await toActivities(ctx, [row]);
+  return activity as Activity;
+}
+
+export async function updateMeeting(ctx: Ctx, id: string, input: UpdateMeetingBody): Promise<Activity> {
+  assertCan(ctx.actor, "write");
+  const row = await findActivity(ctx, id);
+  if (row.type !== "meeting") throw new AppError("conflict", "This entry is not a meeting.");
+  const details = { ...row.details };
+  for (const k of ["endsAt", "location", "videoUrl", "outcome"] as const) {
+    if (input[k] === null) delete details[k];
+    else if (input[k] !== undefined) details[k] = input[k];
+  }
+  const startsAt = input.startsAt ? new Date(input.startsAt) : row.occurredAt;
+  assertMeetingTimes(startsAt, details.endsAt as string | undefined);
+  const links = input.attendees ? await attendeeRows(ctx, id, startsAt, input.attendees) : undefined;
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(activities)
+      .set({
+        subject: input.subject,
+        body: input.body === undefined ? undefined : input.body ? sanitiseRichText(input.body) : null,
+        occurredAt: startsAt,
+        details,
+      })
+      .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)));
+    if (links) {
+      await tx.delete(activityAttendees).where(and(eq(activityAttendees.workspaceId, ctx.workspaceId), eq(activityAttendees.activityId, id)));
+      if (links.length) await tx.insert(activityAttendees).values(links);
+    } else if (input.startsAt) {
+      await tx
+        .update(activityAttendees)
+        .set({ occurredAt: startsAt })
+        .where(and(eq(activityAttendees.workspaceId, ctx.workspaceId), eq(activityAttendees.activityId, id)));
+    }
+  });
+  return getActivity(ctx, id);
+}
+
+/** A user's meetings (as author or attendee) starting in a window: the calendar and the feed. */
+export async function meetingsBetween(ctx: Ctx, userId: string, from: Date, to: Date, limit = 2000): Promise<Activity[]> {
+  assertCan(ctx.actor, "read");
+  const a = activities;
+  const attending = ctx.db
+    .select({ id: activityAttendees.activityId })
+    .from(activityAttendees)
+    .where(
+      and(
+        eq(activityAttendees.workspaceId, ctx.workspaceId),
+        eq(activityAttendees.attendeeId, userId),
+        gte(activityAttendees.occurredAt, from),
+        lt(activityAttendees.occurredAt, to),
+      ),
+    );
+  const rows = await ctx.db
+    .select()
+    .from(a)
+    .where(
+      and(
+        eq(a.workspaceId, ctx.workspaceId),
+        eq(a.type, "meeting"),
+        isNull(a.deletedAt),
+        gte(a.occurredAt, from),
+        lt(a.occurredAt, to),
+        or(eq(a.authorId, userId), inArray(a.id, attending)),
+      ),
+    )
+    .orderBy(asc(a.occurredAt), asc(a.id))
+    .limit(limit);
+  return toActivities(ctx, rows);
 }
 
 async function findActivity(ctx: Ctx, id: string): Promise<Row> {
@@ -92,16 +276,46 @@ export async function updateActivity(ctx: Ctx, id: string, input: { subject?: st
     })
     .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)))
     .returning();
-  return toActivity(row as Row);
+  if (input.occurredAt)
+    await ctx.db
+      .update(activityAttendees)
+      .set({ occurredAt: new Date(input.occurredAt) })
+      .where(and(eq(activityAttendees.workspaceId, ctx.workspaceId), eq(activityAttendees.activityId, id)));
+  if (input.occurredAt && row?.contactId) await rescoreContacts(ctx, [row.contactId]);
+  return getActivity(ctx, id);
 }
 
 export async function deleteActivity(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "write");
-  await findActivity(ctx, id);
+  const found = await findActivity(ctx, id);
   await ctx.db
     .update(activities)
     .set({ deletedAt: new Date() })
     .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)));
+  if (found.contactId) await rescoreContacts(ctx, [found.contactId]);
+}
+
+/** Live interactions of some contacts since a time, oldest details dropped: what engagement scoring counts. */
+export async function engagementActivities(
+  ctx: Ctx,
+  contactIds: string[],
+  types: Row["type"][],
+  since: Date | null,
+): Promise<{ contactId: string; type: Row["type"]; at: Date }[]> {
+  if (contactIds.length === 0 || types.length === 0) return [];
+  const rows = await ctx.db
+    .select({ contactId: activities.contactId, type: activities.type, at: activities.occurredAt })
+    .from(activities)
+    .where(
+      and(
+        eq(activities.workspaceId, ctx.workspaceId),
+        inArray(activities.contactId, contactIds),
+        inArray(activities.type, types),
+        isNull(activities.deletedAt),
+        since ? gte(activities.occurredAt, since) : undefined,
+      ),
+    );
+  return rows.filter((r): r is { contactId: string; type: Row["type"]; at: Date } => r.contactId !== null);
 }
 
 interface Position {
@@ -142,9 +356,19 @@ async function recentActivities(ctx: Ctx, subject: Subject, contactIds: string[]
       )
       .orderBy(desc(a.occurredAt), desc(a.id))
       .limit(n);
-  if (subject.object === "contact") return newest(eq(a.contactId, subject.id));
+  const later = (x: Row, y: Row) => y.occurredAt.getTime() - x.occurredAt.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0);
+  const merge = (...lists: Row[][]) => {
+    const byId = new Map(lists.flat().map((r) => [r.id, r]));
+    return [...byId.values()].sort(later).slice(0, n);
+  };
+  if (subject.object === "deal") return newest(eq(a.dealId, subject.id));
+  if (subject.object === "contact") {
+    const [own, attended] = [await newest(eq(a.contactId, subject.id)), await attendedMeetings(ctx, "attendee", subject.id, n, before)];
+    return merge(own, attended);
+  }
   const own = await newest(eq(a.companyId, subject.id));
-  if (contactIds.length === 0) return own;
+  const attended = await attendedMeetings(ctx, "company", subject.id, n, before);
+  if (contactIds.length === 0) return merge(own, attended);
   const cutoff = own.length >= n ? own[n - 1] : undefined;
   const others = await newest(
     inArray(a.contactId, contactIds),
@@ -152,8 +376,31 @@ async function recentActivities(ctx: Ctx, subject: Subject, contactIds: string[]
     cutoff ? gte(a.occurredAt, cutoff.occurredAt) : undefined,
     cutoff ? or(gt(a.occurredAt, cutoff.occurredAt), gt(a.id, cutoff.id)) : undefined,
   );
-  const later = (x: Row, y: Row) => y.occurredAt.getTime() - x.occurredAt.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0);
-  return [...own, ...others].sort(later).slice(0, n);
+  return merge(own, others, attended);
+}
+
+/**
+ * Meetings a contact attended, or that a company's people attended (by the company they had then): a range
+ * of the attendee index joined to activities by primary key, one query per page.
+ */
+async function attendedMeetings(ctx: Ctx, by: "attendee" | "company", id: string, n: number, before?: Position): Promise<Row[]> {
+  const t = activityAttendees;
+  const rows = await ctx.db
+    .selectDistinct({ activity: activities })
+    .from(t)
+    .innerJoin(activities, and(eq(activities.workspaceId, t.workspaceId), eq(activities.id, t.activityId)))
+    .where(
+      and(
+        eq(t.workspaceId, ctx.workspaceId),
+        by === "attendee" ? eq(t.attendeeId, id) : eq(t.companyId, id),
+        isNull(activities.deletedAt),
+        before ? or(lt(t.occurredAt, before.at), and(eq(t.occurredAt, before.at), lt(t.activityId, before.id))) : undefined,
+      ),
+    )
+    // Several people of one company can attend one meeting: distinct, ordered by the activity's own columns.
+    .orderBy(desc(activities.occurredAt), desc(activities.id))
+    .limit(n);
+  return rows.map((r) => r.activity);
 }
 
 /**
@@ -167,16 +414,19 @@ export async function timeline(ctx: Ctx, subject: Subject, limit: number, cursor
   if (subject.object === "contact") {
     await getContact(ctx, subject.id);
     contactIds = [subject.id];
-  } else {
+  } else if (subject.object === "company") {
     await getCompany(ctx, subject.id);
     contactIds = await contactIdsOfCompany(ctx, subject.id);
+  } else {
+    await getDeal(ctx, subject.id);
   }
   const [acts, changes] = await Promise.all([
     recentActivities(ctx, subject, contactIds, limit + 1, before),
     listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before),
   ]);
+  const attendees = await attendeesOf(ctx, acts);
   const names =
-    subject.object === "company"
+    subject.object !== "contact"
       ? await contactNames(
           ctx,
           acts.map((x) => x.contactId).filter((id): id is string => Boolean(id)),
@@ -190,8 +440,8 @@ export async function timeline(ctx: Ctx, subject: Subject, limit: number, cursor
     ...acts.map((r) => ({
       kind: "activity" as const,
       at: r.occurredAt.toISOString(),
-      activity: toActivity(r),
-      about: r.contactId && subject.object === "company" ? (names.get(r.contactId) ?? null) : null,
+      activity: toActivity(r, attendees.get(r.id) ?? []),
+      about: r.contactId && subject.object !== "contact" ? (names.get(r.contactId) ?? null) : null,
       sortId: r.id,
       sortAt: r.occurredAt,
     })),

@@ -18,6 +18,7 @@ export const activities = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default(emptyObject),
     contactId: uuid("contact_id"),
     companyId: uuid("company_id"),
+    dealId: uuid("deal_id"),
     authorId: uuid("author_id"),
     createdAt: createdAt(),
     deletedAt: deletedAt(),
@@ -26,5 +27,28 @@ export const activities = pgTable(
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("activities_contact_idx").on(t.workspaceId, t.contactId, t.occurredAt, t.id),
     index("activities_company_idx").on(t.workspaceId, t.companyId, t.occurredAt, t.id),
+    index("activities_deal_idx").on(t.workspaceId, t.dealId, t.occurredAt, t.id),
+  ],
+);
+
+/**
+ * Who takes part in a meeting: a contact or a user per row. The meeting's start and each contact's company
+ * at the time are copied here so that a contact's, a company's or a user's meetings are one index range scan.
+ */
+export const activityAttendees = pgTable(
+  "activity_attendees",
+  {
+    workspaceId: workspaceId(),
+    activityId: uuid("activity_id").notNull(),
+    /** The contact's or the user's id. */
+    attendeeId: uuid("attendee_id").notNull(),
+    kind: text("kind").$type<"contact" | "user">().notNull(),
+    companyId: uuid("company_id"),
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.activityId, t.attendeeId] }),
+    index("activity_attendees_attendee_idx").on(t.workspaceId, t.attendeeId, t.occurredAt, t.activityId),
+    index("activity_attendees_company_idx").on(t.workspaceId, t.companyId, t.occurredAt, t.activityId),
   ],
 );

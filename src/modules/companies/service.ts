@@ -10,8 +10,10 @@ import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { contactIdsOfCompany } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
+import { rescoreContacts } from "../leads/scoring.js";
 import { assertUsersExist } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
@@ -107,6 +109,17 @@ export async function companyNames(ctx: Ctx, ids: string[]): Promise<Map<string,
     .from(companies)
     .where(and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, unique)));
   return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Size and industry of companies by id: what lead assignment and scoring rules test. */
+export async function companyProfiles(ctx: Ctx, ids: string[]): Promise<Map<string, { employees: number | null; industry: string | null }>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ id: companies.id, employees: companies.employees, industry: companies.industry })
+    .from(companies)
+    .where(and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, unique)));
+  return new Map(rows.map((r) => [r.id, { employees: r.employees, industry: r.industry }]));
 }
 
 export async function assertCompanyExists(ctx: Ctx, id: string | null | undefined, path: string): Promise<void> {
@@ -216,7 +229,7 @@ export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof 
   const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "company", input.custom, current.custom);
   const next = { ...current, ...values, ...(custom ? { custom } : {}) };
   await enforceRules(ctx, "company", next, input);
-  return ctx.db.transaction(async (tx) => {
+  const company = await ctx.db.transaction(async (tx) => {
     const [updated] = await tx
       .update(companies)
       .set({
@@ -239,6 +252,12 @@ export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof 
     ]);
     return company;
   });
+  // Lead scoring and assignment rules read company size and industry: the company's contacts are rescored.
+  if (next.employees !== current.employees || next.industry !== current.industry) {
+    const ids = await contactIdsOfCompany(ctx, id);
+    for (let i = 0; i < ids.length; i += 500) await rescoreContacts(ctx, ids.slice(i, i + 500));
+  }
+  return company;
 }
 
 export async function listCompanies(ctx: Ctx, query: z.infer<typeof CompanyListQuery>): Promise<{ data: Company[]; nextCursor: string | null }> {

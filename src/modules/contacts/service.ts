@@ -1,7 +1,15 @@
-import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { BulkAction } from "../../contract/common.js";
-import type { Contact, ContactListQuery, CreateContactBody, UpdateContactBody } from "../../contract/contacts.js";
+import {
+  type Contact,
+  type ContactListQuery,
+  type CreateContactBody,
+  type LeadStatus,
+  leadStages,
+  type ScoreItem,
+  type UpdateContactBody,
+} from "../../contract/contacts.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -9,9 +17,12 @@ import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
-import { assertCompanyExists, companyNames } from "../companies/service.js";
+import { assertCompanyExists, companyNames, companyProfiles } from "../companies/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
+import { type Assignment, assignOwners } from "../leads/assignment.js";
+import { factsOf } from "../leads/conditions.js";
+import { scoreContacts } from "../leads/scoring.js";
 import { assertUsersExist } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
@@ -29,6 +40,8 @@ const HISTORY_FIELDS = [
   "ownerId",
   "lifecycleStage",
   "leadSource",
+  "leadStatus",
+  "assignmentReason",
   "tags",
   "address",
   "socialProfiles",
@@ -52,6 +65,8 @@ export const contactFields: Record<string, ListField> = {
     sortable: true,
   },
   leadSource: { expr: contacts.leadSource, kind: "text", sortable: true },
+  leadStatus: { expr: contacts.leadStatus, kind: "text", sortable: true },
+  leadScore: { expr: contacts.leadScore, kind: "number", sortable: true },
   tags: { expr: contacts.tags, kind: "text_array" },
   country: {
     expr: sql`(${contacts.address} ->> 'country')`,
@@ -101,6 +116,12 @@ export function toContact(r: Row, companyName: string | null = null): Contact {
     ownerId: r.ownerId,
     lifecycleStage: r.lifecycleStage,
     leadSource: (r.leadSource as Contact["leadSource"]) ?? null,
+    leadStatus: r.leadStatus ?? null,
+    leadScore: r.leadScore,
+    scoreBreakdown: r.scoreBreakdown,
+    scoredAt: r.scoredAt?.toISOString() ?? null,
+    assignmentReason: r.assignmentReason,
+    sourceDetails: r.sourceDetails,
     tags: r.tags,
     address: r.address,
     socialProfiles: r.socialProfiles,
@@ -159,6 +180,7 @@ export function contactValues(input: z.infer<typeof UpdateContactBody>, defaultC
     "ownerId",
     "lifecycleStage",
     "leadSource",
+    "leadStatus",
     "address",
     "socialProfiles",
     "doNotContact",
@@ -210,7 +232,39 @@ async function normalise(ctx: Ctx, input: z.infer<typeof UpdateContactBody>) {
 const withSearch = (r: Pick<Row, "firstName" | "lastName" | "emailList" | "phoneList" | "jobTitle">) =>
   searchText([r.firstName, r.lastName, ...r.emailList, ...r.phoneList, ...r.phoneList.map((p) => p.replace(/\D/g, "")), r.jobTitle]);
 
-export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContactBody>): Promise<Contact> {
+/** Lead status a new contact starts with: "new" while it is in a lead stage, none for customers and the like. */
+const initialLeadStatus = (stage: string | undefined, given: LeadStatus | null | undefined): LeadStatus | null =>
+  given !== undefined ? given : (leadStages as readonly string[]).includes(stage ?? "lead") ? "new" : null;
+
+export interface CreateOptions {
+  /** Where the contact came from (form, UTM parameters, referrer), stored as source_details. */
+  sourceDetails?: Record<string, unknown>;
+}
+
+/** Lead facts of a row about to be written: what assignment and scoring rules test. */
+async function factsFor(
+  ctx: Ctx,
+  rows: Pick<Row, "address" | "jobTitle" | "leadSource" | "lifecycleStage" | "primaryEmail" | "tags" | "custom" | "companyId">[],
+) {
+  const companies = await companyProfiles(
+    ctx,
+    rows.map((r) => r.companyId).filter((id): id is string => Boolean(id)),
+  );
+  return rows.map((r) => factsOf({ ...r, leadSource: (r.leadSource as Contact["leadSource"]) ?? null }, r.companyId ? companies.get(r.companyId) : null));
+}
+
+const scoreColumns = (s: { score: number; breakdown: ScoreItem[]; changesAt: Date | null } | undefined, now: Date) => ({
+  leadScore: s?.score ?? 0,
+  scoreBreakdown: s?.breakdown ?? [],
+  scoreChangesAt: s?.changesAt ?? null,
+  scoredAt: now,
+});
+
+/**
+ * Creates a contact. Without an explicit ownerId the assignment rules pick the owner (and say why in
+ * assignment_reason), falling back to the acting user; the lead score is computed before the insert.
+ */
+export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContactBody>, options: CreateOptions = {}): Promise<Contact> {
   assertCan(ctx.actor, "write");
   const values = await normalise(ctx, input);
   const custom = await validateCustomValues(ctx, "contact", input.custom);
@@ -222,18 +276,36 @@ export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContac
     emailList: [] as string[],
     phoneList: [] as string[],
     jobTitle: null,
+    primaryEmail: null,
+    address: null,
+    leadSource: null,
+    tags: [] as string[],
+    lifecycleStage: "lead" as const,
+    companyId: null,
     ...values,
+    leadStatus: initialLeadStatus(input.lifecycleStage, input.leadStatus),
     workspaceId: ctx.workspaceId,
     id: newId(),
-    ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,
     custom,
+    sourceDetails: options.sourceDetails ?? {},
     createdAt: now,
     updatedAt: now,
   };
+  const [facts] = await factsFor(ctx, [row]);
   const inserted = await ctx.db.transaction(async (tx) => {
+    const txCtx = { ...ctx, db: tx };
+    let assignment: Assignment | null = null;
+    if (input.ownerId === undefined) assignment = (await assignOwners(txCtx, [facts as NonNullable<typeof facts>]))[0] ?? null;
+    const score = (await scoreContacts(txCtx, [{ id: row.id, facts: facts as NonNullable<typeof facts> }], now)).get(row.id);
     const [r] = await tx
       .insert(contacts)
-      .values({ ...row, searchText: withSearch(row) })
+      .values({
+        ...row,
+        ownerId: input.ownerId === undefined ? (assignment?.ownerId ?? ctx.actor.userId) : input.ownerId,
+        assignmentReason: assignment?.reason ?? null,
+        ...scoreColumns(score, now),
+        searchText: withSearch(row),
+      })
       .returning();
     const contact = toContact(r as Row);
     await recordChanges(tx, ctx, [
@@ -250,25 +322,35 @@ export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContac
   return (await toContacts(ctx, [inserted]))[0] as Contact;
 }
 
-export async function updateContact(ctx: Ctx, id: string, input: z.infer<typeof UpdateContactBody>): Promise<Contact> {
+export async function updateContact(
+  ctx: Ctx,
+  id: string,
+  input: z.infer<typeof UpdateContactBody>,
+  options: { sourceDetails?: Record<string, unknown> } = {},
+): Promise<Contact> {
   assertCan(ctx.actor, "write");
   const current = await findRow(ctx, id);
   if (current.deletedAt) throw new AppError("conflict", "This contact is in the trash; restore it first.");
   const values = await normalise(ctx, input);
   const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "contact", input.custom, current.custom);
-  const next = { ...current, ...values };
-  await enforceRules(ctx, "contact", { ...next, custom: custom ?? current.custom }, input);
+  const next = { ...current, ...values, custom: custom ?? current.custom };
+  await enforceRules(ctx, "contact", next, input);
   if (!next.firstName && !next.lastName && next.emailList.length === 0) {
     throw new AppError("validation_failed", "Give the contact a name or an email", [{ path: "firstName", message: "Give the contact a name or an email" }]);
   }
+  const [facts] = await factsFor(ctx, [next]);
+  const now = new Date();
   const updated = await ctx.db.transaction(async (tx) => {
+    const score = (await scoreContacts({ ...ctx, db: tx }, [{ id, facts: facts as NonNullable<typeof facts> }], now)).get(id);
     const [r] = await tx
       .update(contacts)
       .set({
         ...values,
         ...(custom ? { custom } : {}),
+        ...(options.sourceDetails ? { sourceDetails: { ...current.sourceDetails, ...options.sourceDetails } } : {}),
+        ...scoreColumns(score, now),
         searchText: withSearch(next),
-        updatedAt: new Date(),
+        updatedAt: now,
       })
       .where(scoped(ctx, id))
       .returning();
@@ -308,6 +390,11 @@ export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQu
           owner,
           query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
           query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
+          query.leadsOnly === "true" ? inArray(contacts.lifecycleStage, [...leadStages]) : undefined,
+          query.leadStatus ? eq(contacts.leadStatus, query.leadStatus) : undefined,
+          query.leadSource ? eq(contacts.leadSource, query.leadSource) : undefined,
+          query.leadScoreMin !== undefined ? gte(contacts.leadScore, query.leadScoreMin) : undefined,
+          query.leadScoreMax !== undefined ? lte(contacts.leadScore, query.leadScoreMax) : undefined,
           query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
           query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
           ...conditions,
@@ -474,7 +561,14 @@ export async function importContacts(ctx: Ctx, inputs: z.infer<typeof CreateCont
       emailList: [] as string[],
       phoneList: [] as string[],
       jobTitle: null,
+      primaryEmail: null,
+      address: null,
+      leadSource: null,
+      tags: [] as string[],
+      lifecycleStage: "lead" as const,
+      companyId: null,
       ...values,
+      leadStatus: initialLeadStatus(input.lifecycleStage, input.leadStatus),
       workspaceId: ctx.workspaceId,
       id: newId(),
       ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,
@@ -486,6 +580,24 @@ export async function importContacts(ctx: Ctx, inputs: z.infer<typeof CreateCont
     indexOf.push(i);
   }
   if (rows.length === 0) return { ids, errors };
+  // Assignment and scoring for the whole batch: one rules load, one cursor update per round-robin rule.
+  const facts = await factsFor(ctx, rows as Row[]);
+  const unowned = rows.map((_, k) => k).filter((k) => inputs[indexOf[k] as number]?.ownerId === undefined);
+  const assigned = await assignOwners(
+    ctx,
+    unowned.map((k) => facts[k] as NonNullable<(typeof facts)[number]>),
+  );
+  unowned.forEach((k, j) => {
+    const a = assigned[j];
+    const r = rows[k] as (typeof rows)[number];
+    if (a) Object.assign(r, { ownerId: a.ownerId, assignmentReason: a.reason });
+  });
+  const scores = await scoreContacts(
+    ctx,
+    rows.map((r, k) => ({ id: r.id as string, facts: facts[k] as NonNullable<(typeof facts)[number]> })),
+    now,
+  );
+  for (const r of rows) Object.assign(r, scoreColumns(scores.get(r.id as string), now));
   const inserted = await ctx.db.insert(contacts).values(rows).returning();
   inserted.forEach((r, k) => {
     ids[indexOf[k] as number] = r.id;
@@ -528,4 +640,75 @@ export async function existingContactIds(ctx: Ctx, ids: string[]): Promise<Set<s
     .from(contacts)
     .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, unique), isNull(contacts.deletedAt)));
   return new Set(rows.map((r) => r.id));
+}
+
+// ---- lead scoring support (the leads module computes; these read and store) ----
+
+/** Live contacts by id, as scoring reads them. */
+export async function contactsForScoring(ctx: Ctx, ids: string[]): Promise<Contact[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const rows = await ctx.db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, unique), isNull(contacts.deletedAt)));
+  return rows.map((r) => toContact(r));
+}
+
+/** The next batch of live contact ids after `after`, by id (keyset over the primary key). */
+export async function contactIdsAfter(ctx: Ctx, after: string | null, limit: number): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), isNull(contacts.deletedAt), after ? gt(contacts.id, after) : undefined))
+    .orderBy(asc(contacts.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Stores computed lead scores with one UPDATE … FROM (VALUES …). A score is derived data, so it writes
+ * no history row and leaves updated_at alone; the rules that produced it are themselves audited.
+ */
+export async function storeLeadScores(
+  ctx: Ctx,
+  items: { id: string; score: number; breakdown: ScoreItem[]; changesAt: Date | null }[],
+  scoredAt: Date,
+): Promise<void> {
+  if (items.length === 0) return;
+  const values = sql.join(
+    items.map((i) => sql`(${i.id}::uuid, ${i.score}::smallint, ${JSON.stringify(i.breakdown)}::jsonb, ${i.changesAt?.toISOString() ?? null}::timestamptz)`),
+    sql`, `,
+  );
+  await ctx.db.execute(sql`
+    update contacts c set lead_score = v.score, score_breakdown = v.breakdown, score_changes_at = v.changes_at,
+      scored_at = ${scoredAt.toISOString()}::timestamptz
+    from (values ${values}) as v(id, score, breakdown, changes_at)
+    where c.workspace_id = ${ctx.workspaceId} and c.id = v.id`);
+}
+
+/**
+ * Contacts in any workspace whose decaying score is due for a recompute. The periodic decay pass is the
+ * one job that looks across workspaces; it uses the partial index on score_changes_at.
+ */
+export async function contactsWithScoreDue(db: Ctx["db"], now: Date, limit: number): Promise<{ workspaceId: string; id: string }[]> {
+  return db
+    .select({ workspaceId: contacts.workspaceId, id: contacts.id })
+    .from(contacts)
+    .where(and(isNotNull(contacts.scoreChangesAt), lte(contacts.scoreChangesAt, now), isNull(contacts.deletedAt)))
+    .orderBy(asc(contacts.scoreChangesAt))
+    .limit(limit);
+}
+
+/** The live contact having this email among any of its emails (case-insensitive), the oldest if several. */
+export async function contactIdByEmail(ctx: Ctx, email: string): Promise<string | null> {
+  const wanted = email.trim().toLowerCase();
+  if (!wanted) return null;
+  const [row] = await ctx.db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), sql`${contacts.emailList} @> array[${wanted}]::text[]`, isNull(contacts.deletedAt)))
+    .orderBy(asc(contacts.createdAt), asc(contacts.id))
+    .limit(1);
+  return row?.id ?? null;
 }

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { boolean, index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
-import type { LifecycleStage } from "../../contract/contacts.js";
+import { boolean, check, index, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { type LeadStatus, type LifecycleStage, leadSources, leadStatuses, type ScoreItem } from "../../contract/contacts.js";
 import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
 import { tsvector } from "../companies/table.js";
 
@@ -34,6 +34,15 @@ export const contacts = pgTable(
     ownerId: uuid("owner_id"),
     lifecycleStage: text("lifecycle_stage").$type<LifecycleStage>().notNull().default("lead"),
     leadSource: text("lead_source"),
+    leadStatus: text("lead_status").$type<LeadStatus>(),
+    /** 0–100, derived from the workspace's scoring rules; score_breakdown says why. */
+    leadScore: smallint("lead_score").notNull().default(0),
+    scoreBreakdown: jsonb("score_breakdown").$type<ScoreItem[]>().notNull().default(emptyArray),
+    scoredAt: timestamp("scored_at", { withTimezone: true, mode: "date" }),
+    /** When decaying engagement points next change the score; the periodic rescore picks these up. */
+    scoreChangesAt: timestamp("score_changes_at", { withTimezone: true, mode: "date" }),
+    assignmentReason: text("assignment_reason"),
+    sourceDetails: jsonb("source_details").$type<Record<string, unknown>>().notNull().default(emptyObject),
     tags: text("tags").array().notNull().default(emptyTextArray),
     address: jsonb("address").$type<Record<string, string>>(),
     socialProfiles: jsonb("social_profiles").$type<Record<string, string>>().notNull().default(emptyObject),
@@ -55,6 +64,11 @@ export const contacts = pgTable(
     index("contacts_company_idx").on(t.workspaceId, t.companyId),
     index("contacts_owner_idx").on(t.workspaceId, t.ownerId),
     index("contacts_stage_idx").on(t.workspaceId, t.lifecycleStage),
+    index("contacts_lead_status_idx").on(t.workspaceId, t.leadStatus),
+    index("contacts_lead_score_idx").on(t.workspaceId, t.leadScore, t.id),
+    index("contacts_score_changes_idx").on(t.scoreChangesAt).where(sql`score_changes_at is not null`),
+    check("contacts_lead_source_check", sql.raw(`lead_source is null or lead_source in (${leadSources.map((s) => `'${s}'`).join(", ")})`)),
+    check("contacts_lead_status_check", sql.raw(`lead_status is null or lead_status in (${leadStatuses.map((s) => `'${s}'`).join(", ")})`)),
     index("contacts_email_list_idx").using("gin", t.emailList),
     index("contacts_phone_list_idx").using("gin", t.phoneList),
     index("contacts_tags_idx").using("gin", t.tags),

@@ -25,6 +25,7 @@ import { bulkContacts, getContact, updateContact } from "../contacts/service.js"
 import { listCustomFields } from "../custom-fields/service.js";
 import { reassignHistory } from "../history/reassign.js";
 import { recordChanges } from "../history/service.js";
+import { reassignTasks } from "../tasks/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
 import { duplicateCandidates, recordMerges } from "./table.js";
 
@@ -387,6 +388,7 @@ export async function mergeRecords(ctx: Ctx, body: MergeBody): Promise<{ survivo
     if (object === "contact") {
       await updateContact(t, survivorId, parsed(UpdateContactBody, input));
       moved.activities = await reassignActivities(t, "contact", loserId, survivorId);
+      await reassignTasks(t, "contact", loserId, survivorId);
       moved.history = await reassignHistory(t, "contact", loserId, survivorId);
       await bulkContacts(t, { ids: [loserId], action: "delete" });
     } else {
@@ -397,6 +399,7 @@ export async function mergeRecords(ctx: Ctx, body: MergeBody): Promise<{ survivo
       moved.contacts = await moveContactsToCompany(t, loserId, survivorId);
       moved.childCompanies = await reparentChildCompanies(t, loserId, survivorId);
       moved.activities = await reassignActivities(t, "company", loserId, survivorId);
+      await reassignTasks(t, "company", loserId, survivorId);
       moved.history = await reassignHistory(t, "company", loserId, survivorId);
       await bulkCompanies(t, { ids: [loserId], action: "delete" });
     }

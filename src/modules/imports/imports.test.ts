@@ -268,7 +268,14 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
         expect(found.jobTitle).toBe(row.Title || null);
         if (row.AccountId) expect(found.companyName).toBe(companyByExt.get(row.AccountId));
         else expect(found.companyId).toBeNull();
+        // Ten-digit numbers in ranges the US plan has not assigned are still kept, in E.164.
+        const digits = row.Phone?.replace(/\D/g, "") ?? "";
+        if (digits.length === 10) expect((found.phones as { phone: string }[]).map((p) => p.phone)).toContain(`+1${digits}`);
       }
+      // Only rows with a number that cannot be a US number at all (this export has 9-digit ones) are refused.
+      const impossible = contacts.filter((r) => [r.Phone, r.MobilePhone, r.HomePhone].some((p) => p && p.replace(/\D/g, "").length !== 10));
+      expect(run.counts.rejected).toBe(impossible.length);
+      for (const e of errors) expect(e.reason).toMatch(/is not a valid phone number in US/);
     }, 60_000);
   });
 
@@ -284,6 +291,22 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
     await runToEnd(c, a.import.id, { mapping: a.suggestion.mapping, numberFormat: "eu" });
     const [co] = (await c.get("/api/v1/companies")).json().data;
     expect(co).toMatchObject({ name: "Müller GmbH", domain: "mueller.de", employees: 1200, annualRevenue: "1234567.89" });
+  });
+
+  it("reads national phone numbers in the import's country when rows name none, and explains the rest", async () => {
+    const c = await newWorkspace(t.app);
+    const file = "First Name,Email,Phone\nAda,ada@example.com,(415) 555-0132\nBo,bo@example.com,12345\n";
+    const a = await uploadOk(t, c, "contact", "people.csv", file);
+    const without = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping })).json();
+    expect(without.counts.reject).toBe(2);
+    expect(without.rejected[0].reason).toMatch(/add its country code or map a Country column/);
+    const us = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping, defaultCountry: "us" })).json();
+    expect(us.counts).toMatchObject({ create: 1, reject: 1 });
+    const job = await runToEnd(c, a.import.id, { mapping: a.suggestion.mapping, defaultCountry: "US" });
+    expect(job.counts).toMatchObject({ created: 1, rejected: 1 });
+    const [ada] = await allContacts(c);
+    expect(ada?.phones).toEqual([expect.objectContaining({ phone: "+14155550132" })]);
+    expectProblem(await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping, defaultCountry: "USA" }), 400);
   });
 
   it("reports malformed files with their line numbers instead of importing garbage", async () => {

@@ -328,12 +328,19 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
   };
 
   // Phones are checked here with the same rule the services apply, so a preview counts what a run will reject.
-  const { defaultCountry } = await workspaceSettings(ctx);
+  // They are stored in E.164 here, so the import's default country reaches the services, which only know the workspace's.
+  const defaultCountry = plan.options.defaultCountry ?? (await workspaceSettings(ctx)).defaultCountry;
   for (const o of live()) {
     const input = o.built?.input as { phones?: { phone: string }[]; phone?: string | null; address?: { country?: string } | null } | undefined;
     const country = input?.address?.country ?? defaultCountry;
-    const phones = plan.object === "contact" ? (input?.phones ?? []).map((p) => p.phone) : input?.phone ? [input.phone] : [];
-    const bad = phones.filter((p) => !normalisePhone(p, country));
+    const bad: string[] = [];
+    const e164 = (raw: string) => {
+      const n = normalisePhone(raw, country);
+      if (!n) bad.push(raw);
+      return n ?? raw;
+    };
+    if (input && plan.object === "contact") input.phones = input.phones?.map((p) => ({ ...p, phone: e164(p.phone) }));
+    else if (input?.phone) input.phone = e164(input.phone);
     if (bad.length)
       reject(
         o,

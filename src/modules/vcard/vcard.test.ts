@@ -200,7 +200,7 @@ describe.each(databaseKinds)("vCard import and export on %s", (kind) => {
     const r = (await upload(t, b, exported.rawPayload)).json() as VcardImportResult;
     expect(r).toMatchObject({ cards: 3, created: 3, rejected: [], skipped: [], warnings: [], companiesCreated: 1 });
     const shape = (c: Contact) => {
-      const { id: _i, createdAt: _c, updatedAt: _u, ownerId: _o, companyId: _co, leadSource: _l, ...rest } = c;
+      const { id: _i, createdAt: _c, updatedAt: _u, scoredAt: _s, ownerId: _o, companyId: _co, leadSource: _l, ...rest } = c;
       return rest;
     };
     const list = async (ws: Client) => ((await ws.get("/api/v1/contacts?sort=primaryEmail")).json().data as Contact[]).map(shape);

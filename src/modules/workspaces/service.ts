@@ -1,5 +1,9 @@
 import { eq, sql } from "drizzle-orm";
+import type { UpdateWorkspaceBody, WorkspaceInfo } from "../../contract/workspaces.js";
+import type { Ctx } from "../../core/context.js";
+import { notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
+import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { workspaces } from "./table.js";
 
@@ -42,4 +46,43 @@ export interface WorkspaceSettings {
 export async function workspaceSettings(ctx: { db: Db; workspaceId: string }): Promise<WorkspaceSettings> {
   const w = await getWorkspace(ctx.db, ctx.workspaceId);
   return w?.settings ?? {};
+}
+
+/** Used when a workspace has not chosen a currency: records and reports still need one. */
+export const fallbackCurrency = "USD";
+
+const toInfo = (w: typeof workspaces.$inferSelect): WorkspaceInfo => ({
+  id: w.id,
+  name: w.name,
+  slug: w.slug,
+  defaultCountry: w.settings.defaultCountry ?? null,
+  defaultCurrency: w.settings.defaultCurrency ?? fallbackCurrency,
+  createdAt: w.createdAt.toISOString(),
+});
+
+export async function getWorkspaceInfo(ctx: Ctx): Promise<WorkspaceInfo> {
+  assertCan(ctx.actor, "read");
+  const w = await getWorkspace(ctx.db, ctx.workspaceId);
+  if (!w) throw notFound("workspace");
+  return toInfo(w);
+}
+
+export async function updateWorkspace(ctx: Ctx, input: UpdateWorkspaceBody): Promise<WorkspaceInfo> {
+  assertCan(ctx.actor, "admin");
+  return ctx.db.transaction(async (tx) => {
+    const [w] = await tx.select().from(workspaces).where(eq(workspaces.id, ctx.workspaceId)).for("update");
+    if (!w) throw notFound("workspace");
+    const settings = { ...w.settings };
+    if (input.defaultCountry !== undefined) {
+      if (input.defaultCountry === null) delete settings.defaultCountry;
+      else settings.defaultCountry = input.defaultCountry;
+    }
+    if (input.defaultCurrency !== undefined) settings.defaultCurrency = input.defaultCurrency;
+    const [updated] = await tx
+      .update(workspaces)
+      .set({ name: input.name ?? w.name, settings })
+      .where(eq(workspaces.id, ctx.workspaceId))
+      .returning();
+    return toInfo(updated as typeof workspaces.$inferSelect);
+  });
 }

@@ -3,16 +3,27 @@ import { useDisclosure, useHotkeys, useMediaQuery } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import {
   IconApi,
+  IconBell,
   IconBook,
   IconBuilding,
+  IconCalendar,
+  IconChartBar,
+  IconChecklist,
   IconChevronDown,
   IconCopy,
   IconFileImport,
+  IconFilter,
   IconForms,
+  IconGauge,
+  IconLayoutKanban,
   IconLogout,
   IconMoon,
+  IconPackage,
+  IconRoute,
   IconSearch,
+  IconSettings,
   IconSun,
+  IconTargetArrow,
   IconTrash,
   IconUsers,
   IconUsersGroup,
@@ -28,6 +39,8 @@ import { useMe, usePermissions } from "./me.js";
 import { openPalette, paletteActions } from "./palette-store.js";
 
 const CommandPalette = lazy(() => import("./CommandPalette.js"));
+// The bell's popover (list, preferences) loads just after the first render, keeping the initial bundle small.
+const NotificationBell = lazy(() => import("../notifications/NotificationBell.js").then((m) => ({ default: m.NotificationBell })));
 
 export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
@@ -139,6 +152,15 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
       </Group>
 
       <Group gap="xs" wrap="nowrap">
+        <Suspense
+          fallback={
+            <ActionIcon variant="default" size="lg" aria-label="Notifications" disabled>
+              <IconBell size={18} />
+            </ActionIcon>
+          }
+        >
+          <NotificationBell />
+        </Suspense>
         <UnstyledButton className={classes.search} onClick={openPalette} visibleFrom="xs" data-testid="search-button" aria-label="Search">
           <IconSearch size={16} stroke={1.8} />
           <Text fz="sm" c="dimmed" className={classes.searchText}>
@@ -215,7 +237,13 @@ function Navigation({ pathname }: { pathname: string }) {
     <>
       <AppShell.Section grow style={{ overflowY: "auto" }}>
         {item("/contacts", "Contacts", <IconUsers size={18} stroke={1.7} />, "nav-contacts")}
+        {item("/leads", "Leads", <IconFilter size={18} stroke={1.7} />, "nav-leads")}
         {item("/companies", "Companies", <IconBuilding size={18} stroke={1.7} />, "nav-companies")}
+        {item("/deals", "Deals", <IconTargetArrow size={18} stroke={1.7} />, "nav-deals")}
+        {item("/tasks", "Tasks", <IconChecklist size={18} stroke={1.7} />, "nav-tasks")}
+        {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
+        {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
+        {item("/forecast", "Forecast", <IconChartBar size={18} stroke={1.7} />, "nav-forecast")}
         {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}
         {item("/data-quality", "Data quality", <IconCopy size={18} stroke={1.7} />, "nav-data-quality")}
         {item("/imports", "Import", <IconFileImport size={18} stroke={1.7} />, "nav-imports")}
@@ -224,9 +252,14 @@ function Navigation({ pathname }: { pathname: string }) {
             <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>
               Settings
             </Text>
+            {item("/settings/workspace", "Workspace", <IconSettings size={18} stroke={1.7} />, "nav-workspace")}
             {item("/settings/users", "Users & teams", <IconUsersGroup size={18} stroke={1.7} />, "nav-users")}
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
+            {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
+            {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
+            {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}
+            {item("/settings/scoring", "Lead scoring", <IconGauge size={18} stroke={1.7} />, "nav-scoring")}
           </>
         )}
       </AppShell.Section>

@@ -39,6 +39,32 @@ const companyRoute = createRoute({
   path: "/companies/$id",
   component: lazyRouteComponent(() => import("../companies/CompanyPage.js"), "CompanyPage"),
 });
+const dealsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/deals",
+  component: lazyRouteComponent(() => import("../deals/DealsBoardPage.js"), "DealsBoardPage"),
+});
+const dealRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/deals/$id",
+  component: lazyRouteComponent(() => import("../deals/DealPage.js"), "DealPage"),
+});
+const productsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/products",
+  component: lazyRouteComponent(() => import("../products/ProductsPage.js"), "ProductsPage"),
+});
+const tasksRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/tasks",
+  validateSearch: (s: Record<string, unknown>): { task?: string } => (typeof s.task === "string" ? { task: s.task } : {}),
+  component: lazyRouteComponent(() => import("../tasks/TasksPage.js"), "TasksPage"),
+});
+const calendarRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/calendar",
+  component: lazyRouteComponent(() => import("../calendar/CalendarPage.js"), "CalendarPage"),
+});
 const trashRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/trash",
@@ -53,6 +79,16 @@ const importsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/imports",
   component: lazyRouteComponent(() => import("../imports/ImportsPage.js"), "ImportsPage"),
+});
+const forecastRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/forecast",
+  component: lazyRouteComponent(() => import("../forecast/ForecastPage.js"), "ForecastPage"),
+});
+const quotasRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/forecast/quotas",
+  component: lazyRouteComponent(() => import("../forecast/QuotasPage.js"), "QuotasPage"),
 });
 const settingsRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -71,22 +107,70 @@ const customFieldsRoute = createRoute({
   path: "/custom-fields",
   component: lazyRouteComponent(() => import("../settings/CustomFieldsSettings.js"), "CustomFieldsSettings"),
 });
+const workspaceSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/workspace",
+  component: lazyRouteComponent(() => import("../settings/WorkspaceSettings.js"), "WorkspaceSettings"),
+});
+const pipelinesSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/pipelines",
+  component: lazyRouteComponent(() => import("../deals/PipelinesSettings.js"), "PipelinesSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
   component: lazyRouteComponent(() => import("../settings/ApiKeysSettings.js"), "ApiKeysSettings"),
 });
 
+const leadsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/leads",
+  component: lazyRouteComponent(() => import("../leads/LeadsPage.js"), "LeadsPage"),
+});
+const formsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/forms",
+  component: lazyRouteComponent(() => import("../leads/FormsSettings.js"), "FormsSettings"),
+});
+const assignmentSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/assignment",
+  component: lazyRouteComponent(() => import("../leads/AssignmentSettings.js"), "AssignmentSettings"),
+});
+const scoringSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/scoring",
+  component: lazyRouteComponent(() => import("../leads/ScoringSettings.js"), "ScoringSettings"),
+});
+
 const routeTree = rootRoute.addChildren([
+  leadsRoute,
+  tasksRoute,
+  calendarRoute,
   indexRoute,
   contactsRoute,
   contactRoute,
   companiesRoute,
   companyRoute,
+  dealsRoute,
+  dealRoute,
+  productsRoute,
   trashRoute,
   dataQualityRoute,
   importsRoute,
-  settingsRoute.addChildren([usersRoute, customFieldsRoute, apiKeysRoute]),
+  forecastRoute,
+  quotasRoute,
+  settingsRoute.addChildren([
+    workspaceSettingsRoute,
+    usersRoute,
+    customFieldsRoute,
+    apiKeysRoute,
+    pipelinesSettingsRoute,
+    formsSettingsRoute,
+    assignmentSettingsRoute,
+    scoringSettingsRoute,
+  ]),
 ]);
 
 export const router = createRouter({

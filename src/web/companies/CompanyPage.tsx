@@ -8,11 +8,13 @@ import type { Company, Contact } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
 import { ContactFormDrawer } from "../contacts/ContactForm.js";
+import { PurchasesPanel } from "../deals/PurchasesPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { formatDateTime, formatMoney, formatNumber } from "../lib/format.js";
 import { StageBadge } from "../records/cells.js";
 import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
+import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
 import { CompanyFormDrawer } from "./CompanyForm.js";
@@ -110,6 +112,8 @@ export function CompanyPage() {
               <DetailsCard title="Custom fields" testId="company-custom-fields" items={customDetailItems(customFields.data ?? [], c.custom)} />
             )}
             <CompanyContacts company={c} canWrite={canWrite && !c.deletedAt} />
+            {!c.deletedAt && <RecordTasksPanel object="company" id={c.id} name={c.name} />}
+            <PurchasesPanel object="company" id={c.id} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>

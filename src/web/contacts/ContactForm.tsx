@@ -43,7 +43,7 @@ interface Draft {
   custom: Record<string, unknown>;
 }
 
-function draftFrom(c: Contact | null, defaults: Partial<Draft>, meId: string): Draft {
+function draftFrom(c: Contact | null, defaults: Partial<Draft>, _meId: string): Draft {
   const emails = c?.emails.length ? c.emails.map((e) => ({ email: e.email, label: e.label ?? "" })) : [{ email: "", label: "" }];
   const phones = c?.phones.length ? c.phones.map((p) => ({ phone: p.phone, label: p.label ?? "" })) : [{ phone: "", label: "" }];
   return {
@@ -56,7 +56,8 @@ function draftFrom(c: Contact | null, defaults: Partial<Draft>, meId: string): D
     primaryPhone: Math.max(0, c?.phones.findIndex((p) => p.primary) ?? 0),
     companyId: c?.companyId ?? null,
     companyName: c?.companyName ?? null,
-    ownerId: c ? c.ownerId : meId,
+    // New contacts leave the owner to the assignment rules unless one is picked.
+    ownerId: c ? c.ownerId : null,
     lifecycleStage: c?.lifecycleStage ?? "lead",
     leadSource: c?.leadSource ?? null,
     tags: c?.tags ?? [],
@@ -169,7 +170,7 @@ function ContactForm({
         phones: phones.map(({ i: _i, ...p }) => p),
         jobTitle: d.jobTitle.trim() || null,
         companyId: d.companyId,
-        ownerId: d.ownerId,
+        ...(contact || d.ownerId ? { ownerId: d.ownerId } : {}),
         lifecycleStage: d.lifecycleStage,
         leadSource: d.leadSource,
         tags: d.tags,
@@ -412,7 +413,14 @@ function ContactForm({
               data-testid="contact-leadSource"
             />
           </SimpleGrid>
-          <UserPicker label="Owner" value={d.ownerId} onChange={(v) => set("ownerId", v)} error={errorFor("ownerId")} data-testid="contact-owner" />
+          <UserPicker
+            label="Owner"
+            placeholder={contact ? undefined : "Assign by rules"}
+            value={d.ownerId}
+            onChange={(v) => set("ownerId", v)}
+            error={errorFor("ownerId")}
+            data-testid="contact-owner"
+          />
           <TagsInput
             label="Tags"
             placeholder="Type a tag and press Enter"

@@ -6,11 +6,14 @@ import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import { usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
+import { PurchasesPanel } from "../deals/PurchasesPanel.js";
 import { DownloadVcardButton } from "../exports/DownloadVcardButton.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
+import { LeadPanel } from "../leads/LeadPanel.js";
 import { formatDateTime, leadSourceLabels } from "../lib/format.js";
 import { StageBadge } from "../records/cells.js";
 import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
+import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
 import { ContactFormDrawer } from "./ContactForm.js";
@@ -91,6 +94,7 @@ export function ContactPage() {
       <Grid gap="md">
         <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
           <Stack gap="md">
+            <LeadPanel contact={c} />
             <DetailsCard
               title="Details"
               testId="contact-details"
@@ -165,6 +169,8 @@ export function ContactPage() {
             {(customFields.data?.length ?? 0) > 0 && (
               <DetailsCard title="Custom fields" testId="contact-custom-fields" items={customDetailItems(customFields.data ?? [], c.custom)} />
             )}
+            {!c.deletedAt && <RecordTasksPanel object="contact" id={c.id} name={c.fullName} />}
+            <PurchasesPanel object="contact" id={c.id} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>

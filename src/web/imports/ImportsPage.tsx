@@ -26,6 +26,7 @@ import { useEffect, useState } from "react";
 import type { z } from "zod";
 import type { ImportAnalysis, ImportJob, ImportOptions, ImportPreview } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
+import { CountrySelect } from "../components/CountrySelect.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError, api } from "../http/client.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
@@ -170,9 +171,18 @@ function MappingStep({
   const [dateFormat, setDateFormat] = useState<"auto" | "ymd" | "mdy" | "dmy">("auto");
   const [numberFormat, setNumberFormat] = useState<"auto" | "en" | "eu">("auto");
   const [createMissing, setCreateMissing] = useState(false);
+  const [defaultCountry, setDefaultCountry] = useState<string | null>(null);
   const [saveName, setSaveName] = useState("");
   const [preview, setPreview] = useState<ImportPreview | null>(null);
-  const options: Options = { mapping, match: match as Options["match"], onDuplicate, dateFormat, numberFormat, createMissingCompanies: createMissing };
+  const options: Options = {
+    mapping,
+    match: match as Options["match"],
+    onDuplicate,
+    dateFormat,
+    numberFormat,
+    createMissingCompanies: createMissing,
+    defaultCountry: defaultCountry ?? undefined,
+  };
   // Any change makes the last preview stale.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on every option change
   useEffect(() => setPreview(null), [JSON.stringify(options)]);
@@ -326,6 +336,14 @@ function MappingStep({
             value={numberFormat}
             onChange={(v) => v && setNumberFormat(v as typeof numberFormat)}
             allowDeselect={false}
+          />
+          <CountrySelect
+            label="Phones without +country code"
+            placeholder="Workspace default"
+            description="Read as this country's numbers when a row has no country"
+            value={defaultCountry}
+            onChange={setDefaultCountry}
+            data-testid="import-country"
           />
         </SimpleGrid>
         {job.object === "contact" && (

@@ -24,6 +24,10 @@ export interface RecordListConfig<T extends { id: string }> {
   filterFieldsFor: (custom: CustomField[]) => FieldDef[];
   mobileRow: (row: T, ctx: RenderCtx) => MobileRow;
   defaultSort: string;
+  /** List endpoint when it is not the object's own (the Leads page lists /api/v1/leads). */
+  listPath?: string;
+  /** Keeps this page's list state apart from other pages of the same object. */
+  stateKey?: string;
 }
 
 interface Props<T extends { id: string }> {
@@ -62,7 +66,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
   const { canWrite } = usePermissions();
   useDocumentTitle(`${trash ? "Trash" : config.title} · Rapport`);
   const qc = useQueryClient();
-  const storageKey = `rapport:list:${object}${trash ? ":trash" : ""}`;
+  const storageKey = `rapport:list:${config.stateKey ?? object}${trash ? ":trash" : ""}`;
   const [state, setStateRaw] = useState<ListState>(() => loadState(storageKey, trash ? "" : config.defaultSort));
   const setState = useCallback(
     (update: (s: ListState) => ListState) =>
@@ -104,9 +108,9 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
     trashed: trash ? "true" : undefined,
   };
   const list = useInfiniteQuery({
-    queryKey: [object, "list", params],
+    queryKey: [object, "list", config.listPath ?? "", params],
     queryFn: ({ pageParam, signal }) =>
-      api.get<{ data: T[]; nextCursor: string | null }>(objectPath[object], { ...params, limit: PAGE, cursor: pageParam }, signal),
+      api.get<{ data: T[]; nextCursor: string | null }>(config.listPath ?? objectPath[object], { ...params, limit: PAGE, cursor: pageParam }, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,

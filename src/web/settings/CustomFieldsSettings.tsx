@@ -70,6 +70,7 @@ export function CustomFieldsSettings() {
         data={[
           { value: "contact", label: "Contact fields" },
           { value: "company", label: "Company fields" },
+          { value: "deal", label: "Deal fields" },
         ]}
         w="fit-content"
         data-testid="custom-field-object"

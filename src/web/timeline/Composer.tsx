@@ -3,6 +3,7 @@ import { IconCalendarEvent, IconMail, IconNote, IconPhone } from "@tabler/icons-
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { type Activity, CreateActivityBody } from "../../contract/index.js";
+import { ContactMultiPicker } from "../calendar/ContactMultiPicker.js";
 import { api } from "../http/client.js";
 import { objectPath, type RecordObject } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
@@ -32,10 +33,12 @@ const blank = () => ({
   ends: "",
   location: "",
   meetingOutcome: "",
+  videoUrl: "",
+  contactIds: [] as string[],
 });
 
 /** Log a note, call, email or meeting against a record; it appears on the timeline. */
-export function Composer({ object, id, defaultEmail }: { object: RecordObject; id: string; defaultEmail?: string | null }) {
+export function Composer({ object, id, defaultEmail }: { object: RecordObject | "deal"; id: string; defaultEmail?: string | null }) {
   const qc = useQueryClient();
   const [kind, setKind] = useState<Kind>("note");
   const [v, setV] = useState(blank);
@@ -46,7 +49,7 @@ export function Composer({ object, id, defaultEmail }: { object: RecordObject; i
   };
 
   const log = useMutation({
-    mutationFn: (body: unknown) => api.post<Activity>(`${objectPath[object]}/${id}/activities`, body),
+    mutationFn: (body: unknown) => api.post<Activity>(`${object === "deal" ? "/api/v1/deals" : objectPath[object]}/${id}/activities`, body),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ["timeline"] });
       notifySuccess(kind === "note" ? "Note added" : `${kind.charAt(0).toUpperCase()}${kind.slice(1)} logged`);
@@ -99,6 +102,8 @@ export function Composer({ object, id, defaultEmail }: { object: RecordObject; i
           endsAt: toIso(v.ends),
           location: v.location.trim() || undefined,
           outcome: v.meetingOutcome.trim() || undefined,
+          videoUrl: v.videoUrl.trim() || undefined,
+          attendees: v.contactIds.length ? { contactIds: v.contactIds } : undefined,
         };
         break;
     }
@@ -213,6 +218,21 @@ export function Composer({ object, id, defaultEmail }: { object: RecordObject; i
                 value={v.meetingOutcome}
                 onChange={(e) => set("meetingOutcome", e.currentTarget.value)}
                 error={errors.get("outcome")}
+              />
+              <TextInput
+                label="Video link"
+                placeholder="https://…"
+                value={v.videoUrl}
+                onChange={(e) => set("videoUrl", e.currentTarget.value)}
+                error={errors.get("videoUrl")}
+              />
+              <ContactMultiPicker
+                label="Other attendees"
+                placeholder="Search contacts"
+                value={v.contactIds}
+                onChange={(ids) => set("contactIds", ids)}
+                error={errors.get("attendees.contactIds")}
+                data-testid="composer-attendees"
               />
             </SimpleGrid>
           )}

@@ -1,4 +1,21 @@
-import { ActionIcon, Alert, Badge, Box, Button, Group, Menu, Paper, Skeleton, Stack, Text, Textarea, TextInput, ThemeIcon, Tooltip } from "@mantine/core";
+import {
+  ActionIcon,
+  Alert,
+  Anchor,
+  Badge,
+  Box,
+  Button,
+  Group,
+  Menu,
+  Paper,
+  Skeleton,
+  Stack,
+  Text,
+  Textarea,
+  TextInput,
+  ThemeIcon,
+  Tooltip,
+} from "@mantine/core";
 import {
   IconAlertTriangle,
   IconArrowDownLeft,
@@ -67,17 +84,21 @@ const outcomeLabels: Record<string, string> = {
   wrong_number: "Wrong number",
 };
 
-export function timelineQueryKey(object: RecordObject, id: string) {
+/** Deals have a timeline too, but no generic record list, so they are not a RecordObject. */
+export type TimelineObject = RecordObject | "deal";
+export const timelinePath: Record<TimelineObject, string> = { ...objectPath, deal: "/api/v1/deals" };
+
+export function timelineQueryKey(object: TimelineObject, id: string) {
   return ["timeline", object, id] as const;
 }
 
 /** Newest-first history of a record: activities and field changes, loaded page by page. */
-export function Timeline({ object, id, customFields, nouns }: { object: RecordObject; id: string; customFields: CustomField[]; nouns: string }) {
+export function Timeline({ object, id, customFields, nouns }: { object: TimelineObject; id: string; customFields: CustomField[]; nouns: string }) {
   const users = useUserMap();
   const q = useInfiniteQuery({
     queryKey: timelineQueryKey(object, id),
     queryFn: ({ pageParam, signal }) =>
-      api.get<{ data: Entry[]; nextCursor: string | null }>(`${objectPath[object]}/${id}/timeline`, { limit: 30, cursor: pageParam }, signal),
+      api.get<{ data: Entry[]; nextCursor: string | null }>(`${timelinePath[object]}/${id}/timeline`, { limit: 30, cursor: pageParam }, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -291,6 +312,16 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
                   Outcome: {d.outcome}
                 </Text>
               )}
+              {a.type === "meeting" && typeof d.videoUrl === "string" && (
+                <Anchor href={d.videoUrl} target="_blank" rel="noopener noreferrer" fz="xs">
+                  Video link
+                </Anchor>
+              )}
+              {a.type === "meeting" && a.attendees.length > 0 && (
+                <Text fz="xs" c="dimmed" data-testid="meeting-attendees">
+                  With {a.attendees.map((x) => x.name ?? x.kind).join(", ")}
+                </Text>
+              )}
             </Group>
           )}
           {html ? (
@@ -334,12 +365,12 @@ function ChangeItem({
   entry: ChangeEntry;
   users: Map<string, User>;
   customLabels: Map<string, string>;
-  object: RecordObject;
+  object: TimelineObject;
 }) {
   const who = entry.actorName ?? (entry.actorId ? (users.get(entry.actorId)?.name ?? "Someone") : "The API");
   const label = (f: string) => customLabels.get(f) ?? fieldLabels[f] ?? (f.startsWith("custom.") ? humanize(f.slice(7)) : humanize(f));
   const fmt = (field: string, v: unknown): string => formatChangeValue(field, v, users);
-  const noun = object === "contact" ? "contact" : "company";
+  const noun = object;
   const icon =
     entry.action === "create" ? (
       <IconPlus size={16} />
@@ -384,7 +415,7 @@ function ChangeItem({
                   {label(c.field)}
                 </Text>
                 : <span className={classes.from}>{fmt(c.field, c.from)}</span> → <span className={classes.to}>{fmt(c.field, c.to)}</span>
-                <RestoreFieldButton object={object} historyId={entry.id} field={c.field} label={label(c.field)} />
+                {object !== "deal" && <RestoreFieldButton object={object} historyId={entry.id} field={c.field} label={label(c.field)} />}
               </Text>
             ))}
           </Stack>

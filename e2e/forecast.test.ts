@@ -1,0 +1,193 @@
+/**
+ * The forecast path in real Chromium against the real server (PGlite in memory): a new workspace's
+ * Forecast page teaches how to start, the admin sets a quota in the quota grid, a deal is won, and
+ * the page shows attainment, the quota-vs-won chart and the numbers; it also fits a phone.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const webIndex = join(root, "dist/web/index.html");
+const shotDir = process.env.E2E_SCREENSHOTS ?? "";
+
+function findChromium(): string | null {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
+  const names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (dir && existsSync(candidate)) return candidate;
+    }
+  }
+  return null;
+}
+
+/** Newest modification time under the folders the web build is made from. */
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return newest;
+}
+
+/** Builds dist/web when it is missing or older than the web app's sources. */
+async function ensureWebBuild() {
+  const sources = newestSource([join(root, "src/web"), join(root, "src/contract"), join(root, "vite.config.ts")]);
+  if (existsSync(webIndex) && statSync(webIndex).mtimeMs >= sources) return;
+  const { build } = await import("vite");
+  await build({ configFile: join(root, "vite.config.ts"), logLevel: "warn" });
+}
+
+const chromiumPath = findChromium();
+if (!chromiumPath) console.warn("Chromium not found: set CHROMIUM_PATH or apt-get install chromium — skipping the browser test");
+const suite = chromiumPath ? describe : describe.skip;
+
+const STEP = 120_000;
+
+suite("forecast and quotas (Chromium)", () => {
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+  const admin = { workspace: "Forecast Co", name: "Fiona Forecast", email: "fiona@forecast.test", password: "correct-horse-battery-staple" };
+  const now = new Date();
+  const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+  let userId = "";
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    const { startServer } = await import("../src/server/start.js");
+    server = await startServer({ port: 0, memory: true, logLevel: "warn" });
+    browser = await chromium.launch({
+      executablePath: chromiumPath as string,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function step(name: string, fn: () => Promise<void>) {
+    try {
+      await fn();
+      if (shotDir) await page.screenshot({ path: resolve(shotDir, `forecast-${name}.png`), fullPage: true });
+    } catch (err) {
+      const path = resolve(shotDir || "/tmp", `rapport-e2e-forecast-failed-${name}.png`);
+      await page.screenshot({ path, fullPage: true }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n(screenshot: ${path})`, { cause: err });
+    }
+  }
+
+  const byTestId = (id: string) => page.getByTestId(id);
+  const see = (l: Locator) => l.first().waitFor({ state: "visible" });
+
+  it(
+    "teaches what to do on an empty forecast",
+    () =>
+      step("01-empty", async () => {
+        await page.goto(server.url);
+        await see(byTestId("signup-form"));
+        await page.getByLabel("Workspace name").fill(admin.workspace);
+        await page.getByLabel("Your name").fill(admin.name);
+        await page.getByLabel("Work email").fill(admin.email);
+        await page.getByRole("textbox", { name: "Password" }).fill(admin.password);
+        await byTestId("signup-submit").click();
+        await see(byTestId("navbar"));
+        userId = ((await (await page.request.get(`${server.url}/api/v1/auth/me`)).json()) as { user: { id: string } }).user.id;
+
+        await byTestId("nav-forecast").click();
+        await see(byTestId("my-no-quota"));
+        await see(byTestId("list-empty").filter({ hasText: "Nothing closes" }));
+      }),
+    STEP,
+  );
+
+  it(
+    "sets a quota in the grid",
+    () =>
+      step("02-quota", async () => {
+        await byTestId("set-quotas").click();
+        await see(byTestId("quota-grid"));
+        const cell = byTestId(`quota-cell-user-${userId}-${quarter}`);
+        await cell.fill("20000");
+        await byTestId("save-quotas").click();
+        await see(page.getByText("1 quota saved"));
+        const res = await page.request.get(`${server.url}/api/v1/quotas?year=${now.getUTCFullYear()}`);
+        const saved = (await res.json()) as { data: { period: string; amount: string; subjectId: string }[] };
+        expect(saved.data).toEqual([expect.objectContaining({ period: quarter, amount: "20000.00", subjectId: userId })]);
+      }),
+    STEP,
+  );
+
+  it(
+    "shows attainment, the chart and the numbers after a won deal",
+    () =>
+      step("03-won", async () => {
+        const pipelines = (await (await page.request.get(`${server.url}/api/v1/pipelines`)).json()) as {
+          data: { stages: { id: string; type: string }[] }[];
+        };
+        const wonStage = pipelines.data[0]?.stages.find((s) => s.type === "won");
+        const created = await page.request.post(`${server.url}/api/v1/deals`, {
+          data: { name: "Fleet renewal", amount: 5000, currency: "USD", expectedCloseDate: now.toISOString().slice(0, 10) },
+        });
+        expect(created.status()).toBe(201);
+        const dealId = ((await created.json()) as { id: string }).id;
+        const moved = await page.request.post(`${server.url}/api/v1/deals/${dealId}/stage`, { data: { stageId: wonStage?.id } });
+        expect(moved.status()).toBe(200);
+
+        await page.getByRole("link", { name: "Forecast" }).first().click();
+        await see(byTestId("my-attainment-pct"));
+        expect(await byTestId("my-attainment-pct").textContent()).toBe("25%");
+        expect(await byTestId("my-won").textContent()).toContain("5,000");
+        await see(byTestId("forecast-chart").locator(".recharts-bar-rectangle"));
+        const row = byTestId("forecast-row").filter({ hasText: admin.name });
+        await see(row);
+        const text = (await row.textContent()) ?? "";
+        expect(text).toContain("$20,000");
+        expect(text).toContain("25%");
+        expect(text).toContain("$15,000");
+        await see(byTestId("pipeline-table"));
+        expect(await byTestId("pipeline-table").textContent()).toContain("Won");
+      }),
+    STEP,
+  );
+
+  it(
+    "fits a phone screen",
+    () =>
+      step("04-phone", async () => {
+        await page.setViewportSize({ width: 375, height: 800 });
+        await see(byTestId("my-attainment"));
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow).toBeLessThanOrEqual(0);
+        await page.setViewportSize({ width: 1360, height: 900 });
+        expect(errors).toEqual([]);
+      }),
+    STEP,
+  );
+});

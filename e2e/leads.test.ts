@@ -1,0 +1,246 @@
+/**
+ * Leads in real Chromium against the real server: an admin sets up an assignment rule and a web form in
+ * the UI, a visitor fills the generated snippet on another site (with UTM parameters), and the lead shows
+ * up owned by the rule's user with its reason, scored with a breakdown, and is converted into a deal.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const webIndex = join(root, "dist/web/index.html");
+
+function findChromium(): string | null {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    for (const name of ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]) {
+      if (dir && existsSync(join(dir, name))) return join(dir, name);
+    }
+  }
+  return null;
+}
+
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return newest;
+}
+
+async function ensureWebBuild() {
+  const sources = newestSource([join(root, "src/web"), join(root, "src/contract"), join(root, "vite.config.ts")]);
+  if (existsSync(webIndex) && statSync(webIndex).mtimeMs >= sources) return;
+  const { build } = await import("vite");
+  await build({ configFile: join(root, "vite.config.ts"), logLevel: "warn" });
+}
+
+const chromiumPath = findChromium();
+if (!chromiumPath) console.warn("Chromium not found: set CHROMIUM_PATH or apt-get install chromium — skipping the leads browser test");
+const suite = chromiumPath ? describe : describe.skip;
+const STEP = 120_000;
+/** The visitor's site: a host Chromium never resolves, served by request interception. */
+const LANDING = "http://landing.example";
+
+suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let snippet = "";
+  let salesId = "";
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    const { startServer } = await import("../src/server/start.js");
+    server = await startServer({ port: 0, memory: true, logLevel: "warn" });
+    browser = await chromium.launch({
+      executablePath: chromiumPath as string,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    });
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function step(name: string, fn: () => Promise<void>) {
+    try {
+      await fn();
+    } catch (err) {
+      const path = resolve("/tmp", `rapport-e2e-leads-failed-${name}.png`);
+      await page.screenshot({ path }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n(screenshot: ${path})`, { cause: err });
+    }
+  }
+  const byTestId = (id: string) => page.getByTestId(id);
+  const see = (l: Locator) => l.first().waitFor({ state: "visible" });
+
+  it(
+    "signs up, adds a sales rep, an assignment rule and a scoring rule",
+    () =>
+      step("01-setup", async () => {
+        await page.goto(server.url);
+        await see(byTestId("signup-form"));
+        await page.getByLabel("Workspace name").fill("Leads Inc");
+        await page.getByLabel("Your name").fill("Ada Admin");
+        await page.getByLabel("Work email").fill("ada@leads.test");
+        await page.getByRole("textbox", { name: "Password" }).fill("correct-horse-battery-staple");
+        await byTestId("signup-submit").click();
+        await see(byTestId("navbar"));
+
+        // The rep exists before the rule that names them (users have their own settings page and tests).
+        const rep = await page.request.post(`${server.url}/api/v1/users`, {
+          data: { name: "Sam Sales", email: "sam@leads.test", role: "sales", password: "correct-horse-battery-staple" },
+        });
+        expect(rep.status()).toBe(201);
+        salesId = (await rep.json()).id;
+
+        await page.goto(`${server.url}/settings/assignment`);
+        await see(page.getByText("No assignment rules"));
+        await byTestId("new-assignment-rule").click();
+        await byTestId("rule-name").fill("Web leads");
+        await byTestId("add-condition").click();
+        await byTestId("condition-field").click();
+        await page.getByRole("option", { name: "Lead source" }).click();
+        await byTestId("condition-value").fill("web_form");
+        await byTestId("rule-user").click();
+        await page.getByRole("option", { name: "Sam Sales" }).click();
+        await byTestId("rule-save").click();
+        await see(byTestId("assignment-rule").filter({ hasText: "Web leads" }));
+        expect(await byTestId("assignment-rule").first().textContent()).toContain("source = web_form");
+
+        await page.goto(`${server.url}/settings/scoring`);
+        await byTestId("new-scoring-rule").click();
+        await byTestId("scoring-name").fill("Senior titles");
+        await byTestId("condition-value").fill("VP");
+        await byTestId("scoring-points").fill("20");
+        await byTestId("scoring-save").click();
+        await see(byTestId("scoring-rule").filter({ hasText: "Senior titles" }));
+      }),
+    STEP,
+  );
+
+  it(
+    "creates a web form and gets its embeddable HTML",
+    () =>
+      step("02-form", async () => {
+        await page.goto(`${server.url}/settings/forms`);
+        await see(page.getByText("No forms yet"));
+        await byTestId("new-form").click();
+        await byTestId("form-name").fill("Request a demo");
+        await byTestId("add-form-field").click();
+        await page.getByRole("option", { name: "Job title" }).click();
+        await byTestId("form-save").click();
+        await see(byTestId("form-snippet"));
+        snippet = (await byTestId("form-snippet").textContent()) ?? "";
+        expect(snippet).toContain(`${server.url}/api/public/forms/`);
+        expect(snippet).toContain('name="website_url"');
+        await page.getByRole("tab", { name: "Preview" }).click();
+        await see(byTestId("form-preview"));
+      }),
+    STEP,
+  );
+
+  it(
+    "lets a visitor on another site fill the snippet",
+    () =>
+      step("03-visitor", async () => {
+        await context.route(`${LANDING}/**`, (route) =>
+          route.fulfill({ contentType: "text/html", body: `<!doctype html><html><body><h1>Spring offer</h1>${snippet}</body></html>` }),
+        );
+        const visitor = await context.newPage();
+        await visitor.goto(`${LANDING}/spring?utm_source=newsletter&utm_campaign=spring`);
+        await visitor.getByLabel("First name").fill("Vera");
+        await visitor.getByLabel("Last name").fill("Valdez");
+        await visitor.getByLabel("Email").fill("Vera@Globex.example");
+        await visitor.getByLabel("Company").fill("Globex");
+        await visitor.getByLabel("Job title").fill("VP Operations");
+        await visitor.getByRole("button", { name: "Send" }).click();
+        await visitor.getByTestId("form-thanks").waitFor();
+        expect(await visitor.getByTestId("form-thanks").textContent()).toContain("Thank you");
+        await visitor.close();
+      }),
+    STEP,
+  );
+
+  it(
+    "shows the lead assigned by the rule, with its reason and score breakdown",
+    () =>
+      step("04-lead", async () => {
+        await page.goto(server.url);
+        await byTestId("nav-leads").click();
+        const row = byTestId("lead-row-link").filter({ hasText: "Vera Valdez" });
+        await see(row);
+        await row.first().click();
+        await see(byTestId("lead-panel"));
+        expect(await byTestId("assignment-reason").textContent()).toBe("Rule 'Web leads': source = web_form");
+        expect(await byTestId("lead-score").textContent()).toBe("20");
+        expect(await byTestId("score-breakdown").textContent()).toContain("+20 title contains VP");
+        const source = (await byTestId("lead-source-details").textContent()) ?? "";
+        expect(source).toContain("Request a demo");
+        expect(source).toContain("source: newsletter");
+        expect(await byTestId("contact-details").textContent()).toContain("Sam Sales");
+        const id = page.url().split("/").pop() as string;
+        const contact = await (await page.request.get(`${server.url}/api/v1/contacts/${id}`)).json();
+        expect(contact.ownerId).toBe(salesId);
+      }),
+    STEP,
+  );
+
+  it(
+    "converts the lead into a company and a deal",
+    () =>
+      step("05-convert", async () => {
+        await byTestId("convert-lead").click();
+        await see(byTestId("convert-form"));
+        expect(await byTestId("convert-company-name").inputValue()).toBe("Globex");
+        await byTestId("convert-deal-name").fill("Globex pilot");
+        await byTestId("convert-deal-amount").fill("not money");
+        await byTestId("convert-submit").click();
+        await see(page.getByText("Use a plain amount such as 12500.00"));
+        await byTestId("convert-deal-amount").fill("18000");
+        await byTestId("convert-submit").click();
+        await see(page.getByText("Company created. Deal created."));
+        await see(byTestId("contact-company-link").filter({ hasText: "Globex" }));
+        expect(await byTestId("convert-lead").count()).toBe(0);
+        const deals = await (await page.request.get(`${server.url}/api/v1/deals?q=Globex`)).text();
+        expect(deals).toContain("Globex pilot");
+        expect(errors).toEqual([]);
+      }),
+    STEP,
+  );
+
+  it(
+    "fits a 375 px phone: the leads list, the lead panel and the forms settings",
+    () =>
+      step("06-phone", async () => {
+        const contactUrl = page.url();
+        await page.setViewportSize({ width: 375, height: 800 });
+        const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        await page.goto(`${server.url}/leads`);
+        await see(page.getByText("Leads", { exact: true }));
+        expect(await overflow()).toBeLessThanOrEqual(1);
+        await page.goto(contactUrl);
+        await see(byTestId("lead-panel"));
+        expect(await overflow()).toBeLessThanOrEqual(1);
+        await page.goto(`${server.url}/settings/forms`);
+        await see(byTestId("form-card"));
+        expect(await overflow()).toBeLessThanOrEqual(1);
+      }),
+    STEP,
+  );
+});

@@ -1,0 +1,239 @@
+/**
+ * Tasks, reminders, meetings and the calendar feed in real Chromium against the real server (PGlite in memory).
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const webIndex = join(root, "dist/web/index.html");
+const shotDir = process.env.E2E_SCREENSHOTS ?? "";
+
+function findChromium(): string | null {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
+  const names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (dir && existsSync(candidate)) return candidate;
+    }
+  }
+  return null;
+}
+
+/** Newest modification time under the folders the web build is made from. */
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return newest;
+}
+
+/** Builds dist/web when it is missing or older than the web app's sources. */
+async function ensureWebBuild() {
+  const sources = newestSource([join(root, "src/web"), join(root, "src/contract"), join(root, "vite.config.ts")]);
+  if (existsSync(webIndex) && statSync(webIndex).mtimeMs >= sources) return;
+  const { build } = await import("vite");
+  await build({ configFile: join(root, "vite.config.ts"), logLevel: "warn" });
+}
+
+const chromiumPath = findChromium();
+if (!chromiumPath) console.warn("Chromium not found: set CHROMIUM_PATH or apt-get install chromium — skipping the browser test");
+const suite = chromiumPath ? describe : describe.skip;
+
+const STEP = 120_000;
+
+suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+  let contactId = "";
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    const { startServer } = await import("../src/server/start.js");
+    // A short due-check interval so a reminder a few seconds ahead fires during the test.
+    server = await startServer({ port: 0, memory: true, logLevel: "warn", jobIntervalMs: 300 });
+    browser = await chromium.launch({
+      executablePath: chromiumPath as string,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function step(name: string, fn: () => Promise<void>) {
+    try {
+      await fn();
+      if (shotDir) await page.screenshot({ path: resolve(shotDir, `tasks-${name}.png`), fullPage: false });
+    } catch (err) {
+      const path = resolve(shotDir || "/tmp", `rapport-e2e-tasks-failed-${name}.png`);
+      await page.screenshot({ path }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n(screenshot: ${path})`, { cause: err });
+    }
+  }
+  const byTestId = (id: string) => page.getByTestId(id);
+  const see = (l: Locator, timeout?: number) => l.first().waitFor({ state: "visible", timeout });
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const localInput = (d: Date) =>
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+
+  it(
+    "signs up and adds a contact",
+    () =>
+      step("01-setup", async () => {
+        await page.goto(server.url);
+        await see(byTestId("signup-form"));
+        await page.getByLabel("Workspace name").fill("Tasks Inc");
+        await page.getByLabel("Your name").fill("Tara Tasker");
+        await page.getByLabel("Work email").fill("tara@tasks.test");
+        await page.getByRole("textbox", { name: "Password" }).fill("correct-horse-battery-staple");
+        await byTestId("signup-submit").click();
+        await see(byTestId("navbar"));
+        contactId = await page.evaluate(async () => {
+          const res = await fetch("/api/v1/contacts", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ firstName: "Zofia", lastName: "Kowalczyk", emails: [{ email: "zofia@nordwind.example" }] }),
+          });
+          return ((await res.json()) as { id: string }).id;
+        });
+        expect(contactId).toMatch(/^[0-9a-f-]{36}$/);
+      }),
+    STEP,
+  );
+
+  it(
+    "creates a task with a reminder seconds ahead, sees it in the bell and completes it",
+    () =>
+      step("02-reminder", async () => {
+        await byTestId("nav-tasks").click();
+        await see(byTestId("tasks-page"));
+        await see(byTestId("list-empty"));
+        await byTestId("new-task").click();
+        await byTestId("task-title").fill("Call Zofia about the fleet module");
+        await byTestId("task-due").fill(localInput(new Date(Date.now() + 4000)));
+        await byTestId("task-save").click();
+        const row = byTestId("task-row").filter({ hasText: "Call Zofia about the fleet module" });
+        await see(row);
+        // The bell polls every 15 s; the reminder fires ~4 s from now.
+        await page.waitForFunction(() => /\b1\b/.test(document.querySelector('[data-testid="bell-count"]')?.textContent ?? ""), null, { timeout: 40_000 });
+        await byTestId("bell").click();
+        const item = byTestId("bell-item").filter({ hasText: "Reminder: Call Zofia about the fleet module" });
+        await see(item);
+        await see(byTestId("pref-email-unconfigured"));
+        await item.click();
+        await page.waitForURL(/\/tasks\?task=/);
+        await row.getByTestId("task-complete").click();
+        await byTestId("task-row").filter({ hasText: "Call Zofia about the fleet module" }).waitFor({ state: "detached" });
+        await byTestId("tasks-status").getByText("Done").click();
+        await see(byTestId("task-row").filter({ hasText: "Call Zofia about the fleet module" }));
+      }),
+    STEP,
+  );
+
+  it(
+    "sets a follow-up from the contact page",
+    () =>
+      step("03-follow-up", async () => {
+        await page.goto(`${server.url}/contacts/${contactId}`);
+        await see(byTestId("record-tasks"));
+        await byTestId("follow-up").click();
+        await byTestId("follow-up-3").click();
+        await see(byTestId("record-tasks").getByText("Follow up with Zofia Kowalczyk"));
+        await byTestId("record-task-input").fill("Send the pricing sheet");
+        await byTestId("record-task-input").press("Enter");
+        await see(byTestId("record-tasks").getByText("Send the pricing sheet"));
+      }),
+    STEP,
+  );
+
+  it(
+    "schedules a meeting from the calendar and sees it there and on the contact",
+    () =>
+      step("04-meeting", async () => {
+        await byTestId("nav-calendar").click();
+        await see(byTestId("calendar-page"));
+        await see(byTestId("cal-week"));
+        // Click tomorrow's 10:00 slot, or today's if tomorrow falls outside this week.
+        const slots = byTestId("cal-slot").and(page.locator('[data-hour="10"]'));
+        const day = (new Date().getDay() + 6) % 7;
+        await slots.nth(day < 6 ? day + 1 : day).click();
+        await byTestId("meeting-title").fill("Fleet demo");
+        await byTestId("meeting-contacts").click();
+        await page.keyboard.type("Zof");
+        await page.getByRole("option", { name: /Zofia Kowalczyk/ }).click();
+        await byTestId("meeting-save").click();
+        await see(byTestId("cal-meeting").filter({ hasText: "Fleet demo" }));
+        await byTestId("cal-meeting").filter({ hasText: "Fleet demo" }).click();
+        await see(byTestId("meeting-details").getByText("Zofia Kowalczyk"));
+        await page.keyboard.press("Escape");
+        await page.goto(`${server.url}/contacts/${contactId}`);
+        await see(page.getByText("Fleet demo"));
+      }),
+    STEP,
+  );
+
+  it(
+    "creates the feed URL, copies it and fetches it",
+    () =>
+      step("05-feed", async () => {
+        await byTestId("nav-calendar").click();
+        await byTestId("feed-create").click();
+        const url = (await byTestId("feed-url").textContent())?.trim() ?? "";
+        expect(url).toMatch(/\/api\/calendar\/[A-Za-z0-9_-]+\.ics$/);
+        await byTestId("feed-copy").click();
+        expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+        const res = await fetch(url);
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        expect(text).toContain("BEGIN:VCALENDAR");
+        expect(text).toContain("SUMMARY:Fleet demo");
+        await byTestId("feed-revoke").click();
+        await see(byTestId("feed-create"));
+        await page.waitForFunction(() => !document.querySelector('[data-testid="feed-revoke"]'));
+        expect((await fetch(url)).status).toBe(404);
+      }),
+    STEP,
+  );
+
+  it(
+    "shows an agenda on a phone",
+    () =>
+      step("06-phone", async () => {
+        await page.setViewportSize({ width: 375, height: 800 });
+        await page.reload();
+        await see(byTestId("cal-agenda"));
+        await see(byTestId("cal-agenda").getByText("Fleet demo"));
+        expect(errors).toEqual([]);
+      }),
+    STEP,
+  );
+});

@@ -1,0 +1,18 @@
+import { pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, workspaceId } from "../../db/columns.js";
+
+/**
+ * One private iCalendar feed per user. Only the SHA-256 of the token is kept: the URL is shown once, and
+ * the lookup by hash (no session on feed requests) is why that index is not led by workspace_id.
+ */
+export const calendarFeeds = pgTable(
+  "calendar_feeds",
+  {
+    workspaceId: workspaceId(),
+    userId: uuid("user_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] }), uniqueIndex("calendar_feeds_token_key").on(t.tokenHash)],
+);

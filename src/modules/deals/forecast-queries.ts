@@ -1,0 +1,184 @@
+/**
+ * Set-based reporting SQL over the deals tables, for the forecast and pipeline reports. The one place
+ * outside the deals service that reads these tables: reports need GROUP BY over a million rows, which
+ * a row-returning service call cannot give. Each function is one statement on an index:
+ * deals_closed_idx (workspace_id, status, closed_at) for won and open deals, deals_close_date_idx
+ * (workspace_id, expected_close_date) for what closes in a period, deal_stage_changes_stage_idx for
+ * stage history. Money comes back as numeric text; nothing is added across currencies.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { dealStageChanges, deals, pipelineStages, pipelines } from "./table.js";
+
+export interface ForecastFilter {
+  workspaceId: string;
+  /** Inclusive first day, exclusive last day (YYYY-MM-DD). */
+  start: string;
+  end: string;
+  pipelineId?: string;
+  /** Only deals owned by these users; undefined means every owner (and unowned deals). */
+  ownerIds?: string[];
+  /** Percent: open deals in stages at or above it are commit. */
+  commitThreshold: number;
+}
+
+export interface ForecastSums {
+  ownerId: string | null;
+  currency: string;
+  won: string;
+  wonCount: number;
+  commit: string;
+  bestCase: string;
+  weighted: string;
+  openCount: number;
+}
+
+const uuidList = (ids: string[]) =>
+  sql`(${sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  )})`;
+
+function dealScope(f: { workspaceId: string; pipelineId?: string; ownerIds?: string[] }): SQL {
+  const parts: SQL[] = [sql`d.workspace_id = ${f.workspaceId}::uuid`, sql`d.deleted_at is null`];
+  if (f.pipelineId) parts.push(sql`d.pipeline_id = ${f.pipelineId}::uuid`);
+  if (f.ownerIds) parts.push(f.ownerIds.length ? sql`d.owner_id in ${uuidList(f.ownerIds)}` : sql`false`);
+  return sql.join(parts, sql` and `);
+}
+
+const rowsOf = <T>(res: unknown): T[] => (res as { rows: T[] }).rows;
+
+/**
+ * Won, commit, best case and weighted pipeline per owner and currency for one period: deals won with
+ * closed_at in the period, plus open deals expected to close in it. Two index range scans joined by
+ * UNION ALL, one GROUP BY.
+ */
+export async function forecastByOwner(db: Db, f: ForecastFilter): Promise<ForecastSums[]> {
+  const scope = dealScope(f);
+  const res = await db.execute(sql`
+    with d as (
+      select d.owner_id, d.currency, d.status, d.amount, d.stage_id
+        from ${deals} d
+       where ${scope} and d.status = 'won'
+         and d.closed_at >= (${f.start}::timestamp at time zone 'UTC') and d.closed_at < (${f.end}::timestamp at time zone 'UTC')
+      union all
+      select d.owner_id, d.currency, d.status, d.amount, d.stage_id
+        from ${deals} d
+       where ${scope} and d.status = 'open'
+         and d.expected_close_date >= ${f.start}::date and d.expected_close_date < ${f.end}::date
+    )
+    select d.owner_id as "ownerId", d.currency,
+           coalesce(sum(d.amount) filter (where d.status = 'won'), 0)::text as won,
+           (count(*) filter (where d.status = 'won'))::int as "wonCount",
+           coalesce(sum(d.amount) filter (where d.status = 'open' and s.probability >= ${f.commitThreshold}), 0)::text as commit,
+           coalesce(sum(d.amount) filter (where d.status = 'open'), 0)::text as "bestCase",
+           coalesce(round(sum(d.amount * s.probability / 100.0) filter (where d.status = 'open'), 2), 0)::text as weighted,
+           (count(*) filter (where d.status = 'open'))::int as "openCount"
+      from d
+      join ${pipelineStages} s on s.workspace_id = ${f.workspaceId}::uuid and s.id = d.stage_id
+     group by d.owner_id, d.currency`);
+  return rowsOf<ForecastSums>(res);
+}
+
+export interface PipelineInfo {
+  id: string;
+  name: string;
+  stages: { id: string; name: string; position: number; probability: number; type: "open" | "won" | "lost" }[];
+}
+
+/** The pipeline (the given one, else the workspace default, else the first) with its stages in order. */
+export async function pipelineWithStages(db: Db, workspaceId: string, pipelineId?: string): Promise<PipelineInfo | null> {
+  const res = await db.execute(sql`
+    select p.id, p.name from ${pipelines} p
+     where p.workspace_id = ${workspaceId}::uuid ${pipelineId ? sql`and p.id = ${pipelineId}::uuid` : sql``}
+     order by p.is_default desc, p.position, p.id limit 1`);
+  const [p] = rowsOf<{ id: string; name: string }>(res);
+  if (!p) return null;
+  const stages = rowsOf<PipelineInfo["stages"][number]>(
+    await db.execute(sql`
+      select s.id, s.name, s.position, s.probability, s.type from ${pipelineStages} s
+       where s.workspace_id = ${workspaceId}::uuid and s.pipeline_id = ${p.id}::uuid
+       order by s.position, s.id`),
+  );
+  return { id: p.id, name: p.name, stages };
+}
+
+export interface StageSums {
+  stageId: string;
+  currency: string;
+  count: number;
+  amount: string;
+  weighted: string;
+}
+
+/**
+ * Per stage and currency: every open deal now in it, and won/lost deals closed within [from, to).
+ * Both branches ride deals_closed_idx (workspace_id, status, closed_at).
+ */
+export async function stageSnapshot(
+  db: Db,
+  f: { workspaceId: string; pipelineId: string; from: string; to: string; ownerIds?: string[] },
+): Promise<StageSums[]> {
+  const scope = dealScope(f);
+  const res = await db.execute(sql`
+    with d as (
+      select d.stage_id, d.currency, d.amount from ${deals} d where ${scope} and d.status = 'open'
+      union all
+      select d.stage_id, d.currency, d.amount from ${deals} d
+       where ${scope} and d.status in ('won', 'lost')
+         and d.closed_at >= (${f.from}::timestamp at time zone 'UTC') and d.closed_at < (${f.to}::timestamp at time zone 'UTC')
+    )
+    select d.stage_id as "stageId", d.currency, count(*)::int as count,
+           coalesce(sum(d.amount), 0)::text as amount,
+           coalesce(round(sum(d.amount * s.probability / 100.0), 2), 0)::text as weighted
+      from d join ${pipelineStages} s on s.workspace_id = ${f.workspaceId}::uuid and s.id = d.stage_id
+     group by d.stage_id, d.currency`);
+  return rowsOf<StageSums>(res);
+}
+
+export interface StageFlow {
+  stageId: string;
+  entered: number;
+  advanced: number;
+  avgDays: number | null;
+}
+
+/**
+ * From the stage-change log within [from, to): how many deals entered each stage, how many of them
+ * then moved to a later stage or a won stage (conversion), and the average time spent in the stage
+ * before the next move (deals still in it are not averaged).
+ */
+export async function stageFlow(
+  db: Db,
+  f: { workspaceId: string; pipelineId: string; stageIds: string[]; from: string; to: string; ownerIds?: string[] },
+): Promise<StageFlow[]> {
+  if (f.stageIds.length === 0) return [];
+  const owners = f.ownerIds
+    ? f.ownerIds.length
+      ? sql`and c.deal_id in (select d.id from ${deals} d where d.workspace_id = ${f.workspaceId}::uuid and d.owner_id in ${uuidList(f.ownerIds)})`
+      : sql`and false`
+    : sql``;
+  const res = await db.execute(sql`
+    with c as (
+      select c.deal_id, c.to_stage_id, c.at,
+             lead(c.to_stage_id) over w as next_stage,
+             lead(c.at) over w as next_at
+        from ${dealStageChanges} c
+       where c.workspace_id = ${f.workspaceId}::uuid and c.pipeline_id = ${f.pipelineId}::uuid
+         -- Every change of the pipeline goes to one of its stages: listing them lets deal_stage_changes_stage_idx
+         -- (workspace_id, pipeline_id, to_stage_id, at) serve one narrow time range per stage.
+         and c.to_stage_id in ${uuidList(f.stageIds)}
+         and c.at >= (${f.from}::timestamp at time zone 'UTC') ${owners}
+      window w as (partition by c.deal_id order by c.at, c.id)
+    )
+    select c.to_stage_id as "stageId",
+           count(distinct c.deal_id)::int as entered,
+           (count(distinct c.deal_id) filter (where ns.type = 'won' or (ns.type = 'open' and ns.position > s.position)))::int as advanced,
+           round((avg(extract(epoch from (c.next_at - c.at))) filter (where c.next_at is not null) / 86400)::numeric, 1)::float8 as "avgDays"
+      from c
+      join ${pipelineStages} s on s.workspace_id = ${f.workspaceId}::uuid and s.id = c.to_stage_id
+      left join ${pipelineStages} ns on ns.workspace_id = ${f.workspaceId}::uuid and ns.id = c.next_stage
+     where c.at < (${f.to}::timestamp at time zone 'UTC')
+     group by c.to_stage_id`);
+  return rowsOf<StageFlow>(res);
+}

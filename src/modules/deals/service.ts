@@ -1,0 +1,513 @@
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { Deal, DealListQuery, MoveDealBody, Stage, UpdateDealBody } from "../../contract/deals.js";
+import { CreateDealBody } from "../../contract/deals.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError, type FieldError, notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { assertCan } from "../../core/roles.js";
+import type { Db } from "../../db/client.js";
+import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { assertCompanyExists, companyNames } from "../companies/service.js";
+import { contactNames } from "../contacts/service.js";
+import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
+import { diff, recordChanges } from "../history/service.js";
+import { getPriceListCurrency } from "../products/service.js";
+import { createTask } from "../tasks/service.js";
+import { assertUsersExist, userNames } from "../users/service.js";
+import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
+import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline } from "./pipelines.js";
+import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } from "./table.js";
+
+export type DealRow = typeof deals.$inferSelect;
+type Tx = Db;
+const OBJECT = "deal";
+const HISTORY_FIELDS = [
+  "name",
+  "pipelineId",
+  "stage",
+  "status",
+  "amount",
+  "currency",
+  "amountSource",
+  "priceListId",
+  "expectedCloseDate",
+  "ownerId",
+  "companyId",
+  "contacts",
+  "nextStep",
+  "lostReason",
+  "source",
+  "tags",
+  "custom",
+  "closedAt",
+] as const;
+
+export const dealFields: Record<string, ListField> = {
+  name: { expr: deals.name, kind: "text", sortable: true },
+  amount: { expr: deals.amount, kind: "number", sortable: true },
+  currency: { expr: deals.currency, kind: "text" },
+  expectedCloseDate: { expr: sql`(${deals.expectedCloseDate})::timestamptz`, kind: "timestamp" },
+  ownerId: { expr: deals.ownerId, kind: "uuid" },
+  companyId: { expr: deals.companyId, kind: "uuid" },
+  stageId: { expr: deals.stageId, kind: "uuid" },
+  pipelineId: { expr: deals.pipelineId, kind: "uuid" },
+  status: { expr: deals.status, kind: "text" },
+  source: { expr: deals.source, kind: "text", sortable: true },
+  tags: { expr: deals.tags, kind: "text_array" },
+  createdAt: { expr: deals.createdAt, kind: "timestamp", sortable: true },
+  updatedAt: { expr: deals.updatedAt, kind: "timestamp", sortable: true },
+  stageEnteredAt: { expr: deals.stageEnteredAt, kind: "timestamp", sortable: true },
+};
+// Sorting by close date uses the plain date column so the (workspace_id, expected_close_date, id) index serves it.
+const sortFields: Record<string, ListField> = { ...dealFields, expectedCloseDate: { expr: deals.expectedCloseDate, kind: "timestamp", sortable: true } };
+
+const scoped = (ctx: Ctx, id: string) => and(eq(deals.workspaceId, ctx.workspaceId), eq(deals.id, id));
+
+async function findRow(ctx: Ctx, id: string, db: Db = ctx.db, lock = false): Promise<DealRow> {
+  const q = db.select().from(deals).where(scoped(ctx, id));
+  const [row] = lock ? await q.for("update") : await q;
+  if (!row) throw notFound("Deal");
+  return row;
+}
+
+/** Deals with names of their stage, owner, company and contacts: a fixed number of queries for any number of rows. */
+async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db): Promise<Deal[]> {
+  if (rows.length === 0) return [];
+  const c = { ...ctx, db };
+  const stageIds = [...new Set(rows.map((r) => r.stageId))];
+  const dealIds = rows.map((r) => r.id);
+  // One after another, not Promise.all: inside a transaction the queries share one connection.
+  const stages = await db
+    .select()
+    .from(pipelineStages)
+    .where(and(eq(pipelineStages.workspaceId, ctx.workspaceId), inArray(pipelineStages.id, stageIds)));
+  const owners = await userNames(
+    c,
+    rows.map((r) => r.ownerId).filter((x): x is string => Boolean(x)),
+  );
+  const companyMap = await companyNames(
+    c,
+    rows.map((r) => r.companyId).filter((x): x is string => Boolean(x)),
+  );
+  const links = await db
+    .select()
+    .from(dealContacts)
+    .where(and(eq(dealContacts.workspaceId, ctx.workspaceId), inArray(dealContacts.dealId, dealIds)))
+    .orderBy(asc(dealContacts.createdAt));
+  const names = await contactNames(
+    c,
+    links.map((l) => l.contactId),
+  );
+  const stageMap = new Map(stages.map((s) => [s.id, s]));
+  return rows.map((r) => {
+    const stage = stageMap.get(r.stageId);
+    return {
+      id: r.id,
+      name: r.name,
+      pipelineId: r.pipelineId,
+      stageId: r.stageId,
+      stageName: stage?.name ?? "",
+      stageProbability: stage?.probability ?? 0,
+      status: r.status,
+      amount: r.amount,
+      currency: r.currency,
+      amountSource: r.amountSource,
+      priceListId: r.priceListId,
+      expectedCloseDate: r.expectedCloseDate,
+      ownerId: r.ownerId,
+      ownerName: r.ownerId ? (owners.get(r.ownerId) ?? null) : null,
+      companyId: r.companyId,
+      companyName: r.companyId ? (companyMap.get(r.companyId) ?? null) : null,
+      contacts: links
+        .filter((l) => l.dealId === r.id)
+        .map((l) => ({ contactId: l.contactId, role: l.role, name: names.get(l.contactId) ?? "(deleted contact)" })),
+      nextStep: r.nextStep,
+      lostReason: r.lostReason,
+      source: r.source,
+      tags: r.tags,
+      custom: r.custom,
+      stageEnteredAt: r.stageEnteredAt.toISOString(),
+      closedAt: r.closedAt?.toISOString() ?? null,
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+      deletedAt: r.deletedAt?.toISOString() ?? null,
+    };
+  });
+}
+
+/** History snapshot: the stage by name (what a timeline reader wants) and contacts as "id:role" so role changes show. */
+const snapshot = (d: Deal) => ({ ...d, stage: d.stageName, contacts: d.contacts.map((c) => `${c.contactId}:${c.role}`) });
+
+export async function getDeal(ctx: Ctx, id: string): Promise<Deal> {
+  assertCan(ctx.actor, "read");
+  return (await toDeals(ctx, [await findRow(ctx, id)]))[0] as Deal;
+}
+
+/** Display names of deals by id (tasks, timelines); ids outside the workspace are absent. */
+export async function dealNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ id: deals.id, name: deals.name })
+    .from(deals)
+    .where(and(eq(deals.workspaceId, ctx.workspaceId), inArray(deals.id, unique)));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+const lostReasonRequired = () =>
+  new AppError("validation_failed", "lostReason: say why the deal was lost before moving it to a lost stage", [
+    { path: "lostReason", message: "Choose why the deal was lost" },
+  ]);
+
+async function assertContactsExist(ctx: Ctx, contacts: { contactId: string }[] | undefined): Promise<void> {
+  if (!contacts?.length) return;
+  const errors: FieldError[] = [];
+  const found = await contactNames(
+    ctx,
+    contacts.map((c) => c.contactId),
+  );
+  const seen = new Set<string>();
+  contacts.forEach((c, i) => {
+    if (!found.has(c.contactId)) errors.push({ path: `contacts.${i}.contactId`, message: "No such contact in this workspace" });
+    if (seen.has(c.contactId)) errors.push({ path: `contacts.${i}.contactId`, message: "Listed twice" });
+    seen.add(c.contactId);
+  });
+  if (errors.length) throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+}
+
+async function assertPriceListFits(ctx: Ctx, priceListId: string | null | undefined, currency: string): Promise<void> {
+  if (!priceListId) return;
+  const plCurrency = await getPriceListCurrency(ctx, priceListId);
+  if (!plCurrency) throw new AppError("validation_failed", "priceListId: no such price list", [{ path: "priceListId", message: "No such price list" }]);
+  if (plCurrency !== currency)
+    throw new AppError("validation_failed", `priceListId: the price list is in ${plCurrency}, the deal in ${currency}`, [
+      { path: "priceListId", message: `The price list is in ${plCurrency}; the deal is in ${currency}` },
+    ]);
+}
+
+const searchOf = (name: string, source: string | null | undefined, nextStep: string | null | undefined) => searchText([name, source, nextStep]);
+
+/** Creates a deal's playbook tasks for the stage it just entered, inside the caller's transaction. */
+async function runPlaybook(tx: Tx, ctx: Ctx, deal: Pick<DealRow, "id" | "ownerId">, stage: Stage, enteredAt: Date): Promise<void> {
+  const assigneeId = deal.ownerId ?? ctx.actor.userId;
+  // No owner and no acting user (a system job): nobody to give the tasks to, so the playbook waits for a person.
+  if (!assigneeId || stage.playbook.length === 0) return;
+  for (const t of stage.playbook) {
+    const due = new Date(enteredAt.getTime() + t.dueInDays * 86_400_000);
+    await createTask(
+      { ...ctx, db: tx },
+      {
+        title: t.title,
+        ...(t.description ? { description: t.description } : {}),
+        dueAt: due.toISOString(),
+        priority: t.priority,
+        assigneeId,
+        related: { object: "deal", id: deal.id },
+      },
+    );
+  }
+}
+
+async function setContacts(tx: Tx, ctx: Ctx, dealId: string, contacts: { contactId: string; role: string }[]): Promise<void> {
+  await tx.delete(dealContacts).where(and(eq(dealContacts.workspaceId, ctx.workspaceId), eq(dealContacts.dealId, dealId)));
+  if (contacts.length) {
+    const now = Date.now();
+    await tx.insert(dealContacts).values(
+      // Distinct created_at keeps the listed order when read back.
+      contacts.map((c, i) => ({ workspaceId: ctx.workspaceId, dealId, contactId: c.contactId, role: c.role, createdAt: new Date(now + i) })),
+    );
+  }
+}
+
+export async function createDeal(ctx: Ctx, rawInput: z.input<typeof CreateDealBody>): Promise<Deal> {
+  assertCan(ctx.actor, "write");
+  // Other modules (lead conversion) call this directly, so their input is parsed here as the route would.
+  const parsed = CreateDealBody.safeParse(rawInput);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+  }
+  const input = parsed.data;
+  const pipeline = input.pipelineId ? await getPipeline(ctx, input.pipelineId).catch(noSuch("pipelineId", "pipeline")) : await ensureDefaultPipeline(ctx);
+  let stage: Stage;
+  if (input.stageId) {
+    stage = await findStage(ctx, input.stageId);
+    if (stage.pipelineId !== pipeline.id)
+      throw new AppError("validation_failed", "stageId: not a stage of this pipeline", [{ path: "stageId", message: "Not a stage of this pipeline" }]);
+  } else stage = firstOpenStage(pipeline);
+  if (stage.type === "lost" && !input.lostReason) throw lostReasonRequired();
+  const currency = input.currency ?? (await workspaceSettings(ctx)).defaultCurrency ?? fallbackCurrency;
+  const ownerId = input.ownerId === undefined ? ctx.actor.userId : input.ownerId;
+  await assertUsersExist(ctx, [ownerId]);
+  await assertCompanyExists(ctx, input.companyId, "companyId");
+  await assertContactsExist(ctx, input.contacts);
+  await assertPriceListFits(ctx, input.priceListId, currency);
+  const amountSource = input.amountSource ?? "manual";
+  if (amountSource === "line_items" && input.amount != null)
+    throw new AppError("validation_failed", "amount: follows the line items; leave it out or set amountSource to manual", [
+      { path: "amount", message: "The amount follows the line items" },
+    ]);
+  const custom = await validateCustomValues(ctx, "deal", input.custom);
+  const now = new Date();
+  const id = newId();
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(deals).values({
+      workspaceId: ctx.workspaceId,
+      id,
+      name: input.name,
+      pipelineId: pipeline.id,
+      stageId: stage.id,
+      status: stage.type,
+      amount: amountSource === "line_items" ? "0" : (input.amount ?? null),
+      currency,
+      amountSource,
+      priceListId: input.priceListId ?? null,
+      expectedCloseDate: input.expectedCloseDate ?? null,
+      ownerId,
+      companyId: input.companyId ?? null,
+      nextStep: input.nextStep ?? null,
+      lostReason: stage.type === "lost" ? (input.lostReason ?? null) : null,
+      source: input.source ?? null,
+      tags: [...new Set(input.tags ?? [])],
+      custom,
+      stageEnteredAt: now,
+      closedAt: stage.type === "open" ? null : now,
+      searchText: searchOf(input.name, input.source, input.nextStep),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await setContacts(tx, ctx, id, input.contacts ?? []);
+    await tx.insert(dealStageChanges).values({
+      workspaceId: ctx.workspaceId,
+      id: newId(),
+      dealId: id,
+      pipelineId: pipeline.id,
+      fromStageId: null,
+      toStageId: stage.id,
+      at: now,
+      actorId: ctx.actor.userId,
+    });
+    const [created] = await toDeals(ctx, [await findRow(ctx, id, tx)], tx);
+    await recordChanges(tx, ctx, [
+      { object: OBJECT, recordId: id, action: "create", changes: diff(null, snapshot(created as Deal), HISTORY_FIELDS), payload: created as Deal },
+    ]);
+    await runPlaybook(tx, ctx, { id, ownerId }, stage, now);
+  });
+  return getDeal(ctx, id);
+}
+
+const noSuch = (path: string, what: string) => (e: unknown) => {
+  if (e instanceof AppError && e.code === "not_found")
+    throw new AppError("validation_failed", `${path}: no such ${what}`, [{ path, message: `No such ${what}` }]);
+  throw e;
+};
+
+/**
+ * The one place a deal changes stage (the update route, the move route, the board): lost needs a reason,
+ * won/lost set closed_at, reopening clears it and the lost reason, every change is kept in
+ * deal_stage_changes, and the new stage's playbook runs — all in the caller's transaction.
+ */
+async function applyStageChange(
+  tx: Tx,
+  ctx: Ctx,
+  current: DealRow,
+  target: Stage,
+  lostReason: string | null | undefined,
+  now: Date,
+): Promise<Partial<DealRow>> {
+  if (target.id === current.stageId) return {};
+  if (target.type === "lost" && !lostReason) throw lostReasonRequired();
+  await tx.insert(dealStageChanges).values({
+    workspaceId: ctx.workspaceId,
+    id: newId(),
+    dealId: current.id,
+    pipelineId: target.pipelineId,
+    fromStageId: current.stageId,
+    toStageId: target.id,
+    at: now,
+    actorId: ctx.actor.userId,
+  });
+  return {
+    pipelineId: target.pipelineId,
+    stageId: target.id,
+    status: target.type,
+    stageEnteredAt: now,
+    closedAt: target.type === "open" ? null : now,
+    lostReason: target.type === "lost" ? (lostReason as string) : null,
+  };
+}
+
+export async function updateDeal(ctx: Ctx, id: string, input: z.infer<typeof UpdateDealBody>): Promise<Deal> {
+  assertCan(ctx.actor, "write");
+  const existing = await findRow(ctx, id);
+  if (existing.deletedAt) throw new AppError("conflict", "This deal is in the trash; restore it first.");
+  let target: Stage | undefined;
+  if (input.pipelineId && input.pipelineId !== existing.pipelineId && !input.stageId) {
+    target = firstOpenStage(await getPipeline(ctx, input.pipelineId).catch(noSuch("pipelineId", "pipeline")));
+  } else if (input.stageId) {
+    target = await findStage(ctx, input.stageId);
+    if (input.pipelineId && target.pipelineId !== input.pipelineId)
+      throw new AppError("validation_failed", "stageId: not a stage of this pipeline", [{ path: "stageId", message: "Not a stage of this pipeline" }]);
+  }
+  await assertUsersExist(ctx, [input.ownerId]);
+  await assertCompanyExists(ctx, input.companyId, "companyId");
+  await assertContactsExist(ctx, input.contacts);
+  const currency = input.currency ?? existing.currency;
+  const priceListId = input.priceListId === undefined ? existing.priceListId : input.priceListId;
+  if (input.priceListId !== undefined || input.currency !== undefined) await assertPriceListFits(ctx, priceListId, currency);
+  const amountSource = input.amountSource ?? existing.amountSource;
+  if (amountSource === "line_items" && input.amount !== undefined)
+    throw new AppError("validation_failed", "amount: follows the line items; set amountSource to manual to type it", [
+      { path: "amount", message: "The amount follows the line items" },
+    ]);
+  const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "deal", input.custom, existing.custom);
+  const now = new Date();
+  await ctx.db.transaction(async (tx) => {
+    const current = await findRow(ctx, id, tx, true);
+    const before = (await toDeals(ctx, [current], tx))[0] as Deal;
+    const set: Partial<DealRow> = { updatedAt: now };
+    for (const k of ["name", "amount", "currency", "amountSource", "priceListId", "expectedCloseDate", "ownerId", "companyId", "nextStep", "source"] as const) {
+      if (input[k] !== undefined) (set as Record<string, unknown>)[k] = input[k];
+    }
+    if (input.tags) set.tags = [...new Set(input.tags)];
+    if (custom) set.custom = custom;
+    if (input.lostReason !== undefined) {
+      if (current.status !== "lost" && !(target?.type === "lost"))
+        throw new AppError("validation_failed", "lostReason: only a lost deal has a lost reason", [
+          { path: "lostReason", message: "Only a lost deal has a lost reason" },
+        ]);
+      if (current.status === "lost" && !target && !input.lostReason) throw lostReasonRequired();
+      set.lostReason = input.lostReason;
+    }
+    if (target) Object.assign(set, await applyStageChange(tx, ctx, current, target, input.lostReason ?? null, now));
+    if (amountSource === "line_items" && current.amountSource !== "line_items") set.amount = sql`(${lineItemsTotal(ctx, id)})` as unknown as string;
+    const next = { ...current, ...set };
+    set.searchText = searchOf(next.name, next.source, next.nextStep);
+    await tx.update(deals).set(set).where(scoped(ctx, id));
+    if (input.contacts) await setContacts(tx, ctx, id, input.contacts);
+    const after = (await toDeals(ctx, [await findRow(ctx, id, tx)], tx))[0] as Deal;
+    await recordChanges(tx, ctx, [
+      { object: OBJECT, recordId: id, action: "update", changes: diff(snapshot(before), snapshot(after), HISTORY_FIELDS), payload: after },
+    ]);
+    if (target && target.id !== current.stageId) await runPlaybook(tx, ctx, { id, ownerId: after.ownerId }, target, now);
+  });
+  return getDeal(ctx, id);
+}
+
+export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveDealBody>): Promise<Deal> {
+  assertCan(ctx.actor, "write");
+  const existing = await findRow(ctx, id);
+  if (existing.deletedAt) throw new AppError("conflict", "This deal is in the trash; restore it first.");
+  const target = await findStage(ctx, input.stageId);
+  if (target.type === "lost" && !input.lostReason) throw lostReasonRequired();
+  const now = new Date();
+  await ctx.db.transaction(async (tx) => {
+    const current = await findRow(ctx, id, tx, true);
+    if (current.stageId === target.id) return;
+    const before = (await toDeals(ctx, [current], tx))[0] as Deal;
+    const set = await applyStageChange(tx, ctx, current, target, input.lostReason, now);
+    await tx
+      .update(deals)
+      .set({ ...set, updatedAt: now })
+      .where(scoped(ctx, id));
+    const after = (await toDeals(ctx, [await findRow(ctx, id, tx)], tx))[0] as Deal;
+    await recordChanges(tx, ctx, [
+      { object: OBJECT, recordId: id, action: "update", changes: diff(snapshot(before), snapshot(after), HISTORY_FIELDS), payload: after },
+    ]);
+    await runPlaybook(tx, ctx, current, target, now);
+  });
+  return getDeal(ctx, id);
+}
+
+/** The deal's line-item sum as a scalar subquery, so the amount is recomputed inside the writing statement. */
+export const lineItemsTotal = (ctx: Ctx, dealId: string): SQL =>
+  sql`select coalesce(sum(${dealLineItems.total}), 0) from ${dealLineItems} where ${dealLineItems.workspaceId} = ${ctx.workspaceId} and ${dealLineItems.dealId} = ${dealId}`;
+
+export async function deleteDeal(ctx: Ctx, id: string): Promise<void> {
+  await setTrashed(ctx, id, true);
+}
+
+export async function restoreDeal(ctx: Ctx, id: string): Promise<Deal> {
+  await setTrashed(ctx, id, false);
+  return getDeal(ctx, id);
+}
+
+async function setTrashed(ctx: Ctx, id: string, trashed: boolean): Promise<void> {
+  assertCan(ctx.actor, "write");
+  const current = await findRow(ctx, id);
+  if (Boolean(current.deletedAt) === trashed) return;
+  const now = new Date();
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(deals)
+      .set({ deletedAt: trashed ? now : null, updatedAt: now })
+      .where(scoped(ctx, id));
+    await recordChanges(tx, ctx, [{ object: OBJECT, recordId: id, action: trashed ? "delete" : "restore", changes: [] }]);
+  });
+}
+
+/** The filters shared by the list, the board and "load more": every one is a column of an index. */
+export async function dealFilters(
+  ctx: Ctx,
+  q: { ownerId?: string; amountMin?: string; amountMax?: string; closeFrom?: string; closeTo?: string; q?: string },
+): Promise<(SQL | undefined)[]> {
+  if (q.amountMin && q.amountMax && Number(q.amountMin) > Number(q.amountMax))
+    throw new AppError("validation_failed", "amountMax: below amountMin", [{ path: "amountMax", message: "Below the minimum" }]);
+  if (q.closeFrom && q.closeTo && q.closeFrom > q.closeTo)
+    throw new AppError("validation_failed", "closeTo: before closeFrom", [{ path: "closeTo", message: "Before the start date" }]);
+  return [
+    await ownerFilter(ctx, deals.ownerId, q.ownerId),
+    q.amountMin ? sql`${deals.amount} >= ${q.amountMin}::numeric` : undefined,
+    q.amountMax ? sql`${deals.amount} <= ${q.amountMax}::numeric` : undefined,
+    q.closeFrom ? sql`${deals.expectedCloseDate} >= ${q.closeFrom}::date` : undefined,
+    q.closeTo ? sql`${deals.expectedCloseDate} <= ${q.closeTo}::date` : undefined,
+    textSearch(deals.searchText, q.q),
+  ];
+}
+
+export async function listDeals(ctx: Ctx, query: z.infer<typeof DealListQuery>): Promise<{ data: Deal[]; nextCursor: string | null }> {
+  assertCan(ctx.actor, "read");
+  const defs = await listCustomFields(ctx, "deal");
+  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(dealFields, c.field, deals.custom, defs), c));
+  const sort = parseSort(query.sort, "-createdAt");
+  const sortField =
+    Object.hasOwn(sortFields, sort.name) || sort.name.startsWith("custom.") ? resolveField(sortFields, sort.name, deals.custom, defs) : { sortable: false };
+  if (!sortField.sortable || !("expr" in sortField))
+    throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
+  const ks = keyset(sortField, sort.descending, deals.id, query.cursor);
+  const filters = await dealFilters(ctx, query);
+  const rows = await withTypoTolerance(ctx.db, (tx) =>
+    tx
+      .select({ row: deals, sortValue: sortValueOf(ks) })
+      .from(deals)
+      .where(
+        allOf([
+          eq(deals.workspaceId, ctx.workspaceId),
+          trashFilter(deals.deletedAt, query.trashed),
+          query.pipelineId ? eq(deals.pipelineId, query.pipelineId) : undefined,
+          query.stageId ? eq(deals.stageId, query.stageId) : undefined,
+          query.status ? eq(deals.status, query.status) : undefined,
+          query.companyId ? eq(deals.companyId, query.companyId) : undefined,
+          query.contactId
+            ? sql`exists (select 1 from ${dealContacts} where ${dealContacts.workspaceId} = ${deals.workspaceId} and ${dealContacts.dealId} = ${deals.id} and ${dealContacts.contactId} = ${query.contactId})`
+            : undefined,
+          ...filters,
+          ...conditions,
+          ks.where,
+        ]),
+      )
+      .orderBy(...ks.orderBy)
+      .limit(query.limit + 1),
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    data: await toDeals(
+      ctx,
+      page.map((r) => r.row),
+    ),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.sortValue, id: last.row.id }) : null,
+  };
+}

@@ -1,0 +1,155 @@
+import { type SQL, sql } from "drizzle-orm";
+import { boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { AmountSource, DealStatus, StageType, TaskTemplate } from "../../contract/deals.js";
+import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { tsvector } from "../companies/table.js";
+
+export const pipelines = pgTable(
+  "pipelines",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    name: text("name").notNull(),
+    isDefault: boolean("is_default").notNull().default(false),
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    // At most one default per workspace; also what makes lazy creation of the default race-free.
+    uniqueIndex("pipelines_default_key").on(t.workspaceId).where(sql`${t.isDefault}`),
+  ],
+);
+
+export const pipelineStages = pgTable(
+  "pipeline_stages",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    pipelineId: uuid("pipeline_id").notNull(),
+    name: text("name").notNull(),
+    position: integer("position").notNull(),
+    /** Win probability 0–100, for weighted pipeline and forecasts. */
+    probability: integer("probability").notNull(),
+    type: text("type").$type<StageType>().notNull().default("open"),
+    /** Task templates created on a deal when it enters the stage. */
+    playbook: jsonb("playbook").$type<TaskTemplate[]>().notNull().default(emptyArray),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("pipeline_stages_pipeline_idx").on(t.workspaceId, t.pipelineId, t.position)],
+);
+
+export const lostReasons = pgTable(
+  "lost_reasons",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    name: text("name").notNull(),
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), uniqueIndex("lost_reasons_name_key").on(t.workspaceId, sql`lower(${t.name})`)],
+);
+
+export const deals = pgTable(
+  "deals",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    name: text("name").notNull(),
+    pipelineId: uuid("pipeline_id").notNull(),
+    stageId: uuid("stage_id").notNull(),
+    /** Mirrors the stage's type so won/lost queries (purchases, forecasts) need no join. */
+    status: text("status").$type<DealStatus>().notNull().default("open"),
+    amount: numeric("amount", { precision: 18, scale: 2 }),
+    currency: text("currency").notNull(),
+    amountSource: text("amount_source").$type<AmountSource>().notNull().default("manual"),
+    priceListId: uuid("price_list_id"),
+    expectedCloseDate: date("expected_close_date", { mode: "string" }),
+    ownerId: uuid("owner_id"),
+    companyId: uuid("company_id"),
+    nextStep: text("next_step"),
+    lostReason: text("lost_reason"),
+    source: text("source"),
+    tags: text("tags").array().notNull().default(emptyTextArray),
+    custom: jsonb("custom").$type<Record<string, unknown>>().notNull().default(emptyObject),
+    stageEnteredAt: timestamp("stage_entered_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    closedAt: timestamp("closed_at", { withTimezone: true, mode: "date" }),
+    searchText: text("search_text").notNull().default(""),
+    searchVector: tsvector("search_vector").generatedAlwaysAs((): SQL => sql`to_tsvector('simple', ${deals.searchText})`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: deletedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    // The board: one column = one stage, newest cards first, keyset on (created_at, id).
+    index("deals_stage_idx").on(t.workspaceId, t.stageId, t.createdAt, t.id),
+    index("deals_pipeline_idx").on(t.workspaceId, t.pipelineId, t.createdAt, t.id),
+    index("deals_created_idx").on(t.workspaceId, t.createdAt, t.id),
+    index("deals_owner_idx").on(t.workspaceId, t.ownerId),
+    index("deals_company_idx").on(t.workspaceId, t.companyId, t.status),
+    index("deals_close_date_idx").on(t.workspaceId, t.expectedCloseDate, t.id),
+    index("deals_amount_idx").on(t.workspaceId, t.amount, t.id),
+    index("deals_closed_idx").on(t.workspaceId, t.status, t.closedAt),
+    index("deals_name_idx").on(t.workspaceId, t.name, t.id),
+    index("deals_search_trgm_idx").using("gin", t.searchText.op("gin_trgm_ops")),
+    index("deals_search_vector_idx").using("gin", t.searchVector),
+  ],
+);
+
+export const dealContacts = pgTable(
+  "deal_contacts",
+  {
+    workspaceId: workspaceId(),
+    dealId: uuid("deal_id").notNull(),
+    contactId: uuid("contact_id").notNull(),
+    role: text("role").notNull().default("other"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.dealId, t.contactId] }), index("deal_contacts_contact_idx").on(t.workspaceId, t.contactId)],
+);
+
+export const dealStageChanges = pgTable(
+  "deal_stage_changes",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    dealId: uuid("deal_id").notNull(),
+    pipelineId: uuid("pipeline_id").notNull(),
+    /** Null for the deal's first stage (creation). */
+    fromStageId: uuid("from_stage_id"),
+    toStageId: uuid("to_stage_id").notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    actorId: uuid("actor_id"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("deal_stage_changes_deal_idx").on(t.workspaceId, t.dealId, t.at),
+    index("deal_stage_changes_stage_idx").on(t.workspaceId, t.pipelineId, t.toStageId, t.at),
+  ],
+);
+
+export const dealLineItems = pgTable(
+  "deal_line_items",
+  {
+    workspaceId: workspaceId(),
+    id: recordId(),
+    dealId: uuid("deal_id").notNull(),
+    productId: uuid("product_id"),
+    name: text("name").notNull(),
+    quantity: numeric("quantity", { precision: 18, scale: 4 }).notNull(),
+    unitPrice: numeric("unit_price", { precision: 18, scale: 2 }).notNull(),
+    discountPercent: numeric("discount_percent", { precision: 5, scale: 2 }).notNull().default("0"),
+    /** quantity × unit price × (1 − discount), rounded to cents; stored so sums are set-based. */
+    total: numeric("total", { precision: 18, scale: 2 }).notNull(),
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("deal_line_items_deal_idx").on(t.workspaceId, t.dealId, t.position),
+    index("deal_line_items_product_idx").on(t.workspaceId, t.productId),
+  ],
+);

@@ -1,0 +1,203 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { AssignmentRule, AssignmentRuleInput, AssignmentTarget, UpdateAssignmentRuleBody } from "../../contract/leads.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError, notFound } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { assertCan } from "../../core/roles.js";
+import { listCustomFields } from "../custom-fields/service.js";
+import { recordChanges } from "../history/service.js";
+import { assertUsersExist, listTeams, listUsers } from "../users/service.js";
+import { describeConditions, type LeadFacts, matchesAll, validateConditions } from "./conditions.js";
+import { assignmentRules, leadSettings } from "./table.js";
+
+type Row = typeof assignmentRules.$inferSelect;
+
+export interface Assignment {
+  ownerId: string;
+  reason: string;
+}
+
+async function customLabels(ctx: Ctx): Promise<Map<string, string>> {
+  return new Map((await listCustomFields(ctx, "contact")).map((f) => [f.key, f.label]));
+}
+
+function describeRule(r: Pick<Row, "name" | "conditions">, labels: Map<string, string>): string {
+  return r.conditions.length ? `Rule '${r.name}': ${describeConditions(r.conditions, labels)}` : `Rule '${r.name}'`;
+}
+
+const toRule = (r: Row, labels: Map<string, string>): AssignmentRule => ({
+  id: r.id,
+  name: r.name,
+  position: r.position,
+  enabled: r.enabled,
+  conditions: r.conditions,
+  target: r.target,
+  description: describeRule(r, labels),
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+const scoped = (ctx: Ctx, id: string) => and(eq(assignmentRules.workspaceId, ctx.workspaceId), eq(assignmentRules.id, id));
+
+export async function listAssignmentRules(ctx: Ctx): Promise<AssignmentRule[]> {
+  assertCan(ctx.actor, "read");
+  const rows = await ctx.db
+    .select()
+    .from(assignmentRules)
+    .where(eq(assignmentRules.workspaceId, ctx.workspaceId))
+    .orderBy(asc(assignmentRules.position), asc(assignmentRules.id));
+  const labels = await customLabels(ctx);
+  return rows.map((r) => toRule(r, labels));
+}
+
+async function checkTarget(ctx: Ctx, target: AssignmentTarget): Promise<void> {
+  if (target.kind === "user") return assertUsersExist(ctx, [target.userId], "target.userId");
+  if (!(await listTeams(ctx)).some((t) => t.id === target.teamId)) {
+    throw new AppError("validation_failed", "target.teamId: no such team in this workspace", [{ path: "target.teamId", message: "No such team" }]);
+  }
+}
+
+export async function createAssignmentRule(ctx: Ctx, input: z.infer<typeof AssignmentRuleInput>): Promise<AssignmentRule> {
+  assertCan(ctx.actor, "admin");
+  validateConditions(input.conditions ?? [], await listCustomFields(ctx, "contact"));
+  await checkTarget(ctx, input.target);
+  const row = await ctx.db.transaction(async (tx) => {
+    const [max] = await tx
+      .select({ p: sql<number>`coalesce(max(${assignmentRules.position}), -1)::int` })
+      .from(assignmentRules)
+      .where(eq(assignmentRules.workspaceId, ctx.workspaceId));
+    const [r] = await tx
+      .insert(assignmentRules)
+      .values({
+        workspaceId: ctx.workspaceId,
+        id: newId(),
+        name: input.name,
+        position: (max?.p ?? -1) + 1,
+        enabled: input.enabled ?? true,
+        conditions: input.conditions ?? [],
+        target: input.target,
+      })
+      .returning();
+    await recordChanges(tx, ctx, [{ object: "assignment_rule", recordId: (r as Row).id, action: "create", changes: [], payload: r as Row }]);
+    return r as Row;
+  });
+  return toRule(row, await customLabels(ctx));
+}
+
+export async function updateAssignmentRule(ctx: Ctx, id: string, input: z.infer<typeof UpdateAssignmentRuleBody>): Promise<AssignmentRule> {
+  assertCan(ctx.actor, "admin");
+  const [current] = await ctx.db.select().from(assignmentRules).where(scoped(ctx, id));
+  if (!current) throw notFound("Assignment rule");
+  if (input.conditions) validateConditions(input.conditions, await listCustomFields(ctx, "contact"));
+  if (input.target) await checkTarget(ctx, input.target);
+  const row = await ctx.db.transaction(async (tx) => {
+    const [r] = await tx
+      .update(assignmentRules)
+      .set({ ...input, updatedAt: new Date() })
+      .where(scoped(ctx, id))
+      .returning();
+    const changes = (["name", "enabled", "conditions", "target"] as const)
+      .filter((k) => input[k] !== undefined && JSON.stringify(input[k]) !== JSON.stringify(current[k]))
+      .map((k) => ({ field: k, from: current[k], to: input[k] }));
+    await recordChanges(tx, ctx, [{ object: "assignment_rule", recordId: id, action: "update", changes, payload: r as Row }]);
+    return r as Row;
+  });
+  return toRule(row, await customLabels(ctx));
+}
+
+export async function deleteAssignmentRule(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.actor, "admin");
+  await ctx.db.transaction(async (tx) => {
+    const [r] = await tx.delete(assignmentRules).where(scoped(ctx, id)).returning();
+    if (!r) throw notFound("Assignment rule");
+    await recordChanges(tx, ctx, [{ object: "assignment_rule", recordId: id, action: "delete", changes: [], payload: r }]);
+  });
+}
+
+export async function reorderAssignmentRules(ctx: Ctx, ids: string[]): Promise<AssignmentRule[]> {
+  assertCan(ctx.actor, "admin");
+  const existing = await listAssignmentRules(ctx);
+  const wanted = new Set(ids);
+  if (wanted.size !== ids.length || existing.length !== ids.length || existing.some((r) => !wanted.has(r.id))) {
+    throw new AppError("validation_failed", "ids must list every assignment rule exactly once", [{ path: "ids", message: "List every rule once" }]);
+  }
+  await ctx.db.transaction(async (tx) => {
+    for (const [position, id] of ids.entries()) {
+      await tx.update(assignmentRules).set({ position, updatedAt: new Date() }).where(scoped(ctx, id));
+    }
+  });
+  return listAssignmentRules(ctx);
+}
+
+export async function getAssignmentSettings(ctx: Ctx): Promise<{ fallbackOwnerId: string | null }> {
+  assertCan(ctx.actor, "read");
+  const [s] = await ctx.db.select().from(leadSettings).where(eq(leadSettings.workspaceId, ctx.workspaceId));
+  return { fallbackOwnerId: s?.fallbackOwnerId ?? null };
+}
+
+export async function setAssignmentSettings(ctx: Ctx, input: { fallbackOwnerId: string | null }): Promise<{ fallbackOwnerId: string | null }> {
+  assertCan(ctx.actor, "admin");
+  await assertUsersExist(ctx, [input.fallbackOwnerId], "fallbackOwnerId");
+  await ctx.db
+    .insert(leadSettings)
+    .values({ workspaceId: ctx.workspaceId, fallbackOwnerId: input.fallbackOwnerId })
+    .onConflictDoUpdate({ target: leadSettings.workspaceId, set: { fallbackOwnerId: input.fallbackOwnerId, updatedAt: new Date() } });
+  return { fallbackOwnerId: input.fallbackOwnerId };
+}
+
+/**
+ * Owners for new contacts created without one, in order: the first enabled rule whose conditions all
+ * match wins; a team target deals round-robin; no match takes the fallback owner; null when there is none.
+ * Runs in the caller's transaction (ctx.db): the round-robin cursor advances by one atomic
+ * UPDATE … RETURNING per rule and batch, so concurrent creates never hand out the same turn twice
+ * and the rotation survives restarts.
+ */
+export async function assignOwners(ctx: Ctx, facts: LeadFacts[]): Promise<(Assignment | null)[]> {
+  const out: (Assignment | null)[] = facts.map(() => null);
+  if (facts.length === 0) return out;
+  const rules = await ctx.db
+    .select()
+    .from(assignmentRules)
+    .where(and(eq(assignmentRules.workspaceId, ctx.workspaceId), eq(assignmentRules.enabled, true)))
+    .orderBy(asc(assignmentRules.position), asc(assignmentRules.id));
+  const [settings] = await ctx.db.select().from(leadSettings).where(eq(leadSettings.workspaceId, ctx.workspaceId));
+  if (rules.length === 0 && !settings?.fallbackOwnerId) return out;
+  const system = { ...ctx, actor: { ...ctx.actor, role: "admin" as const } };
+  const users = await listUsers(system);
+  const active = new Set(users.filter((u) => u.active).map((u) => u.id));
+  const teams = rules.some((r) => r.target.kind === "team") ? await listTeams(system) : [];
+  const labels = await customLabels(ctx);
+  // A rule that cannot assign (inactive user, empty team) is passed over, as if it did not match.
+  const membersOf = new Map<string, string[]>();
+  for (const t of teams) membersOf.set(t.id, t.memberIds.filter((id) => active.has(id)).sort());
+  const usable = rules.filter((r) => (r.target.kind === "user" ? active.has(r.target.userId) : (membersOf.get(r.target.teamId)?.length ?? 0) > 0));
+
+  const turns = new Map<string, number[]>();
+  facts.forEach((f, i) => {
+    const rule = usable.find((r) => matchesAll(f, r.conditions));
+    if (!rule) {
+      if (settings?.fallbackOwnerId && active.has(settings.fallbackOwnerId)) out[i] = { ownerId: settings.fallbackOwnerId, reason: "Fallback owner" };
+      return;
+    }
+    if (rule.target.kind === "user") out[i] = { ownerId: rule.target.userId, reason: describeRule(rule, labels) };
+    else turns.set(rule.id, [...(turns.get(rule.id) ?? []), i]);
+  });
+  for (const [ruleId, indexes] of turns) {
+    const rule = usable.find((r) => r.id === ruleId) as Row;
+    const target = rule.target as Extract<AssignmentTarget, { kind: "team" }>;
+    const members = membersOf.get(target.teamId) as string[];
+    const team = teams.find((t) => t.id === target.teamId);
+    const [advanced] = await ctx.db
+      .update(assignmentRules)
+      .set({ rrCursor: sql`${assignmentRules.rrCursor} + ${indexes.length}` })
+      .where(scoped(ctx, ruleId))
+      .returning({ cursor: assignmentRules.rrCursor });
+    const start = (advanced?.cursor ?? indexes.length) - indexes.length;
+    const where = rule.conditions.length ? `${describeRule(rule, labels)} → round-robin in team ${team?.name}` : `Round-robin in team ${team?.name}`;
+    indexes.forEach((i, k) => {
+      out[i] = { ownerId: members[(start + k) % members.length] as string, reason: where };
+    });
+  }
+  return out;
+}

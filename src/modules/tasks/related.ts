@@ -1,0 +1,35 @@
+import type { TaskRelatedObject } from "../../contract/tasks.js";
+import type { Ctx } from "../../core/context.js";
+import { AppError } from "../../core/errors.js";
+import { inOrder } from "../../db/in-order.js";
+import { companyNames, getCompany } from "../companies/service.js";
+import { contactNames, getContact } from "../contacts/service.js";
+import { dealNames, getDeal } from "../deals/service.js";
+
+/** Throws a field error unless the record exists in this workspace and is not in the trash. */
+export async function assertRelatedExists(ctx: Ctx, related: { object: TaskRelatedObject; id: string }, path = "related.id"): Promise<void> {
+  const fail = (message: string) => new AppError("validation_failed", `${path}: ${message}`, [{ path, message }]);
+  try {
+    const record =
+      related.object === "contact"
+        ? await getContact(ctx, related.id)
+        : related.object === "company"
+          ? await getCompany(ctx, related.id)
+          : await getDeal(ctx, related.id);
+    if (record.deletedAt) throw fail(`This ${related.object} is in the trash`);
+  } catch (e) {
+    if (e instanceof AppError && e.code === "not_found") throw fail(`No such ${related.object} in this workspace`);
+    throw e;
+  }
+}
+
+/** Display names of linked records, one query per object type whatever the number of rows. */
+export async function relatedNames(ctx: Ctx, refs: { object: TaskRelatedObject; id: string }[]): Promise<Map<string, string>> {
+  const ids = (o: TaskRelatedObject) => refs.filter((r) => r.object === o).map((r) => r.id);
+  const [contacts, companies, deals] = await inOrder(
+    () => contactNames(ctx, ids("contact")),
+    () => companyNames(ctx, ids("company")),
+    () => dealNames(ctx, ids("deal")),
+  );
+  return new Map([...contacts, ...companies, ...deals]);
+}

@@ -1,0 +1,152 @@
+import { sql } from "drizzle-orm";
+import { systemActor } from "../../core/context.js";
+import type { Db } from "../../db/client.js";
+import { queryRows } from "../../db/client.js";
+import type { Mailer } from "../notifications/mail.js";
+import { emailReminderUsers, notify } from "../notifications/service.js";
+import { getUser } from "../users/service.js";
+
+export interface ReminderLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+interface Due {
+  workspace_id: string;
+  id: string;
+  title: string;
+  assignee_id: string;
+  due_at: Date | string | null;
+  related_object: string | null;
+  related_id: string | null;
+}
+
+export interface ReminderOptions {
+  db: Db;
+  mailer: Mailer | null;
+  /** Base address for links in emails, e.g. https://crm.example.com */
+  publicUrl: string;
+  log: ReminderLog;
+  batchSize?: number;
+}
+
+/**
+ * Delivers every reminder that is due: claims a batch of tasks with FOR UPDATE SKIP LOCKED, stamps
+ * reminded_at and writes the notifications in the same transaction, so two workers never deliver the same
+ * reminder and a crash before commit leaves it due for the next run. Emails go out after the commit: a
+ * failed send is logged, not retried, because a duplicate email is worse than a missed one next to the
+ * in-app notification that is already there. Returns how many reminders fired.
+ */
+export async function deliverDueReminders(options: ReminderOptions, now = new Date()): Promise<number> {
+  const { db } = options;
+  const batch = options.batchSize ?? 100;
+  let total = 0;
+  for (;;) {
+    const claimed = await db.transaction(async (tx) => {
+      const rows = await queryRows<Due>(
+        tx,
+        sql`update tasks t set reminded_at = ${now.toISOString()}::timestamptz
+            from (select workspace_id, id from tasks
+                  where remind_at is not null and remind_at <= ${now.toISOString()}::timestamptz and reminded_at is null and status = 'open'
+                  order by remind_at limit ${batch} for update skip locked) due
+            where t.workspace_id = due.workspace_id and t.id = due.id
+            returning t.workspace_id, t.id, t.title, t.assignee_id, t.due_at, t.related_object, t.related_id`,
+      );
+      for (const r of rows) {
+        await notify(
+          { db: tx, workspaceId: r.workspace_id },
+          {
+            userId: r.assignee_id,
+            kind: "task_reminder",
+            title: `Reminder: ${r.title}`,
+            body: r.due_at ? `Due ${new Date(r.due_at).toISOString()}` : null,
+            object: "task",
+            recordId: r.id,
+          },
+        );
+      }
+      return rows;
+    });
+    total += claimed.length;
+    if (claimed.length > 0) await emailReminders(options, claimed);
+    if (claimed.length < batch) return total;
+  }
+}
+
+async function emailReminders(options: ReminderOptions, due: Due[]): Promise<void> {
+  const { db, mailer, log } = options;
+  const wanted = await emailReminderUsers(
+    { db },
+    due.map((d) => ({ workspaceId: d.workspace_id, userId: d.assignee_id })),
+  );
+  const toEmail = due.filter((d) => wanted.has(`${d.workspace_id}|${d.assignee_id}`));
+  if (toEmail.length === 0) return;
+  if (!mailer) {
+    log.info(`Skipped ${toEmail.length} reminder email(s): no SMTP_URL configured`);
+    return;
+  }
+  for (const d of toEmail) {
+    const user = await getUser({ db, workspaceId: d.workspace_id, actor: systemActor }, d.assignee_id).catch(() => null);
+    if (!user?.active) continue;
+    const link = `${options.publicUrl.replace(/\/$/, "")}/tasks?task=${d.id}`;
+    const due = d.due_at ? new Date(d.due_at).toUTCString() : null;
+    try {
+      await mailer.send({
+        to: user.email,
+        subject: `Reminder: ${d.title}`,
+        text: `Hi ${user.name},\n\nThis is your reminder for the task "${d.title}"${due ? `, due ${due}` : ""}.\n\nOpen it in Rapport: ${link}\n`,
+      });
+    } catch (e) {
+      log.error(`Reminder email for task ${d.id} failed: ${(e as Error).message}`);
+    }
+  }
+}
+
+export interface JobRunner {
+  /** Runs one pass now (also what the timer does). */
+  tick(): Promise<void>;
+  /** Stops the timer and waits for a pass in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The background loop: every `intervalMs` it delivers due reminders. State lives in the database (remind_at,
+ * reminded_at), so a restart loses nothing and any number of runners can share one database.
+ */
+export function startJobRunner(options: ReminderOptions & { intervalMs: number }): JobRunner {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = async () => {
+    if (running) return running;
+    running = (async () => {
+      try {
+        const n = await deliverDueReminders(options);
+        if (n > 0) options.log.info(`Delivered ${n} reminder(s)`);
+      } catch (e) {
+        if (!stopped) options.log.error(`Reminder run failed: ${(e as Error).message}`);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(async () => {
+      await tick();
+      schedule();
+    }, options.intervalMs);
+    timer.unref();
+  };
+  schedule();
+  return {
+    tick,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { Badge, Tooltip } from "@mantine/core";
+import type { ScoreItem } from "../../contract/index.js";
+
+export const leadStatusLabels: Record<string, string> = {
+  new: "New",
+  attempting_contact: "Attempting contact",
+  connected: "Connected",
+  qualified: "Qualified",
+  unqualified: "Unqualified",
+};
+const statusColors: Record<string, string> = { new: "blue", attempting_contact: "yellow", connected: "cyan", qualified: "teal", unqualified: "gray" };
+
+export function LeadStatusBadge({ status }: { status: string | null }) {
+  if (!status) return null;
+  return (
+    <Badge variant="light" color={statusColors[status] ?? "gray"} radius="sm" tt="none" fw={500}>
+      {leadStatusLabels[status] ?? status}
+    </Badge>
+  );
+}
+
+export const scoreColor = (score: number) => (score >= 70 ? "teal" : score >= 40 ? "yellow" : "gray");
+
+export const breakdownText = (items: ScoreItem[]) => items.map((b) => `${b.points > 0 ? "+" : ""}${b.points} ${b.label}`).join(", ");
+
+export function ScoreBadge({ score, breakdown }: { score: number; breakdown?: ScoreItem[] }) {
+  const badge = (
+    <Badge variant="filled" color={scoreColor(score)} radius="sm" miw={36} data-testid="lead-score-badge">
+      {score}
+    </Badge>
+  );
+  return breakdown?.length ? (
+    <Tooltip label={breakdownText(breakdown)} multiline maw={320} withinPortal>
+      {badge}
+    </Tooltip>
+  ) : (
+    badge
+  );
+}
+
+export const conditionFieldOptions = [
+  { value: "country", label: "Country (ISO code)" },
+  { value: "region", label: "Region" },
+  { value: "city", label: "City" },
+  { value: "jobTitle", label: "Job title" },
+  { value: "leadSource", label: "Lead source" },
+  { value: "lifecycleStage", label: "Lifecycle stage" },
+  { value: "companySize", label: "Company size (employees)" },
+  { value: "companyIndustry", label: "Company industry" },
+  { value: "emailDomain", label: "Email domain" },
+  { value: "tags", label: "Tags" },
+];
+export const conditionOpOptions = [
+  { value: "eq", label: "is" },
+  { value: "neq", label: "is not" },
+  { value: "in", label: "is any of" },
+  { value: "contains", label: "contains" },
+  { value: "gt", label: ">" },
+  { value: "gte", label: "≥" },
+  { value: "lt", label: "<" },
+  { value: "lte", label: "≤" },
+  { value: "between", label: "between" },
+  { value: "empty", label: "is empty" },
+  { value: "notEmpty", label: "is set" },
+];

@@ -1,0 +1,85 @@
+import { Button, Card, Group, Stack, TextInput } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useEffect, useState } from "react";
+import { UpdateWorkspaceBody, type WorkspaceInfo } from "../../contract/index.js";
+import { CountrySelect } from "../components/CountrySelect.js";
+import { api } from "../http/client.js";
+import { useFormErrors } from "../lib/form.js";
+import { notifySuccess } from "../lib/notify.js";
+import { SettingsPage } from "./SettingsPage.js";
+
+export const workspaceQuery = { queryKey: ["workspace"], queryFn: () => api.get<WorkspaceInfo>("/api/v1/workspace") };
+
+export function WorkspaceSettings() {
+  const qc = useQueryClient();
+  const ws = useQuery(workspaceQuery);
+  const errors = useFormErrors();
+  const [name, setName] = useState("");
+  const [country, setCountry] = useState<string | null>(null);
+  const [currency, setCurrency] = useState("");
+  useEffect(() => {
+    if (!ws.data) return;
+    setName(ws.data.name);
+    setCountry(ws.data.defaultCountry);
+    setCurrency(ws.data.defaultCurrency);
+  }, [ws.data]);
+
+  const save = useMutation({
+    mutationFn: (body: UpdateWorkspaceBody) => api.patch<WorkspaceInfo>("/api/v1/workspace", body),
+    onSuccess: (w) => {
+      qc.setQueryData(workspaceQuery.queryKey, w);
+      void qc.invalidateQueries({ queryKey: ["me"] });
+      notifySuccess("Workspace settings saved");
+    },
+    onError: (e) => errors.fromServer(e, "Could not save the workspace settings"),
+  });
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const body = errors.validate(UpdateWorkspaceBody.safeParse({ name, defaultCountry: country, defaultCurrency: currency }));
+    if (body) save.mutate(body);
+  };
+
+  return (
+    <SettingsPage title="Workspace" description="The workspace's name and the defaults every record, import and report falls back on.">
+      <Card withBorder radius="md" maw={560}>
+        <form onSubmit={submit} noValidate>
+          <Stack>
+            <TextInput
+              label="Name"
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              error={errors.get("name")}
+              required
+              data-testid="workspace-name-input"
+            />
+            <CountrySelect
+              label="Default country"
+              description="Phone numbers typed without a country code (+…) are read as this country's, and search finds them in national format."
+              placeholder="None: phone numbers need a country code"
+              value={country}
+              onChange={setCountry}
+              error={errors.get("defaultCountry")}
+              data-testid="workspace-country"
+            />
+            <TextInput
+              label="Default currency"
+              description="ISO 4217 code, used when a deal or company names no currency."
+              value={currency}
+              maxLength={3}
+              onChange={(e) => setCurrency(e.currentTarget.value.toUpperCase())}
+              error={errors.get("defaultCurrency")}
+              w={160}
+              data-testid="workspace-currency"
+            />
+            <Group justify="flex-end">
+              <Button type="submit" loading={save.isPending} disabled={!ws.data} data-testid="workspace-save">
+                Save
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Card>
+    </SettingsPage>
+  );
+}

@@ -3,48 +3,10 @@
  * the UI, a visitor fills the generated snippet on another site (with UTM parameters), and the lead shows
  * up owned by the rule's user with its reason, scored with a breakdown, and is converted into a deal.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ensureWebBuild, launchChromium, STEP, screenshotSteps, suite } from "./support.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const webIndex = join(root, "dist/web/index.html");
-
-function findChromium(): string | null {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    for (const name of ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]) {
-      if (dir && existsSync(join(dir, name))) return join(dir, name);
-    }
-  }
-  return null;
-}
-
-function newestSource(dirs: string[]): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    const st = statSync(p);
-    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const d of dirs) if (existsSync(d)) walk(d);
-  return newest;
-}
-
-async function ensureWebBuild() {
-  const sources = newestSource([join(root, "src/web"), join(root, "src/contract"), join(root, "vite.config.ts")]);
-  if (existsSync(webIndex) && statSync(webIndex).mtimeMs >= sources) return;
-  const { build } = await import("vite");
-  await build({ configFile: join(root, "vite.config.ts"), logLevel: "warn" });
-}
-
-const chromiumPath = findChromium();
-if (!chromiumPath) console.warn("Chromium not found: set CHROMIUM_PATH or apt-get install chromium — skipping the leads browser test");
-const suite = chromiumPath ? describe : describe.skip;
-const STEP = 120_000;
 /** The visitor's site: a host Chromium never resolves, served by request interception. */
 const LANDING = "http://landing.example";
 
@@ -61,10 +23,7 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
     await ensureWebBuild();
     const { startServer } = await import("../src/server/start.js");
     server = await startServer({ port: 0, memory: true, logLevel: "warn" });
-    browser = await chromium.launch({
-      executablePath: chromiumPath as string,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -77,15 +36,7 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
     await server?.close();
   });
 
-  async function step(name: string, fn: () => Promise<void>) {
-    try {
-      await fn();
-    } catch (err) {
-      const path = resolve("/tmp", `rapport-e2e-leads-failed-${name}.png`);
-      await page.screenshot({ path }).catch(() => undefined);
-      throw new Error(`${(err as Error).message}\n(screenshot: ${path})`, { cause: err });
-    }
-  }
+  const step = screenshotSteps(() => page, "leads");
   const byTestId = (id: string) => page.getByTestId(id);
   const see = (l: Locator) => l.first().waitFor({ state: "visible" });
 

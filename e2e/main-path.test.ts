@@ -4,54 +4,9 @@
  * find a contact with a typo through the command palette, add a custom field and filter by it,
  * create an API key and use it, check the phone layout, sign out and in again.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const webIndex = join(root, "dist/web/index.html");
-const shotDir = process.env.E2E_SCREENSHOTS ?? "";
-
-function findChromium(): string | null {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  const names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    for (const name of names) {
-      const candidate = join(dir, name);
-      if (dir && existsSync(candidate)) return candidate;
-    }
-  }
-  return null;
-}
-
-/** Newest modification time under the folders the web build is made from. */
-function newestSource(dirs: string[]): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    const st = statSync(p);
-    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const d of dirs) if (existsSync(d)) walk(d);
-  return newest;
-}
-
-/** Builds dist/web when it is missing or older than the web app's sources. */
-async function ensureWebBuild() {
-  const sources = newestSource([join(root, "src/web"), join(root, "src/contract"), join(root, "vite.config.ts")]);
-  if (existsSync(webIndex) && statSync(webIndex).mtimeMs >= sources) return;
-  const { build } = await import("vite");
-  await build({ configFile: join(root, "vite.config.ts"), logLevel: "warn" });
-}
-
-const chromiumPath = findChromium();
-if (!chromiumPath) console.warn("Chromium not found: set CHROMIUM_PATH or apt-get install chromium — skipping the browser test");
-const suite = chromiumPath ? describe : describe.skip;
-
-const STEP = 120_000;
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ensureWebBuild, launchChromium, STEP, screenshotSteps, suite } from "./support.js";
 
 suite("web app main path (Chromium)", () => {
   let server: { url: string; close(): Promise<void> };
@@ -66,19 +21,7 @@ suite("web app main path (Chromium)", () => {
     await ensureWebBuild();
     const { startServer } = await import("../src/server/start.js");
     server = await startServer({ port: 0, memory: true, logLevel: "warn" });
-    browser = await chromium.launch({
-      executablePath: chromiumPath as string,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -91,17 +34,7 @@ suite("web app main path (Chromium)", () => {
     await server?.close();
   });
 
-  /** Runs a step; on failure saves a screenshot next to the error for debugging. */
-  async function step(name: string, fn: () => Promise<void>) {
-    try {
-      await fn();
-      if (shotDir) await page.screenshot({ path: resolve(shotDir, `${name}.png`), fullPage: false });
-    } catch (err) {
-      const path = resolve(shotDir || "/tmp", `rapport-e2e-failed-${name}.png`);
-      await page.screenshot({ path }).catch(() => undefined);
-      throw new Error(`${(err as Error).message}\n(screenshot: ${path})`, { cause: err });
-    }
-  }
+  const step = screenshotSteps(() => page, "main");
 
   const byTestId = (id: string) => page.getByTestId(id);
   const rows = () => page.getByTestId("record-row");

@@ -1,0 +1,86 @@
+/** What every browser test shares: finding Chromium, building the web app, launching, and failure screenshots. */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { describe } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const webIndex = join(root, "dist/web/index.html");
+const shotDir = process.env.E2E_SCREENSHOTS ?? "";
+
+/** Per-step time limit: generous, since these machines are shared and slow. */
+export const STEP = 120_000;
+
+function findChromium(): string | null {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
+  const names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (dir && existsSync(candidate)) return candidate;
+    }
+  }
+  return null;
+}
+
+const chromiumPath = findChromium();
+if (!chromiumPath) console.warn("Chromium not found: set CHROMIUM_PATH or apt-get install chromium — skipping the browser tests");
+/** `describe` when Chromium is there, else a skipped suite (the warning above says why). */
+export const suite = chromiumPath ? describe : describe.skip;
+
+/** Newest modification time under the folders the web build is made from. */
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return newest;
+}
+
+/** Builds dist/web when it is missing or older than the web app's sources. */
+export async function ensureWebBuild(): Promise<void> {
+  const sources = newestSource([join(root, "src/web"), join(root, "src/contract"), join(root, "vite.config.ts")]);
+  if (existsSync(webIndex) && statSync(webIndex).mtimeMs >= sources) return;
+  const { build } = await import("vite");
+  await build({ configFile: join(root, "vite.config.ts"), logLevel: "warn" });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath as string,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * A step runner for one suite: with E2E_SCREENSHOTS set it saves each step's screen there; on failure
+ * it saves a screenshot and names it in the error.
+ */
+export function screenshotSteps(page: () => Page, suiteName: string) {
+  return async (name: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+      if (shotDir) await page().screenshot({ path: resolve(shotDir, `${suiteName}-${name}.png`), fullPage: false });
+    } catch (err) {
+      const path = resolve(shotDir || "/tmp", `rapport-e2e-${suiteName}-failed-${name}.png`);
+      await page()
+        .screenshot({ path })
+        .catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n(screenshot: ${path})`, { cause: err });
+    }
+  };
+}

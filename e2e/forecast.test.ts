@@ -3,14 +3,13 @@
  * Forecast page teaches how to start, the admin sets a quota in the quota grid, a deal is won, and
  * the page shows attainment, the quota-vs-won chart and the numbers; it also fits a phone.
  */
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureWebBuild, launchChromium, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
 
 suite("forecast and quotas (Chromium)", () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserSession;
+  let server: BrowserSession["server"];
   let page: Page;
   const errors: string[] = [];
   const admin = { workspace: "Forecast Co", name: "Fiona Forecast", email: "fiona@forecast.test", password: "correct-horse-battery-staple" };
@@ -19,21 +18,11 @@ suite("forecast and quotas (Chromium)", () => {
   let userId = "";
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const { startServer } = await import("../src/server/start.js");
-    server = await startServer({ port: 0, memory: true, logLevel: "warn" });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    session = await openBrowserSession(errors);
+    ({ server, page } = session);
   }, 180_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => session?.close());
 
   const step = screenshotSteps(() => page, "forecast");
 

@@ -3,16 +3,16 @@
  * the UI, a visitor fills the generated snippet on another site (with UTM parameters), and the lead shows
  * up owned by the rule's user with its reason, scored with a breakdown, and is converted into a deal.
  */
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureWebBuild, launchChromium, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
 
 /** The visitor's site: a host Chromium never resolves, served by request interception. */
 const LANDING = "http://landing.example";
 
 suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
+  let session: BrowserSession;
+  let server: BrowserSession["server"];
   let context: BrowserContext;
   let page: Page;
   let snippet = "";
@@ -20,21 +20,11 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const { startServer } = await import("../src/server/start.js");
-    server = await startServer({ port: 0, memory: true, logLevel: "warn" });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    session = await openBrowserSession(errors);
+    ({ server, context, page } = session);
   }, 180_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => session?.close());
 
   const step = screenshotSteps(() => page, "leads");
   const byTestId = (id: string) => page.getByTestId(id);

@@ -4,35 +4,24 @@
  * find a contact with a typo through the command palette, add a custom field and filter by it,
  * create an API key and use it, check the phone layout, sign out and in again.
  */
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureWebBuild, launchChromium, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
 
 suite("web app main path (Chromium)", () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserSession;
+  let server: BrowserSession["server"];
   let page: Page;
   const errors: string[] = [];
   const admin = { workspace: "Acme Sales", name: "Ada Admin", email: "ada@acme.test", password: "correct-horse-battery-staple" };
   let contactUrl = "";
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const { startServer } = await import("../src/server/start.js");
-    server = await startServer({ port: 0, memory: true, logLevel: "warn" });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    session = await openBrowserSession(errors);
+    ({ server, page } = session);
   }, 180_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => session?.close());
 
   const step = screenshotSteps(() => page, "main");
 

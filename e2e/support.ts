@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { describe } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -50,7 +50,7 @@ export async function ensureWebBuild(): Promise<void> {
   await build({ configFile: join(root, "vite.config.ts"), logLevel: "warn" });
 }
 
-export function launchChromium(): Promise<Browser> {
+function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath as string,
     args: [
@@ -64,6 +64,38 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+export interface BrowserSession {
+  server: { url: string; close(): Promise<void> };
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server on an in-memory database, and one desktop-sized page in Chromium whose uncaught
+ * errors are pushed onto `errors` (suites assert it stays empty).
+ */
+export async function openBrowserSession(errors: string[], serverOptions: { jobIntervalMs?: number } = {}): Promise<BrowserSession> {
+  await ensureWebBuild();
+  const { startServer } = await import("../src/server/start.js");
+  const server = await startServer({ port: 0, memory: true, logLevel: "warn", ...serverOptions });
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  return {
+    server,
+    context,
+    page,
+    async close() {
+      await context.close();
+      await browser.close();
+      await server.close();
+    },
+  };
 }
 
 /**

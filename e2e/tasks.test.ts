@@ -1,36 +1,26 @@
 /**
  * Tasks, reminders, meetings and the calendar feed in real Chromium against the real server (PGlite in memory).
  */
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureWebBuild, launchChromium, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
 
 suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
+  let session: BrowserSession;
+  let server: BrowserSession["server"];
   let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
   let contactId = "";
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const { startServer } = await import("../src/server/start.js");
     // A short due-check interval so a reminder a few seconds ahead fires during the test.
-    server = await startServer({ port: 0, memory: true, logLevel: "warn", jobIntervalMs: 300 });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
+    session = await openBrowserSession(errors, { jobIntervalMs: 300 });
+    ({ server, context, page } = session);
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   }, 180_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => session?.close());
 
   const step = screenshotSteps(() => page, "tasks");
   const byTestId = (id: string) => page.getByTestId(id);

@@ -63,7 +63,7 @@ describe("rapport CLI (embedded database)", () => {
     );
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain("rep@cli.example as sales");
-  }, 60_000);
+  }, 180_000); // five CLI processes, each starting tsx and PGlite: slow on a loaded 2-core machine
 
   it("explains bad input instead of crashing", async () => {
     const badEmail = await rapport(
@@ -96,5 +96,5 @@ describe("rapport CLI (embedded database)", () => {
     );
     expect(badRole.stderr).toMatch(/role/);
     expect(badRole.stderr).not.toMatch(/at .*\.ts:\d+/);
-  }, 60_000);
+  }, 180_000);
 });

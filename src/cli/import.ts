@@ -7,12 +7,14 @@ import { type Command, InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify";
 import { env } from "../config.js";
 import { CountryCode } from "../contract/common.js";
-import { DateFormat, ImportObject, type ImportOptions, MatchOn, NumberFormat, OnDuplicate } from "../contract/imports.js";
+import { DateFormat, ImportActivityType, ImportObject, type ImportOptions, MatchOn, NumberFormat, OnDuplicate } from "../contract/imports.js";
 import { type Ctx, systemActor } from "../core/context.js";
 import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
+import { listPipelines } from "../modules/deals/pipelines.js";
 import { suggestMapping } from "../modules/imports/mapping.js";
 import { createImport, errorRows, getImport, listMappings, previewImport, resumeImport, startImport, undoImport } from "../modules/imports/service.js";
+import { getUser, userIdsByEmail } from "../modules/users/service.js";
 import { getWorkspace } from "../modules/workspaces/service.js";
 
 const choice =
@@ -34,6 +36,18 @@ interface Opts {
   dryRun?: boolean;
   preset?: string;
   country?: string;
+  pipeline?: string;
+  createMissingStages?: boolean;
+  lostReason?: string;
+  activityType?: ImportOptions["activityType"];
+  as?: string;
+}
+
+async function pipelineIdByName(ctx: Ctx, name: string): Promise<string> {
+  const all = await listPipelines(ctx);
+  const p = all.find((x) => x.name.toLowerCase() === name.trim().toLowerCase() || x.id === name);
+  if (!p) throw new Error(`no pipeline "${name}" (pipelines: ${all.map((x) => x.name).join(", ")})`);
+  return p.id;
 }
 
 /** Lines in a file, fast: the progress bar's total (an overestimate when cells span lines). */
@@ -64,8 +78,8 @@ async function writeErrorReport(ctx: Ctx, id: string, fileName: string): Promise
 export function registerImportCommands(program: Command): void {
   program
     .command("import")
-    .description("Import contacts or companies from CSV/TSV/XLSX, or: import undo|resume <importId>")
-    .argument("<object>", "contact | company (or undo | resume)")
+    .description("Import contacts, companies, deals or activities from CSV/TSV/XLSX, or: import undo|resume <importId>")
+    .argument("<object>", "contact | company | deal | activity (or undo | resume)")
     .argument("<file>", "the file to import (or the import id)")
     .requiredOption("--workspace <id>", "workspace id (see `rapport workspace list`)")
     .option("--mapping <name>", "auto, or the name of a saved mapping", "auto")
@@ -80,6 +94,15 @@ export function registerImportCommands(program: Command): void {
       return r.data;
     })
     .option("--create-missing-companies", "create companies named in the file that do not exist")
+    .option("--pipeline <name>", "deals: the pipeline for rows without a pipeline column (default: the default pipeline)")
+    .option("--create-missing-stages", "deals: add stages the file names that the pipeline lacks")
+    .option("--lost-reason <text>", "deals: the lost reason for lost deals that give none")
+    .option(
+      "--activity-type <type>",
+      "activities: the type of rows without one: note | call | email | meeting | task",
+      choice(ImportActivityType, "activity-type"),
+    )
+    .option("--as <email>", "act as this user of the workspace: owner of what is created, and assignee of imported tasks")
     .option("--dry-run", "only report what would happen")
     .action(async (objectArg: string, fileArg: string, o: Opts) => {
       const e = env();
@@ -87,7 +110,13 @@ export function registerImportCommands(program: Command): void {
       try {
         await runMigrations(database);
         if (!(await getWorkspace(database.db, o.workspace))) throw new Error(`no workspace ${o.workspace}`);
-        const ctx: Ctx = { db: database.db, workspaceId: o.workspace, actor: systemActor };
+        let ctx: Ctx = { db: database.db, workspaceId: o.workspace, actor: systemActor };
+        if (o.as) {
+          const userId = (await userIdsByEmail(ctx, [o.as])).get(o.as.trim().toLowerCase());
+          if (!userId) throw new Error(`no user ${o.as} in this workspace`);
+          const user = await getUser(ctx, userId);
+          ctx = { ...ctx, actor: { kind: "user", userId, role: user.role } };
+        }
         if (objectArg === "undo") {
           const job = await undoImport(ctx, fileArg);
           console.log(`Import ${job.id} undone: ${job.counts.created} created records moved to the trash, ${job.counts.updated} updated records restored.`);
@@ -143,6 +172,10 @@ export function registerImportCommands(program: Command): void {
           numberFormat: o.numberFormat as ImportOptions["numberFormat"],
           createMissingCompanies: Boolean(o.createMissingCompanies),
           defaultCountry: o.country,
+          createMissingStages: Boolean(o.createMissingStages),
+          activityType: o.activityType ?? "note",
+          ...(o.pipeline ? { pipelineId: await pipelineIdByName(ctx, o.pipeline) } : {}),
+          ...(o.lostReason ? { defaultLostReason: o.lostReason } : {}),
         };
         const total = await countLines(path);
         bar.start(total, 0, { speed: 0 });

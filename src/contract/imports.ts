@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { CountryCode, Id, Timestamp } from "./common.js";
 
-export const ImportObject = z.enum(["contact", "company"]);
+export const ImportObject = z.enum(["contact", "company", "deal", "activity"]);
+/** What an activity row becomes when its type column is empty or absent: a timeline entry, or a task ("task"). */
+export const importActivityTypes = ["note", "call", "email", "meeting", "task"] as const;
+export const ImportActivityType = z.enum(importActivityTypes);
 export const importStatuses = ["uploaded", "running", "interrupted", "completed", "failed", "undone"] as const;
 export const ImportStatus = z.enum(importStatuses);
 export const MatchOn = z.enum(["email", "domain", "name", "externalId", "none"]);
@@ -18,7 +21,7 @@ export const ImportMapping = z.record(z.string().max(300), z.string().max(100).n
 export const ImportOptions = z
   .object({
     mapping: ImportMapping,
-    match: MatchOn.optional().describe("Defaults to email for contacts, domain for companies"),
+    match: MatchOn.optional().describe("Defaults to email for contacts, domain for companies, externalId (or none) for deals and activities"),
     onDuplicate: OnDuplicate.default("skip"),
     dateFormat: DateFormat.default("auto").describe("How to read slash dates such as 03/04/2025"),
     numberFormat: NumberFormat.default("auto").describe("en: 1,234.56 — eu: 1.234,56"),
@@ -26,6 +29,19 @@ export const ImportOptions = z
     defaultCountry: CountryCode.optional().describe(
       "Country for phone numbers written without a country code, on rows without a country (default: the workspace's)",
     ),
+    pipelineId: Id.optional().describe("Deals: the pipeline for rows without a pipeline column (default: the workspace's default pipeline)"),
+    createMissingStages: z
+      .boolean()
+      .default(false)
+      .describe("Deals: add stages the file names that the pipeline lacks, as open stages before won and lost (off: such rows are rejected)"),
+    defaultLostReason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe("Deals: the lost reason for rows in a lost stage that give none (without it, such rows are rejected)"),
+    activityType: ImportActivityType.default("note").describe("Activities: the type of rows whose type column is empty or unmapped"),
   })
   .strict();
 export type ImportOptions = z.infer<typeof ImportOptions>;
@@ -72,6 +88,7 @@ export const ImportPreview = z.object({
   totalRows: z.number().int(),
   counts: z.object({ create: z.number().int(), update: z.number().int(), skip: z.number().int(), reject: z.number().int() }),
   companiesToCreate: z.number().int(),
+  stagesToCreate: z.array(z.string()).describe("Deals: stages the run would add to the pipeline"),
   rejected: z.array(RejectedRow).describe("The first rejected rows, with reasons"),
   warnings: z.array(z.string()),
   dateOrder: z.enum(["none", "mdy", "dmy", "ambiguous", "conflict"]),

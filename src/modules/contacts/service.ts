@@ -642,6 +642,17 @@ export async function existingContactIds(ctx: Ctx, ids: string[]): Promise<Set<s
   return new Set(rows.map((r) => r.id));
 }
 
+/** Live contacts by id → their company (null when none): what an imported activity needs to reach both timelines. */
+export async function contactCompanyIds(ctx: Ctx, ids: string[]): Promise<Map<string, string | null>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ id: contacts.id, companyId: contacts.companyId })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, unique), isNull(contacts.deletedAt)));
+  return new Map(rows.map((r) => [r.id, r.companyId]));
+}
+
 // ---- lead scoring support (the leads module computes; these read and store) ----
 
 /** Live contacts by id, as scoring reads them. */

@@ -22,8 +22,8 @@ import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } 
 
 export type DealRow = typeof deals.$inferSelect;
 type Tx = Db;
-const OBJECT = "deal";
-const HISTORY_FIELDS = [
+export const OBJECT = "deal";
+export const HISTORY_FIELDS = [
   "name",
   "pipelineId",
   "stage",
@@ -73,7 +73,7 @@ async function findRow(ctx: Ctx, id: string, db: Db = ctx.db, lock = false): Pro
 }
 
 /** Deals with names of their stage, owner, company and contacts: a fixed number of queries for any number of rows. */
-async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db): Promise<Deal[]> {
+export async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db): Promise<Deal[]> {
   if (rows.length === 0) return [];
   const c = { ...ctx, db };
   const stageIds = [...new Set(rows.map((r) => r.stageId))];
@@ -138,7 +138,7 @@ async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db): Promise<Deal
 }
 
 /** History snapshot: the stage by name (what a timeline reader wants) and contacts as "id:role" so role changes show. */
-const snapshot = (d: Deal) => ({ ...d, stage: d.stageName, contacts: d.contacts.map((c) => `${c.contactId}:${c.role}`) });
+export const snapshot = (d: Deal) => ({ ...d, stage: d.stageName, contacts: d.contacts.map((c) => `${c.contactId}:${c.role}`) });
 
 export async function getDeal(ctx: Ctx, id: string): Promise<Deal> {
   assertCan(ctx.actor, "read");
@@ -187,7 +187,7 @@ async function assertPriceListFits(ctx: Ctx, priceListId: string | null | undefi
     ]);
 }
 
-const searchOf = (name: string, source: string | null | undefined, nextStep: string | null | undefined) => searchText([name, source, nextStep]);
+export const searchOf = (name: string, source: string | null | undefined, nextStep: string | null | undefined) => searchText([name, source, nextStep]);
 
 /** Creates a deal's playbook tasks for the stage it just entered, inside the caller's transaction. */
 async function runPlaybook(tx: Tx, ctx: Ctx, deal: Pick<DealRow, "id" | "ownerId">, stage: Stage, enteredAt: Date): Promise<void> {

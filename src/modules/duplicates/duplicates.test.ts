@@ -161,7 +161,7 @@ describe.each(databaseKinds)("duplicates and merge on %s", (kind) => {
     expect((await ws.get(`/api/v1/contacts/${c.id}`)).json().deletedAt).toBeNull();
   });
 
-  it("merges companies: contacts, child companies, activities and history move to the survivor", async () => {
+  it("merges companies: contacts, child companies, deals, activities and history move to the survivor", async () => {
     const ws = await newWorkspace(t.app);
     const keep = await make(ws, "/api/v1/companies", { name: "Globex Corporation", domain: "globex.com", industry: "Energy" });
     const dupe = await make(ws, "/api/v1/companies", { name: "Globex Corp", domain: "globex.com", employees: 250 });
@@ -172,6 +172,14 @@ describe.each(databaseKinds)("duplicates and merge on %s", (kind) => {
     await make(ws, `/api/v1/companies/${keep.id}/activities`, { type: "note", body: "<p>keep</p>" });
     await make(ws, `/api/v1/companies/${dupe.id}/activities`, { type: "note", body: "<p>dupe 1</p>" });
     await make(ws, `/api/v1/companies/${dupe.id}/activities`, { type: "call", direction: "outbound", durationSeconds: 60, outcome: "connected" });
+    const deal = await make(ws, "/api/v1/deals", { name: "Globex fleet", companyId: dupe.id, contacts: [{ contactId: people[1]?.id, role: "champion" }] });
+    const shared = await make(ws, "/api/v1/deals", {
+      name: "Globex shared",
+      contacts: [
+        { contactId: people[1]?.id, role: "user" },
+        { contactId: people[2]?.id, role: "decision_maker" },
+      ],
+    });
 
     const scan = (await ws.post("/api/v1/duplicates/scan", { object: "company" })).json();
     expect(scan.phases[0].pairs).toBe(1);
@@ -180,7 +188,8 @@ describe.each(databaseKinds)("duplicates and merge on %s", (kind) => {
 
     const res = await ws.post("/api/v1/duplicates/merge", { object: "company", survivorId: keep.id, loserId: dupe.id, choices: {} });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().moved).toEqual(expect.objectContaining({ contacts: 2, childCompanies: 1, activities: 2 }));
+    expect(res.json().moved).toEqual(expect.objectContaining({ contacts: 2, childCompanies: 1, activities: 2, deals: 1 }));
+    expect((await ws.get(`/api/v1/deals/${deal.id}`)).json().companyName).toBe("Globex Corporation");
     const survivor = (await ws.get(`/api/v1/companies/${keep.id}`)).json();
     expect(survivor).toEqual(expect.objectContaining({ name: "Globex Corporation", industry: "Energy", employees: 250 }));
     const staff = (await ws.get(`/api/v1/contacts?companyId=${keep.id}`)).json().data;
@@ -190,6 +199,13 @@ describe.each(databaseKinds)("duplicates and merge on %s", (kind) => {
     expect(tl.filter((e) => e.kind === "activity")).toHaveLength(3);
     expect(tl.filter((e) => e.kind === "change" && e.action === "create")).toHaveLength(2);
     expect((await ws.get(`/api/v1/companies/${dupe.id}`)).json().deletedAt).not.toBeNull();
+
+    // Merging two contacts moves the loser's places on deals; on a deal both were on, the survivor keeps its own role.
+    const m = await ws.post("/api/v1/duplicates/merge", { object: "contact", survivorId: people[2]?.id, loserId: people[1]?.id, choices: {} });
+    expect(m.statusCode, m.body).toBe(200);
+    expect(m.json().moved).toEqual(expect.objectContaining({ deals: 1 }));
+    expect((await ws.get(`/api/v1/deals/${deal.id}`)).json().contacts).toMatchObject([{ contactId: people[2]?.id, role: "champion" }]);
+    expect((await ws.get(`/api/v1/deals/${shared.id}`)).json().contacts).toMatchObject([{ contactId: people[2]?.id, role: "decision_maker" }]);
   });
 
   it("refuses a merge that would break a validation rule and changes nothing", async () => {

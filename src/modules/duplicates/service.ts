@@ -23,8 +23,10 @@ import { bulkCompanies, companyNames, getCompany, updateCompany } from "../compa
 import { contactDuplicatePairsSql, contactSummaries, findContactDuplicates, moveContactsToCompany, NAME_SIMILARITY } from "../contacts/dedupe.js";
 import { bulkContacts, getContact, updateContact } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
+import { reassignDeals } from "../deals/reassign.js";
 import { reassignHistory } from "../history/reassign.js";
 import { recordChanges } from "../history/service.js";
+import { reassignFormSubmissions } from "../leads/reassign.js";
 import { reassignTasks } from "../tasks/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
 import { duplicateCandidates, recordMerges } from "./table.js";
@@ -388,6 +390,8 @@ export async function mergeRecords(ctx: Ctx, body: MergeBody): Promise<{ survivo
     if (object === "contact") {
       await updateContact(t, survivorId, parsed(UpdateContactBody, input));
       moved.activities = await reassignActivities(t, "contact", loserId, survivorId);
+      moved.deals = await reassignDeals(t, "contact", loserId, survivorId);
+      moved.formSubmissions = await reassignFormSubmissions(t, loserId, survivorId);
       await reassignTasks(t, "contact", loserId, survivorId);
       moved.history = await reassignHistory(t, "contact", loserId, survivorId);
       await bulkContacts(t, { ids: [loserId], action: "delete" });
@@ -399,6 +403,7 @@ export async function mergeRecords(ctx: Ctx, body: MergeBody): Promise<{ survivo
       moved.contacts = await moveContactsToCompany(t, loserId, survivorId);
       moved.childCompanies = await reparentChildCompanies(t, loserId, survivorId);
       moved.activities = await reassignActivities(t, "company", loserId, survivorId);
+      moved.deals = await reassignDeals(t, "company", loserId, survivorId);
       await reassignTasks(t, "company", loserId, survivorId);
       moved.history = await reassignHistory(t, "company", loserId, survivorId);
       await bulkCompanies(t, { ids: [loserId], action: "delete" });

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse as parseCsv } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
@@ -10,52 +9,12 @@ import type { Ctx } from "../../core/context.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
 import { suggestMapping } from "./mapping.js";
 import { startImport, waitForImport } from "./service.js";
+import { importTesting } from "./testing.js";
 import { parseDate, parseNumber, slashDateOrder } from "./values.js";
 
-const datasets = fileURLToPath(new URL("../../../../shared/datasets/", import.meta.url));
-const samples = join(datasets, "crm_import_samples");
-const haveData = existsSync(samples);
+const { datasets, haveData, samples, sample, csvRows, upload, uploadOk, runToEnd } = importTesting;
 if (!haveData) console.warn(`Skipping dataset-based import tests: ${samples} is absent (see ../shared/datasets/README.md).`);
-const sample = (p: string) => readFileSync(join(samples, p));
-const csvRows = (buf: Buffer) => parseCsv(buf, { bom: true, columns: true }) as Record<string, string>[];
 
-const BOUNDARY = "----rapport-test-boundary";
-function multipart(object: string, fileName: string, content: Buffer): Buffer {
-  return Buffer.concat([
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="object"\r\n\r\n${object}\r\n`),
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-    content,
-    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
-  ]);
-}
-
-type Analysis = {
-  import: { id: string; encoding: string; delimiter: string; headers: string[]; status: string };
-  suggestion: { mapping: Record<string, string | null>; preset: string | null };
-  sample: string[][];
-};
-
-async function upload(t: TestApp, c: Client, object: string, fileName: string, content: Buffer | string) {
-  return t.app.inject({
-    method: "POST",
-    url: "/api/v1/imports",
-    headers: { cookie: c.session.cookie as string, "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
-    payload: multipart(object, fileName, typeof content === "string" ? Buffer.from(content) : content),
-  });
-}
-async function uploadOk(t: TestApp, c: Client, object: string, fileName: string, content: Buffer | string): Promise<Analysis> {
-  const res = await upload(t, c, object, fileName, content);
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json() as Analysis;
-}
-async function runToEnd(c: Client, id: string, options: Record<string, unknown>) {
-  const res = await c.post(`/api/v1/imports/${id}/run`, options);
-  expect(res.statusCode, res.body).toBe(202);
-  await waitForImport(id);
-  const job = (await c.get(`/api/v1/imports/${id}`)).json();
-  expect(job.status, job.error).toBe("completed");
-  return job;
-}
 async function allContacts(c: Client) {
   const out: Record<string, unknown>[] = [];
   let cursor: string | null = null;
@@ -282,7 +241,7 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
   it("sniffs semicolons, tabs and pipes, and reads European numbers", async () => {
     const c = await newWorkspace(t.app);
     for (const d of [";", "\t", "|"]) {
-      const file = ["Name", "Website", "Employees", "Annual Revenue"].join(d) + "\n" + ["Müller GmbH", "mueller.de", "1.200", "1.234.567,89"].join(d) + "\n";
+      const file = `${["Name", "Website", "Employees", "Annual Revenue"].join(d)}\n${["Müller GmbH", "mueller.de", "1.200", "1.234.567,89"].join(d)}\n`;
       const a = await uploadOk(t, c, "company", "eu.csv", file);
       expect(a.import.delimiter).toBe(d);
       expect(a.sample[0]).toEqual(["Müller GmbH", "mueller.de", "1.200", "1.234.567,89"]);
@@ -441,7 +400,15 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
     await startImport(
       ctx,
       a.import.id,
-      { mapping: a.suggestion.mapping, onDuplicate: "skip", dateFormat: "auto", numberFormat: "auto", createMissingCompanies: false },
+      {
+        mapping: a.suggestion.mapping,
+        onDuplicate: "skip",
+        dateFormat: "auto",
+        numberFormat: "auto",
+        createMissingCompanies: false,
+        createMissingStages: false,
+        activityType: "note",
+      },
       {
         wait: true,
         onProgress: () => {

@@ -5,6 +5,7 @@ import { CreateContactBody, type LifecycleStage, leadSources, lifecycleStages } 
 import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportOptions } from "../../contract/imports.js";
 import { normHeader } from "./mapping.js";
+import { buildActivityRow, buildDealRow } from "./plan-records.js";
 import { type DateFormat, domainOf, type NumberFormat, parseBoolean, parseDate, parseNumber } from "./values.js";
 
 export type ContactInput = z.infer<typeof CreateContactBody>;
@@ -16,10 +17,49 @@ export interface Refs {
   companyName?: string;
   companyDomain?: string;
   companyExternalId?: string;
+  contactEmail?: string;
+  contactExternalId?: string;
+  dealName?: string;
+  dealExternalId?: string;
+  /** Salesforce's WhatId and the like: the external id of a deal, a company or a contact. */
+  relatedExternalId?: string;
+  pipelineName?: string;
+  stageName?: string;
+  /** 0–100, for stages the import adds. */
+  probability?: number;
+}
+
+/** A deal row, checked: what importDeals needs once stage, owner, company and contact are resolved. */
+export interface DealRowInput {
+  name: string;
+  amount: string | null;
+  currency: string | null;
+  expectedCloseDate: string | null;
+  nextStep: string | null;
+  lostReason: string | null;
+  source: string | null;
+  tags: string[];
+  custom?: Record<string, unknown>;
+  createdAt?: Date;
+  ownerId?: string;
+}
+
+/** An activity row, checked: a timeline entry or (type "task") a task, once its relations are resolved. */
+export interface ActivityRowInput {
+  type: "note" | "call" | "email" | "meeting" | "task";
+  subject: string | null;
+  body: string | null;
+  /** When it happened, or a task's due time. */
+  at: Date | null;
+  createdAt: Date | null;
+  status: "open" | "done" | "cancelled" | null;
+  priority: "low" | "normal" | "high" | "urgent" | null;
+  details: Record<string, unknown>;
+  ownerId?: string;
 }
 
 export interface Built {
-  input?: ContactInput | CompanyInput;
+  input?: ContactInput | CompanyInput | DealRowInput | ActivityRowInput;
   /** Which fields the row actually gives (an update touches only these). */
   given: Set<string>;
   refs: Refs;
@@ -27,7 +67,7 @@ export interface Built {
 }
 
 export interface Plan {
-  object: "contact" | "company";
+  object: "contact" | "company" | "deal" | "activity";
   /** column index → target */
   columns: { index: number; header: string; target: string }[];
   options: ImportOptions & { match: NonNullable<ImportOptions["match"]> };
@@ -101,7 +141,7 @@ function leadSource(raw: string) {
   return leadSources.find((s) => normHeader(s) === n) ?? sourceAliases[n] ?? null;
 }
 
-const splitList = (v: string) =>
+export const splitList = (v: string) =>
   v
     .split(/[;,|\n]/)
     .map((x) => x.trim())
@@ -139,8 +179,21 @@ function customValue(def: CustomField, raw: string, dateFormat: DateFormat, numb
   }
 }
 
+/** A custom-field column's value into `custom`; true when the target was a custom field (known or not). */
+export function readCustom(plan: Plan, target: string, raw: string, custom: Record<string, unknown>, fail: (m: string) => void): boolean {
+  if (!target.startsWith("custom.")) return false;
+  const def = plan.defs.get(target.slice(7));
+  if (!def) return true;
+  const r = customValue(def, raw, plan.options.dateFormat, plan.options.numberFormat);
+  if (r.error) fail(r.error);
+  else custom[def.key] = r.value;
+  return true;
+}
+
 /** One row → a create input (validated by the same zod schema as the API) plus references to resolve. */
 export function buildRow(plan: Plan, values: string[]): Built {
+  if (plan.object === "deal") return buildDealRow(plan, values);
+  if (plan.object === "activity") return buildActivityRow(plan, values);
   const errors: string[] = [];
   const refs: Refs = {};
   const given = new Set<string>();
@@ -149,18 +202,13 @@ export function buildRow(plan: Plan, values: string[]): Built {
   const emails: { email: string; label?: string }[] = [];
   const phones: { phone: string; label?: string }[] = [];
   const custom: Record<string, unknown> = {};
-  const { dateFormat, numberFormat } = plan.options;
+  const { numberFormat } = plan.options;
   let fullName: string | undefined;
   for (const { index, header, target } of plan.columns) {
     const raw = (values[index] ?? "").trim();
     if (!raw) continue;
     const fail = (msg: string) => errors.push(`${header}: ${msg}`);
-    if (target.startsWith("custom.")) {
-      const def = plan.defs.get(target.slice(7));
-      if (!def) continue;
-      const r = customValue(def, raw, dateFormat, numberFormat);
-      if (r.error) fail(r.error);
-      else custom[def.key] = r.value;
+    if (readCustom(plan, target, raw, custom, fail)) {
       given.add(target);
       continue;
     }

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Company } from "../../contract/companies.js";
 import type { Contact } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
@@ -12,14 +12,30 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
-import { bulkCompanies, companyIdsBy, existingCompanyIds, getCompany, importCompanies, updateCompany } from "../companies/service.js";
-import { bulkContacts, contactIdsByEmail, existingContactIds, getContact, importContacts, updateContact } from "../contacts/service.js";
+import { trashImportedActivities } from "../activities/import.js";
+import { bulkCompanies, companyIdsBy, getCompany, importCompanies, updateCompany } from "../companies/service.js";
+import { bulkContacts, contactIdsByEmail, getContact, importContacts, updateContact } from "../contacts/service.js";
 import { createCustomField, listCustomFields } from "../custom-fields/service.js";
-import { userIdsByEmail } from "../users/service.js";
+import { dealIdsByName, trashImportedDeals } from "../deals/import.js";
+import { updateDeal } from "../deals/service.js";
+import { deleteImportedTasks } from "../tasks/import.js";
+import { userIdsByEmailOrName } from "../users/service.js";
 import { listWorkspaces, workspaceSettings } from "../workspaces/service.js";
 import { type ImportObject, presets, suggestMapping, targetsOf } from "./mapping.js";
+import type { Outcome, RunState } from "./outcome.js";
 import { detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
 import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan } from "./plan.js";
+import {
+  createActivities,
+  createDeals,
+  ensureStages,
+  externalIds,
+  resolveActivityLinks,
+  resolveContacts,
+  resolveStages,
+  stagesToCreate,
+  updateDealFromRow,
+} from "./records.js";
 import { importChanges, importErrors, importExternalIds, importMappings, imports } from "./table.js";
 import { slashDateOrder } from "./values.js";
 
@@ -76,7 +92,7 @@ async function findRow(ctx: Ctx, id: string): Promise<Row> {
 }
 
 async function companiesCreatedBy(ctx: Ctx, id: string, object: ImportObject): Promise<number> {
-  if (object !== "contact") return 0;
+  if (object !== "contact" && object !== "deal") return 0;
   const [r] = await ctx.db
     .select({ n: sql<number>`count(*)::int` })
     .from(importChanges)
@@ -162,22 +178,52 @@ const targetLabels: Record<string, string> = {
   annualRevenue: "Annual revenue",
   currency: "Currency",
   description: "Description",
+  amount: "Amount",
+  pipeline: "Pipeline (by name)",
+  stage: "Stage (by name)",
+  probability: "Probability (for stages the import adds)",
+  closeDate: "Close date",
+  createdAt: "Created at",
+  contactEmail: "Contact (by email)",
+  contactExternalId: "Contact (by external id)",
+  nextStep: "Next step",
+  lostReason: "Lost reason",
+  source: "Source",
+  type: "Type (note, call, email, meeting, task)",
+  subject: "Subject / title",
+  body: "Body / description",
+  date: "Date (when it happened, or a task's due date)",
+  endsAt: "Ends at (meetings)",
+  status: "Status (tasks)",
+  priority: "Priority (tasks)",
+  direction: "Direction (calls, emails)",
+  durationSeconds: "Duration in seconds (calls)",
+  durationMinutes: "Duration in minutes or h:mm",
+  outcome: "Outcome (calls, meetings)",
+  location: "Location (meetings)",
+  dealName: "Deal (by exact name)",
+  dealExternalId: "Deal (by external id)",
+  relatedExternalId: "Related record (deal, company or contact external id)",
 };
+const dealLabels: Record<string, string> = { name: "Deal name", ownerEmail: "Owner (user email or name)", tags: "Tags" };
+const activityLabels: Record<string, string> = { ownerEmail: "Owner / assignee (user email or name)" };
 
 export async function analyseImport(ctx: Ctx, id: string, preset?: string) {
   const job = await getImport(ctx, id);
   const row = await findRow(ctx, id);
   const { sample } = await inspect(row.filePath, row, 10);
-  const defs = await listCustomFields(ctx, job.object);
+  const custom = job.object !== "activity";
+  const defs = custom ? await listCustomFields(ctx, job.object as "contact" | "company" | "deal") : [];
   const saved = await listMappings(ctx, job.object);
+  const labels = { ...targetLabels, ...(job.object === "deal" ? dealLabels : job.object === "activity" ? activityLabels : {}) };
   return {
     import: job,
     sample,
     suggestion: suggestMapping(job.object, job.headers, preset === undefined ? undefined : preset === "none" ? null : preset),
     targets: [
-      ...targetsOf(job.object).map((t) => ({ value: t, label: targetLabels[t] ?? t })),
+      ...targetsOf(job.object).map((t) => ({ value: t, label: labels[t] ?? t })),
       ...defs.map((d) => ({ value: `custom.${d.key}`, label: `Custom: ${d.label}` })),
-      { value: "new_custom", label: "New custom text field" },
+      ...(custom ? [{ value: "new_custom", label: "New custom text field" }] : []),
     ],
     presets: Object.entries(presets).map(([pid, p]) => ({ id: pid, label: p.label })),
     savedMappings: saved.map((m) => ({ id: m.id, name: m.name, mapping: m.mapping })),
@@ -224,7 +270,7 @@ const badOption = (path: string, message: string) => new AppError("validation_fa
 
 /** Checks a mapping against the file and the object's fields; new_custom stays as is until a run creates the fields. */
 async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Plan> {
-  const defs = await listCustomFields(ctx, job.object);
+  const defs = job.object === "activity" ? [] : await listCustomFields(ctx, job.object);
   const byKey = new Map(defs.map((d) => [d.key, d]));
   const allowed = new Set(targetsOf(job.object));
   const columns: Plan["columns"] = [];
@@ -233,6 +279,7 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
     if (!target) continue;
     const index = job.headers.indexOf(header);
     if (index < 0) throw badOption(`mapping.${header}`, "No such column in the file");
+    if (target === "new_custom" && job.object === "activity") throw badOption(`mapping.${header}`, "Activities have no custom fields");
     if (target !== "new_custom" && !allowed.has(target) && !(target.startsWith("custom.") && byKey.has(target.slice(7))))
       throw badOption(`mapping.${header}`, `Unknown target "${target}"`);
     if (target !== "new_custom") {
@@ -241,18 +288,31 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
     }
     columns.push({ index, header, target });
   }
-  const match = options.match ?? (job.object === "contact" ? "email" : "domain");
-  const matchable = job.object === "contact" ? ["email", "externalId", "none"] : ["domain", "name", "externalId", "none"];
+  const matchable = {
+    contact: ["email", "externalId", "none"],
+    company: ["domain", "name", "externalId", "none"],
+    deal: ["externalId", "name", "none"],
+    activity: ["externalId", "none"],
+  }[job.object];
+  const match = options.match ?? (job.object === "contact" ? "email" : job.object === "company" ? "domain" : used.has("externalId") ? "externalId" : "none");
   if (!matchable.includes(match)) throw badOption("match", `A ${job.object} import matches on ${matchable.join(", ")}`);
   const needs: Record<string, string> = { email: "email", domain: "domain", name: "name", externalId: "externalId" };
   if (match !== "none" && !used.has(needs[match] as string)) throw badOption("match", `Map a column to ${needs[match]} to match on it`);
-  if (job.object === "company" && !used.has("name")) throw badOption("mapping", "Map a column to the company name");
+  if ((job.object === "company" || job.object === "deal") && !used.has("name")) throw badOption("mapping", `Map a column to the ${job.object} name`);
+  if (job.object === "activity" && !used.has("subject") && !used.has("body")) throw badOption("mapping", "Map a column to the subject or the body");
+  if (job.object === "activity" && options.onDuplicate === "update")
+    throw badOption("onDuplicate", "Activities already imported are skipped or created again; they are not updated");
+  if (job.object === "deal" && options.createMissingStages && ctx.actor.role !== "admin")
+    throw badOption("createMissingStages", "Only an admin can add stages to a pipeline");
   return { object: job.object, columns, options: { ...options, match }, defs: byKey };
 }
 
 /** Scans date-typed columns for slash dates whose order the values cannot settle. */
 async function dateOrder(job: Row, plan: Plan): Promise<ReturnType<typeof slashDateOrder>> {
-  const dateCols = plan.columns.filter((c) => c.target.startsWith("custom.") && plan.defs.get(c.target.slice(7))?.type === "date").map((c) => c.index);
+  const dateTargets = new Set(["closeDate", "createdAt", "date", "endsAt"]);
+  const dateCols = plan.columns
+    .filter((c) => (c.target.startsWith("custom.") ? plan.defs.get(c.target.slice(7))?.type === "date" : dateTargets.has(c.target)))
+    .map((c) => c.index);
   if (dateCols.length === 0) return "none";
   const values: string[] = [];
   for await (const r of readRows(job.filePath, job)) {
@@ -263,25 +323,6 @@ async function dateOrder(job: Row, plan: Plan): Promise<ReturnType<typeof slashD
   return slashDateOrder(values);
 }
 
-interface Outcome {
-  src: SourceRow;
-  action: "create" | "update" | "skip" | "reject";
-  reason?: string;
-  built?: Built;
-  targetId?: string;
-  /** For contacts: the company to link, or the name of one to create. */
-  companyId?: string;
-  newCompany?: string;
-}
-
-interface RunState {
-  /** Keys seen in earlier rows (previews only, where earlier rows are not in the database). */
-  seen?: Map<string, number>;
-  /** Companies created by this import, by lower-cased name (so two rows naming one new company share it). */
-  newCompanies: Map<string, string>;
-  wouldCreate: Set<string>;
-}
-
 const matchKey = (plan: Plan, b: Built): string | undefined => {
   const input = b.input as Record<string, unknown> | undefined;
   switch (plan.options.match) {
@@ -290,28 +331,13 @@ const matchKey = (plan: Plan, b: Built): string | undefined => {
     case "domain":
       return (input?.domain as string | undefined) ?? undefined;
     case "name":
-      return (input?.name as string | undefined)?.toLowerCase();
+      return plan.object === "deal" ? (input?.name as string | undefined) : (input?.name as string | undefined)?.toLowerCase();
     case "externalId":
       return b.refs.externalId;
     default:
       return undefined;
   }
 };
-
-async function externalIds(ctx: Ctx, object: ImportObject, ids: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(ids.filter(Boolean))];
-  if (unique.length === 0) return new Map();
-  const rows = await ctx.db
-    .select({ externalId: importExternalIds.externalId, recordId: importExternalIds.recordId })
-    .from(importExternalIds)
-    .where(and(eq(importExternalIds.workspaceId, ctx.workspaceId), eq(importExternalIds.object, object), inArray(importExternalIds.externalId, unique)));
-  // A record deleted since its import no longer answers to its external id.
-  const recordIds = rows.map((r) => r.recordId);
-  const live = object === "company" ? await existingCompanyIds(ctx, recordIds) : await existingContactIds(ctx, recordIds);
-  const map = new Map<string, string>();
-  for (const r of rows) if (live.has(r.recordId)) map.set(r.externalId, r.recordId);
-  return map;
-}
 
 /** Decides each row of a batch: reject (with reasons), skip, update an existing record, or create. */
 async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunState): Promise<Outcome[]> {
@@ -353,18 +379,18 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
   // Owners by email: unknown ones are reported, never guessed.
   const ownerEmails = live().flatMap((o) => (o.built?.refs.ownerEmail ? [o.built.refs.ownerEmail] : []));
   if (ownerEmails.length) {
-    const owners = await userIdsByEmail(ctx, ownerEmails);
+    const owners = await userIdsByEmailOrName(ctx, ownerEmails);
     for (const o of live()) {
       const e = o.built?.refs.ownerEmail;
       if (!e) continue;
       const id = owners.get(e);
       if (id) (o.built?.input as { ownerId?: string }).ownerId = id;
-      else reject(o, `Owner "${e}" is not a user of this workspace`);
+      else reject(o, `Owner "${e}" is not a user of this workspace${e.includes("@") ? "" : " (or several users have that name)"}`);
     }
   }
 
-  // A contact's company: by external id, then domain, then name.
-  if (plan.object === "contact") {
+  // A contact's, a deal's or an activity's company: by external id, then domain, then name.
+  if (plan.object !== "company") {
     const refs = live().map((o) => o.built?.refs ?? {});
     const byExt = await externalIds(
       ctx,
@@ -388,8 +414,9 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
         (r.companyExternalId && byExt.get(r.companyExternalId)) ||
         (r.companyDomain && byDomain.get(r.companyDomain)) ||
         (r.companyName && (byName.get(r.companyName.toLowerCase()) ?? state.newCompanies.get(r.companyName.toLowerCase())));
+      const mayCreate = plan.object !== "activity" && plan.options.createMissingCompanies;
       if (id) o.companyId = id;
-      else if (r.companyName && plan.options.createMissingCompanies) o.newCompany = r.companyName;
+      else if (r.companyName && mayCreate) o.newCompany = r.companyName;
       else {
         const what = [
           r.companyExternalId && `external id "${r.companyExternalId}"`,
@@ -398,10 +425,13 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
         ]
           .filter(Boolean)
           .join(" or ");
-        reject(o, `No company with ${what}${r.companyName ? " (turn on “create missing companies” to add it)" : ""}`);
+        reject(o, `No company with ${what}${r.companyName && plan.object !== "activity" ? " (turn on “create missing companies” to add it)" : ""}`);
       }
     }
   }
+  if (plan.object === "deal" || plan.object === "activity") await resolveContacts(ctx, live(), reject);
+  if (plan.object === "deal") await resolveStages(ctx, plan, live(), state, reject);
+  if (plan.object === "activity") await resolveActivityLinks(ctx, live(), reject);
 
   // Duplicates: within the batch (and, in previews, earlier batches), then against the database.
   const { match, onDuplicate } = plan.options;
@@ -422,15 +452,22 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
       if (state.seen && !state.seen.has(k) && state.seen.size < 1_000_000) state.seen.set(k, o.src.row);
     }
     const wanted = [...keys.values()];
-    const existing =
-      match === "externalId"
-        ? await externalIds(ctx, plan.object, wanted)
-        : plan.object === "contact"
-          ? await contactIdsByEmail(ctx, wanted)
-          : await companyIdsBy(ctx, match === "domain" ? "domain" : "name", wanted);
+    let existing: Map<string, string>;
+    const ambiguous = new Set<string>();
+    if (match === "externalId") existing = await externalIds(ctx, plan.object, wanted);
+    else if (plan.object === "contact") existing = await contactIdsByEmail(ctx, wanted);
+    else if (plan.object === "deal") {
+      const named = await dealIdsByName(ctx, wanted);
+      existing = new Map([...named].map(([k, ids]) => [k, ids[0] as string]));
+      for (const [k, ids] of named) if (ids.length > 1) ambiguous.add(k);
+    } else existing = await companyIdsBy(ctx, match === "domain" ? "domain" : "name", wanted);
     for (const [o, k] of keys) {
       if (o.action === "reject") continue;
       const id = existing.get(k);
+      if (id && ambiguous.has(k) && onDuplicate === "update") {
+        reject(o, `Several deals are named "${k}": match on an external id to update one`);
+        continue;
+      }
       if (!id || onDuplicate === "create") continue;
       if (onDuplicate === "skip") o.action = "skip";
       else {
@@ -467,7 +504,7 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
   // Columns that would become new custom fields are read as text: leave them out of the dry run's checks.
   const plan = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
   const order = await dateOrder(job, plan);
-  const state: RunState = { seen: new Map(), newCompanies: new Map(), wouldCreate: new Set() };
+  const state: RunState = { seen: new Map(), newCompanies: new Map(), wouldCreate: new Set(), newStages: new Map() };
   const counts = { create: 0, update: 0, skip: 0, reject: 0 };
   const rejected: ImportPreview["rejected"] = [];
   let total = 0;
@@ -485,7 +522,7 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
     warnings.push("Dates such as 03/04/2025 could be month/day or day/month: choose the date format before running.");
   if (order === "conflict") warnings.push("Some slash dates only work as month/day and others only as day/month: the file mixes formats.");
   if (state.seen && state.seen.size >= 1_000_000) warnings.push("Duplicates within the file were only checked among the first million distinct keys.");
-  return { totalRows: total, counts, companiesToCreate: state.wouldCreate.size, rejected, warnings, dateOrder: order };
+  return { totalRows: total, counts, companiesToCreate: state.wouldCreate.size, stagesToCreate: stagesToCreate(state), rejected, warnings, dateOrder: order };
 }
 
 // ---------- running ----------
@@ -495,12 +532,13 @@ const running = new Map<string, Promise<void>>();
 /** Creates the custom fields the mapping asked for (text fields named after their columns) and rewrites the mapping to them. */
 async function createRequestedFields(ctx: Ctx, job: Row, options: ImportOptions): Promise<ImportOptions> {
   const wanted = Object.entries(options.mapping).filter(([, t]) => t === "new_custom");
-  if (wanted.length === 0) return options;
-  const existing = await listCustomFields(ctx, job.object);
+  if (wanted.length === 0 || job.object === "activity") return options;
+  const object = job.object;
+  const existing = await listCustomFields(ctx, object);
   const mapping = { ...options.mapping };
   for (const [header] of wanted) {
     const same = existing.find((f: CustomField) => f.label.toLowerCase() === header.toLowerCase() && f.type === "text");
-    const field = same ?? (await createCustomField(ctx, { object: job.object, label: header.slice(0, 100), type: "text" }));
+    const field = same ?? (await createCustomField(ctx, { object, label: header.slice(0, 100), type: "text" }));
     mapping[header] = `custom.${field.key}`;
   }
   return { ...options, mapping };
@@ -565,7 +603,7 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
   try {
     const job = await findRow(ctx, id);
     const plan = await makePlan(ctx, job, job.options as unknown as ImportOptions);
-    const state: RunState = { newCompanies: new Map(), wouldCreate: new Set() };
+    const state: RunState = { newCompanies: new Map(), wouldCreate: new Set(), newStages: new Map() };
     for await (const batch of batches(job, job.lastRow)) {
       const outcomes = await planBatch(ctx, plan, batch, state);
       await commitBatch(ctx, job, plan, outcomes, state);
@@ -691,25 +729,43 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
       }
     }
 
-    // Creates: one multi-row insert through the object's own service.
+    if (plan.object === "deal") await ensureStages(t, outcomes, state);
+
+    // Creates: one multi-row insert through the object's own module.
     const creates = outcomes.filter((o) => o.action === "create");
-    const inputs = creates.map((o) => {
-      const input = { ...(o.built?.input as Record<string, unknown>) };
-      if (o.companyId) input.companyId = o.companyId;
-      return input;
-    });
-    const result = plan.object === "contact" ? await importContacts(t, inputs as ContactInput[]) : await importCompanies(t, inputs as CompanyInput[]);
-    creates.forEach((o, i) => {
-      const rid = result.ids[i];
-      if (!rid) {
-        o.action = "reject";
-        o.reason = result.errors.get(i) ?? "Not created";
-        return;
-      }
-      changes.push({ ...base, object: plan.object, recordId: rid, action: "created", rowNumber: o.src.row, previous: null });
+    const created = (o: Outcome, rid: string, object: (typeof importChanges.$inferInsert)["object"]) => {
+      changes.push({ ...base, object, recordId: rid, action: "created", rowNumber: o.src.row, previous: null });
       if (o.built?.refs.externalId)
         ext.push({ workspaceId: ctx.workspaceId, object: plan.object, externalId: o.built.refs.externalId, recordId: rid, importId: job.id });
-    });
+    };
+    if (plan.object === "activity") {
+      const ids = await createActivities(t, creates);
+      for (const o of creates) {
+        const made = ids.get(o);
+        if (made) created(o, made.id, made.object);
+      }
+    } else {
+      const inputs = creates.map((o) => {
+        const input = { ...(o.built?.input as Record<string, unknown>) };
+        if (o.companyId) input.companyId = o.companyId;
+        return input;
+      });
+      const result =
+        plan.object === "contact"
+          ? await importContacts(t, inputs as ContactInput[])
+          : plan.object === "company"
+            ? await importCompanies(t, inputs as CompanyInput[])
+            : await createDeals(t, creates);
+      creates.forEach((o, i) => {
+        const rid = result.ids[i];
+        if (!rid) {
+          o.action = "reject";
+          o.reason = result.errors.get(i) ?? "Not created";
+          return;
+        }
+        created(o, rid, plan.object);
+      });
+    }
 
     // Updates: through the service's own update (validation, history), each in a savepoint so one bad row stays one rejected row.
     for (const o of outcomes.filter((x) => x.action === "update")) {
@@ -717,7 +773,10 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
       try {
         await tx.transaction(async (sp: Tx) => {
           const s: Ctx = { ...ctx, db: sp };
-          if (plan.object === "contact") {
+          if (plan.object === "deal") {
+            const previous = await updateDealFromRow(s, rid, o);
+            changes.push({ ...base, object: "deal", recordId: rid, action: "updated", rowNumber: o.src.row, previous });
+          } else if (plan.object === "contact") {
             const current = await getContact(s, rid);
             const input = { ...(o.built?.input as ContactInput) };
             const given = new Set(o.built?.given);
@@ -798,10 +857,14 @@ export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
     .returning();
   if (!claimed) throw new AppError("conflict", "The import changed meanwhile; try again");
   const page = 500;
-  // Updated records first (their previous values), then created contacts, then created companies.
+  // Updated records first (their previous values), then what was created, dependants before what they point at.
   for (const [object, action] of [
     ["contact", "updated"],
     ["company", "updated"],
+    ["deal", "updated"],
+    ["activity", "created"],
+    ["task", "created"],
+    ["deal", "created"],
     ["contact", "created"],
     ["company", "created"],
   ] as const) {
@@ -826,14 +889,18 @@ export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
       if (action === "created") {
         const ids = rows.map((r) => r.recordId);
         if (object === "contact") await bulkContacts(ctx, { ids, action: "delete" });
-        else await bulkCompanies(ctx, { ids, action: "delete" });
+        else if (object === "company") await bulkCompanies(ctx, { ids, action: "delete" });
+        else if (object === "deal") await trashImportedDeals(ctx, ids);
+        else if (object === "activity") await trashImportedActivities(ctx, ids);
+        else await deleteImportedTasks(ctx, ids);
       } else {
         for (const r of rows) {
           const prev = r.previous ?? {};
           if (Object.keys(prev).length === 0) continue;
           try {
             if (object === "contact") await updateContact(ctx, r.recordId, prev);
-            else await updateCompany(ctx, r.recordId, prev);
+            else if (object === "company") await updateCompany(ctx, r.recordId, prev);
+            else await updateDeal(ctx, r.recordId, prev);
           } catch {
             // A record deleted or changed beyond repair since the import keeps its current values.
           }

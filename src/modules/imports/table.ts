@@ -7,7 +7,7 @@ export const imports = pgTable(
   {
     workspaceId: workspaceId(),
     id: recordId(),
-    object: text("object").$type<"contact" | "company">().notNull(),
+    object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
     fileName: text("file_name").notNull(),
     filePath: text("file_path").notNull(),
     fileSize: integer("file_size").notNull(),
@@ -38,7 +38,8 @@ export const importChanges = pgTable(
   {
     workspaceId: workspaceId(),
     importId: uuid("import_id").notNull(),
-    object: text("object").$type<"contact" | "company">().notNull(),
+    /** "task" for activity rows that became tasks. */
+    object: text("object").$type<"contact" | "company" | "deal" | "activity" | "task">().notNull(),
     recordId: uuid("record_id").notNull(),
     action: text("action").$type<"created" | "updated">().notNull(),
     rowNumber: integer("row_number").notNull(),
@@ -66,7 +67,7 @@ export const importExternalIds = pgTable(
   "import_external_ids",
   {
     workspaceId: workspaceId(),
-    object: text("object").$type<"contact" | "company">().notNull(),
+    object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
     externalId: text("external_id").notNull(),
     recordId: uuid("record_id").notNull(),
     importId: uuid("import_id").notNull(),
@@ -80,7 +81,7 @@ export const importMappings = pgTable(
   {
     workspaceId: workspaceId(),
     id: recordId(),
-    object: text("object").$type<"contact" | "company">().notNull(),
+    object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
     name: text("name").notNull(),
     mapping: jsonb("mapping").$type<Record<string, string>>().notNull(),
     createdAt: createdAt(),

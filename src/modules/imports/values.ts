@@ -36,6 +36,37 @@ export function parseDate(raw: string, format: DateFormat = "auto"): string | nu
   return null;
 }
 
+/**
+ * A moment from "2024-01-23T17:50:51.000+0000", "2024-01-23 17:50", "3/4/2025 2:30 PM" or a plain date.
+ * Times without an offset are read as UTC (workspaces have no time zone yet). A plain date becomes noon UTC,
+ * which is the same calendar day from UTC−11 to UTC+11, so the timeline shows the day the file says.
+ */
+export function parseDateTime(raw: string, format: DateFormat = "auto"): Date | null {
+  const s = raw.trim();
+  if (!s) return null;
+  const iso = s.match(/^(\d{4}-\d{1,2}-\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i);
+  if (iso) {
+    const day = parseDate(iso[1] as string, "ymd");
+    if (!day) return null;
+    const zone = !iso[6] || iso[6].toUpperCase() === "Z" ? "Z" : iso[6].includes(":") ? iso[6] : `${iso[6].slice(0, 3)}:${iso[6].slice(3)}`;
+    const d = new Date(`${day}T${pad(Number(iso[2]))}:${iso[3]}:${iso[4] ?? "00"}${iso[5] ?? ""}${zone}`);
+    return Number.isNaN(d.getTime()) || Number(iso[2]) > 23 ? null : d;
+  }
+  const local = s.match(/^(.+?)[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$/);
+  if (local) {
+    const day = parseDate(local[1] as string, format);
+    let h = Number(local[2]);
+    if (local[5]) {
+      if (h < 1 || h > 12) return null;
+      h = (h % 12) + (local[5].toLowerCase() === "pm" ? 12 : 0);
+    }
+    if (!day || h > 23) return null;
+    return new Date(`${day}T${pad(h)}:${local[3]}:${local[4] ?? "00"}Z`);
+  }
+  const day = parseDate(s, format);
+  return day ? new Date(`${day}T12:00:00Z`) : null;
+}
+
 /** What slash dates in these values allow: both orders, only one, or no slash dates at all. */
 export function slashDateOrder(values: string[]): "none" | "mdy" | "dmy" | "ambiguous" | "conflict" {
   let dmyOnly = false;

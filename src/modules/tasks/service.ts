@@ -13,8 +13,8 @@ import { assertRelatedExists, relatedNames } from "./related.js";
 import { tasks } from "./table.js";
 
 type Row = typeof tasks.$inferSelect;
-const OBJECT = "task";
-const HISTORY_FIELDS = ["title", "description", "dueAt", "priority", "status", "assigneeId", "relatedObject", "relatedId", "remindAt"] as const;
+export const OBJECT = "task";
+export const HISTORY_FIELDS = ["title", "description", "dueAt", "priority", "status", "assigneeId", "relatedObject", "relatedId", "remindAt"] as const;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const isManager = (ctx: Ctx) => ctx.actor.role === "admin" || ctx.actor.role === "manager";
@@ -52,7 +52,7 @@ async function toTasks(ctx: Ctx, rows: Row[]): Promise<Task[]> {
 }
 
 /** History compares plain values; dates as ISO strings so the diff is readable on the timeline. */
-const snapshot = (r: Row) => ({ ...r, dueAt: iso(r.dueAt), remindAt: iso(r.remindAt) });
+export const snapshot = (r: Row) => ({ ...r, dueAt: iso(r.dueAt), remindAt: iso(r.remindAt) });
 
 const scoped = (ctx: Ctx, id: string) => and(eq(tasks.workspaceId, ctx.workspaceId), eq(tasks.id, id));
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Role } from "../../contract/common.js";
 import type { Team, User } from "../../contract/users.js";
 import type { Ctx } from "../../core/context.js";
@@ -245,6 +245,29 @@ export async function teammateIds(ctx: Ctx, userId: string): Promise<string[]> {
 }
 
 /** Active users of this workspace by email (lower-cased): for imports that name owners by email. */
+/**
+ * Users named in a file's owner column: by email, or (for values that are not emails) by full name when exactly
+ * one user of the workspace has it. Keys are the values lower-cased; values naming nobody, or several, are absent.
+ */
+export async function userIdsByEmailOrName(ctx: Ctx, refs: string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(refs.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+  const byEmail = await userIdsByEmail(
+    ctx,
+    wanted.filter((r) => r.includes("@")),
+  );
+  const names = wanted.filter((r) => !r.includes("@"));
+  if (names.length) {
+    const rows = await ctx.db
+      .select({ id: users.id, name: sql<string>`lower(${users.name})` })
+      .from(users)
+      .where(and(eq(users.workspaceId, ctx.workspaceId), inArray(sql`lower(${users.name})`, names)));
+    const count = new Map<string, number>();
+    for (const r of rows) count.set(r.name, (count.get(r.name) ?? 0) + 1);
+    for (const r of rows) if (count.get(r.name) === 1) byEmail.set(r.name, r.id);
+  }
+  return byEmail;
+}
+
 export async function userIdsByEmail(ctx: Ctx, emails: string[]): Promise<Map<string, string>> {
   const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
   if (wanted.length === 0) return new Map();

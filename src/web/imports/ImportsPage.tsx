@@ -30,10 +30,43 @@ import { CountrySelect } from "../components/CountrySelect.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError, api } from "../http/client.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
+import { ActivityOptions, type ActivityTypeChoice, type DealImportOptions, DealOptions } from "./RecordOptions.js";
 
 type Analysis = z.infer<typeof ImportAnalysis>;
 type Options = z.input<typeof ImportOptions>;
-type ObjectKind = "contact" | "company";
+type ObjectKind = "contact" | "company" | "deal" | "activity";
+
+const objectNames: Record<ObjectKind, string> = { contact: "contacts", company: "companies", deal: "deals", activity: "activities" };
+const objectTitles: Record<ObjectKind, string> = { contact: "Contacts", company: "Companies", deal: "Deals", activity: "Activities" };
+
+const matchChoices: Record<ObjectKind, { value: string; label: string }[]> = {
+  contact: [
+    { value: "email", label: "Email" },
+    { value: "externalId", label: "External id column" },
+    { value: "none", label: "Don't look for duplicates" },
+  ],
+  company: [
+    { value: "domain", label: "Domain" },
+    { value: "name", label: "Name" },
+    { value: "externalId", label: "External id column" },
+    { value: "none", label: "Don't look for duplicates" },
+  ],
+  deal: [
+    { value: "externalId", label: "External id column" },
+    { value: "name", label: "Deal name" },
+    { value: "none", label: "Don't look for duplicates" },
+  ],
+  activity: [
+    { value: "externalId", label: "External id column" },
+    { value: "none", label: "Don't look for duplicates" },
+  ],
+};
+
+function defaultMatch(object: ObjectKind, mapping: Record<string, string | null>): string {
+  if (object === "contact") return "email";
+  if (object === "company") return "domain";
+  return Object.values(mapping).includes("externalId") ? "externalId" : "none";
+}
 
 const statusColor: Record<string, string> = {
   uploaded: "gray",
@@ -76,8 +109,9 @@ export function ImportsPage() {
           Import
         </Title>
         <Text c="dimmed" fz="sm" mt={4} maw={680}>
-          Bring contacts and companies in from CSV, TSV or Excel files — exports from Salesforce, HubSpot, Pipedrive or any spreadsheet. You see what will
-          happen before anything is written, and every import can be undone.
+          Bring contacts, companies, deals and activities in from CSV, TSV or Excel files — exports from Salesforce, HubSpot, Pipedrive or any spreadsheet.
+          Import companies first, then contacts, then deals and activities, so each can find what it points at. You see what will happen before anything is
+          written, and every import can be undone.
         </Text>
       </div>
       {jobId ? (
@@ -114,11 +148,8 @@ function UploadStep({ onUploaded }: { onUploaded: (a: Analysis) => void }) {
         <SegmentedControl
           value={object}
           onChange={(v) => setObject(v as ObjectKind)}
-          data={[
-            { value: "contact", label: "Contacts" },
-            { value: "company", label: "Companies" },
-          ]}
-          w={{ base: "100%", sm: 320 }}
+          data={(Object.keys(objectTitles) as ObjectKind[]).map((k) => ({ value: k, label: objectTitles[k] }))}
+          w={{ base: "100%", sm: 480 }}
           data-testid="import-object"
         />
         <FileInput
@@ -166,12 +197,14 @@ function MappingStep({
 }) {
   const job = analysis.import;
   const [mapping, setMapping] = useState<Record<string, string | null>>(analysis.suggestion.mapping);
-  const [match, setMatch] = useState<string>(job.object === "contact" ? "email" : "domain");
+  const [match, setMatch] = useState<string>(defaultMatch(job.object, analysis.suggestion.mapping));
   const [onDuplicate, setOnDuplicate] = useState<"skip" | "update" | "create">("skip");
   const [dateFormat, setDateFormat] = useState<"auto" | "ymd" | "mdy" | "dmy">("auto");
   const [numberFormat, setNumberFormat] = useState<"auto" | "en" | "eu">("auto");
   const [createMissing, setCreateMissing] = useState(false);
   const [defaultCountry, setDefaultCountry] = useState<string | null>(null);
+  const [dealOptions, setDealOptions] = useState<DealImportOptions>({ pipelineId: null, createMissingStages: false, defaultLostReason: null });
+  const [activityType, setActivityType] = useState<ActivityTypeChoice>("note");
   const [saveName, setSaveName] = useState("");
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const options: Options = {
@@ -182,6 +215,14 @@ function MappingStep({
     numberFormat,
     createMissingCompanies: createMissing,
     defaultCountry: defaultCountry ?? undefined,
+    ...(job.object === "deal"
+      ? {
+          pipelineId: dealOptions.pipelineId ?? undefined,
+          createMissingStages: dealOptions.createMissingStages,
+          defaultLostReason: dealOptions.defaultLostReason ?? undefined,
+        }
+      : {}),
+    ...(job.object === "activity" ? { activityType } : {}),
   };
   // Any change makes the last preview stale.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on every option change
@@ -207,19 +248,7 @@ function MappingStep({
     onError: (e) => notifyError(e),
   });
   const targetData = [{ value: "", label: "— Leave out —" }, ...analysis.targets];
-  const matchData =
-    job.object === "contact"
-      ? [
-          { value: "email", label: "Email" },
-          { value: "externalId", label: "External id column" },
-          { value: "none", label: "Don't look for duplicates" },
-        ]
-      : [
-          { value: "domain", label: "Domain" },
-          { value: "name", label: "Name" },
-          { value: "externalId", label: "External id column" },
-          { value: "none", label: "Don't look for duplicates" },
-        ];
+  const matchData = matchChoices[job.object];
 
   return (
     <Card withBorder padding="lg">
@@ -232,7 +261,7 @@ function MappingStep({
               {job.format.toUpperCase()}
               {job.encoding ? ` · ${job.encoding}` : ""}
               {job.delimiter ? ` · separator ${job.delimiter === "\t" ? "tab" : `“${job.delimiter}”`}` : ""} · {job.headers.length} columns · importing{" "}
-              {job.object === "contact" ? "contacts" : "companies"}
+              {objectNames[job.object]}
             </Text>
           </div>
           <Group gap="xs" wrap="wrap">
@@ -337,16 +366,20 @@ function MappingStep({
             onChange={(v) => v && setNumberFormat(v as typeof numberFormat)}
             allowDeselect={false}
           />
-          <CountrySelect
-            label="Phones without +country code"
-            placeholder="Workspace default"
-            description="Read as this country's numbers when a row has no country"
-            value={defaultCountry}
-            onChange={setDefaultCountry}
-            data-testid="import-country"
-          />
+          {(job.object === "contact" || job.object === "company") && (
+            <CountrySelect
+              label="Phones without +country code"
+              placeholder="Workspace default"
+              description="Read as this country's numbers when a row has no country"
+              value={defaultCountry}
+              onChange={setDefaultCountry}
+              data-testid="import-country"
+            />
+          )}
         </SimpleGrid>
-        {job.object === "contact" && (
+        {job.object === "deal" && <DealOptions value={dealOptions} onChange={setDealOptions} />}
+        {job.object === "activity" && <ActivityOptions value={activityType} onChange={setActivityType} />}
+        {(job.object === "contact" || job.object === "deal") && (
           <Checkbox
             label="Create companies the file names that don't exist yet"
             description="Off: rows naming an unknown company are rejected and listed."
@@ -416,6 +449,11 @@ function PreviewResult({ preview }: { preview: ImportPreview }) {
       <Text fw={600}>
         Preview of {fmt(preview.totalRows)} rows{preview.companiesToCreate ? ` · ${fmt(preview.companiesToCreate)} new companies` : ""}
       </Text>
+      {preview.stagesToCreate.length > 0 && (
+        <Text fz="sm" c="dimmed" data-testid="stages-to-create">
+          New stages: {preview.stagesToCreate.join(", ")}
+        </Text>
+      )}
       <SimpleGrid cols={{ base: 2, sm: 4 }}>
         <Stat label="Create" value={preview.counts.create} color="teal" />
         <Stat label="Update" value={preview.counts.update} color="blue" />
@@ -590,7 +628,7 @@ function PastImports({ onOpen }: { onOpen: (id: string) => void }) {
                       {j.fileName}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>{j.object === "contact" ? "Contacts" : "Companies"}</Table.Td>
+                  <Table.Td>{objectTitles[j.object]}</Table.Td>
                   <Table.Td>
                     <Badge color={statusColor[j.status]} variant="light">
                       {j.status}

@@ -1,0 +1,123 @@
+/**
+ * Importing deals and activities through the web app in real Chromium against the real server (PGlite in memory):
+ * upload, mapping, preview with reasons, options that fix them, the run, the records, and undo.
+ */
+import type { Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
+
+const dealsCsv = [
+  "Opportunity ID,Opportunity Name,Account Name,Stage,Amount,Close Date",
+  "X-1,Initech rollout,Initech,Discovery,12000,2026-03-31",
+  "X-2,Initech support,Initech,Demo scheduled,3000,2026-04-15",
+  "X-3,Initech pilot,Initech,Closed Lost,800,2025-12-01",
+].join("\n");
+
+const activitiesCsv = [
+  "Type,Subject,Date,Opportunity,Duration",
+  "Call,Scoping call,2026-01-12 15:00,Initech rollout,25",
+  "Task,Send the security questionnaire,2026-02-01,Initech rollout,",
+].join("\n");
+
+suite("importing deals and activities (Chromium)", () => {
+  let session: BrowserSession;
+  let server: BrowserSession["server"];
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    session = await openBrowserSession(errors);
+    ({ server, page } = session);
+  }, 180_000);
+
+  afterAll(() => session?.close());
+
+  const step = screenshotSteps(() => page, "imports");
+  const byTestId = (id: string) => page.getByTestId(id);
+  const see = (l: Locator, timeout?: number) => l.first().waitFor({ state: "visible", timeout });
+
+  async function upload(object: "Deals" | "Activities", name: string, content: string) {
+    await byTestId("nav-imports").click();
+    await see(byTestId("imports-page"));
+    await byTestId("import-object").getByText(object, { exact: true }).click();
+    await page.locator('input[type="file"]').setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(content) });
+    await byTestId("import-upload").click();
+    await see(byTestId("mapping-table"));
+  }
+
+  it(
+    "signs up with a company to attach deals to",
+    () =>
+      step("01-setup", async () => {
+        await page.goto(server.url);
+        await see(byTestId("signup-form"));
+        await page.getByLabel("Workspace name").fill("Imports Inc");
+        await page.getByLabel("Your name").fill("Ines Importer");
+        await page.getByLabel("Work email").fill("ines@imports.test");
+        await page.getByRole("textbox", { name: "Password" }).fill("correct-horse-battery-staple");
+        await byTestId("signup-submit").click();
+        await see(byTestId("navbar"));
+        const status = await page.evaluate(async () => {
+          const res = await fetch("/api/v1/companies", { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"Initech"}' });
+          return res.status;
+        });
+        expect(status).toBe(201);
+      }),
+    STEP,
+  );
+
+  it(
+    "previews deals with the reason for each rejected row, fixes them with options, imports and finds them on the board",
+    () =>
+      step("02-deals", async () => {
+        await upload("Deals", "opportunities.csv", dealsCsv);
+        await expect(page.locator('input[aria-label="Import Stage as"]').inputValue()).resolves.toBe("Stage (by name)");
+        await byTestId("import-preview").click();
+        await see(byTestId("preview-result"));
+        const rejected = byTestId("rejected-rows");
+        await see(rejected.getByText('Stage "Demo scheduled" is not in pipeline "Sales"', { exact: false }));
+        await see(rejected.getByText("is a lost stage and the row gives no lost reason", { exact: false }));
+
+        await byTestId("import-create-stages").click();
+        await byTestId("import-lost-reason").click();
+        await page.getByRole("option", { name: "Price" }).click();
+        await byTestId("import-preview").click();
+        await see(byTestId("stages-to-create").getByText("Sales: Demo scheduled", { exact: false }));
+        await expect(rejected.count()).resolves.toBe(0);
+        await byTestId("import-run").click();
+        await see(byTestId("import-status").getByText("completed"), 30_000);
+        await expect(byTestId("import-run-card").textContent()).resolves.toContain("3");
+
+        await page.goto(`${server.url}/deals`);
+        await see(page.getByText("Initech rollout"));
+        await see(page.getByText("Demo scheduled"));
+      }),
+    STEP,
+  );
+
+  it(
+    "imports a call onto the deal's timeline and a task into the task list, then undoes the activity import",
+    () =>
+      step("03-activities", async () => {
+        await upload("Activities", "activities.csv", activitiesCsv);
+        await byTestId("import-preview").click();
+        await see(byTestId("preview-result"));
+        await expect(byTestId("preview-result").textContent()).resolves.toMatch(/Create\s*2/);
+        await byTestId("import-run").click();
+        await see(byTestId("import-status").getByText("completed"), 30_000);
+
+        await page.goto(`${server.url}/tasks`);
+        await see(page.getByText("Send the security questionnaire"));
+        await page.goto(`${server.url}/deals`);
+        await page.getByText("Initech rollout").first().click();
+        await see(page.getByText("Scoping call"));
+
+        await byTestId("nav-imports").click();
+        await byTestId("imports-list").getByText("activities.csv").click();
+        await byTestId("import-undo").click();
+        await see(byTestId("import-status").getByText("undone"));
+        expect(errors).toEqual([]);
+      }),
+    STEP,
+  );
+});

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CompanyListQuery } from "./companies.js";
 import { ContactListQuery } from "./contacts.js";
+import { DealListQuery } from "./deals.js";
 
 export const exportFormats = ["csv", "xlsx", "vcf"] as const;
 export const ExportFormat = z.enum(exportFormats);
@@ -24,6 +25,10 @@ export const CompanyExportQuery = CompanyListQuery.omit({ limit: true, cursor: t
   .extend({ ...exportExtras, format: z.enum(["csv", "xlsx"]).default("csv") })
   .strict();
 export type CompanyExportQuery = z.infer<typeof CompanyExportQuery>;
+export const DealExportQuery = DealListQuery.omit({ limit: true, cursor: true })
+  .extend({ ...exportExtras, format: z.enum(["csv", "xlsx"]).default("csv") })
+  .strict();
+export type DealExportQuery = z.infer<typeof DealExportQuery>;
 
 /** One column of an export: its id (as in `columns`) and the header it gets. */
 export const ExportColumn = z.object({ id: z.string(), label: z.string() });

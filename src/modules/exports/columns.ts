@@ -1,6 +1,7 @@
 import type { Company } from "../../contract/companies.js";
 import type { Contact } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
+import type { Deal } from "../../contract/deals.js";
 import type { ExportColumn } from "../../contract/exports.js";
 import { invalidField } from "../../core/errors.js";
 
@@ -85,6 +86,30 @@ export function companyColumnSpecs(defs: CustomField[]): ColumnSpec<Company>[] {
     ...customColumns<Company>(defs),
     { id: "createdAt", label: "Created", value: (c) => date(c.createdAt) },
     { id: "updatedAt", label: "Updated", value: (c) => date(c.updatedAt) },
+  ];
+}
+
+export function dealColumnSpecs(defs: CustomField[]): ColumnSpec<Deal>[] {
+  return [
+    { id: "id", label: "ID", value: (d) => d.id },
+    { id: "name", label: "Name", value: (d) => d.name },
+    { id: "stage", label: "Stage", value: (d) => d.stageName },
+    { id: "status", label: "Status", value: (d) => d.status },
+    { id: "probability", label: "Probability (%)", value: (d) => d.stageProbability },
+    { id: "amount", label: "Amount", value: (d) => (d.amount === null ? null : Number(d.amount)) },
+    { id: "currency", label: "Currency", value: (d) => d.currency },
+    { id: "expectedCloseDate", label: "Expected close", value: (d) => d.expectedCloseDate },
+    { id: "company", label: "Company", value: (d) => d.companyName },
+    { id: "contacts", label: "Contacts", value: (d) => joinList(d.contacts.map((c) => labelled(c.name, c.role))) },
+    { id: "owner", label: "Owner", value: (d) => d.ownerName },
+    { id: "nextStep", label: "Next step", value: (d) => d.nextStep },
+    { id: "lostReason", label: "Lost reason", value: (d) => d.lostReason },
+    { id: "source", label: "Source", value: (d) => d.source },
+    { id: "tags", label: "Tags", value: (d) => joinList(d.tags) },
+    ...customColumns<Deal>(defs),
+    { id: "closedAt", label: "Closed", value: (d) => date(d.closedAt) },
+    { id: "createdAt", label: "Created", value: (d) => date(d.createdAt) },
+    { id: "updatedAt", label: "Updated", value: (d) => date(d.updatedAt) },
   ];
 }
 

@@ -40,6 +40,45 @@ describe.each(databaseKinds)("exports on %s", (kind) => {
   });
   afterAll(() => t.close());
 
+  it("exports a pipeline's deals with the board's filters as CSV and XLSX, formulas neutralised", async () => {
+    const acme = (await c.get("/api/v1/companies?limit=5")).json().data[0];
+    const pipeline = (await c.get("/api/v1/pipelines")).json().data[0];
+    const other = (
+      await c.post("/api/v1/pipelines", {
+        name: "Renewals",
+        stages: [
+          { name: "Upcoming", probability: 50 },
+          { name: "Renewed", probability: 100, type: "won" },
+        ],
+      })
+    ).json();
+    for (const d of [
+      { name: "Acme rollout", amount: "12000", companyId: acme.id, expectedCloseDate: "2026-03-31" },
+      { name: "=cmd|' /C calc'!A0", amount: "500" },
+      { name: "Tiny", amount: "5" },
+      { name: "Acme renewal", amount: "9000", pipelineId: other.id },
+    ])
+      expect((await c.post("/api/v1/deals", d)).statusCode).toBe(201);
+    const res = await c.get(
+      `/api/v1/deals/export?${q({ pipelineId: pipeline.id, amountMin: "100", sort: "-amount", columns: "name,stage,amount,company,owner" })}`,
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers["content-disposition"]).toMatch(/filename="deals-\d{4}-\d{2}-\d{2}\.csv"/);
+    const rows = parse(res.rawPayload.toString("utf8").slice(1)) as string[][];
+    expect(rows).toEqual([
+      ["Name", "Stage", "Amount", "Company", "Owner"],
+      ["Acme rollout", "Qualification", "12000", "Acme GmbH", "Ada Admin"],
+      ["'=cmd|' /C calc'!A0", "Qualification", "500", "", "Ada Admin"],
+    ]);
+    const xlsx = await c.get(`/api/v1/deals/export?${q({ pipelineId: other.id, format: "xlsx" })}`);
+    expect(xlsx.statusCode).toBe(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet("Deals");
+    expect(sheet?.getRow(2).getCell(2).value).toBe("Acme renewal");
+    expectProblem(await c.get(`/api/v1/deals/export?${q({ columns: "name,nope" })}`), 400);
+  });
+
   it("exports the view as CSV with BOM, labels, joined lists, custom fields and neutralised formulas", async () => {
     const res = await c.get(
       `/api/v1/contacts/export?${q({ format: "csv", sort: "createdAt", columns: "firstName,lastName,emails,primaryPhone,company,jobTitle,tags,custom.tier,owner" })}`,

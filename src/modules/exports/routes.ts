@@ -1,9 +1,9 @@
 import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { CompanyExportQuery, ContactExportQuery } from "../../contract/exports.js";
+import { CompanyExportQuery, ContactExportQuery, DealExportQuery } from "../../contract/exports.js";
 import { problems, typed } from "../../server/route-kit.js";
 import { writeVcf } from "../vcard/service.js";
-import { companyExport, contactExport, type ExportSource, writeCsv, writeXlsx } from "./service.js";
+import { companyExport, contactExport, dealExport, type ExportSource, writeCsv, writeXlsx } from "./service.js";
 
 const types = {
   csv: "text/csv; charset=utf-8",
@@ -72,6 +72,23 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
       const source: ExportSource<unknown> = (await companyExport(req.ctx, req.query)) as ExportSource<unknown>;
       const format = req.query.format;
       return stream(req, reply, "companies", format, (out) => (format === "xlsx" ? writeXlsx(source, out, "Companies") : writeCsv(source, out)));
+    },
+  );
+  r.get(
+    "/deals/export",
+    {
+      schema: {
+        tags: ["deals"],
+        summary: "Export the deals of a view (pipeline, stage, owner, amounts, close dates, search) as CSV or XLSX",
+        description,
+        querystring: DealExportQuery,
+        response: problems,
+      },
+    },
+    async (req, reply) => {
+      const source = (await dealExport(req.ctx, req.query)) as ExportSource<unknown>;
+      const format = req.query.format;
+      return stream(req, reply, "deals", format, (out) => (format === "xlsx" ? writeXlsx(source, out, "Deals") : writeCsv(source, out)));
     },
   );
 }

@@ -3,14 +3,16 @@ import { stringify } from "csv-stringify";
 import ExcelJS from "exceljs";
 import type { Company } from "../../contract/companies.js";
 import type { Contact } from "../../contract/contacts.js";
-import type { CompanyExportQuery, ContactExportQuery } from "../../contract/exports.js";
+import type { Deal } from "../../contract/deals.js";
+import type { CompanyExportQuery, ContactExportQuery, DealExportQuery } from "../../contract/exports.js";
 import type { Ctx } from "../../core/context.js";
 import { assertCan } from "../../core/roles.js";
 import { listCompanies } from "../companies/service.js";
 import { listContacts } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
+import { listDeals } from "../deals/service.js";
 import { userNames } from "../users/service.js";
-import { type Cell, type ColumnSpec, companyColumnSpecs, contactColumnSpecs, type Lookups, neutralise, pickColumns } from "./columns.js";
+import { type Cell, type ColumnSpec, companyColumnSpecs, contactColumnSpecs, dealColumnSpecs, type Lookups, neutralise, pickColumns } from "./columns.js";
 
 /** Rows per list call while exporting: the list services' keyset cursor walks the whole view. */
 export const EXPORT_PAGE = 1000;
@@ -68,6 +70,14 @@ export async function companyExport(ctx: Ctx, query: Omit<CompanyExportQuery, "f
   const names = new Map<string, string>();
   const pages = await pagesOf(ctx, listCompanies, listQuery(query), names);
   return { columns, pages, lookups: { userName: (id) => (id ? (names.get(id) ?? null) : null) } };
+}
+
+export async function dealExport(ctx: Ctx, query: Omit<DealExportQuery, "format"> & { format?: string }): Promise<ExportSource<Deal>> {
+  assertCan(ctx.actor, "read");
+  const columns = pickColumns(dealColumnSpecs(await listCustomFields(ctx, "deal")), query.columns);
+  // Deals carry their owner's name; the lookup is only there for the shared writers.
+  const pages = await pagesOf(ctx, listDeals, listQuery(query), new Map());
+  return { columns, pages, lookups: { userName: () => null } };
 }
 
 const csvCell = (v: Cell): string => {

@@ -45,6 +45,7 @@ import { api } from "../http/client.js";
 import { formatDate, formatMoney } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
 import { type BoardFilters, boardKey, boardQuery, fetchMoreCards, pipelinesQuery } from "./api.js";
+import { DealExportMenu } from "./DealExportMenu.js";
 import { DealFormDrawer } from "./DealForm.js";
 import { DealTable } from "./DealTable.js";
 import { LostReasonModal } from "./LostReasonModal.js";
@@ -200,6 +201,7 @@ export function DealsBoardPage() {
             ]}
             data-testid="deals-view"
           />
+          {pipeline && <DealExportMenu pipelineId={pipeline.id} filters={effective} />}
           {canWrite && (
             <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="new-deal">
               New deal

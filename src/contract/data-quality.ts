@@ -5,6 +5,10 @@ import { Id, Timestamp } from "./common.js";
 export const ruleObjects = ["contact", "company"] as const;
 export const RuleObject = z.enum(ruleObjects);
 export type RuleObject = z.infer<typeof RuleObject>;
+/** Objects validation rules apply to: the duplicate objects, and deals. */
+export const validationObjects = ["contact", "company", "deal"] as const;
+export const ValidationObject = z.enum(validationObjects);
+export type ValidationObject = z.infer<typeof ValidationObject>;
 
 /** Built-in fields a rule can name; custom fields are named custom.<key>. */
 export const ruleFields = {
@@ -43,7 +47,8 @@ export const ruleFields = {
     "address.postalCode",
     "address.country",
   ],
-} as const satisfies Record<RuleObject, readonly string[]>;
+  deal: ["name", "amount", "currency", "expectedCloseDate", "ownerId", "companyId", "nextStep", "lostReason", "source", "tags"],
+} as const satisfies Record<ValidationObject, readonly string[]>;
 
 const RuleFieldName = z
   .string()
@@ -54,7 +59,7 @@ const RuleFieldName = z
 
 export const ValidationRuleInput = z
   .object({
-    object: RuleObject,
+    object: ValidationObject,
     field: RuleFieldName,
     required: z.boolean().optional(),
     pattern: z.string().max(500).nullable().optional().describe("A regular expression (JavaScript syntax) the whole value must match"),
@@ -69,7 +74,7 @@ export const UpdateValidationRuleBody = ValidationRuleInput.omit({ object: true,
 
 export const ValidationRule = z.object({
   id: Id,
-  object: RuleObject,
+  object: ValidationObject,
   field: z.string(),
   required: z.boolean(),
   pattern: z.string().nullable(),
@@ -82,7 +87,7 @@ export const ValidationRule = z.object({
 });
 export type ValidationRule = z.infer<typeof ValidationRule>;
 export const ValidationRuleList = z.object({ data: z.array(ValidationRule) });
-export const ValidationRuleQuery = z.object({ object: RuleObject.optional() }).strict();
+export const ValidationRuleQuery = z.object({ object: ValidationObject.optional() }).strict();
 
 // Duplicates
 

@@ -10,6 +10,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
+import { checkRecord, loadRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
 import { HISTORY_FIELDS, OBJECT, searchOf, snapshot, toDeals } from "./service.js";
 import { dealContacts, dealStageChanges, deals } from "./table.js";
@@ -42,6 +43,7 @@ export async function importDeals(ctx: Ctx, inputs: DealImport[]): Promise<{ ids
   if (inputs.length === 0) return { ids, errors };
   const defaultCurrency = (await workspaceSettings(ctx)).defaultCurrency ?? fallbackCurrency;
   const defs = await listCustomFields(ctx, "deal");
+  const rules = await loadRules(ctx, "deal");
   const now = new Date();
   const rows: (typeof deals.$inferInsert)[] = [];
   const links: (typeof dealContacts.$inferInsert)[] = [];
@@ -56,6 +58,12 @@ export async function importDeals(ctx: Ctx, inputs: DealImport[]): Promise<{ ids
       custom = await validateCustomValues(ctx, "deal", input.custom, undefined, defs);
     } catch (err) {
       errors.set(i, err instanceof AppError ? (err.detail ?? err.message) : String(err));
+      continue;
+    }
+    const ownerId = input.ownerId === undefined ? ctx.actor.userId : input.ownerId;
+    const ruleErrors = checkRecord(rules, { ...input, currency: input.currency ?? defaultCurrency, ownerId, custom });
+    if (ruleErrors.length) {
+      errors.set(i, ruleErrors.map((e) => `${e.path}: ${e.message}`).join("; "));
       continue;
     }
     const createdAt = input.createdAt ?? now;
@@ -74,7 +82,7 @@ export async function importDeals(ctx: Ctx, inputs: DealImport[]): Promise<{ ids
       currency: input.currency ?? defaultCurrency,
       amountSource: "manual",
       expectedCloseDate: input.expectedCloseDate,
-      ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,
+      ownerId,
       companyId: input.companyId,
       nextStep: input.nextStep,
       lostReason: input.stage.type === "lost" ? input.lostReason : null,

@@ -16,6 +16,7 @@ import { diff, recordChanges } from "../history/service.js";
 import { getPriceListCurrency } from "../products/service.js";
 import { createTask } from "../tasks/service.js";
 import { assertUsersExist, userNames } from "../users/service.js";
+import { enforceRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
 import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline } from "./pipelines.js";
 import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } from "./table.js";
@@ -250,6 +251,7 @@ export async function createDeal(ctx: Ctx, rawInput: z.input<typeof CreateDealBo
       { path: "amount", message: "The amount follows the line items" },
     ]);
   const custom = await validateCustomValues(ctx, "deal", input.custom);
+  await enforceRules(ctx, "deal", { ...input, currency, ownerId, custom });
   const now = new Date();
   const id = newId();
   await ctx.db.transaction(async (tx) => {
@@ -363,6 +365,8 @@ export async function updateDeal(ctx: Ctx, id: string, input: z.infer<typeof Upd
       { path: "amount", message: "The amount follows the line items" },
     ]);
   const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "deal", input.custom, existing.custom);
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  await enforceRules(ctx, "deal", { ...existing, ...defined, custom: custom ?? existing.custom }, input);
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
     const current = await findRow(ctx, id, tx, true);

@@ -1,6 +1,12 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { type CreateValidationRuleBody, type RuleObject, ruleFields, type UpdateValidationRuleBody, type ValidationRule } from "../../contract/data-quality.js";
+import {
+  type CreateValidationRuleBody,
+  ruleFields,
+  type UpdateValidationRuleBody,
+  type ValidationObject,
+  type ValidationRule,
+} from "../../contract/data-quality.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -24,7 +30,7 @@ const toRule = (r: Row): ValidationRule => ({
   updatedAt: r.updatedAt.toISOString(),
 });
 
-export async function listValidationRules(ctx: Ctx, object?: RuleObject): Promise<ValidationRule[]> {
+export async function listValidationRules(ctx: Ctx, object?: ValidationObject): Promise<ValidationRule[]> {
   assertCan(ctx.actor, "read");
   const rows = await ctx.db
     .select()
@@ -35,7 +41,7 @@ export async function listValidationRules(ctx: Ctx, object?: RuleObject): Promis
 }
 
 /** A rule must name a real field, hold a pattern that compiles, and a min that is not above its max. */
-async function checkDefinition(ctx: Ctx, object: RuleObject, field: string, r: Partial<ValidationRule>): Promise<void> {
+async function checkDefinition(ctx: Ctx, object: ValidationObject, field: string, r: Partial<ValidationRule>): Promise<void> {
   const errors: FieldError[] = [];
   if (field.startsWith("custom.")) {
     const defs = await listCustomFields(ctx, object);
@@ -126,7 +132,7 @@ export interface LoadedRule extends ValidationRule {
   regex: RegExp | null;
 }
 
-export async function loadRules(ctx: Ctx, object: RuleObject): Promise<LoadedRule[]> {
+export async function loadRules(ctx: Ctx, object: ValidationObject): Promise<LoadedRule[]> {
   const rows = await ctx.db
     .select()
     .from(validationRules)
@@ -183,7 +189,7 @@ export function checkRecord(rules: LoadedRule[], record: Record<string, unknown>
       continue;
     }
     if (rule.min != null || rule.max != null) {
-      const numeric = typeof value === "number" || (typeof value === "string" && rule.field === "annualRevenue");
+      const numeric = typeof value === "number" || (typeof value === "string" && (rule.field === "annualRevenue" || rule.field === "amount"));
       const size = Array.isArray(value) ? value.length : numeric ? Number(value) : String(value).length;
       const what = Array.isArray(value) ? "items" : numeric ? "" : "characters";
       if (rule.min != null && size < rule.min) fail(numeric ? `Must be at least ${rule.min}` : `Needs at least ${rule.min} ${what}`);
@@ -198,7 +204,7 @@ export function checkRecord(rules: LoadedRule[], record: Record<string, unknown>
  * each field that breaks a rule. `record` is the record as it will be stored (row or API shape);
  * `written` is the update's input (omit on create, where every rule applies).
  */
-export async function enforceRules(ctx: Ctx, object: RuleObject, record: Record<string, unknown>, written?: Record<string, unknown>): Promise<void> {
+export async function enforceRules(ctx: Ctx, object: ValidationObject, record: Record<string, unknown>, written?: Record<string, unknown>): Promise<void> {
   const rules = await loadRules(ctx, object);
   if (rules.length === 0) return;
   const errors = checkRecord(rules, record, written);
@@ -206,7 +212,7 @@ export async function enforceRules(ctx: Ctx, object: RuleObject, record: Record<
 }
 
 /** Bulk actions: a tag added must pass the tags rule; a new owner must pass the ownerId rule. */
-export async function enforceBulkRules(ctx: Ctx, object: RuleObject, input: { action: string; tag?: string; ownerId?: string | null }): Promise<void> {
+export async function enforceBulkRules(ctx: Ctx, object: ValidationObject, input: { action: string; tag?: string; ownerId?: string | null }): Promise<void> {
   if (input.action === "tag") await enforceRules(ctx, object, { tags: [input.tag] }, { tags: [input.tag] });
   if (input.action === "setOwner") await enforceRules(ctx, object, { ownerId: input.ownerId }, { ownerId: input.ownerId });
 }

@@ -1,5 +1,5 @@
 import { boolean, doublePrecision, index, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
-import type { RuleObject } from "../../contract/data-quality.js";
+import type { ValidationObject } from "../../contract/data-quality.js";
 import { createdAt, emptyArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
 
 /**
@@ -12,7 +12,7 @@ export const validationRules = pgTable(
   {
     workspaceId: workspaceId(),
     id: recordId(),
-    object: text("object").$type<RuleObject>().notNull(),
+    object: text("object").$type<ValidationObject>().notNull(),
     field: text("field").notNull(),
     required: boolean("required").notNull().default(false),
     pattern: text("pattern"),

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Stage } from "../../contract/deals.js";
 import type { Ctx } from "../../core/context.js";
 import { createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { importCompanies } from "../companies/service.js";
 import { importContacts } from "../contacts/service.js";
+import { importDeals } from "../deals/import.js";
+import { listPipelines } from "../deals/pipelines.js";
 
 describe.each(databaseKinds)("validation rules on %s", (kind) => {
   let t: TestApp;
@@ -101,6 +104,45 @@ describe.each(databaseKinds)("validation rules on %s", (kind) => {
     );
     expect(orgs.errors.get(0)).toBe("domain: Required");
     expect(orgs.ids[1]).toBeTruthy();
+  });
+
+  it("applies deal rules on create, update and import, naming the field", async () => {
+    const ws = await newWorkspace(t.app);
+    expect(
+      (await ws.post("/api/v1/validation-rules", { object: "deal", field: "amount", max: 1_000_000, message: "Ask finance above a million" })).statusCode,
+    ).toBe(201);
+    expect((await ws.post("/api/v1/validation-rules", { object: "deal", field: "source", allowedValues: ["inbound", "outbound"] })).statusCode).toBe(201);
+    expectProblem(await ws.post("/api/v1/validation-rules", { object: "deal", field: "jobTitle", required: true }), 400);
+    const big = expectProblem(await ws.post("/api/v1/deals", { name: "Huge", amount: "2000000" }), 400, "validation_failed");
+    expect(big.errors).toEqual([{ path: "amount", message: "Ask finance above a million" }]);
+    const deal = await ws.post("/api/v1/deals", { name: "Fine", amount: "5000", source: "inbound" });
+    expect(deal.statusCode, deal.body).toBe(201);
+    expectProblem(await ws.patch(`/api/v1/deals/${deal.json().id}`, { source: "partner" }), 400, "validation_failed");
+    // An edit to another field of a deal is not held up by the rule.
+    expect((await ws.patch(`/api/v1/deals/${deal.json().id}`, { name: "Still fine" })).statusCode).toBe(200);
+    const me = ws.session.me;
+    if (!me) throw new Error("no session");
+    const ctx: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
+    const stage = (await listPipelines(ctx))[0]?.stages[0] as Stage;
+    const row = {
+      stage,
+      currency: null,
+      expectedCloseDate: null,
+      ownerId: undefined,
+      companyId: null,
+      contacts: [],
+      nextStep: null,
+      lostReason: null,
+      tags: [],
+    };
+    const result = await t.database.db.transaction((tx) =>
+      importDeals({ ...ctx, db: tx }, [
+        { ...row, name: "Imported ok", amount: "10.00", source: "outbound" },
+        { ...row, name: "Imported too big", amount: "3000000.00", source: null },
+      ]),
+    );
+    expect(result.ids[0]).toBeTruthy();
+    expect(result.errors.get(1)).toBe("amount: Ask finance above a million");
   });
 
   it("keeps each workspace's rules to itself", async () => {

@@ -30,6 +30,7 @@ import {
   type DuplicateScanResult,
   type RuleObject,
   ruleFields,
+  type ValidationObject,
   type ValidationRule,
 } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
@@ -283,8 +284,10 @@ function DuplicateQueue() {
 
 // Validation rules
 
+const ruleObjectTitles: Record<ValidationObject, string> = { contact: "Contacts", company: "Companies", deal: "Deals" };
+
 type RuleDraft = {
-  object: RuleObject;
+  object: ValidationObject;
   field: string;
   required: boolean;
   pattern: string;
@@ -316,9 +319,10 @@ function RulesEditor() {
   });
   const contactFields = useQuery(customFieldsQuery("contact"));
   const companyFields = useQuery(customFieldsQuery("company"));
-  const labelOf = (r: { object: RuleObject; field: string }) => {
+  const dealFields = useQuery(customFieldsQuery("deal"));
+  const labelOf = (r: { object: ValidationObject; field: string }) => {
     if (r.field.startsWith("custom.")) {
-      const defs = (r.object === "contact" ? contactFields.data : companyFields.data) ?? [];
+      const defs = (r.object === "contact" ? contactFields.data : r.object === "company" ? companyFields.data : dealFields.data) ?? [];
       return defs.find((d) => `custom.${d.key}` === r.field)?.label ?? humanize(r.field.slice(7));
     }
     return humanize(r.field.replace(".", " "));
@@ -379,7 +383,7 @@ function RulesEditor() {
                         {labelOf(r)}
                       </Text>
                       <Text fz="xs" c="dimmed">
-                        {r.object === "contact" ? "Contacts" : "Companies"}
+                        {ruleObjectTitles[r.object]}
                       </Text>
                     </Table.Td>
                     <Table.Td>
@@ -438,7 +442,7 @@ function RuleForm({
   onDone,
 }: {
   rule: ValidationRule | null;
-  labelOf: (r: { object: RuleObject; field: string }) => string;
+  labelOf: (r: { object: ValidationObject; field: string }) => string;
   onDone: () => void;
 }) {
   const qc = useQueryClient();
@@ -501,12 +505,9 @@ function RuleForm({
       <Stack gap="sm">
         <SegmentedControl
           value={d.object}
-          onChange={(v) => setD((p) => ({ ...p, object: v as RuleObject, field: "" }))}
+          onChange={(v) => setD((p) => ({ ...p, object: v as ValidationObject, field: "" }))}
           disabled={rule !== null}
-          data={[
-            { value: "contact", label: "Contacts" },
-            { value: "company", label: "Companies" },
-          ]}
+          data={(Object.keys(ruleObjectTitles) as ValidationObject[]).map((k) => ({ value: k, label: ruleObjectTitles[k] }))}
         />
         <Select
           label="Field"

@@ -35,7 +35,7 @@ export const HISTORY_FIELDS = [
   "priceListId",
   "expectedCloseDate",
   "ownerId",
-  "companyId",
+  "company",
   "contacts",
   "nextStep",
   "lostReason",
@@ -138,8 +138,8 @@ export async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db): Promi
   });
 }
 
-/** History snapshot: the stage by name (what a timeline reader wants) and contacts as "id:role" so role changes show. */
-export const snapshot = (d: Deal) => ({ ...d, stage: d.stageName, contacts: d.contacts.map((c) => `${c.contactId}:${c.role}`) });
+/** History snapshot, as a timeline reader wants it: the stage and company by name, contacts as "Name (role)" so role changes show. */
+export const snapshot = (d: Deal) => ({ ...d, stage: d.stageName, company: d.companyName, contacts: d.contacts.map((c) => `${c.name} (${c.role})`) });
 
 export async function getDeal(ctx: Ctx, id: string): Promise<Deal> {
   assertCan(ctx.actor, "read");

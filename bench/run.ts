@@ -6,24 +6,46 @@
 //
 // Writes bench/results/<database>-<scale>.json and rebuilds bench/RESULTS.md from every results file.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Ctx } from "../src/core/context.js";
-import type { Database } from "../src/db/client.js";
+import { type Database, openDatabase } from "../src/db/client.js";
 import { createApiKey, revokeApiKey } from "../src/modules/api-keys/service.js";
 import { type RunningServer, startServer } from "../src/server/start.js";
 import { startBare } from "./lib/bare.js";
 import { queryOnce, tableStats } from "./lib/db.js";
+import type { IoSpec } from "./lib/io.js";
 import type { LoadResult, LoadSpec, PoolRequest } from "./lib/loader.js";
-import { type BenchRun, loadRuns, renderResults, type ScenarioResult, saveRun, summarise, type Target } from "./lib/report.js";
+import {
+  type BenchRun,
+  type IoTaskResult,
+  loadRuns,
+  loadWebResults,
+  renderResults,
+  type ScenarioResult,
+  saveRun,
+  summarise,
+  type Target,
+} from "./lib/report.js";
 import { parseScale, scaleLabel } from "./lib/scale.js";
+import { timeStartup } from "./lib/startup.js";
 import { findBenchWorkspace, plan, seed } from "./seed.js";
+import { runWeb } from "./web.js";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const loaderPath = join(benchDir, "lib", "loader.ts");
+const ioPath = join(benchDir, "lib", "io.ts");
+
+/**
+ * Tasks outside the HTTP loop, run only when named in --only (startup also runs by default, it is cheap):
+ * startup (first start of `rapport serve`), import (CSV import of contacts, and COPY of the same file for the
+ * ratio), copy, export (CSV export of the bench workspace), web (bundle sizes and first render: bench/web.ts).
+ */
+const EXTRA_TASKS = ["startup", "import", "copy", "export", "web"] as const;
+type ExtraTask = (typeof EXTRA_TASKS)[number];
 
 export interface BenchOptions {
   scale: number;
@@ -42,6 +64,10 @@ export interface BenchOptions {
   out: string;
   logLevel?: string;
   quiet?: boolean;
+  /** Rows in the CSV of the import/export tasks; default min(scale, 1m). */
+  importRows?: number;
+  /** Attempts of the first-start measurement. */
+  startupRuns?: number;
 }
 
 interface Scenario {
@@ -291,13 +317,15 @@ function buildScenarios(inputs: Inputs, cursors: string[]): Scenario[] {
       name: "contacts.create",
       title: "POST /contacts (email, phone, company, owner)",
       pool: createBodies.map((body) => ({ method: "POST", path: `${api}/contacts`, body })),
-      target: { p99: 25 },
+      target: listTarget,
+      baseline: "bare.create",
     },
     {
       name: "contacts.update",
       title: "PATCH /contacts/:id (one to three fields)",
       pool: patchBodies.map((body, i) => ({ method: "PATCH", path: `${api}/contacts/${ids[i % ids.length]}`, body })),
-      target: { p99: 25 },
+      target: listTarget,
+      baseline: "bare.update",
     },
     {
       name: "deals.board",
@@ -368,6 +396,22 @@ function buildScenarios(inputs: Inputs, cursors: string[]): Scenario[] {
       name: "bare.list",
       title: "baseline: bare Fastify handler, same SQL as the first list page",
       pool: limits.map((l) => ({ method: "GET", path: `/bare/contacts?limit=${l}` })),
+      bare: true,
+    },
+    {
+      name: "bare.create",
+      title: "baseline: bare Fastify handler, the insert, history and outbox writes of a create in one transaction",
+      pool: createBodies.map((body) => ({
+        method: "POST",
+        path: "/bare/contacts",
+        body: { ...body, emails: body.emails.map((e) => ({ email: e.email.replace("@", ".bare@") })) },
+      })),
+      bare: true,
+    },
+    {
+      name: "bare.update",
+      title: "baseline: bare Fastify handler, read + update, history and outbox writes of a patch in one transaction",
+      pool: patchBodies.map((body, i) => ({ method: "PATCH", path: `/bare/contacts/${ids[(i + 500) % ids.length]}`, body })),
       bare: true,
     },
   ];
@@ -503,13 +547,7 @@ async function benchOne(kind: "pglite" | "postgres", o: BenchOptions, log: (s: s
       scaleLabel: label,
       tables: await tableStats(database),
       databaseBytes: size[0] ? Number(size[0].b) : null,
-      machine: {
-        node: process.version,
-        cpu: cpus()[0]?.model.trim() ?? "unknown",
-        cores: cpus().length,
-        memoryGb: Math.round(totalmem() / 1e9),
-        os: `${platform()} ${release()}`,
-      },
+      machine: machine(),
       settings: {
         connections: o.connections,
         duration: o.duration,
@@ -528,16 +566,116 @@ async function benchOne(kind: "pglite" | "postgres", o: BenchOptions, log: (s: s
   }
 }
 
+function runIoTask(spec: IoSpec): Promise<IoTaskResult> {
+  const dir = mkdtempSync(join(tmpdir(), "rapport-bench-io-"));
+  const file = join(dir, "spec.json");
+  writeFileSync(file, JSON.stringify(spec));
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", ioPath, file], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("close", (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) return reject(new Error(`${spec.task} failed (${code}): ${err}`));
+      try {
+        resolvePromise(JSON.parse(out.trim().split("\n").pop() ?? "") as IoTaskResult);
+      } catch (e) {
+        reject(new Error(`${spec.task} output: ${out} ${err} ${String(e)}`));
+      }
+    });
+  });
+}
+
+/** bench/.data/contacts-<rows>.csv, written by import-contacts-gen.ts when missing. */
+async function contactsCsv(rows: number): Promise<string> {
+  const file = join(benchDir, ".data", `contacts-${scaleLabel(rows)}.csv`);
+  if (existsSync(file)) return file;
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(benchDir, "import-contacts-gen.ts"), tmp, String(rows)], { stdio: "ignore" });
+    child.on("close", (code) => (code === 0 ? resolvePromise() : reject(new Error(`import-contacts-gen.ts failed (${code})`))));
+  });
+  renameSync(tmp, file);
+  return file;
+}
+
+/** Start-up and file tasks: after the HTTP run, with no server holding the database (PGlite allows one process). */
+async function benchExtras(kind: "pglite" | "postgres", o: BenchOptions, tasks: Set<ExtraTask>, log: (s: string) => void): Promise<Partial<BenchRun>> {
+  const label = scaleLabel(o.scale);
+  const dataDir = resolve(o.dataDir ?? join(benchDir, ".data", `pglite-${label}`));
+  const target = kind === "postgres" ? { databaseUrl: o.databaseUrl } : { dataDir };
+  const out: Partial<BenchRun> = {};
+  if (tasks.has("startup")) {
+    if (kind === "pglite" && !existsSync(dataDir)) throw new Error(`startup: ${dataDir} is not seeded`);
+    const seconds: number[] = [];
+    for (let i = 0; i < (o.startupRuns ?? 3); i++) {
+      seconds.push(await timeStartup(target));
+      log(`startup ${i + 1}: ${seconds[seconds.length - 1]?.toFixed(2)} s`);
+    }
+    const sorted = [...seconds].sort((a, b) => a - b);
+    out.startup = { seconds, median: sorted[Math.floor(sorted.length / 2)] as number, target: 10, at: new Date().toISOString() };
+  }
+  const fileTasks = (["copy", "import", "export"] as const).filter((t) => tasks.has(t));
+  if (fileTasks.length) {
+    const rows = o.importRows ?? Math.min(o.scale, 1_000_000);
+    const file = await contactsCsv(rows);
+    let workspaceId: string | undefined;
+    if (tasks.has("export")) {
+      const database = await openDatabase({ url: target.databaseUrl, dataDir: target.databaseUrl ? undefined : dataDir });
+      try {
+        workspaceId = (await findBenchWorkspace(database, o.scale))?.workspaceId;
+      } finally {
+        await database.close();
+      }
+      if (!workspaceId) throw new Error("export: no bench workspace (seed first)");
+    }
+    const results: IoTaskResult[] = [];
+    for (const task of fileTasks) {
+      const spec: IoSpec = { task, ...target, file: task === "export" ? join(benchDir, ".data", `export-${kind}-${label}.csv`) : file, workspaceId };
+      const r = await runIoTask(spec);
+      log(
+        `${task.padEnd(8)} ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${Math.round(r.rowsPerSecond)} rows/s, peak RSS ${r.peakRssMb} MB${r.detail ? `  ${r.detail}` : ""}`,
+      );
+      results.push(r);
+    }
+    out.io = { file: `contacts CSV, ${rows.toLocaleString("en")} rows (bench/import-contacts-gen.ts)`, at: new Date().toISOString(), results };
+  }
+  return out;
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchRun[]> {
   const log = (s: string) => {
     if (!o.quiet) process.stderr.write(`${s}\n`);
   };
+  const isExtra = (x: string): x is ExtraTask => (EXTRA_TASKS as readonly string[]).includes(x);
+  const httpOnly = o.only?.filter((x) => !isExtra(x));
+  const runHttp = !o.only?.length || (httpOnly?.length ?? 0) > 0;
+  const extras = new Set<ExtraTask>(o.only?.length ? o.only.filter(isExtra) : ["startup"]);
+  // The import's yardstick is COPY of the same file.
+  if (extras.has("import")) extras.add("copy");
   const runs: BenchRun[] = [];
   for (const kind of o.databases) {
     if (kind === "postgres" && !o.databaseUrl) throw new Error("The postgres run needs BENCH_DATABASE_URL (or --database-url)");
-    const run = await benchOne(kind, o, log);
-    saveRun(o.resultsDir, run);
-    runs.push(run);
+    let run: BenchRun | undefined;
+    if (runHttp) run = await benchOne(kind, { ...o, only: httpOnly }, log);
+    const extra = await benchExtras(kind, o, extras, log);
+    if (extras.has("web")) {
+      log("web: build, bundle sizes and first render in Chromium");
+      await runWeb({ scale: o.scale, kind, dataDir: o.dataDir, databaseUrl: o.databaseUrl, runs: 5, resultsDir: o.resultsDir });
+    }
+    if (run || extra.startup || extra.io) {
+      const base: BenchRun = run ?? (await describeOnly(kind, o));
+      const full = { ...base, ...extra };
+      saveRun(o.resultsDir, full);
+      runs.push(full);
+    }
   }
   let notes: string | undefined;
   try {
@@ -545,9 +683,43 @@ export async function runBench(o: BenchOptions): Promise<BenchRun[]> {
   } catch {
     notes = undefined;
   }
-  writeFileSync(o.out, renderResults(loadRuns(o.resultsDir), notes));
+  writeFileSync(o.out, renderResults(loadRuns(o.resultsDir), notes, loadWebResults(o.resultsDir)));
   log(`\nWrote ${o.out}`);
   return runs;
+}
+
+/** The header of a results file for a run without HTTP scenarios (saveRun keeps the earlier scenarios). */
+async function describeOnly(kind: "pglite" | "postgres", o: BenchOptions): Promise<BenchRun> {
+  const label = scaleLabel(o.scale);
+  const dataDir = resolve(o.dataDir ?? join(benchDir, ".data", `pglite-${label}`));
+  const database = await openDatabase({ url: kind === "postgres" ? o.databaseUrl : undefined, dataDir: kind === "postgres" ? undefined : dataDir });
+  try {
+    const version = (await queryOnce<{ v: string }>(database, "select version() as v"))[0]?.v ?? "";
+    const size = await queryOnce<{ b: number | string }>(database, "select pg_database_size(current_database())::float8 as b").catch(() => []);
+    return {
+      database: { kind, version, where: kind === "pglite" ? relative(resolve(benchDir, ".."), dataDir) || dataDir : "server on localhost" },
+      scale: o.scale,
+      scaleLabel: label,
+      tables: await tableStats(database),
+      databaseBytes: size[0] ? Number(size[0].b) : null,
+      machine: machine(),
+      settings: { connections: o.connections, duration: o.duration, warmup: o.warmup, runs: o.runs, auth: "API key (Bearer)", logLevel: o.logLevel ?? "warn" },
+      startedAt: new Date().toISOString(),
+      scenarios: [],
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+function machine(): BenchRun["machine"] {
+  return {
+    node: process.version,
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 1e9),
+    os: `${platform()} ${release()}`,
+  };
 }
 
 async function main() {
@@ -565,6 +737,8 @@ async function main() {
       out: { type: "string" },
       "results-dir": { type: "string" },
       "log-level": { type: "string" },
+      "import-rows": { type: "string" },
+      "startup-runs": { type: "string", default: "3" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -572,6 +746,7 @@ async function main() {
     process.stdout.write(
       "npm run bench -- [--scale 100k] [--db pglite|postgres|both] [--duration 10] [--warmup 2] [--connections 10] [--runs 1]\n" +
         "                 [--only contacts.get,search] [--data-dir dir] [--database-url url] [--out bench/RESULTS.md]\n" +
+        "                 [--only startup,import,copy,export,web] [--import-rows 1m] [--startup-runs 3]\n" +
         "PostgreSQL runs use --database-url or BENCH_DATABASE_URL; by default PGlite runs, and PostgreSQL too when BENCH_DATABASE_URL is set.\n",
     );
     return;
@@ -602,6 +777,8 @@ async function main() {
     resultsDir: resolve(values["results-dir"] ?? join(benchDir, "results")),
     out: resolve(values.out ?? join(benchDir, "RESULTS.md")),
     logLevel: values["log-level"],
+    importRows: values["import-rows"] ? parseScale(values["import-rows"]) : undefined,
+    startupRuns: Number(values["startup-runs"]),
   });
 }
 

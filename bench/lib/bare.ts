@@ -1,9 +1,76 @@
 // The baseline: a bare Fastify app on the same database connection (the server's own pool or PGlite
 // instance), no plugins of ours — no auth, no zod, no Drizzle — whose handlers run the SQL that
-// get-by-id and the first list page need. Our req/s ÷ its req/s is the overhead of everything else.
+// get-by-id, the first list page, create and update need. Our req/s ÷ its req/s is the overhead of everything else.
 import Fastify, { type FastifyInstance } from "fastify";
+import { v7 } from "uuid";
 import type { Database } from "../../src/db/client.js";
-import { queryOnce } from "./db.js";
+import { pgliteOf, queryOnce } from "./db.js";
+
+type Query = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
+/** BEGIN … COMMIT on one connection: a pooled pg client, or PGlite's own transaction. */
+async function inTransaction<T>(database: Database, fn: (query: Query) => Promise<T>): Promise<T> {
+  if (database.pool) {
+    const client = await database.pool.connect();
+    try {
+      await client.query("begin");
+      const out = await fn(async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[]);
+      await client.query("commit");
+      return out;
+    } catch (e) {
+      await client.query("rollback").catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+  return pgliteOf(database).transaction((tx) => fn(async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows));
+}
+
+interface WriteBody {
+  firstName?: string;
+  lastName?: string;
+  emails?: { email: string }[];
+  phones?: { phone: string }[];
+  companyId?: string;
+  ownerId?: string;
+  lifecycleStage?: string;
+  jobTitle?: string;
+  address?: Record<string, string>;
+  tags?: string[];
+  emailConsent?: boolean;
+}
+
+/** The columns a create or patch body sets, as the service stores them (phones taken as given: already E.164 in the bench's bodies). */
+function columnsOf(b: WriteBody): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (b.firstName !== undefined) out.first_name = b.firstName;
+  if (b.lastName !== undefined) out.last_name = b.lastName;
+  if (b.jobTitle !== undefined) out.job_title = b.jobTitle;
+  if (b.companyId !== undefined) out.company_id = b.companyId;
+  if (b.ownerId !== undefined) out.owner_id = b.ownerId;
+  if (b.lifecycleStage !== undefined) out.lifecycle_stage = b.lifecycleStage;
+  if (b.address !== undefined) out.address = JSON.stringify(b.address);
+  if (b.tags !== undefined) out.tags = [...new Set(b.tags)];
+  if (b.emailConsent !== undefined) out.email_consent = b.emailConsent;
+  if (b.emails) {
+    out.emails = JSON.stringify(b.emails.map((e, i) => ({ ...e, primary: i === 0 })));
+    out.email_list = b.emails.map((e) => e.email);
+    out.primary_email = b.emails[0]?.email ?? null;
+  }
+  if (b.phones) {
+    out.phones = JSON.stringify(b.phones.map((p, i) => ({ ...p, primary: i === 0 })));
+    out.phone_list = b.phones.map((p) => p.phone);
+    out.primary_phone = b.phones[0]?.phone ?? null;
+  }
+  return out;
+}
+
+const searchOf = (r: Record<string, unknown>) =>
+  [r.first_name, r.last_name, ...((r.email_list as string[]) ?? []), ...((r.phone_list as string[]) ?? []), r.job_title]
+    .filter(Boolean)
+    .join(" ")
+    .toLowerCase();
 
 interface ContactRow {
   id: string;
@@ -57,6 +124,63 @@ export async function startBare(database: Database, workspaceId: string): Promis
       nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.sort_value, last.id])).toString("base64url") : null,
     };
   });
+
+  // Create: the same three writes as createContact (the contact, its history row and its outbox event) in one
+  // transaction, then the company name — without the service's lookups (owner and company exist, custom
+  // fields, validation, assignment and scoring rules) or zod.
+  app.post<{ Body: WriteBody }>("/bare/contacts", async (req, reply) => {
+    const now = new Date();
+    const cols: Record<string, unknown> = { workspace_id: workspaceId, id: v7(), ...columnsOf(req.body), created_at: now, updated_at: now };
+    cols.search_text = searchOf(cols);
+    const row = await inTransaction(database, async (query) => {
+      const names = Object.keys(cols);
+      const [r] = await query<ContactRow>(
+        `insert into contacts (${names.join(", ")}) values (${names.map((_, i) => `$${i + 1}`).join(", ")}) returning *`,
+        Object.values(cols),
+      );
+      await writeHistory(query, "create", cols.id as string, r, now);
+      return r as ContactRow;
+    });
+    const names = await companyNames([row]);
+    return reply.status(201).send({ ...row, companyName: row.company_id ? (names.get(row.company_id) ?? null) : null });
+  });
+
+  // Update: read the current row, then the UPDATE … RETURNING, history and outbox writes in one transaction.
+  app.patch<{ Params: { id: string }; Body: WriteBody }>("/bare/contacts/:id", async (req, reply) => {
+    const [current] = await queryOnce<ContactRow>(database, "select * from contacts where workspace_id = $1 and id = $2", [workspaceId, req.params.id]);
+    if (!current) return reply.status(404).send({ status: 404 });
+    const now = new Date();
+    const set: Record<string, unknown> = { ...columnsOf(req.body), updated_at: now };
+    set.search_text = searchOf({ ...current, ...set });
+    const row = await inTransaction(database, async (query) => {
+      const names = Object.keys(set);
+      const [r] = await query<ContactRow>(
+        `update contacts set ${names.map((n, i) => `${n} = $${i + 3}`).join(", ")} where workspace_id = $1 and id = $2 returning *`,
+        [workspaceId, req.params.id, ...Object.values(set)],
+      );
+      await writeHistory(query, "update", req.params.id, r, now);
+      return r as ContactRow;
+    });
+    const names = await companyNames([row]);
+    return { ...row, companyName: row.company_id ? (names.get(row.company_id) ?? null) : null };
+  });
+
+  async function writeHistory(query: Query, action: string, recordId: string, record: unknown, now: Date) {
+    const changes = JSON.stringify([{ field: "bench", from: null, to: action }]);
+    await query(
+      `insert into record_history (workspace_id, id, object, record_id, action, actor_id, actor_kind, changes, created_at)
+       values ($1, $2, 'contact', $3, $4, null, 'user', $5, $6)`,
+      [workspaceId, v7(), recordId, action, changes, now],
+    );
+    await query(`insert into outbox_events (workspace_id, id, type, object, record_id, payload, created_at) values ($1, $2, $3, 'contact', $4, $5, $6)`, [
+      workspaceId,
+      v7(),
+      `contact.${action}`,
+      recordId,
+      JSON.stringify({ changes: JSON.parse(changes), record }),
+      now,
+    ]);
+  }
 
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

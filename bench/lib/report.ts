@@ -22,6 +22,29 @@ export interface ScenarioResult {
   ratio?: number;
 }
 
+/** A file task (bench/lib/io.ts): import, COPY of the same file, export. */
+export interface IoTaskResult {
+  task: string;
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  peakRssMb: number;
+  fileMb: number;
+  detail?: string;
+}
+
+export interface WebResult {
+  kind: "web";
+  database: "pglite" | "postgres";
+  scaleLabel: string;
+  startedAt: string;
+  chromium: string;
+  initial: { files: string[]; jsGzipKb: number; cssGzipKb: number; jsRawKb: number };
+  routes: { route: string; source: string; jsGzipKb: number; files: number }[];
+  largestChunks: { file: string; gzipKb: number; rawKb: number }[];
+  render: { page: string; selector: string; coldMs: number[]; warmMs: number[]; coldMedianMs: number; warmMedianMs: number }[];
+}
+
 export interface BenchRun {
   database: { kind: "pglite" | "postgres"; version: string; where: string };
   scale: number;
@@ -32,6 +55,10 @@ export interface BenchRun {
   settings: { connections: number; duration: number; warmup: number; runs: number; auth: string; logLevel: string };
   startedAt: string;
   scenarios: ScenarioResult[];
+  /** `rapport serve` from spawn to a healthy /api/health, seconds per attempt. */
+  startup?: { seconds: number[]; median: number; target: number; at: string };
+  /** Import, COPY and export of a contacts CSV (--only import,export). */
+  io?: { file: string; at: string; results: IoTaskResult[] };
 }
 
 const median = (xs: number[]) => {
@@ -91,17 +118,47 @@ export function resultFileName(run: BenchRun): string {
   return `${run.database.kind}-${run.scaleLabel}.json`;
 }
 
+/**
+ * Writes the run's file, keeping from an earlier file of the same database and scale whatever this run did
+ * not measure (a `--only` run replaces only its own scenarios, start-up or file results).
+ */
 export function saveRun(dir: string, run: BenchRun): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, resultFileName(run));
-  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+  let merged = run;
+  if (existsSync(file)) {
+    const old = JSON.parse(readFileSync(file, "utf8")) as BenchRun;
+    const fresh = new Set(run.scenarios.map((s) => s.name));
+    const kept = old.scenarios.filter((s) => !fresh.has(s.name));
+    // Keep the earlier order, with re-run scenarios in their old place and new ones at the end.
+    const order = [...old.scenarios.map((s) => s.name), ...run.scenarios.map((s) => s.name)];
+    const scenarios = [...kept, ...run.scenarios].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    merged = {
+      ...run,
+      scenarios,
+      settings: run.scenarios.length ? run.settings : old.settings,
+      startedAt: run.scenarios.length ? run.startedAt : old.startedAt,
+      startup: run.startup ?? old.startup,
+      io: run.io
+        ? { ...run.io, results: [...(old.io?.results ?? []).filter((r) => !run.io?.results.some((x) => x.task === r.task)), ...run.io.results] }
+        : old.io,
+    };
+  }
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
   return file;
+}
+
+export function loadWebResults(dir: string): WebResult[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^web-.*\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as WebResult);
 }
 
 export function loadRuns(dir: string): BenchRun[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
+    .filter((f) => /^(pglite|postgres)-.*\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as BenchRun)
     .sort((a, b) => (a.database.kind === b.database.kind ? a.scale - b.scale : a.database.kind === "pglite" ? -1 : 1));
 }
@@ -140,6 +197,31 @@ export function renderRun(run: BenchRun): string {
         `${s.ratio === undefined ? "" : `${Math.round(s.ratio * 100)}%`} | ${s.median.non2xx + s.median.errors} | ${s.median.loadavg} | ${v ? `${v.met ? "✅" : "❌"} ${v.text}` : ""} |`,
     );
   }
+  if (run.startup) {
+    const ok = run.startup.median < run.startup.target;
+    lines.push("");
+    lines.push(
+      `**First start** (\`rapport serve\` from spawn to a healthy \`/api/health\`, ${run.startup.seconds.length} attempts): ` +
+        `median ${run.startup.median.toFixed(1)} s (${run.startup.seconds.map((x) => x.toFixed(1)).join(" / ")} s) — ` +
+        `${ok ? "✅" : "❌"} target < ${run.startup.target} s${ok ? "" : ` missed (${(run.startup.median / run.startup.target).toFixed(1)}×)`}.`,
+    );
+  }
+  if (run.io?.results.length) {
+    const copy = run.io.results.find((r) => r.task === "copy");
+    lines.push("");
+    lines.push(`**Files** (\`${run.io.file}\`, each task in its own process; peak RSS is that process's maximum resident set):`);
+    lines.push("");
+    lines.push("| task | rows | seconds | rows/s | vs COPY | peak RSS | file | target | |");
+    lines.push("|---|--:|--:|--:|--:|--:|--:|---|---|");
+    for (const r of run.io.results) {
+      const vs = copy && r.task === "import" && copy.rowsPerSecond > 0 ? `${((r.rowsPerSecond / copy.rowsPerSecond) * 100).toFixed(1)}%` : "";
+      const target =
+        r.task === "import" ? (r.peakRssMb < 500 ? "✅ peak RSS < 500 MB" : `❌ peak RSS < 500 MB missed (${(r.peakRssMb / 500).toFixed(1)}×)`) : "";
+      lines.push(
+        `| ${r.task} | ${int(r.rows)} | ${r.seconds.toFixed(1)} | ${int(r.rowsPerSecond)} | ${vs} | ${int(r.peakRssMb)} MB | ${r.fileMb.toFixed(1)} MB | ${target} | ${r.detail ?? ""} |`,
+      );
+    }
+  }
   const failures = run.scenarios.flatMap((s) => s.runs.flatMap((r) => r.failures.map((f) => `- \`${s.name}\`: ${f.replace(/\n/g, " ")}`)));
   if (failures.length) {
     lines.push("");
@@ -150,21 +232,54 @@ export function renderRun(run: BenchRun): string {
   return lines.join("\n");
 }
 
-export function renderResults(runs: BenchRun[], notes?: string): string {
+export function renderWeb(w: WebResult): string {
+  const lines = [`## Web app (${w.database === "pglite" ? "PGlite" : "PostgreSQL"}, scale ${w.scaleLabel})`, ""];
+  lines.push(
+    `Production build (\`vite build\`), gzip -9. **Initial load**: ${w.initial.jsGzipKb} KB of JS gzipped (${w.initial.jsRawKb} KB raw) ` +
+      `in ${w.initial.files.filter((f) => f.endsWith(".js")).length} files, plus ${w.initial.cssGzipKb} KB of CSS.`,
+  );
+  lines.push("");
+  lines.push("| route | extra JS on first visit (gzip) | files |");
+  lines.push("|---|--:|--:|");
+  for (const r of w.routes) lines.push(`| \`${r.route}\` | ${r.jsGzipKb} KB | ${r.files} |`);
+  lines.push("");
+  lines.push(`Largest chunks: ${w.largestChunks.map((c) => `\`${c.file}\` ${c.gzipKb} KB`).join(", ")}.`);
+  lines.push("");
+  lines.push(
+    `**First render** in headless Chromium ${w.chromium} (signed in as the bench admin; ms from navigation start until the first row/card is in the DOM; ` +
+      "cold = fresh browser context, warm = reload; medians, each run in brackets):",
+  );
+  lines.push("");
+  lines.push("| page | waits for | cold ms | warm ms |");
+  lines.push("|---|---|--:|--:|");
+  for (const r of w.render)
+    lines.push(
+      `| \`${r.page}\` | \`${r.selector}\` | ${Math.round(r.coldMedianMs)} <sub>(${r.coldMs.map((x) => Math.round(x)).join(" / ")})</sub> | ` +
+        `${Math.round(r.warmMedianMs)} <sub>(${r.warmMs.map((x) => Math.round(x)).join(" / ")})</sub> |`,
+    );
+  lines.push("");
+  lines.push(`Run at ${w.startedAt}.`, "");
+  return lines.join("\n");
+}
+
+export function renderResults(runs: BenchRun[], notes?: string, web: WebResult[] = []): string {
   const out = [
     "# Rapport benchmark results",
     "",
     "Written by `npm run bench` (bench/run.ts) from the JSON files in `bench/results/`; the notes at the end come from",
     "`bench/results/NOTES.md`. Latencies are measured by the load generator (a separate process) per request, from",
     "sending to the last byte; req/s is completed requests ÷ seconds. Targets: on PostgreSQL, get/list/create/update",
-    "p99 < 25 ms and get/list ≥ 80% of the bare-handler req/s, search/typeahead p95 < 100 ms, record-page timeline",
+    "p99 < 25 ms and get/list/create/update ≥ 80% of the bare-handler req/s, reports and forecast p95 < 300 ms, search/typeahead p95 < 100 ms, record-page timeline",
     "p95 < 50 ms; on PGlite every scenario p95 < 100 ms. `bare.*` rows are the baseline: a plain Fastify handler running",
     "the same SQL on the same connection, without our auth, validation, Drizzle or serialisation; each runs right",
     "before the scenario it is compared with. `load` is the machine's 1-minute load average during the run (2 cores:",
-    "above 2, other processes were competing).",
+    "above 2, other processes were competing). Outside the HTTP loop: first start of `rapport serve` (target for",
+    "embedded at 100k: < 10 s), CSV import of contacts against `COPY` of the same file (target at 1m rows: peak RSS",
+    "< 500 MB), CSV export, and the web app's bundle sizes and first render (bench/README.md says how each is measured).",
     "",
   ];
   for (const r of runs) out.push(renderRun(r));
+  for (const w of web) out.push(renderWeb(w));
   if (notes?.trim()) out.push(notes.trim(), "");
   return out.join("\n");
 }

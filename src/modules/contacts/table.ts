@@ -61,7 +61,8 @@ export const contacts = pgTable(
     index("contacts_last_name_idx").on(t.workspaceId, t.lastName, t.id),
     index("contacts_first_name_idx").on(t.workspaceId, t.firstName, t.id),
     index("contacts_primary_email_idx").on(t.workspaceId, t.primaryEmail),
-    index("contacts_company_idx").on(t.workspaceId, t.companyId),
+    // With id, listing a company's contacts (the record page's timeline) is index-only: no heap read per contact.
+    index("contacts_company_idx").on(t.workspaceId, t.companyId, t.id),
     index("contacts_owner_idx").on(t.workspaceId, t.ownerId),
     index("contacts_stage_idx").on(t.workspaceId, t.lifecycleStage),
     index("contacts_lead_status_idx").on(t.workspaceId, t.leadStatus),

@@ -86,12 +86,14 @@ export async function getBoard(ctx: Ctx, pipelineId: string, query: z.infer<type
     ),
     totals: await queryRows<{ stage_id: string; currency: string; n: number; amount: string; weighted: string }>(
       tx,
-      sql`select ${deals.stageId} as stage_id, ${deals.currency} as currency, count(*)::int as n,
-            coalesce(sum(${deals.amount}), 0)::numeric(18,2)::text as amount,
-            round(coalesce(sum(${deals.amount}), 0) * max(${pipelineStages.probability}) / 100.0, 2)::numeric(18,2)::text as weighted
-          from ${deals} join ${pipelineStages} on ${pipelineStages.workspaceId} = ${deals.workspaceId} and ${pipelineStages.id} = ${deals.stageId}
-          where ${where([sql`${deals.pipelineId} = ${pipelineId}`])}
-          group by ${deals.stageId}, ${deals.currency} order by 2`,
+      // Sum per stage and currency first (index-only on deals_pipeline_totals_idx), then join the few stages.
+      sql`select a.stage_id, a.currency, a.n::int as n, coalesce(a.amount, 0)::numeric(18,2)::text as amount,
+            round(coalesce(a.amount, 0) * s.probability / 100.0, 2)::numeric(18,2)::text as weighted
+          from (select ${deals.stageId} as stage_id, ${deals.currency} as currency, count(*) as n, sum(${deals.amount}) as amount
+                  from ${deals} where ${where([sql`${deals.pipelineId} = ${pipelineId}`])}
+                 group by ${deals.stageId}, ${deals.currency}) a
+          join ${pipelineStages} s on s.workspace_id = ${ctx.workspaceId} and s.id = a.stage_id
+          order by 2`,
     ),
   }));
   const named = await toCards(ctx, cards);

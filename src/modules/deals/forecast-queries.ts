@@ -1,10 +1,10 @@
 /**
  * Set-based reporting SQL over the deals tables, for the forecast and pipeline reports. The one place
  * outside the deals service that reads these tables: reports need GROUP BY over a million rows, which
- * a row-returning service call cannot give. Each function is one statement on an index:
- * deals_closed_idx (workspace_id, status, closed_at) for won and open deals, deals_close_date_idx
- * (workspace_id, expected_close_date) for what closes in a period, deal_stage_changes_stage_idx for
- * stage history. Money comes back as numeric text; nothing is added across currencies.
+ * a row-returning service call cannot give. Each function is one statement on covering indexes (index-only
+ * scans, no heap reads): deals_closed_cover_idx (workspace_id, status, closed_at, …) for won and lost deals,
+ * deals_open_close_date_idx (workspace_id, expected_close_date, …) for open deals closing in a period,
+ * deals_pipeline_totals_idx for a pipeline's open deals, deal_stage_changes_pipeline_at_idx for stage history. Money comes back as numeric text; nothing is added across currencies.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
@@ -113,7 +113,7 @@ export interface StageSums {
 
 /**
  * Per stage and currency: every open deal now in it, and won/lost deals closed within [from, to).
- * Both branches ride deals_closed_idx (workspace_id, status, closed_at).
+ * Index-only: open deals on deals_pipeline_totals_idx, closed ones on deals_closed_cover_idx.
  */
 export async function stageSnapshot(
   db: Db,
@@ -128,11 +128,12 @@ export async function stageSnapshot(
        where ${scope} and d.status in ('won', 'lost')
          and d.closed_at >= (${f.from}::timestamp at time zone 'UTC') and d.closed_at < (${f.to}::timestamp at time zone 'UTC')
     )
-    select d.stage_id as "stageId", d.currency, count(*)::int as count,
-           coalesce(sum(d.amount), 0)::text as amount,
-           coalesce(round(sum(d.amount * s.probability / 100.0), 2), 0)::text as weighted
-      from d join ${pipelineStages} s on s.workspace_id = ${f.workspaceId}::uuid and s.id = d.stage_id
-     group by d.stage_id, d.currency`);
+    -- Sum first, then join the (few) stages: joining every deal row before grouping made PostgreSQL sort them all.
+    , a as (select d.stage_id, d.currency, count(*) as n, sum(d.amount) as amount from d group by d.stage_id, d.currency)
+    select a.stage_id as "stageId", a.currency, a.n::int as count,
+           coalesce(a.amount, 0)::text as amount,
+           coalesce(round(a.amount * s.probability / 100.0, 2), 0)::text as weighted
+      from a join ${pipelineStages} s on s.workspace_id = ${f.workspaceId}::uuid and s.id = a.stage_id`);
   return rowsOf<StageSums>(res);
 }
 
@@ -165,8 +166,8 @@ export async function stageFlow(
              lead(c.at) over w as next_at
         from ${dealStageChanges} c
        where c.workspace_id = ${f.workspaceId}::uuid and c.pipeline_id = ${f.pipelineId}::uuid
-         -- Every change of the pipeline goes to one of its stages: listing them lets deal_stage_changes_stage_idx
-         -- (workspace_id, pipeline_id, to_stage_id, at) serve one narrow time range per stage.
+         -- Every change of the pipeline goes to one of its stages (the list keeps out changes to deleted stages);
+         -- deal_stage_changes_pipeline_at_idx serves the time range index-only.
          and c.to_stage_id in ${uuidList(f.stageIds)}
          and c.at >= (${f.from}::timestamp at time zone 'UTC') ${owners}
       window w as (partition by c.deal_id order by c.at, c.id)

@@ -419,12 +419,13 @@ function buildScenarios(inputs: Inputs, cursors: string[]): Scenario[] {
 
 // ---- running ----
 
-function runLoader(spec: LoadSpec): Promise<LoadResult> {
+/** Runs a bench script in its own process with a JSON spec file; its last stdout line is the JSON result. */
+function runChild<T>(script: string, spec: unknown, what: string): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "rapport-bench-"));
   const file = join(dir, "spec.json");
   writeFileSync(file, JSON.stringify(spec));
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", loaderPath, file], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", script, file], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {
@@ -435,15 +436,17 @@ function runLoader(spec: LoadSpec): Promise<LoadResult> {
     });
     child.on("close", (code) => {
       rmSync(dir, { recursive: true, force: true });
-      if (code !== 0) return reject(new Error(`load generator failed (${code}): ${err}`));
+      if (code !== 0) return reject(new Error(`${what} failed (${code}): ${err}`));
       try {
-        resolvePromise(JSON.parse(out.trim().split("\n").pop() ?? "") as LoadResult);
+        resolvePromise(JSON.parse(out.trim().split("\n").pop() ?? "") as T);
       } catch (e) {
-        reject(new Error(`load generator output: ${out} ${err} ${String(e)}`));
+        reject(new Error(`${what} output: ${out} ${err} ${String(e)}`));
       }
     });
   });
 }
+
+const runLoader = (spec: LoadSpec) => runChild<LoadResult>(loaderPath, spec, "load generator");
 
 /**
  * Requests still queued when the load generator stops keep the database busy (PGlite runs one query at a
@@ -566,31 +569,7 @@ async function benchOne(kind: "pglite" | "postgres", o: BenchOptions, log: (s: s
   }
 }
 
-function runIoTask(spec: IoSpec): Promise<IoTaskResult> {
-  const dir = mkdtempSync(join(tmpdir(), "rapport-bench-io-"));
-  const file = join(dir, "spec.json");
-  writeFileSync(file, JSON.stringify(spec));
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ioPath, file], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("close", (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      if (code !== 0) return reject(new Error(`${spec.task} failed (${code}): ${err}`));
-      try {
-        resolvePromise(JSON.parse(out.trim().split("\n").pop() ?? "") as IoTaskResult);
-      } catch (e) {
-        reject(new Error(`${spec.task} output: ${out} ${err} ${String(e)}`));
-      }
-    });
-  });
-}
+const runIoTask = (spec: IoSpec) => runChild<IoTaskResult>(ioPath, spec, spec.task);
 
 /** bench/.data/contacts-<rows>.csv, written by import-contacts-gen.ts when missing. */
 async function contactsCsv(rows: number): Promise<string> {

@@ -1,6 +1,7 @@
 // Results: one JSON file per (database, scale) in bench/results/, and bench/RESULTS.md rebuilt from all of them.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { IoResult } from "./io.js";
 import type { LoadResult } from "./loader.js";
 
 export interface Target {
@@ -23,15 +24,7 @@ export interface ScenarioResult {
 }
 
 /** A file task (bench/lib/io.ts): import, COPY of the same file, export. */
-export interface IoTaskResult {
-  task: string;
-  rows: number;
-  seconds: number;
-  rowsPerSecond: number;
-  peakRssMb: number;
-  fileMb: number;
-  detail?: string;
-}
+export type IoTaskResult = IoResult;
 
 export interface WebResult {
   kind: "web";

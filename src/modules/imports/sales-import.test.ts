@@ -254,6 +254,25 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
     expect(await allTasks(c)).toHaveLength(playbook);
   });
 
+  it("counts validation-rule breaches in the preview, with the reasons the run gives", async () => {
+    const c = await newWorkspace(t.app);
+    await c.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", required: true, message: "Every contact needs a job title" });
+    await c.post("/api/v1/validation-rules", { object: "deal", field: "amount", max: 1000, message: "Ask finance above 1,000" });
+    const people = await uploadOk(t, c, "contact", "people.csv", "First name,Last name,Email,Title\nAda,One,ada@x.example,CEO\nBob,Two,bob@x.example,");
+    const pp = (await c.post(`/api/v1/imports/${people.import.id}/preview`, { mapping: people.suggestion.mapping })).json();
+    expect(pp.counts).toMatchObject({ create: 1, reject: 1 });
+    expect(pp.rejected[0].reason).toBe("jobTitle: Every contact needs a job title");
+    const pr = await runToEnd(c, people.import.id, { mapping: people.suggestion.mapping });
+    expect(pr.counts).toMatchObject({ created: 1, rejected: 1 });
+
+    const deals = await uploadOk(t, c, "deal", "deals.csv", "Deal name,Amount\nSmall,900\nLarge,5000");
+    const dp = (await c.post(`/api/v1/imports/${deals.import.id}/preview`, { mapping: deals.suggestion.mapping })).json();
+    expect(dp.counts).toMatchObject({ create: 1, reject: 1 });
+    expect(dp.rejected[0]).toMatchObject({ row: 2, reason: "amount: Ask finance above 1,000" });
+    const dr = await runToEnd(c, deals.import.id, { mapping: deals.suggestion.mapping });
+    expect(dr.counts).toMatchObject({ created: 1, rejected: 1 });
+  });
+
   it("updates deals matched by external id, moving stages with history, and undo restores them", async () => {
     const c = await newWorkspace(t.app);
     const first = [

@@ -14,13 +14,14 @@ import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { trashImportedActivities } from "../activities/import.js";
 import { bulkCompanies, companyIdsBy, getCompany, importCompanies, updateCompany } from "../companies/service.js";
-import { bulkContacts, contactIdsByEmail, getContact, importContacts, updateContact } from "../contacts/service.js";
+import { bulkContacts, contactIdsByEmail, contactValues, getContact, importContacts, updateContact } from "../contacts/service.js";
 import { createCustomField, listCustomFields } from "../custom-fields/service.js";
 import { dealIdsByName, trashImportedDeals } from "../deals/import.js";
 import { updateDeal } from "../deals/service.js";
 import { deleteImportedTasks } from "../tasks/import.js";
 import { userIdsByEmailOrName } from "../users/service.js";
-import { listWorkspaces, workspaceSettings } from "../workspaces/service.js";
+import { checkRecord, loadRules } from "../validation-rules/service.js";
+import { fallbackCurrency, listWorkspaces, workspaceSettings } from "../workspaces/service.js";
 import { type ImportObject, presets, suggestMapping, targetsOf } from "./mapping.js";
 import type { Outcome, RunState } from "./outcome.js";
 import { detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
@@ -476,8 +477,41 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
       }
     }
   }
+  await checkValidationRules(ctx, plan, out, defaultCountry, reject);
   for (const o of out) if (o.newCompany && o.action !== "reject" && o.action !== "skip") state.wouldCreate.add(o.newCompany.toLowerCase());
   return out;
+}
+
+/**
+ * Validation rules on the rows to create, as the create path will check them, so a preview counts (and explains)
+ * the rows a run will reject. Updates are checked by the update itself (only the fields a row writes).
+ */
+async function checkValidationRules(
+  ctx: Ctx,
+  plan: Plan,
+  out: Outcome[],
+  defaultCountry: string | undefined,
+  reject: (o: Outcome, reason: string) => void,
+): Promise<void> {
+  if (plan.object === "activity") return;
+  const rules = await loadRules(ctx, plan.object);
+  if (rules.length === 0) return;
+  const currency = (await workspaceSettings(ctx)).defaultCurrency ?? fallbackCurrency;
+  for (const o of out) {
+    if (o.action !== "create") continue;
+    const input = o.built?.input as Record<string, unknown>;
+    // A company the run will create has no id yet; any value stands for it.
+    const companyId = o.companyId ?? (o.newCompany ? "(new company)" : (input.companyId ?? null));
+    const custom = (input.custom as Record<string, unknown> | undefined) ?? {};
+    const record =
+      plan.object === "contact"
+        ? { ...contactValues(input as ContactInput, defaultCountry).values, companyId, custom }
+        : plan.object === "deal"
+          ? { ...input, currency: input.currency ?? currency, ownerId: input.ownerId ?? ctx.actor.userId, companyId, custom }
+          : { ...input, custom };
+    const errors = checkRecord(rules, record);
+    if (errors.length) reject(o, errors.map((e) => `${e.path}: ${e.message}`).join("; "));
+  }
 }
 
 async function* batches(job: Row, fromRow: number, size = BATCH_SIZE): AsyncGenerator<SourceRow[]> {

@@ -5,7 +5,7 @@
  */
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
 
 suite("deals: board, stages, line items and purchases (Chromium)", () => {
   let session: BrowserSession;
@@ -36,13 +36,7 @@ suite("deals: board, stages, line items and purchases (Chromium)", () => {
     () =>
       step("01-setup", async () => {
         await page.goto(server.url);
-        await see(byTestId("signup-form"));
-        await page.getByLabel("Workspace name").fill(admin.workspace);
-        await page.getByLabel("Your name").fill(admin.name);
-        await page.getByLabel("Work email").fill(admin.email);
-        await page.getByRole("textbox", { name: "Password" }).fill(admin.password);
-        await byTestId("signup-submit").click();
-        await see(byTestId("navbar"));
+        await signUp(page, admin);
         const contact = await page.request.post(api("/contacts"), {
           data: { firstName: "Carla", lastName: "Client", emails: [{ email: "carla@client.test" }] },
         });

@@ -5,7 +5,7 @@
  */
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
 
 suite("forecast and quotas (Chromium)", () => {
   let session: BrowserSession;
@@ -34,13 +34,7 @@ suite("forecast and quotas (Chromium)", () => {
     () =>
       step("01-empty", async () => {
         await page.goto(server.url);
-        await see(byTestId("signup-form"));
-        await page.getByLabel("Workspace name").fill(admin.workspace);
-        await page.getByLabel("Your name").fill(admin.name);
-        await page.getByLabel("Work email").fill(admin.email);
-        await page.getByRole("textbox", { name: "Password" }).fill(admin.password);
-        await byTestId("signup-submit").click();
-        await see(byTestId("navbar"));
+        await signUp(page, admin);
         userId = ((await (await page.request.get(`${server.url}/api/v1/auth/me`)).json()) as { user: { id: string } }).user.id;
 
         await byTestId("nav-forecast").click();

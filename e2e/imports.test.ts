@@ -4,7 +4,7 @@
  */
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
 
 const dealsCsv = [
   "Opportunity ID,Opportunity Name,Account Name,Stage,Amount,Close Date",
@@ -50,13 +50,7 @@ suite("importing deals and activities (Chromium)", () => {
     () =>
       step("01-setup", async () => {
         await page.goto(server.url);
-        await see(byTestId("signup-form"));
-        await page.getByLabel("Workspace name").fill("Imports Inc");
-        await page.getByLabel("Your name").fill("Ines Importer");
-        await page.getByLabel("Work email").fill("ines@imports.test");
-        await page.getByRole("textbox", { name: "Password" }).fill("correct-horse-battery-staple");
-        await byTestId("signup-submit").click();
-        await see(byTestId("navbar"));
+        await signUp(page, { workspace: "Imports Inc", name: "Ines Importer", email: "ines@imports.test" });
         const status = await page.evaluate(async () => {
           const res = await fetch("/api/v1/companies", { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"Initech"}' });
           return res.status;

@@ -5,7 +5,7 @@
  */
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
 
 /** The visitor's site: a host Chromium never resolves, served by request interception. */
 const LANDING = "http://landing.example";
@@ -35,13 +35,7 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
     () =>
       step("01-setup", async () => {
         await page.goto(server.url);
-        await see(byTestId("signup-form"));
-        await page.getByLabel("Workspace name").fill("Leads Inc");
-        await page.getByLabel("Your name").fill("Ada Admin");
-        await page.getByLabel("Work email").fill("ada@leads.test");
-        await page.getByRole("textbox", { name: "Password" }).fill("correct-horse-battery-staple");
-        await byTestId("signup-submit").click();
-        await see(byTestId("navbar"));
+        await signUp(page, { workspace: "Leads Inc", name: "Ada Admin", email: "ada@leads.test" });
 
         // The rep exists before the rule that names them (users have their own settings page and tests).
         const rep = await page.request.post(`${server.url}/api/v1/users`, {

@@ -6,7 +6,7 @@
  */
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
 
 suite("web app main path (Chromium)", () => {
   let session: BrowserSession;
@@ -44,12 +44,7 @@ suite("web app main path (Chromium)", () => {
         // Readable errors straight from the contract's schema.
         await byTestId("signup-submit").click();
         await see(page.getByText("Name your workspace"));
-        await page.getByLabel("Workspace name").fill(admin.workspace);
-        await page.getByLabel("Your name").fill(admin.name);
-        await page.getByLabel("Work email").fill(admin.email);
-        await page.getByRole("textbox", { name: "Password" }).fill(admin.password);
-        await byTestId("signup-submit").click();
-        await see(byTestId("navbar"));
+        await signUp(page, admin);
         await see(byTestId("list-empty"));
         expect(await byTestId("user-menu").getAttribute("aria-label")).toContain(admin.name);
       }),

@@ -116,3 +116,21 @@ export function screenshotSteps(page: () => Page, suiteName: string) {
     }
   };
 }
+
+export interface NewAdmin {
+  workspace: string;
+  name: string;
+  email: string;
+  password?: string;
+}
+
+/** Fills the sign-up form on the page it is on and waits for the app shell: every suite starts with a fresh workspace. */
+export async function signUp(page: Page, admin: NewAdmin): Promise<void> {
+  await page.getByTestId("signup-form").waitFor({ state: "visible" });
+  await page.getByLabel("Workspace name").fill(admin.workspace);
+  await page.getByLabel("Your name").fill(admin.name);
+  await page.getByLabel("Work email").fill(admin.email);
+  await page.getByRole("textbox", { name: "Password" }).fill(admin.password ?? "correct-horse-battery-staple");
+  await page.getByTestId("signup-submit").click();
+  await page.getByTestId("navbar").waitFor({ state: "visible" });
+}

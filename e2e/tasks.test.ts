@@ -3,7 +3,7 @@
  */
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, suite } from "./support.js";
+import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
 
 suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
   let session: BrowserSession;
@@ -34,13 +34,7 @@ suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
     () =>
       step("01-setup", async () => {
         await page.goto(server.url);
-        await see(byTestId("signup-form"));
-        await page.getByLabel("Workspace name").fill("Tasks Inc");
-        await page.getByLabel("Your name").fill("Tara Tasker");
-        await page.getByLabel("Work email").fill("tara@tasks.test");
-        await page.getByRole("textbox", { name: "Password" }).fill("correct-horse-battery-staple");
-        await byTestId("signup-submit").click();
-        await see(byTestId("navbar"));
+        await signUp(page, { workspace: "Tasks Inc", name: "Tara Tasker", email: "tara@tasks.test" });
         contactId = await page.evaluate(async () => {
           const res = await fetch("/api/v1/contacts", {
             method: "POST",

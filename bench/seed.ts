@@ -273,14 +273,27 @@ async function load(database: Database, options: SeedOptions, log: (s: string) =
         const row = r[0] ?? { c: 0, a: 0, h: 0 };
         tick(row.c + row.a + row.h, `contacts ${scaleLabel(b)}/${scaleLabel(p.contacts)}`);
       }
-      // Pipelines, deals with their stage history, and tasks on deals.
+      // Pipelines, deals with their stage history, and tasks on deals. The trigger that links each stage change to
+      // the next looks up every new change's neighbours by index, and the indexes are dropped during the load: the
+      // changes are linked set-based after the last chunk instead (the same statement as migration 0004's backfill).
       tick(await loadPipelines(raw, ws), "pipelines");
+      await raw.query("alter table deal_stage_changes disable trigger deal_stage_changes_link");
       for (let a = 0; a < p.deals; a += chunk) {
         const b = Math.min(p.deals, a + chunk);
         const r = await raw.query<{ d: number; c: number; t: number }>(dealsSql(p, ws, admin, a, b));
         const row = r[0] ?? { d: 0, c: 0, t: 0 };
         tick(row.d + row.c + row.t, `deals ${scaleLabel(b)}/${scaleLabel(p.deals)}`);
       }
+      bar?.update(inserted, { stage: "stage changes: next change" });
+      await raw.query(
+        `update deal_stage_changes c set left_at = n.next_at, next_stage_id = n.next_stage
+           from (select id, lead(at) over w as next_at, lead(to_stage_id) over w as next_stage
+                   from deal_stage_changes where workspace_id = $1
+                 window w as (partition by deal_id order by at, id)) n
+          where c.workspace_id = $1 and c.id = n.id and n.next_at is not null`,
+        [ws],
+      );
+      await raw.query("alter table deal_stage_changes enable trigger deal_stage_changes_link");
       await raw.query(`update workspaces set name = $1 where id = $2`, [finalName, ws]);
       if (rebuild) {
         let k = 0;

@@ -132,8 +132,8 @@ export const PipelineStageReport = z.object({
   probability: z.number().int(),
   count: z.number().int(),
   totals: z.array(z.object({ currency: z.string(), amount: Money, weighted: Money })),
-  entered: z.number().int().describe("Deals that entered the stage in the window"),
-  advanced: z.number().int().describe("… of which moved on to a later stage or were won"),
+  entered: z.number().int().describe("Entries into the stage in the window (a deal that comes back counts again)"),
+  advanced: z.number().int().describe("… of which moved on next to a later stage or were won"),
   conversionRate: z.number().nullable().describe("advanced ÷ entered, as a percentage"),
   avgDaysInStage: z.number().nullable(),
 });

@@ -11,7 +11,7 @@ import { companyNames } from "../companies/service.js";
 import { userNames } from "../users/service.js";
 import { getPipeline } from "./pipelines.js";
 import { dealFilters } from "./service.js";
-import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } from "./table.js";
+import { dealContacts, dealLineItems, dealStageChanges, dealStageTotals, deals, pipelineStages } from "./table.js";
 
 interface CardRow {
   id: string;
@@ -64,7 +64,8 @@ async function toCards(ctx: Ctx, rows: CardRow[]): Promise<BoardCard[]> {
  * The kanban board: every column's first cards in one query (a LATERAL join per stage that walks the
  * (workspace_id, stage_id, created_at, id) index and stops after `limit`), and every column's count and
  * totals in one GROUP BY — so a pipeline of a million deals loads in two queries of bounded work for the
- * cards, whatever its size.
+ * cards, whatever its size. Unfiltered, the counts and totals come from deal_stage_totals (kept by triggers);
+ * filtered, they are summed from the deals that match.
  */
 export async function getBoard(ctx: Ctx, pipelineId: string, query: z.infer<typeof BoardQuery>): Promise<Board> {
   assertCan(ctx.actor, "read");
@@ -86,8 +87,16 @@ export async function getBoard(ctx: Ctx, pipelineId: string, query: z.infer<type
     ),
     totals: await queryRows<{ stage_id: string; currency: string; n: number; amount: string; weighted: string }>(
       tx,
-      // Sum per stage and currency first (index-only on deals_pipeline_totals_idx), then join the few stages.
-      sql`select a.stage_id, a.currency, a.n::int as n, coalesce(a.amount, 0)::numeric(18,2)::text as amount,
+      filters.length === 0
+        ? // Unfiltered (the usual board): the totals the deal triggers keep, a dozen rows whatever the pipeline's size.
+          sql`select t.stage_id, t.currency, t.deal_count as n, t.amount::numeric(18,2)::text as amount,
+                round(t.amount * s.probability / 100.0, 2)::numeric(18,2)::text as weighted
+              from ${dealStageTotals} t
+              join ${pipelineStages} s on s.workspace_id = t.workspace_id and s.id = t.stage_id
+             where t.workspace_id = ${ctx.workspaceId} and t.pipeline_id = ${pipelineId} and t.deal_count <> 0
+             order by 2`
+        : // Filtered: sum per stage and currency first (index-only on deals_pipeline_totals_idx), then join the few stages.
+          sql`select a.stage_id, a.currency, a.n::int as n, coalesce(a.amount, 0)::numeric(18,2)::text as amount,
             round(coalesce(a.amount, 0) * s.probability / 100.0, 2)::numeric(18,2)::text as weighted
           from (select ${deals.stageId} as stage_id, ${deals.currency} as currency, count(*) as n, sum(${deals.amount}) as amount
                   from ${deals} where ${where([sql`${deals.pipelineId} = ${pipelineId}`])}

@@ -343,6 +343,66 @@ describe.each(databaseKinds)("deals on %s", (kind) => {
     expectProblem(await other.get(`/api/v1/contacts/${deal.id}/purchases`), 404);
   });
 
+  it("keeps the unfiltered board's counts and totals equal to the deals themselves through every kind of write", async () => {
+    const ws = await newWorkspace(t.app);
+    const pipe = await defaultPipeline(ws);
+    const created = await ws.post("/api/v1/pipelines", {
+      name: "Renewals",
+      stages: [
+        { name: "Due", probability: 20 },
+        { name: "Quoted", probability: 60 },
+        { name: "Renewed", probability: 100, type: "won" },
+      ],
+    });
+    const other = created.json() as Pipeline;
+    const [due, quoted] = other.stages as [Pipeline["stages"][0], Pipeline["stages"][0]];
+    const made: Deal[] = [];
+    for (let i = 0; i < 6; i++) made.push(await newDeal(ws, { name: `D${i}`, amount: i % 3 === 0 ? null : 100 + i, currency: i % 2 ? "EUR" : "USD" }));
+    made.push(await newDeal(ws, { name: "R1", amount: 40, pipelineId: other.id }));
+    made.push(await newDeal(ws, { name: "R2", amount: 60, pipelineId: other.id, stageId: quoted.id }));
+    const [d0, d1, d2, d3, d4, , r1] = made as [Deal, Deal, Deal, Deal, Deal, Deal, Deal, Deal];
+    // Moves, won and lost, amount and currency edits, a move to another pipeline, trash and restore, line items.
+    await ws.post(`/api/v1/deals/${d0.id}/stage`, { stageId: stage(pipe, "Proposal").id });
+    await ws.post(`/api/v1/deals/${d1.id}/stage`, { stageId: stage(pipe, "Won").id });
+    await ws.post(`/api/v1/deals/${d2.id}/stage`, { stageId: stage(pipe, "Lost").id, lostReason: "Price" });
+    expect((await ws.patch(`/api/v1/deals/${d3.id}`, { amount: 999.99, currency: "GBP" })).statusCode).toBe(200);
+    expect((await ws.patch(`/api/v1/deals/${d4.id}`, { pipelineId: other.id, stageId: due.id })).statusCode).toBe(200);
+    expect((await ws.del(`/api/v1/deals/${r1.id}`)).statusCode).toBe(204);
+    expect((await ws.del(`/api/v1/deals/${d0.id}`)).statusCode).toBe(204);
+    expect((await ws.post(`/api/v1/deals/${d0.id}/restore`)).statusCode).toBe(200);
+    const lines = await put(ws, `/api/v1/deals/${d1.id}/line-items`, {
+      amountSource: "line_items",
+      items: [{ name: "Seats", quantity: 3, unitPrice: 25 }],
+    });
+    expect(lines.statusCode, lines.body).toBe(200);
+    // Deleting a stage moves its deals.
+    const moved = await ws.patch(`/api/v1/pipelines/${other.id}`, {
+      stages: other.stages.filter((s) => s.id !== due.id).map(({ pipelineId: _p, position: _x, ...s }) => s),
+      moveDeals: { [due.id]: quoted.id },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+
+    for (const pl of [pipe, other]) {
+      const live = (await ws.get(`/api/v1/deals?pipelineId=${pl.id}&limit=100`)).json().data as Deal[];
+      const expected = new Map<string, { count: number; totals: Map<string, number> }>();
+      for (const d of live) {
+        const col = expected.get(d.stageId) ?? { count: 0, totals: new Map<string, number>() };
+        col.count += 1;
+        col.totals.set(d.currency, (col.totals.get(d.currency) ?? 0) + Number(d.amount ?? 0));
+        expected.set(d.stageId, col);
+      }
+      const board = (await ws.get(`/api/v1/pipelines/${pl.id}/board`)).json() as Board;
+      for (const col of board.columns) {
+        const want = expected.get(col.stage.id);
+        expect(col.count, col.stage.name).toBe(want?.count ?? 0);
+        expect(
+          col.totals.map((x) => [x.currency, Number(x.amount)]),
+          col.stage.name,
+        ).toEqual([...(want?.totals ?? [])].sort(([a], [b]) => a.localeCompare(b)));
+      }
+    }
+  });
+
   it("trashes and restores deals; the board leaves trashed deals out", async () => {
     const ws = await newWorkspace(t.app);
     const pipe = await defaultPipeline(ws);

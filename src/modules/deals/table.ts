@@ -1,5 +1,20 @@
 import { type SQL, sql } from "drizzle-orm";
-import { boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import type { AmountSource, DealStatus, StageType, TaskTemplate } from "../../contract/deals.js";
 import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
 import { tsvector } from "../companies/table.js";
@@ -136,14 +151,61 @@ export const dealStageChanges = pgTable(
     toStageId: uuid("to_stage_id").notNull(),
     at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     actorId: uuid("actor_id"),
+    /**
+     * When the deal left to_stage and where it went: the deal's next change. Kept by the trigger in migration
+     * 0004 (any writer of changes gets it right), so the pipeline report's stage flow reads one row per change
+     * instead of a window over every later change of the pipeline.
+     */
+    leftAt: timestamp("left_at", { withTimezone: true, mode: "date" }),
+    nextStageId: uuid("next_stage_id"),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("deal_stage_changes_deal_idx").on(t.workspaceId, t.dealId, t.at),
     index("deal_stage_changes_stage_idx").on(t.workspaceId, t.pipelineId, t.toStageId, t.at),
-    // The pipeline report's stage flow: a pipeline's changes since a date, index-only with what the window needs.
-    index("deal_stage_changes_pipeline_at_idx").on(t.workspaceId, t.pipelineId, t.at, t.dealId, t.toStageId, t.id),
+    // The pipeline report's stage flow: a pipeline's changes within a period, index-only with what it counts.
+    index("deal_stage_changes_flow_idx").on(t.workspaceId, t.pipelineId, t.at, t.toStageId, t.dealId, t.nextStageId, t.leftAt),
   ],
+);
+
+/**
+ * Count and amount of the live (not trashed) deals per stage and currency: what the unfiltered board shows on
+ * each column. Derived data, kept exact by the statement triggers on deals in migration 0004, so every writer
+ * (service, import, merge, stage deletion, SQL by hand) keeps it right; the board reads a dozen rows instead
+ * of aggregating every deal of the pipeline (750k index entries at 1m).
+ */
+export const dealStageTotals = pgTable(
+  "deal_stage_totals",
+  {
+    workspaceId: workspaceId(),
+    stageId: uuid("stage_id").notNull(),
+    currency: text("currency").notNull(),
+    pipelineId: uuid("pipeline_id").notNull(),
+    dealCount: integer("deal_count").notNull().default(0),
+    amount: numeric("amount", { precision: 20, scale: 2 }).notNull().default("0"),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.stageId, t.currency] })],
+);
+
+/**
+ * The stage-change log rolled up per UTC day, stage and next stage (null: the deal is still there): entries, how
+ * many left and the seconds they spent. Kept by the triggers on deal_stage_changes in migration 0004, so the
+ * pipeline report's stage flow over a quarter sums a few thousand rows instead of every change in it (164k per
+ * quarter at 1m). Conversion is read from the (stage, next stage) pairs against the stages' current order.
+ */
+export const dealStageFlow = pgTable(
+  "deal_stage_flow",
+  {
+    workspaceId: workspaceId(),
+    pipelineId: uuid("pipeline_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    toStageId: uuid("to_stage_id").notNull(),
+    nextStageId: uuid("next_stage_id"),
+    entries: integer("entries").notNull().default(0),
+    leftCount: integer("left_count").notNull().default(0),
+    secondsInStage: doublePrecision("seconds_in_stage").notNull().default(0),
+  },
+  (t) => [unique("deal_stage_flow_key").on(t.workspaceId, t.pipelineId, t.day, t.toStageId, t.nextStageId).nullsNotDistinct()],
 );
 
 export const dealLineItems = pgTable(

@@ -1,6 +1,7 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../core/ids.js";
-import type { Db } from "../../db/client.js";
+import { type Db, queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { dealStageChanges, deals, pipelineStages, pipelines } from "../deals/table.js";
 
@@ -349,6 +350,14 @@ describe.each(databaseKinds)("forecast on %s", (kind) => {
     // A rep sees their own deals only.
     const rep = (await r2.get(`/api/v1/reports/pipeline?pipelineId=${p1.id}&from=2026-01-01&to=2027-01-01`)).json();
     expect(rep.stages.map((s: { count: number }) => s.count)).toEqual([0, 0, 1, 0, 1]);
+    // Their flow too (deal 7: Qualify on 1 Sep, Proposal on 5 Sep, Lost on 1 Nov), read from their deals' changes.
+    expect(rep.stages.map((s: { entered: number; advanced: number; avgDaysInStage: number | null }) => [s.entered, s.advanced, s.avgDaysInStage])).toEqual([
+      [1, 1, 4],
+      [1, 0, 57],
+      [0, 0, null],
+      [0, 0, null],
+      [1, 0, null],
+    ]);
   });
 
   it("rejects bad input naming the field", async () => {
@@ -403,5 +412,58 @@ describe.each(databaseKinds)("forecast on %s", (kind) => {
     expectProblem(await other.get(`/api/v1/forecast?period=2026-Q4&teamId=${eastId}`), 404);
     const own = (await other.get(`/api/v1/forecast?period=2026-Q4&ownerId=${r1.userId}`)).json();
     expect(own.rows.every((r: Row) => r.won === "0.00")).toBe(true);
+  });
+  it("links every stage change to the next and keeps the flow roll-up equal to the log, even for changes written out of order", async () => {
+    const db = t.database.db;
+    const ws = admin.session.me?.workspace.id as string;
+    const pl = (await admin.get(`/api/v1/pipelines`)).json().data.find((p: { id: string }) => p.id === p1.id) as { stages: { id: string; name: string }[] };
+    const S = (name: string) => pl.stages.find((x) => x.name === name)?.id as string;
+    const row = (dealIdx: number, to: string, at: string) => ({
+      workspaceId: ws,
+      id: newId(),
+      dealId: ids[dealIdx] as string,
+      pipelineId: p1.id,
+      toStageId: S(to),
+      at: new Date(at),
+    });
+    // Deal 12 gets Negotiation, then a backdated Qualify before it, then two changes in one statement.
+    await db.insert(dealStageChanges).values(row(12, "Negotiation", "2026-10-20T00:00:00Z"));
+    await db.insert(dealStageChanges).values(row(12, "Qualify", "2026-10-10T00:00:00Z"));
+    await db.insert(dealStageChanges).values([row(12, "Proposal", "2026-10-15T00:00:00Z"), row(12, "Won", "2026-10-25T00:00:00Z")]);
+    const [linked] = await queryRows<{ wrong: number }>(
+      db,
+      sql`
+        select count(*)::int as wrong from (
+          select left_at, next_stage_id, lead(at) over w as next_at, lead(to_stage_id) over w as next_stage
+            from deal_stage_changes where workspace_id = ${ws} window w as (partition by deal_id order by at, id)) x
+         where left_at is distinct from next_at or next_stage_id is distinct from next_stage`,
+    );
+    expect(linked?.wrong).toBe(0);
+    const [rollup] = await queryRows<{ wrong: number }>(
+      db,
+      sql`
+        select count(*)::int as wrong from (
+          select pipeline_id, (at at time zone 'UTC')::date as day, to_stage_id, next_stage_id, count(*)::int as entries, count(left_at)::int as left_count,
+                 round(coalesce(sum(extract(epoch from (left_at - at))), 0)) as secs
+            from deal_stage_changes where workspace_id = ${ws} group by 1, 2, 3, 4) want
+          full join (select pipeline_id, day, to_stage_id, next_stage_id, entries, left_count, round(seconds_in_stage::numeric) as secs
+                       from deal_stage_flow where workspace_id = ${ws} and (entries, left_count, seconds_in_stage) <> (0, 0, 0)) got
+            on got.pipeline_id = want.pipeline_id and got.day = want.day and got.to_stage_id = want.to_stage_id
+           and got.next_stage_id is not distinct from want.next_stage_id
+         where (got.entries, got.left_count, got.secs) is distinct from (want.entries, want.left_count, want.secs)`,
+    );
+    expect(rollup?.wrong).toBe(0);
+    // The report reads the roll-up: deal 12's Qualify (10 → 15 Oct) now counts as an advance of 5 days.
+    const st = new Map(
+      (
+        (await admin.get(`/api/v1/reports/pipeline?pipelineId=${p1.id}&from=2026-10-10&to=2026-10-11`)).json().stages as {
+          name: string;
+          entered: number;
+          advanced: number;
+          avgDaysInStage: number;
+        }[]
+      ).map((x) => [x.name, x]),
+    );
+    expect(st.get("Qualify")).toMatchObject({ entered: 1, advanced: 1, avgDaysInStage: 5 });
   });
 });

@@ -32,6 +32,24 @@ SELECT "workspace_id", "stage_id", "currency", "pipeline_id", count(*), coalesce
  GROUP BY "workspace_id", "stage_id", "currency", "pipeline_id";--> statement-breakpoint
 CREATE FUNCTION "deal_stage_totals_sync"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('rapport.deal_rollups ' || workspace_id::text, 0) AS k FROM old_deals) w ORDER BY k;
+  ELSE
+    -- Every roll-up row a transaction locks (totals, flow) is locked while it holds this workspace's advisory lock,
+    -- taken by the first of these triggers to run in it: two transactions cannot then lock roll-up rows in different
+    -- orders (a move touches totals, then today's flow row, then the previous change's), which deadlocked at 10
+    -- concurrent moves. Deal writes of one workspace queue here from their first trigger to their commit.
+    -- An edit that changes no stage, currency, amount or trash state (a rename, a new owner) changes no totals.
+    -- (Nested: an insert trigger has no old_deals to plan.)
+    IF TG_OP = 'UPDATE' THEN
+      IF NOT EXISTS (
+        SELECT 1 FROM new_deals n JOIN old_deals o ON o.workspace_id = n.workspace_id AND o.id = n.id
+         WHERE (n.stage_id, n.pipeline_id, n.currency, n.amount, n.deleted_at IS NULL) IS DISTINCT FROM (o.stage_id, o.pipeline_id, o.currency, o.amount, o.deleted_at IS NULL)) THEN
+        RETURN NULL;
+      END IF;
+    END IF;
+    PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('rapport.deal_rollups ' || workspace_id::text, 0) AS k FROM new_deals) w ORDER BY k;
+  END IF;
   -- Rows are upserted in key order, so two transactions moving deals between the same stages lock the
   -- totals rows in the same order and cannot deadlock on them. Deltas that cancel (an edit that moves
   -- nothing) write nothing and lock nothing.
@@ -81,6 +99,8 @@ UPDATE "deal_stage_changes" c SET "left_at" = n."next_at", "next_stage_id" = n."
 -- change written with an earlier time than an existing one (a backdated import) points at its successor.
 CREATE FUNCTION "deal_stage_changes_link"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The workspace's roll-up lock first (see deal_stage_totals_sync).
+  PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('rapport.deal_rollups ' || workspace_id::text, 0) AS k FROM new_changes) w ORDER BY k;
   UPDATE deal_stage_changes p SET left_at = n.at, next_stage_id = n.to_stage_id
     FROM new_changes n
     CROSS JOIN LATERAL (SELECT c.id FROM deal_stage_changes c
@@ -109,6 +129,8 @@ SELECT "workspace_id", "pipeline_id", ("at" AT TIME ZONE 'UTC')::date, "to_stage
  GROUP BY 1, 2, 3, 4, 5;--> statement-breakpoint
 CREATE FUNCTION "deal_stage_flow_add"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The workspace's roll-up lock first (see deal_stage_totals_sync).
+  PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('rapport.deal_rollups ' || workspace_id::text, 0) AS k FROM new_changes) w ORDER BY k;
   -- One set-based upsert per statement, in key order (see deal_stage_totals_sync): +1 per new change.
   WITH delta AS (
     SELECT workspace_id, pipeline_id, (at AT TIME ZONE 'UTC')::date AS day, to_stage_id, next_stage_id,
@@ -129,6 +151,8 @@ END
 $$;--> statement-breakpoint
 CREATE FUNCTION "deal_stage_flow_move"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The workspace's roll-up lock first (see deal_stage_totals_sync).
+  PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('rapport.deal_rollups ' || workspace_id::text, 0) AS k FROM new_changes) w ORDER BY k;
   -- One set-based upsert per statement, in key order: +1 for each row's new version, -1 for its old one.
   WITH delta AS (
     SELECT workspace_id, pipeline_id, (at AT TIME ZONE 'UTC')::date AS day, to_stage_id, next_stage_id,
@@ -153,6 +177,8 @@ END
 $$;--> statement-breakpoint
 CREATE FUNCTION "deal_stage_flow_remove"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The workspace's roll-up lock first (see deal_stage_totals_sync).
+  PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('rapport.deal_rollups ' || workspace_id::text, 0) AS k FROM old_changes) w ORDER BY k;
   -- One set-based upsert per statement, in key order: -1 per removed change.
   WITH delta AS (
     SELECT workspace_id, pipeline_id, (at AT TIME ZONE 'UTC')::date AS day, to_stage_id, next_stage_id,

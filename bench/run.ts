@@ -425,7 +425,9 @@ function runChild<T>(script: string, spec: unknown, what: string): Promise<T> {
   const file = join(dir, "spec.json");
   writeFileSync(file, JSON.stringify(spec));
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, file], { stdio: ["ignore", "pipe", "pipe"] });
+    // BENCH_CPU_PROF=<dir>: each child (load generator, import, export) writes a V8 CPU profile there.
+    const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
+    const child = spawn(process.execPath, [...profile, "--import", "tsx", script, file], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {

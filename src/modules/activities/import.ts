@@ -5,6 +5,7 @@ import type { Ctx } from "../../core/context.js";
 import { sanitiseRichText } from "../../core/html.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
+import { insertMany } from "../../db/insert-many.js";
 import { rescoreContacts } from "../leads/scoring.js";
 import { activities } from "./table.js";
 
@@ -36,7 +37,7 @@ export async function importActivities(ctx: Ctx, rows: ActivityImport[]): Promis
     id: newId(),
     createdAt: now,
   }));
-  await ctx.db.insert(activities).values(values);
+  await insertMany(ctx.db, activities, values);
   const engaged = engagedContacts(rows);
   if (engaged.length) await rescoreContacts(ctx, engaged);
   return values.map((v) => v.id);

@@ -8,6 +8,7 @@ import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
+import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { contactIdsOfCompany } from "../contacts/service.js";
@@ -442,7 +443,7 @@ export async function importCompanies(ctx: Ctx, inputs: z.infer<typeof CreateCom
     indexOf.push(i);
   }
   if (rows.length === 0) return { ids, errors };
-  const inserted = await ctx.db.insert(companies).values(rows).returning();
+  const inserted = await insertMany(ctx.db, companies, rows, true);
   inserted.forEach((r, k) => {
     ids[indexOf[k] as number] = r.id;
   });

@@ -15,6 +15,7 @@ import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
+import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { assertCompanyExists, companyNames, companyProfiles } from "../companies/service.js";
@@ -598,7 +599,7 @@ export async function importContacts(ctx: Ctx, inputs: z.infer<typeof CreateCont
     now,
   );
   for (const r of rows) Object.assign(r, scoreColumns(scores.get(r.id as string), now));
-  const inserted = await ctx.db.insert(contacts).values(rows).returning();
+  const inserted = await insertMany(ctx.db, contacts, rows, true);
   inserted.forEach((r, k) => {
     ids[indexOf[k] as number] = r.id;
   });

@@ -8,6 +8,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
+import { insertMany } from "../../db/insert-many.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { checkRecord, loadRules } from "../validation-rules/service.js";
@@ -111,9 +112,9 @@ export async function importDeals(ctx: Ctx, inputs: DealImport[]): Promise<{ ids
     ids[i] = id;
   }
   if (rows.length === 0) return { ids, errors };
-  const inserted = await ctx.db.insert(deals).values(rows).returning();
+  const inserted = await insertMany(ctx.db, deals, rows, true);
   if (links.length) await ctx.db.insert(dealContacts).values(links).onConflictDoNothing();
-  await ctx.db.insert(dealStageChanges).values(changes);
+  await insertMany(ctx.db, dealStageChanges, changes);
   const created = await toDeals(ctx, inserted);
   await recordChanges(
     ctx.db,

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type { Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
+import { insertMany } from "../../db/insert-many.js";
 import { type FieldChange, type HistoryAction, outboxEvents, recordHistory } from "./table.js";
 
 type Tx = Db;
@@ -52,7 +53,9 @@ export async function recordChanges(tx: Tx, ctx: Ctx, records: ChangeRecord[]): 
   const meaningful = records.filter((r) => r.action !== "update" || r.changes.length > 0);
   if (meaningful.length === 0) return;
   const now = new Date();
-  await tx.insert(recordHistory).values(
+  await insertMany(
+    tx,
+    recordHistory,
     meaningful.map((r) => ({
       workspaceId: ctx.workspaceId,
       id: newId(),
@@ -66,7 +69,9 @@ export async function recordChanges(tx: Tx, ctx: Ctx, records: ChangeRecord[]): 
       at: now,
     })),
   );
-  await tx.insert(outboxEvents).values(
+  await insertMany(
+    tx,
+    outboxEvents,
     meaningful.map((r) => ({
       workspaceId: ctx.workspaceId,
       id: newId(),

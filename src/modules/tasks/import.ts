@@ -4,6 +4,7 @@ import type { TaskPriority, TaskRelatedObject, TaskStatus } from "../../contract
 import type { Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
+import { insertMany } from "../../db/insert-many.js";
 import { diff, recordChanges } from "../history/service.js";
 import { HISTORY_FIELDS, OBJECT, snapshot } from "./service.js";
 import { tasks } from "./table.js";
@@ -42,7 +43,7 @@ export async function importTasks(ctx: Ctx, rows: TaskImport[]): Promise<string[
     createdAt: r.createdAt ?? now,
     updatedAt: now,
   }));
-  const inserted = await ctx.db.insert(tasks).values(values).returning();
+  const inserted = await insertMany(ctx.db, tasks, values, true);
   await recordChanges(
     ctx.db,
     ctx,

@@ -45,9 +45,13 @@ export const searchTerm = (q: string) => stripAccents(q.trim().normalize("NFKC")
 
 /**
  * pg_trgm's default word-similarity threshold (0.6) misses ordinary one-letter typos in short names
- * ("Margeret"); 0.4 catches them while staying selective. SET LOCAL keeps it to this transaction.
+ * ("Margeret"); 0.4 catches them while staying selective. SET LOCAL keeps it to this transaction. Pass the
+ * list's search term as `search.q` when there may be none.
  */
-export async function withTypoTolerance<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+export async function withTypoTolerance<T>(db: Db, fn: (tx: Db) => Promise<T>, search?: { q: string | undefined }): Promise<T> {
+  // A list without a search term needs no threshold: its one query runs without BEGIN, set_config and COMMIT
+  // (three round trips, which on PGlite queue behind every other request).
+  if (search && !search.q?.trim()) return fn(db);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.4', true)`);
     return fn(tx);

@@ -270,25 +270,28 @@ export async function listCompanies(ctx: Ctx, query: z.infer<typeof CompanyListQ
   if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
   const ks = keyset(sortField, sort.descending, companies.id, query.cursor);
   const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId);
-  const rows = await withTypoTolerance(ctx.db, (tx) =>
-    tx
-      .select({ row: companies, sortValue: sortValueOf(ks) })
-      .from(companies)
-      .where(
-        allOf([
-          eq(companies.workspaceId, ctx.workspaceId),
-          trashFilter(companies.deletedAt, query.trashed),
-          textSearch(companies.searchText, query.q),
-          owner,
-          query.tag ? sql`${query.tag} = any(${companies.tags})` : undefined,
-          query.industry ? eq(companies.industry, query.industry) : undefined,
-          query.domain ? eq(companies.domain, query.domain.toLowerCase()) : undefined,
-          ...conditions,
-          ks.where,
-        ]),
-      )
-      .orderBy(...ks.orderBy)
-      .limit(query.limit + 1),
+  const rows = await withTypoTolerance(
+    ctx.db,
+    (tx) =>
+      tx
+        .select({ row: companies, sortValue: sortValueOf(ks) })
+        .from(companies)
+        .where(
+          allOf([
+            eq(companies.workspaceId, ctx.workspaceId),
+            trashFilter(companies.deletedAt, query.trashed),
+            textSearch(companies.searchText, query.q),
+            owner,
+            query.tag ? sql`${query.tag} = any(${companies.tags})` : undefined,
+            query.industry ? eq(companies.industry, query.industry) : undefined,
+            query.domain ? eq(companies.domain, query.domain.toLowerCase()) : undefined,
+            ...conditions,
+            ks.where,
+          ]),
+        )
+        .orderBy(...ks.orderBy)
+        .limit(query.limit + 1),
+    { q: query.q },
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];

@@ -379,31 +379,34 @@ export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQu
   if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
   const ks = keyset(sortField, sort.descending, contacts.id, query.cursor);
   const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId);
-  const rows = await withTypoTolerance(ctx.db, (tx) =>
-    tx
-      .select({ row: contacts, sortValue: sortValueOf(ks) })
-      .from(contacts)
-      .where(
-        allOf([
-          eq(contacts.workspaceId, ctx.workspaceId),
-          trashFilter(contacts.deletedAt, query.trashed),
-          textSearch(contacts.searchText, query.q),
-          owner,
-          query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
-          query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
-          query.leadsOnly === "true" ? inArray(contacts.lifecycleStage, [...leadStages]) : undefined,
-          query.leadStatus ? eq(contacts.leadStatus, query.leadStatus) : undefined,
-          query.leadSource ? eq(contacts.leadSource, query.leadSource) : undefined,
-          query.leadScoreMin !== undefined ? gte(contacts.leadScore, query.leadScoreMin) : undefined,
-          query.leadScoreMax !== undefined ? lte(contacts.leadScore, query.leadScoreMax) : undefined,
-          query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
-          query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
-          ...conditions,
-          ks.where,
-        ]),
-      )
-      .orderBy(...ks.orderBy)
-      .limit(query.limit + 1),
+  const rows = await withTypoTolerance(
+    ctx.db,
+    (tx) =>
+      tx
+        .select({ row: contacts, sortValue: sortValueOf(ks) })
+        .from(contacts)
+        .where(
+          allOf([
+            eq(contacts.workspaceId, ctx.workspaceId),
+            trashFilter(contacts.deletedAt, query.trashed),
+            textSearch(contacts.searchText, query.q),
+            owner,
+            query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
+            query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
+            query.leadsOnly === "true" ? inArray(contacts.lifecycleStage, [...leadStages]) : undefined,
+            query.leadStatus ? eq(contacts.leadStatus, query.leadStatus) : undefined,
+            query.leadSource ? eq(contacts.leadSource, query.leadSource) : undefined,
+            query.leadScoreMin !== undefined ? gte(contacts.leadScore, query.leadScoreMin) : undefined,
+            query.leadScoreMax !== undefined ? lte(contacts.leadScore, query.leadScoreMax) : undefined,
+            query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
+            query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
+            ...conditions,
+            ks.where,
+          ]),
+        )
+        .orderBy(...ks.orderBy)
+        .limit(query.limit + 1),
+    { q: query.q },
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];

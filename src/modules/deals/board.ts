@@ -78,33 +78,37 @@ export async function getBoard(ctx: Ctx, pipelineId: string, query: z.infer<type
     stageIds.map((id) => sql`${id}::uuid`),
     sql`, `,
   )}]`;
-  const { cards, totals } = await withTypoTolerance(ctx.db, async (tx) => ({
-    cards: await queryRows<CardRow>(
-      tx,
-      sql`select c.* from unnest(${idArray}) as s(stage_id) cross join lateral (
+  const { cards, totals } = await withTypoTolerance(
+    ctx.db,
+    async (tx) => ({
+      cards: await queryRows<CardRow>(
+        tx,
+        sql`select c.* from unnest(${idArray}) as s(stage_id) cross join lateral (
           select ${cardColumns} from ${deals} where ${where([sql`${deals.stageId} = s.stage_id`])}
           order by ${deals.createdAt} desc, ${deals.id} desc limit ${query.limit + 1}) c`,
-    ),
-    totals: await queryRows<{ stage_id: string; currency: string; n: number; amount: string; weighted: string }>(
-      tx,
-      filters.length === 0
-        ? // Unfiltered (the usual board): the totals the deal triggers keep, a dozen rows whatever the pipeline's size.
-          sql`select t.stage_id, t.currency, t.deal_count as n, t.amount::numeric(18,2)::text as amount,
+      ),
+      totals: await queryRows<{ stage_id: string; currency: string; n: number; amount: string; weighted: string }>(
+        tx,
+        filters.length === 0
+          ? // Unfiltered (the usual board): the totals the deal triggers keep, a dozen rows whatever the pipeline's size.
+            sql`select t.stage_id, t.currency, t.deal_count as n, t.amount::numeric(18,2)::text as amount,
                 round(t.amount * s.probability / 100.0, 2)::numeric(18,2)::text as weighted
               from ${dealStageTotals} t
               join ${pipelineStages} s on s.workspace_id = t.workspace_id and s.id = t.stage_id
              where t.workspace_id = ${ctx.workspaceId} and t.pipeline_id = ${pipelineId} and t.deal_count <> 0
              order by 2`
-        : // Filtered: sum per stage and currency first (index-only on deals_pipeline_totals_idx), then join the few stages.
-          sql`select a.stage_id, a.currency, a.n::int as n, coalesce(a.amount, 0)::numeric(18,2)::text as amount,
+          : // Filtered: sum per stage and currency first (index-only on deals_pipeline_totals_idx), then join the few stages.
+            sql`select a.stage_id, a.currency, a.n::int as n, coalesce(a.amount, 0)::numeric(18,2)::text as amount,
             round(coalesce(a.amount, 0) * s.probability / 100.0, 2)::numeric(18,2)::text as weighted
           from (select ${deals.stageId} as stage_id, ${deals.currency} as currency, count(*) as n, sum(${deals.amount}) as amount
                   from ${deals} where ${where([sql`${deals.pipelineId} = ${pipelineId}`])}
                  group by ${deals.stageId}, ${deals.currency}) a
           join ${pipelineStages} s on s.workspace_id = ${ctx.workspaceId} and s.id = a.stage_id
           order by 2`,
-    ),
-  }));
+      ),
+    }),
+    { q: query.q },
+  );
   const named = await toCards(ctx, cards);
   return {
     pipeline,
@@ -131,20 +135,23 @@ export async function getStageCards(ctx: Ctx, pipelineId: string, stageId: strin
   if (!pipeline.stages.some((s) => s.id === stageId)) throw notFound("Stage");
   const ks = keyset({ expr: deals.createdAt, kind: "timestamp", sortable: true }, true, deals.id, query.cursor);
   const filters = (await dealFilters(ctx, query)).filter((f): f is SQL => f !== undefined);
-  const rows = await withTypoTolerance(ctx.db, (tx) =>
-    queryRows<CardRow>(
-      tx,
-      sql`select ${cardColumns} from ${deals} where ${sql.join(
-        [
-          sql`${deals.workspaceId} = ${ctx.workspaceId}`,
-          sql`${deals.stageId} = ${stageId}`,
-          sql`${deals.deletedAt} is null`,
-          ...filters,
-          ...(ks.where ? [ks.where] : []),
-        ],
-        sql` and `,
-      )} order by ${sql.join(ks.orderBy, sql`, `)} limit ${query.limit + 1}`,
-    ),
+  const rows = await withTypoTolerance(
+    ctx.db,
+    (tx) =>
+      queryRows<CardRow>(
+        tx,
+        sql`select ${cardColumns} from ${deals} where ${sql.join(
+          [
+            sql`${deals.workspaceId} = ${ctx.workspaceId}`,
+            sql`${deals.stageId} = ${stageId}`,
+            sql`${deals.deletedAt} is null`,
+            ...filters,
+            ...(ks.where ? [ks.where] : []),
+          ],
+          sql` and `,
+        )} order by ${sql.join(ks.orderBy, sql`, `)} limit ${query.limit + 1}`,
+      ),
+    { q: query.q },
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];

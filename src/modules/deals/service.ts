@@ -482,28 +482,31 @@ export async function listDeals(ctx: Ctx, query: z.infer<typeof DealListQuery>):
     throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
   const ks = keyset(sortField, sort.descending, deals.id, query.cursor);
   const filters = await dealFilters(ctx, query);
-  const rows = await withTypoTolerance(ctx.db, (tx) =>
-    tx
-      .select({ row: deals, sortValue: sortValueOf(ks) })
-      .from(deals)
-      .where(
-        allOf([
-          eq(deals.workspaceId, ctx.workspaceId),
-          trashFilter(deals.deletedAt, query.trashed),
-          query.pipelineId ? eq(deals.pipelineId, query.pipelineId) : undefined,
-          query.stageId ? eq(deals.stageId, query.stageId) : undefined,
-          query.status ? eq(deals.status, query.status) : undefined,
-          query.companyId ? eq(deals.companyId, query.companyId) : undefined,
-          query.contactId
-            ? sql`exists (select 1 from ${dealContacts} where ${dealContacts.workspaceId} = ${deals.workspaceId} and ${dealContacts.dealId} = ${deals.id} and ${dealContacts.contactId} = ${query.contactId})`
-            : undefined,
-          ...filters,
-          ...conditions,
-          ks.where,
-        ]),
-      )
-      .orderBy(...ks.orderBy)
-      .limit(query.limit + 1),
+  const rows = await withTypoTolerance(
+    ctx.db,
+    (tx) =>
+      tx
+        .select({ row: deals, sortValue: sortValueOf(ks) })
+        .from(deals)
+        .where(
+          allOf([
+            eq(deals.workspaceId, ctx.workspaceId),
+            trashFilter(deals.deletedAt, query.trashed),
+            query.pipelineId ? eq(deals.pipelineId, query.pipelineId) : undefined,
+            query.stageId ? eq(deals.stageId, query.stageId) : undefined,
+            query.status ? eq(deals.status, query.status) : undefined,
+            query.companyId ? eq(deals.companyId, query.companyId) : undefined,
+            query.contactId
+              ? sql`exists (select 1 from ${dealContacts} where ${dealContacts.workspaceId} = ${deals.workspaceId} and ${dealContacts.dealId} = ${deals.id} and ${dealContacts.contactId} = ${query.contactId})`
+              : undefined,
+            ...filters,
+            ...conditions,
+            ks.where,
+          ]),
+        )
+        .orderBy(...ks.orderBy)
+        .limit(query.limit + 1),
+    { q: query.q },
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];

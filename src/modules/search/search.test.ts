@@ -66,6 +66,23 @@ describe.each(databaseKinds)("global search on %s", (kind) => {
     expect(await titles("De")).not.toContain("Deleted Kowalczyk");
   });
 
+  it("ranks the person a misspelling means first, among look-alikes", async () => {
+    // "Margaret Daivs" shares as many trigrams with "Margaret Dawson" as with "Margaret Davis" (word similarity 0.73
+    // both): ranked by trigrams alone, the older record came first. Davis is one swapped pair away; Dawson is not.
+    await c.post("/api/v1/contacts", { firstName: "Margaret", lastName: "Dawson" });
+    await c.post("/api/v1/contacts", { firstName: "Marguerite", lastName: "Davies" });
+    await c.post("/api/v1/contacts", { firstName: "Margaret", lastName: "Davis" });
+    expect((await titles("Margaret Daivs"))[0]).toBe("Margaret Davis");
+    expect((await titles("Daivs"))[0]).toBe("Margaret Davis");
+    expect((await titles("Margaret Hamiltn"))[0]).toBe("Margaret Hamilton");
+    // A name given later (an update) and a company's words are corrected too.
+    const renamed = (await c.post("/api/v1/contacts", { firstName: "Grzegorz", lastName: "Nowak" })).json();
+    await c.patch(`/api/v1/contacts/${renamed.id}`, { lastName: "Brzęczyszczykiewicz" });
+    expect((await titles("Brzeczyszczykiewcz"))[0]).toBe("Grzegorz Brzęczyszczykiewicz");
+    await c.post("/api/v1/companies", { name: "Zephyrine Logistics" });
+    expect((await titles("Zephyrin Logistcs"))[0]).toBe("Zephyrine Logistics");
+  });
+
   it("searches companies and contacts at once, never the trash", async () => {
     const hits = (await c.get("/api/v1/search?q=acme")).json().data;
     expect(new Set(hits.map((h: { object: string }) => h.object))).toEqual(new Set(["company", "contact"]));

@@ -7,19 +7,21 @@ import { queryRows } from "../../db/client.js";
 import { searchTerm, withTypoTolerance } from "../../db/record-filters.js";
 import { workspaceSettings } from "../workspaces/service.js";
 
-// Global search (issue #5). Numbers: a 1,000,000-contact, 100,000-company workspace on PostgreSQL 15, each query alone.
+// Global search (issue #5). Numbers: the bench's 1,000,000-contact, 100,000-company workspace on PostgreSQL 15, each
+// query alone, EXPLAIN ANALYZE of every statement it runs, on 2 cores shared with another benchmark.
 //
 // It used to run `term <% search_text` on the trigram GIN index for every term of five characters or more. A misspelled
-// common name ("Smiht", "Gacia") shares trigrams with tens of thousands of rows, each fetched from the heap and ranked
-// by word_similarity: 334 ms median, 2.9 s worst over 40 bench-style misspellings (p95 5.9 s under load). A GiST trigram
-// index ordered by distance (KNN) does not help: its pages mix unrelated names, so the nearest 10 still meant reading
-// most of the index (on first + last name only, siglen 256: 9k of its 9.3k pages, 0.2–1 s).
+// common name ("Smiht", "Matrin") shares trigrams with tens of thousands of rows, each fetched from the heap and ranked
+// by word_similarity: 253 ms median, 1.0 s p90, 3.2 s worst over 40 bench-style misspellings (p95 5.9 s under load).
+// A GiST trigram index ordered by distance (KNN) does not help: its pages mix unrelated names, so the nearest 10 still
+// meant reading most of the index (on first + last name only, siglen 256: 9k of its 9.3k pages, 0.2–1 s).
 //
 // Now each query word is first looked up in the workspace's vocabulary (search_words, every distinct word of contacts'
 // and companies' search_text, kept by triggers: migration 0005_search_words): the words it starts (typeahead), and the
 // words within one typo of it (a letter dropped, added or changed, two letters swapped), found in well under a
 // millisecond because such words share a one-letter deletion (a GIN index on the deletions, any script). The records
-// are then found by exact words through the tsvector GIN index.
+// are then found by exact words through the tsvector GIN index: 3.4 ms median, 9.2 ms p90, 11 ms worst for the same
+// 40 misspellings; 30 typeahead prefixes of two to four letters 9.8 → 0.8 ms median, 37 → 5.7 ms worst.
 
 /** Typeahead input (one to four characters) is too short for typos to mean anything: words starting with it only. */
 const isShort = (term: string) => term.length < 5;
@@ -27,7 +29,8 @@ const isShort = (term: string) => term.length < 5;
 const CANDIDATES = 200;
 /**
  * Vocabulary words a query word expands to as a prefix, shortest first ("ma" → ma, mai, max, …): the closest
- * completions. Each is a GIN lookup, and their records are all read before the first 200 are: 50 cost "ka" 140 ms.
+ * completions. A single word walks them one lookup at a time; with several words they are one OR, whose matches the
+ * bitmap index scan reads in full (the 20 words starting with "ma" are in 14k contacts: 10 ms).
  */
 const PREFIX_WORDS = 20;
 /** Above every code point: `word < prefix || TOP` bounds a prefix range on the C-collated vocabulary index. */
@@ -58,10 +61,7 @@ const companies: Source = {
  * "Kowalcyk" finds "Kowalczyk". Candidates come from up to three lookups per table: records with every query word
  * or a word it starts; only if those leave the page short, records with every word or a correction of it, and a
  * substring match on the trigram index. Exact matches have their own lookup, so the corrections of a common name
- * never crowd them out.
- *
- * Measured on the 1m workspace (EXPLAIN ANALYZE of every statement, median of each query alone, 2 cores shared with a
- * running import): 40 bench-style misspellings 334 ms → …; 30 two-to-four-letter prefixes 10.8 ms → ….
+ * never crowd them out. When all of that finds nothing, the former trigram match over all of search_text.
  */
 export async function globalSearch(ctx: Ctx, q: string, limit: number): Promise<SearchHit[]> {
   assertCan(ctx.actor, "read");
@@ -73,7 +73,7 @@ export async function globalSearch(ctx: Ctx, q: string, limit: number): Promise<
     likes.push(likeOf(digits));
     if (e164) likes.push(likeOf(e164.slice(1)));
   }
-  const rows = await search(ctx, term, likes, limit);
+  const rows = await search(ctx, term, likes, limit, likes.length > 1);
   return rows.map((r) => ({
     object: r.object,
     id: r.id,
@@ -83,9 +83,10 @@ export async function globalSearch(ctx: Ctx, q: string, limit: number): Promise<
   }));
 }
 
-async function search(ctx: Ctx, term: string, likes: string[], limit: number): Promise<Row[]> {
+/** `phone`: the input is a phone number, found by its digits only (its groups as word prefixes cost 46 ms for nothing). */
+async function search(ctx: Ctx, term: string, likes: string[], limit: number, phone: boolean): Promise<Row[]> {
   const short = isShort(term);
-  const found = await spellings(ctx, term, !short);
+  const found = phone ? [] : await spellings(ctx, term, !short);
   // A substring: inside a word ("ović", "owalczyk"), or of an email, domain or phone (one lexeme each). It needs four
   // letters or digits in a row, two trigrams at least: fewer select much of the table ("o m" read 520k rows), and
   // even two cost 10–55 ms on common endings ("ette", "ovic"), hence only when the words leave the page short.
@@ -99,7 +100,11 @@ async function search(ctx: Ctx, term: string, likes: string[], limit: number): P
         )})`
       : undefined;
   if (!found.length && !substring) return [];
-  const score = sql`greatest(word_similarity(${term}, search_text), case when search_text ilike ${likes[0]} then 1 else 0 end)::float8`;
+  const contains = sql.join(
+    likes.map((l) => sql`search_text ilike ${l}`),
+    sql` or `,
+  );
+  const score = sql`greatest(word_similarity(${term}, search_text), case when ${contains} then 1 else 0 end)::float8`;
   /** A source's rows with their score and `n`, the rank of the completion that found them (0 for other ways). */
   const from = (s: Source, n: SQL = sql`0`) =>
     sql`select ${s.columns}, ${score} as score, ${n} as n from ${s.table} where workspace_id = ${ctx.workspaceId} and deleted_at is null`;
@@ -140,7 +145,7 @@ async function search(ctx: Ctx, term: string, likes: string[], limit: number): P
       order by score desc, n, id limit ${limit})`;
   };
   const rows = await queryRows<Row>(ctx.db, sql`${pool(contacts)} union all ${pool(companies)} order by score desc, n limit ${limit}`);
-  if (rows.length || short) return rows;
+  if (rows.length || short || phone) return rows;
   // Nothing by words, corrections or substring (a typo in an email or a job title, two in a short name): the former
   // match anywhere in search_text, at most CANDIDATES per table.
   const fallback = (s: Source) =>

@@ -29,10 +29,14 @@ const isShort = (term: string) => term.length < 5;
 const CANDIDATES = 200;
 /**
  * Vocabulary words a query word expands to as a prefix, shortest first ("ma" → ma, mai, max, …): the closest
- * completions. A single word walks them one lookup at a time; with several words they are one OR, whose matches the
- * bitmap index scan reads in full (the 20 words starting with "ma" are in 14k contacts: 10 ms).
+ * completions. A single word walks them one lookup at a time. Several words are one tsquery, an OR of each word's
+ * completions, which GIN answers from the rarest word's rows ("dorothy wal": the Dorothys, skipping through the
+ * wal… words' lists), but in full when every word is common ("mar smi": 100 + 100 completions, 74 ms; 20 of them
+ * for "mar", 19 ms). Hence more completions for the word being typed, the last, from three letters on ("wal" →
+ * walker, among ~100 words in a large vocabulary), than for the others.
  */
-const PREFIX_WORDS = 20;
+const PREFIX_WORDS = { typing: 100, other: 20 };
+// A single letter before the last word is an initial ("J. Smith", "O'Brien" → o, brien): itself, not a prefix.
 /** Above every code point: `word < prefix || TOP` bounds a prefix range on the C-collated vocabulary index. */
 const TOP = "\u{10FFFF}";
 
@@ -99,7 +103,6 @@ async function search(ctx: Ctx, term: string, likes: string[], limit: number, ph
           sql` or `,
         )})`
       : undefined;
-  if (!found.length && !substring) return [];
   const contains = sql.join(
     likes.map((l) => sql`search_text ilike ${l}`),
     sql` or `,
@@ -110,42 +113,58 @@ async function search(ctx: Ctx, term: string, likes: string[], limit: number, ph
     sql`select ${s.columns}, ${score} as score, ${n} as n from ${s.table} where workspace_id = ${ctx.workspaceId} and deleted_at is null`;
 
   // Every way of matching is a materialized CTE read up to a limit: a CTE runs only as far as it is read, and is
-  // planned for all its rows. With the limit on the scan itself, the planner expects the first 200 matches of a
-  // common word early in a sequential (or primary-key) scan, and read ~15k rows evaluating a 20-word tsquery on
-  // each: 80–180 ms for "ka", against ~10 ms through the bitmap index scan it picks for all rows.
-  //
-  // First way: every word, or a vocabulary word it starts. A single word (typeahead, mostly) walks its completions
-  // shortest first, one index lookup each, until the page is full. All of them score 1 (the term is a substring), so
-  // `limit` rows are enough, and a common completion ("martin" among "mart…", 22k rows) is mostly never read.
+  // planned for all its rows. With the limit on the scan itself, the planner expects the first matches of a common
+  // word early in a sequential (or primary-key) scan, and read ~15k rows evaluating the tsquery on each: 80–180 ms for
+  // "ka" (1 s for "m" with `limit 10`), against ~10 ms through the bitmap index scan it picks for all rows.
+  // Each way is one more GIN scan, and each GIN scan also reads the index's pending list (rows inserted since the last
+  // vacuum: ~5 ms per scan after 5k inserts), so a way runs only while the page is short, and few ways are planned.
+  const ways: { name: string; cte: (s: Source, gate: SQL) => SQL; take: number }[] = [];
+  // 1. Every word, or a vocabulary word it starts. Not when a word of letters starts no vocabulary word: then no
+  // record has it (the vocabulary holds every such lexeme), it is a typo.
+  const unknown = found.some((f) => f.exact[0]?.endsWith(":*") && /^\p{L}+$/u.test(f.word));
   const [only, ...others] = found;
-  const completions = only && !others.length && !only.exact[0]?.endsWith(":*") ? only.exact : undefined;
-  const first = (s: Source) =>
-    completions
-      ? sql`first as materialized (select c.* from (values ${sql.join(
-          completions.map((w, i) => sql`(${sql.raw(String(i))}, ${w}::text)`),
-          sql`, `,
-        )}) as x(n, w) cross join lateral (${from(s, sql`x.n`)} and search_vector @@ x.w::tsquery limit ${limit}) c limit ${limit})`
-      : found.length
-        ? sql`first_all as materialized (${from(s)} and search_vector @@ ${found.map((f) => anyOf(f.exact)).join(" & ")}::tsquery),
-            first as materialized (select * from first_all limit ${CANDIDATES})`
-        : sql`first as materialized (${from(s)} and false)`;
-  // Then, only while the page is short (correcting a common name is the costliest lookup: all the Smiths), every word
-  // or a correction of it, and the substring.
-  const more: SQL[] = [];
-  if (found.some((f) => f.typos.length)) more.push(sql`search_vector @@ ${found.map((f) => anyOf([...f.exact, ...f.typos])).join(" & ")}::tsquery`);
-  if (substring) more.push(substring);
+  if (only && !others.length && !only.exact[0]?.endsWith(":*")) {
+    // A single word (typeahead, mostly) walks its completions shortest first, in groups of 1, 2, 4, … words, one GIN
+    // scan each, until the page is full. All of them score 1 (the term is a substring), so `limit` rows are enough,
+    // and a common completion ("martin" among "mart…", 22k rows) is mostly never read.
+    const groups: string[] = [];
+    for (let i = 0, size = 1; i < only.exact.length; i += size, size *= 2) groups.push(anyOf(only.exact.slice(i, i + size)));
+    ways.push({
+      name: "words",
+      take: limit,
+      cte: (s, gate) => sql`select c.* from (values ${sql.join(
+        groups.map((q, i) => sql`(${sql.raw(String(i))}, ${q}::text)`),
+        sql`, `,
+      )}) as x(n, q) cross join lateral (with m as materialized (${from(s, sql`x.n`)} and search_vector @@ x.q::tsquery and ${gate})
+          select * from m limit ${limit}) c`,
+    });
+  } else if (found.length && !unknown) {
+    const q = found.map((f) => anyOf(f.exact)).join(" & ");
+    ways.push({ name: "words", take: CANDIDATES, cte: (s, gate) => sql`${from(s)} and search_vector @@ ${q}::tsquery and ${gate}` });
+  }
+  // 2. Every word or a correction of it (correcting a common name is the costliest lookup: all the Smiths).
+  if (found.some((f) => f.typos.length)) {
+    const q = found.map((f) => anyOf([...f.exact, ...f.typos])).join(" & ");
+    ways.push({ name: "typos", take: CANDIDATES, cte: (s, gate) => sql`${from(s)} and search_vector @@ ${q}::tsquery and ${gate}` });
+  }
+  // 3. The substring.
+  if (substring) ways.push({ name: "substring", take: CANDIDATES, cte: (s, gate) => sql`${from(s)} and ${substring} and ${gate}` });
   const pool = (s: Source) => {
-    const name = (i: number) => sql.raw(`more${i}`);
-    const ctes = more.map(
-      (way, i) => sql`, ${name(i)} as materialized (${from(s)} and ${way} and (select count(*) from first) < ${limit} and id not in (select id from first))`,
-    );
-    const rest = more.map((_, i) => sql`(select * from ${name(i)} limit ${CANDIDATES})`);
-    return sql`(select * from (with ${first(s)}${sql.join(ctes)}
-      select * from first${rest.length ? sql` union all select * from (${sql.join(rest, sql` union `)}) m` : sql``}) c
+    const ctes: SQL[] = [];
+    const taken: string[] = [];
+    for (const way of ways) {
+      const before = taken.map((t) => `select id from ${t}`).join(" union all ");
+      const gate = before ? sql`(select count(*) from (${sql.raw(before)}) t) < ${limit} and id not in (${sql.raw(before)})` : sql`true`;
+      ctes.push(sql`${sql.raw(`all_${way.name}`)} as materialized (${way.cte(s, gate)})`);
+      ctes.push(sql`${sql.raw(`top_${way.name}`)} as materialized (select * from ${sql.raw(`all_${way.name}`)} limit ${way.take})`);
+      taken.push(`top_${way.name}`);
+    }
+    return sql`(select * from (with ${sql.join(ctes, sql`, `)} ${sql.raw(taken.map((t) => `select * from ${t}`).join(" union all "))}) c
       order by score desc, n, id limit ${limit})`;
   };
-  const rows = await queryRows<Row>(ctx.db, sql`${pool(contacts)} union all ${pool(companies)} order by score desc, n limit ${limit}`);
-  if (rows.length || short || phone) return rows;
+  const rows = ways.length ? await queryRows<Row>(ctx.db, sql`${pool(contacts)} union all ${pool(companies)} order by score desc, n limit ${limit}`) : [];
+  // (Without a letter or digit there is no trigram to look up, and pg_trgm would read the whole index.)
+  if (rows.length || short || phone || !/[\p{L}\p{N}]/u.test(term)) return rows;
   // Nothing by words, corrections or substring (a typo in an email or a job title, two in a short name): the former
   // match anywhere in search_text, at most CANDIDATES per table.
   const fallback = (s: Source) =>
@@ -155,6 +174,7 @@ async function search(ctx: Ctx, term: string, likes: string[], limit: number, ph
 }
 
 interface Spellings {
+  word: string;
   /** The query word as a lexeme, with the vocabulary words it is a prefix of (or `word:*` when there are none). */
   exact: string[];
   /** Vocabulary words within one typo of it, or trigram-similar to it. */
@@ -167,6 +187,7 @@ interface Spellings {
  * are not in the vocabulary and match lexemes by prefix, as does a word no vocabulary word starts with.
  */
 async function spellings(ctx: Ctx, term: string, typos: boolean): Promise<Spellings[]> {
+  const typing = term.match(/[\p{L}\p{N}]+$/u)?.[0] ?? "";
   const rows = await queryRows<{ w: string; word: string | null; typo: boolean | null }>(
     ctx.db,
     sql`
@@ -174,8 +195,9 @@ async function spellings(ctx: Ctx, term: string, typos: boolean): Promise<Spelli
       from unnest(tsvector_to_array(to_tsvector('simple', ${term}))) as q(w)
       left join lateral (
         (select distinct word, false as typo, char_length(word) from search_words
-          where workspace_id = ${ctx.workspaceId} and q.w !~ '[0-9]' and word >= q.w and word < q.w || ${TOP}
-          order by char_length(word), word limit ${PREFIX_WORDS})
+          where workspace_id = ${ctx.workspaceId} and q.w !~ '[0-9]' and (char_length(q.w) >= 2 or q.w = ${typing})
+            and word >= q.w and word < q.w || ${TOP}
+          order by char_length(word), word limit case when q.w = ${typing} and char_length(q.w) >= 3 then ${PREFIX_WORDS.typing}::int else ${PREFIX_WORDS.other}::int end)
         union all
         -- One typo: the words share a deletion, or one is a deletion of the other. Not for two-letter words.
         (select word, true, 0 from search_words
@@ -198,7 +220,8 @@ async function spellings(ctx: Ctx, term: string, typos: boolean): Promise<Spelli
   return [...byWord].map(([w, { starts, typos }]) => {
     // Shortest first, as the completions are walked: the word itself, then "marta" before "martina".
     const sorted = [...new Set(starts)].sort((a, b) => Array.from(a).length - Array.from(b).length || (a < b ? -1 : a > b ? 1 : 0));
-    const exact = sorted.length ? [...new Set([lexeme(w), ...sorted])] : [`${lexeme(w)}:*`];
-    return { exact, typos: [...new Set(typos)].filter((x) => !exact.includes(x)) };
+    const initial = Array.from(w).length < 2 && w !== typing;
+    const exact = sorted.length ? [...new Set([lexeme(w), ...sorted])] : [initial ? lexeme(w) : `${lexeme(w)}:*`];
+    return { word: w, exact, typos: [...new Set(typos)].filter((x) => !exact.includes(x)) };
   });
 }

@@ -63,8 +63,10 @@ export const contacts = pgTable(
     index("contacts_primary_email_idx").on(t.workspaceId, t.primaryEmail),
     // With id, listing a company's contacts (the record page's timeline) is index-only: no heap read per contact.
     index("contacts_company_idx").on(t.workspaceId, t.companyId, t.id),
-    index("contacts_owner_idx").on(t.workspaceId, t.ownerId),
-    index("contacts_stage_idx").on(t.workspaceId, t.lifecycleStage),
+    // Owner and stage lists page newest first: with created_at in the key they walk the index in list order
+    // and stop after a page (owner + stage at 1m took 0.5 s sorting the owner's or the stage's contacts).
+    index("contacts_owner_idx").on(t.workspaceId, t.ownerId, t.createdAt, t.id),
+    index("contacts_stage_idx").on(t.workspaceId, t.lifecycleStage, t.createdAt, t.id),
     index("contacts_lead_status_idx").on(t.workspaceId, t.leadStatus),
     index("contacts_lead_score_idx").on(t.workspaceId, t.leadScore, t.id),
     index("contacts_score_changes_idx").on(t.scoreChangesAt).where(sql`score_changes_at is not null`),

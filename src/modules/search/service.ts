@@ -77,7 +77,13 @@ export async function globalSearch(ctx: Ctx, q: string, limit: number): Promise<
     likes.push(likeOf(digits));
     if (e164) likes.push(likeOf(e164.slice(1)));
   }
-  const rows = await search(ctx, term, likes, limit, likes.length > 1);
+  // One transaction, for one setting: no JIT. Each way below is planned for all its rows (see search), so the
+  // statement's estimated cost passes jit_above_cost although it reads a few rows, and PostgreSQL then spent ~50 ms
+  // compiling it ("mart": 57 ms of JIT, 1.5 ms of execution). PGlite has no JIT; the setting costs it one statement.
+  const rows = await ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('jit', 'off', true)`);
+    return search({ ...ctx, db: tx }, term, likes, limit, likes.length > 1);
+  });
   return rows.map((r) => ({
     object: r.object,
     id: r.id,
@@ -87,7 +93,10 @@ export async function globalSearch(ctx: Ctx, q: string, limit: number): Promise<
   }));
 }
 
-/** `phone`: the input is a phone number, found by its digits only (its groups as word prefixes cost 46 ms for nothing). */
+/**
+ * Runs in globalSearch's transaction (its settings are local to it). `phone`: the input is a phone number, found by
+ * its digits only (its groups as word prefixes cost 46 ms for nothing).
+ */
 async function search(ctx: Ctx, term: string, likes: string[], limit: number, phone: boolean): Promise<Row[]> {
   const short = isShort(term);
   const found = phone ? [] : await spellings(ctx, term, !short);
@@ -166,16 +175,14 @@ async function search(ctx: Ctx, term: string, likes: string[], limit: number, ph
   // (Without a letter or digit there is no trigram to look up, and pg_trgm would read the whole index.)
   if (rows.length || short || phone || !/[\p{L}\p{N}]/u.test(term)) return rows;
   // Nothing by words, corrections or substring (a typo in an email or a job title, two in a short name): the former
-  // match anywhere in search_text, at most CANDIDATES per table (a typo in an email: 95 ms at 1m). In a transaction
-  // with the 0.4 threshold withTypoTolerance gives lists, and without sequential scans: pg_trgm's estimate for `<%`
-  // can be high, and a scan looking for 200 matches that are not there reads every row.
+  // match anywhere in search_text, at most CANDIDATES per table (a typo in an email: 95 ms at 1m). With the 0.4
+  // threshold withTypoTolerance gives lists, and without sequential scans: pg_trgm's estimate for `<%` can be high,
+  // and a scan looking for 200 matches that are not there reads every row.
+  await ctx.db.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.4', true), set_config('enable_seqscan', 'off', true)`);
   const fallback = (s: Source) =>
     sql`(select * from (with m as materialized (${from(s)} and ${term} <% search_text) select * from m limit ${CANDIDATES}) c
       order by score desc, id limit ${limit})`;
-  return ctx.db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.4', true), set_config('enable_seqscan', 'off', true)`);
-    return queryRows<Row>(tx, sql`${fallback(contacts)} union all ${fallback(companies)} order by score desc limit ${limit}`);
-  });
+  return queryRows<Row>(ctx.db, sql`${fallback(contacts)} union all ${fallback(companies)} order by score desc limit ${limit}`);
 }
 
 interface Spellings {

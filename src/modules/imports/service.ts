@@ -12,6 +12,7 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
+import { refreshStatistics } from "../../db/maintenance.js";
 import { trashImportedActivities } from "../activities/import.js";
 import { bulkCompanies, companyIdsBy, getCompany, importCompanies, updateCompany } from "../companies/service.js";
 import { bulkContacts, contactIdsByEmail, contactValues, getContact, importContacts, updateContact } from "../contacts/service.js";
@@ -648,6 +649,7 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
       .set({ status: "completed", finishedAt: new Date(), updatedAt: new Date(), totalRows: sql`${imports.lastRow}` })
       .where(and(scoped(ctx, id), eq(imports.status, "running")))
       .returning();
+    if (done) await refreshStatistics(ctx.db);
     if (done && onProgress) onProgress(toJob(done));
   } catch (err) {
     const message = err instanceof AppError ? (err.detail ?? err.message) : err instanceof Error ? err.message : String(err);

@@ -32,14 +32,13 @@ const isShort = (term: string) => term.length < 5;
 const CANDIDATES = 100;
 /**
  * Vocabulary words a query word expands to as a prefix, shortest first ("ma" → ma, mai, max, …): the closest
- * completions. A single word walks them one lookup at a time. Several words are one tsquery, an OR of each word's
+ * completions. A single word walks them a few lookups at a time. Several words are one tsquery, an OR of each word's
  * completions, which GIN answers from the rarest word's rows ("dorothy wal": the Dorothys, skipping through the
  * wal… words' lists), but in full when every word is common ("mar smi": 100 + 100 completions, 74 ms; 20 of them
  * for "mar", 19 ms). Hence more completions for the word being typed, the last, from three letters on ("wal" →
  * walker, among ~100 words in a large vocabulary), than for the others.
  */
 const PREFIX_WORDS = { typing: 100, other: 20 };
-// A single letter before the last word is an initial ("J. Smith", "O'Brien" → o, brien): itself, not a prefix.
 /** Above every code point: `word < prefix || TOP` bounds a prefix range on the C-collated vocabulary index. */
 const TOP = "\u{10FFFF}";
 
@@ -235,6 +234,7 @@ async function spellings(ctx: Ctx, term: string, typos: boolean): Promise<Spelli
   return [...byWord].map(([w, { starts, typos }]) => {
     // Shortest first, as the completions are walked: the word itself, then "marta" before "martina".
     const sorted = [...new Set(starts)].sort((a, b) => Array.from(a).length - Array.from(b).length || (a < b ? -1 : a > b ? 1 : 0));
+    // A single letter before the last word is an initial ("J. Smith", "O'Brien" → o, brien): itself, not a prefix.
     const initial = Array.from(w).length < 2 && w !== typing;
     const exact = sorted.length ? [...new Set([lexeme(w), ...sorted])] : [initial ? lexeme(w) : `${lexeme(w)}:*`];
     return { word: w, exact, typos: [...new Set(typos)].filter((x) => !exact.includes(x)) };

@@ -8,20 +8,21 @@ import { searchTerm } from "../../db/record-filters.js";
 import { workspaceSettings } from "../workspaces/service.js";
 
 // Global search (issue #5). Numbers: the bench's 1,000,000-contact, 100,000-company workspace on PostgreSQL 15, each
-// query alone, EXPLAIN ANALYZE of every statement it runs, on 2 cores shared with another benchmark.
+// query alone (EXPLAIN ANALYZE of every statement it runs, medians of 40 bench-style misspellings and 30 two-to-four-
+// letter prefixes), and the bench's search scenarios (10 connections, 2 cores).
 //
 // It used to run `term <% search_text` on the trigram GIN index for every term of five characters or more. A misspelled
 // common name ("Smiht", "Matrin") shares trigrams with tens of thousands of rows, each fetched from the heap and ranked
-// by word_similarity: 253 ms median, 1.0 s p90, 3.2 s worst over 40 bench-style misspellings (p95 5.9 s under load).
-// A GiST trigram index ordered by distance (KNN) does not help: its pages mix unrelated names, so the nearest 10 still
-// meant reading most of the index (on first + last name only, siglen 256: 9k of its 9.3k pages, 0.2–1 s).
+// by word_similarity: 248 ms median, 0.74 s p90, 2.1 s worst alone; p95 5.9 s under load. A GiST trigram index
+// ordered by distance (KNN) does not help: its pages mix unrelated names, so the nearest 10 still meant reading most of
+// the index (on first + last name only, siglen 256: 9k of its 9.3k pages, 0.2–1 s).
 //
 // Now each query word is first looked up in the workspace's vocabulary (search_words, every distinct word of contacts'
 // and companies' search_text, kept by triggers: migration 0005_search_words): the words it starts (typeahead), and the
 // words within one typo of it (a letter dropped, added or changed, two letters swapped), found in well under a
 // millisecond because such words share a one-letter deletion (a GIN index on the deletions, any script). The records
-// are then found by exact words through the tsvector GIN index: 3.4 ms median, 9.2 ms p90, 11 ms worst for the same
-// 40 misspellings; 30 typeahead prefixes of two to four letters 9.8 → 0.8 ms median, 37 → 5.7 ms worst.
+// are then found by exact words through the tsvector GIN index. Misspellings: 3.2 ms median, 5.8 ms p90, 8.5 ms worst
+// alone; p95 82 ms at 210 req/s under load. Typeahead: 8.2 → 0.8 ms median, 36 → 3.4 ms worst; p95 351 → 52 ms.
 
 /** Typeahead input (one to four characters) is too short for typos to mean anything: words starting with it only. */
 const isShort = (term: string) => term.length < 5;

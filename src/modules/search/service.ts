@@ -21,8 +21,9 @@ import { workspaceSettings } from "../workspaces/service.js";
 // and companies' search_text, kept by triggers: migration 0005_search_words): the words it starts (typeahead), and the
 // words within one typo of it (a letter dropped, added or changed, two letters swapped), found in well under a
 // millisecond because such words share a one-letter deletion (a GIN index on the deletions, any script). The records
-// are then found by exact words through the tsvector GIN index. Misspellings: 3.2 ms median, 5.8 ms p90, 8.5 ms worst
-// alone; p95 82 ms at 210 req/s under load. Typeahead: 8.2 → 0.8 ms median, 36 → 3.4 ms worst; p95 351 → 52 ms.
+// are then found by exact words through the tsvector GIN index. Misspellings: 2.8 ms median, 5.3 ms p90, 7.9 ms worst
+// alone; p95 81–101 ms over four 10 s runs (~200 req/s; before: 2 req/s). Typeahead: 8.2 → 0.7 ms median, 36 → 3.2 ms
+// worst alone; p95 351 → 47–58 ms (~340 req/s).
 
 /** Typeahead input (one to four characters) is too short for typos to mean anything: words starting with it only. */
 const isShort = (term: string) => term.length < 5;

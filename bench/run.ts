@@ -544,26 +544,7 @@ async function benchOne(kind: "pglite" | "postgres", o: BenchOptions, log: (s: s
       const b = scenarioResults.find((x) => x.name === s.baseline);
       if (b && b.median.rps > 0) s.ratio = s.median.rps / b.median.rps;
     }
-    const version = (await queryOnce<{ v: string }>(database, "select version() as v"))[0]?.v ?? "";
-    const size = await queryOnce<{ b: number | string }>(database, "select pg_database_size(current_database())::float8 as b").catch(() => []);
-    return {
-      database: { kind, version, where: kind === "pglite" ? relative(resolve(benchDir, ".."), dataDir) || dataDir : "server on localhost" },
-      scale: o.scale,
-      scaleLabel: label,
-      tables: await tableStats(database),
-      databaseBytes: size[0] ? Number(size[0].b) : null,
-      machine: machine(),
-      settings: {
-        connections: o.connections,
-        duration: o.duration,
-        warmup: o.warmup,
-        runs: o.runs,
-        auth: "API key (Bearer)",
-        logLevel: o.logLevel ?? "warn",
-      },
-      startedAt: new Date().toISOString(),
-      scenarios: scenarioResults,
-    };
+    return { ...(await runHeader(database, kind, o, dataDir)), scenarios: scenarioResults };
   } finally {
     if (keyId && ctx) await revokeApiKey(ctx, keyId).catch(() => {});
     await bare?.app.close();
@@ -675,22 +656,26 @@ async function describeOnly(kind: "pglite" | "postgres", o: BenchOptions): Promi
   const dataDir = resolve(o.dataDir ?? join(benchDir, ".data", `pglite-${label}`));
   const database = await openDatabase({ url: kind === "postgres" ? o.databaseUrl : undefined, dataDir: kind === "postgres" ? undefined : dataDir });
   try {
-    const version = (await queryOnce<{ v: string }>(database, "select version() as v"))[0]?.v ?? "";
-    const size = await queryOnce<{ b: number | string }>(database, "select pg_database_size(current_database())::float8 as b").catch(() => []);
-    return {
-      database: { kind, version, where: kind === "pglite" ? relative(resolve(benchDir, ".."), dataDir) || dataDir : "server on localhost" },
-      scale: o.scale,
-      scaleLabel: label,
-      tables: await tableStats(database),
-      databaseBytes: size[0] ? Number(size[0].b) : null,
-      machine: machine(),
-      settings: { connections: o.connections, duration: o.duration, warmup: o.warmup, runs: o.runs, auth: "API key (Bearer)", logLevel: o.logLevel ?? "warn" },
-      startedAt: new Date().toISOString(),
-      scenarios: [],
-    };
+    return { ...(await runHeader(database, kind, o, dataDir)), scenarios: [] };
   } finally {
     await database.close();
   }
+}
+
+/** What a results file says about the database, the data, the machine and the load, before its scenarios. */
+async function runHeader(database: Database, kind: "pglite" | "postgres", o: BenchOptions, dataDir: string): Promise<Omit<BenchRun, "scenarios">> {
+  const version = (await queryOnce<{ v: string }>(database, "select version() as v"))[0]?.v ?? "";
+  const size = await queryOnce<{ b: number | string }>(database, "select pg_database_size(current_database())::float8 as b").catch(() => []);
+  return {
+    database: { kind, version, where: kind === "pglite" ? relative(resolve(benchDir, ".."), dataDir) || dataDir : "server on localhost" },
+    scale: o.scale,
+    scaleLabel: scaleLabel(o.scale),
+    tables: await tableStats(database),
+    databaseBytes: size[0] ? Number(size[0].b) : null,
+    machine: machine(),
+    settings: { connections: o.connections, duration: o.duration, warmup: o.warmup, runs: o.runs, auth: "API key (Bearer)", logLevel: o.logLevel ?? "warn" },
+    startedAt: new Date().toISOString(),
+  };
 }
 
 function machine(): BenchRun["machine"] {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, type SQL } from "drizzle-orm";
 import type { Activity, Attendee, CreateActivityBody, ScheduleMeetingBody, TimelineEntry, UpdateMeetingBody } from "../../contract/activities.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
@@ -7,7 +7,8 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import { inOrder } from "../../db/in-order.js";
 import { getCompany } from "../companies/service.js";
-import { contactIdsOfCompany, contactNames, contactsForScoring, getContact } from "../contacts/service.js";
+import { contactNames, contactsForScoring, getContact } from "../contacts/service.js";
+import { contacts } from "../contacts/table.js";
 import { getDeal } from "../deals/service.js";
 import { listHistory } from "../history/service.js";
 import { rescoreContacts } from "../leads/scoring.js";
@@ -334,13 +335,13 @@ function decodeTimelineCursor(raw: string | undefined): Position | undefined {
 
 /**
  * The newest `n` interactions of a contact, or of a company and its contacts, before a position.
- * A company's own rows (company_id is the company at the time) come straight off its index; its contacts'
+ * A company's own rows (company_id is the company at the time) come straight off its index. Its contacts'
  * other rows (logged before they joined, or with no company) can only make the page if newer than the n-th
- * own row, so only that range of each contact's index is read. Same rows as
- * `company_id = X or contact_id in (…)`, which read every activity of every contact (seconds for a company
- * with thousands of contacts).
+ * own row; contacts.stray_activity_at (kept by triggers) names the few contacts that have such rows and when
+ * the newest was, so only those contacts' index ranges are read. Same rows as
+ * `company_id = X or contact_id in (its contacts)`, which read every activity of every contact.
  */
-async function recentActivities(ctx: Ctx, subject: Subject, contactIds: string[], n: number, before?: Position): Promise<Row[]> {
+async function recentActivities(ctx: Ctx, subject: Subject, n: number, before?: Position): Promise<Row[]> {
   const a = activities;
   const newest = (...where: (SQL | undefined)[]) =>
     ctx.db
@@ -368,12 +369,16 @@ async function recentActivities(ctx: Ctx, subject: Subject, contactIds: string[]
   }
   const own = await newest(eq(a.companyId, subject.id));
   const attended = await attendedMeetings(ctx, "company", subject.id, n, before);
-  if (contactIds.length === 0) return merge(own, attended);
   const cutoff = own.length >= n ? own[n - 1] : undefined;
+  const k = contacts;
+  const strayed = ctx.db
+    .select({ id: k.id })
+    .from(k)
+    .where(
+      and(eq(k.workspaceId, ctx.workspaceId), eq(k.companyId, subject.id), cutoff ? gte(k.strayActivityAt, cutoff.occurredAt) : isNotNull(k.strayActivityAt)),
+    );
   const others = await newest(
-    // One array parameter, not one per id: a busy company has thousands of contacts, and binding each id
-    // cost more than the probes of the index.
-    sql`${a.contactId} = any(${`{${contactIds.join(",")}}`}::uuid[])`,
+    inArray(a.contactId, strayed),
     or(isNull(a.companyId), ne(a.companyId, subject.id)),
     cutoff ? gte(a.occurredAt, cutoff.occurredAt) : undefined,
     cutoff ? or(gt(a.occurredAt, cutoff.occurredAt), gt(a.id, cutoff.id)) : undefined,
@@ -412,18 +417,15 @@ async function attendedMeetings(ctx: Ctx, by: "attendee" | "company", id: string
 export async function timeline(ctx: Ctx, subject: Subject, limit: number, cursor?: string): Promise<{ data: TimelineEntry[]; nextCursor: string | null }> {
   assertCan(ctx.actor, "read");
   const before = decodeTimelineCursor(cursor);
-  let contactIds: string[] = [];
   if (subject.object === "contact") {
     await getContact(ctx, subject.id);
-    contactIds = [subject.id];
   } else if (subject.object === "company") {
     await getCompany(ctx, subject.id);
-    contactIds = await contactIdsOfCompany(ctx, subject.id);
   } else {
     await getDeal(ctx, subject.id);
   }
   const [acts, changes] = await Promise.all([
-    recentActivities(ctx, subject, contactIds, limit + 1, before),
+    recentActivities(ctx, subject, limit + 1, before),
     listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before),
   ]);
   const attendees = await attendeesOf(ctx, acts);

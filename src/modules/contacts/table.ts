@@ -49,6 +49,12 @@ export const contacts = pgTable(
     doNotContact: boolean("do_not_contact").notNull().default(false),
     emailConsent: boolean("email_consent").notNull().default(false),
     custom: jsonb("custom").$type<Record<string, unknown>>().notNull().default(emptyObject),
+    /**
+     * The newest of the contact's activities logged under another company than its current one (or none):
+     * the only ones a company timeline must look for beyond its own. Null for almost every contact; kept by
+     * triggers (migration 0010), never written by the application.
+     */
+    strayActivityAt: timestamp("stray_activity_at", { withTimezone: true, mode: "date" }),
     searchText: text("search_text").notNull().default(""),
     searchVector: tsvector("search_vector").generatedAlwaysAs((): SQL => sql`to_tsvector('simple', ${contacts.searchText})`),
     createdAt: createdAt(),
@@ -63,6 +69,7 @@ export const contacts = pgTable(
     index("contacts_primary_email_idx").on(t.workspaceId, t.primaryEmail),
     // With id, listing a company's contacts (the record page's timeline) is index-only: no heap read per contact.
     index("contacts_company_idx").on(t.workspaceId, t.companyId, t.id),
+    index("contacts_stray_activity_idx").on(t.workspaceId, t.companyId, t.strayActivityAt).where(sql`stray_activity_at is not null`),
     // Owner and stage lists page newest first: with created_at in the key they walk the index in list order
     // and stop after a page (owner + stage at 1m took 0.5 s sorting the owner's or the stage's contacts).
     index("contacts_owner_idx").on(t.workspaceId, t.ownerId, t.createdAt, t.id),

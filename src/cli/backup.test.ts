@@ -10,6 +10,7 @@ import { buildApp } from "../server/app.js";
 import { type Client, client, createTestApp, newWorkspace, signIn, type TestApp } from "../test/harness.js";
 import { BackupError, backupDatabase, restoreDatabase, schemaTables } from "./backup.js";
 
+const quarterOf = (d: Date) => `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
 const dir = mkdtempSync(join(tmpdir(), "rapport-backup-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -21,15 +22,22 @@ async function snapshot(c: Client) {
     return res.json();
   };
   const contacts = await get("/api/v1/contacts?limit=200&sort=createdAt");
+  const companies = await get("/api/v1/companies?limit=200&sort=createdAt");
   const timelines = await Promise.all(contacts.data.map((x: { id: string }) => get(`/api/v1/contacts/${x.id}/timeline`)));
   return {
     contacts,
     trash: await get("/api/v1/contacts?trashed=true&limit=200"),
-    companies: await get("/api/v1/companies?limit=200&sort=createdAt"),
+    companies,
     timelines,
     users: await get("/api/v1/users"),
     customFields: await get("/api/v1/custom-fields"),
     search: await get("/api/v1/contacts?q=durand"),
+    // Figures kept by triggers (deal roll-ups, contacts' stray activities) must come back equal too.
+    deals: await get("/api/v1/deals?limit=200&sort=createdAt"),
+    boards: await Promise.all((await get("/api/v1/pipelines")).data.map((p: { id: string }) => get(`/api/v1/pipelines/${p.id}/board`))),
+    report: await get("/api/v1/reports/pipeline?from=2020-01-01&to=2030-01-01"),
+    forecast: await get(`/api/v1/forecast?period=${quarterOf(new Date())}`),
+    companyTimelines: await Promise.all(companies.data.map((x: { id: string }) => get(`/api/v1/companies/${x.id}/timeline`))),
   };
 }
 
@@ -55,6 +63,19 @@ async function seed(c: Client) {
   await c.patch(`/api/v1/contacts/${emilie.id}`, { jobTitle: "CEO", tags: ["vip"] });
   await c.post(`/api/v1/contacts/${emilie.id}/activities`, { type: "note", body: "<p>Met at the fair</p>" });
   await c.post(`/api/v1/contacts/${emilie.id}/activities`, { type: "call", direction: "outbound", durationSeconds: 120, outcome: "connected" });
+  // A contact who joined Acme after an earlier call: a stray activity on Acme's timeline.
+  const joiner = (await c.post("/api/v1/contacts", { firstName: "Late", lastName: "Joiner" })).json();
+  await c.post(`/api/v1/contacts/${joiner.id}/activities`, { type: "call", direction: "inbound", occurredAt: "2025-01-02T10:00:00Z" });
+  await c.patch(`/api/v1/contacts/${joiner.id}`, { companyId: acme.id });
+  const pipeline = (await c.get("/api/v1/pipelines")).json().data[0];
+  const [first, second] = pipeline.stages.filter((s: { type: string }) => s.type === "open");
+  const won = pipeline.stages.find((s: { type: string }) => s.type === "won");
+  const today = new Date().toISOString().slice(0, 10);
+  for (const [i, amount] of [1200, 3400.5, 99].entries()) {
+    const deal = (await c.post("/api/v1/deals", { name: `Deal ${i}`, amount, companyId: acme.id, expectedCloseDate: today, stageId: first.id })).json();
+    if (i > 0) expect((await c.post(`/api/v1/deals/${deal.id}/stage`, { stageId: second.id })).statusCode).toBe(200);
+    if (i > 1) expect((await c.post(`/api/v1/deals/${deal.id}/stage`, { stageId: won.id })).statusCode).toBe(200);
+  }
   const gone = (await c.post("/api/v1/contacts", { firstName: "Gone", lastName: "Soon" })).json();
   await c.del(`/api/v1/contacts/${gone.id}`);
   return { emilie, acme };
@@ -83,6 +104,8 @@ describe("backup and restore (PGlite)", () => {
     for (const n of ["workspaces", "users", "contacts", "companies", "activities", "record_history", "custom_fields", "outbox_events"])
       expect(names).toContain(n);
     expect(schemaTables().find((t) => t.name === "workspaces")?.scopeColumn).toBe("id");
+    // Roll-ups kept by triggers are rebuilt by a restore, not copied.
+    for (const n of ["deal_stage_totals", "deal_stage_flow", "deal_forecast_months"]) expect(names).not.toContain(n);
   });
 
   it("backs up one workspace and restores it into a fresh database with identical API reads", async () => {

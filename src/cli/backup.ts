@@ -10,6 +10,7 @@ import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { env } from "../config.js";
 import { type Database, type Db, openDatabase, queryRows } from "../db/client.js";
+import { derivedTables, recomputeStrayActivity } from "../db/derived.js";
 import { runMigrations } from "../db/migrate.js";
 import * as schema from "../db/schema.js";
 
@@ -63,6 +64,7 @@ export function schemaTables(): TableInfo[] {
   for (const value of Object.values(schema)) {
     if (!is(value, PgTable)) continue;
     const config = getTableConfig(value);
+    if (derivedTables.has(config.name)) continue;
     const hasWorkspace = config.columns.some((c) => c.name === "workspace_id");
     out.push({ name: config.name, scopeColumn: hasWorkspace ? "workspace_id" : "id" });
   }
@@ -337,6 +339,7 @@ export async function restoreDatabase(database: Database, file: string, options:
         }
       }
       await flush();
+      await recomputeStrayActivity(txDb, workspaceId);
     });
   } catch (err) {
     if (err instanceof BackupError) throw err;

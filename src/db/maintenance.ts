@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "./client.js";
+import { derivedTables } from "./derived.js";
 
 /**
  * Tables a bulk load changed a lot, and the trigger-kept tables that grow with them (the search vocabulary, the deal
@@ -8,7 +9,7 @@ import type { Db } from "./client.js";
  * PostgreSQL autovacuum would get there eventually; doing it at once costs a sample of each table (about a second
  * at a million rows). A table the connection does not own is skipped with a warning, not an error.
  */
-const AFTER_BULK_LOAD = ["contacts", "companies", "deals", "activities", "tasks", "search_words", "deal_stage_totals", "deal_stage_flow"];
+const AFTER_BULK_LOAD = ["contacts", "companies", "deals", "activities", "tasks", "search_words", ...derivedTables];
 
 export async function refreshStatistics(db: Db): Promise<void> {
   await db.execute(sql.raw(`analyze ${AFTER_BULK_LOAD.join(", ")}`));

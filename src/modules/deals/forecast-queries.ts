@@ -10,7 +10,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { dealStageChanges, dealStageFlow, dealStageTotals, deals, pipelineStages, pipelines } from "./table.js";
+import { dealForecastMonths, dealStageChanges, dealStageFlow, dealStageTotals, deals, pipelineStages, pipelines } from "./table.js";
 
 export interface ForecastFilter {
   workspaceId: string;
@@ -52,33 +52,27 @@ const rowsOf = <T>(res: unknown): T[] => (res as { rows: T[] }).rows;
 
 /**
  * Won, commit, best case and weighted pipeline per owner and currency for one period: deals won with
- * closed_at in the period, plus open deals expected to close in it. Two index range scans joined by
- * UNION ALL, one GROUP BY.
+ * closed_at in the period, plus open deals expected to close in it. Read from deal_forecast_months (kept by
+ * triggers): periods are whole months, so a quarter is three months of roll-up rows, joined to the stages for
+ * their current probability.
  */
 export async function forecastByOwner(db: Db, f: ForecastFilter): Promise<ForecastSums[]> {
-  const scope = dealScope(f);
+  const parts: SQL[] = [sql`m.workspace_id = ${f.workspaceId}::uuid`, sql`m.month >= ${f.start}::date`, sql`m.month < ${f.end}::date`];
+  if (f.pipelineId) parts.push(sql`m.pipeline_id = ${f.pipelineId}::uuid`);
+  if (f.ownerIds) parts.push(f.ownerIds.length ? sql`m.owner_id in ${uuidList(f.ownerIds)}` : sql`false`);
   const res = await db.execute(sql`
-    with d as (
-      select d.owner_id, d.currency, d.status, d.amount, d.stage_id
-        from ${deals} d
-       where ${scope} and d.status = 'won'
-         and d.closed_at >= (${f.start}::timestamp at time zone 'UTC') and d.closed_at < (${f.end}::timestamp at time zone 'UTC')
-      union all
-      select d.owner_id, d.currency, d.status, d.amount, d.stage_id
-        from ${deals} d
-       where ${scope} and d.status = 'open'
-         and d.expected_close_date >= ${f.start}::date and d.expected_close_date < ${f.end}::date
-    )
-    select d.owner_id as "ownerId", d.currency,
-           coalesce(sum(d.amount) filter (where d.status = 'won'), 0)::text as won,
-           (count(*) filter (where d.status = 'won'))::int as "wonCount",
-           coalesce(sum(d.amount) filter (where d.status = 'open' and s.probability >= ${f.commitThreshold}), 0)::text as commit,
-           coalesce(sum(d.amount) filter (where d.status = 'open'), 0)::text as "bestCase",
-           coalesce(round(sum(d.amount * s.probability / 100.0) filter (where d.status = 'open'), 2), 0)::text as weighted,
-           (count(*) filter (where d.status = 'open'))::int as "openCount"
-      from d
-      join ${pipelineStages} s on s.workspace_id = ${f.workspaceId}::uuid and s.id = d.stage_id
-     group by d.owner_id, d.currency`);
+    select m.owner_id as "ownerId", m.currency,
+           coalesce(sum(m.amount) filter (where m.status = 'won'), 0)::text as won,
+           coalesce(sum(m.deal_count) filter (where m.status = 'won'), 0)::int as "wonCount",
+           coalesce(sum(m.amount) filter (where m.status = 'open' and s.probability >= ${f.commitThreshold}), 0)::text as commit,
+           coalesce(sum(m.amount) filter (where m.status = 'open'), 0)::text as "bestCase",
+           coalesce(round(sum(m.amount * s.probability / 100.0) filter (where m.status = 'open'), 2), 0)::text as weighted,
+           coalesce(sum(m.deal_count) filter (where m.status = 'open'), 0)::int as "openCount"
+      from ${dealForecastMonths} m
+      join ${pipelineStages} s on s.workspace_id = m.workspace_id and s.id = m.stage_id
+     where ${sql.join(parts, sql` and `)}
+     group by m.owner_id, m.currency
+    having sum(m.deal_count) <> 0`);
   return rowsOf<ForecastSums>(res);
 }
 

@@ -114,14 +114,10 @@ export const deals = pgTable(
     // INCLUDE, so the carried columns trail the key.
     // The board's column totals and the pipeline report's open deals: one pipeline, by status, stage and currency.
     index("deals_pipeline_totals_idx").on(t.workspaceId, t.pipelineId, t.status, t.stageId, t.currency, t.amount).where(sql`deleted_at is null`),
-    // Won/lost deals closed in a period (forecast's won, the pipeline report's closed deals).
+    // Won/lost deals closed in a period (the pipeline report's closed deals).
     index("deals_closed_cover_idx")
       .on(t.workspaceId, t.status, t.closedAt, t.pipelineId, t.stageId, t.ownerId, t.currency, t.amount)
       .where(sql`deleted_at is null`),
-    // Open deals expected to close in a period (forecast's commit, best case and weighted).
-    index("deals_open_close_date_idx")
-      .on(t.workspaceId, t.expectedCloseDate, t.pipelineId, t.stageId, t.ownerId, t.currency, t.amount, t.status)
-      .where(sql`status = 'open' and deleted_at is null`),
     index("deals_search_trgm_idx").using("gin", t.searchText.op("gin_trgm_ops")),
     index("deals_search_vector_idx").using("gin", t.searchVector),
   ],
@@ -206,6 +202,29 @@ export const dealStageFlow = pgTable(
     secondsInStage: doublePrecision("seconds_in_stage").notNull().default(0),
   },
   (t) => [unique("deal_stage_flow_key").on(t.workspaceId, t.pipelineId, t.day, t.toStageId, t.nextStageId).nullsNotDistinct()],
+);
+
+/**
+ * Deals a forecast counts, rolled up per month: won deals by the UTC month they closed in, open deals by the
+ * month they are expected to close in, per pipeline, stage, owner and currency. Kept by the triggers on deals in
+ * migration 0011, so a quarter's forecast sums a few thousand rows instead of every deal in it (about 60,000 at
+ * 1m). Periods are whole months, so every period is a range of these rows; weighted and commit figures join
+ * the stage's current probability at read time.
+ */
+export const dealForecastMonths = pgTable(
+  "deal_forecast_months",
+  {
+    workspaceId: workspaceId(),
+    month: date("month", { mode: "string" }).notNull(),
+    status: text("status").$type<"open" | "won">().notNull(),
+    pipelineId: uuid("pipeline_id").notNull(),
+    stageId: uuid("stage_id").notNull(),
+    ownerId: uuid("owner_id"),
+    currency: text("currency").notNull(),
+    dealCount: integer("deal_count").notNull().default(0),
+    amount: numeric("amount", { precision: 20, scale: 2 }).notNull().default("0"),
+  },
+  (t) => [unique("deal_forecast_months_key").on(t.workspaceId, t.month, t.status, t.pipelineId, t.stageId, t.ownerId, t.currency).nullsNotDistinct()],
 );
 
 export const dealLineItems = pgTable(

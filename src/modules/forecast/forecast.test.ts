@@ -466,4 +466,53 @@ describe.each(databaseKinds)("forecast on %s", (kind) => {
     );
     expect(st.get("Qualify")).toMatchObject({ entered: 1, advanced: 1, avgDaysInStage: 5 });
   });
+  it("keeps the monthly forecast roll-up equal to the deals through every kind of write", async () => {
+    const db = t.database.db;
+    const ws = await newWorkspace(t.app);
+    const wsId = ws.session.me?.workspace.id as string;
+    const pipeline = (await ws.get("/api/v1/pipelines")).json().data[0] as { id: string; stages: { id: string; type: string; probability: number }[] };
+    const open = pipeline.stages.filter((x) => x.type === "open");
+    const won = pipeline.stages.find((x) => x.type === "won")?.id as string;
+    const lost = pipeline.stages.find((x) => x.type === "lost")?.id as string;
+    const rep = await userWithRole(t.app, ws, "sales");
+    const made: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await ws.post("/api/v1/deals", {
+        name: `F${i}`,
+        amount: i === 5 ? null : 100 * (i + 1),
+        currency: i % 2 ? "EUR" : "USD",
+        expectedCloseDate: `2026-${String(10 + (i % 3)).padStart(2, "0")}-1${i}`,
+        stageId: open[i % open.length]?.id,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      made.push(res.json().id);
+    }
+    const [a, b, c, d, e] = made as [string, string, string, string, string];
+    await ws.post(`/api/v1/deals/${a}/stage`, { stageId: won });
+    await ws.post(`/api/v1/deals/${b}/stage`, { stageId: lost, lostReason: "Price" });
+    expect((await ws.patch(`/api/v1/deals/${c}`, { ownerId: rep.userId, amount: 321.5, expectedCloseDate: "2027-01-31" })).statusCode).toBe(200);
+    expect((await ws.patch(`/api/v1/deals/${d}`, { currency: "GBP", expectedCloseDate: null })).statusCode).toBe(200);
+    expect((await ws.del(`/api/v1/deals/${e}`)).statusCode).toBe(204);
+    expect((await ws.post(`/api/v1/deals/${a}/stage`, { stageId: open[0]?.id })).statusCode).toBe(200);
+    expect((await ws.post(`/api/v1/deals/${a}/stage`, { stageId: won })).statusCode).toBe(200);
+    // Bulk SQL by hand: a reassignment of every deal and a move of every close date, then a hard delete.
+    await db.execute(sql`update deals set owner_id = ${rep.userId}::uuid where workspace_id = ${wsId}::uuid`);
+    await db.execute(sql`update deals set expected_close_date = expected_close_date + 40 where workspace_id = ${wsId}::uuid`);
+    await db.execute(sql`delete from deals where workspace_id = ${wsId}::uuid and id = ${made[5] as string}::uuid`);
+    const [mismatch] = await queryRows<{ wrong: number; rows: number }>(
+      db,
+      sql`
+        select count(*) filter (where (got.n, got.a) is distinct from (want.n, want.a))::int as wrong, count(*)::int as rows from (
+          select deal_forecast_month(status, closed_at, expected_close_date) as month, status, pipeline_id, stage_id, owner_id, currency,
+                 count(*)::int as n, coalesce(sum(amount), 0) as a
+            from deals where workspace_id = ${wsId}::uuid and deleted_at is null and deal_forecast_month(status, closed_at, expected_close_date) is not null
+           group by 1, 2, 3, 4, 5, 6) want
+        full join (select month, status, pipeline_id, stage_id, owner_id, currency, deal_count as n, amount as a
+                     from deal_forecast_months where workspace_id = ${wsId}::uuid and deal_count <> 0) got
+          on got.month = want.month and got.status = want.status and got.pipeline_id = want.pipeline_id and got.stage_id = want.stage_id
+         and got.owner_id is not distinct from want.owner_id and got.currency = want.currency`,
+    );
+    expect(mismatch?.wrong).toBe(0);
+    expect(mismatch?.rows).toBeGreaterThan(1);
+  });
 });

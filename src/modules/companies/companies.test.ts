@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { contactIdPagesOfCompany } from "../contacts/service.js";
 
 describe.each(databaseKinds)("companies on %s", (kind) => {
   let t: TestApp;
@@ -168,5 +169,17 @@ describe.each(databaseKinds)("companies on %s", (kind) => {
     } while (cursor);
     expect(seen.length).toBe(13);
     expect([...seen].sort().reverse()).toEqual(seen);
+  });
+  it("pages through every contact of a company, past any fixed cap", async () => {
+    const company = (await c.post("/api/v1/companies", { name: "Paged" })).json();
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await c.post("/api/v1/contacts", { firstName: `P${i}`, companyId: company.id })).json().id);
+    await c.post("/api/v1/contacts", { firstName: "Elsewhere" });
+    const me = c.session.me as { workspace: { id: string }; user: { id: string } };
+    const ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user" as const, userId: me.user.id, role: "admin" as const } };
+    const pages: string[][] = [];
+    for await (const page of contactIdPagesOfCompany(ctx, company.id, 2)) pages.push(page);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat().sort()).toEqual([...made].sort());
   });
 });

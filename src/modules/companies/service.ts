@@ -11,7 +11,7 @@ import { queryRows } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
-import { contactIdsOfCompany } from "../contacts/service.js";
+import { contactIdPagesOfCompany } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { rescoreContacts } from "../leads/scoring.js";
@@ -255,8 +255,8 @@ export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof 
   });
   // Lead scoring and assignment rules read company size and industry: the company's contacts are rescored.
   if (next.employees !== current.employees || next.industry !== current.industry) {
-    const ids = await contactIdsOfCompany(ctx, id);
-    for (let i = 0; i < ids.length; i += 500) await rescoreContacts(ctx, ids.slice(i, i + 500));
+    // Every contact, in pages (a list of them all once stopped at 10,000).
+    for await (const ids of contactIdPagesOfCompany(ctx, id)) await rescoreContacts(ctx, ids);
   }
   return company;
 }

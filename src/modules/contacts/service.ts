@@ -420,13 +420,20 @@ export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQu
 }
 
 /** Ids of a company's contacts (trashed included: their history still belongs on the company's timeline). */
-export async function contactIdsOfCompany(ctx: Ctx, companyId: string): Promise<string[]> {
-  const rows = await ctx.db
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.workspaceId, ctx.workspaceId), eq(contacts.companyId, companyId)))
-    .limit(10_000);
-  return rows.map((r) => r.id);
+/** A company's contacts' ids in pages, by id on the (workspace, company, id) index: every one, however many. */
+export async function* contactIdPagesOfCompany(ctx: Ctx, companyId: string, pageSize = 500): AsyncGenerator<string[]> {
+  let after: string | undefined;
+  for (;;) {
+    const rows = await ctx.db
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.workspaceId, ctx.workspaceId), eq(contacts.companyId, companyId), after ? gt(contacts.id, after) : undefined))
+      .orderBy(asc(contacts.id))
+      .limit(pageSize);
+    if (rows.length === 0) return;
+    yield rows.map((r) => r.id);
+    after = rows[rows.length - 1]?.id;
+  }
 }
 
 export async function contactNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {

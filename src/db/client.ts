@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import * as schema from "./schema.js";
+import { attachWorkspaceCache, listenOnPglite, listenOnServer, WorkspaceCache } from "./workspace-cache.js";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -31,10 +32,21 @@ export interface DatabaseOptions {
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const cache = new WorkspaceCache();
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
     const db = drizzlePg(pool, { schema }) as unknown as Db;
-    return { db, kind: "postgres", pool, close: () => pool.end() };
+    attachWorkspaceCache(db, cache);
+    const stop = await listenOnServer(options.url, cache);
+    return {
+      db,
+      kind: "postgres",
+      pool,
+      close: async () => {
+        await stop();
+        await pool.end();
+      },
+    };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = await PGlite.create({
@@ -42,7 +54,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     extensions: { pg_trgm },
   });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
-  return { db, kind: "pglite", close: () => client.close() };
+  attachWorkspaceCache(db, cache);
+  const stop = await listenOnPglite(client, cache);
+  return {
+    db,
+    kind: "pglite",
+    close: async () => {
+      await stop();
+      await client.close();
+    },
+  };
 }
 
 /** Rows of a raw `db.execute(sql…)`: node-postgres and PGlite both answer { rows }. */

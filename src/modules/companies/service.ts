@@ -123,10 +123,32 @@ export async function companyProfiles(ctx: Ctx, ids: string[]): Promise<Map<stri
   return new Map(rows.map((r) => [r.id, { employees: r.employees, industry: r.industry }]));
 }
 
+/** What a contact write needs of its company, in one read: that it exists, size and industry for the lead rules, its name for the answer. */
+export interface CompanyCard {
+  id: string;
+  name: string;
+  employees: number | null;
+  industry: string | null;
+}
+
+/** A company's card by id, trashed or not; null when it is not in the workspace. */
+export async function companyCard(ctx: Ctx, id: string): Promise<(CompanyCard & { deletedAt: Date | null }) | null> {
+  const [row] = await ctx.db
+    .select({ id: companies.id, name: companies.name, employees: companies.employees, industry: companies.industry, deletedAt: companies.deletedAt })
+    .from(companies)
+    .where(scoped(ctx, id));
+  return row ?? null;
+}
+
+/** The company a write links to, or a validation error on `path` when it does not exist or is in the trash. */
+export async function companyForWrite(ctx: Ctx, id: string, path: string): Promise<CompanyCard> {
+  const card = await companyCard(ctx, id);
+  if (!card || card.deletedAt) throw new AppError("validation_failed", `${path}: no such company`, [{ path, message: "No such company" }]);
+  return card;
+}
+
 export async function assertCompanyExists(ctx: Ctx, id: string | null | undefined, path: string): Promise<void> {
-  if (!id) return;
-  const [row] = await ctx.db.select({ id: companies.id, deletedAt: companies.deletedAt }).from(companies).where(scoped(ctx, id));
-  if (!row || row.deletedAt) throw new AppError("validation_failed", `${path}: no such company`, [{ path, message: "No such company" }]);
+  if (id) await companyForWrite(ctx, id, path);
 }
 
 async function normalise(ctx: Ctx, input: z.infer<typeof UpdateCompanyBody>, id?: string) {

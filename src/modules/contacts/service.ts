@@ -18,12 +18,12 @@ import { assertCan } from "../../core/roles.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
-import { assertCompanyExists, companyNames, companyProfiles } from "../companies/service.js";
+import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { type Assignment, assignOwners } from "../leads/assignment.js";
 import { factsOf } from "../leads/conditions.js";
-import { scoreContacts } from "../leads/scoring.js";
+import { scoreContacts, scoringConfig } from "../leads/scoring.js";
 import { assertUsersExist } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
@@ -135,11 +135,9 @@ export function toContact(r: Row, companyName: string | null = null): Contact {
   };
 }
 
-async function toContacts(ctx: Ctx, rows: Row[]): Promise<Contact[]> {
-  const names = await companyNames(
-    ctx,
-    rows.map((r) => r.companyId).filter((id): id is string => Boolean(id)),
-  );
+async function toContacts(ctx: Ctx, rows: Row[], known?: CompanyCard): Promise<Contact[]> {
+  const ids = rows.map((r) => r.companyId).filter((id): id is string => Boolean(id));
+  const names = known && ids.every((id) => id === known.id) ? new Map([[known.id, known.name]]) : await companyNames(ctx, ids);
   return rows.map((r) => toContact(r, r.companyId ? (names.get(r.companyId) ?? null) : null));
 }
 
@@ -221,13 +219,13 @@ export function contactValues(input: z.infer<typeof UpdateContactBody>, defaultC
   return { values: out, errors };
 }
 
-async function normalise(ctx: Ctx, input: z.infer<typeof UpdateContactBody>) {
+/** The stored columns of a create or patch, with the company it links to (read once: checked, then reused for scoring and the answer). */
+async function normalise(ctx: Ctx, input: z.infer<typeof UpdateContactBody>): Promise<{ values: Partial<Row>; company?: CompanyCard }> {
   const country = input.phones && !input.address?.country ? (await workspaceSettings(ctx)).defaultCountry : undefined;
-  const { values: out, errors } = contactValues(input, country);
+  const { values, errors } = contactValues(input, country);
   if (errors.length) throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
   await assertUsersExist(ctx, [input.ownerId]);
-  await assertCompanyExists(ctx, input.companyId, "companyId");
-  return out;
+  return { values, company: input.companyId ? await companyForWrite(ctx, input.companyId, "companyId") : undefined };
 }
 
 const withSearch = (r: Pick<Row, "firstName" | "lastName" | "emailList" | "phoneList" | "jobTitle">) =>
@@ -246,11 +244,10 @@ export interface CreateOptions {
 async function factsFor(
   ctx: Ctx,
   rows: Pick<Row, "address" | "jobTitle" | "leadSource" | "lifecycleStage" | "primaryEmail" | "tags" | "custom" | "companyId">[],
+  known?: CompanyCard,
 ) {
-  const companies = await companyProfiles(
-    ctx,
-    rows.map((r) => r.companyId).filter((id): id is string => Boolean(id)),
-  );
+  const ids = rows.map((r) => r.companyId).filter((id): id is string => Boolean(id));
+  const companies = known && ids.every((id) => id === known.id) ? new Map([[known.id, known]]) : await companyProfiles(ctx, ids);
   return rows.map((r) => factsOf({ ...r, leadSource: (r.leadSource as Contact["leadSource"]) ?? null }, r.companyId ? companies.get(r.companyId) : null));
 }
 
@@ -267,7 +264,7 @@ const scoreColumns = (s: { score: number; breakdown: ScoreItem[]; changesAt: Dat
  */
 export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContactBody>, options: CreateOptions = {}): Promise<Contact> {
   assertCan(ctx.actor, "write");
-  const values = await normalise(ctx, input);
+  const { values, company } = await normalise(ctx, input);
   const custom = await validateCustomValues(ctx, "contact", input.custom);
   await enforceRules(ctx, "contact", { ...values, custom });
   const now = new Date();
@@ -292,12 +289,13 @@ export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContac
     createdAt: now,
     updatedAt: now,
   };
-  const [facts] = await factsFor(ctx, [row]);
+  const [facts] = await factsFor(ctx, [row], company);
+  const scoring = await scoringConfig(ctx);
   const inserted = await ctx.db.transaction(async (tx) => {
     const txCtx = { ...ctx, db: tx };
     let assignment: Assignment | null = null;
     if (input.ownerId === undefined) assignment = (await assignOwners(txCtx, [facts as NonNullable<typeof facts>]))[0] ?? null;
-    const score = (await scoreContacts(txCtx, [{ id: row.id, facts: facts as NonNullable<typeof facts> }], now)).get(row.id);
+    const score = (await scoreContacts(txCtx, [{ id: row.id, facts: facts as NonNullable<typeof facts> }], now, scoring)).get(row.id);
     const [r] = await tx
       .insert(contacts)
       .values({
@@ -320,7 +318,7 @@ export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContac
     ]);
     return r as Row;
   });
-  return (await toContacts(ctx, [inserted]))[0] as Contact;
+  return (await toContacts(ctx, [inserted], company))[0] as Contact;
 }
 
 export async function updateContact(
@@ -332,17 +330,20 @@ export async function updateContact(
   assertCan(ctx.actor, "write");
   const current = await findRow(ctx, id);
   if (current.deletedAt) throw new AppError("conflict", "This contact is in the trash; restore it first.");
-  const values = await normalise(ctx, input);
+  const { values, company } = await normalise(ctx, input);
   const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "contact", input.custom, current.custom);
   const next = { ...current, ...values, custom: custom ?? current.custom };
   await enforceRules(ctx, "contact", next, input);
   if (!next.firstName && !next.lastName && next.emailList.length === 0) {
     throw new AppError("validation_failed", "Give the contact a name or an email", [{ path: "firstName", message: "Give the contact a name or an email" }]);
   }
-  const [facts] = await factsFor(ctx, [next]);
+  // The contact's company, read once for the lead rules and the answer (the current one when the patch keeps it).
+  const card = company ?? (next.companyId ? ((await companyCard(ctx, next.companyId)) ?? undefined) : undefined);
+  const [facts] = await factsFor(ctx, [next], card);
+  const scoring = await scoringConfig(ctx);
   const now = new Date();
   const updated = await ctx.db.transaction(async (tx) => {
-    const score = (await scoreContacts({ ...ctx, db: tx }, [{ id, facts: facts as NonNullable<typeof facts> }], now)).get(id);
+    const score = (await scoreContacts({ ...ctx, db: tx }, [{ id, facts: facts as NonNullable<typeof facts> }], now, scoring)).get(id);
     const [r] = await tx
       .update(contacts)
       .set({
@@ -367,7 +368,7 @@ export async function updateContact(
     ]);
     return r as Row;
   });
-  return (await toContacts(ctx, [updated]))[0] as Contact;
+  return (await toContacts(ctx, [updated], card))[0] as Contact;
 }
 
 export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQuery>): Promise<{ data: Contact[]; nextCursor: string | null }> {

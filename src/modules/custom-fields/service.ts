@@ -6,6 +6,7 @@ import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
+import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { customFields } from "./table.js";
 
 const toField = (f: typeof customFields.$inferSelect): CustomField => ({
@@ -21,12 +22,14 @@ const toField = (f: typeof customFields.$inferSelect): CustomField => ({
 });
 
 export async function listCustomFields(ctx: Ctx, object?: CustomObject): Promise<CustomField[]> {
-  const rows = await ctx.db
-    .select()
-    .from(customFields)
-    .where(and(eq(customFields.workspaceId, ctx.workspaceId), object ? eq(customFields.object, object) : undefined))
-    .orderBy(asc(customFields.position), asc(customFields.createdAt));
-  return rows.map(toField);
+  return cachedConfig(ctx, `customFields:${object ?? "*"}`, async () => {
+    const rows = await ctx.db
+      .select()
+      .from(customFields)
+      .where(and(eq(customFields.workspaceId, ctx.workspaceId), object ? eq(customFields.object, object) : undefined))
+      .orderBy(asc(customFields.position), asc(customFields.createdAt));
+    return frozen(rows.map(toField));
+  });
 }
 
 const keyFromLabel = (label: string) =>
@@ -70,6 +73,7 @@ export async function createCustomField(
       position: existing.length,
     })
     .returning();
+  forgetConfig(ctx);
   return toField(row as typeof customFields.$inferSelect);
 }
 
@@ -92,6 +96,7 @@ export async function updateCustomField(
     })
     .where(and(eq(customFields.workspaceId, ctx.workspaceId), eq(customFields.id, id)))
     .returning();
+  forgetConfig(ctx);
   if (!row) throw notFound("Custom field");
   return toField(row);
 }
@@ -103,6 +108,7 @@ export async function deleteCustomField(ctx: Ctx, id: string): Promise<void> {
     .delete(customFields)
     .where(and(eq(customFields.workspaceId, ctx.workspaceId), eq(customFields.id, id)))
     .returning({ id: customFields.id });
+  forgetConfig(ctx);
   if (rows.length === 0) throw notFound("Custom field");
 }
 

@@ -6,6 +6,7 @@ import { notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { engagementActivities } from "../activities/service.js";
 import { companyProfiles } from "../companies/service.js";
 import { liveContactCount } from "../contacts/dedupe.js";
@@ -57,11 +58,15 @@ const toRule = (r: Row, labels: Map<string, string>): ScoringRule => ({
 const customLabels = async (ctx: Ctx) => new Map((await listCustomFields(ctx, "contact")).map((f) => [f.key, f.label]));
 
 async function loadRules(ctx: Ctx, enabledOnly: boolean): Promise<Row[]> {
-  return ctx.db
-    .select()
-    .from(scoringRules)
-    .where(and(eq(scoringRules.workspaceId, ctx.workspaceId), enabledOnly ? eq(scoringRules.enabled, true) : undefined))
-    .orderBy(asc(scoringRules.createdAt), asc(scoringRules.id));
+  return cachedConfig(ctx, `scoringRules:${enabledOnly}`, async () =>
+    frozen(
+      await ctx.db
+        .select()
+        .from(scoringRules)
+        .where(and(eq(scoringRules.workspaceId, ctx.workspaceId), enabledOnly ? eq(scoringRules.enabled, true) : undefined))
+        .orderBy(asc(scoringRules.createdAt), asc(scoringRules.id)),
+    ),
+  );
 }
 
 export async function listScoringRules(ctx: Ctx): Promise<ScoringRule[]> {
@@ -107,6 +112,7 @@ export async function createScoringRule(ctx: Ctx, input: ScoringRuleInput): Prom
     await recordChanges(tx, ctx, [{ object: "scoring_rule", recordId: (r as Row).id, action: "create", changes: [], payload: r as Row }]);
     return r as Row;
   });
+  forgetConfig(ctx);
   startWorkspaceRescore(ctx);
   return toRule(row, await customLabels(ctx));
 }
@@ -133,6 +139,7 @@ export async function updateScoringRule(ctx: Ctx, id: string, input: ScoringRule
     await recordChanges(tx, ctx, [{ object: "scoring_rule", recordId: id, action: "update", changes, payload: r as Row }]);
     return r as Row;
   });
+  forgetConfig(ctx);
   startWorkspaceRescore(ctx);
   return toRule(row, await customLabels(ctx));
 }
@@ -147,6 +154,7 @@ export async function deleteScoringRule(ctx: Ctx, id: string): Promise<void> {
     if (!r) throw notFound("Scoring rule");
     await recordChanges(tx, ctx, [{ object: "scoring_rule", recordId: id, action: "delete", changes: [], payload: r }]);
   });
+  forgetConfig(ctx);
   startWorkspaceRescore(ctx);
 }
 
@@ -259,11 +267,32 @@ async function eventsOf(ctx: Ctx, rules: Row[], ids: string[], now: Date): Promi
 }
 
 /** Scores for contacts described by their facts (new ones included: they simply have no events yet). */
-export async function scoreContacts(ctx: Ctx, items: { id: string; facts: LeadFacts }[], now = new Date()): Promise<Map<string, ScoreResult>> {
-  const out = new Map<string, ScoreResult>();
-  if (items.length === 0) return out;
+export interface ScoringConfig {
+  rules: Row[];
+  labels: Map<string, string>;
+}
+
+/** The enabled rules and the custom-field labels their explanations use: read once, before a write's transaction. */
+export async function scoringConfig(ctx: Ctx): Promise<ScoringConfig> {
   const rules = await loadRules(ctx, true);
   const labels = rules.some((r) => r.conditions.some((c) => c.field.startsWith("custom."))) ? await customLabels(ctx) : new Map<string, string>();
+  return { rules, labels };
+}
+
+/**
+ * Scores contacts. A caller inside a transaction passes the `config` it read before opening it: those reads go
+ * through the workspace cache, which a transaction's never do (and on PGlite a read outside the open transaction
+ * would wait for it to end).
+ */
+export async function scoreContacts(
+  ctx: Ctx,
+  items: { id: string; facts: LeadFacts }[],
+  now = new Date(),
+  config?: ScoringConfig,
+): Promise<Map<string, ScoreResult>> {
+  const out = new Map<string, ScoreResult>();
+  if (items.length === 0) return out;
+  const { rules, labels } = config ?? (await scoringConfig(ctx));
   const events = await eventsOf(
     ctx,
     rules,

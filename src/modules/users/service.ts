@@ -6,6 +6,7 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { hashPassword } from "../auth/passwords.js";
 import { deleteUserSessions } from "../auth/service.js";
 import { teamMembers, teams, users } from "./table.js";
@@ -66,11 +67,10 @@ export async function userNames(ctx: Ctx, ids: string[]): Promise<Map<string, st
 export async function assertUsersExist(ctx: Ctx, ids: (string | null | undefined)[], path = "ownerId"): Promise<void> {
   const wanted = [...new Set(ids.filter((i): i is string => Boolean(i)))];
   if (wanted.length === 0) return;
-  const found = await ctx.db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.workspaceId, ctx.workspaceId), inArray(users.id, wanted)));
-  if (found.length !== wanted.length)
+  const known = await cachedConfig(ctx, "userIds", async () =>
+    frozen(new Set((await ctx.db.select({ id: users.id }).from(users).where(eq(users.workspaceId, ctx.workspaceId))).map((u) => u.id))),
+  );
+  if (!wanted.every((id) => known.has(id)))
     throw new AppError("validation_failed", `${path}: no such user in this workspace`, [{ path, message: "No such user in this workspace" }]);
 }
 
@@ -125,6 +125,7 @@ export async function createUser(
     });
     await setUserTeams(tx, ctx, id, input.teamIds ?? []);
   });
+  forgetConfig(ctx);
   return getUser(ctx, id);
 }
 
@@ -158,6 +159,7 @@ export async function updateUser(
       .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.id, id)));
     if (input.teamIds) await setUserTeams(tx, ctx, id, input.teamIds);
   });
+  forgetConfig(ctx);
   if (input.active === false || input.password || (input.role && input.role !== current.role)) {
     await deleteUserSessions(ctx.db, ctx.workspaceId, id);
   }

@@ -11,6 +11,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
+import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { validationRules } from "./table.js";
 
@@ -87,6 +88,7 @@ export async function createValidationRule(ctx: Ctx, input: z.infer<typeof Creat
     .insert(validationRules)
     .values({ workspaceId: ctx.workspaceId, id: newId(), object: input.object, field: input.field, ...values, createdAt: now, updatedAt: now })
     .returning();
+  forgetConfig(ctx);
   return toRule(row as Row);
 }
 
@@ -116,6 +118,7 @@ export async function updateValidationRule(ctx: Ctx, id: string, input: z.infer<
     .set({ ...next, updatedAt: new Date() })
     .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)))
     .returning();
+  forgetConfig(ctx);
   return toRule(row as Row);
 }
 
@@ -123,6 +126,7 @@ export async function deleteValidationRule(ctx: Ctx, id: string): Promise<void> 
   assertCan(ctx.actor, "admin");
   await findRule(ctx, id);
   await ctx.db.delete(validationRules).where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)));
+  forgetConfig(ctx);
 }
 
 // Enforcement
@@ -133,11 +137,13 @@ export interface LoadedRule extends ValidationRule {
 }
 
 export async function loadRules(ctx: Ctx, object: ValidationObject): Promise<LoadedRule[]> {
-  const rows = await ctx.db
-    .select()
-    .from(validationRules)
-    .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.object, object)));
-  return rows.map((r) => ({ ...toRule(r), regex: r.pattern ? new RegExp(`^(?:${r.pattern})$`, "u") : null }));
+  return cachedConfig(ctx, `validationRules:${object}`, async () => {
+    const rows = await ctx.db
+      .select()
+      .from(validationRules)
+      .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.object, object)));
+    return frozen(rows.map((r) => ({ ...toRule(r), regex: r.pattern ? new RegExp(`^(?:${r.pattern})$`, "u") : null })));
+  });
 }
 
 /** The value a rule's field names, read from a record shaped like the service's row or API output. */

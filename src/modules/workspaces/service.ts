@@ -5,6 +5,7 @@ import { notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { workspaces } from "./table.js";
 
 const slugify = (name: string) =>
@@ -44,8 +45,7 @@ export interface WorkspaceSettings {
 }
 
 export async function workspaceSettings(ctx: { db: Db; workspaceId: string }): Promise<WorkspaceSettings> {
-  const w = await getWorkspace(ctx.db, ctx.workspaceId);
-  return w?.settings ?? {};
+  return cachedConfig(ctx, "settings", async () => frozen((await getWorkspace(ctx.db, ctx.workspaceId))?.settings ?? {}));
 }
 
 /** Used when a workspace has not chosen a currency: records and reports still need one. */
@@ -69,7 +69,7 @@ export async function getWorkspaceInfo(ctx: Ctx): Promise<WorkspaceInfo> {
 
 export async function updateWorkspace(ctx: Ctx, input: UpdateWorkspaceBody): Promise<WorkspaceInfo> {
   assertCan(ctx.actor, "admin");
-  return ctx.db.transaction(async (tx) => {
+  const info = await ctx.db.transaction(async (tx) => {
     const [w] = await tx.select().from(workspaces).where(eq(workspaces.id, ctx.workspaceId)).for("update");
     if (!w) throw notFound("workspace");
     const settings = { ...w.settings };
@@ -85,4 +85,6 @@ export async function updateWorkspace(ctx: Ctx, input: UpdateWorkspaceBody): Pro
       .returning();
     return toInfo(updated as typeof workspaces.$inferSelect);
   });
+  forgetConfig(ctx);
+  return info;
 }

@@ -1,0 +1,86 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Ctx } from "../core/context.js";
+import { listCustomFields } from "../modules/custom-fields/service.js";
+import { createTestApp, databaseKinds, expectProblem, newWorkspace, openTestDatabase, type TestApp } from "../test/harness.js";
+import { type Database, queryRows } from "./client.js";
+
+const until = async (check: () => Promise<boolean>, ms = 5_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+};
+
+describe.each(databaseKinds)("workspace configuration cache on %s", (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(async () => t?.close());
+
+  const ctxOf = (database: Database, workspaceId: string): Ctx => ({ db: database.db, workspaceId, actor: { kind: "system", userId: null, role: "admin" } });
+
+  it("serves repeated reads from memory, and a write in this process is seen by its next request", async () => {
+    const ws = await newWorkspace(t.app);
+    const workspaceId = ws.session.me?.workspace.id as string;
+    const ctx = ctxOf(t.database, workspaceId);
+    expect(await listCustomFields(ctx, "contact")).toEqual([]);
+    // A row written behind the triggers' back (replica mode fires no trigger) is not seen: the read is cached.
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(
+        sql`insert into custom_fields (workspace_id, id, object, key, label, type) values (${workspaceId}::uuid, gen_random_uuid(), 'contact', 'hidden', 'Hidden', 'text')`,
+      );
+    });
+    expect(await listCustomFields(ctx, "contact")).toEqual([]);
+    // Through the API: the field and a rule on it apply to the very next create.
+    expect((await ws.post("/api/v1/custom-fields", { object: "contact", label: "Tier", key: "tier", type: "select", options: ["gold"] })).statusCode).toBe(201);
+    expect((await listCustomFields(ctx, "contact")).map((f) => f.key).sort()).toEqual(["hidden", "tier"]);
+    expectProblem(await ws.post("/api/v1/contacts", { firstName: "A", custom: { tier: "silver" } }), 400, "validation_failed");
+    expect((await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", required: true })).statusCode).toBe(201);
+    expectProblem(await ws.post("/api/v1/contacts", { firstName: "B", custom: { tier: "gold" } }), 400, "validation_failed");
+    expect((await ws.post("/api/v1/contacts", { firstName: "C", jobTitle: "CTO", custom: { tier: "gold" } })).statusCode).toBe(201);
+    // Shared configuration cannot be edited in place by a caller.
+    const defs = await listCustomFields(ctx, "contact");
+    expect(() => defs.pop()).toThrow(TypeError);
+  });
+
+  it("drops a workspace's configuration when another process changes it", async () => {
+    if (kind !== "postgres") return; // PGlite belongs to one process
+    const ws = await newWorkspace(t.app);
+    const workspaceId = ws.session.me?.workspace.id as string;
+    const other = await openTestDatabase("postgres");
+    try {
+      const mine = ctxOf(t.database, workspaceId);
+      expect(await listCustomFields(mine, "deal")).toEqual([]);
+      // Plain SQL from another connection: the trigger's NOTIFY reaches this process's listener after the commit.
+      await other.db.execute(
+        sql`insert into custom_fields (workspace_id, id, object, key, label, type) values (${workspaceId}::uuid, gen_random_uuid(), 'deal', 'region', 'Region', 'text')`,
+      );
+      expect(await until(async () => (await listCustomFields(mine, "deal")).length === 1)).toBe(true);
+      // With its listening connection gone, the cache stops keeping anything until it has listened again.
+      const [killed] = await queryRows<{ n: number }>(
+        other.db,
+        sql`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = ${`rapport config listener (pid ${process.pid})`} and pid <> pg_backend_pid()`,
+      );
+      expect(killed?.n).toBeGreaterThan(0);
+      await other.db.transaction(async (tx) => {
+        await tx.execute(sql`set local session_replication_role = replica`);
+        await tx.execute(sql`delete from custom_fields where workspace_id = ${workspaceId}::uuid`);
+      });
+      expect(await until(async () => (await listCustomFields(mine, "deal")).length === 0)).toBe(true);
+      // And listens again: a change announced after that still reaches it.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await listCustomFields(mine, "deal")).toEqual([]);
+      await other.db.execute(
+        sql`insert into custom_fields (workspace_id, id, object, key, label, type) values (${workspaceId}::uuid, gen_random_uuid(), 'deal', 'again', 'Again', 'text')`,
+      );
+      expect(await until(async () => (await listCustomFields(mine, "deal")).length === 1)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -332,9 +332,7 @@ async function load(database: Database, options: SeedOptions, log: (s: string) =
     bar?.update(inserted, { stage: "vacuum analyze" });
     // The trigger-kept tables too: PGlite has no autovacuum, and without statistics the planner misjudges the search
     // vocabulary (typo searches took 0.4–3 s at 100k instead of 30–90 ms).
-    await raw.query(
-      `vacuum (analyze) ${[...BULK_TABLES, "users", "teams", "team_members", "search_words", ...derivedTables].join(", ")}`,
-    );
+    await raw.query(`vacuum (analyze) ${[...BULK_TABLES, "users", "teams", "team_members", "search_words", ...derivedTables].join(", ")}`);
     bar?.setTotal(inserted);
     bar?.update(inserted, { stage: "done" });
     bar?.stop();

@@ -1,6 +1,8 @@
 // The baseline: a bare Fastify app on the same database connection (the server's own pool or PGlite
 // instance), no plugins of ours — no auth, no zod, no Drizzle — whose handlers run the SQL that
 // get-by-id, the first list page, create and update need. Our req/s ÷ its req/s is the overhead of everything else.
+// Statements the app prepares (src/db/prepared.ts: the contact by id, company names) are named prepared statements
+// here too, so the ratio compares frameworks, not protocols.
 import Fastify, { type FastifyInstance } from "fastify";
 import { v7 } from "uuid";
 import type { Database } from "../../src/db/client.js";
@@ -83,15 +85,22 @@ export async function startBare(database: Database, workspaceId: string): Promis
   const companyNames = async (rows: ContactRow[]) => {
     const ids = [...new Set(rows.map((r) => r.company_id).filter((x): x is string => Boolean(x)))];
     if (ids.length === 0) return new Map<string, string>();
-    const names = await queryOnce<{ id: string; name: string }>(database, "select id, name from companies where workspace_id = $1 and id = any($2::uuid[])", [
-      workspaceId,
-      ids,
-    ]);
+    const names = await queryOnce<{ id: string; name: string }>(
+      database,
+      "select id, name from companies where workspace_id = $1 and id = any($2::uuid[])",
+      [workspaceId, ids],
+      "bare_company_names",
+    );
     return new Map(names.map((n) => [n.id, n.name]));
   };
 
   app.get<{ Params: { id: string } }>("/bare/contacts/:id", async (req, reply) => {
-    const rows = await queryOnce<ContactRow>(database, "select * from contacts where workspace_id = $1 and id = $2", [workspaceId, req.params.id]);
+    const rows = await queryOnce<ContactRow>(
+      database,
+      "select * from contacts where workspace_id = $1 and id = $2",
+      [workspaceId, req.params.id],
+      "bare_contact_by_id",
+    );
     const row = rows[0];
     if (!row) return reply.status(404).send({ status: 404 });
     const names = await companyNames(rows);
@@ -147,7 +156,12 @@ export async function startBare(database: Database, workspaceId: string): Promis
 
   // Update: read the current row, then the UPDATE … RETURNING, history and outbox writes in one transaction.
   app.patch<{ Params: { id: string }; Body: WriteBody }>("/bare/contacts/:id", async (req, reply) => {
-    const [current] = await queryOnce<ContactRow>(database, "select * from contacts where workspace_id = $1 and id = $2", [workspaceId, req.params.id]);
+    const [current] = await queryOnce<ContactRow>(
+      database,
+      "select * from contacts where workspace_id = $1 and id = $2",
+      [workspaceId, req.params.id],
+      "bare_contact_by_id",
+    );
     if (!current) return reply.status(404).send({ status: 404 });
     const now = new Date();
     const set: Record<string, unknown> = { ...columnsOf(req.body), updated_at: now };

@@ -28,9 +28,13 @@ export function pgliteOf(database: Database): PGlite {
   return (database.db as unknown as { $client: PGlite }).$client;
 }
 
-/** A one-off query on whichever database: the pool in server mode, PGlite otherwise. */
-export async function queryOnce<T = Record<string, unknown>>(database: Database, text: string, params?: unknown[]): Promise<T[]> {
-  if (database.pool) return (await database.pool.query(text, params)).rows as T[];
+/**
+ * A one-off query on whichever database: the pool in server mode, PGlite otherwise. With a `name`, a named
+ * prepared statement on PostgreSQL (parsed once per pooled connection), as the app runs its hot lookups
+ * (src/db/prepared.ts); PGlite has no named statements.
+ */
+export async function queryOnce<T = Record<string, unknown>>(database: Database, text: string, params?: unknown[], name?: string): Promise<T[]> {
+  if (database.pool) return (await database.pool.query(name ? { name, text, values: params } : { text, values: params })).rows as T[];
   return (await pgliteOf(database).query<T>(text, params)).rows;
 }
 

@@ -10,6 +10,7 @@ import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { contactIdPagesOfCompany } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
@@ -91,7 +92,13 @@ export const toCompany = (r: Row): Company => ({
 const scoped = (ctx: Ctx, id: string) => and(eq(companies.workspaceId, ctx.workspaceId), eq(companies.id, id));
 
 async function findRow(ctx: Ctx, id: string): Promise<Row> {
-  const [row] = await ctx.db.select().from(companies).where(scoped(ctx, id));
+  const [row] = await prepared(ctx.db, "company_by_id", (db, name) =>
+    db
+      .select()
+      .from(companies)
+      .where(and(eq(companies.workspaceId, sql.placeholder("workspaceId")), eq(companies.id, sql.placeholder("id"))))
+      .prepare(name),
+  ).execute({ workspaceId: ctx.workspaceId, id });
   if (!row) throw notFound("Company");
   return row;
 }
@@ -105,10 +112,13 @@ export async function getCompany(ctx: Ctx, id: string): Promise<Company> {
 export async function companyNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await ctx.db
-    .select({ id: companies.id, name: companies.name })
-    .from(companies)
-    .where(and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, unique)));
+  const rows = await prepared(ctx.db, "company_names", (db, name) =>
+    db
+      .select({ id: companies.id, name: companies.name })
+      .from(companies)
+      .where(and(eq(companies.workspaceId, sql.placeholder("workspaceId")), sql`${companies.id} = any(${sql.placeholder("ids")}::uuid[])`))
+      .prepare(name),
+  ).execute({ workspaceId: ctx.workspaceId, ids: unique });
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 

@@ -15,8 +15,10 @@ import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
+import type { Db } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
@@ -93,12 +95,15 @@ export const contactFields: Record<string, ListField> = {
   updatedAt: { expr: contacts.updatedAt, kind: "timestamp", sortable: true },
 };
 
+/** How a contact is named wherever it is shown: its name, else its primary email. */
+const fullNameOf = (r: Pick<Row, "firstName" | "lastName" | "primaryEmail">) => `${r.firstName} ${r.lastName}`.trim() || r.primaryEmail || "(no name)";
+
 export function toContact(r: Row, companyName: string | null = null): Contact {
   return {
     id: r.id,
     firstName: r.firstName,
     lastName: r.lastName,
-    fullName: `${r.firstName} ${r.lastName}`.trim() || r.primaryEmail || "(no name)",
+    fullName: fullNameOf(r),
     emails: r.emails.map((e) => ({
       email: e.email,
       primary: e.primary,
@@ -143,8 +148,17 @@ async function toContacts(ctx: Ctx, rows: Row[], known?: CompanyCard): Promise<C
 
 const scoped = (ctx: Ctx, id: string) => and(eq(contacts.workspaceId, ctx.workspaceId), eq(contacts.id, id));
 
+const contactById = (db: Db) =>
+  prepared(db, "contact_by_id", (d, name) =>
+    d
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.workspaceId, sql.placeholder("workspaceId")), eq(contacts.id, sql.placeholder("id"))))
+      .prepare(name),
+  );
+
 async function findRow(ctx: Ctx, id: string): Promise<Row> {
-  const [row] = await ctx.db.select().from(contacts).where(scoped(ctx, id));
+  const [row] = await contactById(ctx.db).execute({ workspaceId: ctx.workspaceId, id });
   if (!row) throw notFound("Contact");
   return row;
 }
@@ -440,11 +454,14 @@ export async function* contactIdPagesOfCompany(ctx: Ctx, companyId: string, page
 export async function contactNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await ctx.db
-    .select()
-    .from(contacts)
-    .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, unique)));
-  return new Map(rows.map((r) => [r.id, toContact(r).fullName]));
+  const rows = await prepared(ctx.db, "contact_names", (db, name) =>
+    db
+      .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, primaryEmail: contacts.primaryEmail })
+      .from(contacts)
+      .where(and(eq(contacts.workspaceId, sql.placeholder("workspaceId")), sql`${contacts.id} = any(${sql.placeholder("ids")}::uuid[])`))
+      .prepare(name),
+  ).execute({ workspaceId: ctx.workspaceId, ids: unique });
+  return new Map(rows.map((r) => [r.id, fullNameOf(r)]));
 }
 
 export async function deleteContact(ctx: Ctx, id: string): Promise<void> {

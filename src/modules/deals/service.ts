@@ -8,6 +8,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { assertCompanyExists, companyNames } from "../companies/service.js";
 import { contactNames } from "../contacts/service.js";
@@ -67,8 +68,13 @@ const sortFields: Record<string, ListField> = { ...dealFields, expectedCloseDate
 const scoped = (ctx: Ctx, id: string) => and(eq(deals.workspaceId, ctx.workspaceId), eq(deals.id, id));
 
 async function findRow(ctx: Ctx, id: string, db: Db = ctx.db, lock = false): Promise<DealRow> {
-  const q = db.select().from(deals).where(scoped(ctx, id));
-  const [row] = lock ? await q.for("update") : await q;
+  const [row] = await prepared(db, lock ? "deal_by_id_for_update" : "deal_by_id", (d, name) => {
+    const q = d
+      .select()
+      .from(deals)
+      .where(and(eq(deals.workspaceId, sql.placeholder("workspaceId")), eq(deals.id, sql.placeholder("id"))));
+    return (lock ? q.for("update") : q).prepare(name);
+  }).execute({ workspaceId: ctx.workspaceId, id });
   if (!row) throw notFound("Deal");
   return row;
 }

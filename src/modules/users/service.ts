@@ -6,6 +6,7 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { prepared } from "../../db/prepared.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { hashPassword } from "../auth/passwords.js";
 import { deleteUserSessions } from "../auth/service.js";
@@ -56,10 +57,13 @@ export async function getUser(ctx: Ctx, id: string): Promise<User> {
 export async function userNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await ctx.db
-    .select({ id: users.id, name: users.name })
-    .from(users)
-    .where(and(eq(users.workspaceId, ctx.workspaceId), inArray(users.id, unique)));
+  const rows = await prepared(ctx.db, "user_names", (db, name) =>
+    db
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(and(eq(users.workspaceId, sql.placeholder("workspaceId")), sql`${users.id} = any(${sql.placeholder("ids")}::uuid[])`))
+      .prepare(name),
+  ).execute({ workspaceId: ctx.workspaceId, ids: unique });
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 

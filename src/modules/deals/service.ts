@@ -317,6 +317,37 @@ const noSuch = (path: string, what: string) => (e: unknown) => {
  * won/lost set closed_at, reopening clears it and the lost reason, every change is kept in
  * deal_stage_changes, and the new stage's playbook runs — all in the caller's transaction.
  */
+/** A move's new deal columns and its stage-change row: what applyStageChange writes. */
+function stageChangeOf(
+  ctx: Ctx,
+  current: DealRow,
+  target: Stage,
+  lostReason: string | null | undefined,
+  now: Date,
+): { set: Partial<DealRow>; change: typeof dealStageChanges.$inferInsert } {
+  if (target.type === "lost" && !lostReason) throw lostReasonRequired();
+  return {
+    set: {
+      pipelineId: target.pipelineId,
+      stageId: target.id,
+      status: target.type,
+      stageEnteredAt: now,
+      closedAt: target.type === "open" ? null : now,
+      lostReason: target.type === "lost" ? (lostReason as string) : null,
+    },
+    change: {
+      workspaceId: ctx.workspaceId,
+      id: newId(),
+      dealId: current.id,
+      pipelineId: target.pipelineId,
+      fromStageId: current.stageId,
+      toStageId: target.id,
+      at: now,
+      actorId: ctx.actor.userId,
+    },
+  };
+}
+
 async function applyStageChange(
   tx: Tx,
   ctx: Ctx,
@@ -326,25 +357,9 @@ async function applyStageChange(
   now: Date,
 ): Promise<Partial<DealRow>> {
   if (target.id === current.stageId) return {};
-  if (target.type === "lost" && !lostReason) throw lostReasonRequired();
-  await tx.insert(dealStageChanges).values({
-    workspaceId: ctx.workspaceId,
-    id: newId(),
-    dealId: current.id,
-    pipelineId: target.pipelineId,
-    fromStageId: current.stageId,
-    toStageId: target.id,
-    at: now,
-    actorId: ctx.actor.userId,
-  });
-  return {
-    pipelineId: target.pipelineId,
-    stageId: target.id,
-    status: target.type,
-    stageEnteredAt: now,
-    closedAt: target.type === "open" ? null : now,
-    lostReason: target.type === "lost" ? (lostReason as string) : null,
-  };
+  const { set, change } = stageChangeOf(ctx, current, target, lostReason, now);
+  await tx.insert(dealStageChanges).values(change);
+  return set;
 }
 
 export async function updateDeal(ctx: Ctx, id: string, input: z.infer<typeof UpdateDealBody>): Promise<Deal> {
@@ -413,22 +428,27 @@ export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveD
   const target = await findStage(ctx, input.stageId);
   if (target.type === "lost" && !input.lostReason) throw lostReasonRequired();
   const now = new Date();
-  await ctx.db.transaction(async (tx) => {
+  const moved = await ctx.db.transaction(async (tx) => {
     const current = await findRow(ctx, id, tx, true);
-    if (current.stageId === target.id) return;
-    const before = (await toDeals(ctx, [current], tx))[0] as Deal;
-    const set = await applyStageChange(tx, ctx, current, target, input.lostReason, now);
-    await tx
-      .update(deals)
-      .set({ ...set, updatedAt: now })
-      .where(scoped(ctx, id));
-    const after = (await toDeals(ctx, [await findRow(ctx, id, tx)], tx))[0] as Deal;
+    if (current.stageId === target.id) return undefined;
+    const { set, change } = stageChangeOf(ctx, current, target, input.lostReason, now);
+    // No trigger rewrites a deal's row (theirs are AFTER … FOR EACH STATEMENT), so the moved deal is known here.
+    const [before, after] = (await toDeals(ctx, [current, { ...current, ...set, updatedAt: now }], tx)) as [Deal, Deal];
     await recordChanges(tx, ctx, [
       { object: OBJECT, recordId: id, action: "update", changes: diff(snapshot(before), snapshot(after), HISTORY_FIELDS), payload: after },
     ]);
     await runPlaybook(tx, ctx, current, target, now);
+    // Last, just before the commit: the two writes whose triggers take the workspace's roll-up lock (migrations
+    // 0004 and 0011), held until the commit. Moves in a workspace queue on it, for two statements, not the whole
+    // transaction.
+    await tx.insert(dealStageChanges).values(change);
+    await tx
+      .update(deals)
+      .set({ ...set, updatedAt: now })
+      .where(scoped(ctx, id));
+    return after;
   });
-  return getDeal(ctx, id);
+  return moved ?? getDeal(ctx, id);
 }
 
 /** The deal's line-item sum as a scalar subquery, so the amount is recomputed inside the writing statement. */

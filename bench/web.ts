@@ -114,13 +114,49 @@ const observer = (selector: string) => `
     new MutationObserver(mark).observe(document, { childList: true, subtree: true });
   })();`;
 
-async function timeRender(base: string, cookie: { name: string; value: string }, path: string, selector: string, runs: number) {
+/** How a page is scrolled once it has rendered: which element, along which axis, by how many pixels a frame. */
+interface ScrollPlan {
+  scroller: string;
+  axis: "x" | "y";
+  stepPx: number;
+}
+
+const SCROLL_MS = 3_000;
+
+/**
+ * Runs in the page: scrolls the element by `stepPx` on every animation frame for `ms` (bouncing at the ends) and
+ * resolves to the gaps between frames. A string, like `observer`: tsx would wrap a function's inner closures in
+ * helpers that do not exist in the page.
+ */
+const scrollFrames = (plan: ScrollPlan & { ms: number }) => `
+  new Promise((done) => {
+    const { scroller, axis, stepPx, ms } = ${JSON.stringify(plan)};
+    const el = document.querySelector(scroller);
+    if (!el) throw new Error("nothing matches " + scroller);
+    const key = axis === "y" ? "scrollTop" : "scrollLeft";
+    const gaps = [];
+    let scrolledPx = 0, direction = 1, first = 0, last = 0;
+    const frame = (t) => {
+      if (last) gaps.push(t - last); else first = t;
+      last = t;
+      const before = el[key];
+      el[key] = before + direction * stepPx;
+      const moved = Math.abs(el[key] - before);
+      if (moved === 0) direction = -direction;
+      scrolledPx += moved;
+      if (t - first < ms) requestAnimationFrame(frame); else done({ gaps, scrolledPx });
+    };
+    requestAnimationFrame(frame);
+  })`;
+
+async function timeRender(base: string, cookie: { name: string; value: string }, path: string, selector: string, runs: number, scroll: ScrollPlan) {
   const browser = await chromium.launch({
     executablePath: findChromium(),
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   const coldMs: number[] = [];
   const warmMs: number[] = [];
+  const scrolls: { frames: number; dropped: number; frameMs: number; p95FrameMs: number; longestFrameMs: number; scrolledPx: number }[] = [];
   try {
     for (let i = 0; i < runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
@@ -135,12 +171,31 @@ async function timeRender(base: string, cookie: { name: string; value: string },
       coldMs.push(await firstRender());
       await page.reload();
       warmMs.push(await firstRender());
+      const { gaps, scrolledPx } = (await page.evaluate(scrollFrames({ ...scroll, ms: SCROLL_MS }))) as { gaps: number[]; scrolledPx: number };
+      const sorted = [...gaps].sort((a, b) => a - b);
+      const frameMs = median(gaps);
+      scrolls.push({
+        frames: gaps.length,
+        dropped: gaps.filter((g) => g > 1.5 * frameMs).length,
+        frameMs,
+        p95FrameMs: sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0,
+        longestFrameMs: sorted[sorted.length - 1] ?? 0,
+        scrolledPx,
+      });
       await context.close();
     }
   } finally {
     await browser.close();
   }
-  return { page: path, selector, coldMs, warmMs, coldMedianMs: median(coldMs), warmMedianMs: median(warmMs) };
+  return {
+    page: path,
+    selector,
+    coldMs,
+    warmMs,
+    coldMedianMs: median(coldMs),
+    warmMedianMs: median(warmMs),
+    scroll: { ...scroll, ms: SCROLL_MS, runs: scrolls },
+  };
 }
 
 export async function runWeb(o: { scale: number; kind: "pglite" | "postgres"; dataDir?: string; databaseUrl?: string; runs: number; resultsDir: string }) {
@@ -169,8 +224,13 @@ export async function runWeb(o: { scale: number; kind: "pglite" | "postgres"; da
     if (!name) throw new Error("login set no cookie");
     const cookie = { name, value: rest.join("=") };
     const render = [
-      await timeRender(base, cookie, "/contacts", '[data-testid="record-row"]', o.runs),
-      await timeRender(base, cookie, "/deals", '[data-testid="deal-card"]', o.runs),
+      // The contacts list down (rows load page by page as it goes); the board across its stages and back.
+      await timeRender(base, cookie, "/contacts", '[data-testid="record-row"]', o.runs, { scroller: '[data-testid="record-table"]', axis: "y", stepPx: 120 }),
+      await timeRender(base, cookie, "/deals", '[data-testid="deal-card"]', o.runs, {
+        scroller: '[data-testid="deal-board"] .mantine-ScrollArea-viewport',
+        axis: "x",
+        stepPx: 40,
+      }),
     ];
     const browserVersion = await chromium.launch({ executablePath: findChromium(), args: ["--headless", "--no-sandbox"] }).then(async (b) => {
       const v = b.version();
@@ -218,7 +278,15 @@ async function main() {
   process.stderr.write(
     `initial JS ${r.initial.jsGzipKb} KB gzipped (${r.initial.jsRawKb} KB raw), CSS ${r.initial.cssGzipKb} KB\n` +
       r.routes.map((x) => `  ${x.route.padEnd(28)} +${x.jsGzipKb} KB`).join("\n") +
-      `\n${r.render.map((x) => `${x.page}: first render cold ${x.coldMedianMs.toFixed(0)} ms, warm ${x.warmMedianMs.toFixed(0)} ms`).join("\n")}\n`,
+      `\n${r.render
+        .map(
+          (x) =>
+            `${x.page}: first render cold ${x.coldMedianMs.toFixed(0)} ms, warm ${x.warmMedianMs.toFixed(0)} ms; scrolling ` +
+            (x.scroll?.runs ?? [])
+              .map((s) => `${s.dropped}/${s.frames} frames dropped (frame ${s.frameMs.toFixed(1)} ms, longest ${s.longestFrameMs.toFixed(0)} ms)`)
+              .join(", "),
+        )
+        .join("\n")}\n`,
   );
   let notes: string | undefined;
   try {

@@ -35,7 +35,22 @@ export interface WebResult {
   initial: { files: string[]; jsGzipKb: number; cssGzipKb: number; jsRawKb: number };
   routes: { route: string; source: string; jsGzipKb: number; files: number }[];
   largestChunks: { file: string; gzipKb: number; rawKb: number }[];
-  render: { page: string; selector: string; coldMs: number[]; warmMs: number[]; coldMedianMs: number; warmMedianMs: number }[];
+  render: {
+    page: string;
+    selector: string;
+    coldMs: number[];
+    warmMs: number[];
+    coldMedianMs: number;
+    warmMedianMs: number;
+    /** Absent from results written before scrolling was measured. */
+    scroll?: {
+      scroller: string;
+      axis: "x" | "y";
+      stepPx: number;
+      ms: number;
+      runs: { frames: number; dropped: number; frameMs: number; p95FrameMs: number; longestFrameMs: number; scrolledPx: number }[];
+    };
+  }[];
 }
 
 export interface BenchRun {
@@ -251,6 +266,25 @@ export function renderWeb(w: WebResult): string {
         `${Math.round(r.warmMedianMs)} <sub>(${r.warmMs.map((x) => Math.round(x)).join(" / ")})</sub> |`,
     );
   lines.push("");
+  const scrolled = w.render.filter((r) => r.scroll && r.scroll.runs.length > 0);
+  if (scrolled.length > 0) {
+    lines.push(
+      "**Scrolling** after the warm render: the page's scroller moved by a fixed step on every animation frame; a frame " +
+        "that took more than 1.5 display intervals (the median gap between frames) is a dropped one. Each run in brackets.",
+    );
+    lines.push("");
+    lines.push("| page | scroller | dropped frames | frame ms | p95 frame ms | longest frame ms | scrolled px |");
+    lines.push("|---|---|--:|--:|--:|--:|--:|");
+    for (const r of scrolled) {
+      const s = r.scroll as NonNullable<typeof r.scroll>;
+      const each = (f: (x: (typeof s.runs)[number]) => string) => s.runs.map(f).join(" / ");
+      lines.push(
+        `| \`${r.page}\` | \`${s.scroller}\`, ${s.axis}, ${s.stepPx} px a frame for ${s.ms / 1000} s | ${each((x) => `${x.dropped} of ${x.frames}`)} | ` +
+          `${each((x) => x.frameMs.toFixed(1))} | ${each((x) => x.p95FrameMs.toFixed(1))} | ${each((x) => Math.round(x.longestFrameMs).toString())} | ${each((x) => Math.round(x.scrolledPx).toLocaleString("en"))} |`,
+      );
+    }
+    lines.push("");
+  }
   lines.push(`Run at ${w.startedAt}.`, "");
   return lines.join("\n");
 }

@@ -126,15 +126,20 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
     setSelected(new Set());
     lastClicked.current = null;
   }, [paramsKey]);
-  const toggle = (id: string, range: boolean) => {
-    const idx = rows.findIndex((r) => r.id === id);
+  // Stable across renders (the rows it ranges over are read from a ref), so loading the next page while scrolling
+  // does not re-render every memoised row of the table.
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const toggle = useCallback((id: string, range: boolean) => {
+    const current = rowsRef.current;
+    const idx = current.findIndex((r) => r.id === id);
     setSelected((prev) => {
       const next = new Set(prev);
       const on = !prev.has(id);
       if (range && lastClicked.current !== null && idx >= 0) {
         const [a, b] = [Math.min(lastClicked.current, idx), Math.max(lastClicked.current, idx)];
         for (let i = a; i <= b; i++) {
-          const r = rows[i];
+          const r = current[i];
           if (r) next.add(r.id);
         }
       } else if (on) next.add(id);
@@ -142,7 +147,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
       return next;
     });
     lastClicked.current = idx;
-  };
+  }, []);
 
   // Saved views
   const applyView = (v: SavedView | null) => {

@@ -94,6 +94,27 @@ suite("web app main path (Chromium)", () => {
   );
 
   it(
+    "selects contacts one by one, as a shift-click range and all at once",
+    () =>
+      step("02b-select", async () => {
+        const boxes = () => page.getByLabel("Select row");
+        await boxes().nth(0).click();
+        expect(await byTestId("bulk-count").textContent()).toBe("1 selected");
+        await boxes().nth(0).click();
+        await byTestId("bulk-count").waitFor({ state: "detached" });
+        // Shift-click selects the range from the row clicked last (now unselected) to this one: both rows.
+        await boxes().nth(1).click({ modifiers: ["Shift"] });
+        expect(await byTestId("bulk-count").textContent()).toBe("2 selected");
+        await page.getByLabel("Clear selection").click();
+        await byTestId("select-all").click();
+        expect(await byTestId("bulk-count").textContent()).toBe("2 selected");
+        await byTestId("select-all").click();
+        await byTestId("bulk-count").waitFor({ state: "detached" });
+      }),
+    STEP,
+  );
+
+  it(
     "logs a note and a call and shows them on the contact's and the company's timeline",
     () =>
       step("03-timeline", async () => {

@@ -133,11 +133,13 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
   const toggle = useCallback((id: string, range: boolean) => {
     const current = rowsRef.current;
     const idx = current.findIndex((r) => r.id === id);
+    // Read now: React may run the updater below after lastClicked has moved on to this row.
+    const anchor = lastClicked.current;
     setSelected((prev) => {
       const next = new Set(prev);
       const on = !prev.has(id);
-      if (range && lastClicked.current !== null && idx >= 0) {
-        const [a, b] = [Math.min(lastClicked.current, idx), Math.max(lastClicked.current, idx)];
+      if (range && anchor !== null && idx >= 0) {
+        const [a, b] = [Math.min(anchor, idx), Math.max(anchor, idx)];
         for (let i = a; i <= b; i++) {
           const r = current[i];
           if (r) next.add(r.id);

@@ -270,7 +270,7 @@ export function renderWeb(w: WebResult): string {
   if (scrolled.length > 0) {
     lines.push(
       "**Scrolling** after the warm render: the page's scroller moved by a fixed step on every animation frame; a frame " +
-        "that took more than 1.5 display intervals (the median gap between frames) is a dropped one. Each run in brackets.",
+        "that took more than 1.5 display intervals (the median gap between frames) is a dropped one. Each run's figure, separated by slashes.",
     );
     lines.push("");
     lines.push("| page | scroller | dropped frames | frame ms | p95 frame ms | longest frame ms | scrolled px |");

@@ -1,5 +1,7 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
+import { boardQuery, DEALS_VIEW_KEY, defaultPipeline, pipelinesQuery } from "../deals/api.js";
 import { AppLayout } from "./AppLayout.js";
+import { queryClient } from "./query-client.js";
 import { NotFound, RouteError, RoutePending } from "./RouteStates.js";
 
 // Every page is its own chunk (lazyRouteComponent is React.lazy with preloading on link hover),
@@ -42,6 +44,19 @@ const companyRoute = createRoute({
 const dealsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/deals",
+  // The board's data starts loading with the page's code (on a link's hover, too) instead of after it: pipelines,
+  // then the default pipeline's unfiltered board, which is the page's first query. Not awaited: the page renders
+  // as soon as its code is in and picks the requests up where they are.
+  loader: () => {
+    if (sessionStorage.getItem(DEALS_VIEW_KEY) === "table") return;
+    void queryClient
+      .ensureQueryData(pipelinesQuery)
+      .then((pipelines) => {
+        const pipeline = defaultPipeline(pipelines);
+        return pipeline ? queryClient.prefetchQuery(boardQuery(pipeline.id, {})) : undefined;
+      })
+      .catch(() => undefined);
+  },
   component: lazyRouteComponent(() => import("../deals/DealsBoardPage.js"), "DealsBoardPage"),
 });
 const dealRoute = createRoute({

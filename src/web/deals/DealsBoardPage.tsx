@@ -44,7 +44,7 @@ import { UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
 import { formatDate, formatMoney } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
-import { type BoardFilters, boardKey, boardQuery, fetchMoreCards, pipelinesQuery } from "./api.js";
+import { type BoardFilters, boardKey, boardQuery, DEALS_VIEW_KEY, defaultPipeline, fetchMoreCards, pipelinesQuery } from "./api.js";
 import { DealExportMenu } from "./DealExportMenu.js";
 import { DealFormDrawer } from "./DealForm.js";
 import { DealTable } from "./DealTable.js";
@@ -94,14 +94,14 @@ export function DealsBoardPage() {
   const navigate = useNavigate();
   const pipelines = useQuery(pipelinesQuery);
   const [pipelineId, setPipelineId] = useState<string | null>(null);
-  const [view, setView] = useState<"board" | "table">(() => (sessionStorage.getItem("rapport:deals-view") === "table" ? "table" : "board"));
+  const [view, setView] = useState<"board" | "table">(() => (sessionStorage.getItem(DEALS_VIEW_KEY) === "table" ? "table" : "board"));
   const [filters, setFilters] = useState<BoardFilters>({});
   const [q, setQ] = useState("");
   const [debouncedQ] = useDebouncedValue(q, 250);
   const [creating, setCreating] = useState(false);
-  const pipeline = pipelines.data?.find((p) => p.id === pipelineId) ?? pipelines.data?.find((p) => p.isDefault) ?? pipelines.data?.[0];
+  const pipeline = pipelines.data?.find((p) => p.id === pipelineId) ?? defaultPipeline(pipelines.data);
   const effective = useMemo(() => ({ ...filters, q: debouncedQ.trim() || undefined }), [filters, debouncedQ]);
-  useEffect(() => sessionStorage.setItem("rapport:deals-view", view), [view]);
+  useEffect(() => sessionStorage.setItem(DEALS_VIEW_KEY, view), [view]);
 
   const filterBar = (
     <Group gap="xs" align="flex-end" wrap="wrap" data-testid="deal-filters">

@@ -25,6 +25,12 @@ export const lostReasonsQuery = queryOptions({
   staleTime: 60_000,
 });
 
+/** Where the deals page remembers, per tab, whether it shows the board or the table. */
+export const DEALS_VIEW_KEY = "rapport:deals-view";
+
+/** The pipeline the deals page opens on: the default one, else the first. */
+export const defaultPipeline = (pipelines: Pipeline[] | undefined): Pipeline | undefined => pipelines?.find((p) => p.isDefault) ?? pipelines?.[0];
+
 export const boardKey = (pipelineId: string, filters: BoardFilters) => ["deals", "board", pipelineId, filters] as const;
 export const boardQuery = (pipelineId: string, filters: BoardFilters) =>
   queryOptions({

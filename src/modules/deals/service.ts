@@ -312,11 +312,6 @@ const noSuch = (path: string, what: string) => (e: unknown) => {
   throw e;
 };
 
-/**
- * The one place a deal changes stage (the update route, the move route, the board): lost needs a reason,
- * won/lost set closed_at, reopening clears it and the lost reason, every change is kept in
- * deal_stage_changes, and the new stage's playbook runs — all in the caller's transaction.
- */
 /** A move's new deal columns and its stage-change row: what applyStageChange writes. */
 function stageChangeOf(
   ctx: Ctx,
@@ -348,6 +343,11 @@ function stageChangeOf(
   };
 }
 
+/**
+ * A stage change within an update (stageChangeOf says what changes: lost needs a reason, won/lost set closed_at,
+ * reopening clears it and the lost reason, every change is kept in deal_stage_changes), in the caller's
+ * transaction. A move (the move route, the board) writes the same rows itself, last in its transaction.
+ */
 async function applyStageChange(
   tx: Tx,
   ctx: Ctx,

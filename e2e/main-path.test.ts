@@ -103,7 +103,9 @@ suite("web app main path (Chromium)", () => {
         await boxes().nth(0).click();
         await byTestId("bulk-count").waitFor({ state: "detached" });
         // Shift-click selects the range from the row clicked last (now unselected) to this one: both rows.
-        await boxes().nth(1).click({ modifiers: ["Shift"] });
+        await boxes()
+          .nth(1)
+          .click({ modifiers: ["Shift"] });
         expect(await byTestId("bulk-count").textContent()).toBe("2 selected");
         await page.getByLabel("Clear selection").click();
         await byTestId("select-all").click();

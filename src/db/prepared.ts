@@ -1,3 +1,5 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "./client.js";
 
 // Per Drizzle instance (the root database or a transaction's `tx`, whose entries go with it): a prepared query
@@ -27,3 +29,9 @@ export function prepared<Q>(db: Db, name: string, build: (db: Db, name: string) 
   }
   return query;
 }
+
+/** A prepared statement's bound parameter, given its value by name at `execute({ [name]: value })`. */
+export const param = (name: string) => sql.placeholder(name);
+
+/** `column = any($name::uuid[])`: ids bound as one array, so the statement's text does not vary with their number. */
+export const inIds = (column: AnyPgColumn, name: string): SQL => sql`${column} = any(${param(name)}::uuid[])`;

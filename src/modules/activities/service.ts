@@ -8,7 +8,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inOrder } from "../../db/in-order.js";
-import { prepared } from "../../db/prepared.js";
+import { inIds, param, prepared } from "../../db/prepared.js";
 import { getCompany } from "../companies/service.js";
 import { contactNames, contactsForScoring, getContact } from "../contacts/service.js";
 import { contacts } from "../contacts/table.js";
@@ -44,9 +44,7 @@ async function attendeesOf(ctx: Ctx, rows: Row[]): Promise<Map<string, Attendee[
     db
       .select()
       .from(activityAttendees)
-      .where(
-        and(eq(activityAttendees.workspaceId, sql.placeholder("workspaceId")), sql`${activityAttendees.activityId} = any(${sql.placeholder("ids")}::uuid[])`),
-      )
+      .where(and(eq(activityAttendees.workspaceId, param("workspaceId")), inIds(activityAttendees.activityId, "ids")))
       .prepare(name),
   ).execute({ workspaceId: ctx.workspaceId, ids });
   const [contactName, userName] = await inOrder(
@@ -385,11 +383,10 @@ async function recentActivities(ctx: Ctx, subject: Subject, n: number, before?: 
 
 // The timeline's queries are prepared (src/db/prepared.ts): a first page is ~8 of them, and PostgreSQL took longer
 // to plan each than to run it (0.29 ms against 0.01 ms for a company's own activities, pg_stat_statements at 1m).
-// Placeholders: workspaceId, limit and, for a later page (`paged`), the cursor's beforeAt and beforeId.
-const ph = sql.placeholder;
-const beforeCursor = (at: AnyPgColumn, id: AnyPgColumn) => or(lt(at, ph("beforeAt")), and(eq(at, ph("beforeAt")), lt(id, ph("beforeId"))));
+// Parameters: workspaceId, limit and, for a later page (`paged`), the cursor's beforeAt and beforeId.
+const beforeCursor = (at: AnyPgColumn, id: AnyPgColumn) => or(lt(at, param("beforeAt")), and(eq(at, param("beforeAt")), lt(id, param("beforeId"))));
 
-/** The newest activities logged on one record (placeholder recordId). */
+/** The newest activities logged on one record (parameter recordId). */
 function activitiesOn(db: Db, column: "dealId" | "contactId" | "companyId", paged: boolean) {
   const a = activities;
   return prepared(db, `timeline_activities_on_${column}${paged ? "_paged" : ""}`, (d, name) =>
@@ -397,15 +394,20 @@ function activitiesOn(db: Db, column: "dealId" | "contactId" | "companyId", page
       .select()
       .from(a)
       .where(
-        and(eq(a.workspaceId, ph("workspaceId")), eq(a[column], ph("recordId")), isNull(a.deletedAt), paged ? beforeCursor(a.occurredAt, a.id) : undefined),
+        and(
+          eq(a.workspaceId, param("workspaceId")),
+          eq(a[column], param("recordId")),
+          isNull(a.deletedAt),
+          paged ? beforeCursor(a.occurredAt, a.id) : undefined,
+        ),
       )
       .orderBy(desc(a.occurredAt), desc(a.id))
-      .limit(ph("limit"))
+      .limit(param("limit"))
       .prepare(name),
   );
 }
 
-/** A company's contacts (placeholder companyId) with activities logged elsewhere; with `cut`, only since cutAt. */
+/** A company's contacts (parameter companyId) with activities logged elsewhere; with `cut`, only since cutAt. */
 function strayContacts(db: Db, cut: boolean) {
   const k = contacts;
   return prepared(db, `timeline_stray_contacts${cut ? "_cut" : ""}`, (d, name) =>
@@ -413,14 +415,18 @@ function strayContacts(db: Db, cut: boolean) {
       .select({ id: k.id })
       .from(k)
       .where(
-        and(eq(k.workspaceId, ph("workspaceId")), eq(k.companyId, ph("companyId")), cut ? gte(k.strayActivityAt, ph("cutAt")) : isNotNull(k.strayActivityAt)),
+        and(
+          eq(k.workspaceId, param("workspaceId")),
+          eq(k.companyId, param("companyId")),
+          cut ? gte(k.strayActivityAt, param("cutAt")) : isNotNull(k.strayActivityAt),
+        ),
       )
       .prepare(name),
   );
 }
 
 /**
- * Those contacts' (placeholder contactIds) activities logged under another company than companyId or none; with
+ * Those contacts' (parameter contactIds) activities logged under another company than companyId or none; with
  * `cut`, only those newer than the company's own n-th (cutAt, cutId).
  */
 function strayActivities(db: Db, paged: boolean, cut: boolean) {
@@ -431,17 +437,17 @@ function strayActivities(db: Db, paged: boolean, cut: boolean) {
       .from(a)
       .where(
         and(
-          eq(a.workspaceId, ph("workspaceId")),
+          eq(a.workspaceId, param("workspaceId")),
           isNull(a.deletedAt),
           paged ? beforeCursor(a.occurredAt, a.id) : undefined,
-          sql`${a.contactId} = any(${ph("contactIds")}::uuid[])`,
-          or(isNull(a.companyId), ne(a.companyId, ph("companyId"))),
-          cut ? gte(a.occurredAt, ph("cutAt")) : undefined,
-          cut ? or(gt(a.occurredAt, ph("cutAt")), gt(a.id, ph("cutId"))) : undefined,
+          sql`${a.contactId} = any(${param("contactIds")}::uuid[])`,
+          or(isNull(a.companyId), ne(a.companyId, param("companyId"))),
+          cut ? gte(a.occurredAt, param("cutAt")) : undefined,
+          cut ? or(gt(a.occurredAt, param("cutAt")), gt(a.id, param("cutId"))) : undefined,
         ),
       )
       .orderBy(desc(a.occurredAt), desc(a.id))
-      .limit(ph("limit"))
+      .limit(param("limit"))
       .prepare(name),
   );
 }
@@ -459,15 +465,15 @@ async function attendedMeetings(ctx: Ctx, by: "attendee" | "company", id: string
       .innerJoin(activities, and(eq(activities.workspaceId, t.workspaceId), eq(activities.id, t.activityId)))
       .where(
         and(
-          eq(t.workspaceId, ph("workspaceId")),
-          by === "attendee" ? eq(t.attendeeId, ph("recordId")) : eq(t.companyId, ph("recordId")),
+          eq(t.workspaceId, param("workspaceId")),
+          by === "attendee" ? eq(t.attendeeId, param("recordId")) : eq(t.companyId, param("recordId")),
           isNull(activities.deletedAt),
           before ? beforeCursor(t.occurredAt, t.activityId) : undefined,
         ),
       )
       // Several people of one company can attend one meeting: distinct, ordered by the activity's own columns.
       .orderBy(desc(activities.occurredAt), desc(activities.id))
-      .limit(ph("limit"))
+      .limit(param("limit"))
       .prepare(name),
   );
   const rows = await query.execute({

@@ -10,7 +10,7 @@ import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
-import { prepared } from "../../db/prepared.js";
+import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { contactIdPagesOfCompany } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
@@ -96,7 +96,7 @@ async function findRow(ctx: Ctx, id: string): Promise<Row> {
     db
       .select()
       .from(companies)
-      .where(and(eq(companies.workspaceId, sql.placeholder("workspaceId")), eq(companies.id, sql.placeholder("id"))))
+      .where(and(eq(companies.workspaceId, param("workspaceId")), eq(companies.id, param("id"))))
       .prepare(name),
   ).execute({ workspaceId: ctx.workspaceId, id });
   if (!row) throw notFound("Company");
@@ -116,7 +116,7 @@ export async function companyNames(ctx: Ctx, ids: string[]): Promise<Map<string,
     db
       .select({ id: companies.id, name: companies.name })
       .from(companies)
-      .where(and(eq(companies.workspaceId, sql.placeholder("workspaceId")), sql`${companies.id} = any(${sql.placeholder("ids")}::uuid[])`))
+      .where(and(eq(companies.workspaceId, param("workspaceId")), inIds(companies.id, "ids")))
       .prepare(name),
   ).execute({ workspaceId: ctx.workspaceId, ids: unique });
   return new Map(rows.map((r) => [r.id, r.name]));

@@ -18,7 +18,7 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
-import { prepared } from "../../db/prepared.js";
+import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
@@ -153,7 +153,7 @@ const contactById = (db: Db) =>
     d
       .select()
       .from(contacts)
-      .where(and(eq(contacts.workspaceId, sql.placeholder("workspaceId")), eq(contacts.id, sql.placeholder("id"))))
+      .where(and(eq(contacts.workspaceId, param("workspaceId")), eq(contacts.id, param("id"))))
       .prepare(name),
   );
 
@@ -458,7 +458,7 @@ export async function contactNames(ctx: Ctx, ids: string[]): Promise<Map<string,
     db
       .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, primaryEmail: contacts.primaryEmail })
       .from(contacts)
-      .where(and(eq(contacts.workspaceId, sql.placeholder("workspaceId")), sql`${contacts.id} = any(${sql.placeholder("ids")}::uuid[])`))
+      .where(and(eq(contacts.workspaceId, param("workspaceId")), inIds(contacts.id, "ids")))
       .prepare(name),
   ).execute({ workspaceId: ctx.workspaceId, ids: unique });
   return new Map(rows.map((r) => [r.id, fullNameOf(r)]));

@@ -8,7 +8,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
-import { prepared } from "../../db/prepared.js";
+import { param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { assertCompanyExists, companyNames } from "../companies/service.js";
 import { contactNames } from "../contacts/service.js";
@@ -72,7 +72,7 @@ async function findRow(ctx: Ctx, id: string, db: Db = ctx.db, lock = false): Pro
     const q = d
       .select()
       .from(deals)
-      .where(and(eq(deals.workspaceId, sql.placeholder("workspaceId")), eq(deals.id, sql.placeholder("id"))));
+      .where(and(eq(deals.workspaceId, param("workspaceId")), eq(deals.id, param("id"))));
     return (lock ? q.for("update") : q).prepare(name);
   }).execute({ workspaceId: ctx.workspaceId, id });
   if (!row) throw notFound("Deal");

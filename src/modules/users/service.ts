@@ -6,7 +6,7 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
-import { prepared } from "../../db/prepared.js";
+import { inIds, param, prepared } from "../../db/prepared.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { hashPassword } from "../auth/passwords.js";
 import { deleteUserSessions } from "../auth/service.js";
@@ -61,7 +61,7 @@ export async function userNames(ctx: Ctx, ids: string[]): Promise<Map<string, st
     db
       .select({ id: users.id, name: users.name })
       .from(users)
-      .where(and(eq(users.workspaceId, sql.placeholder("workspaceId")), sql`${users.id} = any(${sql.placeholder("ids")}::uuid[])`))
+      .where(and(eq(users.workspaceId, param("workspaceId")), inIds(users.id, "ids")))
       .prepare(name),
   ).execute({ workspaceId: ctx.workspaceId, ids: unique });
   return new Map(rows.map((r) => [r.id, r.name]));

@@ -82,4 +82,17 @@ describe.each(databaseKinds)("insertMany on %s", (kind) => {
       .where(and(eq(outboxEvents.workspaceId, ws), eq(outboxEvents.id, id)));
     expect(left).toEqual([]);
   });
+
+  it("with onConflict doNothing skips rows that hit a unique key, keeping the first of a batch and what was there", async () => {
+    const first = newId();
+    const second = newId();
+    const row = (id: string, type: string) => ({ workspaceId: ws, id, type, object: "x", recordId: first, payload: { type } });
+    await insertMany(database.db, outboxEvents, [row(first, "x.kept")]);
+    await insertMany(database.db, outboxEvents, [row(first, "x.again"), row(second, "x.first"), row(second, "x.second")], { onConflict: "doNothing" });
+    const stored = await database.db
+      .select({ id: outboxEvents.id, type: outboxEvents.type })
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.workspaceId, ws), inArray(outboxEvents.id, [first, second])));
+    expect(Object.fromEntries(stored.map((r) => [r.id, r.type]))).toEqual({ [first]: "x.kept", [second]: "x.first" });
+  });
 });

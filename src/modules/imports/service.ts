@@ -12,6 +12,7 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
+import { insertMany } from "../../db/insert-many.js";
 import { refreshStatistics } from "../../db/maintenance.js";
 import { trashImportedActivities } from "../activities/import.js";
 import { bulkCompanies, companyIdsBy, getCompany, importCompanies, updateCompany } from "../companies/service.js";
@@ -639,17 +640,31 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
     const job = await findRow(ctx, id);
     const plan = await makePlan(ctx, job, job.options as unknown as ImportOptions);
     const state: RunState = { newCompanies: new Map(), wouldCreate: new Set(), newStages: new Map() };
-    for await (const batch of batches(job, job.lastRow)) {
-      const outcomes = await planBatch(ctx, plan, batch, state);
-      await commitBatch(ctx, job, plan, outcomes, state);
-      if (onProgress) onProgress(await getImport(ctx, id));
+    const source = batches(job, job.lastRow);
+    // The next batch is read and parsed while this one waits on the database. A read that fails surfaces when its
+    // batch's turn comes; if an earlier batch fails first, it must not be left as an unhandled rejection.
+    const ahead = () => {
+      const p = source.next();
+      p.catch(() => {});
+      return p;
+    };
+    try {
+      let next = ahead();
+      for (let r = await next; !r.done; r = await next) {
+        next = ahead();
+        const outcomes = await planBatch(ctx, plan, r.value, state);
+        await commitBatch(ctx, job, plan, outcomes, state);
+        if (onProgress) onProgress(await getImport(ctx, id));
+      }
+    } finally {
+      await source.return(undefined).catch(() => {});
     }
     const [done] = await ctx.db
       .update(imports)
       .set({ status: "completed", finishedAt: new Date(), updatedAt: new Date(), totalRows: sql`${imports.lastRow}` })
       .where(and(scoped(ctx, id), eq(imports.status, "running")))
       .returning();
-    if (done) await refreshStatistics(ctx.db);
+    if (done) await refreshStatistics(ctx.db, job.object);
     if (done && onProgress) onProgress(toJob(done));
   } catch (err) {
     const message = err instanceof AppError ? (err.detail ?? err.message) : err instanceof Error ? err.message : String(err);
@@ -838,7 +853,8 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
       }
     }
 
-    if (changes.length) await tx.insert(importChanges).values(changes).onConflictDoNothing();
+    // A record two rows of the file updated keeps the first row's "previous", which is what an undo restores.
+    await insertMany(tx, importChanges, changes, { onConflict: "doNothing" });
     if (ext.length) {
       const uniqueExt = [...new Map(ext.map((e) => [e.externalId, e])).values()];
       await tx

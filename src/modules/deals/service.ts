@@ -438,14 +438,18 @@ export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveD
       { object: OBJECT, recordId: id, action: "update", changes: diff(snapshot(before), snapshot(after), HISTORY_FIELDS), payload: after },
     ]);
     await runPlaybook(tx, ctx, current, target, now);
-    // Last, just before the commit: the two writes whose triggers take the workspace's roll-up lock (migrations
-    // 0004 and 0011), held until the commit. Moves in a workspace queue on it, for two statements, not the whole
-    // transaction.
-    await tx.insert(dealStageChanges).values(change);
-    await tx
+    // Last, just before the commit, as one statement: the two writes whose triggers take the workspace's roll-up
+    // lock (migrations 0004 and 0011), held until the commit. Moves in a workspace queue on it, so it is held for
+    // one statement and the commit, with no round trip through this busy process in between. The stage change is
+    // the main statement, so its triggers run first: the link to the previous change, which needs no lock (0013),
+    // runs before the first trigger that takes it.
+    const updateDeal = tx
       .update(deals)
       .set({ ...set, updatedAt: now })
-      .where(scoped(ctx, id));
+      .where(scoped(ctx, id))
+      .getSQL();
+    const insertChange = tx.insert(dealStageChanges).values(change).getSQL();
+    await tx.execute(sql`with deal_update as (${updateDeal}) ${insertChange}`);
     return after;
   });
   return moved ?? getDeal(ctx, id);

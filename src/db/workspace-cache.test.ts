@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ctx } from "../core/context.js";
 import { listCustomFields } from "../modules/custom-fields/service.js";
+import { ensureDefaultPipeline, findStage, getPipeline } from "../modules/deals/pipelines.js";
 import { createTestApp, databaseKinds, expectProblem, newWorkspace, openTestDatabase, type TestApp } from "../test/harness.js";
 import { type Database, queryRows } from "./client.js";
 
@@ -79,6 +80,39 @@ describe.each(databaseKinds)("workspace configuration cache on %s", (kind) => {
         sql`insert into custom_fields (workspace_id, id, object, key, label, type) values (${workspaceId}::uuid, gen_random_uuid(), 'deal', 'again', 'Again', 'text')`,
       );
       expect(await until(async () => (await listCustomFields(mine, "deal")).length === 1)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("keeps pipelines and their stages, and sees a change made through the API at once and one from elsewhere soon after", async () => {
+    const ws = await newWorkspace(t.app);
+    const workspaceId = ws.session.me?.workspace.id as string;
+    const ctx = ctxOf(t.database, workspaceId);
+    await ensureDefaultPipeline(ctx);
+    // Its creation is announced after the commit, and would empty the cache once more: let that land, then read.
+    await new Promise((r) => setTimeout(r, 300));
+    const pipeline = await ensureDefaultPipeline(ctx);
+    const first = pipeline.stages[0] as (typeof pipeline.stages)[number];
+    // Renamed behind the triggers' back: the cached pipeline and stage are what this process keeps serving.
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`update pipeline_stages set name = 'Unseen' where workspace_id = ${workspaceId}::uuid and id = ${first.id}::uuid`);
+    });
+    expect((await getPipeline(ctx, pipeline.id)).stages[0]?.name).toBe(first.name);
+    expect((await findStage(ctx, first.id)).name).toBe(first.name);
+    expect(() => (pipeline.stages as unknown[]).pop()).toThrow(TypeError);
+    // Through the API: the board shows the renamed stage on the very next request.
+    const stages = pipeline.stages.map((s, i) => ({ id: s.id, name: i === 0 ? "Intro call" : s.name, probability: s.probability, type: s.type }));
+    expect((await ws.patch(`/api/v1/pipelines/${pipeline.id}`, { stages })).statusCode).toBe(200);
+    const board = (await ws.get(`/api/v1/pipelines/${pipeline.id}/board`)).json() as { columns: { stage: { name: string } }[] };
+    expect(board.columns[0]?.stage.name).toBe("Intro call");
+    expect((await findStage(ctx, first.id)).name).toBe("Intro call");
+    if (kind !== "postgres") return; // PGlite belongs to one process
+    const other = await openTestDatabase("postgres");
+    try {
+      await other.db.execute(sql`update pipeline_stages set name = 'Renamed elsewhere' where workspace_id = ${workspaceId}::uuid and id = ${first.id}::uuid`);
+      expect(await until(async () => (await getPipeline(ctx, pipeline.id)).stages[0]?.name === "Renamed elsewhere")).toBe(true);
     } finally {
       await other.close();
     }

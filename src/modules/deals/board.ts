@@ -4,7 +4,7 @@ import type { Board, BoardCard, BoardQuery, PurchaseSummary, StageCardsQuery } f
 import type { Ctx } from "../../core/context.js";
 import { notFound } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
-import { queryRows } from "../../db/client.js";
+import { jsonRows, queryRows } from "../../db/client.js";
 import { encodeCursor, keyset } from "../../db/list-query.js";
 import { withTypoTolerance } from "../../db/record-filters.js";
 import { companyNames } from "../companies/service.js";
@@ -81,7 +81,7 @@ export async function getBoard(ctx: Ctx, pipelineId: string, query: z.infer<type
   const { cards, totals } = await withTypoTolerance(
     ctx.db,
     async (tx) => ({
-      cards: await queryRows<CardRow>(
+      cards: await jsonRows<CardRow>(
         tx,
         sql`select c.* from unnest(${idArray}) as s(stage_id) cross join lateral (
           select ${cardColumns} from ${deals} where ${where([sql`${deals.stageId} = s.stage_id`])}

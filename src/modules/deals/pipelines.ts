@@ -6,6 +6,7 @@ import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { cachedConfig, forgetConfig } from "../../db/workspace-cache.js";
 import { diff, recordChanges } from "../history/service.js";
 import { dealStageChanges, deals, lostReasons, pipelineStages, pipelines } from "./table.js";
 
@@ -68,6 +69,8 @@ async function stagesOf(db: Db, ctx: Ctx, pipelineIds: string[]): Promise<StageR
  * insert exactly one.
  */
 export async function ensureDefaultPipeline(ctx: Ctx): Promise<Pipeline> {
+  const cached = (await cachedPipelines(ctx)).find((p) => p.isDefault);
+  if (cached) return cached;
   const [existing] = await ctx.db
     .select()
     .from(pipelines)
@@ -89,6 +92,7 @@ export async function ensureDefaultPipeline(ctx: Ctx): Promise<Pipeline> {
         .values(DEFAULT_LOST_REASONS.map((name, position) => ({ workspaceId: ctx.workspaceId, id: newId(), name, position })))
         .onConflictDoNothing();
   });
+  forgetConfig(ctx);
   return ensureDefaultPipeline(ctx);
 }
 
@@ -121,19 +125,63 @@ export async function listPipelines(ctx: Ctx): Promise<Pipeline[]> {
   return rows.map((r) => toPipeline(r, stages));
 }
 
-export async function getPipeline(ctx: Ctx, id: string, db: Db = ctx.db): Promise<Pipeline> {
-  assertCan(ctx.actor, "read");
+/**
+ * Every pipeline of the workspace with its stages, through the process's configuration cache: the board, each move
+ * and each deal create read them, and they change rarely (migration 0014 announces the changes). Frozen: shared by
+ * every request of the process.
+ */
+function cachedPipelines(ctx: Ctx): Promise<readonly Pipeline[]> {
+  return cachedConfig(ctx, "pipelines", async () => {
+    const rows = await ctx.db.select().from(pipelines).where(eq(pipelines.workspaceId, ctx.workspaceId));
+    const stages = await stagesOf(
+      ctx.db,
+      ctx,
+      rows.map((r) => r.id),
+    );
+    return Object.freeze(
+      rows.map((r) => {
+        const p = toPipeline(r, stages);
+        for (const stage of p.stages) {
+          for (const task of stage.playbook) Object.freeze(task);
+          Object.freeze(stage.playbook);
+          Object.freeze(stage);
+        }
+        Object.freeze(p.stages);
+        return Object.freeze(p);
+      }),
+    );
+  });
+}
+
+async function readPipeline(db: Db, ctx: Ctx, id: string): Promise<Pipeline | undefined> {
   const [row] = await db
     .select()
     .from(pipelines)
     .where(and(eq(pipelines.workspaceId, ctx.workspaceId), eq(pipelines.id, id)));
-  if (!row) throw notFound("Pipeline");
-  return toPipeline(row, await stagesOf(db, ctx, [id]));
+  return row ? toPipeline(row, await stagesOf(db, ctx, [id])) : undefined;
 }
 
-/** A stage with its pipeline, or a field error naming `path`. */
-export async function findStage(ctx: Ctx, stageId: string, path = "stageId", db: Db = ctx.db): Promise<Stage> {
-  const [row] = await db
+/**
+ * A pipeline with its stages. Without `db`, from the configuration cache (one another process created a moment ago
+ * may not be announced yet, so a miss reads the database); with it, from that connection or transaction, as a
+ * writer needs.
+ */
+export async function getPipeline(ctx: Ctx, id: string, db?: Db): Promise<Pipeline> {
+  assertCan(ctx.actor, "read");
+  const found = (!db && (await cachedPipelines(ctx)).find((p) => p.id === id)) || (await readPipeline(db ?? ctx.db, ctx, id));
+  if (!found) throw notFound("Pipeline");
+  return found;
+}
+
+/** A stage with its pipeline, or a field error naming `path`. Without `db`, from the configuration cache, as getPipeline. */
+export async function findStage(ctx: Ctx, stageId: string, path = "stageId", db?: Db): Promise<Stage> {
+  if (!db) {
+    for (const p of await cachedPipelines(ctx)) {
+      const cached = p.stages.find((s) => s.id === stageId);
+      if (cached) return cached;
+    }
+  }
+  const [row] = await (db ?? ctx.db)
     .select()
     .from(pipelineStages)
     .where(and(eq(pipelineStages.workspaceId, ctx.workspaceId), eq(pipelineStages.id, stageId)));
@@ -184,12 +232,13 @@ export async function createPipeline(ctx: Ctx, input: z.infer<typeof CreatePipel
       { object: "pipeline", recordId: id, action: "create", changes: diff(null, created, ["name", "isDefault", "stages"]), payload: created },
     ]);
   });
+  forgetConfig(ctx);
   return getPipeline(ctx, id);
 }
 
 export async function updatePipeline(ctx: Ctx, id: string, input: z.infer<typeof UpdatePipelineBody>): Promise<Pipeline> {
   assertCan(ctx.actor, "admin");
-  const before = await getPipeline(ctx, id);
+  const before = await getPipeline(ctx, id, ctx.db);
   await ctx.db.transaction(async (tx) => {
     if (input.name !== undefined || input.isDefault) {
       if (input.isDefault) await tx.update(pipelines).set({ isDefault: false }).where(eq(pipelines.workspaceId, ctx.workspaceId));
@@ -204,6 +253,7 @@ export async function updatePipeline(ctx: Ctx, id: string, input: z.infer<typeof
       { object: "pipeline", recordId: id, action: "update", changes: diff(before, after, ["name", "isDefault", "stages"]), payload: after },
     ]);
   });
+  forgetConfig(ctx);
   return getPipeline(ctx, id);
 }
 
@@ -328,7 +378,7 @@ async function moveAllDeals(
 
 export async function deletePipeline(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "admin");
-  const p = await getPipeline(ctx, id);
+  const p = await getPipeline(ctx, id, ctx.db);
   if (p.isDefault) throw new AppError("conflict", "This is the default pipeline: make another pipeline the default first");
   const [{ n } = { n: 0 }] = await ctx.db
     .select({ n: count() })
@@ -340,6 +390,7 @@ export async function deletePipeline(ctx: Ctx, id: string): Promise<void> {
     await tx.delete(pipelines).where(and(eq(pipelines.workspaceId, ctx.workspaceId), eq(pipelines.id, id)));
     await recordChanges(tx, ctx, [{ object: "pipeline", recordId: id, action: "delete", changes: [], payload: p }]);
   });
+  forgetConfig(ctx);
 }
 
 // ---- lost reasons ----

@@ -14,6 +14,7 @@ import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { insertMany } from "../../db/insert-many.js";
 import { refreshStatistics } from "../../db/maintenance.js";
+import { forgetConfig } from "../../db/workspace-cache.js";
 import { trashImportedActivities } from "../activities/import.js";
 import { bulkCompanies, companyIdsBy, getCompany, importCompanies, updateCompany } from "../companies/service.js";
 import { bulkContacts, contactIdsByEmail, contactValues, getContact, importContacts, updateContact } from "../contacts/service.js";
@@ -654,6 +655,8 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
         next = ahead();
         const outcomes = await planBatch(ctx, plan, r.value, state);
         await commitBatch(ctx, job, plan, outcomes, state);
+        // A deal batch may have added stages: this process's next read of the pipelines must see them.
+        if (job.object === "deal") forgetConfig(ctx);
         if (onProgress) onProgress(await getImport(ctx, id));
       }
     } finally {

@@ -179,21 +179,16 @@ export async function startBare(database: Database, workspaceId: string): Promis
     return { ...row, companyName: row.company_id ? (names.get(row.company_id) ?? null) : null };
   });
 
+  // The history row and the outbox event as one statement, as the app's recordChanges writes them.
   async function writeHistory(query: Query, action: string, recordId: string, record: unknown, now: Date) {
     const changes = JSON.stringify([{ field: "bench", from: null, to: action }]);
     await query(
-      `insert into record_history (workspace_id, id, object, record_id, action, actor_id, actor_kind, changes, created_at)
-       values ($1, $2, 'contact', $3, $4, null, 'user', $5, $6)`,
-      [workspaceId, v7(), recordId, action, changes, now],
+      `with history as (
+         insert into record_history (workspace_id, id, object, record_id, action, actor_id, actor_kind, changes, created_at)
+         values ($1, $2, 'contact', $3, $4, null, 'user', $5, $6))
+       insert into outbox_events (workspace_id, id, type, object, record_id, payload, created_at) values ($1, $7, $8, 'contact', $3, $9, $6)`,
+      [workspaceId, v7(), recordId, action, changes, now, v7(), `contact.${action}`, JSON.stringify({ changes: JSON.parse(changes), record })],
     );
-    await query(`insert into outbox_events (workspace_id, id, type, object, record_id, payload, created_at) values ($1, $2, $3, 'contact', $4, $5, $6)`, [
-      workspaceId,
-      v7(),
-      `contact.${action}`,
-      recordId,
-      JSON.stringify({ changes: JSON.parse(changes), record }),
-      now,
-    ]);
   }
 
   await app.listen({ port: 0, host: "127.0.0.1" });

@@ -95,4 +95,19 @@ describe.each(databaseKinds)("insertMany on %s", (kind) => {
       .where(and(eq(outboxEvents.workspaceId, ws), inArray(outboxEvents.id, [first, second])));
     expect(Object.fromEntries(stored.map((r) => [r.id, r.type]))).toEqual({ [first]: "x.kept", [second]: "x.first" });
   });
+
+  it("reuses a statement only for rows of the same shape: each single-row call stores what Drizzle stores", async () => {
+    const rows = shapes();
+    // Three shapes one after another, then the first again: each call is its own statement text.
+    for (const row of [...rows, { ...(rows[0] as (typeof rows)[number]), firstName: "Again" }]) {
+      const mine = { ...row, id: newId() };
+      const theirs = { ...row, id: newId() };
+      const [a] = await insertMany(database.db, contacts, [mine], true);
+      const [b] = await database.db.insert(contacts).values(theirs).returning();
+      const { id: _a, createdAt: ca, updatedAt: _ua, ...restA } = a as NonNullable<typeof a>;
+      const { id: _b, createdAt: cb, updatedAt: _ub, ...restB } = b as NonNullable<typeof b>;
+      expect(restA).toEqual(restB);
+      if (row.createdAt) expect(ca).toEqual(cb);
+    }
+  });
 });

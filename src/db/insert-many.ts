@@ -1,5 +1,5 @@
 import { type Column, getTableColumns, is, SQL, sql } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
+import { PgDialect, type PgTable } from "drizzle-orm/pg-core";
 import { type Db, queryRows } from "./client.js";
 
 /** How a value travels inside the JSON document: what json_to_record turns back into the column's type. */
@@ -34,47 +34,7 @@ export async function insertMany<T extends PgTable>(
 ): Promise<T["$inferSelect"][] | undefined> {
   const returning = option === true;
   if (rows.length === 0) return returning ? [] : undefined;
-  const columns = getTableColumns(table) as Record<string, Column>;
-  const keys = Object.keys(columns).filter((key) => rows.some((r) => (r as Record<string, unknown>)[key] !== undefined));
-  // What each column needs per value, worked out once: Drizzle's is() and getSQLType() per row and column were a
-  // tenth of a contacts import's CPU.
-  const plan = keys.map((key) => {
-    const column = columns[key] as Column;
-    const staticDefault = column.default !== undefined && !is(column.default, SQL) ? column.default : undefined;
-    return { key, column, name: column.name, jsonType: column.getSQLType() === "jsonb", defaultFn: column.defaultFn, staticDefault };
-  });
-  const docs = rows.map((row) => {
-    const doc: Record<string, unknown> = {};
-    for (const c of plan) {
-      let value = (row as Record<string, unknown>)[c.key];
-      if (value === undefined && c.defaultFn) value = c.defaultFn();
-      if (value === undefined) value = c.staticDefault;
-      if (value !== undefined) doc[c.name] = toJson(c.column, c.jsonType, value);
-    }
-    return doc;
-  });
-  const names = keys.map((key) => (columns[key] as Column).name);
-  const recordType = sql.join(
-    keys.map((key) => {
-      const column = columns[key] as Column;
-      return sql`${ident(column.name)} ${sql.raw(column.getSQLType())}`;
-    }),
-    sql`, `,
-  );
-  const values = sql.join(
-    keys.map((key) => {
-      const column = columns[key] as Column;
-      const name = column.name;
-      // A property some rows left undefined (no key; an explicit null is JSON null): the SQL default, else null.
-      const fallback = is(column.default, SQL) ? (column.default as SQL) : sql`null`;
-      return docs.every((d) => name in d) ? sql`r.${ident(name)}` : sql`case when x.e -> ${name} is not null then r.${ident(name)} else ${fallback} end`;
-    }),
-    sql`, `,
-  );
-  const statement = sql`insert into ${table} (${sql.join(names.map(ident), sql`, `)})
-    select ${values} from json_array_elements(${JSON.stringify(docs)}::json) with ordinality as x(e, n)
-    cross join lateral json_to_record(x.e) as r(${recordType})
-    order by x.n`;
+  const statement = insertManyStatement(table, rows);
   if (!returning) {
     // Like Drizzle's onConflictDoNothing(): a row that hits any unique key is skipped, the first of a batch kept.
     await db.execute(typeof option === "object" ? sql`${statement} on conflict do nothing` : statement);
@@ -83,10 +43,106 @@ export async function insertMany<T extends PgTable>(
   const raw = await queryRows<Record<string, unknown>>(db, sql`${statement} returning *`);
   return raw.map((r) => {
     const out: Record<string, unknown> = {};
-    for (const [key, column] of Object.entries(columns)) {
-      const value = r[column.name];
-      out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    for (const c of planOf(table).columns) {
+      const value = r[c.name];
+      out[c.key] = value === null || value === undefined ? null : c.column.mapFromDriverValue(value);
     }
     return out as T["$inferSelect"];
   });
+}
+
+interface ColumnPlan {
+  key: string;
+  column: Column;
+  name: string;
+  jsonType: boolean;
+  defaultFn: Column["defaultFn"];
+  staticDefault: unknown;
+}
+
+const dialect = new PgDialect();
+// Per table: what each column needs per value, and the statement's text per shape of rows (which columns are given,
+// and which of those some rows leave out), so a write builds only its JSON document. Building the statement with
+// Drizzle's sql`` on every call (is() on each of ~100 chunks) cost more CPU than PostgreSQL spent running it for a
+// single contact's history and outbox rows.
+const plans = new WeakMap<PgTable, { columns: ColumnPlan[]; texts: Map<string, { head: SQL; tail: SQL }> }>();
+
+function planOf(table: PgTable) {
+  let plan = plans.get(table);
+  if (!plan) {
+    const columns = Object.entries(getTableColumns(table) as Record<string, Column>).map(([key, column]) => ({
+      key,
+      column,
+      name: column.name,
+      jsonType: column.getSQLType() === "jsonb",
+      defaultFn: column.defaultFn,
+      staticDefault: column.default !== undefined && !is(column.default, SQL) ? column.default : undefined,
+    }));
+    plan = { columns, texts: new Map() };
+    plans.set(table, plan);
+  }
+  return plan;
+}
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** The statement before and after its one parameter (the rows as JSON). */
+function statementParts(table: PgTable, given: ColumnPlan[], partial: Set<string>): { head: SQL; tail: SQL } {
+  const recordType = sql.join(
+    given.map((c) => sql`${ident(c.name)} ${sql.raw(c.column.getSQLType())}`),
+    sql`, `,
+  );
+  const values = sql.join(
+    given.map((c) => {
+      // A property some rows left undefined (no key; an explicit null is JSON null): the SQL default, else null.
+      const fallback = is(c.column.default, SQL) ? (c.column.default as SQL) : sql`null`;
+      return partial.has(c.name)
+        ? sql`case when x.e -> ${sql.raw(literal(c.name))} is not null then r.${ident(c.name)} else ${fallback} end`
+        : sql`r.${ident(c.name)}`;
+    }),
+    sql`, `,
+  );
+  const columns = sql.join(
+    given.map((c) => ident(c.name)),
+    sql`, `,
+  );
+  return {
+    head: sql`insert into ${table} (${columns}) select ${values} from json_array_elements(`,
+    tail: sql`::json) with ordinality as x(e, n) cross join lateral json_to_record(x.e) as r(${recordType}) order by x.n`,
+  };
+}
+
+/** The parts as text, once per shape; as Drizzle SQL when a column default takes parameters of its own. */
+function statementText(table: PgTable, given: ColumnPlan[], partial: Set<string>): { head: SQL; tail: SQL } {
+  const parts = statementParts(table, given, partial);
+  const head = dialect.sqlToQuery(parts.head);
+  const tail = dialect.sqlToQuery(parts.tail);
+  return head.params.length || tail.params.length ? parts : { head: sql.raw(head.sql), tail: sql.raw(tail.sql) };
+}
+
+/**
+ * The statement insertMany runs, without running it (rows must not be empty): to combine with another write in one
+ * statement, as a data-modifying WITH.
+ */
+export function insertManyStatement<T extends PgTable>(table: T, rows: T["$inferInsert"][]): SQL {
+  const plan = planOf(table);
+  const given = plan.columns.filter((c) => rows.some((r) => (r as Record<string, unknown>)[c.key] !== undefined));
+  const docs = rows.map((row) => {
+    const doc: Record<string, unknown> = {};
+    for (const c of given) {
+      let value = (row as Record<string, unknown>)[c.key];
+      if (value === undefined && c.defaultFn) value = c.defaultFn();
+      if (value === undefined) value = c.staticDefault;
+      if (value !== undefined) doc[c.name] = toJson(c.column, c.jsonType, value);
+    }
+    return doc;
+  });
+  const partial = new Set(given.filter((c) => !docs.every((d) => c.name in d)).map((c) => c.name));
+  const shape = given.map((c) => (partial.has(c.name) ? `?${c.name}` : c.name)).join(",");
+  let text = plan.texts.get(shape);
+  if (!text) {
+    text = statementText(table, given, partial);
+    if (plan.texts.size < 200) plan.texts.set(shape, text);
+  }
+  return sql`${text.head}${JSON.stringify(docs)}${text.tail}`;
 }

@@ -117,4 +117,22 @@ describe.each(databaseKinds)("workspace configuration cache on %s", (kind) => {
       await other.close();
     }
   });
+
+  it("keeps the assignment rules and fallback owner, and a change through the API applies to the next contact", async () => {
+    const ws = await newWorkspace(t.app);
+    const workspaceId = ws.session.me?.workspace.id as string;
+    const userId = ws.session.me?.user.id as string;
+    const reasonOfNew = async (firstName: string) =>
+      ((await ws.post("/api/v1/contacts", { firstName })).json() as { assignmentReason: string | null }).assignmentReason;
+    expect(await reasonOfNew("First")).toBeNull();
+    // A fallback owner written behind the triggers' back: the cached configuration (none) still applies.
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`insert into lead_settings (workspace_id, fallback_owner_id) values (${workspaceId}::uuid, ${userId}::uuid)`);
+    });
+    expect(await reasonOfNew("Second")).toBeNull();
+    // Set through the API: the very next contact gets it.
+    expect((await ws.call("PUT", "/api/v1/assignment-settings", { fallbackOwnerId: userId })).statusCode).toBe(200);
+    expect(await reasonOfNew("Third")).toBe("Fallback owner");
+  });
 });

@@ -23,7 +23,7 @@ import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } f
 import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
-import { type Assignment, assignOwners } from "../leads/assignment.js";
+import { type Assignment, assignmentConfig, assignOwners } from "../leads/assignment.js";
 import { factsOf } from "../leads/conditions.js";
 import { scoreContacts, scoringConfig } from "../leads/scoring.js";
 import { assertUsersExist } from "../users/service.js";
@@ -305,21 +305,28 @@ export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContac
   };
   const [facts] = await factsFor(ctx, [row], company);
   const scoring = await scoringConfig(ctx);
+  const assigning = input.ownerId === undefined ? await assignmentConfig(ctx) : undefined;
   const inserted = await ctx.db.transaction(async (tx) => {
     const txCtx = { ...ctx, db: tx };
     let assignment: Assignment | null = null;
-    if (input.ownerId === undefined) assignment = (await assignOwners(txCtx, [facts as NonNullable<typeof facts>]))[0] ?? null;
+    if (assigning) assignment = (await assignOwners(txCtx, [facts as NonNullable<typeof facts>], assigning))[0] ?? null;
     const score = (await scoreContacts(txCtx, [{ id: row.id, facts: facts as NonNullable<typeof facts> }], now, scoring)).get(row.id);
-    const [r] = await tx
-      .insert(contacts)
-      .values({
-        ...row,
-        ownerId: input.ownerId === undefined ? (assignment?.ownerId ?? ctx.actor.userId) : input.ownerId,
-        assignmentReason: assignment?.reason ?? null,
-        ...scoreColumns(score, now),
-        searchText: withSearch(row),
-      })
-      .returning();
+    // insertMany rather than Drizzle's insert: the statement's text is built once per shape of row, where Drizzle
+    // builds the 35-column insert and its RETURNING on every call (a prepared one would be bound to one connection).
+    const [r] = await insertMany(
+      tx,
+      contacts,
+      [
+        {
+          ...row,
+          ownerId: input.ownerId === undefined ? (assignment?.ownerId ?? ctx.actor.userId) : input.ownerId,
+          assignmentReason: assignment?.reason ?? null,
+          ...scoreColumns(score, now),
+          searchText: withSearch(row),
+        },
+      ],
+      true,
+    );
     const contact = toContact(r as Row);
     await recordChanges(tx, ctx, [
       {

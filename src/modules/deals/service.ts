@@ -423,13 +423,13 @@ export async function updateDeal(ctx: Ctx, id: string, input: z.infer<typeof Upd
 
 export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveDealBody>): Promise<Deal> {
   assertCan(ctx.actor, "write");
-  const existing = await findRow(ctx, id);
-  if (existing.deletedAt) throw new AppError("conflict", "This deal is in the trash; restore it first.");
   const target = await findStage(ctx, input.stageId);
   if (target.type === "lost" && !input.lostReason) throw lostReasonRequired();
   const now = new Date();
+  // The deal is read once, locked, inside the transaction: a refusal there rolls back a transaction that wrote nothing.
   const moved = await ctx.db.transaction(async (tx) => {
     const current = await findRow(ctx, id, tx, true);
+    if (current.deletedAt) throw new AppError("conflict", "This deal is in the trash; restore it first.");
     if (current.stageId === target.id) return undefined;
     const { set, change } = stageChangeOf(ctx, current, target, input.lostReason, now);
     // No trigger rewrites a deal's row (theirs are AFTER … FOR EACH STATEMENT), so the moved deal is known here.

@@ -1,8 +1,8 @@
-import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
-import { insertMany } from "../../db/insert-many.js";
+import { insertManyStatement } from "../../db/insert-many.js";
 import { type FieldChange, type HistoryAction, outboxEvents, recordHistory } from "./table.js";
 
 type Tx = Db;
@@ -53,8 +53,7 @@ export async function recordChanges(tx: Tx, ctx: Ctx, records: ChangeRecord[]): 
   const meaningful = records.filter((r) => r.action !== "update" || r.changes.length > 0);
   if (meaningful.length === 0) return;
   const now = new Date();
-  await insertMany(
-    tx,
+  const history = insertManyStatement(
     recordHistory,
     meaningful.map((r) => ({
       workspaceId: ctx.workspaceId,
@@ -69,8 +68,7 @@ export async function recordChanges(tx: Tx, ctx: Ctx, records: ChangeRecord[]): 
       at: now,
     })),
   );
-  await insertMany(
-    tx,
+  const events = insertManyStatement(
     outboxEvents,
     meaningful.map((r) => ({
       workspaceId: ctx.workspaceId,
@@ -82,6 +80,9 @@ export async function recordChanges(tx: Tx, ctx: Ctx, records: ChangeRecord[]): 
       createdAt: now,
     })),
   );
+  // One statement: every write of the app ends with these two, and on the embedded database each statement costs
+  // ~0.3 ms of its own before any work (no named statements), on a server a round trip.
+  await tx.execute(sql`with history as (${history}) ${events}`);
 }
 
 export interface HistoryRow {

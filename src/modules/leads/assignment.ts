@@ -5,6 +5,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
+import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { recordChanges } from "../history/service.js";
 import { assertUsersExist, listTeams, listUsers } from "../users/service.js";
@@ -82,6 +83,7 @@ export async function createAssignmentRule(ctx: Ctx, input: z.infer<typeof Assig
     await recordChanges(tx, ctx, [{ object: "assignment_rule", recordId: (r as Row).id, action: "create", changes: [], payload: r as Row }]);
     return r as Row;
   });
+  forgetConfig(ctx);
   return toRule(row, await customLabels(ctx));
 }
 
@@ -103,6 +105,7 @@ export async function updateAssignmentRule(ctx: Ctx, id: string, input: z.infer<
     await recordChanges(tx, ctx, [{ object: "assignment_rule", recordId: id, action: "update", changes, payload: r as Row }]);
     return r as Row;
   });
+  forgetConfig(ctx);
   return toRule(row, await customLabels(ctx));
 }
 
@@ -113,6 +116,7 @@ export async function deleteAssignmentRule(ctx: Ctx, id: string): Promise<void> 
     if (!r) throw notFound("Assignment rule");
     await recordChanges(tx, ctx, [{ object: "assignment_rule", recordId: id, action: "delete", changes: [], payload: r }]);
   });
+  forgetConfig(ctx);
 }
 
 export async function reorderAssignmentRules(ctx: Ctx, ids: string[]): Promise<AssignmentRule[]> {
@@ -127,6 +131,7 @@ export async function reorderAssignmentRules(ctx: Ctx, ids: string[]): Promise<A
       await tx.update(assignmentRules).set({ position, updatedAt: new Date() }).where(scoped(ctx, id));
     }
   });
+  forgetConfig(ctx);
   return listAssignmentRules(ctx);
 }
 
@@ -143,7 +148,32 @@ export async function setAssignmentSettings(ctx: Ctx, input: { fallbackOwnerId: 
     .insert(leadSettings)
     .values({ workspaceId: ctx.workspaceId, fallbackOwnerId: input.fallbackOwnerId })
     .onConflictDoUpdate({ target: leadSettings.workspaceId, set: { fallbackOwnerId: input.fallbackOwnerId, updatedAt: new Date() } });
+  forgetConfig(ctx);
   return { fallbackOwnerId: input.fallbackOwnerId };
+}
+
+export interface AssignmentConfig {
+  rules: readonly Row[];
+  fallbackOwnerId: string | null;
+}
+
+/**
+ * The enabled rules in order and the fallback owner, through the workspace cache (migration 0015 announces their
+ * changes, but not a rule's round-robin cursor moving: the cursor is read by the UPDATE that advances it).
+ */
+export function assignmentConfig(ctx: Ctx): Promise<AssignmentConfig> {
+  return cachedConfig(ctx, "assignment", async () => {
+    const rules = await ctx.db
+      .select()
+      .from(assignmentRules)
+      .where(and(eq(assignmentRules.workspaceId, ctx.workspaceId), eq(assignmentRules.enabled, true)))
+      .orderBy(asc(assignmentRules.position), asc(assignmentRules.id));
+    const [settings] = await ctx.db
+      .select({ fallbackOwnerId: leadSettings.fallbackOwnerId })
+      .from(leadSettings)
+      .where(eq(leadSettings.workspaceId, ctx.workspaceId));
+    return Object.freeze({ rules: frozen(rules), fallbackOwnerId: settings?.fallbackOwnerId ?? null });
+  });
 }
 
 /**
@@ -151,18 +181,14 @@ export async function setAssignmentSettings(ctx: Ctx, input: { fallbackOwnerId: 
  * match wins; a team target deals round-robin; no match takes the fallback owner; null when there is none.
  * Runs in the caller's transaction (ctx.db): the round-robin cursor advances by one atomic
  * UPDATE … RETURNING per rule and batch, so concurrent creates never hand out the same turn twice
- * and the rotation survives restarts.
+ * and the rotation survives restarts. A caller inside a transaction passes the `config` it read before opening
+ * it, as for scoring: a transaction's reads never go through the cache.
  */
-export async function assignOwners(ctx: Ctx, facts: LeadFacts[]): Promise<(Assignment | null)[]> {
+export async function assignOwners(ctx: Ctx, facts: LeadFacts[], config?: AssignmentConfig): Promise<(Assignment | null)[]> {
   const out: (Assignment | null)[] = facts.map(() => null);
   if (facts.length === 0) return out;
-  const rules = await ctx.db
-    .select()
-    .from(assignmentRules)
-    .where(and(eq(assignmentRules.workspaceId, ctx.workspaceId), eq(assignmentRules.enabled, true)))
-    .orderBy(asc(assignmentRules.position), asc(assignmentRules.id));
-  const [settings] = await ctx.db.select().from(leadSettings).where(eq(leadSettings.workspaceId, ctx.workspaceId));
-  if (rules.length === 0 && !settings?.fallbackOwnerId) return out;
+  const { rules, fallbackOwnerId } = config ?? (await assignmentConfig(ctx));
+  if (rules.length === 0 && !fallbackOwnerId) return out;
   const system = { ...ctx, actor: { ...ctx.actor, role: "admin" as const } };
   const users = await listUsers(system);
   const active = new Set(users.filter((u) => u.active).map((u) => u.id));
@@ -177,7 +203,7 @@ export async function assignOwners(ctx: Ctx, facts: LeadFacts[]): Promise<(Assig
   facts.forEach((f, i) => {
     const rule = usable.find((r) => matchesAll(f, r.conditions));
     if (!rule) {
-      if (settings?.fallbackOwnerId && active.has(settings.fallbackOwnerId)) out[i] = { ownerId: settings.fallbackOwnerId, reason: "Fallback owner" };
+      if (fallbackOwnerId && active.has(fallbackOwnerId)) out[i] = { ownerId: fallbackOwnerId, reason: "Fallback owner" };
       return;
     }
     if (rule.target.kind === "user") out[i] = { ownerId: rule.target.userId, reason: describeRule(rule, labels) };

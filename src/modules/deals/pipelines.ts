@@ -153,6 +153,23 @@ function cachedPipelines(ctx: Ctx): Promise<readonly Pipeline[]> {
   });
 }
 
+const stageMaps = new WeakMap<readonly Pipeline[], ReadonlyMap<string, Stage>>();
+
+/**
+ * Every stage of the workspace by id, from the configuration cache. A caller that will need stage names inside a
+ * transaction reads this before opening it (a transaction's reads never use the cache, and on PGlite a read outside
+ * an open transaction waits for it to end).
+ */
+export async function workspaceStages(ctx: Ctx): Promise<ReadonlyMap<string, Stage>> {
+  const all = await cachedPipelines(ctx);
+  let map = stageMaps.get(all);
+  if (!map) {
+    map = new Map(all.flatMap((p) => p.stages.map((s) => [s.id, s] as const)));
+    stageMaps.set(all, map);
+  }
+  return map;
+}
+
 async function readPipeline(db: Db, ctx: Ctx, id: string): Promise<Pipeline | undefined> {
   const [row] = await db
     .select()

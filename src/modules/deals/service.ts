@@ -19,7 +19,7 @@ import { createTask } from "../tasks/service.js";
 import { assertUsersExist, userNames } from "../users/service.js";
 import { enforceRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
-import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline } from "./pipelines.js";
+import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline, workspaceStages } from "./pipelines.js";
 import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } from "./table.js";
 
 export type DealRow = typeof deals.$inferSelect;
@@ -79,17 +79,24 @@ async function findRow(ctx: Ctx, id: string, db: Db = ctx.db, lock = false): Pro
   return row;
 }
 
-/** Deals with names of their stage, owner, company and contacts: a fixed number of queries for any number of rows. */
-export async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db): Promise<Deal[]> {
+/**
+ * Deals with names of their stage, owner, company and contacts: a fixed number of queries for any number of rows.
+ * Stages come from the configuration cache outside a transaction; inside one (`db` given), from `known` (read
+ * before it opened) for those it has, and from the transaction for the rest.
+ */
+export async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db, known?: ReadonlyMap<string, Stage>): Promise<Deal[]> {
   if (rows.length === 0) return [];
   const c = { ...ctx, db };
-  const stageIds = [...new Set(rows.map((r) => r.stageId))];
+  const cachedStages = known ?? (db === ctx.db ? await workspaceStages(ctx) : undefined);
+  const stageIds = [...new Set(rows.map((r) => r.stageId))].filter((id) => !cachedStages?.has(id));
   const dealIds = rows.map((r) => r.id);
   // One after another, not Promise.all: inside a transaction the queries share one connection.
-  const stages = await db
-    .select()
-    .from(pipelineStages)
-    .where(and(eq(pipelineStages.workspaceId, ctx.workspaceId), inArray(pipelineStages.id, stageIds)));
+  const read = stageIds.length
+    ? await db
+        .select({ id: pipelineStages.id, name: pipelineStages.name, probability: pipelineStages.probability })
+        .from(pipelineStages)
+        .where(and(eq(pipelineStages.workspaceId, ctx.workspaceId), inArray(pipelineStages.id, stageIds)))
+    : [];
   const owners = await userNames(
     c,
     rows.map((r) => r.ownerId).filter((x): x is string => Boolean(x)),
@@ -107,9 +114,9 @@ export async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db): Promi
     c,
     links.map((l) => l.contactId),
   );
-  const stageMap = new Map(stages.map((s) => [s.id, s]));
+  const stageMap = new Map<string, { name: string; probability: number }>(read.map((s) => [s.id, s]));
   return rows.map((r) => {
-    const stage = stageMap.get(r.stageId);
+    const stage = stageMap.get(r.stageId) ?? cachedStages?.get(r.stageId);
     return {
       id: r.id,
       name: r.name,
@@ -425,6 +432,7 @@ export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveD
   assertCan(ctx.actor, "write");
   const target = await findStage(ctx, input.stageId);
   if (target.type === "lost" && !input.lostReason) throw lostReasonRequired();
+  const stages = await workspaceStages(ctx);
   const now = new Date();
   // The deal is read once, locked, inside the transaction: a refusal there rolls back a transaction that wrote nothing.
   const moved = await ctx.db.transaction(async (tx) => {
@@ -433,7 +441,7 @@ export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveD
     if (current.stageId === target.id) return undefined;
     const { set, change } = stageChangeOf(ctx, current, target, input.lostReason, now);
     // No trigger rewrites a deal's row (theirs are AFTER … FOR EACH STATEMENT), so the moved deal is known here.
-    const [before, after] = (await toDeals(ctx, [current, { ...current, ...set, updatedAt: now }], tx)) as [Deal, Deal];
+    const [before, after] = (await toDeals(ctx, [current, { ...current, ...set, updatedAt: now }], tx, stages)) as [Deal, Deal];
     await recordChanges(tx, ctx, [
       { object: OBJECT, recordId: id, action: "update", changes: diff(snapshot(before), snapshot(after), HISTORY_FIELDS), payload: after },
     ]);

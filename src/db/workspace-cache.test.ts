@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ctx } from "../core/context.js";
 import { listCustomFields } from "../modules/custom-fields/service.js";
 import { ensureDefaultPipeline, findStage, getPipeline } from "../modules/deals/pipelines.js";
+import { userNames } from "../modules/users/service.js";
 import { createTestApp, databaseKinds, expectProblem, newWorkspace, openTestDatabase, type TestApp } from "../test/harness.js";
 import { type Database, queryRows } from "./client.js";
 
@@ -134,5 +135,26 @@ describe.each(databaseKinds)("workspace configuration cache on %s", (kind) => {
     // Set through the API: the very next contact gets it.
     expect((await ws.call("PUT", "/api/v1/assignment-settings", { fallbackOwnerId: userId })).statusCode).toBe(200);
     expect(await reasonOfNew("Third")).toBe("Fallback owner");
+  });
+
+  it("serves users' names from memory, and a rename announced by the database replaces them", async () => {
+    const ws = await newWorkspace(t.app);
+    const workspaceId = ws.session.me?.workspace.id as string;
+    const userId = ws.session.me?.user.id as string;
+    const ctx = ctxOf(t.database, workspaceId);
+    // The sign-up's own announcement would empty the cache once more: let it land first.
+    await new Promise((r) => setTimeout(r, 300));
+    const before = (await userNames(ctx, [userId])).get(userId);
+    expect(before).toBeTruthy();
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`update users set name = 'Unseen' where workspace_id = ${workspaceId}::uuid and id = ${userId}::uuid`);
+    });
+    expect((await userNames(ctx, [userId])).get(userId)).toBe(before);
+    // An id the cache does not know is asked of the database, not reported missing.
+    const [other] = await queryRows<{ id: string }>(t.database.db, sql`select id from users where workspace_id <> ${workspaceId}::uuid limit 1`);
+    if (other) expect((await userNames(ctx, [userId, other.id])).has(other.id)).toBe(false);
+    await t.database.db.execute(sql`update users set name = 'Renamed' where workspace_id = ${workspaceId}::uuid and id = ${userId}::uuid`);
+    expect(await until(async () => (await userNames(ctx, [userId])).get(userId) === "Renamed")).toBe(true);
   });
 });

@@ -89,6 +89,15 @@ export function cachedConfig<T>(ctx: { db: Db; workspaceId: string }, key: strin
   return cache ? cache.get(ctx.workspaceId, key, load) : load();
 }
 
+/**
+ * Whether `cachedConfig` would serve this context from memory: a root connection whose cache is live. A caller with
+ * a cheaper narrow query than loading the whole cached piece (names of a few users) uses this to pick, rather than
+ * load every user inside a transaction.
+ */
+export function servesFromCache(ctx: { db: Db }): boolean {
+  return caches.get(ctx.db)?.live ?? false;
+}
+
 /** After a committed change to a workspace's configuration: this process's next read goes to the database. */
 export function forgetConfig(ctx: Pick<Ctx, "db" | "workspaceId">): void {
   caches.get(ctx.db)?.forget(ctx.workspaceId);

@@ -7,7 +7,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
-import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
+import { cachedConfig, forgetConfig, servesFromCache } from "../../db/workspace-cache.js";
 import { hashPassword } from "../auth/passwords.js";
 import { deleteUserSessions } from "../auth/service.js";
 import { teamMembers, teams, users } from "./table.js";
@@ -53,10 +53,31 @@ export async function getUser(ctx: Ctx, id: string): Promise<User> {
   return toUser(u, teamsOf.get(id) ?? []);
 }
 
+/**
+ * Every user of the workspace, id → display name, through the configuration cache (the users table announces its
+ * changes, migration 0012): owners' and actors' names are on nearly every page, and a workspace has few users.
+ */
+function userDirectory(ctx: Ctx): Promise<ReadonlyMap<string, string>> {
+  return cachedConfig(ctx, "users", async () => {
+    const rows = await ctx.db.select({ id: users.id, name: users.name }).from(users).where(eq(users.workspaceId, ctx.workspaceId));
+    return new Map(rows.map((u) => [u.id, u.name]));
+  });
+}
+
 /** Display names of some users, for timelines and owners; unknown ids are absent. */
 export async function userNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
+  if (servesFromCache(ctx)) {
+    const directory = await userDirectory(ctx);
+    const found = new Map<string, string>();
+    for (const id of unique) {
+      const name = directory.get(id);
+      if (name !== undefined) found.set(id, name);
+    }
+    // A user another process added a moment ago may not be announced yet: ask the database for the missing ones.
+    if (found.size === unique.length) return found;
+  }
   const rows = await prepared(ctx.db, "user_names", (db, name) =>
     db
       .select({ id: users.id, name: users.name })
@@ -71,9 +92,7 @@ export async function userNames(ctx: Ctx, ids: string[]): Promise<Map<string, st
 export async function assertUsersExist(ctx: Ctx, ids: (string | null | undefined)[], path = "ownerId"): Promise<void> {
   const wanted = [...new Set(ids.filter((i): i is string => Boolean(i)))];
   if (wanted.length === 0) return;
-  const known = await cachedConfig(ctx, "userIds", async () =>
-    frozen(new Set((await ctx.db.select({ id: users.id }).from(users).where(eq(users.workspaceId, ctx.workspaceId))).map((u) => u.id))),
-  );
+  const known = await userDirectory(ctx);
   if (!wanted.every((id) => known.has(id)))
     throw new AppError("validation_failed", `${path}: no such user in this workspace`, [{ path, message: "No such user in this workspace" }]);
 }

@@ -3,8 +3,9 @@
 //
 //   BENCH_DATABASE_URL=postgres://…/rapport_bench npx tsx bench/drizzle-prepared.ts
 //   RAPPORT_DATA_DIR=bench/.data/pglite-100k npx tsx bench/drizzle-prepared.ts
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { openDatabase } from "../src/db/client.js";
+import { param } from "../src/db/prepared.js";
 import { contacts } from "../src/db/schema.js";
 import { queryOnce } from "./lib/db.js";
 
@@ -28,7 +29,7 @@ if (ids.length === 0) throw new Error("The workspace has no contacts: seed one f
 const preparedLookup = db
   .select()
   .from(contacts)
-  .where(and(eq(contacts.workspaceId, sql.placeholder("workspaceId")), eq(contacts.id, sql.placeholder("id"))))
+  .where(and(eq(contacts.workspaceId, param("workspaceId")), eq(contacts.id, param("id"))))
   .prepare("bench_contact_by_id");
 
 const variants: Record<string, (id: string) => Promise<unknown>> = {

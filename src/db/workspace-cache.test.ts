@@ -157,4 +157,46 @@ describe.each(databaseKinds)("workspace configuration cache on %s", (kind) => {
     await t.database.db.execute(sql`update users set name = 'Renamed' where workspace_id = ${workspaceId}::uuid and id = ${userId}::uuid`);
     expect(await until(async () => (await userNames(ctx, [userId])).get(userId) === "Renamed")).toBe(true);
   });
+
+  it("keeps teams, quotas and the commit threshold, and a change through the API applies to the next forecast", async () => {
+    const ws = await newWorkspace(t.app);
+    const workspaceId = ws.session.me?.workspace.id as string;
+    const userId = ws.session.me?.user.id as string;
+    const team = (await ws.post("/api/v1/teams", { name: "North", memberIds: [userId] })).json() as { id: string };
+    const quota = (amount: number) =>
+      ws.call("PUT", "/api/v1/quotas", { quotas: [{ subjectType: "user", subjectId: userId, period: "2026-Q1", amount, currency: "USD" }] });
+    expect((await quota(1000)).statusCode).toBe(200);
+    // Those writes are announced after their commits too: let the announcements land before reading.
+    await new Promise((r) => setTimeout(r, 300));
+    type Forecast = { commitThreshold: number; rows: { id: string; name: string; quota: string | null }[] };
+    const forecast = async () => (await ws.get("/api/v1/forecast?period=2026-Q1&groupBy=team&currency=USD")).json() as Forecast;
+    const seen = async () => {
+      const f = await forecast();
+      return { threshold: f.commitThreshold, teams: f.rows.map((r) => `${r.name} ${r.quota}`) };
+    };
+    expect(await seen()).toEqual({ threshold: 70, teams: ["North 1000.00"] });
+    // Written behind the triggers' back: the cached team, quota and threshold are what this process keeps serving.
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`update teams set name = 'Unseen' where workspace_id = ${workspaceId}::uuid`);
+      await tx.execute(sql`update quotas set amount = 5 where workspace_id = ${workspaceId}::uuid`);
+      await tx.execute(sql`insert into forecast_settings (workspace_id, commit_threshold) values (${workspaceId}::uuid, 10)`);
+    });
+    expect(await seen()).toEqual({ threshold: 70, teams: ["North 1000.00"] });
+    // Each change through the API applies to the very next forecast (and drops the rest of the workspace's cache).
+    expect((await ws.patch(`/api/v1/teams/${team.id}`, { name: "South" })).statusCode).toBe(200);
+    expect(await seen()).toEqual({ threshold: 10, teams: ["South 5.00"] });
+    expect((await quota(2000)).statusCode).toBe(200);
+    expect((await seen()).teams).toEqual(["South 2000.00"]);
+    expect((await ws.call("PUT", "/api/v1/forecast/settings", { commitThreshold: 55 })).statusCode).toBe(200);
+    expect((await seen()).threshold).toBe(55);
+    if (kind !== "postgres") return; // PGlite belongs to one process
+    const other = await openTestDatabase("postgres");
+    try {
+      await other.db.execute(sql`update teams set name = 'Renamed elsewhere' where workspace_id = ${workspaceId}::uuid`);
+      expect(await until(async () => (await seen()).teams[0] === "Renamed elsewhere 2000.00")).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
 });

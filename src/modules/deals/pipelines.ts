@@ -190,6 +190,18 @@ export async function getPipeline(ctx: Ctx, id: string, db?: Db): Promise<Pipeli
   return found;
 }
 
+/**
+ * The given pipeline, or without an id the workspace's default (else its first by position); null when there is none.
+ * From the configuration cache, as getPipeline; reports use it.
+ */
+export async function pipelineOrDefault(ctx: Ctx, id?: string): Promise<Pipeline | null> {
+  const all = await cachedPipelines(ctx);
+  if (id) return all.find((p) => p.id === id) ?? (await readPipeline(ctx.db, ctx, id)) ?? null;
+  // The default, else the first by position (then id, so the pick is stable).
+  const before = (a: Pipeline, b: Pipeline) => (a.isDefault !== b.isDefault ? a.isDefault : a.position !== b.position ? a.position < b.position : a.id < b.id);
+  return all.reduce<Pipeline | null>((first, p) => (!first || before(p, first) ? p : first), null);
+}
+
 /** A stage with its pipeline, or a field error naming `path`. Without `db`, from the configuration cache, as getPipeline. */
 export async function findStage(ctx: Ctx, stageId: string, path = "stageId", db?: Db): Promise<Stage> {
   if (!db) {

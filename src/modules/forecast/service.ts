@@ -4,20 +4,26 @@ import type { ForecastQuery, ForecastReport, ForecastRow, PipelineReport, Pipeli
 import type { Ctx } from "../../core/context.js";
 import { AppError, invalidField, notFound } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
-import { forecastByOwner, pipelineWithStages, stageFlow, stageSnapshot } from "../deals/forecast-queries.js";
+import { cachedConfig, forgetConfig } from "../../db/workspace-cache.js";
+import { forecastByOwner, stageFlow, stageSnapshot } from "../deals/forecast-queries.js";
+import { pipelineOrDefault, workspaceStages } from "../deals/pipelines.js";
 import { recordChanges } from "../history/service.js";
 import { parsePeriod } from "../quotas/periods.js";
 import { actorScope, quotasForPeriod, type Scope } from "../quotas/service.js";
-import { listUsers } from "../users/service.js";
+import { userDirectory } from "../users/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
 import { forecastSettings } from "./table.js";
 
 export const DEFAULT_COMMIT_THRESHOLD = 70;
 
+/** Through the configuration cache (migration 0016 announces changes): every forecast reads it. */
 export async function getForecastSettings(ctx: Ctx): Promise<{ commitThreshold: number }> {
   assertCan(ctx.actor, "read");
-  const [row] = await ctx.db.select().from(forecastSettings).where(eq(forecastSettings.workspaceId, ctx.workspaceId));
-  return { commitThreshold: row ? Number(row.commitThreshold) : DEFAULT_COMMIT_THRESHOLD };
+  const { commitThreshold } = await cachedConfig(ctx, "forecastSettings", async () => {
+    const [row] = await ctx.db.select().from(forecastSettings).where(eq(forecastSettings.workspaceId, ctx.workspaceId));
+    return Object.freeze({ commitThreshold: row ? Number(row.commitThreshold) : DEFAULT_COMMIT_THRESHOLD });
+  });
+  return { commitThreshold };
 }
 
 export async function updateForecastSettings(ctx: Ctx, input: { commitThreshold: number }): Promise<{ commitThreshold: number }> {
@@ -40,6 +46,7 @@ export async function updateForecastSettings(ctx: Ctx, input: { commitThreshold:
       },
     ]);
   });
+  forgetConfig(ctx);
   return { commitThreshold: input.commitThreshold };
 }
 
@@ -89,7 +96,7 @@ async function ownersFor(ctx: Ctx, scope: Scope, q: { teamId?: string; ownerId?:
       if (scope.all) throw notFound("Team");
       throw new AppError("forbidden", "You can see the forecast of your own teams only.");
     }
-    owners = owners ? team.memberIds.filter((id) => owners?.includes(id)) : team.memberIds;
+    owners = owners ? team.memberIds.filter((id) => owners?.includes(id)) : [...team.memberIds];
   }
   if (q.ownerId) {
     const id = q.ownerId === "me" ? ctx.actor.userId : q.ownerId;
@@ -108,8 +115,9 @@ export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Prom
   const p = parsePeriod(q.period);
   const scope = await actorScope(ctx);
   if (q.groupBy === "team" && !scope.canSeeTeams) throw new AppError("forbidden", "Team forecasts are for managers and admins.");
-  const [settings, ws, users] = await Promise.all([getForecastSettings(ctx), workspaceSettings(ctx), listUsers(ctx)]);
-  if (q.pipelineId && !(await pipelineWithStages(ctx.db, ctx.workspaceId, q.pipelineId))) throw notFound("Pipeline");
+  const [settings, ws, users] = await Promise.all([getForecastSettings(ctx), workspaceSettings(ctx), userDirectory(ctx)]);
+  const pipeline = q.pipelineId ? await pipelineOrDefault(ctx, q.pipelineId) : undefined;
+  if (pipeline === null) throw notFound("Pipeline");
   const currency = q.currency ?? ws.defaultCurrency ?? fallbackCurrency;
   const owners = await ownersFor(ctx, scope, q);
   const sums = await forecastByOwner(ctx.db, {
@@ -119,6 +127,7 @@ export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Prom
     pipelineId: q.pipelineId,
     ownerIds: owners,
     commitThreshold: settings.commitThreshold,
+    stages: pipeline ? pipeline.stages : [...(await workspaceStages(ctx)).values()],
   });
   const quotas = await quotasForPeriod(ctx, p.period, currency);
 
@@ -146,7 +155,6 @@ export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Prom
     byOwner.set(s.ownerId, cur);
   }
 
-  const names = new Map(users.map((u) => [u.id, u.name]));
   const rows: ForecastRow[] = [];
   const total = zero();
   let totalQuota: number | null = null;
@@ -157,7 +165,7 @@ export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Prom
 
   if (q.groupBy === "owner") {
     // Everyone in view who has a quota or a deal: a rep with a quota and no deals still needs a row.
-    const visible = owners ? new Set(owners) : new Set(users.filter((u) => u.active).map((u) => u.id));
+    const visible = owners ? new Set(owners) : new Set([...users].filter(([, u]) => u.active).map(([id]) => id));
     const ids = new Set<string | null>([...byOwner.keys()]);
     for (const key of quotas.keys()) {
       const [kind, id] = key.split(":");
@@ -166,7 +174,7 @@ export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Prom
     for (const id of ids) {
       const acc = byOwner.get(id) ?? zero();
       const quota = id ? quotaOf(`user:${id}`) : null;
-      rows.push(row(id, id ? (names.get(id) ?? "(removed user)") : "No owner", acc, quota));
+      rows.push(row(id, id ? (users.get(id)?.name ?? "(removed user)") : "No owner", acc, quota));
       add(total, acc);
       if (quota !== null) totalQuota = (totalQuota ?? 0) + quota;
     }
@@ -188,7 +196,7 @@ export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Prom
       // A quota set on the team wins; otherwise the team's target is the sum of its members'.
       const quota = quotaOf(`team:${t.id}`) ?? memberQuota;
       const members = t.memberIds.map((id) => {
-        const { wonCount: _w, openCount: _o, ...figures } = row(id, names.get(id) ?? "(removed user)", byOwner.get(id) ?? zero(), quotaOf(`user:${id}`));
+        const { wonCount: _w, openCount: _o, ...figures } = row(id, users.get(id)?.name ?? "(removed user)", byOwner.get(id) ?? zero(), quotaOf(`user:${id}`));
         return { ...figures, id };
       });
       rows.push({ ...row(t.id, t.name, acc, quota), members });
@@ -222,16 +230,16 @@ export async function pipelineReport(ctx: Ctx, q: z.infer<typeof PipelineReportQ
   const from = q.from ?? isoDay(new Date(now.getTime() - 90 * 86_400_000));
   const to = q.to ?? isoDay(new Date(now.getTime() + 86_400_000));
   if (from >= to) throw invalidField("to", "Must be after from");
-  const pipeline = await pipelineWithStages(ctx.db, ctx.workspaceId, q.pipelineId);
+  const pipeline = await pipelineOrDefault(ctx, q.pipelineId);
   if (!pipeline) {
     if (q.pipelineId) throw notFound("Pipeline");
     throw new AppError("not_found", "This workspace has no pipeline yet; create one under Deals.");
   }
   const scope = await actorScope(ctx);
   const ownerIds = scope.all ? undefined : [...scope.userIds];
-  const f = { workspaceId: ctx.workspaceId, pipelineId: pipeline.id, from, to, ownerIds };
+  const f = { workspaceId: ctx.workspaceId, pipelineId: pipeline.id, from, to, ownerIds, stages: pipeline.stages };
   const snapshot = await stageSnapshot(ctx.db, f);
-  const flow = new Map((await stageFlow(ctx.db, { ...f, stageIds: pipeline.stages.map((s) => s.id) })).map((r) => [r.stageId, r]));
+  const flow = new Map((await stageFlow(ctx.db, f)).map((r) => [r.stageId, r]));
   return {
     pipelineId: pipeline.id,
     pipelineName: pipeline.name,

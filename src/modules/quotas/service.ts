@@ -5,6 +5,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, invalidField } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
+import { cachedConfig, forgetConfig } from "../../db/workspace-cache.js";
 import { diff, recordChanges } from "../history/service.js";
 import { listTeams, listUsers } from "../users/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
@@ -31,7 +32,7 @@ export interface Scope {
   canSetQuotas: boolean;
   /** Team-level views are for admins and managers. */
   canSeeTeams: boolean;
-  teams: { id: string; name: string; memberIds: string[] }[];
+  teams: readonly { id: string; name: string; memberIds: readonly string[] }[];
 }
 
 export async function actorScope(ctx: Ctx): Promise<Scope> {
@@ -183,7 +184,7 @@ export async function setQuotas(ctx: Ctx, input: z.infer<typeof SetQuotasBody>):
   if (errors.length) throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
 
   const names = await subjectNames(ctx, scope.all ? scope : { ...scope, teams: allTeams });
-  return ctx.db.transaction(async (tx) => {
+  const result = await ctx.db.transaction(async (tx) => {
     const out: Quota[] = [];
     let removed = 0;
     for (const c of cells) {
@@ -244,36 +245,41 @@ export async function setQuotas(ctx: Ctx, input: z.infer<typeof SetQuotasBody>):
     }
     return { data: out, removed };
   });
+  forgetConfig(ctx);
+  return result;
 }
 
 /**
  * Quotas for one period in one currency: the quota set for exactly that period, else (for a quarter)
  * the sum of the monthly quotas inside it. One indexed range read.
  */
-export async function quotasForPeriod(ctx: Ctx, period: string, currency: string): Promise<Map<string, number>> {
+export function quotasForPeriod(ctx: Ctx, period: string, currency: string): Promise<ReadonlyMap<string, number>> {
   const p = parsePeriod(period);
-  const rows = await ctx.db
-    .select({
-      subjectType: quotas.subjectType,
-      subjectId: quotas.subjectId,
-      period: quotas.period,
-      amount: quotas.amount,
-    })
-    .from(quotas)
-    .where(
-      and(
-        eq(quotas.workspaceId, ctx.workspaceId),
-        sql`${quotas.periodStart} >= ${p.start} and ${quotas.periodStart} < ${p.end} and ${quotas.periodEnd} <= ${p.end}`,
-        eq(quotas.currency, currency),
-      ),
-    );
-  const exact = new Map<string, number>();
-  const parts = new Map<string, number>();
-  for (const r of rows) {
-    const key = `${r.subjectType}:${r.subjectId}`;
-    if (r.period === p.period) exact.set(key, Number(r.amount));
-    else parts.set(key, (parts.get(key) ?? 0) + Number(r.amount));
-  }
-  for (const [k, v] of exact) parts.set(k, v);
-  return parts;
+  // Through the configuration cache (migration 0016 announces changes): every forecast reads its period's quotas.
+  return cachedConfig(ctx, `quotas:${p.period}:${currency}`, async () => {
+    const rows = await ctx.db
+      .select({
+        subjectType: quotas.subjectType,
+        subjectId: quotas.subjectId,
+        period: quotas.period,
+        amount: quotas.amount,
+      })
+      .from(quotas)
+      .where(
+        and(
+          eq(quotas.workspaceId, ctx.workspaceId),
+          sql`${quotas.periodStart} >= ${p.start} and ${quotas.periodStart} < ${p.end} and ${quotas.periodEnd} <= ${p.end}`,
+          eq(quotas.currency, currency),
+        ),
+      );
+    const exact = new Map<string, number>();
+    const parts = new Map<string, number>();
+    for (const r of rows) {
+      const key = `${r.subjectType}:${r.subjectId}`;
+      if (r.period === p.period) exact.set(key, Number(r.amount));
+      else parts.set(key, (parts.get(key) ?? 0) + Number(r.amount));
+    }
+    for (const [k, v] of exact) parts.set(k, v);
+    return parts;
+  });
 }

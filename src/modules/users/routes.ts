@@ -63,7 +63,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: z.object({ data: z.array(Team) }), ...problems },
       },
     },
-    async (req) => ({ data: await listTeams(req.ctx) }),
+    async (req) => ({ data: (await listTeams(req.ctx)).map((t) => ({ ...t, memberIds: [...t.memberIds] })) }),
   );
   r.post(
     "/teams",

@@ -7,7 +7,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
-import { cachedConfig, forgetConfig, servesFromCache } from "../../db/workspace-cache.js";
+import { cachedConfig, forgetConfig, frozen, servesFromCache } from "../../db/workspace-cache.js";
 import { hashPassword } from "../auth/passwords.js";
 import { deleteUserSessions } from "../auth/service.js";
 import { teamMembers, teams, users } from "./table.js";
@@ -53,14 +53,20 @@ export async function getUser(ctx: Ctx, id: string): Promise<User> {
   return toUser(u, teamsOf.get(id) ?? []);
 }
 
+export interface UserSummary {
+  readonly name: string;
+  readonly active: boolean;
+}
+
 /**
- * Every user of the workspace, id → display name, through the configuration cache (the users table announces its
- * changes, migration 0012): owners' and actors' names are on nearly every page, and a workspace has few users.
+ * Every user of the workspace by id, with display name and whether active, through the configuration cache (the users
+ * table announces its changes, migration 0012): owners' and actors' names are on nearly every page, forecasts list
+ * the active users, and a workspace has few users. A caller in a transaction reads the table instead (as userNames).
  */
-function userDirectory(ctx: Ctx): Promise<ReadonlyMap<string, string>> {
+export function userDirectory(ctx: Ctx): Promise<ReadonlyMap<string, UserSummary>> {
   return cachedConfig(ctx, "users", async () => {
-    const rows = await ctx.db.select({ id: users.id, name: users.name }).from(users).where(eq(users.workspaceId, ctx.workspaceId));
-    return new Map(rows.map((u) => [u.id, u.name]));
+    const rows = await ctx.db.select({ id: users.id, name: users.name, active: users.active }).from(users).where(eq(users.workspaceId, ctx.workspaceId));
+    return new Map(rows.map((u) => [u.id, Object.freeze({ name: u.name, active: u.active })]));
   });
 }
 
@@ -72,8 +78,8 @@ export async function userNames(ctx: Ctx, ids: string[]): Promise<Map<string, st
     const directory = await userDirectory(ctx);
     const found = new Map<string, string>();
     for (const id of unique) {
-      const name = directory.get(id);
-      if (name !== undefined) found.set(id, name);
+      const user = directory.get(id);
+      if (user !== undefined) found.set(id, user.name);
     }
     // A user another process added a moment ago may not be announced yet: ask the database for the missing ones.
     if (found.size === unique.length) return found;
@@ -191,16 +197,27 @@ export async function updateUser(
 
 // ---- teams ----
 
-export async function listTeams(ctx: Ctx): Promise<Team[]> {
+/**
+ * The workspace's teams by name, with their members, through the configuration cache (teams and team_members announce
+ * their changes, migration 0016): forecasts, reports and quota pages scope by them. Frozen: shared by every request.
+ */
+/** A team as the configuration cache holds it: frozen, with its members. */
+export type TeamView = Readonly<Omit<Team, "memberIds"> & { memberIds: readonly string[] }>;
+
+export function listTeams(ctx: Ctx): Promise<readonly TeamView[]> {
   assertCan(ctx.actor, "read");
-  const rows = await ctx.db.select().from(teams).where(eq(teams.workspaceId, ctx.workspaceId)).orderBy(asc(teams.name));
-  const members = await ctx.db.select().from(teamMembers).where(eq(teamMembers.workspaceId, ctx.workspaceId));
-  return rows.map((t) => ({
-    id: t.id,
-    name: t.name,
-    memberIds: members.filter((m) => m.teamId === t.id).map((m) => m.userId),
-    createdAt: t.createdAt.toISOString(),
-  }));
+  return cachedConfig(ctx, "teams", async () => {
+    const rows = await ctx.db.select().from(teams).where(eq(teams.workspaceId, ctx.workspaceId)).orderBy(asc(teams.name));
+    const members = await ctx.db.select().from(teamMembers).where(eq(teamMembers.workspaceId, ctx.workspaceId));
+    return frozen(
+      rows.map((t) => ({
+        id: t.id,
+        name: t.name,
+        memberIds: Object.freeze(members.filter((m) => m.teamId === t.id).map((m) => m.userId)),
+        createdAt: t.createdAt.toISOString(),
+      })),
+    );
+  });
 }
 
 async function setTeamMembers(db: Db, ctx: Ctx, teamId: string, memberIds: string[]) {
@@ -218,7 +235,7 @@ async function setTeamMembers(db: Db, ctx: Ctx, teamId: string, memberIds: strin
 async function getTeam(ctx: Ctx, id: string): Promise<Team> {
   const team = (await listTeams(ctx)).find((t) => t.id === id);
   if (!team) throw notFound("Team");
-  return team;
+  return { ...team, memberIds: [...team.memberIds] };
 }
 
 export async function createTeam(ctx: Ctx, input: { name: string; memberIds?: string[] }): Promise<Team> {
@@ -229,6 +246,7 @@ export async function createTeam(ctx: Ctx, input: { name: string; memberIds?: st
     await tx.insert(teams).values({ workspaceId: ctx.workspaceId, id, name: input.name });
     await setTeamMembers(tx, ctx, id, input.memberIds ?? []);
   });
+  forgetConfig(ctx);
   return getTeam(ctx, id);
 }
 
@@ -244,6 +262,7 @@ export async function updateTeam(ctx: Ctx, id: string, input: { name?: string; m
         .where(and(eq(teams.workspaceId, ctx.workspaceId), eq(teams.id, id)));
     if (input.memberIds) await setTeamMembers(tx, ctx, id, input.memberIds);
   });
+  forgetConfig(ctx);
   return getTeam(ctx, id);
 }
 
@@ -254,6 +273,7 @@ export async function deleteTeam(ctx: Ctx, id: string): Promise<void> {
     await tx.delete(teamMembers).where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.teamId, id)));
     await tx.delete(teams).where(and(eq(teams.workspaceId, ctx.workspaceId), eq(teams.id, id)));
   });
+  forgetConfig(ctx);
 }
 
 /** Users who share a team with this user (and the user), for "my team's records". */

@@ -8,7 +8,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { sql } from "drizzle-orm";
 import Fastify, { type FastifyInstance } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { queryRows } from "../db/client.js";
@@ -19,6 +19,7 @@ import { startJobRunner } from "../modules/tasks/reminders.js";
 import { registerAuth } from "./auth.js";
 import { registerErrorHandling, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
+import { serializerCompiler } from "./serializer.js";
 
 export interface AppOptions {
   database: Database;

@@ -4,7 +4,7 @@ import type { Board, BoardCard, BoardQuery, PurchaseSummary, StageCardsQuery } f
 import type { Ctx } from "../../core/context.js";
 import { notFound } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
-import { jsonRows, queryRows } from "../../db/client.js";
+import { jsonRowSets, queryRows } from "../../db/client.js";
 import { encodeCursor, keyset } from "../../db/list-query.js";
 import { withTypoTolerance } from "../../db/record-filters.js";
 import { companyNames } from "../companies/service.js";
@@ -78,35 +78,32 @@ export async function getBoard(ctx: Ctx, pipelineId: string, query: z.infer<type
     stageIds.map((id) => sql`${id}::uuid`),
     sql`, `,
   )}]`;
+  // Cards and totals in one statement (one round trip, one plan), each set as one JSON value.
   const { cards, totals } = await withTypoTolerance(
     ctx.db,
-    async (tx) => ({
-      cards: await jsonRows<CardRow>(
-        tx,
-        sql`select c.* from unnest(${idArray}) as s(stage_id) cross join lateral (
+    (tx) =>
+      jsonRowSets<{ cards: CardRow[]; totals: { stage_id: string; currency: string; n: number; amount: string; weighted: string }[] }>(tx, {
+        cards: sql`select c.* from unnest(${idArray}) as s(stage_id) cross join lateral (
           select ${cardColumns} from ${deals} where ${where([sql`${deals.stageId} = s.stage_id`])}
           order by ${deals.createdAt} desc, ${deals.id} desc limit ${query.limit + 1}) c`,
-      ),
-      totals: await queryRows<{ stage_id: string; currency: string; n: number; amount: string; weighted: string }>(
-        tx,
-        filters.length === 0
-          ? // Unfiltered (the usual board): the totals the deal triggers keep, a dozen rows whatever the pipeline's size.
-            sql`select t.stage_id, t.currency, t.deal_count as n, t.amount::numeric(18,2)::text as amount,
+        totals:
+          filters.length === 0
+            ? // Unfiltered (the usual board): the totals the deal triggers keep, a dozen rows whatever the pipeline's size.
+              sql`select t.stage_id, t.currency, t.deal_count as n, t.amount::numeric(18,2)::text as amount,
                 round(t.amount * s.probability / 100.0, 2)::numeric(18,2)::text as weighted
               from ${dealStageTotals} t
               join ${pipelineStages} s on s.workspace_id = t.workspace_id and s.id = t.stage_id
              where t.workspace_id = ${ctx.workspaceId} and t.pipeline_id = ${pipelineId} and t.deal_count <> 0
              order by 2`
-          : // Filtered: sum per stage and currency first (index-only on deals_pipeline_totals_idx), then join the few stages.
-            sql`select a.stage_id, a.currency, a.n::int as n, coalesce(a.amount, 0)::numeric(18,2)::text as amount,
+            : // Filtered: sum per stage and currency first (index-only on deals_pipeline_totals_idx), then join the few stages.
+              sql`select a.stage_id, a.currency, a.n::int as n, coalesce(a.amount, 0)::numeric(18,2)::text as amount,
             round(coalesce(a.amount, 0) * s.probability / 100.0, 2)::numeric(18,2)::text as weighted
           from (select ${deals.stageId} as stage_id, ${deals.currency} as currency, count(*) as n, sum(${deals.amount}) as amount
                   from ${deals} where ${where([sql`${deals.pipelineId} = ${pipelineId}`])}
                  group by ${deals.stageId}, ${deals.currency}) a
           join ${pipelineStages} s on s.workspace_id = ${ctx.workspaceId} and s.id = a.stage_id
           order by 2`,
-      ),
-    }),
+      }),
     { q: query.q },
   );
   const named = await toCards(ctx, cards);

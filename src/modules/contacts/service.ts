@@ -20,6 +20,7 @@ import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { selectPage } from "../../db/table-pages.js";
 import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
@@ -404,30 +405,28 @@ export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQu
   const rows = await withTypoTolerance(
     ctx.db,
     (tx) =>
-      tx
-        .select({ row: contacts, sortValue: sortValueOf(ks) })
-        .from(contacts)
-        .where(
-          allOf([
-            eq(contacts.workspaceId, ctx.workspaceId),
-            trashFilter(contacts.deletedAt, query.trashed),
-            textSearch(contacts.searchText, query.q),
-            owner,
-            query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
-            query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
-            query.leadsOnly === "true" ? inArray(contacts.lifecycleStage, [...leadStages]) : undefined,
-            query.leadStatus ? eq(contacts.leadStatus, query.leadStatus) : undefined,
-            query.leadSource ? eq(contacts.leadSource, query.leadSource) : undefined,
-            query.leadScoreMin !== undefined ? gte(contacts.leadScore, query.leadScoreMin) : undefined,
-            query.leadScoreMax !== undefined ? lte(contacts.leadScore, query.leadScoreMax) : undefined,
-            query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
-            query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
-            ...conditions,
-            ks.where,
-          ]),
-        )
-        .orderBy(...ks.orderBy)
-        .limit(query.limit + 1),
+      selectPage(tx, contacts, {
+        extra: { sortValue: sortValueOf(ks) },
+        where: allOf([
+          eq(contacts.workspaceId, ctx.workspaceId),
+          trashFilter(contacts.deletedAt, query.trashed),
+          textSearch(contacts.searchText, query.q),
+          owner,
+          query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
+          query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
+          query.leadsOnly === "true" ? inArray(contacts.lifecycleStage, [...leadStages]) : undefined,
+          query.leadStatus ? eq(contacts.leadStatus, query.leadStatus) : undefined,
+          query.leadSource ? eq(contacts.leadSource, query.leadSource) : undefined,
+          query.leadScoreMin !== undefined ? gte(contacts.leadScore, query.leadScoreMin) : undefined,
+          query.leadScoreMax !== undefined ? lte(contacts.leadScore, query.leadScoreMax) : undefined,
+          query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
+          query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
+          ...conditions,
+          ks.where,
+        ]),
+        orderBy: ks.orderBy,
+        limit: query.limit + 1,
+      }),
     { q: query.q },
   );
   const page = rows.slice(0, query.limit);
@@ -437,7 +436,7 @@ export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQu
       ctx,
       page.map((r) => r.row),
     ),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.sortValue, id: last.row.id }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.extra.sortValue, id: last.row.id }) : null,
   };
 }
 

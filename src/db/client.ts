@@ -79,9 +79,7 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
  * strings, null), so select text for anything JSON would change (numeric amounts, timestamps).
  */
 export async function jsonRows<T>(db: Db, query: SQL): Promise<T[]> {
-  const [row] = await queryRows<{ rows: T[] | string }>(db, sql`select coalesce(json_agg(q), '[]') as rows from (${query}) q`);
-  const rows = row?.rows ?? [];
-  return typeof rows === "string" ? (JSON.parse(rows) as T[]) : rows;
+  return (await jsonRowSets<{ rows: T[] }>(db, { rows: query })).rows;
 }
 
 /**

@@ -19,8 +19,8 @@ export type ReportStage = Pick<Stage, "id" | "pipelineId" | "position" | "probab
 /**
  * The stages as a VALUES list (`st(id, pipeline_id, position, type, probability)`) instead of a join to pipeline_stages:
  * the planner knows exactly how many rows it holds and hashes it, where it guessed two stages for the workspace's
- * table and walked the roll-up index once per stage (a quarter's forecast on the embedded database at 100k: 9.9 ms to
- * run, 3.1 ms with the list).
+ * table and walked the roll-up index once per stage. The stages come from the configuration cache, so no query reads
+ * them (a quarter's forecast query on the embedded database at 100k, old and new alternating in one process, medians of 5 rounds of 60: 4.2 → 3.7 ms).
  */
 function stageList(stages: readonly ReportStage[]): SQL {
   return sql`(values ${sql.join(

@@ -5,7 +5,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, invalidField } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
-import { cachedConfig, forgetConfig } from "../../db/workspace-cache.js";
+import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { diff, recordChanges } from "../history/service.js";
 import { listTeams, listUsers } from "../users/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
@@ -250,36 +250,44 @@ export async function setQuotas(ctx: Ctx, input: z.infer<typeof SetQuotasBody>):
 }
 
 /**
- * Quotas for one period in one currency: the quota set for exactly that period, else (for a quarter)
- * the sum of the monthly quotas inside it. One indexed range read.
+ * Every quota of the workspace, through the configuration cache (migration 0016 announces changes): one entry per
+ * workspace, whatever periods and currencies are asked for, so requests cannot grow it. A workspace holds a few
+ * thousand at most (every user and team by month or quarter, over years).
  */
-export function quotasForPeriod(ctx: Ctx, period: string, currency: string): Promise<ReadonlyMap<string, number>> {
+function workspaceQuotas(ctx: Ctx) {
+  return cachedConfig(ctx, "quotas", async () =>
+    frozen(
+      await ctx.db
+        .select({
+          subjectType: quotas.subjectType,
+          subjectId: quotas.subjectId,
+          period: quotas.period,
+          periodStart: quotas.periodStart,
+          periodEnd: quotas.periodEnd,
+          amount: quotas.amount,
+          currency: quotas.currency,
+        })
+        .from(quotas)
+        .where(eq(quotas.workspaceId, ctx.workspaceId)),
+    ),
+  );
+}
+
+/**
+ * Quotas for one period in one currency: the quota set for exactly that period, else (for a quarter)
+ * the sum of the monthly quotas inside it.
+ */
+export async function quotasForPeriod(ctx: Ctx, period: string, currency: string): Promise<Map<string, number>> {
   const p = parsePeriod(period);
-  // Through the configuration cache (migration 0016 announces changes): every forecast reads its period's quotas.
-  return cachedConfig(ctx, `quotas:${p.period}:${currency}`, async () => {
-    const rows = await ctx.db
-      .select({
-        subjectType: quotas.subjectType,
-        subjectId: quotas.subjectId,
-        period: quotas.period,
-        amount: quotas.amount,
-      })
-      .from(quotas)
-      .where(
-        and(
-          eq(quotas.workspaceId, ctx.workspaceId),
-          sql`${quotas.periodStart} >= ${p.start} and ${quotas.periodStart} < ${p.end} and ${quotas.periodEnd} <= ${p.end}`,
-          eq(quotas.currency, currency),
-        ),
-      );
-    const exact = new Map<string, number>();
-    const parts = new Map<string, number>();
-    for (const r of rows) {
-      const key = `${r.subjectType}:${r.subjectId}`;
-      if (r.period === p.period) exact.set(key, Number(r.amount));
-      else parts.set(key, (parts.get(key) ?? 0) + Number(r.amount));
-    }
-    for (const [k, v] of exact) parts.set(k, v);
-    return parts;
-  });
+  const exact = new Map<string, number>();
+  const parts = new Map<string, number>();
+  for (const r of await workspaceQuotas(ctx)) {
+    // Dates are YYYY-MM-DD text: comparing the strings compares the days.
+    if (r.currency !== currency || r.periodStart < p.start || r.periodStart >= p.end || r.periodEnd > p.end) continue;
+    const key = `${r.subjectType}:${r.subjectId}`;
+    if (r.period === p.period) exact.set(key, Number(r.amount));
+    else parts.set(key, (parts.get(key) ?? 0) + Number(r.amount));
+  }
+  for (const [k, v] of exact) parts.set(k, v);
+  return parts;
 }

@@ -1,9 +1,13 @@
 // Keeps the instrument from rotting: seeds a tiny workspace (which also checks the seeded rows against the
 // app's own searchText, phone and email rules) and runs a few scenarios for a second each.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase, queryRows } from "../src/db/client.js";
+import { runIo } from "./lib/io.js";
 import { parseScale, scaleLabel } from "./lib/scale.js";
 import { misspell, runBench } from "./run.js";
 
@@ -70,5 +74,32 @@ describe("bench smoke run", () => {
     expect(run?.tables.find((t) => t.table === "deals")?.rows).toBeGreaterThan(0);
     expect(existsSync(out)).toBe(true);
     expect(readFileSync(out, "utf8")).toContain("`contacts.get`");
+  });
+});
+
+describe("bench file tasks", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rapport-bench-io-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("imports the bench CSV, and COPYs it into a text table and into contacts, leaving no rows behind", { timeout: 120_000 }, async () => {
+    const file = join(dir, "contacts.csv");
+    execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "import-contacts-gen.ts"), file, "300"]);
+    const dataDir = join(dir, "pglite");
+    const copy = await runIo({ task: "copy", dataDir, file });
+    const copyContacts = await runIo({ task: "copy-contacts", dataDir, file });
+    const imported = await runIo({ task: "import", dataDir, file });
+    expect([copy.rows, copyContacts.rows, imported.rows]).toEqual([300, 300, 300]);
+    expect(imported.detail).toBe("completed: 300 created, 0 rejected");
+    for (const r of [copy, copyContacts, imported]) expect(r.rowsPerSecond, r.task).toBeGreaterThan(0);
+    const database = await openDatabase({ dataDir });
+    try {
+      const left = await queryRows<{ contacts: number; scratch: string | null }>(
+        database.db,
+        sql`select (select count(*)::int from contacts) as contacts, to_regclass('bench_copy_scratch')::text as scratch`,
+      );
+      expect(left).toEqual([{ contacts: 0, scratch: null }]);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -90,7 +90,7 @@ export function summarise(runs: LoadResult[]): ScenarioResult["median"] {
 }
 
 /** Whether a scenario meets its target, and by how much it misses. */
-export function verdict(s: ScenarioResult, kind: "pglite" | "postgres"): { met: boolean; text: string } | null {
+export function verdict(s: ScenarioResult, kind: "pglite" | "postgres", baseline?: ScenarioResult): { met: boolean; text: string } | null {
   if (!s.target) return null;
   const t: Target = kind === "pglite" ? { p95: 100 } : s.target;
   if (!t) return null;
@@ -99,12 +99,15 @@ export function verdict(s: ScenarioResult, kind: "pglite" | "postgres"): { met: 
   if (t.p99 !== undefined) {
     const ok = s.median.p99 < t.p99;
     met &&= ok;
-    parts.push(`p99 < ${t.p99} ms: ${ok ? "met" : `missed (${(s.median.p99 / t.p99).toFixed(1)}×)`}`);
+    // When the bare handler misses it too, the machine is part of the miss: say so next to it.
+    const bareMisses = !ok && baseline !== undefined && baseline.median.p99 >= t.p99 ? `; bare's own p99 ${ms(baseline.median.p99)} ms` : "";
+    parts.push(`p99 < ${t.p99} ms: ${ok ? "met" : `missed (${(s.median.p99 / t.p99).toFixed(1)}×${bareMisses})`}`);
   }
   if (t.p95 !== undefined) {
     const ok = s.median.p95 < t.p95;
     met &&= ok;
-    parts.push(`p95 < ${t.p95} ms: ${ok ? "met" : `missed (${(s.median.p95 / t.p95).toFixed(1)}×)`}`);
+    const bareMisses = !ok && baseline !== undefined && baseline.median.p95 >= t.p95 ? `; bare's own p95 ${ms(baseline.median.p95)} ms` : "";
+    parts.push(`p95 < ${t.p95} ms: ${ok ? "met" : `missed (${(s.median.p95 / t.p95).toFixed(1)}×${bareMisses})`}`);
   }
   if (kind === "postgres" && t.ratio !== undefined && s.ratio !== undefined) {
     const ok = s.ratio >= t.ratio;
@@ -198,7 +201,11 @@ export function renderRun(run: BenchRun): string {
   lines.push("| scenario | what | inputs | req/s | p50 ms | p95 ms | p99 ms | vs bare | non-2xx | load | target |");
   lines.push("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
   for (const s of run.scenarios) {
-    const v = verdict(s, run.database.kind);
+    const v = verdict(
+      s,
+      run.database.kind,
+      run.scenarios.find((b) => b.name === s.baseline),
+    );
     const rpsRuns = s.runs.length > 1 ? ` <sub>(${s.runs.map((r) => int(r.rps)).join(" / ")})</sub>` : "";
     lines.push(
       `| \`${s.name}\` | ${s.title} | ${s.poolSize} | ${int(s.median.rps)}${rpsRuns} | ${ms(s.median.p50)} | ${ms(s.median.p95)} | ${ms(s.median.p99)} | ` +
@@ -216,17 +223,25 @@ export function renderRun(run: BenchRun): string {
   }
   if (run.io?.results.length) {
     const copy = run.io.results.find((r) => r.task === "copy");
+    const copyContacts = run.io.results.find((r) => r.task === "copy-contacts");
+    const ratio = (r: IoTaskResult, base: IoTaskResult | undefined) =>
+      base && r.task === "import" && base.rowsPerSecond > 0 ? `${((r.rowsPerSecond / base.rowsPerSecond) * 100).toFixed(1)}%` : "";
     lines.push("");
     lines.push(`**Files** (\`${run.io.file}\`, each task in its own process; peak RSS is that process's maximum resident set):`);
     lines.push("");
-    lines.push("| task | rows | seconds | rows/s | vs COPY | peak RSS | file | target | |");
-    lines.push("|---|--:|--:|--:|--:|--:|--:|---|---|");
+    lines.push("| task | rows | seconds | rows/s | vs COPY | vs COPY → contacts | peak RSS | file | target | |");
+    lines.push("|---|--:|--:|--:|--:|--:|--:|--:|---|---|");
     for (const r of run.io.results) {
-      const vs = copy && r.task === "import" && copy.rowsPerSecond > 0 ? `${((r.rowsPerSecond / copy.rowsPerSecond) * 100).toFixed(1)}%` : "";
-      const target =
-        r.task === "import" ? (r.peakRssMb < 500 ? "✅ peak RSS < 500 MB" : `❌ peak RSS < 500 MB missed (${(r.peakRssMb / 500).toFixed(1)}×)`) : "";
+      const targets: string[] = [];
+      if (r.task === "import") {
+        targets.push(r.peakRssMb < 500 ? "✅ peak RSS < 500 MB" : `❌ peak RSS < 500 MB missed (${(r.peakRssMb / 500).toFixed(1)}×)`);
+        if (copy && copy.rowsPerSecond > 0) {
+          const share = r.rowsPerSecond / copy.rowsPerSecond;
+          targets.push(share >= 0.5 ? "✅ ≥ 50% of COPY" : `❌ ≥ 50% of COPY missed (${(share * 100).toFixed(1)}%)`);
+        }
+      }
       lines.push(
-        `| ${r.task} | ${int(r.rows)} | ${r.seconds.toFixed(1)} | ${int(r.rowsPerSecond)} | ${vs} | ${int(r.peakRssMb)} MB | ${r.fileMb.toFixed(1)} MB | ${target} | ${r.detail ?? ""} |`,
+        `| ${r.task} | ${int(r.rows)} | ${r.seconds.toFixed(1)} | ${int(r.rowsPerSecond)} | ${ratio(r, copy)} | ${ratio(r, copyContacts)} | ${int(r.peakRssMb)} MB | ${r.fileMb.toFixed(1)} MB | ${targets.join("; ")} | ${r.detail ?? ""} |`,
       );
     }
   }
@@ -301,8 +316,10 @@ export function renderResults(runs: BenchRun[], notes?: string, web: WebResult[]
     "the same SQL on the same connection, without our auth, validation, Drizzle or serialisation; each runs right",
     "before the scenario it is compared with. `load` is the machine's 1-minute load average during the run (2 cores:",
     "above 2, other processes were competing). Outside the HTTP loop: first start of `rapport serve` (target for",
-    "embedded at 100k: < 10 s), CSV import of contacts against `COPY` of the same file (target at 1m rows: peak RSS",
-    "< 500 MB), CSV export, and the web app's bundle sizes and first render (bench/README.md says how each is measured).",
+    "embedded at 100k: < 10 s), CSV import of contacts against `COPY` of the same file into a text table (targets at 1m",
+    "rows: ≥ 50% of its rows/s, peak RSS < 500 MB) and against `copy-contacts` (that COPY, then one INSERT … SELECT into",
+    "the contacts table with its indexes and triggers: what the database alone needs to store the rows there), CSV",
+    "export, and the web app's bundle sizes and first render (bench/README.md says how each is measured).",
     "",
   ];
   for (const r of runs) out.push(renderRun(r));

@@ -7,12 +7,14 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
-const bin = fileURLToPath(new URL("../../bin/rapport.js", import.meta.url));
+// The sources through tsx, so this tests the code as it is now, built or not; scripts/packaging.test.ts runs the
+// compiled bin/rapport.js.
+const cli = fileURLToPath(new URL("./index.ts", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "rapport-cli-"));
 
 async function rapport(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: "", RAPPORT_DATA_DIR: dataDir } });
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", cli, ...args], { env: { ...process.env, DATABASE_URL: "", RAPPORT_DATA_DIR: dataDir } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

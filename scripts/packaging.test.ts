@@ -115,21 +115,6 @@ describe("the compiled build", () => {
     const migrated = await rapport(dataDir, "migrate");
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toContain("Migrations applied (pglite)");
-    const created = await rapport(
-      dataDir,
-      "workspace",
-      "create",
-      "--name",
-      "Built Co",
-      "--admin-email",
-      "boss@built.example",
-      "--admin-name",
-      "Boss",
-      "--admin-password",
-      "long enough pw",
-    );
-    expect(created.code, created.stderr).toBe(0);
-    expect((await rapport(dataDir, "workspace", "list")).stdout).toContain("Built Co");
   }, 180_000);
 
   it("serves the API and the web app from dist/", async () => {

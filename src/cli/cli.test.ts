@@ -14,7 +14,9 @@ const dataDir = mkdtempSync(join(tmpdir(), "rapport-cli-"));
 
 async function rapport(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", cli, ...args], { env: { ...process.env, DATABASE_URL: "", RAPPORT_DATA_DIR: dataDir } });
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", cli, ...args], {
+      env: { ...process.env, DATABASE_URL: "", RAPPORT_DATA_DIR: dataDir },
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

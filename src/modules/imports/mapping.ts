@@ -484,7 +484,7 @@ export function detectPreset(headers: string[]): string | null {
   return best?.name ?? null;
 }
 
-/** Suggested target per header (null: leave out). Each target is used once, by the first header that fits (emails and phones: by each). */
+/** Suggested target per header (null: leave out). Each target is used once, by the first header that fits. */
 export function suggestMapping(
   object: ImportObject,
   headers: string[],
@@ -503,7 +503,7 @@ export function suggestMapping(
       if (mapping[h]) continue;
       const n = normHeader(h);
       const target = pass === 0 ? presetNorm.get(n) : synonymOf.get(n);
-      if (target && (!used.has(target) || (object === "contact" && multiTargets.has(target)))) {
+      if (target && !used.has(target)) {
         mapping[h] = target;
         used.add(target);
       }

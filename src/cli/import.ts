@@ -7,8 +7,19 @@ import { type Command, InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify";
 import { env } from "../config.js";
 import { CountryCode } from "../contract/common.js";
-import { DateFormat, ImportActivityType, ImportObject, type ImportOptions, MatchOn, NumberFormat, OnDuplicate } from "../contract/imports.js";
+import {
+  ColumnDateOrder,
+  DateFormat,
+  ImportActivityType,
+  ImportObject,
+  type ImportOptions,
+  type ImportPrimary,
+  MatchOn,
+  NumberFormat,
+  OnDuplicate,
+} from "../contract/imports.js";
 import { type Ctx, systemActor } from "../core/context.js";
+import { AppError } from "../core/errors.js";
 import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
 import { listPipelines } from "../modules/deals/pipelines.js";
@@ -16,6 +27,8 @@ import { suggestMapping } from "../modules/imports/mapping.js";
 import { createImport, errorRows, getImport, listMappings, previewImport, resumeImport, startImport, undoImport } from "../modules/imports/service.js";
 import { getUser, userIdsByEmail } from "../modules/users/service.js";
 import { getWorkspace } from "../modules/workspaces/service.js";
+
+const orderWords = { ymd: "year-month-day", mdy: "month/day/year", dmy: "day/month/year" } as const;
 
 const choice =
   <T extends string>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }, what: string) =>
@@ -41,6 +54,17 @@ interface Opts {
   lostReason?: string;
   activityType?: ImportOptions["activityType"];
   as?: string;
+  dateOrder: Record<string, "ymd" | "mdy" | "dmy">;
+  primaryEmail?: string;
+  primaryPhone?: string;
+}
+
+/** --date-order "Close Date=dmy", repeatable: one column's order, for dates that fit both. */
+function dateOrderOption(v: string, previous: Record<string, string>): Record<string, string> {
+  const at = v.lastIndexOf("=");
+  const order = ColumnDateOrder.safeParse(v.slice(at + 1).trim());
+  if (at <= 0 || !order.success) throw new InvalidArgumentError('date-order: write it as "<column>=mdy", "<column>=dmy" or "<column>=ymd"');
+  return { ...previous, [v.slice(0, at).trim()]: order.data };
 }
 
 async function pipelineIdByName(ctx: Ctx, name: string): Promise<string> {
@@ -86,7 +110,15 @@ export function registerImportCommands(program: Command): void {
     .option("--preset <name>", "with --mapping auto: salesforce, hubspot, pipedrive or none (default: detected)")
     .option("--match <field>", "email | domain | name | externalId | none", choice(MatchOn, "match"))
     .option("--on-duplicate <policy>", "skip | update | create", choice(OnDuplicate, "on-duplicate"), "skip")
-    .option("--date-format <order>", "auto | ymd | mdy | dmy", choice(DateFormat, "date-format"), "auto")
+    .option(
+      "--date-format <order>",
+      "auto (each column in the order its dates show) | ymd | mdy | dmy (every date column)",
+      choice(DateFormat, "date-format"),
+      "auto",
+    )
+    .option("--date-order <column=order>", 'one column\'s date order, for dates that fit both, e.g. "Close Date=dmy" (repeatable)', dateOrderOption, {})
+    .option("--primary-email <column>", "contacts: the column whose email is primary (default: the first email column)")
+    .option("--primary-phone <column>", "contacts: the column whose phone is primary (default: the first phone column)")
     .option("--number-format <format>", "auto | en (1,234.56) | eu (1.234,56)", choice(NumberFormat, "number-format"), "auto")
     .option("--country <code>", "country of phone numbers without a country code, on rows without a country (default: the workspace's)", (v: string) => {
       const r = CountryCode.safeParse(v);
@@ -153,6 +185,7 @@ export function registerImportCommands(program: Command): void {
         if (!existsSync(path)) throw new Error(`no such file: ${path}`);
         const job = await createImport(ctx, { object, fileName: basename(path), filePath: path });
         let mapping: Record<string, string | null>;
+        let primary: ImportPrimary = {};
         if (o.mapping === "auto") {
           const s = suggestMapping(object, job.headers, o.preset === undefined ? undefined : o.preset === "none" ? null : o.preset);
           mapping = s.mapping;
@@ -161,14 +194,20 @@ export function registerImportCommands(program: Command): void {
           const saved = (await listMappings(ctx, object)).find((m) => m.name === o.mapping);
           if (!saved) throw new Error(`no saved ${object} mapping named "${o.mapping}"`);
           mapping = Object.fromEntries(job.headers.map((h) => [h, saved.mapping[h] ?? null]));
+          primary = saved.primary;
           console.log(`Mapping "${saved.name}":`);
         }
-        for (const [h, t] of Object.entries(mapping)) if (t) console.log(`  ${h} → ${t}`);
+        if (o.primaryEmail) primary = { ...primary, email: o.primaryEmail };
+        if (o.primaryPhone) primary = { ...primary, phone: o.primaryPhone };
+        for (const [h, t] of Object.entries(mapping))
+          if (t) console.log(`  ${h} → ${t}${primary.email === h || primary.phone === h ? " (primary)" : ""}${o.dateOrder[h] ? ` (${o.dateOrder[h]})` : ""}`);
         const options: ImportOptions = {
           mapping,
           match: o.match as ImportOptions["match"],
           onDuplicate: o.onDuplicate as ImportOptions["onDuplicate"],
           dateFormat: o.dateFormat as ImportOptions["dateFormat"],
+          ...(Object.keys(o.dateOrder).length ? { columnDateFormats: o.dateOrder } : {}),
+          ...(primary.email || primary.phone ? { primary } : {}),
           numberFormat: o.numberFormat as ImportOptions["numberFormat"],
           createMissingCompanies: Boolean(o.createMissingCompanies),
           defaultCountry: o.country,
@@ -186,11 +225,23 @@ export function registerImportCommands(program: Command): void {
           console.log(
             `Dry run of ${p.totalRows} rows: ${p.counts.create} to create, ${p.counts.update} to update, ${p.counts.skip} to skip, ${p.counts.reject} to reject${p.companiesToCreate ? `, ${p.companiesToCreate} companies to create` : ""}.`,
           );
+          for (const d of p.dateColumns)
+            console.log(`Dates in "${d.header}": ${d.order ? `read as ${orderWords[d.order]}` : `undecided, use --date-order "${d.header}=dmy" (or =mdy)`}`);
           for (const w of p.warnings) console.log(`Warning: ${w}`);
           for (const r of p.rejected.slice(0, 20)) console.log(`  row ${r.row} (line ${r.line}): ${r.reason}`);
           return;
         }
-        await startImport(ctx, job.id, options, { wait: true, onProgress: (j) => tick(j.lastRow) });
+        try {
+          await startImport(ctx, job.id, options, { wait: true, onProgress: (j) => tick(j.lastRow) });
+        } catch (err) {
+          bar.stop();
+          const undecided = err instanceof AppError ? (err.errors ?? []).filter((f) => f.path.startsWith("columnDateFormats.")) : [];
+          if (undecided.length)
+            throw new Error(
+              `${undecided.map((f) => `"${f.path.slice(18)}": ${f.message}`).join("; ")}. Choose with ${undecided.map((f) => `--date-order "${f.path.slice(18)}=dmy"`).join(" ")} (or =mdy).`,
+            );
+          throw err;
+        }
         bar.update((await getImport(ctx, job.id)).lastRow);
         bar.stop();
         await summary(job.id);

@@ -85,3 +85,9 @@ export const BulkAction = z
   })
   .strict();
 export const BulkResult = z.object({ affected: z.number().int() });
+
+/** A phone extension: digits only, as libphonenumber reads "x4781", "ext. 12" or ";ext=9" after a number. */
+export const PhoneExtension = z
+  .string()
+  .trim()
+  .regex(/^\d{1,10}$/, "An extension is 1 to 10 digits");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Address, CustomValues, Id, ListQueryBase, listOf, StoredAddress, Tags, Timestamp } from "./common.js";
+import { Address, CustomValues, Id, ListQueryBase, listOf, PhoneExtension, StoredAddress, Tags, Timestamp } from "./common.js";
 
 const Domain = z
   .string()
@@ -27,7 +27,14 @@ export const CompanyInput = z
       .string()
       .regex(/^[A-Z]{3}$/, "Use an ISO 4217 code such as EUR")
       .optional(),
-    phone: z.string().trim().max(40).nullable().optional(),
+    phone: z
+      .string()
+      .trim()
+      .max(60)
+      .nullable()
+      .optional()
+      .describe('A number; an extension written after it ("+1 365 756 9410 x4781") is kept as phoneExtension'),
+    phoneExtension: PhoneExtension.nullable().optional().describe("Wins over an extension written in phone; cleared when phone is"),
     address: Address.nullable().optional(),
     parentId: Id.nullable().optional(),
     ownerId: Id.nullable().optional(),
@@ -47,7 +54,8 @@ export const Company = z.object({
   employees: z.number().nullable(),
   annualRevenue: z.string().nullable(),
   currency: z.string(),
-  phone: z.string().nullable(),
+  phone: z.string().nullable().describe("E.164"),
+  phoneExtension: z.string().nullable(),
   address: StoredAddress.nullable(),
   parentId: Id.nullable(),
   ownerId: Id.nullable(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Email } from "./auth.js";
-import { Address, CustomValues, Id, ListQueryBase, listOf, Tags, Timestamp } from "./common.js";
+import { Address, CustomValues, Id, ListQueryBase, listOf, PhoneExtension, Tags, Timestamp } from "./common.js";
 
 export const lifecycleStages = ["subscriber", "lead", "marketing_qualified", "sales_qualified", "opportunity", "customer", "evangelist", "other"] as const;
 export const LifecycleStage = z.enum(lifecycleStages);
@@ -21,7 +21,12 @@ export type ScoreItem = z.infer<typeof ScoreItem>;
 
 export const ContactEmail = z.object({ email: Email, label: z.string().max(30).optional(), primary: z.boolean().optional() }).strict();
 export const ContactPhone = z
-  .object({ phone: z.string().trim().min(3).max(40), label: z.string().max(30).optional(), primary: z.boolean().optional() })
+  .object({
+    phone: z.string().trim().min(3).max(60).describe('A number; an extension written after it ("+1 365 756 9410 x4781") is kept as `extension`'),
+    extension: PhoneExtension.optional().describe("Wins over an extension written in `phone`"),
+    label: z.string().max(30).optional(),
+    primary: z.boolean().optional(),
+  })
   .strict();
 
 const Url = z.url({ protocol: /^https?$/, error: "Enter a full http(s) URL" }).max(500);
@@ -58,7 +63,7 @@ export const Contact = z.object({
   lastName: z.string(),
   fullName: z.string(),
   emails: z.array(z.object({ email: z.string(), label: z.string().optional(), primary: z.boolean() })),
-  phones: z.array(z.object({ phone: z.string(), label: z.string().optional(), primary: z.boolean() })),
+  phones: z.array(z.object({ phone: z.string().describe("E.164"), extension: z.string().optional(), label: z.string().optional(), primary: z.boolean() })),
   primaryEmail: z.string().nullable(),
   primaryPhone: z.string().nullable(),
   jobTitle: z.string().nullable(),

@@ -18,12 +18,32 @@ export const NumberFormat = z.enum(["auto", "en", "eu"]);
  */
 export const ImportMapping = z.record(z.string().max(300), z.string().max(100).nullable());
 
+/** A column's date order, when the whole-file choice (dateFormat) should not decide it. */
+export const ColumnDateOrder = z.enum(["ymd", "mdy", "dmy"]);
+/** Which mapped column holds the primary email and the primary phone (header names). */
+export const ImportPrimary = z
+  .object({
+    email: z.string().max(300).optional().describe("The column whose email becomes primary (default: the first email column, in file order)"),
+    phone: z.string().max(300).optional().describe("The column whose phone becomes primary (default: the first phone column, in file order)"),
+  })
+  .strict();
+export type ImportPrimary = z.infer<typeof ImportPrimary>;
+
 export const ImportOptions = z
   .object({
     mapping: ImportMapping,
+    primary: ImportPrimary.optional().describe(
+      "Contacts: which email and phone column is primary; a row without a value there uses the next one in file order",
+    ),
+    columnDateFormats: z
+      .record(z.string().max(300), ColumnDateOrder)
+      .optional()
+      .describe("Column header → date order, for columns whose dates fit both orders (each column is otherwise read in the order its own values show)"),
     match: MatchOn.optional().describe("Defaults to email for contacts, domain for companies, externalId (or none) for deals and activities"),
     onDuplicate: OnDuplicate.default("skip"),
-    dateFormat: DateFormat.default("auto").describe("How to read slash dates such as 03/04/2025"),
+    dateFormat: DateFormat.default("auto").describe(
+      "How to read slash dates such as 03/04/2025: auto decides each column from all its values and asks (preview) when they fit both orders",
+    ),
     numberFormat: NumberFormat.default("auto").describe("en: 1,234.56 — eu: 1.234,56"),
     createMissingCompanies: z.boolean().default(false).describe("Create companies named in the file that do not exist (off: such rows are rejected)"),
     defaultCountry: CountryCode.optional().describe(
@@ -79,7 +99,7 @@ export const ImportAnalysis = z.object({
   suggestion: z.object({ mapping: ImportMapping, preset: z.string().nullable() }),
   targets: z.array(ImportTarget),
   presets: z.array(z.object({ id: z.string(), label: z.string() })),
-  savedMappings: z.array(z.object({ id: Id, name: z.string(), mapping: ImportMapping })),
+  savedMappings: z.array(z.object({ id: Id, name: z.string(), mapping: ImportMapping, primary: ImportPrimary })),
 });
 export const AnalysisQuery = z.object({ preset: z.string().max(40).optional() }).strict();
 
@@ -92,10 +112,29 @@ export const ImportPreview = z.object({
   rejected: z.array(RejectedRow).describe("The first rejected rows, with reasons"),
   warnings: z.array(z.string()),
   dateOrder: z.enum(["none", "mdy", "dmy", "ambiguous", "conflict"]),
+  dateColumns: z
+    .array(
+      z.object({
+        header: z.string(),
+        detected: z.enum(["none", "mdy", "dmy", "ambiguous", "conflict"]).describe("What the column's own values allow"),
+        order: ColumnDateOrder.nullable().describe("How the run reads the column; null: the values fit both orders and nothing chose one"),
+        example: z.string().nullable().describe("A value that needs the decision, such as 03/04/2025"),
+      }),
+    )
+    .describe("Mapped date columns with slash dates, and the order each is read in"),
 });
 export type ImportPreview = z.infer<typeof ImportPreview>;
 
-export const SavedMapping = z.object({ id: Id, object: ImportObject, name: z.string(), mapping: ImportMapping, createdAt: Timestamp });
-export const SaveMappingBody = z.object({ object: ImportObject, name: z.string().trim().min(1).max(100), mapping: ImportMapping }).strict();
+export const SavedMapping = z.object({
+  id: Id,
+  object: ImportObject,
+  name: z.string(),
+  mapping: ImportMapping,
+  primary: ImportPrimary,
+  createdAt: Timestamp,
+});
+export const SaveMappingBody = z
+  .object({ object: ImportObject, name: z.string().trim().min(1).max(100), mapping: ImportMapping, primary: ImportPrimary.optional() })
+  .strict();
 export const MappingListQuery = z.object({ object: ImportObject.optional() }).strict();
 export const MappingList = z.object({ data: z.array(SavedMapping) });

@@ -5,7 +5,7 @@ import type { Company, CompanyListQuery, CreateCompanyBody, UpdateCompanyBody } 
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { normalisePhone } from "../../core/phones.js";
+import { parsePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
@@ -31,6 +31,7 @@ const HISTORY_FIELDS = [
   "annualRevenue",
   "currency",
   "phone",
+  "phoneExtension",
   "address",
   "parentId",
   "ownerId",
@@ -78,6 +79,7 @@ export const toCompany = (r: Row): Company => ({
   annualRevenue: r.annualRevenue,
   currency: r.currency,
   phone: r.phone,
+  phoneExtension: r.phoneExtension,
   address: r.address,
   parentId: r.parentId,
   ownerId: r.ownerId,
@@ -168,10 +170,12 @@ async function normalise(ctx: Ctx, input: z.infer<typeof UpdateCompanyBody>, id?
   }
   if (input.tags) out.tags = [...new Set(input.tags)];
   if (input.phone !== undefined) {
-    if (input.phone === null || input.phone === "") out.phone = null;
-    else {
+    if (input.phone === null || input.phone === "") {
+      out.phone = null;
+      out.phoneExtension = null;
+    } else {
       const settings = await workspaceSettings(ctx);
-      const phone = normalisePhone(input.phone, input.address?.country ?? settings.defaultCountry);
+      const phone = parsePhone(input.phone, input.address?.country ?? settings.defaultCountry);
       if (!phone)
         throw new AppError("validation_failed", "phone: not a valid phone number", [
           {
@@ -179,9 +183,11 @@ async function normalise(ctx: Ctx, input: z.infer<typeof UpdateCompanyBody>, id?
             message: "Enter a valid phone number, with its country code (+49 …)",
           },
         ]);
-      out.phone = phone;
+      out.phone = phone.number;
+      // The number as written is the whole truth: without an extension in it (or beside it), the old one goes.
+      out.phoneExtension = input.phoneExtension || phone.extension || null;
     }
-  }
+  } else if (input.phoneExtension !== undefined) out.phoneExtension = input.phoneExtension || null;
   await assertUsersExist(ctx, [input.ownerId]);
   if (input.parentId) {
     if (input.parentId === id)
@@ -437,12 +443,15 @@ export async function importCompanies(ctx: Ctx, inputs: z.infer<typeof CreateCom
   const indexOf: number[] = [];
   for (const [i, input] of inputs.entries()) {
     let phone: string | null = null;
+    let phoneExtension: string | null = null;
     if (input.phone) {
-      phone = normalisePhone(input.phone, input.address?.country ?? settings.defaultCountry);
-      if (!phone) {
+      const parsed = parsePhone(input.phone, input.address?.country ?? settings.defaultCountry);
+      if (!parsed) {
         errors.set(i, "phone: Enter a valid phone number, with its country code (+49 …)");
         continue;
       }
+      phone = parsed.number;
+      phoneExtension = input.phoneExtension || parsed.extension || null;
     }
     let custom: Record<string, unknown>;
     try {
@@ -466,6 +475,7 @@ export async function importCompanies(ctx: Ctx, inputs: z.infer<typeof CreateCom
       description: input.description ?? null,
       tags: [...new Set(input.tags ?? [])],
       phone,
+      phoneExtension,
       workspaceId: ctx.workspaceId,
       id: newId(),
       ownerId: input.ownerId === undefined ? ctx.actor.userId : input.ownerId,

@@ -18,7 +18,9 @@ export const companies = pgTable(
     employees: integer("employees"),
     annualRevenue: numeric("annual_revenue"),
     currency: text("currency").notNull().default("USD"),
+    /** E.164 */
     phone: text("phone"),
+    phoneExtension: text("phone_extension"),
     address: jsonb("address").$type<Address>(),
     parentId: uuid("parent_id"),
     ownerId: uuid("owner_id"),

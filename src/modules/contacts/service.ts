@@ -13,7 +13,7 @@ import {
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { normalisePhone } from "../../core/phones.js";
+import { parsePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
@@ -113,6 +113,7 @@ export function toContact(r: Row, companyName: string | null = null): Contact {
     phones: r.phones.map((p) => ({
       phone: p.phone,
       primary: p.primary,
+      ...(p.extension ? { extension: p.extension } : {}),
       ...(p.label ? { label: p.label } : {}),
     })),
     primaryEmail: r.primaryEmail,
@@ -218,13 +219,15 @@ export function contactValues(input: z.infer<typeof UpdateContactBody>, defaultC
     const country = input.address?.country ?? defaultCountry;
     const phones: StoredPhone[] = withPrimary(
       input.phones.map((p, i) => {
-        const phone = normalisePhone(p.phone, country);
-        if (!phone)
+        const parsed = parsePhone(p.phone, country);
+        if (!parsed)
           errors.push({
             path: `phones.${i}.phone`,
             message: "Enter a valid phone number, with its country code (+49 …)",
           });
-        return { ...p, phone: phone ?? p.phone };
+        const { extension: _typed, ...rest } = p;
+        const extension = p.extension || parsed?.extension;
+        return { ...rest, phone: parsed?.number ?? p.phone, ...(extension ? { extension } : {}) };
       }),
     );
     out.phones = phones;

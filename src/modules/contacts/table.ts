@@ -10,7 +10,9 @@ export interface StoredEmail {
   primary: boolean;
 }
 export interface StoredPhone {
+  /** E.164 */
   phone: string;
+  extension?: string;
   label?: string;
   primary: boolean;
 }

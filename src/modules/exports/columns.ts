@@ -4,6 +4,7 @@ import type { CustomField } from "../../contract/custom-fields.js";
 import type { Deal } from "../../contract/deals.js";
 import type { ExportColumn } from "../../contract/exports.js";
 import { invalidField } from "../../core/errors.js";
+import { phoneText } from "../../core/phones.js";
 
 export type Cell = string | number | boolean | Date | null;
 
@@ -44,8 +45,15 @@ export function contactColumnSpecs(defs: CustomField[]): ColumnSpec<Contact>[] {
     { id: "lastName", label: "Last name", value: (c) => c.lastName || null },
     { id: "primaryEmail", label: "Email", value: (c) => c.primaryEmail },
     { id: "emails", label: "All emails", value: (c) => joinList(c.emails.map((e) => labelled(e.email, e.label))) },
-    { id: "primaryPhone", label: "Phone", value: (c) => c.primaryPhone },
-    { id: "phones", label: "All phones", value: (c) => joinList(c.phones.map((p) => labelled(p.phone, p.label))) },
+    {
+      id: "primaryPhone",
+      label: "Phone",
+      value: (c) => {
+        const p = c.phones.find((x) => x.primary);
+        return p ? phoneText(p.phone, p.extension) : c.primaryPhone;
+      },
+    },
+    { id: "phones", label: "All phones", value: (c) => joinList(c.phones.map((p) => labelled(phoneText(p.phone, p.extension), p.label))) },
     { id: "company", label: "Company", value: (c) => c.companyName },
     { id: "jobTitle", label: "Job title", value: (c) => c.jobTitle },
     { id: "lifecycleStage", label: "Stage", value: (c) => c.lifecycleStage },
@@ -77,7 +85,7 @@ export function companyColumnSpecs(defs: CustomField[]): ColumnSpec<Company>[] {
     { id: "employees", label: "Employees", value: (c) => c.employees },
     { id: "annualRevenue", label: "Annual revenue", value: (c) => (c.annualRevenue === null ? null : Number(c.annualRevenue)) },
     { id: "currency", label: "Currency", value: (c) => c.currency },
-    { id: "phone", label: "Phone", value: (c) => c.phone },
+    { id: "phone", label: "Phone", value: (c) => (c.phone ? phoneText(c.phone, c.phoneExtension) : null) },
     { id: "location", label: "Location", value: (c) => [c.address?.city, c.address?.country].filter(Boolean).join(", ") || null },
     { id: "address", label: "Address", value: (c) => addressLine(c.address) },
     { id: "owner", label: "Owner", value: (c, l) => l.userName(c.ownerId) },

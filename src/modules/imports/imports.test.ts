@@ -187,9 +187,14 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
       expect(job.counts.created + job.counts.rejected + job.counts.skipped).toBe(accounts.length);
       const companies = (await c.get("/api/v1/companies?limit=200")).json().data as Record<string, unknown>[];
       expect(companies).toHaveLength(job.counts.created);
+      // Accounts whose phone cannot be a number at all (8 and 9 digits in the US) are refused, with the reason.
+      const badPhone = accounts.filter((r) => r.Phone && r.Phone.replace(/\D/g, "").length !== 10);
+      expect(job.counts.rejected).toBe(badPhone.length);
       for (const row of accounts) {
         const found = companies.find((co) => co.name === row.Name);
+        expect(Boolean(found), row.Name).toBe(!badPhone.includes(row));
         if (!found) continue;
+        expect(found.phone).toBe(row.Phone ? `+1${row.Phone.replace(/\D/g, "")}` : null);
         expect(found.industry).toBe(row.Industry || null);
         expect(found.employees).toBe(row.NumberOfEmployees ? Number(row.NumberOfEmployees) : null);
         if (row.Website) expect(found.domain).toBe(row.Website.toLowerCase().replace(/^www\./, ""));
@@ -233,8 +238,10 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
       }
       // Only rows with a number that cannot be a US number at all (this export has 9-digit ones) are refused.
       const impossible = contacts.filter((r) => [r.Phone, r.MobilePhone, r.HomePhone].some((p) => p && p.replace(/\D/g, "").length !== 10));
-      expect(run.counts.rejected).toBe(impossible.length);
-      for (const e of errors) expect(e.reason).toMatch(/is not a valid phone number in US/);
+      // …and those whose account was refused.
+      const orphans = contacts.filter((r) => !impossible.includes(r) && badPhone.some((b) => b.Id === r.AccountId));
+      expect(run.counts.rejected).toBe(impossible.length + orphans.length);
+      for (const e of errors) expect(e.reason).toMatch(/is not a valid phone number in US|^No company with external id "001/);
     }, 60_000);
   });
 
@@ -369,7 +376,7 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
     const mapping = { ...a.suggestion.mapping, Signed: "custom.signed", "Shoe size": "new_custom", "Favourite colour": "new_custom" };
     const prev = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping })).json();
     expect(prev.dateOrder).toBe("ambiguous");
-    expect(prev.warnings[0]).toMatch(/choose the date format/);
+    expect(prev.warnings[0]).toMatch(/Choose how to read this column/);
     expectProblem(await c.post(`/api/v1/imports/${a.import.id}/run`, { mapping }), 400, "validation_failed");
     await runToEnd(c, a.import.id, { mapping, dateFormat: "dmy" });
     const fields = (await c.get("/api/v1/custom-fields?object=contact")).json();

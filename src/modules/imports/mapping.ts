@@ -12,6 +12,7 @@ export const contactTargets = [
   "phone",
   "mobilePhone",
   "phone2",
+  "phone3",
   "jobTitle",
   "companyName",
   "companyDomain",
@@ -98,6 +99,13 @@ export const activityTargets = [
   "externalId",
 ] as const;
 
+/**
+ * Contact targets several columns may share: a contact holds up to 20 emails and phones, and exports spread them
+ * over as many columns (work, home, other…), each kept, in file order.
+ */
+export const contactListTargets = { email: ["email", "email2", "email3"], phone: ["phone", "mobilePhone", "phone2", "phone3"] } as const;
+export const multiTargets: ReadonlySet<string> = new Set([...contactListTargets.email, ...contactListTargets.phone]);
+
 const targetsByObject: Record<ImportObject, readonly string[]> = {
   contact: contactTargets,
   company: companyTargets,
@@ -136,7 +144,8 @@ const synonyms: Record<ImportObject, Record<string, string[]>> = {
       "directphone",
     ],
     mobilePhone: ["mobile", "mobilephone", "mobilephonenumber", "cell", "cellphone", "phonemobile", "personphonemobile", "handy"],
-    phone2: ["homephone", "phonehome", "otherphone", "phoneother", "personphonehome", "personphoneother"],
+    phone2: ["homephone", "phonehome", "personphonehome"],
+    phone3: ["otherphone", "phoneother", "personphoneother"],
     jobTitle: ["title", "jobtitle", "position", "role", "personjobtitle"],
     companyName: ["company", "companyname", "account", "accountname", "organization", "organisation", "organizationname", "personorganization", "employer"],
     companyDomain: ["companydomain", "companydomainname", "companywebsite"],
@@ -247,6 +256,7 @@ export const presets: Record<string, { label: string; detect: string[] } & Recor
       Phone: "phone",
       MobilePhone: "mobilePhone",
       HomePhone: "phone2",
+      OtherPhone: "phone3",
       Title: "jobTitle",
       AccountId: "companyExternalId",
       "Account.Name": "companyName",
@@ -408,6 +418,7 @@ export const presets: Record<string, { label: string; detect: string[] } & Recor
       "Person - Phone - Work": "phone",
       "Person - Phone - Mobile": "mobilePhone",
       "Person - Phone - Home": "phone2",
+      "Person - Phone - Other": "phone3",
       "Person - Job title": "jobTitle",
       "Person - Organization": "companyName",
       "Organization - Name": "companyName",

@@ -3,8 +3,8 @@
 import type { callOutcomes } from "../../contract/activities.js";
 import { Tags } from "../../contract/common.js";
 import { normHeader } from "./mapping.js";
-import { type ActivityRowInput, type Built, type DealRowInput, type Plan, type Refs, readCustom, splitList } from "./plan.js";
-import { parseBoolean, parseDate, parseDateTime, parseNumber } from "./values.js";
+import { type ActivityRowInput, type Built, type DealRowInput, dateFormatAt, type Plan, type Refs, readCustom, splitList } from "./plan.js";
+import { notADate, parseBoolean, parseDate, parseDateTime, parseNumber } from "./values.js";
 
 const refTargets = new Set([
   "externalId",
@@ -61,12 +61,14 @@ export function buildDealRow(plan: Plan, values: string[]): Built {
     source: null,
     tags: [],
   };
-  const { dateFormat, numberFormat } = plan.options;
-  for (const { index, header, target } of plan.columns) {
+  const { numberFormat } = plan.options;
+  for (const column of plan.columns) {
+    const { index, header, target } = column;
     const raw = (values[index] ?? "").trim();
     if (!raw) continue;
     const fail = (msg: string) => errors.push(`${header}: ${msg}`);
-    if (readCustom(plan, target, raw, custom, fail)) {
+    const dateFormat = dateFormatAt(plan, index);
+    if (readCustom(plan, column, raw, custom, fail)) {
       given.add("custom");
       continue;
     }
@@ -103,13 +105,13 @@ export function buildDealRow(plan: Plan, values: string[]): Built {
       case "closeDate": {
         const d = parseDate(raw, dateFormat);
         if (d) input.expectedCloseDate = d;
-        else fail(`"${raw}" is not a date`);
+        else fail(notADate(raw, dateFormat));
         break;
       }
       case "createdAt": {
         const d = parseDateTime(raw, dateFormat);
         if (d) input.createdAt = d;
-        else fail(`"${raw}" is not a date`);
+        else fail(notADate(raw, dateFormat));
         continue;
       }
       case "nextStep":
@@ -227,11 +229,12 @@ export function buildActivityRow(plan: Plan, values: string[]): Built {
   const details: Record<string, unknown> = {};
   let type: ActivityRowInput["type"] | undefined;
   const input: ActivityRowInput = { type: "note", subject: null, body: null, at: null, createdAt: null, status: null, priority: null, details };
-  const { dateFormat, numberFormat } = plan.options;
+  const { numberFormat } = plan.options;
   for (const { index, header, target } of plan.columns) {
     const raw = (values[index] ?? "").trim();
     if (!raw) continue;
     const fail = (msg: string) => errors.push(`${header}: ${msg}`);
+    const dateFormat = dateFormatAt(plan, index);
     if (readRef(target, raw, refs, fail)) continue;
     const n = normHeader(raw);
     switch (target) {
@@ -250,7 +253,7 @@ export function buildActivityRow(plan: Plan, values: string[]): Built {
       case "createdAt":
       case "endsAt": {
         const d = parseDateTime(raw, dateFormat);
-        if (!d) fail(`"${raw}" is not a date`);
+        if (!d) fail(notADate(raw, dateFormat));
         else if (target === "date") input.at = d;
         else if (target === "createdAt") input.createdAt = d;
         else details.endsAt = d.toISOString();

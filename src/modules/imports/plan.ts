@@ -6,7 +6,7 @@ import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportOptions } from "../../contract/imports.js";
 import { normHeader } from "./mapping.js";
 import { buildActivityRow, buildDealRow } from "./plan-records.js";
-import { type DateFormat, domainOf, type NumberFormat, parseBoolean, parseDate, parseNumber } from "./values.js";
+import { type DateFormat, domainOf, type NumberFormat, notADate, parseBoolean, parseDate, parseNumber } from "./values.js";
 
 export type ContactInput = z.infer<typeof CreateContactBody>;
 export type CompanyInput = z.infer<typeof CreateCompanyBody>;
@@ -68,11 +68,18 @@ export interface Built {
 
 export interface Plan {
   object: "contact" | "company" | "deal" | "activity";
-  /** column index → target */
+  /** column index → target, in file order (emails and phones keep it; the first one is primary unless `primary` says) */
   columns: { index: number; header: string; target: string }[];
   options: ImportOptions & { match: NonNullable<ImportOptions["match"]> };
   defs: Map<string, CustomField>;
+  /** Column index → the order its slash dates are read in, decided once for the whole column. */
+  dates: Map<number, Exclude<DateFormat, "auto">>;
+  /** Column indexes of the primary email and phone, when the mapping names them. */
+  primary: { email?: number; phone?: number };
 }
+
+/** How a column's dates are read: its own decided order, else the import's date format. */
+export const dateFormatAt = (plan: Plan, index: number): DateFormat => plan.dates.get(index) ?? plan.options.dateFormat;
 
 let countryNames: Map<string, string> | undefined;
 /** ISO 3166 alpha-2 code from a code, an English name, or a common alias. */
@@ -141,6 +148,9 @@ function leadSource(raw: string) {
   return leadSources.find((s) => normHeader(s) === n) ?? sourceAliases[n] ?? null;
 }
 
+/** The label each email and phone target gives its entries. */
+const listLabels: Record<string, string | undefined> = { email2: "home", email3: "other", mobilePhone: "mobile", phone2: "home", phone3: "other" };
+
 export const splitList = (v: string) =>
   v
     .split(/[;,|\n]/)
@@ -166,7 +176,7 @@ function customValue(def: CustomField, raw: string, dateFormat: DateFormat, numb
     }
     case "date": {
       const d = parseDate(raw, dateFormat);
-      return d === null ? { error: `"${raw}" is not a date` } : { value: d };
+      return d === null ? { error: notADate(raw, dateFormat) } : { value: d };
     }
     case "boolean": {
       const b = parseBoolean(raw);
@@ -180,11 +190,18 @@ function customValue(def: CustomField, raw: string, dateFormat: DateFormat, numb
 }
 
 /** A custom-field column's value into `custom`; true when the target was a custom field (known or not). */
-export function readCustom(plan: Plan, target: string, raw: string, custom: Record<string, unknown>, fail: (m: string) => void): boolean {
+export function readCustom(
+  plan: Plan,
+  column: { index: number; target: string },
+  raw: string,
+  custom: Record<string, unknown>,
+  fail: (m: string) => void,
+): boolean {
+  const { target } = column;
   if (!target.startsWith("custom.")) return false;
   const def = plan.defs.get(target.slice(7));
   if (!def) return true;
-  const r = customValue(def, raw, plan.options.dateFormat, plan.options.numberFormat);
+  const r = customValue(def, raw, dateFormatAt(plan, column.index), plan.options.numberFormat);
   if (r.error) fail(r.error);
   else custom[def.key] = r.value;
   return true;
@@ -199,16 +216,20 @@ export function buildRow(plan: Plan, values: string[]): Built {
   const given = new Set<string>();
   const o: Record<string, unknown> = {};
   const address: Record<string, string> = {};
-  const emails: { email: string; label?: string }[] = [];
-  const phones: { phone: string; label?: string }[] = [];
+  const emails: { email: string; label?: string; primary?: boolean }[] = [];
+  const phones: { phone: string; label?: string; primary?: boolean }[] = [];
+  // Where the primary email and phone come from: the mapping's primary column when the row has a value there.
+  let primaryEmail = -1;
+  let primaryPhone = -1;
   const custom: Record<string, unknown> = {};
   const { numberFormat } = plan.options;
   let fullName: string | undefined;
-  for (const { index, header, target } of plan.columns) {
+  for (const column of plan.columns) {
+    const { index, header, target } = column;
     const raw = (values[index] ?? "").trim();
     if (!raw) continue;
     const fail = (msg: string) => errors.push(`${header}: ${msg}`);
-    if (readCustom(plan, target, raw, custom, fail)) {
+    if (readCustom(plan, column, raw, custom, fail)) {
       given.add(target);
       continue;
     }
@@ -231,13 +252,22 @@ export function buildRow(plan: Plan, values: string[]): Built {
       case "email":
       case "email2":
       case "email3":
-        for (const e of splitList(raw)) emails.push({ email: e, ...(target === "email2" ? { label: "home" } : target === "email3" ? { label: "other" } : {}) });
+        if (index === plan.primary.email) primaryEmail = emails.length;
+        for (const e of splitList(raw)) emails.push({ email: e, ...(listLabels[target] ? { label: listLabels[target] } : {}) });
         given.add("emails");
         break;
       case "phone":
       case "mobilePhone":
       case "phone2":
-        phones.push({ phone: raw, ...(target === "mobilePhone" ? { label: "mobile" } : target === "phone2" ? { label: "home" } : {}) });
+      case "phone3":
+        // A company has one phone; a contact a list of them.
+        if (plan.object === "company") {
+          o.phone = raw;
+          given.add("phone");
+          break;
+        }
+        if (index === plan.primary.phone) primaryPhone = phones.length;
+        phones.push({ phone: raw, ...(listLabels[target] ? { label: listLabels[target] } : {}) });
         given.add("phones");
         break;
       case "street":
@@ -320,8 +350,9 @@ export function buildRow(plan: Plan, values: string[]): Built {
       given.add("firstName");
       given.add("lastName");
     }
-    if (emails.length) o.emails = emails;
-    if (phones.length) o.phones = phones;
+    // Listed in file order; the primary one is flagged (else the first is), so the service keeps both the order and the choice.
+    if (emails.length) o.emails = emails.map((e, i) => (i === primaryEmail ? { ...e, primary: true } : e));
+    if (phones.length) o.phones = phones.map((p, i) => (i === primaryPhone ? { ...p, primary: true } : p));
     o.leadSource ??= "import";
   }
   if (Object.keys(address).length) o.address = address;

@@ -79,7 +79,8 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
       const c = await newWorkspace(t.app);
       const accounts = csvRows(sample("salesforce_org_export/Account.csv"));
       const a = await uploadOk(t, c, "company", "Account.csv", sample("salesforce_org_export/Account.csv"));
-      await runToEnd(c, a.import.id, { mapping: a.suggestion.mapping, match: "externalId" });
+      // Three accounts have phones no country can dial (imports.test.ts covers them): left out here so every account lands.
+      await runToEnd(c, a.import.id, { mapping: { ...a.suggestion.mapping, Phone: null }, match: "externalId" });
       const contactRows = csvRows(sample("salesforce_org_export/Contact.csv"));
       const b = await uploadOk(t, c, "contact", "Contact.csv", sample("salesforce_org_export/Contact.csv"));
       await runToEnd(c, b.import.id, { mapping: b.suggestion.mapping, match: "email" });

@@ -6,11 +6,11 @@ import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Company } from "../../contract/companies.js";
 import type { Contact } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
-import type { ImportJob, ImportOptions, ImportPreview } from "../../contract/imports.js";
+import type { ImportJob, ImportOptions, ImportPreview, ImportPrimary } from "../../contract/imports.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { normalisePhone } from "../../core/phones.js";
+import { parsePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { insertMany } from "../../db/insert-many.js";
 import { refreshStatistics } from "../../db/maintenance.js";
@@ -25,7 +25,7 @@ import { deleteImportedTasks } from "../tasks/import.js";
 import { userIdsByEmailOrName } from "../users/service.js";
 import { checkRecord, loadRules } from "../validation-rules/service.js";
 import { fallbackCurrency, listWorkspaces, workspaceSettings } from "../workspaces/service.js";
-import { type ImportObject, presets, suggestMapping, targetsOf } from "./mapping.js";
+import { contactListTargets, type ImportObject, multiTargets, presets, suggestMapping, targetsOf } from "./mapping.js";
 import type { Outcome, RunState } from "./outcome.js";
 import { detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
 import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan } from "./plan.js";
@@ -41,7 +41,7 @@ import {
   updateDealFromRow,
 } from "./records.js";
 import { importChanges, importErrors, importExternalIds, importMappings, imports } from "./table.js";
-import { slashDateOrder } from "./values.js";
+import { SlashDateOrder, type slashDateOrder } from "./values.js";
 
 type Row = typeof imports.$inferSelect;
 export const BATCH_SIZE = 1000;
@@ -158,6 +158,7 @@ const targetLabels: Record<string, string> = {
   phone: "Phone",
   mobilePhone: "Mobile phone",
   phone2: "Phone (home)",
+  phone3: "Phone (other)",
   jobTitle: "Job title",
   companyName: "Company (by name)",
   companyDomain: "Company (by domain)",
@@ -230,11 +231,33 @@ export async function analyseImport(ctx: Ctx, id: string, preset?: string) {
       ...(custom ? [{ value: "new_custom", label: "New custom text field" }] : []),
     ],
     presets: Object.entries(presets).map(([pid, p]) => ({ id: pid, label: p.label })),
-    savedMappings: saved.map((m) => ({ id: m.id, name: m.name, mapping: m.mapping })),
+    savedMappings: saved.map((m) => ({ id: m.id, name: m.name, mapping: m.mapping, primary: m.primary })),
   };
 }
 
 // ---------- saved mappings ----------
+
+/** A saved mapping as stored: its columns in order, with the primary email and phone columns flagged. */
+type StoredMapping = { header: string; target: string; primary?: true }[];
+
+/** Saved mappings from before the list form are plain header → target objects (jsonb, so their order is lost). */
+function readStoredMapping(stored: unknown): { mapping: Record<string, string>; primary: ImportPrimary } {
+  if (!Array.isArray(stored)) return { mapping: { ...(stored as Record<string, string>) }, primary: {} };
+  const mapping: Record<string, string> = {};
+  const primary: ImportPrimary = {};
+  for (const c of stored as StoredMapping) {
+    mapping[c.header] = c.target;
+    if (c.primary && listKind(c.target)) primary[listKind(c.target) as "email" | "phone"] = c.header;
+  }
+  return { mapping, primary };
+}
+
+const listKind = (target: string): "email" | "phone" | undefined =>
+  (contactListTargets.email as readonly string[]).includes(target)
+    ? "email"
+    : (contactListTargets.phone as readonly string[]).includes(target)
+      ? "phone"
+      : undefined;
 
 export async function listMappings(ctx: Ctx, object?: ImportObject) {
   assertCan(ctx.actor, "read");
@@ -243,20 +266,33 @@ export async function listMappings(ctx: Ctx, object?: ImportObject) {
     .from(importMappings)
     .where(and(eq(importMappings.workspaceId, ctx.workspaceId), object ? eq(importMappings.object, object) : undefined))
     .orderBy(asc(importMappings.name));
-  return rows.map((r) => ({ id: r.id, object: r.object, name: r.name, mapping: r.mapping, createdAt: r.createdAt.toISOString() }));
+  return rows.map((r) => ({ id: r.id, object: r.object, name: r.name, ...readStoredMapping(r.mapping), createdAt: r.createdAt.toISOString() }));
 }
 
-/** Saves (or replaces) a mapping under a name. */
-export async function saveMapping(ctx: Ctx, input: { object: ImportObject; name: string; mapping: Record<string, string | null> }) {
+/**
+ * Saves (or replaces) a mapping under a name. Stored as a list, not an object: jsonb re-sorts an object's keys, and
+ * the order of the columns and which email and phone is primary are part of what the user chose.
+ */
+export async function saveMapping(ctx: Ctx, input: { object: ImportObject; name: string; mapping: Record<string, string | null>; primary?: ImportPrimary }) {
   assertCan(ctx.actor, "write");
-  const mapping = Object.fromEntries(Object.entries(input.mapping).filter((e): e is [string, string] => Boolean(e[1])));
+  const columns: StoredMapping = Object.entries(input.mapping)
+    .filter((e): e is [string, string] => Boolean(e[1]))
+    .map(([header, target]) => {
+      const kind = listKind(target);
+      return { header, target, ...(kind && input.primary?.[kind] === header ? { primary: true as const } : {}) };
+    });
+  for (const kind of ["email", "phone"] as const) {
+    const h = input.primary?.[kind];
+    if (h && !columns.some((c) => c.header === h && listKind(c.target) === kind))
+      throw badOption(`primary.${kind}`, `Column "${h}" is not mapped to ${kind === "email" ? "an email" : "a phone"}`);
+  }
   const [row] = await ctx.db
     .insert(importMappings)
-    .values({ workspaceId: ctx.workspaceId, id: newId(), object: input.object, name: input.name, mapping })
-    .onConflictDoUpdate({ target: [importMappings.workspaceId, importMappings.object, importMappings.name], set: { mapping } })
+    .values({ workspaceId: ctx.workspaceId, id: newId(), object: input.object, name: input.name, mapping: columns })
+    .onConflictDoUpdate({ target: [importMappings.workspaceId, importMappings.object, importMappings.name], set: { mapping: columns } })
     .returning();
   const r = row as typeof importMappings.$inferSelect;
-  return { id: r.id, object: r.object, name: r.name, mapping: r.mapping, createdAt: r.createdAt.toISOString() };
+  return { id: r.id, object: r.object, name: r.name, ...readStoredMapping(r.mapping), createdAt: r.createdAt.toISOString() };
 }
 
 export async function deleteMapping(ctx: Ctx, id: string): Promise<void> {
@@ -287,10 +323,28 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
     if (target !== "new_custom" && !allowed.has(target) && !(target.startsWith("custom.") && byKey.has(target.slice(7))))
       throw badOption(`mapping.${header}`, `Unknown target "${target}"`);
     if (target !== "new_custom") {
-      if (used.has(target)) throw badOption(`mapping.${header}`, `"${target}" is already mapped from column "${used.get(target)}"`);
-      used.set(target, header);
+      const shared = job.object === "contact" && multiTargets.has(target);
+      if (used.has(target) && !shared) throw badOption(`mapping.${header}`, `"${target}" is already mapped from column "${used.get(target)}"`);
+      if (!used.has(target)) used.set(target, header);
     }
     columns.push({ index, header, target });
+  }
+  // File order, whatever order the mapping's keys arrive in (a jsonb copy of it has them sorted by length).
+  columns.sort((a, b) => a.index - b.index);
+  const primary: Plan["primary"] = {};
+  for (const kind of ["email", "phone"] as const) {
+    const header = options.primary?.[kind];
+    if (!header) continue;
+    const column = columns.find((c) => c.header === header);
+    if (!column || listKind(column.target) !== kind)
+      throw badOption(`primary.${kind}`, `Column "${header}" is not mapped to ${kind === "email" ? "an email" : "a phone"}`);
+    primary[kind] = column.index;
+  }
+  const dates: Plan["dates"] = new Map();
+  for (const [header, order] of Object.entries(options.columnDateFormats ?? {})) {
+    const column = columns.find((c) => c.header === header);
+    if (!column) throw badOption(`columnDateFormats.${header}`, "No mapped column has that name");
+    dates.set(column.index, order);
   }
   const matchable = {
     contact: ["email", "externalId", "none"],
@@ -308,30 +362,73 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
     throw badOption("onDuplicate", "Activities already imported are skipped or created again; they are not updated");
   if (job.object === "deal" && options.createMissingStages && ctx.actor.role !== "admin")
     throw badOption("createMissingStages", "Only an admin can add stages to a pipeline");
-  return { object: job.object, columns, options: { ...options, match }, defs: byKey };
+  return { object: job.object, columns, options: { ...options, match }, defs: byKey, dates, primary };
 }
 
-/** Scans date-typed columns for slash dates whose order the values cannot settle. */
-async function dateOrder(job: Row, plan: Plan): Promise<ReturnType<typeof slashDateOrder>> {
+type DateColumn = ImportPreview["dateColumns"][number] & { index: number };
+const orderLabels = { mdy: "month/day", dmy: "day/month" } as const;
+
+/**
+ * Reads the mapped date columns' values and decides, once per column, the order its slash dates are read in: the one
+ * its own values show (a 25 first means day/month), the user's choice for the column, or the import's date format.
+ * A column whose values fit both orders and that nobody decided gets no order: the preview asks, the run refuses.
+ * Every column already decided by its values ends the scan early (after enough rows to also see a contradiction).
+ */
+async function dateColumns(job: Row, plan: Plan): Promise<{ columns: DateColumn[]; file: ReturnType<typeof slashDateOrder> }> {
   const dateTargets = new Set(["closeDate", "createdAt", "date", "endsAt"]);
-  const dateCols = plan.columns
-    .filter((c) => (c.target.startsWith("custom.") ? plan.defs.get(c.target.slice(7))?.type === "date" : dateTargets.has(c.target)))
-    .map((c) => c.index);
-  if (dateCols.length === 0) return "none";
-  const values: string[] = [];
+  const cols = plan.columns.filter((c) =>
+    c.target.startsWith("custom.")
+      ? plan.defs.get(c.target.slice(7))?.type === "date"
+      : dateTargets.has(c.target) && job.object !== "contact" && job.object !== "company",
+  );
+  if (cols.length === 0) return { columns: [], file: "none" };
+  const seen = cols.map(() => new SlashDateOrder());
+  const file = new SlashDateOrder();
+  let rows = 0;
   for await (const r of readRows(job.filePath, job)) {
     if ("headers" in r) continue;
-    for (const i of dateCols) values.push(r.values[i] ?? "");
-    if (values.length > 20_000) break;
+    cols.forEach((c, k) => {
+      const v = r.values[c.index] ?? "";
+      seen[k]?.add(v);
+      file.add(v);
+    });
+    if (++rows >= 20_000 && seen.every((o) => o.order === "dmy" || o.order === "mdy")) break;
   }
-  return slashDateOrder(values);
+  const columns: DateColumn[] = [];
+  cols.forEach((c, k) => {
+    const o = seen[k] as SlashDateOrder;
+    if (o.order === "none" && !plan.dates.has(c.index)) return;
+    const format = plan.options.dateFormat;
+    const chosen = plan.dates.get(c.index) ?? (format === "auto" ? undefined : format);
+    const order = chosen ?? (o.order === "dmy" || o.order === "mdy" ? o.order : null);
+    columns.push({ index: c.index, header: c.header, detected: o.order, order, example: o.example ?? o.evidence.dmy ?? o.evidence.mdy });
+  });
+  return { columns, file: file.order };
+}
+
+/** What the user must still decide about dates, or what a decision will reject, in words. */
+function dateWarnings(columns: DateColumn[]): string[] {
+  const out: string[] = [];
+  for (const c of columns) {
+    if (c.order === null && c.detected === "conflict")
+      out.push(
+        `Column "${c.header}" mixes date orders: some dates only work as day/month, others only as month/day. Choose how to read it; dates that do not fit are rejected.`,
+      );
+    else if (c.order === null)
+      out.push(`Column "${c.header}": dates such as ${c.example} could be month/day or day/month. Choose how to read this column before importing.`);
+    else if (c.order !== "ymd" && ((c.detected === "dmy" && c.order === "mdy") || (c.detected === "mdy" && c.order === "dmy") || c.detected === "conflict"))
+      out.push(`Column "${c.header}" is read as ${orderLabels[c.order]}, but some of its dates only fit the other order: those rows are rejected.`);
+  }
+  return out;
 }
 
 const matchKey = (plan: Plan, b: Built): string | undefined => {
   const input = b.input as Record<string, unknown> | undefined;
   switch (plan.options.match) {
-    case "email":
-      return (input?.emails as { email: string }[] | undefined)?.[0]?.email;
+    case "email": {
+      const emails = input?.emails as { email: string; primary?: boolean }[] | undefined;
+      return (emails?.find((e) => e.primary) ?? emails?.[0])?.email;
+    }
     case "domain":
       return (input?.domain as string | undefined) ?? undefined;
     case "name":
@@ -361,16 +458,27 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
   // They are stored in E.164 here, so the import's default country reaches the services, which only know the workspace's.
   const defaultCountry = plan.options.defaultCountry ?? (await workspaceSettings(ctx)).defaultCountry;
   for (const o of live()) {
-    const input = o.built?.input as { phones?: { phone: string }[]; phone?: string | null; address?: { country?: string } | null } | undefined;
+    const input = o.built?.input as
+      | { phones?: { phone: string; extension?: string }[]; phone?: string | null; phoneExtension?: string | null; address?: { country?: string } | null }
+      | undefined;
     const country = input?.address?.country ?? defaultCountry;
     const bad: string[] = [];
-    const e164 = (raw: string) => {
-      const n = normalisePhone(raw, country);
+    const parse = (raw: string) => {
+      const n = parsePhone(raw, country);
       if (!n) bad.push(raw);
-      return n ?? raw;
+      return n ?? { number: raw };
     };
-    if (input && plan.object === "contact") input.phones = input.phones?.map((p) => ({ ...p, phone: e164(p.phone) }));
-    else if (input?.phone) input.phone = e164(input.phone);
+    // The extension ("x4781") is kept beside the E.164 number, which has no room for it.
+    if (input && plan.object === "contact")
+      input.phones = input.phones?.map((p) => {
+        const n = parse(p.phone);
+        return { ...p, phone: n.number, ...(n.extension ? { extension: n.extension } : {}) };
+      });
+    else if (input?.phone) {
+      const n = parse(input.phone);
+      input.phone = n.number;
+      input.phoneExtension = n.extension ?? null;
+    }
     if (bad.length)
       reject(
         o,
@@ -540,7 +648,8 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
   const job = await findRow(ctx, id);
   // Columns that would become new custom fields are read as text: leave them out of the dry run's checks.
   const plan = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
-  const order = await dateOrder(job, plan);
+  const dates = await dateColumns(job, plan);
+  for (const c of dates.columns) if (c.order) plan.dates.set(c.index, c.order);
   const state: RunState = { seen: new Map(), newCompanies: new Map(), wouldCreate: new Set(), newStages: new Map() };
   const counts = { create: 0, update: 0, skip: 0, reject: 0 };
   const rejected: ImportPreview["rejected"] = [];
@@ -554,12 +663,18 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
     total += batch.length;
     onProgress?.(total);
   }
-  const warnings: string[] = [];
-  if (order === "ambiguous" && options.dateFormat === "auto")
-    warnings.push("Dates such as 03/04/2025 could be month/day or day/month: choose the date format before running.");
-  if (order === "conflict") warnings.push("Some slash dates only work as month/day and others only as day/month: the file mixes formats.");
+  const warnings = dateWarnings(dates.columns);
   if (state.seen && state.seen.size >= 1_000_000) warnings.push("Duplicates within the file were only checked among the first million distinct keys.");
-  return { totalRows: total, counts, companiesToCreate: state.wouldCreate.size, stagesToCreate: stagesToCreate(state), rejected, warnings, dateOrder: order };
+  return {
+    totalRows: total,
+    counts,
+    companiesToCreate: state.wouldCreate.size,
+    stagesToCreate: stagesToCreate(state),
+    rejected,
+    warnings,
+    dateOrder: dates.file,
+    dateColumns: dates.columns.map(({ index: _, ...c }) => c),
+  };
 }
 
 // ---------- running ----------
@@ -593,9 +708,23 @@ export async function startImport(
   if (job.status !== "uploaded") throw new AppError("conflict", `This import is ${job.status}; upload the file again to import it again.`);
   // Validate before creating any field.
   const check = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
-  if (options.dateFormat === "auto" && (await dateOrder(job, check)) === "ambiguous")
-    throw badOption("dateFormat", "The file's dates could be month/day or day/month: choose ymd, mdy or dmy");
-  const finalOptions = await createRequestedFields(ctx, job, options);
+  const dates = await dateColumns(job, check);
+  const undecided = dates.columns.filter((c) => c.order === null);
+  if (undecided.length)
+    throw new AppError(
+      "validation_failed",
+      `Choose how to read the dates of ${undecided.map((c) => `"${c.header}"`).join(", ")}: month/day or day/month`,
+      undecided.map((c) => ({
+        path: `columnDateFormats.${c.header}`,
+        message: c.detected === "conflict" ? "Its dates mix both orders: choose one" : `Dates such as ${c.example} could be month/day or day/month`,
+      })),
+    );
+  // The orders decided now are the run's, and a resumed run's: stored with the options, never decided again.
+  const decided = Object.fromEntries(dates.columns.flatMap((c) => (c.order ? [[c.header, c.order]] : [])));
+  const finalOptions = await createRequestedFields(ctx, job, {
+    ...options,
+    ...(Object.keys(decided).length ? { columnDateFormats: { ...options.columnDateFormats, ...decided } } : {}),
+  });
   await makePlan(ctx, job, finalOptions);
   const [claimed] = await ctx.db
     .update(imports)

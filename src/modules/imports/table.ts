@@ -83,7 +83,8 @@ export const importMappings = pgTable(
     id: recordId(),
     object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
     name: text("name").notNull(),
-    mapping: jsonb("mapping").$type<Record<string, string>>().notNull(),
+    /** Columns in order, `primary` on the primary email and phone column; older rows hold a header → target object. */
+    mapping: jsonb("mapping").$type<{ header: string; target: string; primary?: true }[] | Record<string, string>>().notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), uniqueIndex("import_mappings_name_idx").on(t.workspaceId, t.object, t.name)],

@@ -14,7 +14,7 @@ function validDate(y: number, m: number, d: number): string | null {
 
 /**
  * A calendar date (YYYY-MM-DD) from ISO, US m/d/Y, EU d.m.Y or d/m/Y text, or null.
- * Slash dates follow `format` ("auto" reads them as m/d/Y unless the day is obviously first).
+ * Slash dates follow `format`; "auto" (a column whose order nothing decided) reads them as m/d/Y unless the day is obviously first.
  */
 export function parseDate(raw: string, format: DateFormat = "auto"): string | null {
   const s = raw.trim();
@@ -30,11 +30,18 @@ export function parseDate(raw: string, format: DateFormat = "auto"): string | nu
     const a = Number(m[1]);
     const b = Number(m[2]);
     const y = Number(m[3]);
+    // "auto" only reaches here for a column nobody decided (a preview, which then asks): the run never guesses.
+    if (format === "ymd") return null;
     const order = format === "dmy" ? "dmy" : format === "mdy" ? "mdy" : a > 12 ? "dmy" : "mdy";
     return order === "dmy" ? validDate(y, b, a) : validDate(y, a, b);
   }
   return null;
 }
+
+const orderNames: Record<DateFormat, string> = { auto: "", ymd: "year-month-day", mdy: "month/day/year", dmy: "day/month/year" };
+/** Why a value was refused as a date, naming the order its column is read in (a 13th month is the usual reason). */
+export const notADate = (raw: string, format: DateFormat) =>
+  `"${raw}" is not a date${format !== "auto" && /^\d{1,2}[/-]\d{1,2}[/-]/.test(raw.trim()) ? ` in ${orderNames[format]} order` : ""}`;
 
 /**
  * A moment from "2024-01-23T17:50:51.000+0000", "2024-01-23 17:50", "3/4/2025 2:30 PM" or a plain date.
@@ -67,21 +74,47 @@ export function parseDateTime(raw: string, format: DateFormat = "auto"): Date | 
   return day ? new Date(`${day}T12:00:00Z`) : null;
 }
 
-/** What slash dates in these values allow: both orders, only one, or no slash dates at all. */
-export function slashDateOrder(values: string[]): "none" | "mdy" | "dmy" | "ambiguous" | "conflict" {
-  let dmyOnly = false;
-  let mdyOnly = false;
-  let any = false;
-  for (const v of values) {
-    const m = v.trim().match(/^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})/);
-    if (!m) continue;
-    any = true;
-    if (Number(m[1]) > 12) dmyOnly = true;
-    if (Number(m[2]) > 12) mdyOnly = true;
+export type SlashOrder = "none" | "mdy" | "dmy" | "ambiguous" | "conflict";
+
+/**
+ * What the slash dates of one column allow, value after value: a column is read in one order, decided from all
+ * its values, never value by value (which swaps day and month of every date up to the 12th in a d/m/Y file).
+ */
+export class SlashDateOrder {
+  private dmyOnly: string | null = null;
+  private mdyOnly: string | null = null;
+  /** An ambiguous value, to show the user what needs a decision. */
+  example: string | null = null;
+
+  add(value: string): void {
+    const m = value.trim().match(/^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})/);
+    if (!m) return;
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (a > 12 && b <= 12) this.dmyOnly ??= value.trim();
+    else if (b > 12 && a <= 12) this.mdyOnly ??= value.trim();
+    else if (a !== b && a <= 12 && b <= 12) this.example ??= value.trim();
   }
-  if (!any) return "none";
-  if (dmyOnly && mdyOnly) return "conflict";
-  return dmyOnly ? "dmy" : mdyOnly ? "mdy" : "ambiguous";
+
+  get order(): SlashOrder {
+    if (this.dmyOnly && this.mdyOnly) return "conflict";
+    if (this.dmyOnly) return "dmy";
+    if (this.mdyOnly) return "mdy";
+    // Only dates such as 05/05/2025, which read the same in both orders: nothing to decide.
+    return this.example ? "ambiguous" : "none";
+  }
+
+  /** A value that only one order can read, for each order: the evidence behind a decision or a conflict. */
+  get evidence(): { dmy: string | null; mdy: string | null } {
+    return { dmy: this.dmyOnly, mdy: this.mdyOnly };
+  }
+}
+
+/** What slash dates in these values allow: both orders, only one, or no slash dates at all. */
+export function slashDateOrder(values: string[]): SlashOrder {
+  const o = new SlashDateOrder();
+  for (const v of values) o.add(v);
+  return o.order;
 }
 
 /** A number from "1,234.56", "1.234,56", "1 234,5", "$1,200", "12%"; null if it is not one. */
@@ -93,6 +126,15 @@ export function parseNumber(raw: string, format: NumberFormat = "auto"): number 
   if (!s) return null;
   const negative = /^\(.*\)$/.test(s);
   if (negative) s = s.slice(1, -1);
+  // Scientific notation, as Salesforce and spreadsheets write large amounts ("6.0E7", "8.48E10").
+  const sci = s.match(/^(-?\d+)(?:([.,])(\d+))?[eE]([+-]?\d{1,3})$/);
+  if (sci) {
+    const mark = sci[2];
+    if (mark && ((format === "en" && mark !== ".") || (format === "eu" && mark !== ","))) return null;
+    const n = Number(`${sci[1]}${sci[3] ? `.${sci[3]}` : ""}e${sci[4]}`);
+    if (!Number.isFinite(n)) return null;
+    return negative ? -n : n;
+  }
   let decimal: "." | "," = ".";
   if (format === "eu") decimal = ",";
   else if (format === "auto") {

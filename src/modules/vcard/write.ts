@@ -43,7 +43,8 @@ export function contactToVcard(c: Contact): string {
   lines.push(`FN:${escapeText(c.fullName)}`);
   lines.push(`N:${structured([c.lastName, c.firstName, "", "", ""])}`);
   for (const e of c.emails) lines.push(`EMAIL${param("TYPE", typeOf(e.label))}${e.primary ? ";PREF=1" : ""}:${e.email}`);
-  for (const p of c.phones) lines.push(`TEL;VALUE=uri${param("TYPE", typeOf(p.label))}${p.primary ? ";PREF=1" : ""}:tel:${p.phone}`);
+  for (const p of c.phones)
+    lines.push(`TEL;VALUE=uri${param("TYPE", typeOf(p.label))}${p.primary ? ";PREF=1" : ""}:tel:${p.phone}${p.extension ? `;ext=${p.extension}` : ""}`);
   if (c.companyName) lines.push(`ORG:${escapeText(c.companyName)}`);
   if (c.jobTitle) lines.push(`TITLE:${escapeText(c.jobTitle)}`);
   const a = c.address;

@@ -12,6 +12,7 @@ import { DuplicateWarning } from "../data-quality/DuplicateWarning.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
+import { phoneWithExtension } from "../lib/format.js";
 import { notifySuccess } from "../lib/notify.js";
 
 const CURRENCIES = ["EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "CNY", "BRL", "MXN", "ZAR", "SGD", "NZD"];
@@ -41,7 +42,7 @@ function draftFrom(c: Company | null, meId: string, parentName: string | null): 
     employees: c?.employees ?? "",
     annualRevenue: c?.annualRevenue ? Number(c.annualRevenue) : "",
     currency: c?.currency ?? "EUR",
-    phone: c?.phone ?? "",
+    phone: c?.phone ? phoneWithExtension(c.phone, c.phoneExtension) : "",
     address: {
       street: c?.address?.street ?? "",
       city: c?.address?.city ?? "",
@@ -201,7 +202,15 @@ function CompanyForm({
               error={errors.get("employees")}
               data-testid="company-employees"
             />
-            <TextInput label="Phone" type="tel" value={d.phone} onChange={(e) => set("phone", e.currentTarget.value)} error={errors.get("phone")} />
+            <TextInput
+              label="Phone"
+              type="tel"
+              placeholder="+1 415 555 0132 ext. 12"
+              value={d.phone}
+              onChange={(e) => set("phone", e.currentTarget.value)}
+              error={errors.get("phone")}
+              data-testid="company-phone-input"
+            />
           </SimpleGrid>
           <SimpleGrid cols={{ base: 2 }} spacing="sm">
             <NumberInput

@@ -11,7 +11,7 @@ import { ContactFormDrawer } from "../contacts/ContactForm.js";
 import { PurchasesPanel } from "../deals/PurchasesPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
-import { formatDateTime, formatMoney, formatNumber } from "../lib/format.js";
+import { formatDateTime, formatMoney, formatNumber, phoneWithExtension, telHref } from "../lib/format.js";
 import { StageBadge } from "../records/cells.js";
 import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
 import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
@@ -81,8 +81,8 @@ export function CompanyPage() {
                 {
                   label: "Phone",
                   value: c.phone ? (
-                    <Anchor href={`tel:${c.phone}`} fz="sm">
-                      {c.phone}
+                    <Anchor href={telHref(c.phone, c.phoneExtension)} fz="sm" data-testid="company-phone">
+                      {phoneWithExtension(c.phone, c.phoneExtension)}
                     </Anchor>
                   ) : null,
                 },

@@ -12,7 +12,7 @@ import { DuplicateWarning } from "../data-quality/DuplicateWarning.js";
 import { ApiError, api } from "../http/client.js";
 import { customFieldsQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
-import { leadSourceLabels, lifecycleLabels } from "../lib/format.js";
+import { leadSourceLabels, lifecycleLabels, phoneWithExtension } from "../lib/format.js";
 import { notifySuccess } from "../lib/notify.js";
 
 const SOCIAL = [
@@ -45,7 +45,9 @@ interface Draft {
 
 function draftFrom(c: Contact | null, defaults: Partial<Draft>, _meId: string): Draft {
   const emails = c?.emails.length ? c.emails.map((e) => ({ email: e.email, label: e.label ?? "" })) : [{ email: "", label: "" }];
-  const phones = c?.phones.length ? c.phones.map((p) => ({ phone: p.phone, label: p.label ?? "" })) : [{ phone: "", label: "" }];
+  const phones = c?.phones.length
+    ? c.phones.map((p) => ({ phone: phoneWithExtension(p.phone, p.extension), label: p.label ?? "" }))
+    : [{ phone: "", label: "" }];
   return {
     firstName: c?.firstName ?? "",
     lastName: c?.lastName ?? "",
@@ -325,7 +327,7 @@ function ContactForm({
                   <TextInput
                     style={{ flex: 1 }}
                     type="tel"
-                    placeholder="+1 555 0100"
+                    placeholder="+1 555 0100 x12"
                     aria-label={`Phone ${i + 1}`}
                     value={ph.phone}
                     onChange={(e) => {

@@ -10,7 +10,7 @@ import { PurchasesPanel } from "../deals/PurchasesPanel.js";
 import { DownloadVcardButton } from "../exports/DownloadVcardButton.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { LeadPanel } from "../leads/LeadPanel.js";
-import { formatDateTime, leadSourceLabels } from "../lib/format.js";
+import { formatDateTime, leadSourceLabels, phoneWithExtension, telHref } from "../lib/format.js";
 import { StageBadge } from "../records/cells.js";
 import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
 import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
@@ -129,8 +129,8 @@ export function ContactPage() {
                     <Stack gap={2}>
                       {c.phones.map((p) => (
                         <Group key={p.phone} gap={6} wrap="nowrap">
-                          <Anchor href={`tel:${p.phone}`} fz="sm">
-                            {p.phone}
+                          <Anchor href={telHref(p.phone, p.extension)} fz="sm">
+                            {phoneWithExtension(p.phone, p.extension)}
                           </Anchor>
                           {p.label && (
                             <Text span fz="xs" c="dimmed">

@@ -8,6 +8,7 @@ import {
   FileInput,
   Group,
   Progress,
+  Radio,
   SegmentedControl,
   Select,
   SimpleGrid,
@@ -93,6 +94,111 @@ async function uploadFile(object: ObjectKind, file: File): Promise<Analysis> {
 }
 
 const fmt = (n: number) => n.toLocaleString();
+
+type Primary = { email?: string; phone?: string };
+type ColumnOrder = "ymd" | "mdy" | "dmy";
+const emailTargets = new Set(["email", "email2", "email3"]);
+const phoneTargets = new Set(["phone", "mobilePhone", "phone2", "phone3"]);
+const listKindOf = (target: string | null | undefined): "email" | "phone" | null =>
+  !target ? null : emailTargets.has(target) ? "email" : phoneTargets.has(target) ? "phone" : null;
+
+/** The primary email and phone columns: the chosen ones, else the first mapped in file order (what the server does). */
+function primaryColumns(headers: string[], mapping: Record<string, string | null>, chosen: Primary): Primary {
+  const first = (kind: "email" | "phone") => headers.find((h) => listKindOf(mapping[h]) === kind);
+  return { email: chosen.email ?? first("email"), phone: chosen.phone ?? first("phone") };
+}
+
+/** A "primary" switch beside each email and phone column, shown when there is more than one to choose from. */
+function PrimaryChoice({
+  header,
+  mapping,
+  effective,
+  onChange,
+}: {
+  header: string;
+  mapping: Record<string, string | null>;
+  effective: Primary;
+  onChange: (update: (p: Primary) => Primary) => void;
+}) {
+  const kind = listKindOf(mapping[header]);
+  if (!kind) return null;
+  const several = Object.values(mapping).filter((t) => listKindOf(t) === kind).length > 1;
+  if (!several) return null;
+  return (
+    <Radio
+      size="xs"
+      label="Primary"
+      checked={effective[kind] === header}
+      onChange={() => onChange((p) => ({ ...p, [kind]: header }))}
+      aria-label={`Make ${header} the primary ${kind}`}
+      data-testid={`primary-${kind}-${header}`}
+    />
+  );
+}
+
+const detectedText: Record<string, string> = {
+  dmy: "Its dates show day/month order",
+  mdy: "Its dates show month/day order",
+  ambiguous: "Its dates fit both orders",
+  conflict: "Its dates mix both orders",
+  none: "",
+};
+
+/** Each mapped date column, the order it is read in, and a choice where its values cannot decide. */
+function DateColumns({
+  columns,
+  chosen,
+  onChange,
+  stale,
+}: {
+  columns: ImportPreview["dateColumns"];
+  chosen: Record<string, ColumnOrder>;
+  onChange: (header: string, order: ColumnOrder) => void;
+  stale: boolean;
+}) {
+  const open = columns.filter((c) => !c.order && !chosen[c.header]).length;
+  return (
+    <Card withBorder padding="sm" data-testid="date-columns">
+      <Stack gap="xs">
+        <Text fw={600} fz="sm">
+          Date columns
+        </Text>
+        <Text fz="xs" c="dimmed">
+          Each column is read in one order, decided from all its dates.{" "}
+          {open > 0 ? `Choose the order of ${open === 1 ? "the column" : `the ${open} columns`} whose dates fit both.` : ""}
+          {stale && open === 0 ? "Preview again to check the rows with these orders." : ""}
+        </Text>
+        {columns.map((c) => {
+          const value = chosen[c.header] ?? c.order;
+          return (
+            <Group key={c.header} justify="space-between" wrap="wrap" gap="xs">
+              <div>
+                <Text fz="sm" fw={500}>
+                  {c.header}
+                </Text>
+                <Text fz="xs" c={!value ? "orange" : "dimmed"}>
+                  {detectedText[c.detected]}
+                  {c.example ? ` (e.g. ${c.example})` : ""}
+                </Text>
+              </div>
+              <SegmentedControl
+                size="xs"
+                value={value ?? ""}
+                onChange={(v) => onChange(c.header, v as ColumnOrder)}
+                data={[
+                  { value: "mdy", label: "Month/day" },
+                  { value: "dmy", label: "Day/month" },
+                ]}
+                aria-label={`Date order of ${c.header}`}
+                data-testid={`date-order-${c.header}`}
+              />
+            </Group>
+          );
+        })}
+      </Stack>
+    </Card>
+  );
+}
 
 export function ImportsPage() {
   useDocumentTitle("Import · Rapport");
@@ -207,8 +313,16 @@ function MappingStep({
   const [activityType, setActivityType] = useState<ActivityTypeChoice>("note");
   const [saveName, setSaveName] = useState("");
   const [preview, setPreview] = useState<ImportPreview | null>(null);
+  const [primary, setPrimary] = useState<Primary>({});
+  const [columnDates, setColumnDates] = useState<Record<string, ColumnOrder>>({});
+  // The date columns of the last preview: they stay on screen while the user picks orders (which make the preview stale).
+  const [dateColumns, setDateColumns] = useState<ImportPreview["dateColumns"]>([]);
+  const effectivePrimary = primaryColumns(job.headers, mapping, primary);
+  const undecidedDates = dateColumns.some((c) => !c.order && !columnDates[c.header]);
   const options: Options = {
     mapping,
+    ...(job.object === "contact" && (primary.email || primary.phone) ? { primary } : {}),
+    ...(Object.keys(columnDates).length ? { columnDateFormats: columnDates } : {}),
     match: match as Options["match"],
     onDuplicate,
     dateFormat,
@@ -236,14 +350,31 @@ function MappingStep({
     },
     onError: (e) => notifyError(e),
   });
-  const runPreview = useMutation({ mutationFn: () => api.post<ImportPreview>(`/api/v1/imports/${job.id}/preview`, options), onSuccess: setPreview });
+  // Orders chosen for columns the mapping no longer holds would be refused: drop them with the mapping change.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a mapping change resets the date columns
+  useEffect(() => {
+    setDateColumns([]);
+    setColumnDates((d) => Object.fromEntries(Object.entries(d).filter(([h]) => mapping[h])));
+    setPrimary((p) => ({
+      ...(p.email && listKindOf(mapping[p.email]) === "email" ? { email: p.email } : {}),
+      ...(p.phone && listKindOf(mapping[p.phone]) === "phone" ? { phone: p.phone } : {}),
+    }));
+  }, [JSON.stringify(mapping)]);
+  const runPreview = useMutation({
+    mutationFn: () => api.post<ImportPreview>(`/api/v1/imports/${job.id}/preview`, options),
+    onSuccess: (p) => {
+      setPreview(p);
+      setDateColumns(p.dateColumns);
+    },
+  });
   const run = useMutation({
     mutationFn: () => api.post<ImportJob>(`/api/v1/imports/${job.id}/run`, options),
     onSuccess: (j) => onStarted(j.id),
     onError: (e) => notifyError(e, "Could not start"),
   });
   const save = useMutation({
-    mutationFn: () => api.post(`/api/v1/imports/mappings`, { object: job.object, name: saveName, mapping }),
+    mutationFn: () =>
+      api.post(`/api/v1/imports/mappings`, { object: job.object, name: saveName, mapping, ...(job.object === "contact" ? { primary: effectivePrimary } : {}) }),
     onSuccess: () => notifySuccess(`Mapping “${saveName}” saved`),
     onError: (e) => notifyError(e),
   });
@@ -284,7 +415,10 @@ function MappingStep({
                 data={analysis.savedMappings.map((m) => ({ value: m.id, label: m.name }))}
                 onChange={(id) => {
                   const m = analysis.savedMappings.find((x) => x.id === id);
-                  if (m) setMapping(Object.fromEntries(job.headers.map((h) => [h, m.mapping[h] ?? null])));
+                  if (m) {
+                    setMapping(Object.fromEntries(job.headers.map((h) => [h, m.mapping[h] ?? null])));
+                    setPrimary(m.primary);
+                  }
                 }}
               />
             )}
@@ -307,15 +441,19 @@ function MappingStep({
                     {analysis.sample.find((r) => r[i])?.[i] ?? ""}
                   </Table.Td>
                   <Table.Td>
-                    <Select
-                      size="xs"
-                      aria-label={`Import ${h} as`}
-                      data={targetData}
-                      value={mapping[h] ?? ""}
-                      onChange={(v) => setMapping((m) => ({ ...m, [h]: v || null }))}
-                      searchable
-                      allowDeselect={false}
-                    />
+                    <Group gap="xs" wrap="nowrap">
+                      <Select
+                        size="xs"
+                        aria-label={`Import ${h} as`}
+                        data={targetData}
+                        value={mapping[h] ?? ""}
+                        onChange={(v) => setMapping((m) => ({ ...m, [h]: v || null }))}
+                        searchable
+                        allowDeselect={false}
+                        style={{ flex: 1 }}
+                      />
+                      {job.object === "contact" && <PrimaryChoice header={h} mapping={mapping} effective={effectivePrimary} onChange={setPrimary} />}
+                    </Group>
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -405,6 +543,14 @@ function MappingStep({
             {runPreview.error.message}
           </Alert>
         )}
+        {dateColumns.length > 0 && (
+          <DateColumns
+            columns={dateColumns}
+            chosen={columnDates}
+            onChange={(header, order) => setColumnDates((d) => ({ ...d, [header]: order }))}
+            stale={!preview}
+          />
+        )}
         {preview && <PreviewResult preview={preview} />}
         <Group justify="space-between" wrap="wrap">
           <Button variant="subtle" color="gray" onClick={onCancel}>
@@ -416,7 +562,7 @@ function MappingStep({
             </Button>
             <Button
               leftSection={<IconPlayerPlay size={16} />}
-              disabled={!preview}
+              disabled={!preview || undecidedDates}
               loading={run.isPending}
               onClick={() => run.mutate()}
               data-testid="import-run"

@@ -156,3 +156,9 @@ export function formatCustomValue(field: CustomField, value: unknown): string {
 export function isMac(): boolean {
   return typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 }
+
+/** A stored number with its extension, as people read and type it: "+13657569410 ext. 4781" (the server reads it back). */
+export const phoneWithExtension = (phone: string, extension?: string | null) => (extension ? `${phone} ext. ${extension}` : phone);
+
+/** A tel: link that dials the extension too (RFC 3966). */
+export const telHref = (phone: string, extension?: string | null) => `tel:${phone}${extension ? `;ext=${extension}` : ""}`;

@@ -28,7 +28,7 @@ import { fallbackCurrency, listWorkspaces, workspaceSettings } from "../workspac
 import { companyChange, contactChange, markUnchanged } from "./changes.js";
 import { type ImportObject, presets, suggestMapping, targetsOf } from "./mapping.js";
 import type { Outcome, RunState } from "./outcome.js";
-import { detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
+import { countRows, detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
 import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan, splitList } from "./plan.js";
 import {
   createActivities,
@@ -614,6 +614,7 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
   const counts = { create: 0, update: 0, unchanged: 0, skip: 0, reject: 0 };
   const rejected: ImportPreview["rejected"] = [];
   let total = 0;
+  let lastRow = 0;
   for await (const batch of batches(job, 0)) {
     for (const o of await planBatch(ctx, plan, batch, state)) {
       counts[o.action]++;
@@ -621,6 +622,7 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
         rejected.push({ row: o.src.row, line: o.src.line, reason: o.reason ?? "", values: o.src.values });
     }
     total += batch.length;
+    lastRow = batch[batch.length - 1]?.row ?? lastRow;
     onProgress?.(total);
   }
   const warnings: string[] = [];
@@ -637,6 +639,11 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
     );
   }
   const ignoredColumns = job.headers.filter((h) => !options.mapping[h]);
+  // The run's progress counts towards this total without reading the file twice.
+  await ctx.db
+    .update(imports)
+    .set({ totalRows: lastRow })
+    .where(and(scoped(ctx, id), eq(imports.status, "uploaded")));
   return {
     totalRows: total,
     counts,
@@ -729,6 +736,11 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
   try {
     const job = await findRow(ctx, id);
     const plan = await makePlan(ctx, job, job.options as unknown as ImportOptions);
+    // A total for the progress (rows done, rate, time left), unless a preview of this upload has counted them already.
+    if (job.totalRows === null) {
+      const totalRows = await countRows(job.filePath, job);
+      await ctx.db.update(imports).set({ totalRows }).where(scoped(ctx, id));
+    }
     const state: RunState = { newCompanies: new Map(), wouldCreate: new Set(), idLikeCompanies: new Set(), newStages: new Map() };
     const source = batches(job, job.lastRow);
     // The next batch is read and parsed while this one waits on the database. A read that fails surfaces when its

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,6 +68,31 @@ describe("rapport CLI (embedded database)", () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain("rep@cli.example as sales");
   }, 180_000); // five CLI processes, each starting tsx and PGlite: slow on a loaded 2-core machine
+
+  it("imports as the workspace's first admin, names the columns it leaves out, and reports unchanged rows", async () => {
+    const id = (await rapport("workspace", "list")).stdout.trim().split(/\s+/)[0] ?? "";
+    const file = join(dataDir, "people.csv");
+    writeFileSync(file, "First Name,Email,Shoe size\nAda,ada@cli.example,38\nBob,bob@cli.example,44\n");
+    const dry = await rapport("import", "contact", file, "--workspace", id, "--dry-run");
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("Importing as Boss <boss@cli.example>");
+    expect(dry.stdout).toContain("Not imported (1 of 3 columns have no target): Shoe size");
+    expect(dry.stdout).toContain("Dry run of 2 rows: 2 to create, 0 to update, 0 unchanged, 0 to skip, 0 to reject.");
+    const first = await rapport("import", "contact", file, "--workspace", id);
+    expect(first.stdout).toMatch(/completed: 2 created, 0 updated, 0 unchanged, 0 skipped, 0 rejected/);
+    const again = await rapport("import", "contact", file, "--workspace", id, "--on-duplicate", "update");
+    expect(again.stdout).toMatch(/completed: 0 created, 0 updated, 2 unchanged, 0 skipped, 0 rejected/);
+    const out = join(dataDir, "out.csv");
+    const exported = await rapport("export", "contacts", out, "--workspace", id);
+    expect(exported.code, exported.stderr).toBe(0);
+    const [header, ...rows] = readFileSync(out, "utf8")
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split(/\r?\n/);
+    const owner = (header ?? "").split(",").findIndex((h) => /owner/i.test(h));
+    expect(owner).toBeGreaterThanOrEqual(0);
+    expect(rows.map((r) => r.split(",")[owner])).toEqual(["Boss", "Boss"]);
+  }, 240_000);
 
   it("explains bad input instead of crashing", async () => {
     const badEmail = await rapport(

@@ -24,8 +24,18 @@ import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
 import { listPipelines } from "../modules/deals/pipelines.js";
 import { suggestMapping } from "../modules/imports/mapping.js";
-import { createImport, errorRows, getImport, listMappings, previewImport, resumeImport, startImport, undoImport } from "../modules/imports/service.js";
-import { getUser, userIdsByEmail } from "../modules/users/service.js";
+import {
+  createImport,
+  discardImport,
+  errorRows,
+  getImport,
+  listMappings,
+  previewImport,
+  resumeImport,
+  startImport,
+  undoImport,
+} from "../modules/imports/service.js";
+import { getUser, listUsers, userIdsByEmail } from "../modules/users/service.js";
 import { getWorkspace } from "../modules/workspaces/service.js";
 
 const orderWords = { ymd: "year-month-day", mdy: "month/day/year", dmy: "day/month/year" } as const;
@@ -134,7 +144,10 @@ export function registerImportCommands(program: Command): void {
       "activities: the type of rows without one: note | call | email | meeting | task",
       choice(ImportActivityType, "activity-type"),
     )
-    .option("--as <email>", "act as this user of the workspace: owner of what is created, and assignee of imported tasks")
+    .option(
+      "--as <email>",
+      "act as this user of the workspace: owner of what the file assigns to no one, and assignee of imported tasks (default: the workspace's first admin)",
+    )
     .option("--dry-run", "only report what would happen")
     .action(async (objectArg: string, fileArg: string, o: Opts) => {
       const e = env();
@@ -148,6 +161,13 @@ export function registerImportCommands(program: Command): void {
           if (!userId) throw new Error(`no user ${o.as} in this workspace`);
           const user = await getUser(ctx, userId);
           ctx = { ...ctx, actor: { kind: "user", userId, role: user.role } };
+        } else if (objectArg !== "undo") {
+          // Records get an owner as everywhere else: the file's, else the importing user's; from a shell, the first admin.
+          const admin = (await listUsers(ctx)).filter((u) => u.role === "admin" && u.active).sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+          if (admin) {
+            ctx = { ...ctx, actor: { kind: "user", userId: admin.id, role: admin.role } };
+            console.log(`Importing as ${admin.name} <${admin.email}>, owner of the records the file assigns to no one (choose another with --as).`);
+          } else console.log("The workspace has no active admin: records the file assigns to no one stay without an owner.");
         }
         if (objectArg === "undo") {
           const job = await undoImport(ctx, fileArg);
@@ -164,7 +184,7 @@ export function registerImportCommands(program: Command): void {
           const job = await getImport(ctx, id);
           const secs = (Date.now() - started) / 1000;
           console.log(
-            `Import ${job.id} ${job.status}: ${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.skipped} skipped, ${job.counts.rejected} rejected` +
+            `Import ${job.id} ${job.status}: ${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.unchanged} unchanged, ${job.counts.skipped} skipped, ${job.counts.rejected} rejected` +
               `${job.companiesCreated ? ` (+${job.companiesCreated} companies created)` : ""} in ${secs.toFixed(1)} s (${Math.round(job.lastRow / secs)} rows/s).`,
           );
           if (job.error) console.log(`Error: ${job.error}`);
@@ -201,6 +221,8 @@ export function registerImportCommands(program: Command): void {
         if (o.primaryPhone) primary = { ...primary, phone: o.primaryPhone };
         for (const [h, t] of Object.entries(mapping))
           if (t) console.log(`  ${h} → ${t}${primary.email === h || primary.phone === h ? " (primary)" : ""}${o.dateOrder[h] ? ` (${o.dateOrder[h]})` : ""}`);
+        const ignored = job.headers.filter((h) => !mapping[h]);
+        if (ignored.length) console.log(`Not imported (${ignored.length} of ${job.headers.length} columns have no target): ${ignored.join(", ")}`);
         const options: ImportOptions = {
           mapping,
           match: o.match as ImportOptions["match"],
@@ -219,11 +241,12 @@ export function registerImportCommands(program: Command): void {
         const total = await countLines(path);
         bar.start(total, 0, { speed: 0 });
         if (o.dryRun) {
-          const p = await previewImport(ctx, job.id, options, tick);
+          // A dry run is not an import: it leaves nothing behind in the workspace's list.
+          const p = await previewImport(ctx, job.id, options, tick).finally(() => discardImport(ctx, job.id));
           bar.update(p.totalRows);
           bar.stop();
           console.log(
-            `Dry run of ${p.totalRows} rows: ${p.counts.create} to create, ${p.counts.update} to update, ${p.counts.skip} to skip, ${p.counts.reject} to reject${p.companiesToCreate ? `, ${p.companiesToCreate} companies to create` : ""}.`,
+            `Dry run of ${p.totalRows} rows: ${p.counts.create} to create, ${p.counts.update} to update, ${p.counts.unchanged} unchanged, ${p.counts.skip} to skip, ${p.counts.reject} to reject${p.companiesToCreate ? `, ${p.companiesToCreate} companies to create` : ""}.`,
           );
           for (const d of p.dateColumns)
             console.log(`Dates in "${d.header}": ${d.order ? `read as ${orderWords[d.order]}` : `undecided, use --date-order "${d.header}=dmy" (or =mdy)`}`);
@@ -234,7 +257,9 @@ export function registerImportCommands(program: Command): void {
         try {
           await startImport(ctx, job.id, options, { wait: true, onProgress: (j) => tick(j.lastRow) });
         } catch (err) {
+          // Refused before it started (bad options, ambiguous dates): nothing was imported, so nothing is listed.
           bar.stop();
+          if ((await getImport(ctx, job.id)).status === "uploaded") await discardImport(ctx, job.id);
           const undecided = err instanceof AppError ? (err.errors ?? []).filter((f) => f.path.startsWith("columnDateFormats.")) : [];
           if (undecided.length)
             throw new Error(

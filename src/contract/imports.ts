@@ -66,7 +66,13 @@ export const ImportOptions = z
   .strict();
 export type ImportOptions = z.infer<typeof ImportOptions>;
 
-export const ImportCounts = z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int(), rejected: z.number().int() });
+export const ImportCounts = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int().describe("Rows matching a record that already holds every value they give (update on duplicate)"),
+  skipped: z.number().int(),
+  rejected: z.number().int(),
+});
 
 export const ImportJob = z.object({
   id: Id,
@@ -79,7 +85,7 @@ export const ImportJob = z.object({
   headers: z.array(z.string()),
   status: ImportStatus,
   lastRow: z.number().int().describe("Rows whose outcome is committed; a resumed run continues after it"),
-  totalRows: z.number().int().nullable(),
+  totalRows: z.number().int().nullable().describe("Data rows in the file: known once a run has counted them, or when it ends"),
   counts: ImportCounts,
   companiesCreated: z.number().int(),
   error: z.string().nullable(),
@@ -106,8 +112,15 @@ export const AnalysisQuery = z.object({ preset: z.string().max(40).optional() })
 export const RejectedRow = z.object({ row: z.number().int(), line: z.number().int().nullable(), reason: z.string(), values: z.array(z.string()) });
 export const ImportPreview = z.object({
   totalRows: z.number().int(),
-  counts: z.object({ create: z.number().int(), update: z.number().int(), skip: z.number().int(), reject: z.number().int() }),
+  counts: z.object({
+    create: z.number().int(),
+    update: z.number().int(),
+    unchanged: z.number().int().describe("Rows matching a record that already holds every value they give"),
+    skip: z.number().int(),
+    reject: z.number().int(),
+  }),
   companiesToCreate: z.number().int(),
+  ignoredColumns: z.array(z.string()).describe("Columns of the file the mapping leaves out: their values are not imported"),
   stagesToCreate: z.array(z.string()).describe("Deals: stages the run would add to the pipeline"),
   rejected: z.array(RejectedRow).describe("The first rejected rows, with reasons"),
   warnings: z.array(z.string()),

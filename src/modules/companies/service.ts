@@ -110,6 +110,18 @@ export async function getCompany(ctx: Ctx, id: string): Promise<Company> {
   return toCompany(await findRow(ctx, id));
 }
 
+/** Live companies by id (an import compares them with its rows); ids outside the workspace or in the trash are absent. */
+export async function companiesByIds(ctx: Ctx, ids: string[]): Promise<Company[]> {
+  assertCan(ctx.actor, "read");
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const rows = await ctx.db
+    .select()
+    .from(companies)
+    .where(and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, unique), isNull(companies.deletedAt)));
+  return rows.map(toCompany);
+}
+
 /** Names of companies by id, for contacts and timelines; ids outside the workspace are simply absent. */
 export async function companyNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];

@@ -693,7 +693,7 @@ export async function contactCompanyIds(ctx: Ctx, ids: string[]): Promise<Map<st
 
 // ---- lead scoring support (the leads module computes; these read and store) ----
 
-/** Live contacts by id, as scoring reads them. */
+/** Live contacts by id (scoring reads them; an import compares them with its rows), without company names. */
 export async function contactsForScoring(ctx: Ctx, ids: string[]): Promise<Contact[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];

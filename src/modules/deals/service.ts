@@ -159,6 +159,18 @@ export async function getDeal(ctx: Ctx, id: string): Promise<Deal> {
   return (await toDeals(ctx, [await findRow(ctx, id)]))[0] as Deal;
 }
 
+/** Live deals by id (an import compares them with its rows); ids outside the workspace or in the trash are absent. */
+export async function dealsByIds(ctx: Ctx, ids: string[]): Promise<Deal[]> {
+  assertCan(ctx.actor, "read");
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const rows = await ctx.db
+    .select()
+    .from(deals)
+    .where(and(eq(deals.workspaceId, ctx.workspaceId), inArray(deals.id, unique), sql`${deals.deletedAt} is null`));
+  return toDeals(ctx, rows);
+}
+
 /** Display names of deals by id (tasks, timelines); ids outside the workspace are absent. */
 export async function dealNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];

@@ -210,6 +210,7 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
       expect(run.counts).toEqual({
         created: preview.counts.create,
         updated: preview.counts.update,
+        unchanged: preview.counts.unchanged,
         skipped: preview.counts.skip,
         rejected: preview.counts.reject,
       });
@@ -299,7 +300,7 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
       "First Name,Last Name,Email\nAda,Lovelace,ada@example.com\nBob,Smith,bob@example.com,extra,values\nCy,cy@example.com\n",
     );
     const p = (await c.post(`/api/v1/imports/${b.import.id}/preview`, { mapping: b.suggestion.mapping })).json();
-    expect(p.counts).toEqual({ create: 1, update: 0, skip: 0, reject: 2 });
+    expect(p.counts).toEqual({ create: 1, update: 0, unchanged: 0, skip: 0, reject: 2 });
     expect(p.rejected.map((r: { line: number; reason: string }) => [r.line, r.reason])).toEqual([
       [3, expect.stringMatching(/has 5 values but the header has 3 columns/)],
       [4, expect.stringMatching(/has 2 values but the header has 3 columns/)],
@@ -314,13 +315,13 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
     const file = "First Name,Last Name,Email,Title\nAda,Lovelace,ADA@example.com,Countess\nBob,Smith,bob@example.com,Engineer\nBob,Again,bob@example.com,Dup\n";
     const skip = await uploadOk(t, c, "contact", "a.csv", file);
     const ps = (await c.post(`/api/v1/imports/${skip.import.id}/preview`, { mapping: skip.suggestion.mapping, onDuplicate: "skip" })).json();
-    expect(ps.counts).toEqual({ create: 1, update: 0, skip: 1, reject: 1 });
+    expect(ps.counts).toEqual({ create: 1, update: 0, unchanged: 0, skip: 1, reject: 1 });
     expect(ps.rejected[0].reason).toMatch(/Same email as row 2/);
     const pc = (await c.post(`/api/v1/imports/${skip.import.id}/preview`, { mapping: skip.suggestion.mapping, onDuplicate: "create" })).json();
-    expect(pc.counts).toEqual({ create: 3, update: 0, skip: 0, reject: 0 });
+    expect(pc.counts).toEqual({ create: 3, update: 0, unchanged: 0, skip: 0, reject: 0 });
 
     const job = await runToEnd(c, skip.import.id, { mapping: skip.suggestion.mapping, onDuplicate: "update" });
-    expect(job.counts).toEqual({ created: 1, updated: 1, skipped: 0, rejected: 1 });
+    expect(job.counts).toEqual({ created: 1, updated: 1, unchanged: 0, skipped: 0, rejected: 1 });
     const ada = (await c.get(`/api/v1/contacts/${existing.id}`)).json();
     expect(ada).toMatchObject({ lastName: "Lovelace", jobTitle: "Countess", primaryEmail: "ada@example.com" });
     expect(ada.emails).toHaveLength(1);
@@ -342,14 +343,14 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
     const a = await uploadOk(t, c, "contact", "rel.csv", file);
     expect(a.suggestion.mapping).toMatchObject({ Company: "companyName", Owner: "ownerEmail" });
     const off = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping })).json();
-    expect(off.counts).toEqual({ create: 1, update: 0, skip: 0, reject: 3 });
+    expect(off.counts).toEqual({ create: 1, update: 0, unchanged: 0, skip: 0, reject: 3 });
     expect(off.rejected.map((r: { reason: string }) => r.reason)).toEqual([
       expect.stringMatching(/No company with name "Globex"/),
       expect.stringMatching(/Owner "nobody@example.com" is not a user/),
       expect.stringMatching(/No company with name "Initech"/),
     ]);
     const on = (await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: a.suggestion.mapping, createMissingCompanies: true })).json();
-    expect(on.counts).toEqual({ create: 3, update: 0, skip: 0, reject: 1 });
+    expect(on.counts).toEqual({ create: 3, update: 0, unchanged: 0, skip: 0, reject: 1 });
     expect(on.companiesToCreate).toBe(2);
     const job = await runToEnd(c, a.import.id, { mapping: a.suggestion.mapping, createMissingCompanies: true });
     expect(job.companiesCreated).toBe(2);

@@ -20,6 +20,7 @@ export const contactTargets = [
   "ownerEmail",
   "lifecycleStage",
   "leadSource",
+  "leadStatus",
   "tags",
   "street",
   "city",
@@ -153,6 +154,7 @@ const synonyms: Record<ImportObject, Record<string, string[]>> = {
     ownerEmail: ["owner", "owneremail", "contactowner", "personowner", "salesrep", "assignedto"],
     lifecycleStage: ["lifecyclestage", "personlifecyclestage"],
     leadSource: ["leadsource", "source", "originalsource"],
+    leadStatus: ["leadstatus", "hsleadstatus", "personleadstatus"],
     tags: ["tags", "labels", "label", "personlabels"],
     street: ["street", "address", "streetaddress", "address1", "addressline1", "mailingstreet"],
     city: ["city", "town", "mailingcity"],
@@ -266,6 +268,8 @@ export const presets: Record<string, { label: string; detect: string[] } & Recor
       MailingPostalCode: "postalCode",
       MailingCountry: "country",
       LeadSource: "leadSource",
+      // A Lead export's Status column is the lead status (a Contact export has none).
+      Status: "leadStatus",
       DoNotCall: "doNotContact",
     },
     company: {
@@ -336,6 +340,7 @@ export const presets: Record<string, { label: string; detect: string[] } & Recor
       "Associated Company ID": "companyExternalId",
       "Contact owner": "ownerEmail",
       "Lifecycle Stage": "lifecycleStage",
+      "Lead Status": "leadStatus",
       "Street Address": "street",
       City: "city",
       "State/Region": "region",

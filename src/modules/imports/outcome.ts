@@ -5,7 +5,8 @@ import type { Built } from "./plan.js";
 /** What the import decided for one row, and what it resolved on the way. */
 export interface Outcome {
   src: SourceRow;
-  action: "create" | "update" | "skip" | "reject";
+  /** "unchanged": matches a record that already holds every value the row gives (update on duplicate); nothing is written. */
+  action: "create" | "update" | "unchanged" | "skip" | "reject";
   reason?: string;
   built?: Built;
   targetId?: string;
@@ -27,6 +28,8 @@ export interface RunState {
   /** Companies created by this import, by lower-cased name (so two rows naming one new company share it). */
   newCompanies: Map<string, string>;
   wouldCreate: Set<string>;
+  /** Of those, names shaped like another system's record ids (the preview says so). */
+  idLikeCompanies: Set<string>;
   /** Deals: the workspace's pipelines, read once per run and again after the run adds stages. */
   pipelines?: Pipeline[];
   /** Deals: stages to add, by pipeline id, then by lower-cased name; the probability comes from the first row naming it. */

@@ -275,6 +275,13 @@ export async function* readRows(path: string, f: FileFormat): AsyncGenerator<Sou
   if (width < 0) throw fileError("the file has no header row");
 }
 
+/** The number of the last data row (what a run's lastRow reaches at the end): the total a progress bar counts towards. */
+export async function countRows(path: string, f: FileFormat): Promise<number> {
+  let last = 0;
+  for await (const r of readRows(path, f)) if (!("headers" in r)) last = r.row;
+  return last;
+}
+
 /** Header and the first rows, for the mapping screen. */
 export async function inspect(path: string, f: FileFormat, sampleSize = 20): Promise<{ headers: string[]; sample: string[][] }> {
   let headers: string[] = [];

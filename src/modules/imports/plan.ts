@@ -1,7 +1,7 @@
 /** Turning one file row into a contact or company input, or into reasons to reject it. */
 import type { z } from "zod";
 import { CreateCompanyBody } from "../../contract/companies.js";
-import { CreateContactBody, type LifecycleStage, leadSources, lifecycleStages } from "../../contract/contacts.js";
+import { CreateContactBody, type LeadStatus, type LifecycleStage, leadSources, leadStatuses, lifecycleStages } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportOptions } from "../../contract/imports.js";
 import { normHeader } from "./mapping.js";
@@ -132,6 +132,7 @@ const sourceAliases: Record<string, (typeof leadSources)[number]> = {
   web: "web_form",
   website: "web_form",
   webform: "web_form",
+  onlineform: "web_form",
   partnerreferral: "referral",
   employeereferral: "referral",
   externalreferral: "referral",
@@ -150,6 +151,35 @@ function leadSource(raw: string) {
 
 /** The label each email and phone target gives its entries. */
 const listLabels: Record<string, string | undefined> = { email2: "home", email3: "other", mobilePhone: "mobile", phone2: "home", phone3: "other" };
+/**
+ * Lead statuses as Salesforce ("Open - Not Contacted", "Working - Contacted", "Closed - Converted") and HubSpot
+ * ("ATTEMPTED_TO_CONTACT", "IN_PROGRESS", "BAD_TIMING") write them, onto Rapport's five.
+ */
+const statusAliases: Record<string, LeadStatus> = {
+  open: "new",
+  opennotcontacted: "new",
+  notcontacted: "new",
+  attemptedtocontact: "attempting_contact",
+  attempting: "attempting_contact",
+  working: "attempting_contact",
+  contacting: "attempting_contact",
+  workingcontacted: "connected",
+  contacted: "connected",
+  inprogress: "connected",
+  nurturing: "connected",
+  engaged: "connected",
+  opendeal: "qualified",
+  closedconverted: "qualified",
+  converted: "qualified",
+  closednotconverted: "unqualified",
+  disqualified: "unqualified",
+  badtiming: "unqualified",
+  junk: "unqualified",
+};
+function leadStatus(raw: string): LeadStatus | null {
+  const n = normHeader(raw);
+  return leadStatuses.find((s) => normHeader(s) === n) ?? statusAliases[n] ?? null;
+}
 
 export const splitList = (v: string) =>
   v
@@ -299,6 +329,13 @@ export function buildRow(plan: Plan, values: string[]): Built {
         const s = leadSource(raw);
         if (s) o.leadSource = s;
         else fail(`"${raw}" is not a lead source (${leadSources.join(", ")})`);
+        given.add(target);
+        break;
+      }
+      case "leadStatus": {
+        const s = leadStatus(raw);
+        if (s) o.leadStatus = s;
+        else fail(`"${raw}" is not a lead status (${leadStatuses.join(", ")})`);
         given.add(target);
         break;
       }

@@ -4,7 +4,7 @@
  * reject the row with the reason; nothing is guessed.
  */
 import { and, eq, inArray } from "drizzle-orm";
-import type { Deal, Pipeline, Stage } from "../../contract/deals.js";
+import type { Pipeline, Stage } from "../../contract/deals.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { type ActivityImport, existingActivityIds, importActivities } from "../activities/import.js";
@@ -14,6 +14,7 @@ import { type DealImport, dealCompanyIds, dealIdsByName, importDeals } from "../
 import { firstOpenStage, listPipelines, updatePipeline } from "../deals/pipelines.js";
 import { getDeal, updateDeal } from "../deals/service.js";
 import { existingTaskIds, importTasks, type TaskImport } from "../tasks/import.js";
+import { dealChange } from "./changes.js";
 import { normHeader } from "./mapping.js";
 import type { Outcome, RunState } from "./outcome.js";
 import type { ActivityRowInput, DealRowInput, Plan } from "./plan.js";
@@ -38,6 +39,17 @@ export async function externalIds(ctx: Ctx, object: ExternalObject, ids: string[
   const map = new Map<string, string>();
   for (const r of rows) if (live.has(r.recordId)) map.set(r.externalId, r.recordId);
   return map;
+}
+
+/**
+ * A value shaped like another system's record id rather than a name: Salesforce ids (15 or 18 letters and digits,
+ * mixed), UUIDs, MongoDB object ids, and long numbers (HubSpot record ids). A Salesforce Lead's Company column
+ * holds an Account id, for one.
+ */
+export function looksLikeRecordId(raw: string): boolean {
+  const v = raw.trim();
+  if (/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(v) && /\d/.test(v) && /[a-zA-Z]/.test(v)) return true;
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) || /^[0-9a-f]{24}$/i.test(v) || /^\d{7,}$/.test(v);
 }
 
 type Reject = (o: Outcome, reason: string) => void;
@@ -222,7 +234,7 @@ export async function ensureStages(t: Ctx, outs: Outcome[], state: RunState): Pr
     const p = state.pipelines?.find((x) => x.id === o.newStage?.pipelineId);
     const stage = p?.stages.find((s) => s.name.toLowerCase() === o.newStage?.name.toLowerCase());
     if (stage) o.stage = stage;
-    else if (o.action !== "skip") {
+    else if (o.action === "create" || o.action === "update") {
       o.action = "reject";
       o.reason = `Could not add stage "${o.newStage.name}"`;
     }
@@ -244,52 +256,9 @@ export async function createDeals(t: Ctx, outs: Outcome[]) {
   return importDeals(t, outs.map(dealImportOf));
 }
 
-/** Only the fields the row gives; lists (tags, contacts) are merged. Returns the patch and what undo restores. */
+/** Only the fields the row gives that differ; lists (tags, contacts) are merged. Returns what undo restores. */
 export async function updateDealFromRow(s: Ctx, id: string, o: Outcome): Promise<Record<string, unknown>> {
-  const current: Deal = await getDeal(s, id);
-  const input = o.built?.input as DealRowInput;
-  const given = o.built?.given ?? new Set<string>();
-  const patch: Record<string, unknown> = {};
-  const previous: Record<string, unknown> = {};
-  const cur = current as unknown as Record<string, unknown>;
-  for (const f of ["name", "amount", "currency", "expectedCloseDate", "nextStep", "source"] as const) {
-    if (!given.has(f)) continue;
-    patch[f] = input[f];
-    previous[f] = cur[f] ?? null;
-  }
-  if (given.has("tags")) {
-    patch.tags = [...new Set([...current.tags, ...input.tags])];
-    previous.tags = current.tags;
-  }
-  if (input.custom) {
-    patch.custom = input.custom;
-    previous.custom = Object.fromEntries(Object.keys(input.custom).map((k) => [k, current.custom[k] ?? null]));
-  }
-  if (input.ownerId && input.ownerId !== current.ownerId) {
-    patch.ownerId = input.ownerId;
-    previous.ownerId = current.ownerId;
-  }
-  if (o.companyId && o.companyId !== current.companyId) {
-    patch.companyId = o.companyId;
-    previous.companyId = current.companyId;
-  }
-  if (o.contactId && !current.contacts.some((c) => c.contactId === o.contactId)) {
-    const links = current.contacts.map((c) => ({ contactId: c.contactId, role: c.role }));
-    patch.contacts = [...links, { contactId: o.contactId, role: "other" }];
-    previous.contacts = links;
-  }
-  // Only a row that names a stage or pipeline moves the deal; the first open stage is for new deals.
-  if (given.has("stage") && o.stage && o.stage.id !== current.stageId) {
-    patch.stageId = o.stage.id;
-    patch.pipelineId = o.stage.pipelineId;
-    if (o.stage.type === "lost") patch.lostReason = input.lostReason;
-    previous.stageId = current.stageId;
-    previous.pipelineId = current.pipelineId;
-    if (current.status === "lost") previous.lostReason = current.lostReason;
-  } else if (given.has("lostReason") && current.status === "lost" && input.lostReason) {
-    patch.lostReason = input.lostReason;
-    previous.lostReason = current.lostReason;
-  }
+  const { patch, previous } = dealChange(await getDeal(s, id), o);
   if (Object.keys(patch).length) await updateDeal(s, id, patch);
   return previous;
 }

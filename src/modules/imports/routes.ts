@@ -27,6 +27,7 @@ import {
   analyseImport,
   createImport,
   deleteMapping,
+  discardImport,
   errorRows,
   getImport,
   listImports,
@@ -104,6 +105,21 @@ export async function importRoutes(app: FastifyInstance, deps: { database: Datab
     return reply.status(204).send(null);
   });
   r.get("/imports/:id", { schema: { tags, params: IdParams, response: { 200: ImportJob, ...problems } } }, async (req) => getImport(req.ctx, req.params.id));
+  r.delete(
+    "/imports/:id",
+    {
+      schema: {
+        tags,
+        summary: "Discard an uploaded file that was not imported (after a preview, or to start over); a run is undone instead",
+        params: IdParams,
+        response: { 204: NoContent, ...problems },
+      },
+    },
+    async (req, reply) => {
+      await discardImport(req.ctx, req.params.id);
+      return reply.status(204).send(null);
+    },
+  );
   r.get(
     "/imports/:id/analysis",
     {

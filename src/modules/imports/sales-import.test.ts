@@ -99,7 +99,7 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
       const strict = (await c.post(`/api/v1/imports/${d.import.id}/preview`, { mapping })).json();
       const proposal = opps.filter((o) => o.StageName === "Proposal/Quote").length;
       const lost = opps.filter((o) => o.StageName === "Closed Lost").length;
-      expect(strict.counts).toEqual({ create: opps.length - proposal - lost, update: 0, skip: 0, reject: proposal + lost });
+      expect(strict.counts).toEqual({ create: opps.length - proposal - lost, update: 0, unchanged: 0, skip: 0, reject: proposal + lost });
       expect(strict.rejected.map((r: { reason: string }) => r.reason)).toEqual(
         expect.arrayContaining([
           expect.stringContaining('Stage "Proposal/Quote" is not in pipeline "Sales"'),
@@ -109,10 +109,10 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
 
       const options = { mapping, createMissingStages: true, defaultLostReason: "Other" };
       const preview = (await c.post(`/api/v1/imports/${d.import.id}/preview`, options)).json();
-      expect(preview.counts).toEqual({ create: opps.length, update: 0, skip: 0, reject: 0 });
+      expect(preview.counts).toEqual({ create: opps.length, update: 0, unchanged: 0, skip: 0, reject: 0 });
       expect(preview.stagesToCreate).toEqual(["Sales: Proposal/Quote"]);
       const run = await runToEnd(c, d.import.id, options);
-      expect(run.counts).toEqual({ created: opps.length, updated: 0, skipped: 0, rejected: 0 });
+      expect(run.counts).toEqual({ created: opps.length, updated: 0, unchanged: 0, skipped: 0, rejected: 0 });
 
       const pipeline = (await c.get("/api/v1/pipelines")).json().data[0] as { stages: { name: string; type: string; probability: number }[] };
       expect(pipeline.stages.map((s) => s.name)).toEqual(["Qualification", "Discovery", "Proposal", "Negotiation", "Proposal/Quote", "Won", "Lost"]);
@@ -146,7 +146,7 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
       expect(tp.counts.reject).toBe(leadRows.length);
       for (const r of tp.rejected) expect(r.reason).toMatch(/No contact with external id "00[3Q]/);
       const tr = await runToEnd(c, ta.import.id, { mapping: ta.suggestion.mapping });
-      expect(tr.counts).toEqual({ created: rows.length - leadRows.length, updated: 0, skipped: 0, rejected: leadRows.length });
+      expect(tr.counts).toEqual({ created: rows.length - leadRows.length, updated: 0, unchanged: 0, skipped: 0, rejected: leadRows.length });
       const tasks = await allTasks(c);
       expect(tasks).toHaveLength(tr.counts.created);
       const contactIds = new Set(importedContacts.map((x) => x.id));
@@ -206,7 +206,7 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
     });
     const options = { mapping, dateFormat: "mdy" };
     const preview = (await c.post(`/api/v1/imports/${up.import.id}/preview`, options)).json();
-    expect(preview.counts).toEqual({ create: 5, update: 0, skip: 0, reject: 5 });
+    expect(preview.counts).toEqual({ create: 5, update: 0, unchanged: 0, skip: 0, reject: 5 });
     const reasons = Object.fromEntries(preview.rejected.map((r: { row: number; reason: string }) => [r.row, r.reason]));
     expect(reasons[6]).toMatch(/"Fax" is not an activity type/);
     expect(reasons[7]).toMatch(/No contact with email "nobody@nowhere.example"/);
@@ -214,7 +214,7 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
     expect(reasons[9]).toMatch(/Nothing to file it on/);
     expect(reasons[10]).toMatch(/Owner "ghost@nowhere.example" is not a user/);
     const run = await runToEnd(c, up.import.id, options);
-    expect(run.counts).toEqual({ created: 5, updated: 0, skipped: 0, rejected: 5 });
+    expect(run.counts).toEqual({ created: 5, updated: 0, unchanged: 0, skipped: 0, rejected: 5 });
 
     type Entry = {
       kind: string;
@@ -308,7 +308,7 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
     const up2 = await uploadOk(t, c, "deal", "deals-2.csv", second);
     const options = { mapping: { ...up2.suggestion.mapping, Reason: "lostReason" }, match: "externalId", onDuplicate: "update" };
     const run = await runToEnd(c, up2.import.id, options);
-    expect(run.counts).toEqual({ created: 0, updated: 1, skipped: 0, rejected: 1 });
+    expect(run.counts).toEqual({ created: 0, updated: 1, unchanged: 0, skipped: 0, rejected: 1 });
     const errors = (await c.get(`/api/v1/imports/${up2.import.id}/errors.csv`)).body;
     expect(errors).toContain('Stage ""Bogus"" is not in pipeline ""Sales""');
     const moved = (await allDeals(c)).find((d) => d.name === "Acme expansion");

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
-import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ne, sql } from "drizzle-orm";
 import type { Company } from "../../contract/companies.js";
 import type { Contact } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
@@ -25,15 +25,17 @@ import { deleteImportedTasks } from "../tasks/import.js";
 import { userIdsByEmailOrName } from "../users/service.js";
 import { checkRecord, loadRules } from "../validation-rules/service.js";
 import { fallbackCurrency, listWorkspaces, workspaceSettings } from "../workspaces/service.js";
+import { companyChange, contactChange, markUnchanged } from "./changes.js";
 import { contactListTargets, type ImportObject, multiTargets, presets, suggestMapping, targetsOf } from "./mapping.js";
 import type { Outcome, RunState } from "./outcome.js";
-import { detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
-import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan } from "./plan.js";
+import { countRows, detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
+import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan, splitList } from "./plan.js";
 import {
   createActivities,
   createDeals,
   ensureStages,
   externalIds,
+  looksLikeRecordId,
   resolveActivityLinks,
   resolveContacts,
   resolveStages,
@@ -41,7 +43,7 @@ import {
   updateDealFromRow,
 } from "./records.js";
 import { importChanges, importErrors, importExternalIds, importMappings, imports } from "./table.js";
-import { SlashDateOrder, type slashDateOrder } from "./values.js";
+import { domainOf, SlashDateOrder, type slashDateOrder } from "./values.js";
 
 type Row = typeof imports.$inferSelect;
 export const BATCH_SIZE = 1000;
@@ -76,7 +78,7 @@ function toJob(r: Row, companiesCreated = 0): ImportJob {
     status,
     lastRow: r.lastRow,
     totalRows: r.totalRows,
-    counts: r.counts,
+    counts: { unchanged: 0, ...r.counts },
     companiesCreated,
     error: r.error,
     options: r.options,
@@ -110,10 +112,30 @@ export async function getImport(ctx: Ctx, id: string): Promise<ImportJob> {
   return toJob(row, await companiesCreatedBy(ctx, id, row.object));
 }
 
+/** Imports that ran (or are running); files uploaded and only previewed, or never started, are not imports yet. */
 export async function listImports(ctx: Ctx): Promise<ImportJob[]> {
   assertCan(ctx.actor, "read");
-  const rows = await ctx.db.select().from(imports).where(eq(imports.workspaceId, ctx.workspaceId)).orderBy(desc(imports.createdAt)).limit(200);
+  const rows = await ctx.db
+    .select()
+    .from(imports)
+    .where(and(eq(imports.workspaceId, ctx.workspaceId), ne(imports.status, "uploaded")))
+    .orderBy(desc(imports.createdAt))
+    .limit(200);
   return rows.map((r) => toJob(r));
+}
+
+/** Forgets an upload that never ran (a dry run, a refused or abandoned start) and removes its file when it was uploaded. */
+export async function discardImport(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.actor, "write");
+  const [gone] = await ctx.db
+    .delete(imports)
+    .where(and(scoped(ctx, id), eq(imports.status, "uploaded")))
+    .returning();
+  if (!gone) {
+    await findRow(ctx, id);
+    throw new AppError("conflict", "Only an import that has not started can be discarded; undo it instead.");
+  }
+  if (gone.filePath.startsWith(uploadRoot())) await rm(gone.filePath, { force: true });
 }
 
 /** Registers an uploaded (or local, for the CLI) file: reads its format and header, refuses what is not a table. */
@@ -123,7 +145,12 @@ export async function createImport(ctx: Ctx, input: { id?: string; object: Impor
   let headers: string[];
   try {
     format = await detectFormat(input.filePath);
-    ({ headers } = await inspect(input.filePath, format, 0));
+    const head = await inspect(input.filePath, format, 1);
+    headers = head.headers;
+    if (head.sample.length === 0) {
+      const message = `The file has no data rows: only a header (${headers.length} ${headers.length === 1 ? "column" : "columns"})`;
+      throw new AppError("validation_failed", message, [{ path: "file", message }]);
+    }
   } catch (err) {
     if (input.filePath.startsWith(uploadRoot())) await rm(input.filePath, { force: true });
     throw err;
@@ -141,7 +168,7 @@ export async function createImport(ctx: Ctx, input: { id?: string; object: Impor
       ...format,
       headers,
       status: "uploaded",
-      counts: { created: 0, updated: 0, skipped: 0, rejected: 0 },
+      counts: { created: 0, updated: 0, unchanged: 0, skipped: 0, rejected: 0 },
       createdBy: ctx.actor.userId,
     })
     .returning();
@@ -166,6 +193,7 @@ const targetLabels: Record<string, string> = {
   ownerEmail: "Owner (user email)",
   lifecycleStage: "Lifecycle stage",
   leadSource: "Lead source",
+  leadStatus: "Lead status",
   tags: "Tags",
   street: "Street",
   city: "City",
@@ -440,7 +468,42 @@ const matchKey = (plan: Plan, b: Built): string | undefined => {
   }
 };
 
-/** Decides each row of a batch: reject (with reasons), skip, update an existing record, or create. */
+/** The match key of a row that did not build (a bad value elsewhere), read from its raw cells the way matchKey reads a built row. */
+function rawMatchKey(plan: Plan, values: string[]): string | undefined {
+  const { match } = plan.options;
+  const targets = match === "email" ? ["email", "email2", "email3"] : [match];
+  for (const c of plan.columns) {
+    if (!targets.includes(c.target)) continue;
+    const raw = (values[c.index] ?? "").trim();
+    if (!raw) continue;
+    if (match === "email") return splitList(raw)[0]?.toLowerCase();
+    if (match === "domain") return domainOf(raw) ?? undefined;
+    if (match === "name") return plan.object === "deal" ? raw : raw.toLowerCase();
+    return raw;
+  }
+  return undefined;
+}
+
+/** Records matching these keys, and (deals by name) the keys several records share. */
+async function existingByKey(ctx: Ctx, plan: Plan, wanted: string[]): Promise<{ existing: Map<string, string>; ambiguous: Set<string> }> {
+  const ambiguous = new Set<string>();
+  const { match } = plan.options;
+  if (wanted.length === 0) return { existing: new Map(), ambiguous };
+  if (match === "externalId") return { existing: await externalIds(ctx, plan.object, wanted), ambiguous };
+  if (plan.object === "contact") return { existing: await contactIdsByEmail(ctx, wanted), ambiguous };
+  if (plan.object === "deal") {
+    const named = await dealIdsByName(ctx, wanted);
+    for (const [k, ids] of named) if (ids.length > 1) ambiguous.add(k);
+    return { existing: new Map([...named].map(([k, ids]) => [k, ids[0] as string])), ambiguous };
+  }
+  return { existing: await companyIdsBy(ctx, match === "domain" ? "domain" : "name", wanted), ambiguous };
+}
+
+/**
+ * Decides each row of a batch: reject (with reasons), skip, update an existing record, leave it unchanged, or create.
+ * Rows that match an existing record under "skip" are skipped before any value of theirs is checked: a re-import
+ * must not reject rows it was asked to leave alone.
+ */
 async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunState): Promise<Outcome[]> {
   const out: Outcome[] = rows.map((src) => {
     if (src.problem) return { src, action: "reject", reason: `Row ${src.problem}` };
@@ -448,11 +511,30 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
     if (built.errors.length) return { src, action: "reject", reason: built.errors.join("; "), built };
     return { src, action: "create", built };
   });
-  const live = () => out.filter((o) => o.action !== "reject");
+  const live = () => out.filter((o) => o.action === "create" || o.action === "update");
   const reject = (o: Outcome, reason: string) => {
     o.action = "reject";
     o.reason = reason;
   };
+
+  // Duplicates against the database first: their keys come from the raw cells when a row did not build.
+  const { match, onDuplicate } = plan.options;
+  const keys = new Map<Outcome, string>();
+  let found: Awaited<ReturnType<typeof existingByKey>> = { existing: new Map(), ambiguous: new Set() };
+  if (match !== "none") {
+    for (const o of out) {
+      if (o.src.problem) continue;
+      const k = o.action === "reject" ? rawMatchKey(plan, o.src.values) : o.built ? matchKey(plan, o.built) : undefined;
+      if (k) keys.set(o, k);
+    }
+    if (onDuplicate !== "create") found = await existingByKey(ctx, plan, [...new Set(keys.values())]);
+    if (onDuplicate === "skip")
+      for (const [o, k] of keys)
+        if (found.existing.has(k)) {
+          o.action = "skip";
+          delete o.reason;
+        }
+  }
 
   // Phones are checked here with the same rule the services apply, so a preview counts what a run will reject.
   // They are stored in E.164 here, so the import's default country reaches the services, which only know the workspace's.
@@ -501,13 +583,14 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
     }
   }
 
-  // A contact's, a deal's or an activity's company: by external id, then domain, then name.
+  // A contact's, a deal's or an activity's company: by external id, then domain, then name. A name column often holds
+  // another system's ids (a Salesforce Lead's Company is an Account id), so names are tried as external ids first.
   if (plan.object !== "company") {
     const refs = live().map((o) => o.built?.refs ?? {});
     const byExt = await externalIds(
       ctx,
       "company",
-      refs.flatMap((r) => (r.companyExternalId ? [r.companyExternalId] : [])),
+      refs.flatMap((r) => [r.companyExternalId, r.companyName].filter((x): x is string => Boolean(x))),
     );
     const byDomain = await companyIdsBy(
       ctx,
@@ -524,6 +607,7 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
       if (!r.companyExternalId && !r.companyDomain && !r.companyName) continue;
       const id =
         (r.companyExternalId && byExt.get(r.companyExternalId)) ||
+        (r.companyName && byExt.get(r.companyName)) ||
         (r.companyDomain && byDomain.get(r.companyDomain)) ||
         (r.companyName && (byName.get(r.companyName.toLowerCase()) ?? state.newCompanies.get(r.companyName.toLowerCase())));
       const mayCreate = plan.object !== "activity" && plan.options.createMissingCompanies;
@@ -533,7 +617,7 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
         const what = [
           r.companyExternalId && `external id "${r.companyExternalId}"`,
           r.companyDomain && `domain "${r.companyDomain}"`,
-          r.companyName && `name "${r.companyName}"`,
+          r.companyName && `name${looksLikeRecordId(r.companyName) ? " or external id" : ""} "${r.companyName}"`,
         ]
           .filter(Boolean)
           .join(" or ");
@@ -545,43 +629,23 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
   if (plan.object === "deal") await resolveStages(ctx, plan, live(), state, reject);
   if (plan.object === "activity") await resolveActivityLinks(ctx, live(), reject);
 
-  // Duplicates: within the batch (and, in previews, earlier batches), then against the database.
-  const { match, onDuplicate } = plan.options;
+  // Duplicates within the batch (and, in previews, earlier batches), among the rows that passed; then the updates.
   if (match !== "none") {
     const firstInBatch = new Map<string, number>();
-    const keys = new Map<Outcome, string>();
     for (const o of live()) {
-      const k = o.built ? matchKey(plan, o.built) : undefined;
+      const k = keys.get(o);
       if (!k) continue;
-      keys.set(o, k);
       const earlier = firstInBatch.get(k) ?? state.seen?.get(k);
       if (earlier !== undefined && onDuplicate !== "create") {
         reject(o, `Same ${match} as row ${earlier} of this file (${k})`);
-        keys.delete(o);
         continue;
       }
       if (!firstInBatch.has(k)) firstInBatch.set(k, o.src.row);
       if (state.seen && !state.seen.has(k) && state.seen.size < 1_000_000) state.seen.set(k, o.src.row);
-    }
-    const wanted = [...keys.values()];
-    let existing: Map<string, string>;
-    const ambiguous = new Set<string>();
-    if (match === "externalId") existing = await externalIds(ctx, plan.object, wanted);
-    else if (plan.object === "contact") existing = await contactIdsByEmail(ctx, wanted);
-    else if (plan.object === "deal") {
-      const named = await dealIdsByName(ctx, wanted);
-      existing = new Map([...named].map(([k, ids]) => [k, ids[0] as string]));
-      for (const [k, ids] of named) if (ids.length > 1) ambiguous.add(k);
-    } else existing = await companyIdsBy(ctx, match === "domain" ? "domain" : "name", wanted);
-    for (const [o, k] of keys) {
-      if (o.action === "reject") continue;
-      const id = existing.get(k);
-      if (id && ambiguous.has(k) && onDuplicate === "update") {
-        reject(o, `Several deals are named "${k}": match on an external id to update one`);
-        continue;
-      }
-      if (!id || onDuplicate === "create") continue;
-      if (onDuplicate === "skip") o.action = "skip";
+      if (onDuplicate !== "update") continue;
+      const id = found.existing.get(k);
+      if (!id) continue;
+      if (found.ambiguous.has(k)) reject(o, `Several deals are named "${k}": match on an external id to update one`);
       else {
         o.action = "update";
         o.targetId = id;
@@ -589,7 +653,12 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
     }
   }
   await checkValidationRules(ctx, plan, out, defaultCountry, reject);
-  for (const o of out) if (o.newCompany && o.action !== "reject" && o.action !== "skip") state.wouldCreate.add(o.newCompany.toLowerCase());
+  await markUnchanged(ctx, plan, out);
+  for (const o of out)
+    if (o.newCompany && (o.action === "create" || o.action === "update")) {
+      state.wouldCreate.add(o.newCompany.toLowerCase());
+      if (looksLikeRecordId(o.newCompany)) state.idLikeCompanies.add(o.newCompany);
+    }
   return out;
 }
 
@@ -650,10 +719,11 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
   const plan = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
   const dates = await dateColumns(job, plan);
   for (const c of dates.columns) if (c.order) plan.dates.set(c.index, c.order);
-  const state: RunState = { seen: new Map(), newCompanies: new Map(), wouldCreate: new Set(), newStages: new Map() };
-  const counts = { create: 0, update: 0, skip: 0, reject: 0 };
+  const state: RunState = { seen: new Map(), newCompanies: new Map(), wouldCreate: new Set(), idLikeCompanies: new Set(), newStages: new Map() };
+  const counts = { create: 0, update: 0, unchanged: 0, skip: 0, reject: 0 };
   const rejected: ImportPreview["rejected"] = [];
   let total = 0;
+  let lastRow = 0;
   for await (const batch of batches(job, 0)) {
     for (const o of await planBatch(ctx, plan, batch, state)) {
       counts[o.action]++;
@@ -661,14 +731,30 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
         rejected.push({ row: o.src.row, line: o.src.line, reason: o.reason ?? "", values: o.src.values });
     }
     total += batch.length;
+    lastRow = batch[batch.length - 1]?.row ?? lastRow;
     onProgress?.(total);
   }
   const warnings = dateWarnings(dates.columns);
   if (state.seen && state.seen.size >= 1_000_000) warnings.push("Duplicates within the file were only checked among the first million distinct keys.");
+  if (state.idLikeCompanies.size) {
+    const examples = [...state.idLikeCompanies].slice(0, 3).map((n) => `“${n}”`);
+    const header = plan.columns.find((c) => c.target === "companyName")?.header ?? "company";
+    warnings.push(
+      `${fmtCount(state.idLikeCompanies.size, "company", "companies")} to create would be named after values that look like another system's record ids (${examples.join(", ")}${state.idLikeCompanies.size > 3 ? ", …" : ""}). ` +
+        `Column “${header}” probably holds ids: import that system's companies first with their id mapped to “External id”, or turn off “create missing companies”.`,
+    );
+  }
+  const ignoredColumns = job.headers.filter((h) => !options.mapping[h]);
+  // The run's progress counts towards this total without reading the file twice.
+  await ctx.db
+    .update(imports)
+    .set({ totalRows: lastRow })
+    .where(and(scoped(ctx, id), eq(imports.status, "uploaded")));
   return {
     totalRows: total,
     counts,
     companiesToCreate: state.wouldCreate.size,
+    ignoredColumns,
     stagesToCreate: stagesToCreate(state),
     rejected,
     warnings,
@@ -676,6 +762,8 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
     dateColumns: dates.columns.map(({ index: _, ...c }) => c),
   };
 }
+
+const fmtCount = (n: number, one: string, many: string) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
 
 // ---------- running ----------
 
@@ -769,7 +857,12 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
   try {
     const job = await findRow(ctx, id);
     const plan = await makePlan(ctx, job, job.options as unknown as ImportOptions);
-    const state: RunState = { newCompanies: new Map(), wouldCreate: new Set(), newStages: new Map() };
+    // A total for the progress (rows done, rate, time left), unless a preview of this upload has counted them already.
+    if (job.totalRows === null) {
+      const totalRows = await countRows(job.filePath, job);
+      await ctx.db.update(imports).set({ totalRows }).where(scoped(ctx, id));
+    }
+    const state: RunState = { newCompanies: new Map(), wouldCreate: new Set(), idLikeCompanies: new Set(), newStages: new Map() };
     const source = batches(job, job.lastRow);
     // The next batch is read and parsed while this one waits on the database. A read that fails surfaces when its
     // batch's turn comes; if an earlier batch fails first, it must not be left as an unhandled rejection.
@@ -811,65 +904,6 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
 
 type Tx = Ctx["db"];
 
-/** Keeps only the fields a row gives, merging lists (emails, phones, tags) into what the record has. */
-function contactUpdate(current: Contact, input: ContactInput, given: Set<string>): { patch: Record<string, unknown>; previous: Record<string, unknown> } {
-  const patch: Record<string, unknown> = {};
-  const previous: Record<string, unknown> = {};
-  const inp = input as Record<string, unknown>;
-  const cur = current as unknown as Record<string, unknown>;
-  for (const f of given) {
-    if (f === "emails") {
-      const have = new Set(current.emails.map((e) => e.email));
-      const add = (input.emails ?? []).filter((e) => !have.has(e.email)).map((e) => ({ ...e, primary: false }));
-      if (add.length === 0) continue;
-      patch.emails = [...current.emails, ...add];
-    } else if (f === "phones") {
-      patch.phones = [...current.phones, ...(input.phones ?? []).map((p) => ({ ...p, primary: false }))];
-    } else if (f === "tags") {
-      patch.tags = [...new Set([...current.tags, ...(input.tags ?? [])])];
-    } else if (f === "address") {
-      patch.address = { ...(current.address ?? {}), ...(input.address ?? {}) };
-    } else if (f === "socialProfiles") {
-      patch.socialProfiles = { ...current.socialProfiles, ...(input.socialProfiles ?? {}) };
-    } else if (f === "custom") {
-      patch.custom = input.custom;
-      previous.custom = Object.fromEntries(Object.keys(input.custom ?? {}).map((k) => [k, current.custom[k] ?? null]));
-      continue;
-    } else if (f.startsWith("custom.")) continue;
-    else patch[f] = inp[f];
-    previous[f] = f === "emails" ? current.emails : f === "phones" ? current.phones : (cur[f] ?? null);
-  }
-  if ((input as { ownerId?: string }).ownerId) {
-    patch.ownerId = (input as { ownerId?: string }).ownerId;
-    previous.ownerId = current.ownerId;
-  }
-  return { patch, previous };
-}
-
-function companyUpdate(current: Company, input: CompanyInput, given: Set<string>): { patch: Record<string, unknown>; previous: Record<string, unknown> } {
-  const patch: Record<string, unknown> = {};
-  const previous: Record<string, unknown> = {};
-  const inp = input as Record<string, unknown>;
-  const cur = current as unknown as Record<string, unknown>;
-  for (const f of given) {
-    if (f === "tags") patch.tags = [...new Set([...current.tags, ...(input.tags ?? [])])];
-    else if (f === "address") patch.address = { ...(current.address ?? {}), ...(input.address ?? {}) };
-    else if (f === "custom") {
-      patch.custom = input.custom;
-      previous.custom = Object.fromEntries(Object.keys(input.custom ?? {}).map((k) => [k, current.custom[k] ?? null]));
-      continue;
-    } else if (f.startsWith("custom.")) continue;
-    else patch[f] = inp[f];
-    previous[f] = cur[f] ?? null;
-  }
-  if (input.ownerId) {
-    patch.ownerId = input.ownerId;
-    previous.ownerId = current.ownerId;
-  }
-  if (patch.address && previous.address === null) previous.address = null;
-  return { patch, previous };
-}
-
 /** One batch, one transaction: records, history (by the services), bookkeeping, rejected rows and progress together. */
 async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], state: RunState): Promise<void> {
   await ctx.db.transaction(async (tx: Tx) => {
@@ -879,19 +913,21 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
     const base = { workspaceId: ctx.workspaceId, importId: job.id };
 
     // Companies the file names that do not exist yet, when the user asked for them.
-    const toCreate = new Map<string, { name: string; row: number }>();
+    // Each gets the owner of the first row naming it (the mapped owner, else the importing user), as that row's record does.
+    const toCreate = new Map<string, { name: string; row: number; ownerId?: string }>();
     for (const o of outcomes)
       if (o.newCompany && (o.action === "create" || o.action === "update")) {
         const key = o.newCompany.toLowerCase();
         const known = state.newCompanies.get(key);
         if (known) o.companyId = known;
-        else if (!toCreate.has(key)) toCreate.set(key, { name: o.newCompany, row: o.src.row });
+        else if (!toCreate.has(key))
+          toCreate.set(key, { name: o.newCompany, row: o.src.row, ownerId: (o.built?.input as { ownerId?: string } | undefined)?.ownerId });
       }
     if (toCreate.size) {
       const list = [...toCreate.values()];
       const { ids, errors } = await importCompanies(
         t,
-        list.map((c) => ({ name: c.name.slice(0, 200) })),
+        list.map((c) => ({ name: c.name.slice(0, 200), ...(c.ownerId ? { ownerId: c.ownerId } : {}) })),
       );
       list.forEach((c, i) => {
         const cid = ids[i];
@@ -905,7 +941,7 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
         if (!o.newCompany || o.companyId) continue;
         const cid = state.newCompanies.get(o.newCompany.toLowerCase());
         if (cid) o.companyId = cid;
-        else if (o.action !== "skip") {
+        else if (o.action === "create" || o.action === "update") {
           o.action = "reject";
           o.reason = `Could not create company "${o.newCompany}"`;
         }
@@ -961,18 +997,12 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
             changes.push({ ...base, object: "deal", recordId: rid, action: "updated", rowNumber: o.src.row, previous });
           } else if (plan.object === "contact") {
             const current = await getContact(s, rid);
-            const input = { ...(o.built?.input as ContactInput) };
-            const given = new Set(o.built?.given);
-            if (o.companyId) {
-              input.companyId = o.companyId;
-              given.add("companyId");
-            }
-            const { patch, previous } = contactUpdate(current, input, given);
+            const { patch, previous } = contactChange(current, o.built?.input as ContactInput, o.built?.given ?? new Set(), o.companyId);
             if (Object.keys(patch).length) await updateContact(s, rid, patch);
             changes.push({ ...base, object: "contact", recordId: rid, action: "updated", rowNumber: o.src.row, previous });
           } else {
             const current = await getCompany(s, rid);
-            const { patch, previous } = companyUpdate(current, o.built?.input as CompanyInput, o.built?.given ?? new Set());
+            const { patch, previous } = companyChange(current, o.built?.input as CompanyInput, o.built?.given ?? new Set());
             if (Object.keys(patch).length) await updateCompany(s, rid, patch);
             changes.push({ ...base, object: "company", recordId: rid, action: "updated", rowNumber: o.src.row, previous });
           }
@@ -984,6 +1014,11 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
         o.reason = err instanceof AppError ? (err.detail ?? err.message) : String(err);
       }
     }
+
+    // Unchanged rows write nothing, but their external ids still point at the records they matched.
+    for (const o of outcomes)
+      if (o.action === "unchanged" && plan.options.match !== "externalId" && o.built?.refs.externalId && o.targetId)
+        ext.push({ workspaceId: ctx.workspaceId, object: plan.object, externalId: o.built.refs.externalId, recordId: o.targetId, importId: job.id });
 
     // A record two rows of the file updated keeps the first row's "previous", which is what an undo restores.
     await insertMany(tx, importChanges, changes, { onConflict: "doNothing" });
@@ -1012,6 +1047,7 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
         counts: sql`jsonb_build_object(
           'created', (${imports.counts}->>'created')::int + ${n("create")}::int,
           'updated', (${imports.counts}->>'updated')::int + ${n("update")}::int,
+          'unchanged', coalesce((${imports.counts}->>'unchanged')::int, 0) + ${n("unchanged")}::int,
           'skipped', (${imports.counts}->>'skipped')::int + ${n("skip")}::int,
           'rejected', (${imports.counts}->>'rejected')::int + ${n("reject")}::int)`,
         heartbeatAt: new Date(),

@@ -21,7 +21,7 @@ export const imports = pgTable(
     /** Data rows (header excluded) whose outcome is committed: a resumed run starts after it. */
     lastRow: integer("last_row").notNull().default(0),
     totalRows: integer("total_rows"),
-    counts: jsonb("counts").$type<{ created: number; updated: number; skipped: number; rejected: number }>().notNull(),
+    counts: jsonb("counts").$type<{ created: number; updated: number; unchanged?: number; skipped: number; rejected: number }>().notNull(),
     error: text("error"),
     createdBy: uuid("created_by"),
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),

@@ -31,6 +31,8 @@ export interface ParsedFile {
 }
 
 const STRUCTURED = new Set(["n", "adr", "org", "gender"]);
+/** Several given (or additional) names are written one after another, as people write them: "John Jack", not "John,Jack". */
+const NAME_LIST_SEPARATOR = " ";
 const ENCODINGS = new Set(["quoted-printable", "base64", "b", "7bit", "8bit"]);
 
 /** Bytes of the file as a "binary" string: one char per byte, so lines split without decoding and each value is decoded by its own charset. */
@@ -77,32 +79,33 @@ interface RawCard {
 
 const isQp = (line: string) => /^[^:]*;(encoding=)?quoted-printable[;:]/i.test(line);
 
-/** Splits the file into cards and each card into logical (unfolded) lines, still as binary strings. */
+/**
+ * Splits the file into cards and each card into logical (unfolded) lines, still as binary strings. A card nested in
+ * another (a 2.1 AGENT, or an exporter's grouping) is a person of its own: it becomes its own card, numbered in the
+ * order it begins, and the outer card continues after it.
+ */
 function splitCards(text: string): { cards: RawCard[]; stray: boolean } {
   const physical = text.split(/\r\n|\n|\r/);
   const cards: RawCard[] = [];
-  let current: RawCard | null = null;
-  let depth = 0;
+  const open: RawCard[] = [];
   let stray = false;
   let index = 0;
   for (let i = 0; i < physical.length; i++) {
     let line = physical[i] as string;
     if (/^\s*begin:vcard\s*$/i.test(line)) {
-      depth++;
-      if (depth === 1) current = { index: ++index, lines: [] };
+      open.push({ index: ++index, lines: [] });
       continue;
     }
     if (/^\s*end:vcard\s*$/i.test(line)) {
-      if (depth === 1 && current) cards.push(current);
-      if (depth > 0) depth--;
-      if (depth === 0) current = null;
+      const done = open.pop();
+      if (done) cards.push(done);
       continue;
     }
+    const current = open[open.length - 1];
     if (!current) {
       if (line.trim()) stray = true;
       continue;
     }
-    if (depth > 1) continue; // a card nested in AGENT: not a contact of its own
     const lines = current.lines;
     if (/^[ \t]/.test(line) && lines.length > 0) {
       // A folded line continues the previous one (2.1 writers sometimes fold base64 without the marker; same rule).
@@ -116,7 +119,8 @@ function splitCards(text: string): { cards: RawCard[]; stray: boolean } {
     if (line.trim() === "") continue;
     lines.push(line);
   }
-  if (current) cards.push(current); // an unterminated last card is still read
+  cards.push(...open.reverse()); // an unterminated last card is still read
+  cards.sort((a, b) => a.index - b.index);
   return { cards, stray };
 }
 
@@ -136,8 +140,11 @@ function splitUnquoted(s: string, sep: string): string[] {
   return out;
 }
 
-/** Splits a structured value on unescaped semicolons and unescapes each part. */
-function splitStructured(value: string, version: string): string[] {
+/**
+ * Splits a structured value on unescaped semicolons and unescapes each part. An unescaped comma separates the values
+ * of a list component (several given names; 2.1 writers such as Outlook use it too): `listSeparator` joins them.
+ */
+function splitStructured(value: string, version: string, listSeparator?: string): string[] {
   const parts: string[] = [];
   let cur = "";
   for (let i = 0; i < value.length; i++) {
@@ -145,6 +152,8 @@ function splitStructured(value: string, version: string): string[] {
     if (ch === "\\" && i + 1 < value.length) {
       cur += ch + (value[i + 1] as string);
       i++;
+    } else if (ch === "," && listSeparator !== undefined) {
+      cur += listSeparator;
     } else if (ch === ";") {
       parts.push(cur);
       cur = "";
@@ -200,7 +209,7 @@ function parseLine(line: string, version: string): VProp | null {
   if (encoding === "b" || encoding === "base64") return { name, group: dot >= 0 ? nameWithGroup.slice(0, dot) : undefined, params, value: "" };
   const bytes = encoding === "quoted-printable" ? decodeQuotedPrintable(raw) : Buffer.from(raw, "latin1");
   raw = decodeBytes(bytes, params.charset?.[0]);
-  const value = STRUCTURED.has(name) ? splitStructured(raw, version) : unescapeText(raw, version);
+  const value = STRUCTURED.has(name) ? splitStructured(raw, version, name === "n" ? NAME_LIST_SEPARATOR : undefined) : unescapeText(raw, version);
   return { name, group: dot >= 0 ? nameWithGroup.slice(0, dot) : undefined, params, value };
 }
 
@@ -229,7 +238,7 @@ function icalCard(raw: RawCard, version: string): VCard {
     }
     const first = values[0];
     let value: string | string[];
-    if (Array.isArray(first)) value = first.map((x) => (Array.isArray(x) ? x.join(",") : String(x ?? "")));
+    if (Array.isArray(first)) value = first.map((x) => (Array.isArray(x) ? x.join(name === "n" ? NAME_LIST_SEPARATOR : ",") : String(x ?? "")));
     else if (STRUCTURED.has(name) && typeof first === "string") value = [first];
     // ical.js unescapes \, \n and \\ in text values but leaves "\;" as it is.
     else value = values.map((v) => (v === null || v === undefined ? "" : String(v).replace(/\\;/g, ";"))).join(",");

@@ -52,6 +52,33 @@ describe("vCard reading", () => {
     expect(d2.emails).toEqual([{ email: "joerg@example.de", label: "work" }]);
   });
 
+  it("reads nested cards as cards of their own, and keeps several given names as names", () => {
+    const nested =
+      "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Parent;Pat\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nN:Agent;Ann\r\nEMAIL:ann@example.com\r\nEND:VCARD\r\nTEL:+1 212 555 0100\r\nEND:VCARD\r\n";
+    const parsed = parseVcardFile(Buffer.from(nested));
+    expect(parsed.errors).toEqual([]);
+    const drafts = parsed.cards.map((c) => cardToDraft(c, undefined));
+    expect(drafts.map((d) => [d.firstName, d.lastName, d.emails.map((e) => e.email), d.phones.map((p) => p.phone)])).toEqual([
+      ["Pat", "Parent", [], ["+12125550100"]],
+      ["Ann", "Agent", ["ann@example.com"], []],
+    ]);
+    const names = (text: string) => {
+      const d = cardToDraft(parseVcardFile(Buffer.from(text)).cards[0] as never, undefined);
+      return [d.firstName, d.lastName];
+    };
+    expect(names("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;John,Jack;Richter,James;;\r\nFN:John Doe\r\nEND:VCARD\r\n")).toEqual(["John Jack Richter James", "Doe"]);
+    expect(names("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Doe;John;Richter,James;Mr.;Sr.\r\nEND:VCARD\r\n")).toEqual(["John Richter James", "Doe"]);
+    // An escaped comma is part of the name.
+    expect(names("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;John;Richter\\, James;;\r\nFN:John Doe\r\nEND:VCARD\r\n")).toEqual(["John Richter, James", "Doe"]);
+  });
+
+  it.skipIf(!haveDatasets)("imports every card of Android's nested-card file", () => {
+    const parsed = parseVcardFile(dataset("android_vcard/v21_nest.vcf"));
+    expect(parsed.cards.map((c) => cardToDraft(c, undefined).lastName)).toEqual(["parent", "nest1", "nest2"]);
+    const iphone = cardToDraft(parseVcardFile(dataset("ez-vcard/John_Doe_IPHONE.vcf")).cards[0] as never, undefined);
+    expect(iphone.firstName).toBe("John Richter James");
+  });
+
   it("reports unreadable cards by index and keeps going", () => {
     const text = "BEGIN:VCARD\r\nVERSION:9.9\r\nFN:Nope\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ok Person\r\nEND:VCARD\r\n";
     const parsed = parseVcardFile(Buffer.from(text));

@@ -23,13 +23,14 @@ import {
 import { useDocumentTitle } from "@mantine/hooks";
 import { IconAlertTriangle, IconArrowBackUp, IconDownload, IconFileImport, IconPlayerPlay, IconUpload } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { z } from "zod";
 import type { ImportAnalysis, ImportJob, ImportOptions, ImportPreview } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
 import { CountrySelect } from "../components/CountrySelect.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError, api } from "../http/client.js";
+import { formatDuration } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { ActivityOptions, type ActivityTypeChoice, type DealImportOptions, DealOptions } from "./RecordOptions.js";
 
@@ -372,6 +373,8 @@ function MappingStep({
     onSuccess: (j) => onStarted(j.id),
     onError: (e) => notifyError(e, "Could not start"),
   });
+  // Starting over forgets the upload; a failure to do so only leaves a file nobody sees (the list shows imports that ran).
+  const discard = useMutation({ mutationFn: () => api.del(`/api/v1/imports/${job.id}`), onSettled: onCancel });
   const save = useMutation({
     mutationFn: () =>
       api.post(`/api/v1/imports/mappings`, { object: job.object, name: saveName, mapping, ...(job.object === "contact" ? { primary: effectivePrimary } : {}) }),
@@ -553,7 +556,7 @@ function MappingStep({
         )}
         {preview && <PreviewResult preview={preview} />}
         <Group justify="space-between" wrap="wrap">
-          <Button variant="subtle" color="gray" onClick={onCancel}>
+          <Button variant="subtle" color="gray" onClick={() => discard.mutate()} loading={discard.isPending} data-testid="import-start-over">
             Start over
           </Button>
           <Group gap="xs">
@@ -600,12 +603,21 @@ function PreviewResult({ preview }: { preview: ImportPreview }) {
           New stages: {preview.stagesToCreate.join(", ")}
         </Text>
       )}
-      <SimpleGrid cols={{ base: 2, sm: 4 }}>
+      <SimpleGrid cols={{ base: 2, sm: 5 }}>
         <Stat label="Create" value={preview.counts.create} color="teal" />
         <Stat label="Update" value={preview.counts.update} color="blue" />
+        <Stat label="Unchanged" value={preview.counts.unchanged} color="gray" />
         <Stat label="Skip" value={preview.counts.skip} color="gray" />
         <Stat label="Reject" value={preview.counts.reject} color="red" />
       </SimpleGrid>
+      {preview.ignoredColumns.length > 0 && (
+        <Alert color="gray" variant="light" title={`${fmt(preview.ignoredColumns.length)} columns are not imported`} data-testid="ignored-columns">
+          <Text fz="sm">
+            Their values stay out of Rapport: {preview.ignoredColumns.join(", ")}. Choose a field for any of them above, or “New custom text field” to keep it
+            as is.
+          </Text>
+        </Alert>
+      )}
       {preview.warnings.map((w) => (
         <Alert key={w} color="orange" icon={<IconAlertTriangle size={16} />}>
           {w}
@@ -666,12 +678,13 @@ function RunStep({ id, onDone }: { id: string; onDone: () => void }) {
   useEffect(() => {
     if (job.data && job.data.status !== "running") qc.invalidateQueries({ queryKey: ["imports", "list"] });
   }, [job.data, qc]);
+  const rate = useRowRate(job.data?.status === "running" ? job.data.lastRow : null);
   if (job.isPending) return <Skeleton h={180} />;
   if (job.error) return <Alert color="red">{job.error.message}</Alert>;
   const j = job.data;
-  const done = j.counts.created + j.counts.updated + j.counts.skipped + j.counts.rejected;
-  const total = j.totalRows ?? Math.max(done, 1);
   const running = j.status === "running";
+  const total = j.totalRows;
+  const left = running && total && rate ? (total - j.lastRow) / rate : null;
   return (
     <Card withBorder padding="lg" data-testid="import-run-card">
       <Stack>
@@ -682,13 +695,24 @@ function RunStep({ id, onDone }: { id: string; onDone: () => void }) {
             {j.status}
           </Badge>
         </Group>
-        <Progress value={running ? Math.min(99, (j.lastRow / Math.max(total, j.lastRow + 1)) * 100) : 100} animated={running} size="lg" />
-        <Text fz="sm" c="dimmed">
-          {fmt(j.lastRow)} rows processed{j.companiesCreated ? ` · ${fmt(j.companiesCreated)} companies created` : ""}
+        <Progress
+          value={running ? (total ? Math.min(99, (j.lastRow / Math.max(total, 1)) * 100) : 5) : 100}
+          animated={running}
+          size="lg"
+          aria-label="Import progress"
+          data-testid="import-progress"
+        />
+        <Text fz="sm" c="dimmed" data-testid="import-progress-text">
+          {running && total ? `${fmt(j.lastRow)} of ${fmt(total)} rows` : `${fmt(j.lastRow)} rows processed`}
+          {running && rate ? ` · ${fmt(Math.round(rate))} rows/s` : ""}
+          {left !== null ? ` · about ${formatDuration(Math.max(left, 1))} left` : ""}
+          {running && !total ? " · counting the file's rows…" : ""}
+          {j.companiesCreated ? ` · ${fmt(j.companiesCreated)} companies created` : ""}
         </Text>
-        <SimpleGrid cols={{ base: 2, sm: 4 }}>
+        <SimpleGrid cols={{ base: 2, sm: 5 }}>
           <Stat label="Created" value={j.counts.created} color="teal" />
           <Stat label="Updated" value={j.counts.updated} color="blue" />
+          <Stat label="Unchanged" value={j.counts.unchanged} color="gray" />
           <Stat label="Skipped" value={j.counts.skipped} color="gray" />
           <Stat label="Rejected" value={j.counts.rejected} color="red" />
         </SimpleGrid>
@@ -737,6 +761,25 @@ function RunStep({ id, onDone }: { id: string; onDone: () => void }) {
   );
 }
 
+/**
+ * Rows per second over the last 20 seconds of polls (a moving window, as the CLI's bar uses), so the estimate follows
+ * the import's current pace rather than its start. Null until two polls have seen rows move.
+ */
+function useRowRate(rows: number | null): number | null {
+  const samples = useRef<{ at: number; rows: number }[]>([]);
+  if (rows === null) samples.current = [];
+  else {
+    const last = samples.current[samples.current.length - 1];
+    if (!last || last.rows !== rows) samples.current.push({ at: Date.now(), rows });
+    const cutoff = Date.now() - 20_000;
+    while (samples.current.length > 2 && (samples.current[0] as { at: number }).at < cutoff) samples.current.shift();
+  }
+  const first = samples.current[0];
+  const last = samples.current[samples.current.length - 1];
+  if (!first || !last || last.at - first.at < 500 || last.rows <= first.rows) return null;
+  return ((last.rows - first.rows) * 1000) / (last.at - first.at);
+}
+
 function PastImports({ onOpen }: { onOpen: (id: string) => void }) {
   const list = useQuery({ queryKey: ["imports", "list"], queryFn: () => api.get<{ data: ImportJob[] }>("/api/v1/imports"), refetchInterval: 5000 });
   return (
@@ -762,7 +805,7 @@ function PastImports({ onOpen }: { onOpen: (id: string) => void }) {
                 <Table.Th>File</Table.Th>
                 <Table.Th>Object</Table.Th>
                 <Table.Th>Status</Table.Th>
-                <Table.Th>Created / updated / skipped / rejected</Table.Th>
+                <Table.Th>Created / updated / unchanged / skipped / rejected</Table.Th>
                 <Table.Th>When</Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -781,7 +824,7 @@ function PastImports({ onOpen }: { onOpen: (id: string) => void }) {
                     </Badge>
                   </Table.Td>
                   <Table.Td fz="sm">
-                    {fmt(j.counts.created)} / {fmt(j.counts.updated)} / {fmt(j.counts.skipped)} / {fmt(j.counts.rejected)}
+                    {fmt(j.counts.created)} / {fmt(j.counts.updated)} / {fmt(j.counts.unchanged)} / {fmt(j.counts.skipped)} / {fmt(j.counts.rejected)}
                   </Table.Td>
                   <Table.Td fz="sm" c="dimmed">
                     {new Date(j.createdAt).toLocaleString()}

@@ -167,6 +167,11 @@ describe.each(databaseKinds)("import value fidelity on %s", (kind) => {
     const [ada] = await everyRecord(c, "contacts");
     expect(ada?.phones).toEqual([{ phone: "+16287743169", extension: "3406", primary: true }]);
     expect(ada?.primaryPhone).toBe("+16287743169");
+    // Exports write the extension back, so a round trip keeps it.
+    const contactsCsv = (await c.get("/api/v1/contacts/export?format=csv&columns=primaryPhone,phones")).body;
+    expect(contactsCsv).toContain("+16287743169 ext. 3406");
+    const companiesCsv = (await c.get("/api/v1/companies/export?format=csv&columns=name,phone")).body;
+    expect(companiesCsv).toContain("+13657569410 ext. 4781");
   });
 
   it("keeps an extension typed into the contact and company forms, and drops it when the number loses it", async () => {

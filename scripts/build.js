@@ -3,11 +3,13 @@
  * Builds what production runs: the server and CLI as JavaScript in dist/ (tsc, without type checking: that is
  * `npm run typecheck`'s job) and the web app in dist/web (Vite).
  *
- *   node scripts/build.js [server] [web] [--if-stale]
+ *   node scripts/build.js [server] [web] [--if-stale] [--unless-production]
  *
  * With --if-stale a part is built only when a file it is made from is newer than its last build, so `npm install`
  * (prepare) and `npm start` can call it every time. Concurrent builds (two test workers, npm start beside a test
- * run) wait for each other instead of writing the same files at once.
+ * run) wait for each other instead of writing the same files at once. With --unless-production (npm install's prepare
+ * step) an install without the dev dependencies (`npm ci --omit=dev` beside a dist/ built elsewhere) skips the build
+ * with a note instead of failing the install.
  */
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
@@ -188,7 +190,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   try {
-    await build({ names: names.length ? names : undefined, ifStale: args.includes("--if-stale") });
+    if (args.includes("--unless-production") && !existsSync(join(root, "node_modules/typescript"))) {
+      console.log("Not building Rapport: the dev dependencies (TypeScript, Vite) are not installed; dist/ is used as it is.");
+    } else {
+      await build({ names: names.length ? names : undefined, ifStale: args.includes("--if-stale") });
+    }
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);

@@ -45,7 +45,9 @@ describe.each(databaseKinds)("labels and values on %s", (kind) => {
       }),
       400,
     );
-    expect((unknown.errors as { message: string }[])[0]?.message).toContain('Lifecycle stage has no value "hot": use one of subscriber (Subscriber), lead (Lead)');
+    expect((unknown.errors as { message: string }[])[0]?.message).toContain(
+      'Lifecycle stage has no value "hot": use one of subscriber (Subscriber), lead (Lead)',
+    );
 
     await ws.post("/api/v1/custom-fields", { object: "contact", key: "tier", label: "Tier", type: "select", options: ["Gold", "Silver"] });
     const custom = expectProblem(
@@ -130,6 +132,11 @@ describe.each(databaseKinds)("labels and values on %s", (kind) => {
     // The contact was the creator's: the owner change names both users.
     const admin = ws.session.me?.user.id as string;
     expect(change?.refs).toEqual({ [acme.id]: "Acme", [sales.userId]: "sales user", [admin]: ws.session.me?.user.name });
+
+    // The merge dialog names the company each duplicate is at, rather than its id.
+    const twin = (await ws.post("/api/v1/contacts", { firstName: "Cora", ownerId: sales.userId })).json();
+    const preview = (await ws.get(`/api/v1/duplicates/merge-preview?object=contact&a=${contact.id}&b=${twin.id}`)).json();
+    expect(preview.refs).toEqual({ [acme.id]: "Acme", [sales.userId]: "sales user" });
 
     const deal = await ws.post("/api/v1/deals", { name: "Big one", source: "Web form" });
     expect(deal.statusCode, deal.body).toBe(201);

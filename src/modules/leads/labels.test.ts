@@ -3,7 +3,10 @@
  * where a code belongs, a web form's values reach the submission list and the contact's timeline, and
  * history names the owners and companies it points to.
  */
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countRows } from "../../db/count.js";
+import { contacts } from "../contacts/table.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 
 let ip = 0;
@@ -145,5 +148,25 @@ describe.each(databaseKinds)("labels and values on %s", (kind) => {
     expect(updated.source).toBe("cold_call");
     // Free text that is no known source stays as typed.
     expect((await ws.patch(`/api/v1/deals/${deal.json().id}`, { source: "Partner portal" })).json().source).toBe("Partner portal");
+  });
+
+  it("counts a list exactly when few match, and estimates (never below what was counted) when many do", async () => {
+    const ws = await newWorkspace(t.app);
+    for (const [i, stage] of ["lead", "lead", "customer", "customer", "customer"].entries())
+      await ws.post("/api/v1/contacts", { firstName: `Count ${i}`, lifecycleStage: stage, tags: i === 0 ? ["vip"] : [] });
+    expect((await ws.get("/api/v1/contacts/count")).json()).toEqual({ count: 5, exact: true });
+    expect((await ws.get("/api/v1/contacts/count?lifecycleStage=customer&limit=1&sort=-createdAt")).json()).toEqual({ count: 3, exact: true });
+    expect((await ws.get("/api/v1/leads/count")).json()).toEqual({ count: 2, exact: true });
+    expect((await ws.get(`/api/v1/contacts/count?filter=${encodeURIComponent('[{"field":"tags","op":"contains","value":"vip"}]')}`)).json()).toEqual({
+      count: 1,
+      exact: true,
+    });
+    expect((await ws.get("/api/v1/companies/count")).json()).toEqual({ count: 0, exact: true });
+    expectProblem(await ws.get("/api/v1/contacts/count?lifecycleStage=Customer"), 400);
+
+    const workspace = eq(contacts.workspaceId, ws.session.me?.workspace.id as string);
+    const estimate = await countRows(t.database.db, contacts, workspace, 3);
+    expect(estimate.exact).toBe(false);
+    expect(estimate.count).toBeGreaterThanOrEqual(4);
   });
 });

@@ -20,7 +20,17 @@ export const breakdownText = (items: ScoreItem[]) => items.map((b) => `${b.point
 
 export function ScoreBadge({ score, breakdown }: { score: number; breakdown?: ScoreItem[] }) {
   const badge = (
-    <Badge variant="filled" color={scoreColor(score)} radius="sm" miw={36} data-testid="lead-score-badge">
+    // Never shrunk below its digits: in a narrow cell or a phone row a two-digit score must not become "3…".
+    <Badge
+      variant="filled"
+      color={scoreColor(score)}
+      radius="sm"
+      miw={36}
+      style={{ flexShrink: 0, overflow: "visible" }}
+      styles={{ label: { overflow: "visible", textOverflow: "clip" } }}
+      aria-label={`Lead score ${score}`}
+      data-testid="lead-score-badge"
+    >
       {score}
     </Badge>
   );

@@ -6,8 +6,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "../../db/count.js";
-import { contacts } from "../contacts/table.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { contacts } from "../contacts/table.js";
 
 let ip = 0;
 

@@ -4,15 +4,7 @@ import { IconArrowsExchange, IconGitMerge } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { z } from "zod";
-import {
-  type LabelMap,
-  labelOf,
-  leadSourceLabels,
-  leadStatusLabels,
-  lifecycleStageLabels,
-  type MergePreview,
-  type RuleObject,
-} from "../../contract/index.js";
+import { type LabelMap, labelOf, leadSourceLabels, leadStatusLabels, lifecycleStageLabels, type MergePreview, type RuleObject } from "../../contract/index.js";
 import { api } from "../http/client.js";
 import { useUserMap } from "../http/queries.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";

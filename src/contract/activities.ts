@@ -129,6 +129,19 @@ export const TimelineEntry = z.discriminatedUnion("kind", [
     actorName: z.string().nullable(),
     changes: z.array(FieldChange),
     about: z.string().nullable(),
+    /** Display names of the records and users that id-valued changes (owner, company…) point to. */
+    refs: z.record(z.string(), z.string()),
+  }),
+  z.object({
+    kind: z.literal("submission"),
+    at: Timestamp,
+    id: Id,
+    formId: Id,
+    formName: z.string().nullable().describe("Null once the form is deleted"),
+    outcome: z.enum(["created", "updated"]),
+    values: z.array(z.object({ key: z.string(), label: z.string(), value: z.string() })),
+    utm: z.record(z.string(), z.string()),
+    referrer: z.string().nullable(),
   }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntry>;

@@ -46,6 +46,12 @@ export const FilterCondition = z.object({
 });
 export type FilterCondition = z.infer<typeof FilterCondition>;
 
+export const ListCount = z.object({
+  count: z.number().int(),
+  exact: z.boolean().describe("false when the count is PostgreSQL's estimate: more rows match than are counted one by one"),
+});
+export type ListCount = z.infer<typeof ListCount>;
+
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 }

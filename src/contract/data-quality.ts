@@ -183,7 +183,13 @@ export const MergeField = z.object({
   differs: z.boolean(),
   list: z.boolean().describe("Lists are merged as a union by default"),
 });
-export const MergePreview = z.object({ object: RuleObject, a: RecordSummary, b: RecordSummary, fields: z.array(MergeField) });
+export const MergePreview = z.object({
+  object: RuleObject,
+  a: RecordSummary,
+  b: RecordSummary,
+  fields: z.array(MergeField),
+  refs: z.record(z.string(), z.string()).describe("Names of the companies and users that id-valued fields point to"),
+});
 
 // History restore
 

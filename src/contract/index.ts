@@ -10,6 +10,7 @@ export * from "./exports.js";
 export * from "./forecast.js";
 export * from "./form-html.js";
 export * from "./imports.js";
+export * from "./labels.js";
 export * from "./leads.js";
 export * from "./notifications.js";
 export * from "./products.js";

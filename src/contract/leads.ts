@@ -203,12 +203,17 @@ export const LeadFormList = z.object({ data: z.array(LeadForm), nextCursor: z.nu
 
 export const utmKeys = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"] as const;
 
+/** One submitted value with the form's label for it, in the form's field order. */
+export const SubmittedValue = z.object({ key: z.string(), label: z.string(), value: z.string() });
+export type SubmittedValue = z.infer<typeof SubmittedValue>;
+
 export const FormSubmission = z.object({
   id: Id,
   formId: Id,
   contactId: Id.nullable(),
   outcome: z.enum(["created", "updated", "spam"]),
   data: z.record(z.string(), z.string()),
+  values: z.array(SubmittedValue).describe("Every submitted value, labelled as the form asks for it"),
   utm: z.record(z.string(), z.string()),
   referrer: z.string().nullable(),
   createdAt: Timestamp,

@@ -9,11 +9,13 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inOrder } from "../../db/in-order.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
-import { getCompany } from "../companies/service.js";
+import { companyNames, getCompany } from "../companies/service.js";
 import { contactNames, contactsForScoring, getContact } from "../contacts/service.js";
 import { contacts } from "../contacts/table.js";
+import { listPipelines } from "../deals/pipelines.js";
 import { getDeal } from "../deals/service.js";
-import { listHistory } from "../history/service.js";
+import { type HistoryRow, listHistory } from "../history/service.js";
+import { contactSubmissions } from "../leads/forms.js";
 import { rescoreContacts } from "../leads/scoring.js";
 import { assertUsersExist, userNames } from "../users/service.js";
 import { activities, activityAttendees } from "./table.js";
@@ -489,6 +491,37 @@ async function attendedMeetings(ctx: Ctx, by: "attendee" | "company", id: string
  * Interactions and field changes, newest first. Both sources are read up to `limit` past the cursor
  * and merged, so a page costs two index range scans however long the history is.
  */
+/** Fields whose history values are ids of users or records, and whose names the timeline shows instead. */
+const userRefFields = new Set(["ownerId"]);
+const companyRefFields = new Set(["companyId", "parentId"]);
+const pipelineRefFields = new Set(["pipelineId"]);
+
+const idsIn = (rows: HistoryRow[], fields: Set<string>) =>
+  rows.flatMap((h) => h.changes.filter((c) => fields.has(c.field)).flatMap((c) => [c.from, c.to])).filter((v): v is string => typeof v === "string");
+
+/** Names for every id an owner, company or pipeline change points to (deleted companies keep their name). */
+async function changeRefs(ctx: Ctx, rows: HistoryRow[]): Promise<Map<string, string>> {
+  const userIds = idsIn(rows, userRefFields);
+  const companyIds = idsIn(rows, companyRefFields);
+  const pipelineIds = idsIn(rows, pipelineRefFields);
+  const [users, companies, pipelines] = await Promise.all([
+    userIds.length ? userNames(ctx, userIds) : new Map<string, string>(),
+    companyIds.length ? companyNames(ctx, companyIds) : new Map<string, string>(),
+    pipelineIds.length ? listPipelines(ctx) : [],
+  ]);
+  return new Map([...users, ...companies, ...pipelines.map((p) => [p.id, p.name] as const)]);
+}
+
+function refsOf(h: HistoryRow, names: Map<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of h.changes)
+    for (const v of [c.from, c.to]) {
+      const name = typeof v === "string" ? names.get(v) : undefined;
+      if (name) out[v as string] = name;
+    }
+  return out;
+}
+
 export async function timeline(ctx: Ctx, subject: Subject, limit: number, cursor?: string): Promise<{ data: TimelineEntry[]; nextCursor: string | null }> {
   assertCan(ctx.actor, "read");
   const before = decodeTimelineCursor(cursor);
@@ -499,10 +532,12 @@ export async function timeline(ctx: Ctx, subject: Subject, limit: number, cursor
   } else {
     await getDeal(ctx, subject.id);
   }
-  const [acts, changes] = await Promise.all([
+  const [acts, changes, submissions] = await Promise.all([
     recentActivities(ctx, subject, limit + 1, before),
     listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before),
+    subject.object === "contact" ? contactSubmissions(ctx, subject.id, limit + 1, before) : [],
   ]);
+  const refs = await changeRefs(ctx, changes);
   const attendees = await attendeesOf(ctx, acts);
   const names =
     subject.object !== "contact"
@@ -533,9 +568,11 @@ export async function timeline(ctx: Ctx, subject: Subject, limit: number, cursor
       actorName: h.actorId ? (userName.get(h.actorId) ?? null) : null,
       changes: h.changes,
       about: null,
+      refs: refsOf(h, refs),
       sortId: h.id,
       sortAt: h.at,
     })),
+    ...submissions,
   ].sort((x, y) => y.sortAt.getTime() - x.sortAt.getTime() || (y.sortId < x.sortId ? -1 : y.sortId > x.sortId ? 1 : 0));
   const page = merged.slice(0, limit);
   const last = page[page.length - 1];

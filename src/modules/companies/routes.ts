@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import { BulkAction, BulkResult, IdParams } from "../../contract/common.js";
+import { BulkAction, BulkResult, IdParams, ListCount } from "../../contract/common.js";
 import { Company, CompanyList, CompanyListQuery, CreateCompanyBody, UpdateCompanyBody } from "../../contract/companies.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
-import { bulkCompanies, createCompany, deleteCompany, getCompany, listCompanies, restoreCompany, updateCompany } from "./service.js";
+import { bulkCompanies, countCompanies, createCompany, deleteCompany, getCompany, listCompanies, restoreCompany, updateCompany } from "./service.js";
 
 export async function companyRoutes(app: FastifyInstance): Promise<void> {
   const r = typed(app);
@@ -18,6 +18,19 @@ export async function companyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req) => listCompanies(req.ctx, req.query),
+  );
+  r.get(
+    "/companies/count",
+    {
+      schema: {
+        tags,
+        summary: "How many companies a list query matches (exact up to 10,000, else PostgreSQL's estimate)",
+        description: "Takes the list's search and filters; limit, cursor and sort are ignored.",
+        querystring: CompanyListQuery,
+        response: { 200: ListCount, ...problems },
+      },
+    },
+    async (req) => countCompanies(req.ctx, req.query),
   );
   r.post(
     "/companies",

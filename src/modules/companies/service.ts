@@ -1,13 +1,15 @@
-import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { BulkAction } from "../../contract/common.js";
 import type { Company, CompanyListQuery, CreateCompanyBody, UpdateCompanyBody } from "../../contract/companies.js";
+import type { CustomField } from "../../contract/custom-fields.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
+import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
@@ -311,34 +313,46 @@ export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof 
   return company;
 }
 
+type CompanyFilters = Omit<z.infer<typeof CompanyListQuery>, "limit" | "cursor" | "sort">;
+
+/** What a company list or count keeps: the query's search, fields and filters, within the workspace. */
+async function companyWhere(ctx: Ctx, query: CompanyFilters, defs: CustomField[]): Promise<(SQL | undefined)[]> {
+  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(companyFields, c.field, companies.custom, defs), c));
+  const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId);
+  return [
+    eq(companies.workspaceId, ctx.workspaceId),
+    trashFilter(companies.deletedAt, query.trashed),
+    textSearch(companies.searchText, query.q),
+    owner,
+    query.tag ? sql`${query.tag} = any(${companies.tags})` : undefined,
+    query.industry ? eq(companies.industry, query.industry) : undefined,
+    query.domain ? eq(companies.domain, query.domain.toLowerCase()) : undefined,
+    ...conditions,
+  ];
+}
+
+/** How many companies a list query matches: exact up to a limit, else the planner's estimate. */
+export async function countCompanies(ctx: Ctx, query: CompanyFilters): Promise<RowCount> {
+  assertCan(ctx.actor, "read");
+  const where = allOf(await companyWhere(ctx, query, await listCustomFields(ctx, "company")));
+  return withTypoTolerance(ctx.db, (tx) => countRows(tx, companies, where), { q: query.q });
+}
+
 export async function listCompanies(ctx: Ctx, query: z.infer<typeof CompanyListQuery>): Promise<{ data: Company[]; nextCursor: string | null }> {
   assertCan(ctx.actor, "read");
   const defs = await listCustomFields(ctx, "company");
-  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(companyFields, c.field, companies.custom, defs), c));
   const sort = parseSort(query.sort, "-createdAt");
   const sortField = resolveField(companyFields, sort.name, companies.custom, defs);
   if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
   const ks = keyset(sortField, sort.descending, companies.id, query.cursor);
-  const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId);
+  const filters = await companyWhere(ctx, query, defs);
   const rows = await withTypoTolerance(
     ctx.db,
     (tx) =>
       tx
         .select({ row: companies, sortValue: sortValueOf(ks) })
         .from(companies)
-        .where(
-          allOf([
-            eq(companies.workspaceId, ctx.workspaceId),
-            trashFilter(companies.deletedAt, query.trashed),
-            textSearch(companies.searchText, query.q),
-            owner,
-            query.tag ? sql`${query.tag} = any(${companies.tags})` : undefined,
-            query.industry ? eq(companies.industry, query.industry) : undefined,
-            query.domain ? eq(companies.domain, query.domain.toLowerCase()) : undefined,
-            ...conditions,
-            ks.where,
-          ]),
-        )
+        .where(allOf([...filters, ks.where]))
         .orderBy(...ks.orderBy)
         .limit(query.limit + 1),
     { q: query.q },

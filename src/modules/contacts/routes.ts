@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import { BulkAction, BulkResult, IdParams } from "../../contract/common.js";
+import { BulkAction, BulkResult, IdParams, ListCount } from "../../contract/common.js";
 import { Contact, ContactList, ContactListQuery, CreateContactBody, UpdateContactBody } from "../../contract/contacts.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
-import { bulkContacts, createContact, deleteContact, getContact, listContacts, restoreContact, updateContact } from "./service.js";
+import { bulkContacts, countContacts, createContact, deleteContact, getContact, listContacts, restoreContact, updateContact } from "./service.js";
 
 export async function contactRoutes(app: FastifyInstance): Promise<void> {
   const r = typed(app);
@@ -18,6 +18,19 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req) => listContacts(req.ctx, req.query),
+  );
+  r.get(
+    "/contacts/count",
+    {
+      schema: {
+        tags,
+        summary: "How many contacts a list query matches (exact up to 10,000, else PostgreSQL's estimate)",
+        description: "Takes the list's search and filters; limit, cursor and sort are ignored.",
+        querystring: ContactListQuery,
+        response: { 200: ListCount, ...problems },
+      },
+    },
+    async (req) => countContacts(req.ctx, req.query),
   );
   r.post(
     "/contacts",

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { BulkAction } from "../../contract/common.js";
 import {
@@ -10,12 +10,14 @@ import {
   type ScoreItem,
   type UpdateContactBody,
 } from "../../contract/contacts.js";
+import type { CustomField } from "../../contract/custom-fields.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
@@ -396,37 +398,51 @@ export async function updateContact(
   return (await toContacts(ctx, [updated], card))[0] as Contact;
 }
 
+type ContactFilters = Omit<z.infer<typeof ContactListQuery>, "limit" | "cursor" | "sort">;
+
+/** What a contact list or count keeps: the query's search, fields and filters, within the workspace. */
+async function contactWhere(ctx: Ctx, query: ContactFilters, defs: CustomField[]): Promise<(SQL | undefined)[]> {
+  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(contactFields, c.field, contacts.custom, defs), c));
+  const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId);
+  return [
+    eq(contacts.workspaceId, ctx.workspaceId),
+    trashFilter(contacts.deletedAt, query.trashed),
+    textSearch(contacts.searchText, query.q),
+    owner,
+    query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
+    query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
+    query.leadsOnly === "true" ? inArray(contacts.lifecycleStage, [...leadStages]) : undefined,
+    query.leadStatus ? eq(contacts.leadStatus, query.leadStatus) : undefined,
+    query.leadSource ? eq(contacts.leadSource, query.leadSource) : undefined,
+    query.leadScoreMin !== undefined ? gte(contacts.leadScore, query.leadScoreMin) : undefined,
+    query.leadScoreMax !== undefined ? lte(contacts.leadScore, query.leadScoreMax) : undefined,
+    query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
+    query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
+    ...conditions,
+  ];
+}
+
+/** How many contacts a list query matches: exact up to a limit, else the planner's estimate. */
+export async function countContacts(ctx: Ctx, query: ContactFilters): Promise<RowCount> {
+  assertCan(ctx.actor, "read");
+  const where = allOf(await contactWhere(ctx, query, await listCustomFields(ctx, "contact")));
+  return withTypoTolerance(ctx.db, (tx) => countRows(tx, contacts, where), { q: query.q });
+}
+
 export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQuery>): Promise<{ data: Contact[]; nextCursor: string | null }> {
   assertCan(ctx.actor, "read");
   const defs = await listCustomFields(ctx, "contact");
-  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(contactFields, c.field, contacts.custom, defs), c));
   const sort = parseSort(query.sort, "-createdAt");
   const sortField = resolveField(contactFields, sort.name, contacts.custom, defs);
   if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
   const ks = keyset(sortField, sort.descending, contacts.id, query.cursor);
-  const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId);
+  const filters = await contactWhere(ctx, query, defs);
   const rows = await withTypoTolerance(
     ctx.db,
     (tx) =>
       selectPage(tx, contacts, {
         extra: { sortValue: sortValueOf(ks) },
-        where: allOf([
-          eq(contacts.workspaceId, ctx.workspaceId),
-          trashFilter(contacts.deletedAt, query.trashed),
-          textSearch(contacts.searchText, query.q),
-          owner,
-          query.companyId ? eq(contacts.companyId, query.companyId) : undefined,
-          query.lifecycleStage ? eq(contacts.lifecycleStage, query.lifecycleStage) : undefined,
-          query.leadsOnly === "true" ? inArray(contacts.lifecycleStage, [...leadStages]) : undefined,
-          query.leadStatus ? eq(contacts.leadStatus, query.leadStatus) : undefined,
-          query.leadSource ? eq(contacts.leadSource, query.leadSource) : undefined,
-          query.leadScoreMin !== undefined ? gte(contacts.leadScore, query.leadScoreMin) : undefined,
-          query.leadScoreMax !== undefined ? lte(contacts.leadScore, query.leadScoreMax) : undefined,
-          query.tag ? sql`${query.tag} = any(${contacts.tags})` : undefined,
-          query.email ? sql`${query.email.trim().toLowerCase()} = any(${contacts.emailList})` : undefined,
-          ...conditions,
-          ks.where,
-        ]),
+        where: allOf([...filters, ks.where]),
         orderBy: ks.orderBy,
         limit: query.limit + 1,
       }),

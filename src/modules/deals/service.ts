@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Deal, DealListQuery, MoveDealBody, Stage, UpdateDealBody } from "../../contract/deals.js";
 import { CreateDealBody } from "../../contract/deals.js";
+import { codeFor, dealContactRoleLabels, dealSourceLabels, labelOf } from "../../contract/labels.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -152,7 +153,12 @@ export async function toDeals(ctx: Ctx, rows: DealRow[], db: Db = ctx.db, known?
 }
 
 /** History snapshot, as a timeline reader wants it: the stage and company by name, contacts as "Name (role)" so role changes show. */
-export const snapshot = (d: Deal) => ({ ...d, stage: d.stageName, company: d.companyName, contacts: d.contacts.map((c) => `${c.name} (${c.role})`) });
+export const snapshot = (d: Deal) => ({
+  ...d,
+  stage: d.stageName,
+  company: d.companyName,
+  contacts: d.contacts.map((c) => `${c.name} (${labelOf(dealContactRoleLabels, c.role)})`),
+});
 
 export async function getDeal(ctx: Ctx, id: string): Promise<Deal> {
   assertCan(ctx.actor, "read");
@@ -255,7 +261,7 @@ export async function createDeal(ctx: Ctx, rawInput: z.input<typeof CreateDealBo
     const errors = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
     throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
   }
-  const input = parsed.data;
+  const input = { ...parsed.data, ...sourceCode(parsed.data.source) };
   const pipeline = input.pipelineId ? await getPipeline(ctx, input.pipelineId).catch(noSuch("pipelineId", "pipeline")) : await ensureDefaultPipeline(ctx);
   let stage: Stage;
   if (input.stageId) {
@@ -381,8 +387,19 @@ async function applyStageChange(
   return set;
 }
 
-export async function updateDeal(ctx: Ctx, id: string, input: z.infer<typeof UpdateDealBody>): Promise<Deal> {
+/**
+ * Sources are free text (imports bring their own), but one typed as a known source's label or spelling
+ * ("Web form") is stored as its code, so filters, reports and labels treat it as that source.
+ */
+function sourceCode(source: string | null | undefined): { source?: string | null } {
+  if (source === undefined) return {};
+  if (source === null || source === "") return { source: null };
+  return { source: codeFor(dealSourceLabels, source) ?? source };
+}
+
+export async function updateDeal(ctx: Ctx, id: string, rawInput: z.infer<typeof UpdateDealBody>): Promise<Deal> {
   assertCan(ctx.actor, "write");
+  const input = { ...rawInput, ...sourceCode(rawInput.source) };
   const existing = await findRow(ctx, id);
   if (existing.deletedAt) throw new AppError("conflict", "This deal is in the trash; restore it first.");
   let target: Stage | undefined;

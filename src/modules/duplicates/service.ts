@@ -28,6 +28,7 @@ import { reassignHistory } from "../history/reassign.js";
 import { recordChanges } from "../history/service.js";
 import { reassignFormSubmissions } from "../leads/reassign.js";
 import { reassignTasks } from "../tasks/service.js";
+import { userNames } from "../users/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
 import { duplicateCandidates, recordMerges } from "./table.js";
 
@@ -302,10 +303,13 @@ export async function mergePreview(ctx: Ctx, object: RuleObject, aId: string, bI
   const a = await load(ctx, object, aId);
   const b = await load(ctx, object, bId);
   const specs = await specsFor(ctx, object, a, b);
+  const ids = (field: string) => [fieldValue(a, field), fieldValue(b, field)].filter((v): v is string => typeof v === "string");
+  const [companies, users] = await Promise.all([companyNames(ctx, [...ids("companyId"), ...ids("parentId")]), userNames(ctx, ids("ownerId"))]);
   return {
     object,
     a: summaryOf(object, a),
     b: summaryOf(object, b),
+    refs: Object.fromEntries([...companies, ...users]),
     fields: specs.map((s) => ({
       field: s.field,
       label: s.label,

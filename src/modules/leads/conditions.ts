@@ -1,5 +1,6 @@
 import type { Contact } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
+import { codeFor, conditionEnumLabels, conditionFieldLabels, type LabelMap, labelOf } from "../../contract/labels.js";
 import type { RuleCondition } from "../../contract/leads.js";
 import { AppError, type FieldError } from "../../core/errors.js";
 
@@ -59,12 +60,14 @@ const opText: Record<string, string> = { eq: "=", neq: "≠", gt: ">", gte: "≥
 /** "country in DE, FR", "title contains VP", "company size > 200": what reasons and breakdowns show. */
 export function describeCondition(c: RuleCondition, customLabels: Map<string, string> = new Map()): string {
   const name = c.field.startsWith("custom.") ? (customLabels.get(c.field.slice(7)) ?? c.field.slice(7)) : (labels[c.field] ?? c.field);
-  const list = (v: unknown) => (Array.isArray(v) ? v.join(", ") : String(v));
+  const values = conditionEnumLabels[c.field];
+  const show = (v: unknown) => (values && typeof v === "string" ? labelOf(values, v) : String(v));
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(show).join(", ") : show(v));
   switch (c.op) {
     case "in":
       return `${name} in ${list(c.value)}`;
     case "contains":
-      return `${name} contains ${String(c.value)}`;
+      return `${name} contains ${show(c.value)}`;
     case "between": {
       const [a, b] = Array.isArray(c.value) ? c.value : [];
       return `${name} ${a}–${b}`;
@@ -128,7 +131,36 @@ export function matches(facts: LeadFacts, c: RuleCondition): boolean {
 
 export const matchesAll = (facts: LeadFacts, cs: RuleCondition[]) => cs.every((c) => matches(facts, c));
 
-/** Checks what the schema cannot: values fit the operator, and custom fields exist. */
+/**
+ * The values an enumerated field can hold, as code → label: the contract's lists for lead source and
+ * lifecycle stage, a select custom field's options (stored as written, so each is its own label).
+ */
+function allowedValues(field: string, defs: CustomField[]): { name: string; labels: LabelMap } | null {
+  const builtIn = conditionEnumLabels[field];
+  if (builtIn) return { name: conditionFieldLabels[field] ?? field, labels: builtIn };
+  const def = field.startsWith("custom.") ? defs.find((d) => d.key === field.slice(7)) : undefined;
+  if (def && (def.type === "select" || def.type === "multi_select") && def.options.length)
+    return { name: def.label, labels: Object.fromEntries(def.options.map((o) => [o, o])) };
+  return null;
+}
+
+/**
+ * A value an enumerated field never holds makes a rule that never matches: refuse it, naming the code
+ * meant when a label was typed ("Web form" → web_form) and the codes there are.
+ */
+function unknownValue(field: { name: string; labels: LabelMap }, value: unknown): string | null {
+  if (typeof value !== "string" || Object.hasOwn(field.labels, value)) return null;
+  const meant = codeFor(field.labels, value);
+  // Matching ignores case, so "gold" for an option "Gold" matches as it is.
+  if (meant && field.labels[meant] === meant) return null;
+  if (meant) return `${field.name} "${value}" is a label, not a value: use ${meant}`;
+  const codes = Object.entries(field.labels)
+    .map(([code, label]) => (code === label ? code : `${code} (${label})`))
+    .join(", ");
+  return `${field.name} has no value "${value}": use one of ${codes}`;
+}
+
+/** Checks what the schema cannot: values fit the operator and the field, and custom fields exist. */
 export function validateConditions(conditions: RuleCondition[], defs: CustomField[], base = "conditions"): void {
   const errors: FieldError[] = [];
   conditions.forEach((c, i) => {
@@ -138,6 +170,14 @@ export function validateConditions(conditions: RuleCondition[], defs: CustomFiel
     }
     const v = c.value;
     if (c.op === "empty" || c.op === "notEmpty") return;
+    const enumerated = c.op === "contains" ? null : allowedValues(c.field, defs);
+    if (enumerated) {
+      const wrong = (Array.isArray(v) ? v : [v]).map((x) => unknownValue(enumerated, x)).find(Boolean);
+      if (wrong) {
+        errors.push({ path: `${path}.value`, message: wrong });
+        return;
+      }
+    }
     if (v === undefined || v === "") errors.push({ path: `${path}.value`, message: `${c.op} needs a value` });
     else if (c.op === "between") {
       if (!Array.isArray(v) || v.length !== 2 || v.some((x) => Number.isNaN(num(x))) || num(v[0]) > num(v[1]))

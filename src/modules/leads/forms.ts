@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { and, count, desc, eq, inArray, lt, ne } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt, ne, or } from "drizzle-orm";
 import type { z } from "zod";
+import type { TimelineEntry } from "../../contract/activities.js";
 import { Email } from "../../contract/auth.js";
 import type { CreateContactBody, UpdateContactBody } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
 import { HONEYPOT_FIELD, REFERRER_FIELD } from "../../contract/form-html.js";
-import { type FormInput, type FormSubmission, type LeadForm, type UpdateFormBody, utmKeys } from "../../contract/leads.js";
+import { type FormInput, type FormSubmission, type LeadForm, type SubmittedValue, type UpdateFormBody, utmKeys } from "../../contract/leads.js";
 import { type Ctx, systemActor } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -39,16 +40,73 @@ const toForm = (r: Row, counts: { submissions: number; spam: number }): LeadForm
   updatedAt: r.updatedAt.toISOString(),
 });
 
-const toSubmission = (r: SubRow): FormSubmission => ({
+/**
+ * Every submitted value with the label the visitor saw, in the form's order; values of fields the form
+ * has since dropped follow under their key, so nothing typed is hidden.
+ */
+export function submittedValues(fields: readonly { key: string; label: string }[], data: Record<string, string>): SubmittedValue[] {
+  const out: SubmittedValue[] = [];
+  for (const f of fields) if (data[f.key]) out.push({ key: f.key, label: f.label, value: data[f.key] as string });
+  for (const [key, value] of Object.entries(data)) if (value && !fields.some((f) => f.key === key)) out.push({ key, label: key, value });
+  return out;
+}
+
+const toSubmission = (r: SubRow, fields: Row["fields"]): FormSubmission => ({
   id: r.id,
   formId: r.formId,
   contactId: r.contactId,
   outcome: r.outcome,
   data: r.data,
+  values: submittedValues(fields, r.data),
   utm: r.utm,
   referrer: r.referrer,
   createdAt: r.createdAt.toISOString(),
 });
+
+type SubmissionEntry = Extract<TimelineEntry, { kind: "submission" }>;
+
+/** A contact's form submissions for its timeline, newest first, before an optional (at, id) position. */
+export async function contactSubmissions(
+  ctx: Ctx,
+  contactId: string,
+  limit: number,
+  before?: { at: Date; id: string },
+): Promise<(SubmissionEntry & { sortAt: Date; sortId: string })[]> {
+  const s = formSubmissions;
+  const rows = await ctx.db
+    .select()
+    .from(s)
+    .where(
+      and(
+        eq(s.workspaceId, ctx.workspaceId),
+        eq(s.contactId, contactId),
+        ne(s.outcome, "spam"),
+        before ? or(lt(s.createdAt, before.at), and(eq(s.createdAt, before.at), lt(s.id, before.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(s.createdAt), desc(s.id))
+    .limit(limit);
+  if (rows.length === 0) return [];
+  const formIds = [...new Set(rows.map((r) => r.formId))];
+  const forms = await ctx.db
+    .select({ id: leadForms.id, name: leadForms.name, fields: leadForms.fields })
+    .from(leadForms)
+    .where(and(eq(leadForms.workspaceId, ctx.workspaceId), inArray(leadForms.id, formIds)));
+  const byId = new Map(forms.map((f) => [f.id, f]));
+  return rows.map((r) => ({
+    kind: "submission" as const,
+    at: r.createdAt.toISOString(),
+    id: r.id,
+    formId: r.formId,
+    formName: byId.get(r.formId)?.name ?? null,
+    outcome: r.outcome === "created" ? ("created" as const) : ("updated" as const),
+    values: submittedValues(byId.get(r.formId)?.fields ?? [], r.data),
+    utm: r.utm,
+    referrer: r.referrer,
+    sortAt: r.createdAt,
+    sortId: r.id,
+  }));
+}
 
 const scoped = (ctx: Ctx, id: string) => and(eq(leadForms.workspaceId, ctx.workspaceId), eq(leadForms.id, id));
 
@@ -173,7 +231,7 @@ export async function listSubmissions(
   query: { limit: number; cursor?: string; spam?: "true" | "false" },
 ): Promise<{ data: FormSubmission[]; nextCursor: string | null }> {
   assertCan(ctx.actor, "read");
-  await findForm(ctx, formId);
+  const form = await findForm(ctx, formId);
   if (query.cursor && !/^[0-9a-f-]{36}$/i.test(query.cursor)) {
     throw new AppError("validation_failed", "cursor is not valid; start again without it", [{ path: "cursor", message: "Invalid cursor" }]);
   }
@@ -192,7 +250,7 @@ export async function listSubmissions(
     .orderBy(desc(formSubmissions.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
-  return { data: page.map(toSubmission), nextCursor: rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null };
+  return { data: page.map((r) => toSubmission(r, form.fields)), nextCursor: rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null };
 }
 
 // ---- public side ----
@@ -281,7 +339,7 @@ export async function submitForm(db: Db, formId: string, body: RawSubmission, me
   const done = { message: form.thankYouMessage, redirectUrl: form.redirectUrl };
   if (one(body[HONEYPOT_FIELD])) {
     const id = newId();
-    await db.insert(formSubmissions).values({ workspaceId, id, formId, outcome: "spam", data, utm, referrer, ipHash });
+    await db.insert(formSubmissions).values({ workspaceId, id, formId, outcome: "spam", data, utm, referrer, ipHash, createdAt: new Date() });
     return { outcome: "spam", submissionId: id, contactId: null, ...done };
   }
 
@@ -349,7 +407,8 @@ export async function submitForm(db: Db, formId: string, body: RawSubmission, me
       outcome = "created";
     }
     const id = newId();
-    await tx.insert(formSubmissions).values({ workspaceId, id, formId, contactId, outcome, data, utm, referrer, ipHash });
+    // Millisecond precision, as JavaScript dates carry, keeps the contact's timeline cursor exact.
+    await tx.insert(formSubmissions).values({ workspaceId, id, formId, contactId, outcome, data, utm, referrer, ipHash, createdAt: new Date() });
     // The submission itself is an engagement event for scoring.
     await rescoreContacts(t, [contactId]);
     return { outcome, submissionId: id, contactId, ...done };

@@ -284,7 +284,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
         leadSource: "web_form",
         leadStatus: "new",
         ownerId: sales.userId,
-        assignmentReason: "Rule 'Web': source = web_form",
+        assignmentReason: "Rule 'Web': source = Web form",
         tags: ["inbound"],
       });
       expect(c.sourceDetails).toMatchObject({

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { IdParams } from "../../contract/common.js";
+import { IdParams, ListCount } from "../../contract/common.js";
 import { Contact, ContactList, ContactListQuery } from "../../contract/contacts.js";
 import {
   AssignmentReorderBody,
@@ -23,7 +23,7 @@ import {
   UpdateFormBody,
 } from "../../contract/leads.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
-import { getContact, listContacts } from "../contacts/service.js";
+import { countContacts, getContact, listContacts } from "../contacts/service.js";
 import {
   createAssignmentRule,
   deleteAssignmentRule,
@@ -54,6 +54,18 @@ export async function leadRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req) => listContacts(req.ctx, { ...req.query, leadsOnly: "true" }),
+  );
+  r.get(
+    "/leads/count",
+    {
+      schema: {
+        tags: leads,
+        summary: "How many leads a list query matches (exact up to 10,000, else PostgreSQL's estimate)",
+        querystring: ContactListQuery,
+        response: { 200: ListCount, ...problems },
+      },
+    },
+    async (req) => countContacts(req.ctx, { ...req.query, leadsOnly: "true" }),
   );
   r.post(
     "/contacts/:id/convert",

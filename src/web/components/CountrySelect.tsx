@@ -6,7 +6,7 @@ const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const notCountries = new Set(["EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"]);
 
 /** Every ISO 3166 country the browser can name, in the user's language: no list to ship or keep current. */
-function countryOptions(): { value: string; label: string }[] {
+export function countryOptions(): { value: string; label: string }[] {
   const names = new Intl.DisplayNames([navigator.language, "en"], { type: "region", fallback: "none" });
   const out: { value: string; label: string }[] = [];
   for (const a of letters)

@@ -4,7 +4,7 @@ import { IconArrowsExchange, IconGitMerge } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { z } from "zod";
-import type { MergePreview, RuleObject } from "../../contract/index.js";
+import { type LabelMap, labelOf, leadSourceLabels, leadStatusLabels, lifecycleStageLabels, type MergePreview, type RuleObject } from "../../contract/index.js";
 import { api } from "../http/client.js";
 import { useUserMap } from "../http/queries.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
@@ -16,9 +16,15 @@ type Choice = "survivor" | "loser" | "union";
 const isEmpty = (v: unknown) =>
   v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && Object.keys(v).length === 0);
 
-function show(field: string, v: unknown, users: Map<string, { name: string }>): string {
+/** Fields whose values are codes, shown by their labels. */
+const valueLabels: Record<string, LabelMap> = { lifecycleStage: lifecycleStageLabels, leadSource: leadSourceLabels, leadStatus: leadStatusLabels };
+
+function show(field: string, v: unknown, users: Map<string, { name: string }>, refs: Record<string, string>): string {
   if (isEmpty(v)) return "—";
-  if (field === "ownerId" && typeof v === "string") return users.get(v)?.name ?? "another user";
+  if (field === "ownerId" && typeof v === "string") return refs[v] ?? users.get(v)?.name ?? "another user";
+  if ((field === "companyId" || field === "parentId") && typeof v === "string") return refs[v] ?? "a deleted company";
+  const labels = valueLabels[field];
+  if (labels && typeof v === "string") return labelOf(labels, v);
   if (field === "emails" && Array.isArray(v)) return v.map((e: { email: string }) => e.email).join(", ");
   if (field === "phones" && Array.isArray(v)) return v.map((p: { phone: string }) => p.phone).join(", ");
   if (Array.isArray(v)) return v.join(", ");
@@ -140,7 +146,7 @@ export function MergeModal({
                       name={`merge-${f.field}`}
                       checked={choiceOf(f) === side}
                       onChange={() => setChoices((c) => ({ ...c, [f.field]: side }))}
-                      label={show(f.field, side === "survivor" ? sv(f) : lv(f), users)}
+                      label={show(f.field, side === "survivor" ? sv(f) : lv(f), users, p.refs)}
                       description={side === "survivor" ? `from ${survivor.label} (kept)` : `from ${loser.label}`}
                       data-testid={`merge-${f.field}-${side}`}
                     />
@@ -197,7 +203,7 @@ export function MergeModal({
                             name={`merge-${f.field}`}
                             checked={choiceOf(f) === side}
                             onChange={() => setChoices((c) => ({ ...c, [f.field]: side }))}
-                            label={show(f.field, side === "survivor" ? sv(f) : lv(f), users)}
+                            label={show(f.field, side === "survivor" ? sv(f) : lv(f), users, p.refs)}
                             data-testid={`merge-${f.field}-${side}`}
                           />
                         </Table.Td>

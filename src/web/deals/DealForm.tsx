@@ -3,7 +3,7 @@ import { useMediaQuery } from "@mantine/hooks";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
-import { CreateDealBody, type Deal, dealContactRoles, UpdateDealBody } from "../../contract/index.js";
+import { CreateDealBody, type Deal, dealContactRoles, dealSourceLabels, optionsOf, UpdateDealBody } from "../../contract/index.js";
 import { useMe } from "../app/me.js";
 import { CustomFieldInput, customPayload, validateCustom } from "../components/CustomFieldInput.js";
 import { CompanyPicker, UserPicker } from "../components/pickers.js";
@@ -292,7 +292,16 @@ export function DealFormDrawer({
             error={errors.get("nextStep")}
           />
           <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
-            <TextInput label="Source" value={draft.source} onChange={(e) => set("source", e.currentTarget.value)} placeholder="Referral, event, inbound…" />
+            <Select
+              label="Source"
+              data={sourceOptions(draft.source)}
+              value={draft.source || null}
+              onChange={(v) => set("source", v ?? "")}
+              placeholder="Where the deal came from"
+              clearable
+              searchable
+              data-testid="deal-source"
+            />
             <TagsInput label="Tags" value={draft.tags} onChange={(v) => set("tags", v)} clearable />
           </SimpleGrid>
           {(customFields.data ?? []).map((f) => (
@@ -316,4 +325,10 @@ export function DealFormDrawer({
       </form>
     </Drawer>
   );
+}
+
+/** The known sources by label; a source imported as free text stays selectable as it was written. */
+function sourceOptions(current: string): { value: string; label: string }[] {
+  const known = optionsOf(dealSourceLabels);
+  return current && !known.some((o) => o.value === current) ? [...known, { value: current, label: current }] : known;
 }

@@ -4,7 +4,7 @@ import { IconAlertTriangle, IconArrowLeft, IconChevronDown, IconEdit, IconRestor
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
-import type { Deal, Stage } from "../../contract/index.js";
+import { type Deal, dealSourceLabels, labelOf, type Stage } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { AnchorLink } from "../components/links.js";
@@ -211,7 +211,7 @@ export function DealPage() {
                 { label: "Stage", value: `${d.stageName} (${d.stageProbability}%)` },
                 { label: "Close date", value: d.expectedCloseDate ? formatDate(d.expectedCloseDate) : null },
                 { label: "Next step", value: d.nextStep },
-                { label: "Source", value: d.source },
+                { label: "Source", value: d.source ? labelOf(dealSourceLabels, d.source) : null },
                 { label: "Lost reason", value: d.lostReason },
                 { label: "Closed", value: d.closedAt ? formatDateTime(d.closedAt) : null },
                 { label: "Tags", value: d.tags.length ? d.tags.join(", ") : null },

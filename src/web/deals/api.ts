@@ -116,15 +116,6 @@ export const dealTasksQuery = (id: string) =>
       }),
   });
 
-export const roleLabels: Record<string, string> = {
-  decision_maker: "Decision maker",
-  champion: "Champion",
-  influencer: "Influencer",
-  economic_buyer: "Economic buyer",
-  user: "User",
-  other: "Other",
-};
-
 /** "3 d 4 h", "5 h", "12 min": time in a stage. */
 export function formatSpan(ms: number): string {
   const min = Math.floor(ms / 60_000);
@@ -134,3 +125,5 @@ export function formatSpan(ms: number): string {
   const d = Math.floor(h / 24);
   return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
+
+export { dealContactRoleLabels as roleLabels } from "../../contract/index.js";

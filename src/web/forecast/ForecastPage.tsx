@@ -23,7 +23,7 @@ import { IconAlertCircle, IconChartBar, IconTargetArrow } from "@tabler/icons-re
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
-import type { ForecastReport, ForecastRow, PipelineReport } from "../../contract/index.js";
+import { dealStatusLabels, type ForecastReport, type ForecastRow, labelOf, type PipelineReport } from "../../contract/index.js";
 import { useMe } from "../app/me.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError } from "../http/client.js";
@@ -450,7 +450,7 @@ function PipelineBody({ report, period }: { report: PipelineReport; period: stri
                   {s.name}{" "}
                   {s.type !== "open" && (
                     <Badge size="xs" variant="light" color={s.type === "won" ? "teal" : "red"}>
-                      {s.type}
+                      {labelOf(dealStatusLabels, s.type)}
                     </Badge>
                   )}
                 </Table.Td>

@@ -1,7 +1,9 @@
-import { ActionIcon, Button, Group, Select, Stack, TagsInput, Text, TextInput } from "@mantine/core";
+import { ActionIcon, Button, Group, MultiSelect, Select, Stack, TagsInput, Text, TextInput } from "@mantine/core";
 import { IconPlus, IconX } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import type { RuleCondition } from "../../contract/index.js";
+import { useMemo } from "react";
+import { type CustomField, conditionEnumLabels, optionsOf, type RuleCondition } from "../../contract/index.js";
+import { countryOptions } from "../components/CountrySelect.js";
 import { customFieldsQuery } from "../http/queries.js";
 import { conditionFieldOptions, conditionOpOptions } from "./labels.js";
 
@@ -15,6 +17,28 @@ export function conditionValue(op: string, text: string[]): RuleCondition["value
   const v = text[0] ?? "";
   return numeric.has(op) && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v;
 }
+
+type Option = { value: string; label: string };
+
+/**
+ * The values a field can hold, when they are a fixed list: chosen from it by label, so the stored code
+ * ("web_form") is what the rule compares, never a typed label ("Web form") that would never match.
+ */
+function fieldOptions(field: string, custom: CustomField[], countries: () => Option[]): Option[] | null {
+  const builtIn = conditionEnumLabels[field];
+  if (builtIn) return optionsOf(builtIn);
+  if (field === "country") return countries();
+  const def = field.startsWith("custom.") ? custom.find((d) => d.key === field.slice(7)) : undefined;
+  if (def && (def.type === "select" || def.type === "multi_select")) return def.options.map((o) => ({ value: o, label: o }));
+  if (def?.type === "boolean")
+    return [
+      { value: "true", label: "Yes" },
+      { value: "false", label: "No" },
+    ];
+  return null;
+}
+
+const listOps = new Set(["eq", "neq", "in"]);
 
 export const valueText = (c: RuleCondition): string[] => (c.value === undefined ? [] : Array.isArray(c.value) ? c.value.map(String) : [String(c.value)]);
 
@@ -31,7 +55,68 @@ export function ConditionsEditor({
 }) {
   const custom = useQuery(customFieldsQuery("contact"));
   const fields = [...conditionFieldOptions, ...(custom.data ?? []).map((f) => ({ value: `custom.${f.key}`, label: f.label }))];
+  const countries = useMemo(() => {
+    let cached: Option[] | null = null;
+    return () => {
+      cached ??= countryOptions();
+      return cached;
+    };
+  }, []);
   const set = (i: number, patch: Partial<RuleCondition>) => onChange(value.map((c, j) => (j === i ? { ...c, ...patch } : c)));
+  const valueInput = (c: RuleCondition, i: number, options: Option[] | null) => {
+    if (c.op === "empty" || c.op === "notEmpty") return null;
+    if (options && c.op === "in")
+      return (
+        <MultiSelect
+          data={options}
+          value={valueText(c)}
+          onChange={(v) => set(i, { value: conditionValue(c.op, v) })}
+          searchable
+          placeholder="Choose values"
+          style={{ flex: "1 1 160px" }}
+          aria-label="Values"
+          error={errors(`conditions.${i}.value`)}
+          data-testid="condition-values"
+        />
+      );
+    if (options)
+      return (
+        <Select
+          data={options}
+          value={valueText(c)[0] || null}
+          onChange={(v) => set(i, { value: conditionValue(c.op, v ? [v] : []) })}
+          searchable
+          placeholder="Choose a value"
+          style={{ flex: "1 1 160px" }}
+          aria-label="Value"
+          error={errors(`conditions.${i}.value`)}
+          data-testid="condition-value"
+        />
+      );
+    if (c.op === "in" || c.op === "between")
+      return (
+        <TagsInput
+          value={valueText(c)}
+          onChange={(v) => set(i, { value: conditionValue(c.op, v) })}
+          placeholder={c.op === "between" ? "min, max" : "Type and press Enter"}
+          maxTags={c.op === "between" ? 2 : 100}
+          style={{ flex: "1 1 160px" }}
+          aria-label="Values"
+          error={errors(`conditions.${i}.value`)}
+          data-testid="condition-values"
+        />
+      );
+    return (
+      <TextInput
+        value={valueText(c)[0] ?? ""}
+        onChange={(e) => set(i, { value: conditionValue(c.op, [e.currentTarget.value]) })}
+        style={{ flex: "1 1 160px" }}
+        aria-label="Value"
+        error={errors(`conditions.${i}.value`)}
+        data-testid="condition-value"
+      />
+    );
+  };
   return (
     <Stack gap="xs">
       {value.length === 0 && (
@@ -45,7 +130,7 @@ export function ConditionsEditor({
           <Select
             data={fields}
             value={c.field}
-            onChange={(v) => v && set(i, { field: v })}
+            onChange={(v) => v && set(i, { field: v, value: conditionValue(c.op, []) })}
             allowDeselect={false}
             searchable
             w={190}
@@ -62,27 +147,7 @@ export function ConditionsEditor({
             aria-label="Operator"
             data-testid="condition-op"
           />
-          {c.op === "in" || c.op === "between" ? (
-            <TagsInput
-              value={valueText(c)}
-              onChange={(v) => set(i, { value: conditionValue(c.op, v) })}
-              placeholder={c.op === "between" ? "min, max" : "Type and press Enter"}
-              maxTags={c.op === "between" ? 2 : 100}
-              style={{ flex: "1 1 160px" }}
-              aria-label="Values"
-              error={errors(`conditions.${i}.value`)}
-              data-testid="condition-values"
-            />
-          ) : c.op === "empty" || c.op === "notEmpty" ? null : (
-            <TextInput
-              value={valueText(c)[0] ?? ""}
-              onChange={(e) => set(i, { value: conditionValue(c.op, [e.currentTarget.value]) })}
-              style={{ flex: "1 1 160px" }}
-              aria-label="Value"
-              error={errors(`conditions.${i}.value`)}
-              data-testid="condition-value"
-            />
-          )}
+          {valueInput(c, i, listOps.has(c.op) ? fieldOptions(c.field, custom.data ?? [], countries) : null)}
           <ActionIcon variant="subtle" color="gray" mt={6} onClick={() => onChange(value.filter((_, j) => j !== i))} aria-label="Remove condition">
             <IconX size={16} />
           </ActionIcon>

@@ -10,11 +10,11 @@ import {
   Drawer,
   Group,
   Modal,
+  Paper,
   ScrollArea,
   Select,
   Stack,
   Switch,
-  Table,
   Tabs,
   TagsInput,
   Text,
@@ -24,7 +24,7 @@ import {
 import { IconArrowDown, IconArrowUp, IconCheck, IconCopy, IconExternalLink, IconForms, IconPlus, IconTrash, IconX } from "@tabler/icons-react";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useMemo, useState } from "react";
-import { FormInput, type FormSubmission, type LeadForm, renderFormHtml } from "../../contract/index.js";
+import { FormInput, type FormSubmission, type LeadForm, renderFormHtml, submissionOutcomeLabels } from "../../contract/index.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { AnchorLink } from "../components/links.js";
@@ -35,6 +35,7 @@ import { useFormErrors } from "../lib/form.js";
 import { formatDateTime, leadSourceLabels } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
 import { SettingsPage } from "../settings/SettingsPage.js";
+import { SubmittedValuesList } from "./SubmittedValues.js";
 
 const builtIn: Record<string, string> = {
   firstName: "First name",
@@ -422,40 +423,40 @@ function Submissions({ formId }: { formId: string }) {
           {spam ? "No spam caught." : "No submissions yet. Open the hosted page to try the form."}
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table striped data-testid="submissions-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Outcome</Table.Th>
-                <Table.Th>Campaign</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((s) => (
-                <Table.Tr key={s.id}>
-                  <Table.Td>{formatDateTime(s.createdAt)}</Table.Td>
-                  <Table.Td>
+        <Stack gap="xs" data-testid="submissions-table">
+          {rows.map((s) => {
+            const campaign = [s.utm.utm_source, s.utm.utm_campaign].filter(Boolean).join(" / ");
+            return (
+              <Paper key={s.id} withBorder radius="md" p="sm" data-testid="submission">
+                <Group justify="space-between" gap="xs" mb={6} wrap="wrap">
+                  <Group gap="xs" wrap="wrap">
                     {s.contactId ? (
-                      <AnchorLink to="/contacts/$id" params={{ id: s.contactId }} fz="sm">
-                        {s.data.email ?? "contact"}
+                      <AnchorLink to="/contacts/$id" params={{ id: s.contactId }} fz="sm" fw={600}>
+                        {s.data.email ?? "Contact"}
                       </AnchorLink>
                     ) : (
-                      (s.data.email ?? "—")
+                      <Text fz="sm" fw={600}>
+                        {s.data.email ?? "No email"}
+                      </Text>
                     )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={s.outcome === "created" ? "teal" : s.outcome === "spam" ? "red" : "blue"}>
-                      {s.outcome}
+                    <Badge variant="light" tt="none" color={s.outcome === "created" ? "teal" : s.outcome === "spam" ? "red" : "blue"}>
+                      {submissionOutcomeLabels[s.outcome]}
                     </Badge>
-                  </Table.Td>
-                  <Table.Td>{[s.utm.utm_source, s.utm.utm_campaign].filter(Boolean).join(" / ") || "—"}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+                    {campaign && (
+                      <Text fz="xs" c="dimmed">
+                        Campaign: {campaign}
+                      </Text>
+                    )}
+                  </Group>
+                  <Text fz="xs" c="dimmed">
+                    {formatDateTime(s.createdAt)}
+                  </Text>
+                </Group>
+                <SubmittedValuesList values={s.values} />
+              </Paper>
+            );
+          })}
+        </Stack>
       )}
       {list.hasNextPage && (
         <Button variant="default" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} w="fit-content">

@@ -1,13 +1,8 @@
 import { Badge, Tooltip } from "@mantine/core";
-import type { ScoreItem } from "../../contract/index.js";
+import { conditionFieldLabels, leadStatusLabels, optionsOf, type ScoreItem } from "../../contract/index.js";
 
-export const leadStatusLabels: Record<string, string> = {
-  new: "New",
-  attempting_contact: "Attempting contact",
-  connected: "Connected",
-  qualified: "Qualified",
-  unqualified: "Unqualified",
-};
+export { leadStatusLabels };
+
 const statusColors: Record<string, string> = { new: "blue", attempting_contact: "yellow", connected: "cyan", qualified: "teal", unqualified: "gray" };
 
 export function LeadStatusBadge({ status }: { status: string | null }) {
@@ -25,7 +20,17 @@ export const breakdownText = (items: ScoreItem[]) => items.map((b) => `${b.point
 
 export function ScoreBadge({ score, breakdown }: { score: number; breakdown?: ScoreItem[] }) {
   const badge = (
-    <Badge variant="filled" color={scoreColor(score)} radius="sm" miw={36} data-testid="lead-score-badge">
+    // Never shrunk below its digits: in a narrow cell or a phone row a two-digit score must not become "3…".
+    <Badge
+      variant="filled"
+      color={scoreColor(score)}
+      radius="sm"
+      miw={36}
+      style={{ flexShrink: 0, overflow: "visible" }}
+      styles={{ label: { overflow: "visible", textOverflow: "clip" } }}
+      aria-label={`Lead score ${score}`}
+      data-testid="lead-score-badge"
+    >
       {score}
     </Badge>
   );
@@ -38,18 +43,7 @@ export function ScoreBadge({ score, breakdown }: { score: number; breakdown?: Sc
   );
 }
 
-export const conditionFieldOptions = [
-  { value: "country", label: "Country (ISO code)" },
-  { value: "region", label: "Region" },
-  { value: "city", label: "City" },
-  { value: "jobTitle", label: "Job title" },
-  { value: "leadSource", label: "Lead source" },
-  { value: "lifecycleStage", label: "Lifecycle stage" },
-  { value: "companySize", label: "Company size (employees)" },
-  { value: "companyIndustry", label: "Company industry" },
-  { value: "emailDomain", label: "Email domain" },
-  { value: "tags", label: "Tags" },
-];
+export const conditionFieldOptions = optionsOf(conditionFieldLabels);
 export const conditionOpOptions = [
   { value: "eq", label: "is" },
   { value: "neq", label: "is not" },

@@ -1,5 +1,8 @@
 import type { CustomField } from "../../contract/index.js";
 
+// The label maps live in the contract, shared with the server; re-exported under the names pages use.
+export { customFieldTypeLabels, leadSourceLabels, lifecycleStageLabels as lifecycleLabels, roleLabels } from "../../contract/index.js";
+
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const rel = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
@@ -64,16 +67,6 @@ export function humanize(value: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export const lifecycleLabels: Record<string, string> = {
-  subscriber: "Subscriber",
-  lead: "Lead",
-  marketing_qualified: "Marketing qualified",
-  sales_qualified: "Sales qualified",
-  opportunity: "Opportunity",
-  customer: "Customer",
-  evangelist: "Evangelist",
-  other: "Other",
-};
 export const lifecycleColors: Record<string, string> = {
   subscriber: "gray",
   lead: "blue",
@@ -84,24 +77,6 @@ export const lifecycleColors: Record<string, string> = {
   evangelist: "grape",
   other: "gray",
 };
-export const leadSourceLabels: Record<string, string> = {
-  web_form: "Web form",
-  referral: "Referral",
-  cold_call: "Cold call",
-  event: "Event",
-  ad: "Advertising",
-  import: "Import",
-  api: "API",
-  other: "Other",
-};
-export const roleLabels: Record<string, string> = {
-  admin: "Admin",
-  manager: "Manager",
-  sales: "Sales",
-  support: "Support",
-  marketing: "Marketing",
-  read_only: "Read-only",
-};
 export const roleDescriptions: Record<string, string> = {
   admin: "Everything, including users, custom fields and API keys",
   manager: "All records, and their team's work",
@@ -109,19 +84,6 @@ export const roleDescriptions: Record<string, string> = {
   support: "Contacts, companies and activities",
   marketing: "Contacts, companies and activities",
   read_only: "Can look, cannot change anything",
-};
-export const customFieldTypeLabels: Record<string, string> = {
-  text: "Text",
-  long_text: "Long text",
-  number: "Number",
-  currency: "Currency",
-  date: "Date",
-  boolean: "Yes / no",
-  select: "Select",
-  multi_select: "Multi-select",
-  url: "URL",
-  email: "Email",
-  phone: "Phone",
 };
 
 export function initials(name: string): string {

@@ -3,10 +3,11 @@ import { useDebouncedValue, useDocumentTitle } from "@mantine/hooks";
 import { IconAlertTriangle, IconArrowsSort, IconPlus, IconSearch } from "@tabler/icons-react";
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { CustomField, FilterCondition, SavedView } from "../../contract/index.js";
+import type { CustomField, FilterCondition, ListCount, SavedView } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, objectPath, type RecordObject, usersQuery, viewsQuery } from "../http/queries.js";
+import { formatNumber } from "../lib/format.js";
 import { BulkBar } from "./BulkBar.js";
 import { ColumnChooser } from "./ColumnChooser.js";
 import { FilterBuilder } from "./FilterBuilder.js";
@@ -44,6 +45,14 @@ interface Props<T extends { id: string }> {
 }
 
 const PAGE = 50;
+const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+
+/** "1,234 contacts" when counted, "about 1.2M contacts" when estimated, "50+ contacts" until the count arrives. */
+export function countText(loaded: number, total: ListCount | null, nouns: [string, string]): string {
+  if (!total) return `${formatNumber(loaded)}+ ${nouns[1]}`;
+  const noun = total.count === 1 ? nouns[0] : nouns[1];
+  return total.exact ? `${formatNumber(total.count)} ${noun}` : `about ${compact.format(total.count)} ${noun}`;
+}
 const blank = (sort: string): ListState => ({ q: "", sort, filters: [], columns: [], viewId: null });
 
 function loadState(key: string, sort: string): ListState {
@@ -116,6 +125,14 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
     placeholderData: keepPreviousData,
   });
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.data) ?? [], [list.data]);
+  const { sort: _sort, ...countParams } = params;
+  const total = useQuery({
+    queryKey: [object, "count", config.listPath ?? "", countParams],
+    queryFn: ({ signal }) => api.get<ListCount>(`${config.listPath ?? objectPath[object]}/count`, countParams, signal),
+    // Only worth asking when the first page does not already show every row.
+    enabled: list.isSuccess && list.hasNextPage,
+    placeholderData: keepPreviousData,
+  });
 
   // Selection (bulk actions); cleared whenever the query changes.
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -223,9 +240,13 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
               {config.title}
             </Title>
             {list.isSuccess && rows.length > 0 && (
-              <Text c="dimmed" fz="sm" data-testid="list-count">
-                {rows.length}
-                {list.hasNextPage ? "+" : ""} {rows.length === 1 && !list.hasNextPage ? nouns[0] : nouns[1]}
+              <Text
+                c="dimmed"
+                fz="sm"
+                data-testid="list-count"
+                title={total.data && !total.data.exact ? "An estimate: too many to count on every visit" : undefined}
+              >
+                {countText(rows.length, list.hasNextPage ? (total.data ?? null) : { count: rows.length, exact: true }, nouns)}
               </Text>
             )}
           </Group>

@@ -3,7 +3,7 @@ import { IconAlarm, IconBell, IconDots, IconTrash, IconUserShare } from "@tabler
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
-import type { Task } from "../../contract/index.js";
+import { labelOf, type Task, taskPriorityLabels } from "../../contract/index.js";
 import { UserPicker } from "../components/pickers.js";
 import { formatDateTime } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
@@ -77,7 +77,7 @@ export function TaskRow({
             )}
             {task.priority !== "normal" && (
               <Badge size="xs" variant="light" color={priorityColor[task.priority]}>
-                {task.priority}
+                {labelOf(taskPriorityLabels, task.priority)}
               </Badge>
             )}
             {showRelated && task.related && (

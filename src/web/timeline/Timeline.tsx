@@ -23,6 +23,7 @@ import {
   IconCalendarEvent,
   IconDots,
   IconEdit,
+  IconForms,
   IconHistory,
   IconMail,
   IconNote,
@@ -33,15 +34,31 @@ import {
 } from "@tabler/icons-react";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useMemo, useState } from "react";
-import { type Activity, type CustomField, type TimelineEntry, UpdateActivityBody, type User } from "../../contract/index.js";
+import {
+  type Activity,
+  amountSourceLabels,
+  type CustomField,
+  callOutcomeLabels,
+  dealSourceLabels,
+  dealStatusLabels,
+  type LabelMap,
+  labelOf,
+  leadSourceLabels,
+  leadStatusLabels,
+  lifecycleStageLabels,
+  type TimelineEntry,
+  UpdateActivityBody,
+  type User,
+} from "../../contract/index.js";
 import { useMe } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { AnchorLink } from "../components/links.js";
 import { RestoreFieldButton } from "../data-quality/RestoreFieldButton.js";
 import { api } from "../http/client.js";
 import { objectPath, type RecordObject, useUserMap } from "../http/queries.js";
+import { SubmissionItem } from "../leads/SubmittedValues.js";
 import { useFormErrors } from "../lib/form.js";
-import { formatDateTime, formatDuration, formatRelative, humanize, leadSourceLabels, lifecycleLabels } from "../lib/format.js";
+import { formatDate, formatDateTime, formatDuration, formatMoney, formatNumber, formatRelative, humanize } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { htmlToText, sanitizeHtml, textToHtml } from "../lib/sanitize.js";
 import classes from "./Timeline.module.css";
@@ -49,6 +66,7 @@ import classes from "./Timeline.module.css";
 type Entry = TimelineEntry;
 type ActivityEntry = Extract<Entry, { kind: "activity" }>;
 type ChangeEntry = Extract<Entry, { kind: "change" }>;
+type SubmissionEntry = Extract<Entry, { kind: "submission" }>;
 
 const fieldLabels: Record<string, string> = {
   firstName: "First name",
@@ -60,6 +78,8 @@ const fieldLabels: Record<string, string> = {
   ownerId: "Owner",
   lifecycleStage: "Lifecycle stage",
   leadSource: "Lead source",
+  leadStatus: "Lead status",
+  assignmentReason: "Assignment reason",
   tags: "Tags",
   address: "Address",
   socialProfiles: "Social profiles",
@@ -74,14 +94,29 @@ const fieldLabels: Record<string, string> = {
   phone: "Phone",
   parentId: "Parent company",
   description: "Description",
+  pipelineId: "Pipeline",
+  stage: "Stage",
+  status: "Status",
+  amount: "Amount",
+  amountSource: "Amount from",
+  priceListId: "Price list",
+  expectedCloseDate: "Expected close date",
+  company: "Company",
+  contacts: "Contacts",
+  nextStep: "Next step",
+  lostReason: "Lost reason",
+  source: "Source",
+  closedAt: "Closed",
 };
 
-const outcomeLabels: Record<string, string> = {
-  connected: "Connected",
-  left_voicemail: "Left voicemail",
-  no_answer: "No answer",
-  busy: "Busy",
-  wrong_number: "Wrong number",
+/** Fields whose history values are codes, and the labels shown for them. */
+const valueLabels: Record<string, LabelMap> = {
+  lifecycleStage: lifecycleStageLabels,
+  leadSource: leadSourceLabels,
+  leadStatus: leadStatusLabels,
+  status: dealStatusLabels,
+  amountSource: amountSourceLabels,
+  source: dealSourceLabels,
 };
 
 /** Deals have a timeline too, but no generic record list, so they are not a RecordObject. */
@@ -144,6 +179,8 @@ export function Timeline({ object, id, customFields, nouns }: { object: Timeline
       {entries.map((e) =>
         e.kind === "activity" ? (
           <ActivityItem key={`a:${e.activity.id}`} entry={e} users={users} />
+        ) : e.kind === "submission" ? (
+          <SubmissionRail key={`s:${e.id}`} entry={e} />
         ) : (
           <ChangeItem key={`c:${e.id}`} entry={e} users={users} customLabels={customLabels} object={object} />
         ),
@@ -284,7 +321,7 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
               )}
               {a.type === "call" && typeof d.outcome === "string" && (
                 <Badge size="sm" variant="light" color={d.outcome === "connected" ? "teal" : "orange"} tt="none" data-testid="call-outcome">
-                  {outcomeLabels[d.outcome] ?? humanize(d.outcome)}
+                  {labelOf(callOutcomeLabels, d.outcome)}
                 </Badge>
               )}
               {a.type === "email" && Array.isArray(d.to) && d.to.length > 0 && (
@@ -356,6 +393,14 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
   );
 }
 
+function SubmissionRail({ entry }: { entry: SubmissionEntry }) {
+  return (
+    <Rail icon={<IconForms size={16} />} color="indigo" testId="timeline-submission">
+      <SubmissionItem entry={entry} when={<When at={entry.at} />} />
+    </Rail>
+  );
+}
+
 function ChangeItem({
   entry,
   users,
@@ -369,7 +414,7 @@ function ChangeItem({
 }) {
   const who = entry.actorName ?? (entry.actorId ? (users.get(entry.actorId)?.name ?? "Someone") : "The API");
   const label = (f: string) => customLabels.get(f) ?? fieldLabels[f] ?? (f.startsWith("custom.") ? humanize(f.slice(7)) : humanize(f));
-  const fmt = (field: string, v: unknown): string => formatChangeValue(field, v, users);
+  const fmt = (field: string, v: unknown): string => formatChangeValue(field, v, users, entry.refs, entry.changes);
   const noun = object;
   const icon =
     entry.action === "create" ? (
@@ -426,12 +471,19 @@ function ChangeItem({
   );
 }
 
-function formatChangeValue(field: string, v: unknown, users: Map<string, User>): string {
+function formatChangeValue(field: string, v: unknown, users: Map<string, User>, refs: Record<string, string>, changes: ChangeEntry["changes"]): string {
   if (v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0)) return "empty";
-  if (field === "ownerId" && typeof v === "string") return users.get(v)?.name ?? "another user";
-  if (field === "lifecycleStage" && typeof v === "string") return lifecycleLabels[v] ?? v;
-  if (field === "leadSource" && typeof v === "string") return leadSourceLabels[v] ?? v;
-  if ((field === "companyId" || field === "parentId") && typeof v === "string") return "a company";
+  if (field === "ownerId" && typeof v === "string") return refs[v] ?? users.get(v)?.name ?? "a former user";
+  if ((field === "companyId" || field === "parentId") && typeof v === "string") return refs[v] ?? "a deleted company";
+  if (field === "pipelineId" && typeof v === "string") return refs[v] ?? "a deleted pipeline";
+  if (field === "priceListId" && typeof v === "string") return "another price list";
+  const labels = valueLabels[field];
+  if (labels && typeof v === "string") return labelOf(labels, v);
+  if ((field === "expectedCloseDate" || field === "closedAt") && typeof v === "string") return formatDate(v);
+  if (field === "amount" && (typeof v === "string" || typeof v === "number")) {
+    const currency = changes.find((c) => c.field === "currency");
+    return typeof currency?.to === "string" ? formatMoney(v, currency.to) : formatNumber(v);
+  }
   if (typeof v === "boolean") return v ? "yes" : "no";
   if (Array.isArray(v)) {
     return v

@@ -96,6 +96,9 @@ export function InlineField<T extends EditableRecord>({ object, record, spec, di
         </Popover.Target>
         {/* data-no-open: a click in here is not a click on the list row behind it. */}
         <Popover.Dropdown p="xs" data-no-open maw="calc(100vw - 16px)">
+          <Text fz="xs" fw={600} c="dimmed" mb={6}>
+            {spec.label}
+          </Text>
           {editor}
         </Popover.Dropdown>
       </Popover>

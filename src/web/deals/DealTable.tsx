@@ -105,6 +105,7 @@ export function DealTable({ pipelineId, filters, onOpen }: { pipelineId: string;
                   if (!(e.target as HTMLElement).closest("a,button,input,label,[data-no-open]")) onOpen(d.id);
                 }}
                 data-testid="deal-row"
+                data-inline-row
                 style={{
                   position: "absolute",
                   top: 0,

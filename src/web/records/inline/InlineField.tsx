@@ -84,16 +84,19 @@ export function InlineField<T extends EditableRecord>({ object, record, spec, di
 
   if (variant === "cell" || popoverKinds.has(spec.type)) {
     const wide = popoverKinds.has(spec.type) || spec.type === "long_text";
+    const body = (
+      <div className={variant === "cell" ? classes.cell : classes.withPencil}>
+        <div className={classes.value} id={valueId}>
+          {variant === "cell" ? display : shown}
+        </div>
+        {pencilButton}
+      </div>
+    );
+    // The popover (and its positioning) exists only while editing: a list renders hundreds of these cells.
+    if (!editing) return body;
     return (
-      <Popover opened={editing} position="bottom-start" width={wide ? 380 : 300} shadow="md" withinPortal closeOnEscape={false} closeOnClickOutside={false}>
-        <Popover.Target>
-          <div className={variant === "cell" ? classes.cell : classes.withPencil}>
-            <div className={classes.value} id={valueId}>
-              {variant === "cell" ? display : shown}
-            </div>
-            {pencilButton}
-          </div>
-        </Popover.Target>
+      <Popover opened position="bottom-start" width={wide ? 380 : 300} shadow="md" withinPortal closeOnEscape={false} closeOnClickOutside={false}>
+        <Popover.Target>{body}</Popover.Target>
         {/* data-no-open: a click in here is not a click on the list row behind it. */}
         <Popover.Dropdown p="xs" data-no-open maw="calc(100vw - 16px)">
           <Text fz="xs" fw={600} c="dimmed" mb={6}>

@@ -12,8 +12,10 @@ import { PurchasesPanel } from "../deals/PurchasesPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { formatDateTime, formatMoney, formatNumber, phoneWithExtension, telHref } from "../lib/format.js";
-import { StageBadge } from "../records/cells.js";
-import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
+import { StageBadge, TagList } from "../records/cells.js";
+import { InlineField } from "../records/inline/InlineField.js";
+import { companySpecs, parentSpec } from "../records/inline/specs.js";
+import { BackLink, DetailsCard, editableCustomItems, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
 import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
@@ -76,40 +78,93 @@ export function CompanyPage() {
               title="Details"
               testId="company-details"
               items={[
-                { label: "Employees", value: c.employees !== null ? formatNumber(c.employees) : null },
-                { label: "Annual revenue", value: c.annualRevenue !== null ? formatMoney(c.annualRevenue, c.currency) : null },
+                { label: "Name", value: <InlineField object="company" record={c} spec={companySpecs.name} display={c.name} /> },
+                { label: "Domain", value: <InlineField object="company" record={c} spec={companySpecs.domain} display={c.domain} /> },
+                { label: "Industry", value: <InlineField object="company" record={c} spec={companySpecs.industry} display={c.industry} /> },
+                {
+                  label: "Employees",
+                  value: (
+                    <InlineField object="company" record={c} spec={companySpecs.employees} display={c.employees !== null ? formatNumber(c.employees) : null} />
+                  ),
+                },
+                {
+                  label: "Annual revenue",
+                  value: (
+                    <InlineField
+                      object="company"
+                      record={c}
+                      spec={companySpecs.annualRevenue}
+                      display={c.annualRevenue !== null ? formatMoney(c.annualRevenue, c.currency) : null}
+                    />
+                  ),
+                },
                 {
                   label: "Phone",
-                  value: c.phone ? (
-                    <Anchor href={telHref(c.phone, c.phoneExtension)} fz="sm" data-testid="company-phone">
-                      {phoneWithExtension(c.phone, c.phoneExtension)}
-                    </Anchor>
-                  ) : null,
+                  value: (
+                    <InlineField
+                      object="company"
+                      record={c}
+                      spec={companySpecs.phone}
+                      interactive
+                      display={
+                        c.phone ? (
+                          <Anchor href={telHref(c.phone, c.phoneExtension)} fz="sm" data-testid="company-phone">
+                            {phoneWithExtension(c.phone, c.phoneExtension)}
+                          </Anchor>
+                        ) : null
+                      }
+                    />
+                  ),
                 },
-                { label: "Owner", value: owner },
+                { label: "Owner", value: <InlineField object="company" record={c} spec={companySpecs.owner} display={owner} /> },
                 {
                   label: "Parent",
-                  value: c.parentId ? (
-                    <AnchorLink to="/companies/$id" params={{ id: c.parentId }} fz="sm">
-                      {parent.data?.name ?? "Parent company"}
-                    </AnchorLink>
-                  ) : null,
+                  value: (
+                    <InlineField
+                      object="company"
+                      record={c}
+                      spec={parentSpec(c, parent.data?.name ?? null)}
+                      interactive
+                      display={
+                        c.parentId ? (
+                          <AnchorLink to="/companies/$id" params={{ id: c.parentId }} fz="sm">
+                            {parent.data?.name ?? "Parent company"}
+                          </AnchorLink>
+                        ) : null
+                      }
+                    />
+                  ),
                 },
                 { label: "Address", value: addr || null },
                 {
                   label: "Description",
-                  value: c.description ? (
-                    <Text fz="sm" style={{ whiteSpace: "pre-wrap" }}>
-                      {c.description}
-                    </Text>
-                  ) : null,
+                  value: (
+                    <InlineField
+                      object="company"
+                      record={c}
+                      spec={companySpecs.description}
+                      display={
+                        c.description ? (
+                          <Text span fz="sm" style={{ whiteSpace: "pre-wrap" }}>
+                            {c.description}
+                          </Text>
+                        ) : null
+                      }
+                    />
+                  ),
+                },
+                {
+                  label: "Tags",
+                  value: (
+                    <InlineField object="company" record={c} spec={companySpecs.tags} display={c.tags.length ? <TagList tags={c.tags} max={6} /> : null} />
+                  ),
                 },
                 { label: "Created", value: formatDateTime(c.createdAt) },
                 { label: "Updated", value: formatDateTime(c.updatedAt) },
               ]}
             />
             {(customFields.data?.length ?? 0) > 0 && (
-              <DetailsCard title="Custom fields" testId="company-custom-fields" items={customDetailItems(customFields.data ?? [], c.custom)} />
+              <DetailsCard title="Custom fields" testId="company-custom-fields" items={editableCustomItems("company", c, customFields.data ?? [])} />
             )}
             <CompanyContacts company={c} canWrite={canWrite && !c.deletedAt} />
             {!c.deletedAt && <RecordTasksPanel object="company" id={c.id} name={c.name} />}

@@ -11,8 +11,10 @@ import { DownloadVcardButton } from "../exports/DownloadVcardButton.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { LeadPanel } from "../leads/LeadPanel.js";
 import { formatDateTime, leadSourceLabels, phoneWithExtension, telHref } from "../lib/format.js";
-import { StageBadge } from "../records/cells.js";
-import { BackLink, customDetailItems, DetailsCard, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
+import { StageBadge, TagList } from "../records/cells.js";
+import { InlineField } from "../records/inline/InlineField.js";
+import { contactSpecs } from "../records/inline/specs.js";
+import { BackLink, DetailsCard, editableCustomItems, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
 import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
@@ -99,56 +101,118 @@ export function ContactPage() {
               title="Details"
               testId="contact-details"
               items={[
+                { label: "First name", value: <InlineField object="contact" record={c} spec={contactSpecs.firstName} display={c.firstName} /> },
+                { label: "Last name", value: <InlineField object="contact" record={c} spec={contactSpecs.lastName} display={c.lastName} /> },
+                { label: "Job title", value: <InlineField object="contact" record={c} spec={contactSpecs.jobTitle} display={c.jobTitle} /> },
+                {
+                  label: "Company",
+                  value: (
+                    <InlineField
+                      object="contact"
+                      record={c}
+                      spec={contactSpecs.company}
+                      interactive
+                      display={
+                        c.companyId ? (
+                          <AnchorLink to="/companies/$id" params={{ id: c.companyId }} fz="sm">
+                            {c.companyName ?? "Company"}
+                          </AnchorLink>
+                        ) : null
+                      }
+                    />
+                  ),
+                },
                 {
                   label: c.emails.length > 1 ? "Emails" : "Email",
-                  value: c.emails.length ? (
-                    <Stack gap={2}>
-                      {c.emails.map((e) => (
-                        <Group key={e.email} gap={6} wrap="nowrap">
-                          <Anchor href={`mailto:${e.email}`} fz="sm" truncate="end">
-                            {e.email}
-                          </Anchor>
-                          {e.label && (
-                            <Text span fz="xs" c="dimmed">
-                              {e.label}
-                            </Text>
-                          )}
-                          {e.primary && c.emails.length > 1 && (
-                            <Badge size="xs" variant="light">
-                              primary
-                            </Badge>
-                          )}
-                        </Group>
-                      ))}
-                    </Stack>
-                  ) : null,
+                  value: (
+                    <InlineField
+                      object="contact"
+                      record={c}
+                      spec={contactSpecs.emails}
+                      display={
+                        c.emails.length ? (
+                          <Stack gap={2}>
+                            {c.emails.map((e) => (
+                              <Group key={e.email} gap={6} wrap="nowrap">
+                                <Anchor href={`mailto:${e.email}`} fz="sm" truncate="end">
+                                  {e.email}
+                                </Anchor>
+                                {e.label && (
+                                  <Text span fz="xs" c="dimmed">
+                                    {e.label}
+                                  </Text>
+                                )}
+                                {e.primary && c.emails.length > 1 && (
+                                  <Badge size="xs" variant="light">
+                                    primary
+                                  </Badge>
+                                )}
+                              </Group>
+                            ))}
+                          </Stack>
+                        ) : null
+                      }
+                    />
+                  ),
                 },
                 {
                   label: c.phones.length > 1 ? "Phones" : "Phone",
-                  value: c.phones.length ? (
-                    <Stack gap={2}>
-                      {c.phones.map((p) => (
-                        <Group key={p.phone} gap={6} wrap="nowrap">
-                          <Anchor href={telHref(p.phone, p.extension)} fz="sm">
-                            {phoneWithExtension(p.phone, p.extension)}
-                          </Anchor>
-                          {p.label && (
-                            <Text span fz="xs" c="dimmed">
-                              {p.label}
-                            </Text>
-                          )}
-                          {p.primary && c.phones.length > 1 && (
-                            <Badge size="xs" variant="light">
-                              primary
-                            </Badge>
-                          )}
-                        </Group>
-                      ))}
-                    </Stack>
-                  ) : null,
+                  value: (
+                    <InlineField
+                      object="contact"
+                      record={c}
+                      spec={contactSpecs.phones}
+                      display={
+                        c.phones.length ? (
+                          <Stack gap={2}>
+                            {c.phones.map((p) => (
+                              <Group key={p.phone} gap={6} wrap="nowrap">
+                                <Anchor href={telHref(p.phone, p.extension)} fz="sm">
+                                  {phoneWithExtension(p.phone, p.extension)}
+                                </Anchor>
+                                {p.label && (
+                                  <Text span fz="xs" c="dimmed">
+                                    {p.label}
+                                  </Text>
+                                )}
+                                {p.primary && c.phones.length > 1 && (
+                                  <Badge size="xs" variant="light">
+                                    primary
+                                  </Badge>
+                                )}
+                              </Group>
+                            ))}
+                          </Stack>
+                        ) : null
+                      }
+                    />
+                  ),
                 },
-                { label: "Owner", value: owner },
-                { label: "Lead source", value: c.leadSource ? leadSourceLabels[c.leadSource] : null },
+                { label: "Owner", value: <InlineField object="contact" record={c} spec={contactSpecs.owner} display={owner} /> },
+                {
+                  label: "Lifecycle stage",
+                  value: <InlineField object="contact" record={c} spec={contactSpecs.lifecycleStage} display={<StageBadge stage={c.lifecycleStage} />} />,
+                },
+                {
+                  label: "Lead source",
+                  value: (
+                    <InlineField object="contact" record={c} spec={contactSpecs.leadSource} display={c.leadSource ? leadSourceLabels[c.leadSource] : null} />
+                  ),
+                },
+                {
+                  label: "Tags",
+                  value: (
+                    <InlineField object="contact" record={c} spec={contactSpecs.tags} display={c.tags.length ? <TagList tags={c.tags} max={6} /> : null} />
+                  ),
+                },
+                {
+                  label: "Do not contact",
+                  value: <InlineField object="contact" record={c} spec={contactSpecs.doNotContact} display={c.doNotContact ? "Yes" : "No"} />,
+                },
+                {
+                  label: "Email consent",
+                  value: <InlineField object="contact" record={c} spec={contactSpecs.emailConsent} display={c.emailConsent ? "Yes" : "No"} />,
+                },
                 { label: "Address", value: addr || null },
                 {
                   label: "Social",
@@ -167,7 +231,7 @@ export function ContactPage() {
               ]}
             />
             {(customFields.data?.length ?? 0) > 0 && (
-              <DetailsCard title="Custom fields" testId="contact-custom-fields" items={customDetailItems(customFields.data ?? [], c.custom)} />
+              <DetailsCard title="Custom fields" testId="contact-custom-fields" items={editableCustomItems("contact", c, customFields.data ?? [])} />
             )}
             {!c.deletedAt && <RecordTasksPanel object="contact" id={c.id} name={c.fullName} />}
             <PurchasesPanel object="contact" id={c.id} />

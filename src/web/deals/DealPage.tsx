@@ -12,7 +12,10 @@ import { api } from "../http/client.js";
 import { customFieldsQuery } from "../http/queries.js";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
-import { customDetailItems, DetailsCard, RecordSkeleton } from "../records/RecordParts.js";
+import { TagList } from "../records/cells.js";
+import { InlineField } from "../records/inline/InlineField.js";
+import { dealSpecs } from "../records/inline/specs.js";
+import { DetailsCard, editableCustomItems, RecordSkeleton } from "../records/RecordParts.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
 import { dealQuery, dealTasksQuery, formatSpan, pipelinesQuery, roleLabels, stageHistoryQuery } from "./api.js";
@@ -207,18 +210,49 @@ export function DealPage() {
               title="Details"
               testId="deal-details"
               items={[
-                { label: "Owner", value: d.ownerName },
+                { label: "Name", value: <InlineField object="deal" record={d} spec={dealSpecs.name} display={d.name} /> },
+                { label: "Amount", value: <InlineField object="deal" record={d} spec={dealSpecs.amount} display={formatMoney(d.amount, d.currency)} /> },
+                {
+                  label: "Company",
+                  value: (
+                    <InlineField
+                      object="deal"
+                      record={d}
+                      spec={dealSpecs.company}
+                      interactive
+                      display={
+                        d.companyId ? (
+                          <AnchorLink to="/companies/$id" params={{ id: d.companyId }} fz="sm">
+                            {d.companyName ?? "Company"}
+                          </AnchorLink>
+                        ) : null
+                      }
+                    />
+                  ),
+                },
+                { label: "Owner", value: <InlineField object="deal" record={d} spec={dealSpecs.owner} display={d.ownerName} /> },
                 { label: "Stage", value: `${d.stageName} (${d.stageProbability}%)` },
-                { label: "Close date", value: d.expectedCloseDate ? formatDate(d.expectedCloseDate) : null },
-                { label: "Next step", value: d.nextStep },
-                { label: "Source", value: d.source ? labelOf(dealSourceLabels, d.source) : null },
+                {
+                  label: "Close date",
+                  value: (
+                    <InlineField object="deal" record={d} spec={dealSpecs.closeDate} display={d.expectedCloseDate ? formatDate(d.expectedCloseDate) : null} />
+                  ),
+                },
+                { label: "Next step", value: <InlineField object="deal" record={d} spec={dealSpecs.nextStep} display={d.nextStep} /> },
+                {
+                  label: "Source",
+                  value: <InlineField object="deal" record={d} spec={dealSpecs.source} display={d.source ? labelOf(dealSourceLabels, d.source) : null} />,
+                },
                 { label: "Lost reason", value: d.lostReason },
                 { label: "Closed", value: d.closedAt ? formatDateTime(d.closedAt) : null },
-                { label: "Tags", value: d.tags.length ? d.tags.join(", ") : null },
+                {
+                  label: "Tags",
+                  value: <InlineField object="deal" record={d} spec={dealSpecs.tags} display={d.tags.length ? <TagList tags={d.tags} max={6} /> : null} />,
+                },
                 { label: "Created", value: formatDateTime(d.createdAt) },
               ]}
             />
-            {(customFields.data?.length ?? 0) > 0 && <DetailsCard title="Custom fields" items={customDetailItems(customFields.data ?? [], d.custom)} />}
+            {(customFields.data?.length ?? 0) > 0 && <DetailsCard title="Custom fields" items={editableCustomItems("deal", d, customFields.data ?? [])} />}
             <ContactsCard deal={d} onEdit={editable ? () => setEditing(true) : undefined} />
             <StageHistoryCard id={d.id} />
             <TasksCard id={d.id} />

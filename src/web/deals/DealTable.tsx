@@ -3,10 +3,13 @@ import { useMediaQuery } from "@mantine/hooks";
 import { IconAlertCircle, IconChevronDown, IconChevronUp } from "@tabler/icons-react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef, useState } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import type { Deal } from "../../contract/index.js";
 import { api } from "../http/client.js";
 import { formatDate, formatMoney } from "../lib/format.js";
+import { InlineField } from "../records/inline/InlineField.js";
+import { dealSpecs } from "../records/inline/specs.js";
+import type { EditSpec } from "../records/inline/types.js";
 import type { BoardFilters } from "./api.js";
 
 const ROW = 44;
@@ -61,6 +64,9 @@ export function DealTable({ pipelineId, filters, onOpen }: { pipelineId: string;
       </Group>
     </UnstyledButton>
   );
+  // Cells edit in place on wide screens; on a phone the row is a summary and the deal's page edits.
+  const cell = (d: Deal, spec: EditSpec<Deal>, display: ReactNode) =>
+    isPhone ? display : <InlineField object="deal" record={d} spec={spec} display={display} variant="cell" />;
   const cols = isPhone ? "minmax(0,1fr) 110px" : "minmax(180px,2fr) 140px 130px 120px 150px minmax(120px,1fr)";
 
   return (
@@ -90,10 +96,16 @@ export function DealTable({ pipelineId, filters, onOpen }: { pipelineId: string;
           {items.map((item) => {
             const d = rows[item.index] as Deal;
             return (
-              <UnstyledButton
+              // A click on the row opens the deal, except on its controls (the cells' edit buttons and their editors);
+              // the name is the row's button for keyboards.
+              // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: the name button is the keyboard route
+              <div
                 key={d.id}
-                onClick={() => onOpen(d.id)}
+                onClick={(e) => {
+                  if (!(e.target as HTMLElement).closest("a,button,input,label,[data-no-open]")) onOpen(d.id);
+                }}
                 data-testid="deal-row"
+                data-inline-row
                 style={{
                   position: "absolute",
                   top: 0,
@@ -107,29 +119,38 @@ export function DealTable({ pipelineId, filters, onOpen }: { pipelineId: string;
                   alignItems: "center",
                   padding: "0 12px",
                   borderBottom: "1px solid var(--mantine-color-default-border)",
+                  cursor: "pointer",
                 }}
               >
-                <Text fz="sm" fw={500} truncate>
-                  {d.name}
-                </Text>
+                <UnstyledButton onClick={() => onOpen(d.id)} miw={0} data-testid="deal-row-open">
+                  <Text fz="sm" fw={500} truncate>
+                    {d.name}
+                  </Text>
+                </UnstyledButton>
                 {!isPhone && (
                   <Badge variant="light" color={statusColor[d.status]} tt="none" fw={500} style={{ justifySelf: "start" }}>
                     {d.stageName}
                   </Badge>
                 )}
-                <Text fz="sm">{formatMoney(d.amount, d.currency)}</Text>
-                {!isPhone && <Text fz="sm">{formatDate(d.expectedCloseDate)}</Text>}
-                {!isPhone && (
-                  <Text fz="sm" truncate>
-                    {d.ownerName ?? "—"}
-                  </Text>
-                )}
-                {!isPhone && (
-                  <Text fz="sm" truncate c={d.companyName ? undefined : "dimmed"}>
-                    {d.companyName ?? "—"}
-                  </Text>
-                )}
-              </UnstyledButton>
+                {cell(d, dealSpecs.amount, <Text fz="sm">{formatMoney(d.amount, d.currency)}</Text>)}
+                {!isPhone && cell(d, dealSpecs.closeDate, <Text fz="sm">{formatDate(d.expectedCloseDate)}</Text>)}
+                {!isPhone &&
+                  cell(
+                    d,
+                    dealSpecs.owner,
+                    <Text fz="sm" truncate>
+                      {d.ownerName ?? "—"}
+                    </Text>,
+                  )}
+                {!isPhone &&
+                  cell(
+                    d,
+                    dealSpecs.company,
+                    <Text fz="sm" truncate c={d.companyName ? undefined : "dimmed"}>
+                      {d.companyName ?? "—"}
+                    </Text>,
+                  )}
+              </div>
             );
           })}
         </div>

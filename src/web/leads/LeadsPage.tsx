@@ -6,6 +6,7 @@ import { EmptyHint } from "../components/EmptyHint.js";
 import { AnchorLink } from "../components/links.js";
 import { formatDate, leadSourceLabels } from "../lib/format.js";
 import { CellText, Dim, OwnerName, StageBadge } from "../records/cells.js";
+import { contactSpecs } from "../records/inline/specs.js";
 import { contactColumns, contactFilterFields } from "../records/objects.js";
 import { type RecordListConfig, RecordListPage } from "../records/RecordListPage.js";
 import type { ColumnDef, FieldDef } from "../records/types.js";
@@ -43,10 +44,24 @@ function leadColumns(custom: CustomField[]): ColumnDef<Contact>[] {
       width: 170,
       sortKey: "leadStatus",
       render: (c) => (c.leadStatus ? <LeadStatusBadge status={c.leadStatus} /> : <Dim />),
+      edit: contactSpecs.leadStatus,
     },
-    { id: "leadSource", label: "Source", width: 130, render: (c) => <CellText>{c.leadSource ? leadSourceLabels[c.leadSource] : null}</CellText> },
-    { id: "owner", label: "Owner", width: 150, render: (c, ctx) => <OwnerName id={c.ownerId} users={ctx.users} /> },
-    { id: "lifecycleStage", label: "Stage", width: 160, sortKey: "lifecycleStage", render: (c) => <StageBadge stage={c.lifecycleStage} /> },
+    {
+      id: "leadSource",
+      label: "Source",
+      width: 130,
+      render: (c) => <CellText>{c.leadSource ? leadSourceLabels[c.leadSource] : null}</CellText>,
+      edit: contactSpecs.leadSource,
+    },
+    { id: "owner", label: "Owner", width: 150, render: (c, ctx) => <OwnerName id={c.ownerId} users={ctx.users} />, edit: contactSpecs.owner },
+    {
+      id: "lifecycleStage",
+      label: "Stage",
+      width: 160,
+      sortKey: "lifecycleStage",
+      render: (c) => <StageBadge stage={c.lifecycleStage} />,
+      edit: contactSpecs.lifecycleStage,
+    },
     pick("primaryEmail"),
     pick("company"),
     pick("jobTitle"),

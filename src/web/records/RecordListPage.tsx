@@ -100,7 +100,10 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
   const customFields = useQuery(customFieldsQuery(object));
   const users = useQuery({ ...usersQuery, retry: false });
   const userMap = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u])), [users.data]);
-  const ctx: RenderCtx = useMemo(() => ({ users: userMap, customFields: customFields.data ?? [] }), [userMap, customFields.data]);
+  const ctx: RenderCtx = useMemo(
+    () => ({ users: userMap, customFields: customFields.data ?? [], editObject: trash ? undefined : object }),
+    [userMap, customFields.data, trash, object],
+  );
 
   const allColumns = useMemo(() => config.columnsFor(customFields.data ?? []), [config, customFields.data]);
   const filterFields = useMemo(() => config.filterFieldsFor(customFields.data ?? []), [config, customFields.data]);

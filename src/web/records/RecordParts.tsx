@@ -11,6 +11,9 @@ import { api } from "../http/client.js";
 import { objectPath, type RecordObject } from "../http/queries.js";
 import { formatCustomValue, initials } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
+import { InlineField } from "./inline/InlineField.js";
+import { customSpec } from "./inline/specs.js";
+import type { EditableObject, EditableRecord } from "./inline/types.js";
 
 export function BackLink({ to, label }: { to: "/contacts" | "/companies"; label: string }) {
   return (
@@ -196,6 +199,27 @@ export function customDetailItems(fields: CustomField[], values: Record<string, 
       );
     return { label: f.label, value: node };
   });
+}
+
+/** Custom field rows that edit in place (any field type), for records of contacts, companies and deals. */
+export function editableCustomItems<T extends EditableRecord & { custom: Record<string, unknown> }>(
+  object: EditableObject,
+  record: T,
+  fields: CustomField[],
+): DetailItem[] {
+  const shown = customDetailItems(fields, record.custom);
+  return fields.map((f, i) => ({
+    label: f.label,
+    value: (
+      <InlineField
+        object={object}
+        record={record}
+        spec={customSpec<T>(f)}
+        display={shown[i]?.value ?? null}
+        interactive={f.type === "url" || f.type === "email" || f.type === "phone"}
+      />
+    ),
+  }));
 }
 
 export function RecordSkeleton() {

@@ -3,6 +3,8 @@ import { useMediaQuery } from "@mantine/hooks";
 import { IconArrowDown, IconArrowUp, IconSelector } from "@tabler/icons-react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, type ReactNode, useEffect, useMemo, useRef } from "react";
+import { InlineField } from "./inline/InlineField.js";
+import type { EditableRecord } from "./inline/types.js";
 import classes from "./RecordTable.module.css";
 import type { ColumnDef, RenderCtx } from "./types.js";
 
@@ -169,6 +171,8 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
   );
 }
 
+const isEditable = (row: { id: string }): row is EditableRecord => "deletedAt" in row;
+
 /** Clicking anywhere on a row opens the record, except on its controls; the name cell holds a real link for keyboards. */
 function openUnlessControl(e: React.MouseEvent, open: () => void): void {
   if ((e.target as HTMLElement).closest("a,button,input,label,[data-no-open]")) return;
@@ -302,7 +306,11 @@ const DesktopRow = memo(function DesktopRow<T extends { id: string }>({
       )}
       {columns.map((col, i) => (
         <td key={col.id} className={`${classes.cell} ${i === 0 ? (selectable ? classes.stickyName : classes.stickyFirst) : ""}`} data-align={col.align}>
-          {col.render(row, ctx)}
+          {col.edit && ctx.editObject && isEditable(row) ? (
+            <InlineField object={ctx.editObject} record={row} spec={col.edit} display={col.render(row, ctx)} variant="cell" />
+          ) : (
+            col.render(row, ctx)
+          )}
         </td>
       ))}
       {rowActions && (

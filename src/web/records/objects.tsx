@@ -5,6 +5,7 @@ import { AnchorLink } from "../components/links.js";
 import { formatDate, formatMoney, formatNumber, leadSourceLabels, lifecycleLabels } from "../lib/format.js";
 import { CellText, CustomCell, Dim, OwnerName, StageBadge, TagList } from "./cells.js";
 import { customFieldDefs } from "./fields.js";
+import { companySpecs, contactSpecs, customSpec } from "./inline/specs.js";
 import type { ColumnDef, FieldDef } from "./types.js";
 
 const stop = (e: React.MouseEvent) => e.stopPropagation();
@@ -17,6 +18,7 @@ function customColumns<T extends { custom: Record<string, unknown> }>(fields: Cu
     sortKey: f.type === "multi_select" ? undefined : `custom.${f.key}`,
     align: f.type === "number" || f.type === "currency" ? "right" : "left",
     render: (row: T) => <CustomCell field={f} value={row.custom[f.key]} />,
+    edit: customSpec<T>(f),
   }));
 }
 
@@ -37,8 +39,15 @@ export function contactColumns(custom: CustomField[]): ColumnDef<Contact>[] {
         </Group>
       ),
     },
-    { id: "primaryEmail", label: "Email", width: 230, sortKey: "primaryEmail", render: (c) => <CellText>{c.primaryEmail}</CellText> },
-    { id: "primaryPhone", label: "Phone", width: 150, render: (c) => <CellText>{c.primaryPhone}</CellText> },
+    {
+      id: "primaryEmail",
+      label: "Email",
+      width: 230,
+      sortKey: "primaryEmail",
+      render: (c) => <CellText>{c.primaryEmail}</CellText>,
+      edit: contactSpecs.emails,
+    },
+    { id: "primaryPhone", label: "Phone", width: 150, render: (c) => <CellText>{c.primaryPhone}</CellText>, edit: contactSpecs.phones },
     {
       id: "company",
       label: "Company",
@@ -51,12 +60,26 @@ export function contactColumns(custom: CustomField[]): ColumnDef<Contact>[] {
         ) : (
           <Dim />
         ),
+      edit: contactSpecs.company,
     },
-    { id: "jobTitle", label: "Job title", width: 180, sortKey: "jobTitle", render: (c) => <CellText>{c.jobTitle}</CellText> },
-    { id: "lifecycleStage", label: "Stage", width: 160, sortKey: "lifecycleStage", render: (c) => <StageBadge stage={c.lifecycleStage} /> },
-    { id: "leadSource", label: "Lead source", width: 130, render: (c) => <CellText>{c.leadSource ? leadSourceLabels[c.leadSource] : null}</CellText> },
-    { id: "owner", label: "Owner", width: 150, render: (c, ctx) => <OwnerName id={c.ownerId} users={ctx.users} /> },
-    { id: "tags", label: "Tags", width: 210, render: (c) => <TagList tags={c.tags} /> },
+    { id: "jobTitle", label: "Job title", width: 180, sortKey: "jobTitle", render: (c) => <CellText>{c.jobTitle}</CellText>, edit: contactSpecs.jobTitle },
+    {
+      id: "lifecycleStage",
+      label: "Stage",
+      width: 160,
+      sortKey: "lifecycleStage",
+      render: (c) => <StageBadge stage={c.lifecycleStage} />,
+      edit: contactSpecs.lifecycleStage,
+    },
+    {
+      id: "leadSource",
+      label: "Lead source",
+      width: 130,
+      render: (c) => <CellText>{c.leadSource ? leadSourceLabels[c.leadSource] : null}</CellText>,
+      edit: contactSpecs.leadSource,
+    },
+    { id: "owner", label: "Owner", width: 150, render: (c, ctx) => <OwnerName id={c.ownerId} users={ctx.users} />, edit: contactSpecs.owner },
+    { id: "tags", label: "Tags", width: 210, render: (c) => <TagList tags={c.tags} />, edit: contactSpecs.tags },
     { id: "createdAt", label: "Created", width: 130, sortKey: "createdAt", render: (c) => <CellText>{formatDate(c.createdAt)}</CellText> },
     { id: "updatedAt", label: "Updated", width: 130, sortKey: "updatedAt", render: (c) => <CellText>{formatDate(c.updatedAt)}</CellText> },
     ...customColumns<Contact>(custom),
@@ -91,8 +114,9 @@ export function companyColumns(custom: CustomField[]): ColumnDef<Company>[] {
         ) : (
           <Dim />
         ),
+      edit: companySpecs.domain,
     },
-    { id: "industry", label: "Industry", width: 160, sortKey: "industry", render: (c) => <CellText>{c.industry}</CellText> },
+    { id: "industry", label: "Industry", width: 160, sortKey: "industry", render: (c) => <CellText>{c.industry}</CellText>, edit: companySpecs.industry },
     {
       id: "employees",
       label: "Employees",
@@ -100,6 +124,7 @@ export function companyColumns(custom: CustomField[]): ColumnDef<Company>[] {
       sortKey: "employees",
       align: "right",
       render: (c) => (c.employees === null ? <Dim /> : <Text fz="sm">{formatNumber(c.employees)}</Text>),
+      edit: companySpecs.employees,
     },
     {
       id: "annualRevenue",
@@ -108,8 +133,9 @@ export function companyColumns(custom: CustomField[]): ColumnDef<Company>[] {
       sortKey: "annualRevenue",
       align: "right",
       render: (c) => (c.annualRevenue === null ? <Dim /> : <Text fz="sm">{formatMoney(c.annualRevenue, c.currency)}</Text>),
+      edit: companySpecs.annualRevenue,
     },
-    { id: "phone", label: "Phone", width: 150, render: (c) => <CellText>{c.phone}</CellText> },
+    { id: "phone", label: "Phone", width: 150, render: (c) => <CellText>{c.phone}</CellText>, edit: companySpecs.phone },
     {
       id: "location",
       label: "Location",
@@ -117,8 +143,8 @@ export function companyColumns(custom: CustomField[]): ColumnDef<Company>[] {
       sortKey: "city",
       render: (c) => <CellText>{[c.address?.city, c.address?.country].filter(Boolean).join(", ") || null}</CellText>,
     },
-    { id: "owner", label: "Owner", width: 150, render: (c, ctx) => <OwnerName id={c.ownerId} users={ctx.users} /> },
-    { id: "tags", label: "Tags", width: 210, render: (c) => <TagList tags={c.tags} /> },
+    { id: "owner", label: "Owner", width: 150, render: (c, ctx) => <OwnerName id={c.ownerId} users={ctx.users} />, edit: companySpecs.owner },
+    { id: "tags", label: "Tags", width: 210, render: (c) => <TagList tags={c.tags} />, edit: companySpecs.tags },
     { id: "createdAt", label: "Created", width: 130, sortKey: "createdAt", render: (c) => <CellText>{formatDate(c.createdAt)}</CellText> },
     { id: "updatedAt", label: "Updated", width: 130, sortKey: "updatedAt", render: (c) => <CellText>{formatDate(c.updatedAt)}</CellText> },
     ...customColumns<Company>(custom),

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import type { CustomField, FilterCondition, User } from "../../contract/index.js";
+import type { EditableObject, EditSpec } from "./inline/types.js";
 
 /** How a field is filtered and which input edits its value. */
 export type FieldKind = "text" | "number" | "date" | "boolean" | "enum" | "user" | "tags" | "multi";
@@ -17,6 +18,8 @@ export interface FieldDef {
 export interface RenderCtx {
   users: Map<string, User>;
   customFields: CustomField[];
+  /** Set when the list's cells may be edited in place (not in the trash): the object they PATCH. */
+  editObject?: EditableObject;
 }
 
 export interface ColumnDef<T> {
@@ -29,6 +32,8 @@ export interface ColumnDef<T> {
   /** Columns that can't be hidden (the record's name). */
   fixed?: boolean;
   render: (row: T, ctx: RenderCtx) => ReactNode;
+  /** How the cell edits in place; absent for read-only columns. */
+  edit?: EditSpec<T>;
 }
 
 export interface ListState {

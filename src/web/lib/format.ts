@@ -1,20 +1,10 @@
 import type { CustomField } from "../../contract/index.js";
+import { formatDate } from "./dates.js";
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+// Dates are shown in the workspace's time zone: the helpers live in dates.ts, re-exported for existing imports.
+export { formatDate, formatDateTime } from "./dates.js";
+
 const rel = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const d = new Date(iso.length === 10 ? `${iso}T00:00:00` : iso);
-  return Number.isNaN(d.getTime()) ? iso : dateFmt.format(d);
-}
-
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
-}
 
 export function formatRelative(iso: string | null | undefined): string {
   if (!iso) return "—";

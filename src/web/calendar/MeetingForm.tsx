@@ -167,6 +167,7 @@ function MeetingForm({ start, meeting, onDone }: { start?: Date; meeting?: Activ
           placeholder="Search contacts"
           value={v.contactIds}
           onChange={(ids) => set("contactIds", ids)}
+          initialLabels={Object.fromEntries((meeting?.attendees ?? []).filter((a) => a.kind === "contact").map((a) => [a.id, a.name ?? "Contact"]))}
           error={errors.get("attendees.contactIds")}
           data-testid="meeting-contacts"
         />

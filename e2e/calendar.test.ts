@@ -159,11 +159,11 @@ suite("calendar, time zones and the timeline (Chromium)", () => {
         expect(moved?.details.endsAt).toBe(tokyo(thu, "15:30"));
         await expect.poll(async () => Math.round((await box(block(ids.standup as string))).x)).toBe(Math.round((await box(column(thu))).x + 2));
 
-        // 30 px down is 37½ minutes: the end lands on the nearest quarter hour, 11:30.
+        // 26 px down is 32½ minutes: the end lands on the nearest quarter hour, 11:30.
         const handle = block(ids.review as string).getByTestId("cal-resize");
         const h = await box(handle);
         const resized = patched();
-        await drag({ x: h.x + h.width / 2, y: h.y + h.height / 2 }, { x: h.x + h.width / 2, y: h.y + h.height / 2 + 30 });
+        await drag({ x: h.x + h.width / 2, y: h.y + h.height / 2 }, { x: h.x + h.width / 2, y: h.y + h.height / 2 + 26 });
         expect((await resized).status()).toBe(200);
         const review = await meeting(ids.review as string);
         expect(review?.occurredAt).toBe(tokyo(wed, "10:00"));

@@ -73,7 +73,9 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
     async (req, reply) => {
       const source: ExportSource<unknown> = (await companyExport(req.ctx, req.query)) as ExportSource<unknown>;
       const format = req.query.format;
-      return stream(req, reply, "companies", source.timeZone, format, (out) => (format === "xlsx" ? writeXlsx(source, out, "Companies") : writeCsv(source, out)));
+      return stream(req, reply, "companies", source.timeZone, format, (out) =>
+        format === "xlsx" ? writeXlsx(source, out, "Companies") : writeCsv(source, out),
+      );
     },
   );
   r.get(

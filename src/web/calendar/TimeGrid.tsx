@@ -81,7 +81,8 @@ export function TimeGrid({
   // Working hours first: the grid opens scrolled to 07:00 rather than midnight, again when the days change.
   const firstDay = days[0] ? dayKey(days[0]) : "";
   useEffect(() => {
-    if (firstDay && scrollRef.current) scrollRef.current.scrollTop = 7 * HOUR_PX;
+    // A few pixels above the hour, so its label is not hidden under the date row.
+    if (firstDay && scrollRef.current) scrollRef.current.scrollTop = 7 * HOUR_PX - 10;
   }, [firstDay]);
 
   const byDay = days.map((d) =>

@@ -41,6 +41,7 @@ import { AnchorLink } from "../components/links.js";
 import { RestoreFieldButton } from "../data-quality/RestoreFieldButton.js";
 import { api } from "../http/client.js";
 import { objectPath, type RecordObject, useUserMap } from "../http/queries.js";
+import { dayKey, dayOf, formatTime } from "../lib/dates.js";
 import { useFormErrors } from "../lib/form.js";
 import { formatDateTime, formatDuration, formatRelative, humanize, leadSourceLabels, lifecycleLabels } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
@@ -381,7 +382,7 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
               )}
               {a.type === "meeting" && typeof d.endsAt === "string" && (
                 <Text fz="xs" c="dimmed">
-                  {formatDateTime(a.occurredAt)} – {formatDateTime(d.endsAt)}
+                  {formatDateTime(a.occurredAt)} – {dayKey(dayOf(d.endsAt)) === dayKey(dayOf(a.occurredAt)) ? formatTime(d.endsAt) : formatDateTime(d.endsAt)}
                 </Text>
               )}
               {a.type === "meeting" && typeof d.outcome === "string" && d.outcome && (

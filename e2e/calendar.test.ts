@@ -247,7 +247,8 @@ suite("calendar, time zones and the timeline (Chromium)", () => {
         const norm = (s: string) => s.replace(/[\s\u202f]+/g, " ").trim();
         const scheduled = byTestId("meeting-scheduled-for").first();
         await see(scheduled);
-        expect(norm(await scheduled.innerText())).toBe(norm(`scheduled for ${expected}`));
+        expect(norm(await scheduled.innerText())).toBe(norm(`for ${expected}`));
+        await see(byTestId("timeline-meeting").getByText("scheduled a meeting"));
         const filter = byTestId("timeline-filter");
         await filter.getByText("Meetings", { exact: true }).click();
         await expect.poll(() => byTestId("timeline-note").count()).toBe(0);

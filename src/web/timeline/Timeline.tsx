@@ -239,14 +239,7 @@ function Rail({ icon, color, children, testId }: { icon: ReactNode; color: strin
   );
 }
 
-function When({ at, scheduled = false }: { at: string; scheduled?: boolean }) {
-  // A meeting still ahead is a plan, not a log entry: its date, not "in 11 hours".
-  if (scheduled)
-    return (
-      <Text span fz="xs" c="grape" fw={500} style={{ whiteSpace: "nowrap" }} data-testid="meeting-scheduled-for">
-        scheduled for {formatDateTime(at)}
-      </Text>
-    );
+function When({ at }: { at: string }) {
   return (
     <Tooltip label={formatDateTime(at)} withArrow openDelay={300}>
       <Text span fz="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
@@ -269,6 +262,7 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
           ? { icon: <IconCalendarEvent size={16} />, color: "grape", verb: "logged a meeting" }
           : { icon: <IconNote size={16} />, color: "yellow", verb: "added a note" };
   const upcoming = a.type === "meeting" && Date.parse(a.occurredAt) > Date.now();
+  // A meeting still ahead is a plan, not a log entry: it reads "scheduled … for <date>", not "logged … in 11 hours".
   if (upcoming) meta.verb = "scheduled a meeting";
   const direction = d.direction === "inbound" || d.direction === "outbound" ? (d.direction as string) : null;
   const html = useMemo(() => (a.body ? sanitizeHtml(a.body) : ""), [a.body]);
@@ -296,6 +290,14 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
             {author}
           </Text>{" "}
           {meta.verb}
+          {upcoming && (
+            <>
+              {" "}
+              <Text span inherit c="grape" fw={500} data-testid="meeting-scheduled-for">
+                for {formatDateTime(a.occurredAt)}
+              </Text>
+            </>
+          )}
           {entry.about && (
             <>
               {" "}
@@ -313,7 +315,7 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
           )}
         </Text>
         <Group gap={2} wrap="nowrap">
-          <When at={entry.at} scheduled={upcoming} />
+          {!upcoming && <When at={entry.at} />}
           {canEdit && (
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>

@@ -77,12 +77,16 @@ export interface BrowserSession {
  * The real server on an in-memory database, and one desktop-sized page in Chromium whose uncaught
  * errors are pushed onto `errors` (suites assert it stays empty).
  */
-export async function openBrowserSession(errors: string[], serverOptions: { jobIntervalMs?: number } = {}): Promise<BrowserSession> {
+export async function openBrowserSession(
+  errors: string[],
+  serverOptions: { jobIntervalMs?: number } = {},
+  browserOptions: { timezoneId?: string } = {},
+): Promise<BrowserSession> {
   await ensureWebBuild();
   const { startServer } = await import("../src/server/start.js");
   const server = await startServer({ port: 0, memory: true, logLevel: "warn", ...serverOptions });
   const browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US" });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US", ...browserOptions });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));

@@ -100,10 +100,13 @@ suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
         await byTestId("nav-calendar").click();
         await see(byTestId("calendar-page"));
         await see(byTestId("cal-week"));
-        // Click tomorrow's 10:00 slot, or today's if tomorrow falls outside this week.
-        const slots = byTestId("cal-slot").and(page.locator('[data-hour="10"]'));
+        // Click tomorrow's 10:00 slot, or today's if tomorrow falls outside this week (48 px an hour).
         const day = (new Date().getDay() + 6) % 7;
-        await slots.nth(day < 6 ? day + 1 : day).click();
+        const column = await byTestId("cal-day")
+          .nth(day < 6 ? day + 1 : day)
+          .boundingBox();
+        if (!column) throw new Error("no day column");
+        await page.mouse.click(column.x + column.width / 2, column.y + 10 * 48 + 12);
         await byTestId("meeting-title").fill("Fleet demo");
         await byTestId("meeting-contacts").click();
         await page.keyboard.type("Zof");
@@ -111,7 +114,7 @@ suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
         await byTestId("meeting-save").click();
         await see(byTestId("cal-meeting").filter({ hasText: "Fleet demo" }));
         await byTestId("cal-meeting").filter({ hasText: "Fleet demo" }).click();
-        await see(byTestId("meeting-details").getByText("Zofia Kowalczyk"));
+        await see(byTestId("meeting-form").getByText("Zofia Kowalczyk"));
         await page.keyboard.press("Escape");
         await page.goto(`${server.url}/contacts/${contactId}`);
         await see(page.getByText("Fleet demo"));

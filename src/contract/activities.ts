@@ -145,7 +145,21 @@ export const TimelineEntry = z.discriminatedUnion("kind", [
   }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
-export const TimelineQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() }).strict();
+/** What a timeline can be narrowed to: the four kinds of activity, and field changes. */
+export const timelineKinds = [...activityTypes, "change"] as const;
+export type TimelineKind = (typeof timelineKinds)[number];
+const timelineKindList = new RegExp(`^(${timelineKinds.join("|")})(,(${timelineKinds.join("|")}))*$`);
+export const TimelineQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+    types: z
+      .string()
+      .regex(timelineKindList, `Use a comma-separated list of ${timelineKinds.join(", ")}`)
+      .optional()
+      .describe("Only these kinds of entry (comma-separated: note, call, email, meeting, change); all when omitted"),
+  })
+  .strict();
 export const Timeline = z.object({ data: z.array(TimelineEntry), nextCursor: z.string().nullable() });
 
 export const MeetingRangeQuery = z

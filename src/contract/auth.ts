@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Role } from "./common.js";
+import { CountryCode, CurrencyCode, Id, Role, TimeZone } from "./common.js";
 
 export const Email = z
   .string()
@@ -16,6 +16,10 @@ export const SignupBody = z
     name: z.string().trim().min(1, "Enter your name").max(100),
     email: Email,
     password: Password,
+    // Optional for API callers (a workspace then starts on UTC with no country); the sign-up form prefills them from the browser.
+    defaultCountry: CountryCode.optional(),
+    defaultCurrency: CurrencyCode.optional(),
+    timeZone: TimeZone.optional(),
   })
   .strict();
 
@@ -29,7 +33,12 @@ export const LoginBody = z
 
 export const Me = z.object({
   user: z.object({ id: Id, name: z.string(), email: z.string(), role: Role }),
-  workspace: z.object({ id: Id, name: z.string(), slug: z.string() }),
+  workspace: z.object({
+    id: Id,
+    name: z.string(),
+    slug: z.string(),
+    timeZone: z.string().describe("IANA time zone the web app shows every date in"),
+  }),
 });
 export type Me = z.infer<typeof Me>;
 

@@ -61,6 +61,27 @@ export const CountryCode = z
   .regex(/^[A-Za-z]{2}$/, "Use a two-letter ISO 3166 country code, e.g. DE")
   .transform((c) => c.toUpperCase());
 
+/** An IANA time zone the runtime knows (e.g. Europe/Berlin), written back in its canonical spelling. */
+export const TimeZone = z
+  .string()
+  .trim()
+  .min(1, "Choose a time zone")
+  .max(64)
+  .transform((tz, ctx) => {
+    try {
+      return new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "Use an IANA time zone such as Europe/Berlin" });
+      return z.NEVER;
+    }
+  });
+
+export const CurrencyCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z]{3}$/, "Use an ISO 4217 code such as EUR")
+  .transform((c) => c.toUpperCase());
+
 export const Address = z
   .object({
     street: z.string().max(300).optional(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CountryCode, Id, Timestamp } from "./common.js";
+import { CountryCode, CurrencyCode, Id, Timestamp, TimeZone } from "./common.js";
 
 export const WorkspaceInfo = z.object({
   id: Id,
@@ -7,6 +7,7 @@ export const WorkspaceInfo = z.object({
   slug: z.string(),
   defaultCountry: z.string().nullable().describe("ISO 3166 code: the country of phone numbers entered without a country code"),
   defaultCurrency: z.string().describe("ISO 4217 code used when a record names no currency"),
+  timeZone: z.string().describe("IANA time zone every date is shown in (calendar days, due dates, forecast periods, exports); UTC until chosen"),
   createdAt: Timestamp,
 });
 export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
@@ -15,12 +16,8 @@ export const UpdateWorkspaceBody = z
   .object({
     name: z.string().trim().min(1, "Name your workspace").max(100).optional(),
     defaultCountry: CountryCode.nullable().optional(),
-    defaultCurrency: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z]{3}$/, "Use an ISO 4217 code such as EUR")
-      .transform((c) => c.toUpperCase())
-      .optional(),
+    defaultCurrency: CurrencyCode.optional(),
+    timeZone: TimeZone.optional(),
   })
   .strict();
 export type UpdateWorkspaceBody = z.infer<typeof UpdateWorkspaceBody>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { Activity, CreateActivityBody, Timeline, TimelineQuery, UpdateActivityBody } from "../../contract/activities.js";
+import { Activity, CreateActivityBody, Timeline, type TimelineKind, TimelineQuery, UpdateActivityBody } from "../../contract/activities.js";
 import { IdParams } from "../../contract/common.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
 import { deleteActivity, logActivity, timeline, updateActivity } from "./service.js";
@@ -23,7 +23,8 @@ export async function activityRoutes(app: FastifyInstance): Promise<void> {
           response: { 200: Timeline, ...problems },
         },
       },
-      async (req) => timeline(req.ctx, { object, id: req.params.id }, req.query.limit, req.query.cursor),
+      async (req) =>
+        timeline(req.ctx, { object, id: req.params.id }, req.query.limit, req.query.cursor, req.query.types?.split(",") as TimelineKind[] | undefined),
     );
     r.post(
       `/${path}/:id/activities`,

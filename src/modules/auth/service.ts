@@ -1,11 +1,11 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { Me } from "../../contract/auth.js";
 import type { Role } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
 import { users } from "../users/table.js";
-import { createWorkspace } from "../workspaces/service.js";
+import { createWorkspace, fallbackTimeZone } from "../workspaces/service.js";
 import { workspaces } from "../workspaces/table.js";
 import { dummyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { sessions } from "./table.js";
@@ -13,8 +13,10 @@ import { randomToken, sha256, splitScopedToken } from "./tokens.js";
 
 export const SESSION_DAYS = 30;
 
+const workspaceTimeZone = sql<string>`coalesce(${workspaces.settings}->>'timeZone', ${fallbackTimeZone})`;
+
 export interface Principal {
-  workspace: { id: string; name: string; slug: string };
+  workspace: { id: string; name: string; slug: string; timeZone: string };
   user: { id: string; name: string; email: string; role: Role };
 }
 
@@ -30,11 +32,18 @@ export async function signup(
     name: string;
     email: string;
     password: string;
+    defaultCountry?: string;
+    defaultCurrency?: string;
+    timeZone?: string;
   },
 ): Promise<Principal> {
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
-    const workspace = await createWorkspace(tx, input.workspaceName);
+    const workspace = await createWorkspace(tx, input.workspaceName, {
+      defaultCountry: input.defaultCountry,
+      defaultCurrency: input.defaultCurrency,
+      timeZone: input.timeZone,
+    });
     const userId = newId();
     await tx.insert(users).values({
       workspaceId: workspace.id,
@@ -65,6 +74,7 @@ export async function login(db: Db, input: { email: string; password: string; wo
         id: workspaces.id,
         name: workspaces.name,
         slug: workspaces.slug,
+        timeZone: workspaceTimeZone,
       },
     })
     .from(users)
@@ -120,6 +130,7 @@ export async function resolveSession(db: Db, cookie: string): Promise<Principal 
         id: workspaces.id,
         name: workspaces.name,
         slug: workspaces.slug,
+        timeZone: workspaceTimeZone,
       },
     })
     .from(sessions)

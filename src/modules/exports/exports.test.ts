@@ -133,6 +133,28 @@ describe.each(databaseKinds)("exports on %s", (kind) => {
     expect(row[header.indexOf("Annual revenue")]).toBe(-1500.5);
   });
 
+  it("writes date-times in the workspace's time zone and names the file by its day", async () => {
+    const tokyo = await newWorkspace(t.app);
+    expect((await tokyo.patch("/api/v1/workspace", { timeZone: "Asia/Tokyo" })).statusCode).toBe(200);
+    const made = (await tokyo.post("/api/v1/contacts", { firstName: "Aiko", lastName: "Mori" })).json();
+    const created = new Date(made.createdAt);
+    const wall = new Date(created.getTime() + 9 * 3_600_000).toISOString().slice(0, -1);
+    const csv = await tokyo.get(`/api/v1/contacts/export?${q({ format: "csv", columns: "lastName,createdAt" })}`);
+    expect(csv.statusCode, csv.body).toBe(200);
+    const rows = parse(csv.rawPayload.toString("utf8").slice(1)) as string[][];
+    expect(rows[1]).toEqual(["Mori", `${wall}+09:00`]);
+    expect(new Date(rows[1]?.[1] ?? "").getTime()).toBe(created.getTime());
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(new Date());
+    expect(csv.headers["content-disposition"]).toBe(`attachment; filename="contacts-${day}.csv"`);
+    const xlsx = await tokyo.get(`/api/v1/contacts/export?${q({ format: "xlsx", columns: "lastName,createdAt" })}`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    // A spreadsheet date has no zone: the cell reads 9 hours after UTC, as a clock in Tokyo did.
+    const cell = wb.getWorksheet("Contacts")?.getRow(2).getCell(2).value;
+    expect(cell).toBeInstanceOf(Date);
+    expect((cell as Date).toISOString()).toBe(`${wall}Z`);
+  });
+
   it("walks the keyset cursor past one page and keeps the view's order", async () => {
     const ws = await newWorkspace(t.app);
     // Seeded straight into the table: 1,203 API calls would only test the create route again.

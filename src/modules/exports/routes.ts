@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { CompanyExportQuery, ContactExportQuery, DealExportQuery } from "../../contract/exports.js";
+import { dayInZone } from "../../core/time-zone.js";
 import { problems, typed } from "../../server/route-kit.js";
 import { writeVcf } from "../vcard/service.js";
 import { companyExport, contactExport, dealExport, type ExportSource, writeCsv, writeXlsx } from "./service.js";
@@ -16,6 +17,7 @@ function stream(
   req: FastifyRequest,
   reply: FastifyReply,
   name: string,
+  timeZone: string,
   format: keyof typeof types,
   write: (out: PassThrough) => Promise<number>,
 ): FastifyReply {
@@ -24,7 +26,7 @@ function stream(
     req.log.error({ err }, "export failed mid-stream");
     body.destroy(err instanceof Error ? err : new Error(String(err)));
   });
-  const day = new Date().toISOString().slice(0, 10);
+  const day = dayInZone(new Date(), timeZone);
   return reply
     .header("content-type", types[format])
     .header("content-disposition", `attachment; filename="${name}-${day}.${format}"`)
@@ -52,7 +54,7 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
     async (req, reply) => {
       const source = await contactExport(req.ctx, req.query);
       const format = req.query.format;
-      return stream(req, reply, "contacts", format, (out) =>
+      return stream(req, reply, "contacts", source.timeZone, format, (out) =>
         format === "vcf" ? writeVcf(source.pages, out) : format === "xlsx" ? writeXlsx(source, out, "Contacts") : writeCsv(source, out),
       );
     },
@@ -71,7 +73,9 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
     async (req, reply) => {
       const source: ExportSource<unknown> = (await companyExport(req.ctx, req.query)) as ExportSource<unknown>;
       const format = req.query.format;
-      return stream(req, reply, "companies", format, (out) => (format === "xlsx" ? writeXlsx(source, out, "Companies") : writeCsv(source, out)));
+      return stream(req, reply, "companies", source.timeZone, format, (out) =>
+        format === "xlsx" ? writeXlsx(source, out, "Companies") : writeCsv(source, out),
+      );
     },
   );
   r.get(
@@ -88,7 +92,7 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
     async (req, reply) => {
       const source = (await dealExport(req.ctx, req.query)) as ExportSource<unknown>;
       const format = req.query.format;
-      return stream(req, reply, "deals", format, (out) => (format === "xlsx" ? writeXlsx(source, out, "Deals") : writeCsv(source, out)));
+      return stream(req, reply, "deals", source.timeZone, format, (out) => (format === "xlsx" ? writeXlsx(source, out, "Deals") : writeCsv(source, out)));
     },
   );
 }

@@ -7,11 +7,13 @@ import type { Deal } from "../../contract/deals.js";
 import type { CompanyExportQuery, ContactExportQuery, DealExportQuery } from "../../contract/exports.js";
 import type { Ctx } from "../../core/context.js";
 import { assertCan } from "../../core/roles.js";
+import { isoInZone, wallClock } from "../../core/time-zone.js";
 import { listCompanies } from "../companies/service.js";
 import { listContacts } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { listDeals } from "../deals/service.js";
 import { userNames } from "../users/service.js";
+import { workspaceTimeZone } from "../workspaces/service.js";
 import { type Cell, type ColumnSpec, companyColumnSpecs, contactColumnSpecs, dealColumnSpecs, type Lookups, neutralise, pickColumns } from "./columns.js";
 
 /** Rows per list call while exporting: the list services' keyset cursor walks the whole view. */
@@ -22,6 +24,8 @@ export interface ExportSource<T> {
   /** Pages of records in the view's order; the first is already fetched, so a bad query fails before any byte is written. */
   pages: AsyncIterable<T[]>;
   lookups: Lookups;
+  /** The workspace's IANA zone: date-times are written as its wall clock reads them. */
+  timeZone: string;
 }
 
 type Lister<T, Q> = (ctx: Ctx, query: Q & { limit: number; cursor?: string }) => Promise<{ data: T[]; nextCursor: string | null }>;
@@ -61,7 +65,7 @@ export async function contactExport(ctx: Ctx, query: Omit<ContactExportQuery, "f
   const columns = pickColumns(contactColumnSpecs(await listCustomFields(ctx, "contact")), query.columns, ["name"]);
   const names = new Map<string, string>();
   const pages = await pagesOf(ctx, listContacts, listQuery(query), names);
-  return { columns, pages, lookups: { userName: (id) => (id ? (names.get(id) ?? null) : null) } };
+  return { columns, pages, lookups: { userName: (id) => (id ? (names.get(id) ?? null) : null) }, timeZone: await workspaceTimeZone(ctx) };
 }
 
 export async function companyExport(ctx: Ctx, query: Omit<CompanyExportQuery, "format"> & { format?: string }): Promise<ExportSource<Company>> {
@@ -69,7 +73,7 @@ export async function companyExport(ctx: Ctx, query: Omit<CompanyExportQuery, "f
   const columns = pickColumns(companyColumnSpecs(await listCustomFields(ctx, "company")), query.columns, ["location"]);
   const names = new Map<string, string>();
   const pages = await pagesOf(ctx, listCompanies, listQuery(query), names);
-  return { columns, pages, lookups: { userName: (id) => (id ? (names.get(id) ?? null) : null) } };
+  return { columns, pages, lookups: { userName: (id) => (id ? (names.get(id) ?? null) : null) }, timeZone: await workspaceTimeZone(ctx) };
 }
 
 export async function dealExport(ctx: Ctx, query: Omit<DealExportQuery, "format"> & { format?: string }): Promise<ExportSource<Deal>> {
@@ -77,12 +81,13 @@ export async function dealExport(ctx: Ctx, query: Omit<DealExportQuery, "format"
   const columns = pickColumns(dealColumnSpecs(await listCustomFields(ctx, "deal")), query.columns);
   // Deals carry their owner's name; the lookup is only there for the shared writers.
   const pages = await pagesOf(ctx, listDeals, listQuery(query), new Map());
-  return { columns, pages, lookups: { userName: () => null } };
+  return { columns, pages, lookups: { userName: () => null }, timeZone: await workspaceTimeZone(ctx) };
 }
 
-const csvCell = (v: Cell): string => {
+const csvCell = (v: Cell, timeZone: string): string => {
   if (v === null) return "";
-  if (v instanceof Date) return v.toISOString();
+  // Still ISO 8601 (re-importable, unambiguous), but with the workspace's offset so the hour reads as its people expect.
+  if (v instanceof Date) return isoInZone(v, timeZone);
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "number") return String(v);
   return neutralise(v);
@@ -121,7 +126,7 @@ export async function writeCsv<T>(source: ExportSource<T>, out: Writable, progre
   await push(source.columns.map((c) => neutralise(c.label)));
   for await (const page of source.pages) {
     if (out.destroyed) break;
-    for (const record of page) await push(source.columns.map((c) => csvCell(c.value(record, source.lookups))));
+    for (const record of page) await push(source.columns.map((c) => csvCell(c.value(record, source.lookups), source.timeZone)));
     rows += page.length;
     progress?.(rows);
   }
@@ -149,7 +154,11 @@ export async function writeXlsx<T>(source: ExportSource<T>, out: Writable, sheet
   for await (const page of source.pages) {
     if (out.destroyed) break;
     for (const record of page) {
-      const values = source.columns.map((c) => c.value(record, source.lookups));
+      // Spreadsheet dates have no zone: the cell holds the workspace's wall-clock time.
+      const values = source.columns.map((c) => {
+        const v = c.value(record, source.lookups);
+        return v instanceof Date ? wallClock(v, source.timeZone) : v;
+      });
       const row = sheet.addRow(values);
       values.forEach((v, i) => {
         if (v instanceof Date) row.getCell(i + 1).numFmt = "yyyy-mm-dd hh:mm";

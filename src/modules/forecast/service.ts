@@ -4,6 +4,7 @@ import type { ForecastQuery, ForecastReport, ForecastRow, PipelineReport, Pipeli
 import type { Ctx } from "../../core/context.js";
 import { AppError, invalidField, notFound } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
+import { dayInZone } from "../../core/time-zone.js";
 import { cachedConfig, forgetConfig } from "../../db/workspace-cache.js";
 import { forecastByOwner, stageFlow, stageSnapshot } from "../deals/forecast-queries.js";
 import { pipelineOrDefault, workspaceStages } from "../deals/pipelines.js";
@@ -11,7 +12,7 @@ import { recordChanges } from "../history/service.js";
 import { parsePeriod } from "../quotas/periods.js";
 import { actorScope, quotasForPeriod, type Scope } from "../quotas/service.js";
 import { userDirectory } from "../users/service.js";
-import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
+import { fallbackCurrency, workspaceSettings, workspaceTimeZone } from "../workspaces/service.js";
 import { forecastSettings } from "./table.js";
 
 export const DEFAULT_COMMIT_THRESHOLD = 70;
@@ -221,11 +222,12 @@ export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Prom
   };
 }
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-
 export async function pipelineReport(ctx: Ctx, q: z.infer<typeof PipelineReportQuery>): Promise<PipelineReport> {
   assertCan(ctx.actor, "read");
   const now = new Date();
+  // The default window ends with the workspace's today, not UTC's.
+  const tz = await workspaceTimeZone(ctx);
+  const isoDay = (d: Date) => dayInZone(d, tz);
   // A quarter by default: the stage-history part sorts every change in the window, so the window bounds the cost.
   const from = q.from ?? isoDay(new Date(now.getTime() - 90 * 86_400_000));
   const to = q.to ?? isoDay(new Date(now.getTime() + 86_400_000));

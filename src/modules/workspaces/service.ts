@@ -17,12 +17,17 @@ const slugify = (name: string) =>
     .replace(/^-+|-+$/g, "")
     .slice(0, 40) || "workspace";
 
-export async function createWorkspace(db: Db, name: string): Promise<{ id: string; name: string; slug: string }> {
+export async function createWorkspace(
+  db: Db,
+  name: string,
+  settings: WorkspaceSettings = {},
+): Promise<{ id: string; name: string; slug: string; timeZone: string }> {
   const id = newId();
   // The id's tail keeps slugs unique without a retry loop.
   const slug = `${slugify(name)}-${id.slice(-6)}`;
-  await db.insert(workspaces).values({ id, name, slug });
-  return { id, name, slug };
+  const chosen = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as WorkspaceSettings;
+  await db.insert(workspaces).values({ id, name, slug, settings: chosen });
+  return { id, name, slug, timeZone: chosen.timeZone ?? fallbackTimeZone };
 }
 
 export async function hasWorkspaces(db: Db): Promise<boolean> {
@@ -42,6 +47,8 @@ export async function getWorkspace(db: Db, id: string) {
 export interface WorkspaceSettings {
   defaultCountry?: string;
   defaultCurrency?: string;
+  /** IANA name; dates are shown, bucketed into days and periods, and exported in it. */
+  timeZone?: string;
 }
 
 export async function workspaceSettings(ctx: { db: Db; workspaceId: string }): Promise<WorkspaceSettings> {
@@ -50,6 +57,13 @@ export async function workspaceSettings(ctx: { db: Db; workspaceId: string }): P
 
 /** Used when a workspace has not chosen a currency: records and reports still need one. */
 export const fallbackCurrency = "USD";
+/** Workspaces created before time zones were asked for, or through the API without one, keep showing UTC. */
+export const fallbackTimeZone = "UTC";
+
+/** The workspace's time zone (cached with its settings). */
+export async function workspaceTimeZone(ctx: { db: Db; workspaceId: string }): Promise<string> {
+  return (await workspaceSettings(ctx)).timeZone ?? fallbackTimeZone;
+}
 
 const toInfo = (w: typeof workspaces.$inferSelect): WorkspaceInfo => ({
   id: w.id,
@@ -57,6 +71,7 @@ const toInfo = (w: typeof workspaces.$inferSelect): WorkspaceInfo => ({
   slug: w.slug,
   defaultCountry: w.settings.defaultCountry ?? null,
   defaultCurrency: w.settings.defaultCurrency ?? fallbackCurrency,
+  timeZone: w.settings.timeZone ?? fallbackTimeZone,
   createdAt: w.createdAt.toISOString(),
 });
 
@@ -78,6 +93,7 @@ export async function updateWorkspace(ctx: Ctx, input: UpdateWorkspaceBody): Pro
       else settings.defaultCountry = input.defaultCountry;
     }
     if (input.defaultCurrency !== undefined) settings.defaultCurrency = input.defaultCurrency;
+    if (input.timeZone !== undefined) settings.timeZone = input.timeZone;
     const [updated] = await tx
       .update(workspaces)
       .set({ name: input.name ?? w.name, settings })

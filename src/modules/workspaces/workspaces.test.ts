@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, unique, userWithRole } from "../../test/harness.js";
 
 describe.each(databaseKinds)("workspace settings (%s)", (kind) => {
   let t: TestApp;
@@ -40,5 +40,48 @@ describe.each(databaseKinds)("workspace settings (%s)", (kind) => {
     expectProblem(await admin.patch("/api/v1/workspace", { defaultCurrency: "euro" }), 400);
     expectProblem(await admin.patch("/api/v1/workspace", { name: "" }), 400);
     expectProblem(await admin.patch("/api/v1/workspace", { plan: "enterprise" }), 400);
+  });
+
+  it("takes the country, currency and time zone at sign-up and shows them in /me and the settings", async () => {
+    const email = `${unique("tz")}@example.com`;
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/signup",
+      payload: {
+        workspaceName: "Tokyo KK",
+        name: "Aiko",
+        email,
+        password: "correct horse battery",
+        defaultCountry: "jp",
+        defaultCurrency: "jpy",
+        timeZone: "Asia/Tokyo",
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().workspace.timeZone).toBe("Asia/Tokyo");
+    const cookie = res.cookies.find((c) => c.name === "rapport_session");
+    const admin = client(t.app, { cookie: `rapport_session=${cookie?.value}` });
+    expect((await admin.get("/api/v1/auth/me")).json().workspace.timeZone).toBe("Asia/Tokyo");
+    expect((await admin.get("/api/v1/workspace")).json()).toMatchObject({ defaultCountry: "JP", defaultCurrency: "JPY", timeZone: "Asia/Tokyo" });
+  });
+
+  it("starts API-created workspaces on UTC, changes the time zone later and refuses unknown zones", async () => {
+    const admin = await newWorkspace(t.app);
+    expect((await admin.get("/api/v1/workspace")).json().timeZone).toBe("UTC");
+    expect((await admin.get("/api/v1/auth/me")).json().workspace.timeZone).toBe("UTC");
+    const res = await admin.patch("/api/v1/workspace", { timeZone: "america/new_york" });
+    expect(res.statusCode, res.body).toBe(200);
+    // Stored in its canonical spelling, and what the web app reads at start-up.
+    expect(res.json().timeZone).toBe("America/New_York");
+    expect((await admin.get("/api/v1/auth/me")).json().workspace.timeZone).toBe("America/New_York");
+    const bad = expectProblem(await admin.patch("/api/v1/workspace", { timeZone: "Mars/Olympus_Mons" }), 400);
+    expect(JSON.stringify(bad.errors)).toContain("timeZone");
+    expect((await admin.get("/api/v1/workspace")).json().timeZone).toBe("America/New_York");
+    const signup = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/signup",
+      payload: { workspaceName: "X", name: "X", email: `${unique("tz")}@example.com`, password: "correct horse battery", timeZone: "Nowhere/City" },
+    });
+    expect(JSON.stringify(expectProblem(signup, 400).errors)).toContain("timeZone");
   });
 });

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { RouterProvider } from "@tanstack/react-router";
 import { lazy, Suspense } from "react";
 import { meQuery } from "../http/queries.js";
+import { setTimeZone } from "../lib/dates.js";
 import { MeContext } from "./me.js";
 import { router } from "./router.js";
 
@@ -40,9 +41,13 @@ export function Root() {
       </Suspense>
     );
   }
+  // Before any page renders: every date below is shown in the workspace's zone. A changed zone remounts the app
+  // so nothing keeps text formatted in the old one.
+  const tz = me.data.workspace.timeZone;
+  setTimeZone(tz);
   return (
     <MeContext.Provider value={me.data}>
-      <RouterProvider router={router} />
+      <RouterProvider key={tz} router={router} />
     </MeContext.Provider>
   );
 }

@@ -3,8 +3,12 @@ import { IconAlertCircle } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { LoginBody, type Me, SignupBody } from "../../contract/index.js";
+import { CountrySelect } from "../components/CountrySelect.js";
+import { browserRegionDefaults, CurrencySelect } from "../components/CurrencySelect.js";
+import { TimeZoneSelect } from "../components/TimeZoneSelect.js";
 import { ApiError, api } from "../http/client.js";
 import { setupQuery } from "../http/queries.js";
+import { browserTimeZone } from "../lib/dates.js";
 import { useFormErrors } from "../lib/form.js";
 import classes from "./AuthScreen.module.css";
 
@@ -78,6 +82,8 @@ function useSignedIn() {
 
 function SignupForm() {
   const [values, setValues] = useState({ workspaceName: "", name: "", email: "", password: "" });
+  // Where the team works, guessed from this browser and shown for confirmation: dates, phone numbers and money depend on it.
+  const [region, setRegion] = useState(() => ({ ...browserRegionDefaults(), timeZone: browserTimeZone() }));
   const [busy, setBusy] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
   const errors = useFormErrors();
@@ -91,7 +97,14 @@ function SignupForm() {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setFormError(null);
-    const body = errors.validate(SignupBody.safeParse(values));
+    const body = errors.validate(
+      SignupBody.safeParse({
+        ...values,
+        defaultCountry: region.country ?? undefined,
+        defaultCurrency: region.currency,
+        timeZone: region.timeZone,
+      }),
+    );
     if (!body) return;
     setBusy(true);
     try {
@@ -151,6 +164,31 @@ function SignupForm() {
           error={errors.get("password")}
           autoComplete="new-password"
           required
+        />
+        <CountrySelect
+          label="Country"
+          description="Phone numbers without a country code are read as this country's"
+          placeholder="None: phone numbers need a country code"
+          value={region.country}
+          onChange={(country) => setRegion((r) => ({ ...r, country }))}
+          error={errors.get("defaultCountry")}
+          data-testid="signup-country"
+        />
+        <CurrencySelect
+          label="Currency"
+          description="For deals and reports that name no other"
+          value={region.currency}
+          onChange={(currency) => currency && setRegion((r) => ({ ...r, currency }))}
+          error={errors.get("defaultCurrency")}
+          data-testid="signup-currency"
+        />
+        <TimeZoneSelect
+          label="Time zone"
+          description="Calendars, due dates and reports follow it; you can change it later in Settings"
+          value={region.timeZone}
+          onChange={(timeZone) => timeZone && setRegion((r) => ({ ...r, timeZone }))}
+          error={errors.get("timeZone")}
+          data-testid="signup-timezone"
         />
         <Button type="submit" loading={busy} fullWidth mt="xs" data-testid="signup-submit">
           Create workspace

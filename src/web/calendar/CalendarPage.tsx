@@ -1,102 +1,133 @@
 import { ActionIcon, Alert, Anchor, Badge, Button, Group, Loader, Modal, Paper, SegmentedControl, Stack, Text, Title } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
 import { IconChevronLeft, IconChevronRight, IconPlus } from "@tabler/icons-react";
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { useEffect, useRef, useState } from "react";
-import type { Activity, Task } from "../../contract/index.js";
-import { usePermissions } from "../app/me.js";
+import { useState } from "react";
+import { type Activity, type Task, UpdateMeetingBody } from "../../contract/index.js";
+import { useMe, usePermissions } from "../app/me.js";
 import { api } from "../http/client.js";
+import { addDays, addMonths, type Day, dayKey, dayOf, formatDay, formatIn, formatTime, sameDay, startOf, today, weekdayOf } from "../lib/dates.js";
+import { notifyError } from "../lib/notify.js";
 import { fetchTasks, recordHref } from "../tasks/api.js";
 import classes from "./Calendar.module.css";
 import { FeedCard } from "./FeedCard.js";
 import { MeetingFormModal } from "./MeetingForm.js";
+import { type GridItem, TimeGrid } from "./TimeGrid.js";
 
 type Mode = "day" | "week" | "month";
-interface Item {
-  kind: "meeting" | "task";
-  id: string;
-  title: string;
-  start: Date;
-  end: Date | null;
-  done: boolean;
+type MeetingList = { data: Activity[] };
+interface Item extends GridItem {
   meeting?: Activity;
 }
 
-const HOURS = Array.from({ length: 24 }, (_, i) => i);
-const startOfDay = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
-const addDays = (d: Date, n: number) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + n);
 /** Weeks start on Monday. */
-const startOfWeek = (d: Date) => addDays(startOfDay(d), -((d.getDay() + 6) % 7));
-const sameDay = (a: Date, b: Date) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
-const time = (d: Date) => d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+const startOfWeek = (d: Day) => addDays(d, -((weekdayOf(d) + 6) % 7));
 
-function range(mode: Mode, anchor: Date): { from: Date; to: Date } {
-  if (mode === "day") return { from: startOfDay(anchor), to: addDays(startOfDay(anchor), 1) };
-  if (mode === "week") return { from: startOfWeek(anchor), to: addDays(startOfWeek(anchor), 7) };
-  const first = new Date(anchor.getFullYear(), anchor.getMonth(), 1);
-  const from = startOfWeek(first);
-  return { from, to: addDays(from, 42) };
+/** The days a view shows; its bounds are those days' midnights in the workspace's zone. */
+function range(mode: Mode, anchor: Day): { days: Day[]; from: Date; to: Date } {
+  const first = mode === "day" ? anchor : mode === "week" ? startOfWeek(anchor) : startOfWeek({ ...anchor, day: 1 });
+  const count = mode === "day" ? 1 : mode === "week" ? 7 : 42;
+  const days = Array.from({ length: count }, (_, i) => addDays(first, i));
+  return { days, from: startOf(first), to: startOf(addDays(first, count)) };
 }
 
-function title(mode: Mode, anchor: Date): string {
-  if (mode === "month") return anchor.toLocaleDateString([], { month: "long", year: "numeric" });
-  if (mode === "day") return anchor.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-  const { from } = range("week", anchor);
-  const to = addDays(from, 6);
-  return `${from.toLocaleDateString([], { day: "numeric", month: "short" })} – ${to.toLocaleDateString([], { day: "numeric", month: "short", year: "numeric" })}`;
+function title(mode: Mode, anchor: Day): string {
+  if (mode === "month") return formatDay(anchor, { month: "long", year: "numeric" });
+  if (mode === "day") return formatDay(anchor, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  const from = startOfWeek(anchor);
+  return `${formatDay(from, { day: "numeric", month: "short" })} – ${formatDay(addDays(from, 6), { day: "numeric", month: "short", year: "numeric" })}`;
 }
 
-/** Day, week and month views of my meetings and task due times; an agenda list on phones. */
+/** Day, week and month views of my meetings and task due times, in the workspace's time zone; an agenda list on phones. */
 export function CalendarPage() {
   const { canWrite } = usePermissions();
+  const me = useMe();
+  const qc = useQueryClient();
   const navigate = useNavigate();
   const narrow = useMediaQuery("(max-width: 48em)");
   const [mode, setMode] = useState<Mode>("week");
-  const [anchor, setAnchor] = useState(() => new Date());
+  const [anchor, setAnchor] = useState<Day>(() => today());
   const [newAt, setNewAt] = useState<Date | null>(null);
   const [open, setOpen] = useState<Activity | null>(null);
-  const weekRef = useRef<HTMLDivElement>(null);
-  // Working hours first: the grid opens scrolled to 07:00 rather than midnight, again when the view changes.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-runs when the grid is re-rendered by a view change
-  useEffect(() => {
-    const grid = weekRef.current;
-    const row = grid?.querySelector<HTMLElement>('[data-hour="7"]');
-    if (grid && row) grid.scrollTop = row.offsetTop;
-  }, [mode, narrow]);
-  const { from, to } = range(mode, anchor);
+  const { days, from, to } = range(mode, anchor);
+  const meetingsKey = ["meetings", from.toISOString(), to.toISOString()];
   const meetings = useQuery({
-    queryKey: ["meetings", from.toISOString(), to.toISOString()],
-    queryFn: () => api.get<{ data: Activity[] }>("/api/v1/meetings", { from: from.toISOString(), to: to.toISOString() }),
+    queryKey: meetingsKey,
+    queryFn: () => api.get<MeetingList>("/api/v1/meetings", { from: from.toISOString(), to: to.toISOString() }),
   });
   const tasks = useQuery({
     queryKey: ["tasks", "calendar", from.toISOString(), to.toISOString()],
     queryFn: () => fetchTasks({ assignee: "me", dueFrom: from.toISOString(), dueTo: to.toISOString(), limit: 200 }),
   });
+  // Authors change their own meetings; managers and admins anyone's (the server enforces the same).
+  const canEdit = (m: Activity) => canWrite && (m.authorId === me.user.id || me.user.role === "admin" || me.user.role === "manager");
   const items: Item[] = [
     ...(meetings.data?.data ?? []).map((m) => ({
       kind: "meeting" as const,
       id: m.id,
       title: m.subject ?? "Meeting",
       start: new Date(m.occurredAt),
-      end: typeof m.details.endsAt === "string" ? new Date(m.details.endsAt) : null,
+      end: typeof m.details.endsAt === "string" ? new Date(m.details.endsAt) : new Date(Date.parse(m.occurredAt) + 30 * 60_000),
       done: false,
+      editable: canEdit(m),
       meeting: m,
     })),
     ...(tasks.data?.data ?? [])
       .filter((t: Task) => t.dueAt && t.status !== "cancelled")
-      .map((t: Task) => ({ kind: "task" as const, id: t.id, title: t.title, start: new Date(t.dueAt as string), end: null, done: t.status === "done" })),
+      .map((t: Task) => ({
+        kind: "task" as const,
+        id: t.id,
+        title: t.title,
+        start: new Date(t.dueAt as string),
+        end: null,
+        done: t.status === "done",
+        editable: false,
+      })),
   ].sort((a, b) => a.start.getTime() - b.start.getTime());
   const byDay = new Map<string, Item[]>();
-  for (const i of items) byDay.set(dayKey(i.start), [...(byDay.get(dayKey(i.start)) ?? []), i]);
+  for (const i of items) byDay.set(dayKey(dayOf(i.start)), [...(byDay.get(dayKey(dayOf(i.start))) ?? []), i]);
 
-  const openItem = (i: Item) => {
-    if (i.kind === "task") void navigate({ to: "/tasks", search: { task: i.id } });
-    else if (i.meeting) setOpen(i.meeting);
+  // Moves show at once; should the server refuse (a clash with its rules, the meeting gone, no right to
+  // change it), the meeting goes back where it was and the reason is shown.
+  const reschedule = useMutation({
+    mutationFn: (v: { id: string; body: UpdateMeetingBody }) => api.patch<Activity>(`/api/v1/meetings/${v.id}`, v.body),
+    onMutate: async (v) => {
+      await qc.cancelQueries({ queryKey: meetingsKey });
+      const before = qc.getQueryData<MeetingList>(meetingsKey);
+      qc.setQueryData<MeetingList>(meetingsKey, (old) =>
+        old
+          ? {
+              data: old.data.map((m) =>
+                m.id === v.id ? { ...m, occurredAt: v.body.startsAt ?? m.occurredAt, details: { ...m.details, endsAt: v.body.endsAt } } : m,
+              ),
+            }
+          : old,
+      );
+      return { before };
+    },
+    onError: (e, _v, context) => {
+      if (context?.before) qc.setQueryData(meetingsKey, context.before);
+      notifyError(e, "The meeting could not be moved");
+    },
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: ["meetings"] });
+      void qc.invalidateQueries({ queryKey: ["timeline"] });
+    },
+  });
+  const onReschedule = (i: GridItem, start: Date, end: Date) => {
+    const body = UpdateMeetingBody.safeParse({ startsAt: start.toISOString(), endsAt: end.toISOString() });
+    if (body.success) reschedule.mutate({ id: i.id, body: body.data });
   };
-  const step = (dir: 1 | -1) =>
-    setAnchor((a) => (mode === "month" ? new Date(a.getFullYear(), a.getMonth() + dir, 1) : addDays(a, dir * (mode === "week" ? 7 : 1))));
+
+  const openItem = (i: Item | GridItem) => {
+    if (i.kind === "task") void navigate({ to: "/tasks", search: { task: i.id } });
+    else {
+      const m = meetings.data?.data.find((x) => x.id === i.id);
+      if (m) setOpen(m);
+    }
+  };
+  const step = (dir: 1 | -1) => setAnchor((a) => (mode === "month" ? addMonths(a, dir) : addDays(a, dir * (mode === "week" ? 7 : 1))));
   const chip = (i: Item) => (
     <button
       type="button"
@@ -106,18 +137,19 @@ export function CalendarPage() {
         e.stopPropagation();
         openItem(i);
       }}
-      title={`${time(i.start)} ${i.title}`}
+      title={`${formatTime(i.start)} ${i.title}`}
       data-testid={`cal-${i.kind}`}
+      data-id={i.id}
     >
-      {time(i.start)} {i.kind === "task" ? "☐ " : ""}
+      {formatTime(i.start)}
+      {i.end && i.kind === "meeting" ? `–${formatTime(i.end)}` : ""} {i.kind === "task" ? "☐ " : ""}
       {i.title}
     </button>
   );
-  const slotClick = (d: Date) => canWrite && setNewAt(d);
+  const slotClick = canWrite ? (d: Date) => setNewAt(d) : null;
   const loading = meetings.isPending || tasks.isPending;
   const error = meetings.error ?? tasks.error;
-  const days = mode === "day" ? [startOfDay(anchor)] : Array.from({ length: 7 }, (_, i) => addDays(from, i));
-  const today = new Date();
+  const now = today();
 
   return (
     <Stack gap="md" data-testid="calendar-page">
@@ -127,9 +159,8 @@ export function CalendarPage() {
           <Button
             leftSection={<IconPlus size={16} />}
             onClick={() => {
-              const d = new Date();
-              d.setHours(d.getHours() + 1, 0, 0, 0);
-              setNewAt(d);
+              const next = new Date(Date.now() + 3_600_000);
+              setNewAt(startOf(dayOf(next), Number(formatIn(next, { hour: "numeric", hourCycle: "h23" }))));
             }}
             data-testid="new-meeting"
           >
@@ -142,7 +173,7 @@ export function CalendarPage() {
           <ActionIcon variant="default" onClick={() => step(-1)} aria-label="Previous">
             <IconChevronLeft size={16} />
           </ActionIcon>
-          <Button variant="default" size="xs" onClick={() => setAnchor(new Date())}>
+          <Button variant="default" size="xs" onClick={() => setAnchor(today())}>
             Today
           </Button>
           <ActionIcon variant="default" onClick={() => step(1)} aria-label="Next">
@@ -179,7 +210,7 @@ export function CalendarPage() {
           {[...byDay.entries()].map(([key, list]) => (
             <Paper key={key} withBorder p="sm" radius="md">
               <Text fw={600} fz="sm" mb={4}>
-                {list[0]?.start.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" })}
+                {list[0] && formatDay(dayOf(list[0].start), { weekday: "long", day: "numeric", month: "long" })}
               </Text>
               {list.map(chip)}
             </Paper>
@@ -187,24 +218,24 @@ export function CalendarPage() {
         </Stack>
       ) : mode === "month" ? (
         <div className={classes.month} data-testid="cal-month">
-          {days.map((d) => (
-            <div key={d.getDay()} className={classes.head}>
-              {d.toLocaleDateString([], { weekday: "short" })}
+          {days.slice(0, 7).map((d) => (
+            <div key={weekdayOf(d)} className={classes.head}>
+              {formatDay(d, { weekday: "short" })}
             </div>
           ))}
-          {Array.from({ length: 42 }, (_, i) => addDays(from, i)).map((d) => {
+          {days.map((d) => {
             const list = byDay.get(dayKey(d)) ?? [];
             return (
               // biome-ignore lint/a11y/useKeyWithClickEvents: the "Schedule meeting" button is the keyboard path
               // biome-ignore lint/a11y/noStaticElementInteractions: a day cell is a click target for quick scheduling
               <div
-                key={d.getTime()}
-                className={`${classes.cell} ${d.getMonth() !== anchor.getMonth() ? classes.outside : ""}`}
-                onClick={() => slotClick(new Date(d.getFullYear(), d.getMonth(), d.getDate(), 9))}
+                key={dayKey(d)}
+                className={`${classes.cell} ${d.month !== anchor.month ? classes.outside : ""}`}
+                onClick={() => slotClick?.(startOf(d, 9))}
                 data-testid="cal-cell"
               >
-                <Text fz="xs" className={sameDay(d, today) ? classes.today : undefined}>
-                  {d.getDate()}
+                <Text fz="xs" className={sameDay(d, now) ? classes.today : undefined}>
+                  {d.day}
                 </Text>
                 {list.slice(0, 4).map(chip)}
                 {list.length > 4 && (
@@ -217,39 +248,12 @@ export function CalendarPage() {
           })}
         </div>
       ) : (
-        <div ref={weekRef} className={classes.week} style={{ gridTemplateColumns: `56px repeat(${days.length}, minmax(0, 1fr))` }} data-testid="cal-week">
-          <div className={classes.head} />
-          {days.map((d) => (
-            <div key={d.getTime()} className={`${classes.head} ${sameDay(d, today) ? classes.today : ""}`}>
-              {d.toLocaleDateString([], { weekday: "short", day: "numeric" })}
-            </div>
-          ))}
-          {HOURS.map((h) => [
-            <div key={`h${h}`} className={classes.hour}>
-              {String(h).padStart(2, "0")}:00
-            </div>,
-            ...days.map((d) => {
-              const list = (byDay.get(dayKey(d)) ?? []).filter((i) => i.start.getHours() === h);
-              return (
-                // biome-ignore lint/a11y/useKeyWithClickEvents: the "Schedule meeting" button is the keyboard path
-                // biome-ignore lint/a11y/noStaticElementInteractions: an hour slot is a click target for quick scheduling
-                <div
-                  key={`${d.getTime()}-${h}`}
-                  className={classes.slot}
-                  onClick={() => slotClick(new Date(d.getFullYear(), d.getMonth(), d.getDate(), h))}
-                  data-testid="cal-slot"
-                  data-hour={h}
-                >
-                  {list.map(chip)}
-                </div>
-              );
-            }),
-          ])}
-        </div>
+        <TimeGrid days={days} items={items} onOpen={openItem} onSlot={slotClick} onReschedule={onReschedule} />
       )}
       <FeedCard />
       <MeetingFormModal start={newAt} onClose={() => setNewAt(null)} />
-      <Modal opened={open !== null} onClose={() => setOpen(null)} title={open?.subject ?? "Meeting"}>
+      <MeetingFormModal meeting={open && canEdit(open) ? open : null} onClose={() => setOpen(null)} />
+      <Modal opened={open !== null && !canEdit(open)} onClose={() => setOpen(null)} title={open?.subject ?? "Meeting"}>
         {open && <MeetingDetails meeting={open} />}
       </Modal>
     </Stack>
@@ -269,8 +273,8 @@ function MeetingDetails({ meeting }: { meeting: Activity }) {
   return (
     <Stack gap="xs" data-testid="meeting-details">
       <Text fz="sm">
-        {start.toLocaleString([], { dateStyle: "full", timeStyle: "short" })}
-        {d.endsAt ? ` – ${time(new Date(d.endsAt))}` : ""}
+        {formatIn(start, { dateStyle: "full", timeStyle: "short" })}
+        {d.endsAt ? ` – ${formatTime(d.endsAt)}` : ""}
       </Text>
       {d.location && <Text fz="sm">📍 {d.location}</Text>}
       {d.videoUrl && (

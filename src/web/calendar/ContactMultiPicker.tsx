@@ -9,11 +9,17 @@ import { api } from "../http/client.js";
 export function ContactMultiPicker({
   value,
   onChange,
+  initialLabels = {},
   ...rest
-}: Omit<MultiSelectProps, "data" | "value" | "onChange"> & { value: string[]; onChange: (ids: string[]) => void }) {
+}: Omit<MultiSelectProps, "data" | "value" | "onChange"> & {
+  value: string[];
+  onChange: (ids: string[]) => void;
+  /** Names of contacts already picked (an edited meeting's attendees), which a search page may not list. */
+  initialLabels?: Record<string, string>;
+}) {
   const [search, setSearch] = useState("");
   const [q] = useDebouncedValue(search, 200);
-  const [labels, setLabels] = useState<Record<string, string>>({});
+  const [labels, setLabels] = useState<Record<string, string>>(initialLabels);
   const found = useQuery({
     queryKey: ["contacts", "pick", q],
     queryFn: () => api.get<{ data: Contact[] }>("/api/v1/contacts", { q: q || undefined, limit: 20 }),

@@ -42,6 +42,7 @@ import { EmptyHint } from "../components/EmptyHint.js";
 import { AnchorLink } from "../components/links.js";
 import { UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
+import { dayKey, today } from "../lib/dates.js";
 import { formatDate, formatMoney } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
 import { type BoardFilters, boardKey, boardQuery, DEALS_VIEW_KEY, defaultPipeline, fetchMoreCards, pipelinesQuery } from "./api.js";
@@ -625,7 +626,7 @@ function CardBody({
         {card.expectedCloseDate && (
           <Group gap={2} wrap="nowrap">
             <IconCalendar size={12} color="var(--mantine-color-dimmed)" />
-            <Text fz="xs" c={card.status === "open" && card.expectedCloseDate < new Date().toISOString().slice(0, 10) ? "red" : "dimmed"}>
+            <Text fz="xs" c={card.status === "open" && card.expectedCloseDate < dayKey(today()) ? "red" : "dimmed"}>
               {formatDate(card.expectedCloseDate)}
             </Text>
           </Group>

@@ -25,6 +25,7 @@ import { useMe } from "../app/me.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError, api } from "../http/client.js";
 import { teamsQuery, usersQuery } from "../http/queries.js";
+import { today } from "../lib/dates.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { quotasQuery } from "./api.js";
 import { type PeriodKind, periodLabel, periodsOfYear } from "./periods.js";
@@ -42,7 +43,7 @@ export function QuotasPage() {
   const qc = useQueryClient();
   const role = me.user.role;
   const allowed = role === "admin" || role === "manager";
-  const thisYear = new Date().getUTCFullYear();
+  const thisYear = today().year;
   const [year, setYear] = useState(thisYear);
   const [kind, setKind] = useState<PeriodKind>("quarter");
   const [currency, setCurrency] = useState("");

@@ -1,10 +1,13 @@
+import { today } from "../lib/dates.js";
+
 export type PeriodKind = "month" | "quarter";
 
 const monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-export function currentPeriod(kind: PeriodKind, now = new Date()): string {
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
+/** The period today falls in, today being the workspace's (a quarter turns at its midnight, not UTC's). */
+export function currentPeriod(kind: PeriodKind, now = today()): string {
+  const y = now.year;
+  const m = now.month - 1;
   return kind === "month" ? `${y}-${String(m + 1).padStart(2, "0")}` : `${y}-Q${Math.floor(m / 3) + 1}`;
 }
 
@@ -24,8 +27,8 @@ export function periodLabel(period: string, withYear = true): string {
 }
 
 /** The periods offered in pickers: last year, this year and next. */
-export function periodOptions(kind: PeriodKind, now = new Date()): { value: string; label: string }[] {
-  const y = now.getUTCFullYear();
+export function periodOptions(kind: PeriodKind, now = today()): { value: string; label: string }[] {
+  const y = now.year;
   return [y - 1, y, y + 1].flatMap((year) => periodsOfYear(year, kind).map((p) => ({ value: p, label: periodLabel(p) })));
 }
 

@@ -30,6 +30,7 @@ import { usePermissions } from "../app/me.js";
 import { CountrySelect } from "../components/CountrySelect.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError, api } from "../http/client.js";
+import { formatDateTime } from "../lib/dates.js";
 import { formatDuration } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { ActivityOptions, type ActivityTypeChoice, type DealImportOptions, DealOptions } from "./RecordOptions.js";
@@ -827,7 +828,7 @@ function PastImports({ onOpen }: { onOpen: (id: string) => void }) {
                     {fmt(j.counts.created)} / {fmt(j.counts.updated)} / {fmt(j.counts.unchanged)} / {fmt(j.counts.skipped)} / {fmt(j.counts.rejected)}
                   </Table.Td>
                   <Table.Td fz="sm" c="dimmed">
-                    {new Date(j.createdAt).toLocaleString()}
+                    {formatDateTime(j.createdAt)}
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -1,23 +1,12 @@
 import type { CustomField } from "../../contract/index.js";
+import { formatDate } from "./dates.js";
 
 // The label maps live in the contract, shared with the server; re-exported under the names pages use.
 export { customFieldTypeLabels, leadSourceLabels, lifecycleStageLabels as lifecycleLabels, roleLabels } from "../../contract/index.js";
+// Dates are shown in the workspace's time zone: the helpers live in dates.ts, re-exported for existing imports.
+export { formatDate, formatDateTime } from "./dates.js";
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const rel = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const d = new Date(iso.length === 10 ? `${iso}T00:00:00` : iso);
-  return Number.isNaN(d.getTime()) ? iso : dateFmt.format(d);
-}
-
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
-}
 
 export function formatRelative(iso: string | null | undefined): string {
   if (!iso) return "—";

@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { UpdateWorkspaceBody, type WorkspaceInfo } from "../../contract/index.js";
 import { CountrySelect } from "../components/CountrySelect.js";
+import { CurrencySelect } from "../components/CurrencySelect.js";
+import { TimeZoneSelect } from "../components/TimeZoneSelect.js";
 import { api } from "../http/client.js";
 import { useFormErrors } from "../lib/form.js";
 import { notifySuccess } from "../lib/notify.js";
@@ -17,11 +19,13 @@ export function WorkspaceSettings() {
   const [name, setName] = useState("");
   const [country, setCountry] = useState<string | null>(null);
   const [currency, setCurrency] = useState("");
+  const [timeZone, setTimeZone] = useState("");
   useEffect(() => {
     if (!ws.data) return;
     setName(ws.data.name);
     setCountry(ws.data.defaultCountry);
     setCurrency(ws.data.defaultCurrency);
+    setTimeZone(ws.data.timeZone);
   }, [ws.data]);
 
   const save = useMutation({
@@ -36,12 +40,12 @@ export function WorkspaceSettings() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const body = errors.validate(UpdateWorkspaceBody.safeParse({ name, defaultCountry: country, defaultCurrency: currency }));
+    const body = errors.validate(UpdateWorkspaceBody.safeParse({ name, defaultCountry: country, defaultCurrency: currency, timeZone }));
     if (body) save.mutate(body);
   };
 
   return (
-    <SettingsPage title="Workspace" description="The workspace's name and the defaults every record, import and report falls back on.">
+    <SettingsPage title="Workspace" description="The workspace's name, time zone and the defaults every record, import and report falls back on.">
       <Card withBorder radius="md" maw={560}>
         <form onSubmit={submit} noValidate>
           <Stack>
@@ -62,15 +66,21 @@ export function WorkspaceSettings() {
               error={errors.get("defaultCountry")}
               data-testid="workspace-country"
             />
-            <TextInput
+            <CurrencySelect
               label="Default currency"
-              description="ISO 4217 code, used when a deal or company names no currency."
-              value={currency}
-              maxLength={3}
-              onChange={(e) => setCurrency(e.currentTarget.value.toUpperCase())}
+              description="Used when a deal or company names no currency."
+              value={currency || null}
+              onChange={(c) => c && setCurrency(c)}
               error={errors.get("defaultCurrency")}
-              w={160}
               data-testid="workspace-currency"
+            />
+            <TimeZoneSelect
+              label="Time zone"
+              description="Every date in Rapport is shown in it: calendar days, due dates, timelines, forecast periods and exported files."
+              value={timeZone || null}
+              onChange={(tz) => tz && setTimeZone(tz)}
+              error={errors.get("timeZone")}
+              data-testid="workspace-timezone"
             />
             <Group justify="flex-end">
               <Button type="submit" loading={save.isPending} disabled={!ws.data} data-testid="workspace-save">

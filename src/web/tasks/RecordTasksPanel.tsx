@@ -3,6 +3,7 @@ import { IconAlarm, IconPlus } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { usePermissions } from "../app/me.js";
+import { addDays, formatDate, startOf, today } from "../lib/dates.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { fetchTasks, taskApi, taskKeys } from "./api.js";
 import { TaskFormModal } from "./TaskForm.js";
@@ -10,12 +11,9 @@ import { TaskRow } from "./TaskRow.js";
 
 type Related = { object: "contact" | "company" | "deal"; id: string };
 
-/** Creates "Follow up with …" due in N days at 9:00 local time, with a reminder then. */
+/** Creates "Follow up with …" due in N days at 9:00 in the workspace's time zone, with a reminder then. */
 function followUpDue(days: number): Date {
-  const d = new Date();
-  d.setDate(d.getDate() + days);
-  d.setHours(9, 0, 0, 0);
-  return d;
+  return startOf(addDays(today(), days), 9);
 }
 
 /** "Remind me to follow up" in 1, 3, 7, 14 or a chosen number of days. */
@@ -27,7 +25,7 @@ export function FollowUpButton({ related, name }: { related: Related; name: stri
     mutationFn: (days: number) => taskApi.create({ title: `Follow up with ${name}`.slice(0, 300), dueAt: followUpDue(days).toISOString(), related }),
     onSuccess: (t) => {
       void qc.invalidateQueries({ queryKey: taskKeys.all });
-      notifySuccess(`We'll remind you on ${new Date(t.dueAt ?? "").toLocaleDateString()}`, "Follow-up set");
+      notifySuccess(`We'll remind you on ${formatDate(t.dueAt)}`, "Follow-up set");
       setCustomOpen(false);
     },
     onError: (e) => notifyError(e, "Could not set the follow-up"),

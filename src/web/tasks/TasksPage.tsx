@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { Task } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
 import { EmptyHint } from "../components/EmptyHint.js";
+import { addDays, startOf, today } from "../lib/dates.js";
 import { fetchTasks, type TaskListParams, taskKeys } from "./api.js";
 import { TaskFormModal } from "./TaskForm.js";
 import { TaskRow } from "./TaskRow.js";
@@ -14,8 +15,8 @@ type Status = "open" | "done";
 
 function sections(tasks: Task[]) {
   const now = Date.now();
-  const endOfToday = new Date();
-  endOfToday.setHours(23, 59, 59, 999);
+  // "Today" is the workspace's day, whatever zone this browser is in.
+  const endOfToday = new Date(startOf(addDays(today(), 1)).getTime() - 1);
   const out = { overdue: [] as Task[], today: [] as Task[], upcoming: [] as Task[], someday: [] as Task[] };
   for (const t of tasks) {
     const due = t.dueAt ? Date.parse(t.dueAt) : null;

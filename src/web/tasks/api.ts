@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Task, TaskList, TaskListQuery } from "../../contract/index.js";
 import { api } from "../http/client.js";
+import { fromZonedInput, toZonedInput } from "../lib/dates.js";
 
 export type TaskListParams = Omit<Partial<z.input<typeof TaskListQuery>>, "limit" | "cursor"> & { limit?: number };
 
@@ -16,12 +17,9 @@ export const taskApi = {
   remove: (id: string) => api.del(`/api/v1/tasks/${id}`),
 };
 
-const pad = (n: number) => String(n).padStart(2, "0");
-/** Value for <input type="datetime-local"> in local time. */
-export function toLocalInput(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-export const fromLocalInput = (local: string) => (local ? new Date(local).toISOString() : undefined);
+/** Value for <input type="datetime-local">, in the workspace's time zone. */
+export const toLocalInput = (d: Date | string): string => toZonedInput(d);
+export const fromLocalInput = (local: string): string | undefined => fromZonedInput(local);
 
 export const recordHref = (object: string, id: string) => `/${object === "company" ? "companies" : `${object}s`}/${id}`;
 

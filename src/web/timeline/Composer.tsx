@@ -6,6 +6,7 @@ import { type Activity, CreateActivityBody } from "../../contract/index.js";
 import { ContactMultiPicker } from "../calendar/ContactMultiPicker.js";
 import { api } from "../http/client.js";
 import { objectPath, type RecordObject } from "../http/queries.js";
+import { fromZonedInput, toZonedInput } from "../lib/dates.js";
 import { useFormErrors } from "../lib/form.js";
 import { notifySuccess } from "../lib/notify.js";
 import { textToHtml } from "../lib/sanitize.js";
@@ -13,13 +14,9 @@ import classes from "./Timeline.module.css";
 
 type Kind = "note" | "call" | "email" | "meeting";
 
-const pad = (n: number) => String(n).padStart(2, "0");
-/** Value for <input type="datetime-local"> in local time. */
-function localNow(offsetMinutes = 0): string {
-  const d = new Date(Date.now() + offsetMinutes * 60_000);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+/** Value for <input type="datetime-local">, in the workspace's time zone. */
+const localNow = (offsetMinutes = 0): string => toZonedInput(Date.now() + offsetMinutes * 60_000);
+const toIso = (local: string) => fromZonedInput(local);
 
 const blank = () => ({
   subject: "",

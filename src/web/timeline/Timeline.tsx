@@ -5,6 +5,7 @@ import {
   Badge,
   Box,
   Button,
+  Chip,
   Group,
   Menu,
   Paper,
@@ -47,6 +48,7 @@ import {
   leadStatusLabels,
   lifecycleStageLabels,
   type TimelineEntry,
+  type TimelineKind,
   UpdateActivityBody,
   type User,
 } from "../../contract/index.js";
@@ -57,6 +59,7 @@ import { RestoreFieldButton } from "../data-quality/RestoreFieldButton.js";
 import { api } from "../http/client.js";
 import { objectPath, type RecordObject, useUserMap } from "../http/queries.js";
 import { SubmissionItem } from "../leads/SubmittedValues.js";
+import { dayKey, dayOf, formatTime } from "../lib/dates.js";
 import { useFormErrors } from "../lib/form.js";
 import { formatDate, formatDateTime, formatDuration, formatMoney, formatNumber, formatRelative, humanize } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
@@ -123,17 +126,71 @@ const valueLabels: Record<string, LabelMap> = {
 export type TimelineObject = RecordObject | "deal";
 export const timelinePath: Record<TimelineObject, string> = { ...objectPath, deal: "/api/v1/deals" };
 
-export function timelineQueryKey(object: TimelineObject, id: string) {
-  return ["timeline", object, id] as const;
+export function timelineQueryKey(object: TimelineObject, id: string, kinds: TimelineKind[] = []) {
+  return ["timeline", object, id, kinds] as const;
+}
+
+const kindFilters: { value: TimelineKind; label: string; plural: string }[] = [
+  { value: "note", label: "Notes", plural: "notes" },
+  { value: "call", label: "Calls", plural: "calls" },
+  { value: "email", label: "Emails", plural: "emails" },
+  { value: "meeting", label: "Meetings", plural: "meetings" },
+  { value: "change", label: "Changes", plural: "changes" },
+];
+
+/** Narrows the timeline by kind; none chosen shows everything. The server filters, so paging stays exact. */
+function KindFilter({ value, onChange }: { value: TimelineKind[]; onChange: (v: TimelineKind[]) => void }) {
+  return (
+    <Group gap={6} mb="sm" role="group" aria-label="Show only" data-testid="timeline-filter">
+      <Chip size="xs" checked={value.length === 0} onChange={() => onChange([])} data-testid="timeline-filter-all">
+        All
+      </Chip>
+      <Chip.Group multiple value={value} onChange={(v) => onChange(kindFilters.map((k) => k.value).filter((k) => v.includes(k)))}>
+        {kindFilters.map((k) => (
+          <Chip key={k.value} value={k.value} size="xs" data-testid={`timeline-filter-${k.value}`}>
+            {k.label}
+          </Chip>
+        ))}
+      </Chip.Group>
+    </Group>
+  );
 }
 
 /** Newest-first history of a record: activities and field changes, loaded page by page. */
-export function Timeline({ object, id, customFields, nouns }: { object: TimelineObject; id: string; customFields: CustomField[]; nouns: string }) {
+export function Timeline(props: { object: TimelineObject; id: string; customFields: CustomField[]; nouns: string }) {
+  const [kinds, setKinds] = useState<TimelineKind[]>([]);
+  return (
+    <>
+      <KindFilter value={kinds} onChange={setKinds} />
+      <TimelineEntries {...props} kinds={kinds} onClearFilter={() => setKinds([])} />
+    </>
+  );
+}
+
+function TimelineEntries({
+  object,
+  id,
+  customFields,
+  nouns,
+  kinds,
+  onClearFilter,
+}: {
+  object: TimelineObject;
+  id: string;
+  customFields: CustomField[];
+  nouns: string;
+  kinds: TimelineKind[];
+  onClearFilter: () => void;
+}) {
   const users = useUserMap();
   const q = useInfiniteQuery({
-    queryKey: timelineQueryKey(object, id),
+    queryKey: timelineQueryKey(object, id, kinds),
     queryFn: ({ pageParam, signal }) =>
-      api.get<{ data: Entry[]; nextCursor: string | null }>(`${timelinePath[object]}/${id}/timeline`, { limit: 30, cursor: pageParam }, signal),
+      api.get<{ data: Entry[]; nextCursor: string | null }>(
+        `${timelinePath[object]}/${id}/timeline`,
+        { limit: 30, cursor: pageParam, types: kinds.length ? kinds.join(",") : undefined },
+        signal,
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -165,6 +222,19 @@ export function Timeline({ object, id, customFields, nouns }: { object: Timeline
           Retry
         </Button>
       </Alert>
+    );
+  }
+  if (entries.length === 0 && kinds.length > 0) {
+    const names = kindFilters.filter((k) => kinds.includes(k.value)).map((k) => k.plural);
+    return (
+      <Stack align="center" gap="xs" py="xl" data-testid="timeline-filter-empty">
+        <Text c="dimmed" fz="sm" ta="center">
+          No {names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names[0]} on this timeline.
+        </Text>
+        <Button size="xs" variant="light" onClick={onClearFilter}>
+          Show everything
+        </Button>
+      </Stack>
     );
   }
   if (entries.length === 0) {
@@ -229,6 +299,9 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
         : a.type === "meeting"
           ? { icon: <IconCalendarEvent size={16} />, color: "grape", verb: "logged a meeting" }
           : { icon: <IconNote size={16} />, color: "yellow", verb: "added a note" };
+  const upcoming = a.type === "meeting" && Date.parse(a.occurredAt) > Date.now();
+  // A meeting still ahead is a plan, not a log entry: it reads "scheduled … for <date>", not "logged … in 11 hours".
+  if (upcoming) meta.verb = "scheduled a meeting";
   const direction = d.direction === "inbound" || d.direction === "outbound" ? (d.direction as string) : null;
   const html = useMemo(() => (a.body ? sanitizeHtml(a.body) : ""), [a.body]);
   const me = useMe();
@@ -255,6 +328,14 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
             {author}
           </Text>{" "}
           {meta.verb}
+          {upcoming && (
+            <>
+              {" "}
+              <Text span inherit c="grape" fw={500} data-testid="meeting-scheduled-for">
+                for {formatDateTime(a.occurredAt)}
+              </Text>
+            </>
+          )}
           {entry.about && (
             <>
               {" "}
@@ -272,7 +353,7 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
           )}
         </Text>
         <Group gap={2} wrap="nowrap">
-          <When at={entry.at} />
+          {!upcoming && <When at={entry.at} />}
           {canEdit && (
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
@@ -341,7 +422,7 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
               )}
               {a.type === "meeting" && typeof d.endsAt === "string" && (
                 <Text fz="xs" c="dimmed">
-                  {formatDateTime(a.occurredAt)} – {formatDateTime(d.endsAt)}
+                  {formatDateTime(a.occurredAt)} – {dayKey(dayOf(d.endsAt)) === dayKey(dayOf(a.occurredAt)) ? formatTime(d.endsAt) : formatDateTime(d.endsAt)}
                 </Text>
               )}
               {a.type === "meeting" && typeof d.outcome === "string" && d.outcome && (

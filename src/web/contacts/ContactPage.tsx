@@ -166,8 +166,8 @@ export function ContactPage() {
                         c.phones.length ? (
                           <Stack gap={2}>
                             {c.phones.map((p) => (
-                              <Group key={p.phone} gap={6} wrap="nowrap">
-                                <Anchor href={telHref(p.phone, p.extension)} fz="sm">
+                              <Group key={`${p.phone}${p.extension ?? ""}`} gap={6} wrap="wrap">
+                                <Anchor href={telHref(p.phone, p.extension)} fz="sm" style={{ whiteSpace: "nowrap" }}>
                                   {phoneWithExtension(p.phone, p.extension)}
                                 </Anchor>
                                 {p.label && (

@@ -19,6 +19,11 @@ const activitiesCsv = [
   "Task,Send the security questionnaire,2026-02-01,Initech rollout,",
 ].join("\n");
 
+// Enough rows for a run of several batches, so its progress (rows, rate, time left) shows while it runs.
+const peopleCsv = ["First Name,Last Name,Email,Shoe size", ...Array.from({ length: 5000 }, (_, i) => `P${i},Person,p${i}@people.test,${36 + (i % 10)}`)].join(
+  "\n",
+);
+
 suite("importing deals and activities (Chromium)", () => {
   let session: BrowserSession;
   let server: BrowserSession["server"];
@@ -36,7 +41,7 @@ suite("importing deals and activities (Chromium)", () => {
   const byTestId = (id: string) => page.getByTestId(id);
   const see = (l: Locator, timeout?: number) => l.first().waitFor({ state: "visible", timeout });
 
-  async function upload(object: "Deals" | "Activities", name: string, content: string) {
+  async function upload(object: "Contacts" | "Deals" | "Activities", name: string, content: string) {
     await byTestId("nav-imports").click();
     await see(byTestId("imports-page"));
     await byTestId("import-object").getByText(object, { exact: true }).click();
@@ -85,6 +90,51 @@ suite("importing deals and activities (Chromium)", () => {
         await page.goto(`${server.url}/deals`);
         await see(page.getByText("Initech rollout"));
         await see(page.getByText("Demo scheduled"));
+      }),
+    STEP,
+  );
+
+  it(
+    "names the columns it leaves out, shows rows, rate and time left while it runs, and counts unchanged rows on a re-import",
+    () =>
+      step("04-progress", async () => {
+        await upload("Contacts", "people.csv", peopleCsv);
+        await byTestId("import-preview").click();
+        await see(byTestId("preview-result"), 60_000);
+        await see(byTestId("ignored-columns").getByText("Shoe size", { exact: false }));
+        // The server runs in this test's process, so the run competes with the test's own steps: the page records every
+        // progress line it shows, and the test reads them once the run is over.
+        await page.evaluate(() => {
+          const seen: string[] = [];
+          (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+          new MutationObserver(() => {
+            const text = document.querySelector('[data-testid="import-progress-text"]')?.textContent;
+            if (text && seen[seen.length - 1] !== text) seen.push(text);
+          }).observe(document.body, { subtree: true, childList: true, characterData: true });
+        });
+        await byTestId("import-run").click({ timeout: 60_000 });
+        await see(byTestId("import-status").getByText("completed"), 120_000);
+        const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+        expect(
+          seen.some((l) => /^[\d,]+ of 5,000 rows/.test(l)),
+          seen.join(" | "),
+        ).toBe(true);
+        expect(
+          seen.some((l) => /of 5,000 rows · [\d,]+ rows\/s · about .+ left/.test(l)),
+          seen.join(" | "),
+        ).toBe(true);
+
+        await byTestId("imports-page").getByText("Import another file").click();
+        await upload("Contacts", "people.csv", peopleCsv);
+        await byTestId("import-on-duplicate").click();
+        await page.getByRole("option", { name: "Update the record" }).click();
+        await byTestId("import-preview").click();
+        await see(byTestId("preview-result"), 60_000);
+        await expect(byTestId("preview-result").textContent()).resolves.toMatch(/Unchanged\s*5,000/);
+        // Starting over leaves nothing in the list: only the import that ran is there.
+        await byTestId("import-start-over").click();
+        await see(byTestId("import-upload"));
+        await expect(byTestId("imports-list").getByText("people.csv").count()).resolves.toBe(1);
       }),
     STEP,
   );

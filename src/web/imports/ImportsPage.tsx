@@ -369,9 +369,14 @@ function MappingStep({
       setDateColumns(p.dateColumns);
     },
   });
+  const qc = useQueryClient();
   const run = useMutation({
     mutationFn: () => api.post<ImportJob>(`/api/v1/imports/${job.id}/run`, options),
-    onSuccess: (j) => onStarted(j.id),
+    // The run's first state, from its start: the progress measures its pace from here even when polls come back slowly.
+    onSuccess: (j) => {
+      qc.setQueryData(["imports", j.id], j);
+      onStarted(j.id);
+    },
     onError: (e) => notifyError(e, "Could not start"),
   });
   // Starting over forgets the upload; a failure to do so only leaves a file nobody sees (the list shows imports that ran).

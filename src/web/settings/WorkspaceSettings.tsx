@@ -4,11 +4,12 @@ import { type FormEvent, useEffect, useState } from "react";
 import { UpdateWorkspaceBody, type WorkspaceInfo } from "../../contract/index.js";
 import { CountrySelect } from "../components/CountrySelect.js";
 import { api } from "../http/client.js";
+import { workspaceQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
 import { notifySuccess } from "../lib/notify.js";
 import { SettingsPage } from "./SettingsPage.js";
 
-export const workspaceQuery = { queryKey: ["workspace"], queryFn: () => api.get<WorkspaceInfo>("/api/v1/workspace") };
+export { workspaceQuery };
 
 export function WorkspaceSettings() {
   const qc = useQueryClient();

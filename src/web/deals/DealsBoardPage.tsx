@@ -49,6 +49,7 @@ import { DealExportMenu } from "./DealExportMenu.js";
 import { DealFormDrawer } from "./DealForm.js";
 import { DealTable } from "./DealTable.js";
 import { LostReasonModal } from "./LostReasonModal.js";
+import { offerToClosePlaybookTasks } from "./playbook.js";
 
 type Column = Board["columns"][number];
 interface PendingMove {
@@ -279,7 +280,10 @@ function BoardView({ pipelineId, filters, canWrite, onCreate }: { pipelineId: st
       notifyError(e, `Could not move “${card.name}”`);
       setAnnouncement(`Move refused: ${card.name} stays where it was.`);
     },
-    onSuccess: (deal) => setAnnouncement(`${deal.name} moved to ${deal.stageName}.`),
+    onSuccess: (deal) => {
+      setAnnouncement(`${deal.name} moved to ${deal.stageName}.`);
+      void offerToClosePlaybookTasks(deal, qc);
+    },
     onSettled: (_d, _e, { card }) => {
       qc.invalidateQueries({ queryKey: ["deals", "board", pipelineId] });
       qc.invalidateQueries({ queryKey: ["deals", "record", card.id] });

@@ -301,6 +301,7 @@ function BoardView({ pipelineId, filters, canWrite, onCreate }: { pipelineId: st
 
   const onDragStart = (e: DragStartEvent) => setDragging((e.active.data.current as { card: BoardCard }).card);
   const onDragEnd = (e: DragEndEvent) => {
+    lastDragEnd = Date.now();
     setDragging(null);
     const card = (e.active.data.current as { card: BoardCard } | undefined)?.card;
     if (card && e.over) requestMove(card, String(e.over.id));
@@ -345,7 +346,10 @@ function BoardView({ pipelineId, filters, canWrite, onCreate }: { pipelineId: st
         sensors={sensors}
         onDragStart={onDragStart}
         onDragEnd={onDragEnd}
-        onDragCancel={() => setDragging(null)}
+        onDragCancel={() => {
+          lastDragEnd = Date.now();
+          setDragging(null);
+        }}
         accessibility={{
           screenReaderInstructions: {
             draggable:
@@ -546,6 +550,9 @@ const DraggableCard = memo(function DraggableCard({
   );
 });
 
+/** When the last drag ended: the click that can follow a drop on the title must not open the deal. */
+let lastDragEnd = 0;
+
 function CardBody({
   card,
   stages,
@@ -570,7 +577,12 @@ function CardBody({
           lineClamp={2}
           c="var(--mantine-color-text)"
           underline="hover"
-          onPointerDown={(e: React.PointerEvent) => e.stopPropagation()}
+          // The title starts a drag like the rest of the card (the sensor waits for 6 px of movement, so a
+          // plain click still opens the deal); the browser's own link dragging would cancel the pointer.
+          draggable={false}
+          onClick={(e: React.MouseEvent) => {
+            if (Date.now() - lastDragEnd < 300) e.preventDefault();
+          }}
           data-testid="deal-card-link"
         >
           {card.name}

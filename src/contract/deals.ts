@@ -129,6 +129,9 @@ export const CreateDealBody = DealInput;
 export type CreateDealInput = z.input<typeof CreateDealBody>;
 export const UpdateDealBody = DealInput.partial().strict();
 
+export const PlaybookTasks = z.object({ data: z.array(z.object({ id: Id, title: z.string() })) });
+export const ClosedTasks = z.object({ closed: z.number().int() });
+
 export const MoveDealBody = z
   .object({
     stageId: Id,

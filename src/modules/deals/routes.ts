@@ -4,6 +4,7 @@ import { IdParams } from "../../contract/common.js";
 import {
   Board,
   BoardQuery,
+  ClosedTasks,
   CreateDealBody,
   CreatePipelineBody,
   Deal,
@@ -17,6 +18,7 @@ import {
   MoveDealBody,
   Pipeline,
   PipelineList,
+  PlaybookTasks,
   PurchaseSummary,
   ReorderBody,
   ReplaceLineItemsBody,
@@ -44,7 +46,7 @@ import {
   reorderLostReasons,
   updatePipeline,
 } from "./pipelines.js";
-import { createDeal, deleteDeal, getDeal, listDeals, moveDeal, restoreDeal, updateDeal } from "./service.js";
+import { closePlaybookTasks, createDeal, deleteDeal, getDeal, listDeals, moveDeal, openPlaybookTasks, restoreDeal, updateDeal } from "./service.js";
 
 const LineItemParams = z.object({ id: z.uuid(), itemId: z.uuid() }).strict();
 
@@ -180,6 +182,30 @@ export async function dealRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags, summary: "Move to a stage (a lost stage needs lostReason)", params: IdParams, body: MoveDealBody, response: { 200: Deal, ...problems } },
     },
     async (req) => moveDeal(req.ctx, req.params.id, req.body),
+  );
+  r.get(
+    "/deals/:id/playbook-tasks",
+    {
+      schema: {
+        tags,
+        summary: "The deal's open tasks created by its pipeline's stage playbooks",
+        params: IdParams,
+        response: { 200: PlaybookTasks, ...problems },
+      },
+    },
+    async (req) => ({ data: await openPlaybookTasks(req.ctx, req.params.id) }),
+  );
+  r.post(
+    "/deals/:id/playbook-tasks/close",
+    {
+      schema: {
+        tags,
+        summary: "Mark a won or lost deal's open playbook tasks done",
+        params: IdParams,
+        response: { 200: ClosedTasks, ...problems },
+      },
+    },
+    async (req) => closePlaybookTasks(req.ctx, req.params.id),
   );
   r.get(
     "/deals/:id/stage-history",

@@ -16,7 +16,7 @@ import { contactNames } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { getPriceListCurrency } from "../products/service.js";
-import { createTask } from "../tasks/service.js";
+import { createTask, listTasks, updateTask } from "../tasks/service.js";
 import { assertUsersExist, userNames } from "../users/service.js";
 import { enforceRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
@@ -584,4 +584,35 @@ export async function listDeals(ctx: Ctx, query: z.infer<typeof DealListQuery>):
     ),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.sortValue, id: last.row.id }) : null,
   };
+}
+
+/**
+ * The deal's open tasks that its pipeline's stage playbooks created (matched by title, as playbooks
+ * name them): what is left to close once the deal is won or lost.
+ */
+export async function openPlaybookTasks(ctx: Ctx, id: string): Promise<{ id: string; title: string }[]> {
+  const deal = await getDeal(ctx, id);
+  const pipeline = await getPipeline(ctx, deal.pipelineId);
+  const titles = new Set(pipeline.stages.flatMap((st) => st.playbook.map((t) => t.title)));
+  if (titles.size === 0) return [];
+  const out: { id: string; title: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listTasks(ctx, { assignee: "all", status: "open", relatedObject: "deal", relatedId: id, limit: 200, ...(cursor ? { cursor } : {}) });
+    for (const t of page.data) if (titles.has(t.title)) out.push({ id: t.id, title: t.title });
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** Marks a won or lost deal's open playbook tasks done, all or none. */
+export async function closePlaybookTasks(ctx: Ctx, id: string): Promise<{ closed: number }> {
+  assertCan(ctx.actor, "write");
+  const deal = await getDeal(ctx, id);
+  if (deal.status === "open") throw new AppError("conflict", "The deal is still open: its playbook tasks close once it is won or lost.");
+  const open = await openPlaybookTasks(ctx, id);
+  await ctx.db.transaction(async (tx) => {
+    for (const t of open) await updateTask({ ...ctx, db: tx }, t.id, { status: "done" });
+  });
+  return { closed: open.length };
 }

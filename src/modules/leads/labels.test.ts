@@ -169,4 +169,36 @@ describe.each(databaseKinds)("labels and values on %s", (kind) => {
     expect(estimate.exact).toBe(false);
     expect(estimate.count).toBeGreaterThanOrEqual(4);
   });
+
+  it("closes a won deal's open playbook tasks on request, and only those", async () => {
+    const ws = await newWorkspace(t.app);
+    const pipeline = await ws.post("/api/v1/pipelines", {
+      name: "Playbooks",
+      stages: [
+        { name: "Demo", probability: 30, playbook: [{ title: "Send the deck" }, { title: "Book the follow-up", dueInDays: 2 }] },
+        { name: "Won", probability: 100, type: "won" },
+      ],
+    });
+    expect(pipeline.statusCode, pipeline.body).toBe(201);
+    const [demo, won] = pipeline.json().stages;
+    const deal = (await ws.post("/api/v1/deals", { name: "Playbook deal", pipelineId: pipeline.json().id, stageId: demo.id })).json();
+    await ws.post("/api/v1/tasks", { title: "Invoice setup", related: { object: "deal", id: deal.id } });
+    expect(
+      (await ws.get(`/api/v1/deals/${deal.id}/playbook-tasks`))
+        .json()
+        .data.map((x: { title: string }) => x.title)
+        .sort(),
+    ).toEqual(["Book the follow-up", "Send the deck"]);
+    expectProblem(await ws.post(`/api/v1/deals/${deal.id}/playbook-tasks/close`, {}), 409);
+
+    expect((await ws.post(`/api/v1/deals/${deal.id}/stage`, { stageId: won.id })).statusCode).toBe(200);
+    expect((await ws.post(`/api/v1/deals/${deal.id}/playbook-tasks/close`, {})).json()).toEqual({ closed: 2 });
+    const tasks = (await ws.get(`/api/v1/tasks?assignee=all&relatedObject=deal&relatedId=${deal.id}`)).json().data as { title: string; status: string }[];
+    expect(Object.fromEntries(tasks.map((x) => [x.title, x.status]))).toEqual({
+      "Send the deck": "done",
+      "Book the follow-up": "done",
+      "Invoice setup": "open",
+    });
+    expect((await ws.get(`/api/v1/deals/${deal.id}/playbook-tasks`)).json().data).toEqual([]);
+  });
 });

@@ -56,7 +56,7 @@ export function CompaniesPage() {
             }
             actionLabel={canWrite ? "Add your first company" : undefined}
             onAction={() => setCreating(true)}
-            importHint="rapport import companies.csv"
+            importHint="company"
           />
         }
       />

@@ -1,9 +1,10 @@
-import { Drawer, NumberInput, Select, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput } from "@mantine/core";
+import { Drawer, NumberInput, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { type Company, CreateCompanyBody, UpdateCompanyBody } from "../../contract/index.js";
 import { useMe } from "../app/me.js";
+import { CurrencySelect, useDefaultCurrency } from "../components/CurrencySelect.js";
 import { CustomFieldInput, customPayload, validateCustom } from "../components/CustomFieldInput.js";
 import { FormSection } from "../components/FormSection.js";
 import { CompanyPicker, UserPicker } from "../components/pickers.js";
@@ -14,8 +15,6 @@ import { customFieldsQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
 import { phoneWithExtension } from "../lib/format.js";
 import { notifySuccess } from "../lib/notify.js";
-
-const CURRENCIES = ["EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "CNY", "BRL", "MXN", "ZAR", "SGD", "NZD"];
 
 interface Draft {
   name: string;
@@ -41,7 +40,7 @@ function draftFrom(c: Company | null, meId: string, parentName: string | null): 
     industry: c?.industry ?? "",
     employees: c?.employees ?? "",
     annualRevenue: c?.annualRevenue ? Number(c.annualRevenue) : "",
-    currency: c?.currency ?? "EUR",
+    currency: c?.currency ?? "",
     phone: c?.phone ? phoneWithExtension(c.phone, c.phoneExtension) : "",
     address: {
       street: c?.address?.street ?? "",
@@ -103,6 +102,9 @@ function CompanyForm({
   const qc = useQueryClient();
   const customFields = useQuery(customFieldsQuery("company"));
   const [d, setD] = useState<Draft>(() => draftFrom(company, me.user.id, parentName));
+  // A new company shows, and so saves, the workspace's currency until another is chosen.
+  const defaultCurrency = useDefaultCurrency();
+  const currency = d.currency || defaultCurrency || "";
   const errors = useFormErrors();
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
     setD((p) => ({ ...p, [k]: v }));
@@ -136,7 +138,7 @@ function CompanyForm({
       industry: d.industry.trim() || null,
       employees: d.employees === "" ? null : d.employees,
       annualRevenue: d.annualRevenue === "" ? null : d.annualRevenue,
-      currency: d.currency,
+      ...(currency ? { currency } : {}),
       phone: d.phone.trim() || null,
       address: addr.length ? Object.fromEntries(addr.map(([k, v]) => [k, v.trim()])) : null,
       parentId: d.parentId,
@@ -221,14 +223,12 @@ function CompanyForm({
               onChange={(v) => set("annualRevenue", v === "" ? "" : Number(v))}
               error={errors.get("annualRevenue")}
             />
-            <Select
+            <CurrencySelect
               label="Currency"
-              data={CURRENCIES.includes(d.currency) ? CURRENCIES : [d.currency, ...CURRENCIES]}
-              value={d.currency}
-              onChange={(v) => v && set("currency", v)}
-              allowDeselect={false}
-              searchable
+              value={currency}
+              onChange={(v) => set("currency", v)}
               error={errors.get("currency")}
+              data-testid="company-currency"
             />
           </SimpleGrid>
           <Textarea

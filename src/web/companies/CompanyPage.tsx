@@ -9,6 +9,7 @@ import { usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
 import { ContactFormDrawer } from "../contacts/ContactForm.js";
 import { PurchasesPanel } from "../deals/PurchasesPanel.js";
+import { RecordDealsPanel } from "../deals/RecordDealsPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { formatDateTime, formatMoney, formatNumber, phoneWithExtension, telHref } from "../lib/format.js";
@@ -168,6 +169,7 @@ export function CompanyPage() {
             )}
             <CompanyContacts company={c} canWrite={canWrite && !c.deletedAt} />
             {!c.deletedAt && <RecordTasksPanel object="company" id={c.id} name={c.name} />}
+            <RecordDealsPanel object="company" id={c.id} name={c.name} />
             <PurchasesPanel object="company" id={c.id} />
           </Stack>
         </Grid.Col>

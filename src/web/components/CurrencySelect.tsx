@@ -1,20 +1,43 @@
 import { Select, type SelectProps } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
+import { workspaceQuery } from "../http/queries.js";
 
-/** Every ISO 4217 currency the browser can name, in the user's language. */
-function currencyOptions(current: string | null): { value: string; label: string }[] {
+/** The workspace's default currency, once loaded: what every money input starts with. */
+export function useDefaultCurrency(): string | undefined {
+  return useQuery({ ...workspaceQuery, staleTime: 5 * 60_000 }).data?.defaultCurrency;
+}
+
+/** Every ISO 4217 currency the browser knows, as "USD — US Dollar": no list to ship or keep current. */
+function currencyOptions(): { value: string; label: string }[] {
   const names = new Intl.DisplayNames([navigator.language, "en"], { type: "currency", fallback: "code" });
-  const codes = new Set(Intl.supportedValuesOf("currency"));
-  if (current) codes.add(current);
-  return [...codes].map((code) => ({ value: code, label: `${names.of(code) ?? code} (${code})` })).sort((a, b) => a.label.localeCompare(b.label));
+  return Intl.supportedValuesOf("currency").map((code) => {
+    const name = names.of(code);
+    return { value: code, label: name && name !== code ? `${code} — ${name}` : code };
+  });
 }
 
-export function CurrencySelect(props: Omit<SelectProps, "data">) {
-  const value = typeof props.value === "string" ? props.value : null;
-  const data = useMemo(() => currencyOptions(value), [value]);
-  return <Select searchable nothingFoundMessage="No currency by that name" allowDeselect={false} {...props} data={data} />;
+/** A currency picker; `value` is the code shown and saved, so callers pass the workspace default when nothing is chosen. */
+export function CurrencySelect({
+  value,
+  onChange,
+  ...props
+}: Omit<SelectProps, "data" | "value" | "onChange"> & { value: string; onChange: (code: string) => void }) {
+  const all = useMemo(currencyOptions, []);
+  const data = value && !all.some((o) => o.value === value) ? [{ value, label: value }, ...all] : all;
+  return (
+    <Select
+      searchable
+      allowDeselect={false}
+      nothingFoundMessage="No currency by that code or name"
+      {...props}
+      data={data}
+      value={value || null}
+      onChange={(v) => v && onChange(v)}
+      renderOption={({ option }) => option.label}
+    />
+  );
 }
-
 // The currency most businesses in a country invoice in: only to prefill sign-up, always editable. Regions not
 // listed fall back to USD, the currency the workspace would use anyway.
 const euro = "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK AD MC SM VA ME XK".split(" ");

@@ -1,6 +1,25 @@
 import { Button, Code, EmptyState, Text } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
 import type { ReactNode } from "react";
+import { useMe } from "../app/me.js";
+import { AnchorLink } from "./links.js";
+
+/** The importer's object names and a file name that fits them, as `rapport import <object> <file>` takes them. */
+const importFiles = { contact: "contacts.csv", company: "companies.csv" } as const;
+
+/** Where to import a spreadsheet: the Import page, or the real CLI command for this workspace. */
+function ImportHint({ object }: { object: keyof typeof importFiles }) {
+  const me = useMe();
+  return (
+    <Text fz="xs" c="dimmed" mt="md" ta="center" data-testid="import-hint">
+      Have a spreadsheet?{" "}
+      <AnchorLink to="/imports" inherit>
+        Import it on the Import page
+      </AnchorLink>
+      , or from a terminal: <Code style={{ overflowWrap: "anywhere" }}>{`rapport import ${object} ${importFiles[object]} --workspace ${me.workspace.id}`}</Code>
+    </Text>
+  );
+}
 
 /** Empty state that teaches what to do next. */
 export function EmptyHint({
@@ -16,7 +35,7 @@ export function EmptyHint({
   description: ReactNode;
   actionLabel?: string;
   onAction?: () => void;
-  importHint?: string;
+  importHint?: keyof typeof importFiles;
 }) {
   return (
     <EmptyState
@@ -36,11 +55,7 @@ export function EmptyHint({
           </Button>
         </EmptyState.Actions>
       )}
-      {importHint && (
-        <Text fz="xs" c="dimmed" mt="md" ta="center">
-          Have a spreadsheet? Import it with <Code>{importHint}</Code>
-        </Text>
-      )}
+      {importHint && <ImportHint object={importHint} />}
     </EmptyState>
   );
 }

@@ -7,6 +7,7 @@ import { useState } from "react";
 import { usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
 import { PurchasesPanel } from "../deals/PurchasesPanel.js";
+import { RecordDealsPanel } from "../deals/RecordDealsPanel.js";
 import { DownloadVcardButton } from "../exports/DownloadVcardButton.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { LeadPanel } from "../leads/LeadPanel.js";
@@ -234,6 +235,12 @@ export function ContactPage() {
               <DetailsCard title="Custom fields" testId="contact-custom-fields" items={editableCustomItems("contact", c, customFields.data ?? [])} />
             )}
             {!c.deletedAt && <RecordTasksPanel object="contact" id={c.id} name={c.fullName} />}
+            <RecordDealsPanel
+              object="contact"
+              id={c.id}
+              name={c.fullName || c.primaryEmail || "Contact"}
+              company={c.companyId ? { id: c.companyId, name: c.companyName ?? "" } : null}
+            />
             <PurchasesPanel object="contact" id={c.id} />
           </Stack>
         </Grid.Col>

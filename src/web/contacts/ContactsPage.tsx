@@ -52,7 +52,7 @@ export function ContactsPage() {
             }
             actionLabel={canWrite ? "Add your first contact" : undefined}
             onAction={() => setCreating(true)}
-            importHint="rapport import contacts.csv"
+            importHint="contact"
           />
         }
       />

@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { CreateDealBody, type Deal, dealContactRoles, dealSourceLabels, optionsOf, UpdateDealBody } from "../../contract/index.js";
 import { useMe } from "../app/me.js";
+import { CurrencySelect, useDefaultCurrency } from "../components/CurrencySelect.js";
 import { CustomFieldInput, customPayload, validateCustom } from "../components/CustomFieldInput.js";
 import { CompanyPicker, UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
@@ -87,6 +88,9 @@ export function DealFormDrawer({
   const pipeline = pipelines.data?.find((p) => p.id === draft.pipelineId) ?? pipelines.data?.find((p) => p.isDefault);
   const stage = pipeline?.stages.find((s) => s.id === draft.stageId);
   const followsLines = deal?.amountSource === "line_items";
+  // A new deal shows, and so saves, the workspace's currency until another is chosen.
+  const defaultCurrency = useDefaultCurrency();
+  const currency = draft.currency || defaultCurrency || "";
 
   const save = useMutation({
     mutationFn: (body: unknown) => (deal ? api.patch<Deal>(`/api/v1/deals/${deal.id}`, body) : api.post<Deal>("/api/v1/deals", body)),
@@ -108,7 +112,7 @@ export function DealFormDrawer({
       ...(draft.pipelineId ? { pipelineId: draft.pipelineId } : {}),
       ...(draft.stageId ? { stageId: draft.stageId } : {}),
       ...(followsLines ? {} : { amount: draft.amount === "" ? null : draft.amount }),
-      ...(draft.currency ? { currency: draft.currency } : {}),
+      ...(currency ? { currency } : {}),
       expectedCloseDate: draft.expectedCloseDate || null,
       ownerId: draft.ownerId,
       companyId: draft.companyId,
@@ -198,15 +202,7 @@ export function DealFormDrawer({
               error={errors.get("amount")}
               data-testid="deal-amount"
             />
-            <TextInput
-              label="Currency"
-              value={draft.currency}
-              onChange={(e) => set("currency", e.currentTarget.value.toUpperCase())}
-              placeholder="Workspace default"
-              maxLength={3}
-              error={errors.get("currency")}
-              data-testid="deal-currency"
-            />
+            <CurrencySelect label="Currency" value={currency} onChange={(v) => set("currency", v)} error={errors.get("currency")} data-testid="deal-currency" />
           </SimpleGrid>
           <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
             <TextInput

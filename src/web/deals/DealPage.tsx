@@ -22,6 +22,7 @@ import { dealQuery, dealTasksQuery, formatSpan, pipelinesQuery, roleLabels, stag
 import { DealFormDrawer } from "./DealForm.js";
 import { LineItemsEditor } from "./LineItemsEditor.js";
 import { LostReasonModal } from "./LostReasonModal.js";
+import { offerToClosePlaybookTasks } from "./playbook.js";
 
 const route = getRouteApi("/deals/$id");
 const statusColor = { open: "blue", won: "teal", lost: "red" } as const;
@@ -59,6 +60,7 @@ export function DealPage() {
       qc.setQueryData(dealQuery(id).queryKey, d);
       notifySuccess(d.status === "won" ? `Won! “${d.name}” is closed.` : `Moved to ${d.stageName}`);
       refresh();
+      void offerToClosePlaybookTasks(d, qc);
     },
     onError: (e) => notifyError(e, "Could not move the deal"),
   });

@@ -50,6 +50,7 @@ import { DealExportMenu } from "./DealExportMenu.js";
 import { DealFormDrawer } from "./DealForm.js";
 import { DealTable } from "./DealTable.js";
 import { LostReasonModal } from "./LostReasonModal.js";
+import { offerToClosePlaybookTasks } from "./playbook.js";
 
 type Column = Board["columns"][number];
 interface PendingMove {
@@ -280,7 +281,10 @@ function BoardView({ pipelineId, filters, canWrite, onCreate }: { pipelineId: st
       notifyError(e, `Could not move “${card.name}”`);
       setAnnouncement(`Move refused: ${card.name} stays where it was.`);
     },
-    onSuccess: (deal) => setAnnouncement(`${deal.name} moved to ${deal.stageName}.`),
+    onSuccess: (deal) => {
+      setAnnouncement(`${deal.name} moved to ${deal.stageName}.`);
+      void offerToClosePlaybookTasks(deal, qc);
+    },
     onSettled: (_d, _e, { card }) => {
       qc.invalidateQueries({ queryKey: ["deals", "board", pipelineId] });
       qc.invalidateQueries({ queryKey: ["deals", "record", card.id] });
@@ -298,6 +302,7 @@ function BoardView({ pipelineId, filters, canWrite, onCreate }: { pipelineId: st
 
   const onDragStart = (e: DragStartEvent) => setDragging((e.active.data.current as { card: BoardCard }).card);
   const onDragEnd = (e: DragEndEvent) => {
+    lastDragEnd = Date.now();
     setDragging(null);
     const card = (e.active.data.current as { card: BoardCard } | undefined)?.card;
     if (card && e.over) requestMove(card, String(e.over.id));
@@ -342,7 +347,10 @@ function BoardView({ pipelineId, filters, canWrite, onCreate }: { pipelineId: st
         sensors={sensors}
         onDragStart={onDragStart}
         onDragEnd={onDragEnd}
-        onDragCancel={() => setDragging(null)}
+        onDragCancel={() => {
+          lastDragEnd = Date.now();
+          setDragging(null);
+        }}
         accessibility={{
           screenReaderInstructions: {
             draggable:
@@ -543,6 +551,9 @@ const DraggableCard = memo(function DraggableCard({
   );
 });
 
+/** When the last drag ended: the click that can follow a drop on the title must not open the deal. */
+let lastDragEnd = 0;
+
 function CardBody({
   card,
   stages,
@@ -567,7 +578,12 @@ function CardBody({
           lineClamp={2}
           c="var(--mantine-color-text)"
           underline="hover"
-          onPointerDown={(e: React.PointerEvent) => e.stopPropagation()}
+          // The title starts a drag like the rest of the card (the sensor waits for 6 px of movement, so a
+          // plain click still opens the deal); the browser's own link dragging would cancel the pointer.
+          draggable={false}
+          onClick={(e: React.MouseEvent) => {
+            if (Date.now() - lastDragEnd < 300) e.preventDefault();
+          }}
           data-testid="deal-card-link"
         >
           {card.name}

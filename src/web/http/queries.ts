@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import type { ApiKey, Company, Contact, CustomField, CustomObject, Me, SavedView, Team, User } from "../../contract/index.js";
+import type { ApiKey, Company, Contact, CustomField, CustomObject, Me, SavedView, Team, User, WorkspaceInfo } from "../../contract/index.js";
 import { api, isApiError } from "./client.js";
 
 export type RecordObject = "contact" | "company";
@@ -20,6 +20,9 @@ export const meQuery = queryOptions({
   staleTime: 5 * 60_000,
   retry: 1,
 });
+
+/** The current workspace and its defaults (country, currency); readable by every role. */
+export const workspaceQuery = queryOptions({ queryKey: ["workspace"], queryFn: () => api.get<WorkspaceInfo>("/api/v1/workspace") });
 
 export const setupQuery = queryOptions({
   queryKey: ["setup"],

@@ -1,9 +1,11 @@
 import { Alert, Anchor, Badge, Button, Card, Checkbox, Group, Modal, Select, Stack, Text, TextInput, Title } from "@mantine/core";
 import { IconArrowRight, IconTargetArrow } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { type Contact, ConvertLeadBody, leadStages } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
+import { CurrencySelect, useDefaultCurrency } from "../components/CurrencySelect.js";
 import { api } from "../http/client.js";
 import { useFormErrors } from "../lib/form.js";
 import { formatDateTime } from "../lib/format.js";
@@ -149,16 +151,44 @@ function ConvertModal({ contact: c, opened, onClose }: { contact: Contact; opene
   const [withDeal, setWithDeal] = useState(true);
   const [dealName, setDealName] = useState(`${suggestedName || c.companyName || c.fullName} deal`);
   const [amount, setAmount] = useState("");
-  const [currency, setCurrency] = useState("");
+  const [chosenCurrency, setCurrency] = useState("");
+  // Shows, and so saves, the workspace's currency until another is chosen.
+  const defaultCurrency = useDefaultCurrency();
+  const currency = chosenCurrency || defaultCurrency || "";
+  const navigate = useNavigate();
   const convert = useMutation({
     mutationFn: (body: unknown) => api.post<{ dealId: string | null; companyCreated: boolean }>(`/api/v1/contacts/${c.id}/convert`, body),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: ["contact"] });
       void qc.invalidateQueries({ queryKey: ["company"] });
       void qc.invalidateQueries({ queryKey: ["deals"] });
+      // The conversion wrote history (stage, company) on this contact: its timeline shows it without a reload.
+      void qc.invalidateQueries({ queryKey: ["timeline"] });
+      const dealId = r.dealId;
+      const text = [r.companyCreated ? "Company created." : null, dealId ? "Deal created." : null].filter(Boolean).join(" ") || "Lead qualified.";
       notifySuccess(
-        [r.companyCreated ? "Company created." : null, r.dealId ? "Deal created." : null].filter(Boolean).join(" ") || "Lead qualified.",
+        dealId ? (
+          <>
+            {text}{" "}
+            <Anchor
+              href={`/deals/${dealId}`}
+              fz="sm"
+              fw={600}
+              data-testid="converted-deal-link"
+              onClick={(e) => {
+                // The toast renders outside the router: navigate through the hook captured here.
+                e.preventDefault();
+                void navigate({ to: "/deals/$id", params: { id: dealId } });
+              }}
+            >
+              Open the deal
+            </Anchor>
+          </>
+        ) : (
+          text
+        ),
         "Converted",
+        { autoClose: dealId ? 10_000 : undefined },
       );
       onClose();
     },
@@ -254,14 +284,13 @@ function ConvertModal({ contact: c, opened, onClose }: { contact: Contact; opene
                 data-testid="convert-deal-amount"
                 miw={120}
               />
-              <TextInput
+              <CurrencySelect
                 label="Currency"
-                placeholder="EUR"
-                maxLength={3}
                 value={currency}
-                onChange={(e) => setCurrency(e.currentTarget.value)}
+                onChange={setCurrency}
                 error={errors.get("deal.currency")}
-                miw={90}
+                miw={140}
+                data-testid="convert-deal-currency"
               />
             </Group>
           )}

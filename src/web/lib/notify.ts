@@ -1,4 +1,5 @@
 import { notifications } from "@mantine/notifications";
+import type { ReactNode } from "react";
 import { ApiError } from "../http/client.js";
 
 export function notifyError(err: unknown, title = "Something went wrong") {
@@ -7,6 +8,7 @@ export function notifyError(err: unknown, title = "Something went wrong") {
   notifications.show({ color: "red", title: heading, message, autoClose: 7000, withBorder: true });
 }
 
-export function notifySuccess(message: string, title?: string) {
-  notifications.show({ color: "teal", title, message, autoClose: 3500, withBorder: true });
+/** A success toast; one carrying a link (to what was just created) stays long enough to click it. */
+export function notifySuccess(message: ReactNode, title?: string, options: { autoClose?: number } = {}) {
+  notifications.show({ color: "teal", title, message, autoClose: options.autoClose ?? 3500, withBorder: true });
 }

@@ -6,11 +6,12 @@ import { CountrySelect } from "../components/CountrySelect.js";
 import { CurrencySelect } from "../components/CurrencySelect.js";
 import { TimeZoneSelect } from "../components/TimeZoneSelect.js";
 import { api } from "../http/client.js";
+import { workspaceQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
 import { notifySuccess } from "../lib/notify.js";
 import { SettingsPage } from "./SettingsPage.js";
 
-export const workspaceQuery = { queryKey: ["workspace"], queryFn: () => api.get<WorkspaceInfo>("/api/v1/workspace") };
+export { workspaceQuery };
 
 export function WorkspaceSettings() {
   const qc = useQueryClient();
@@ -69,8 +70,8 @@ export function WorkspaceSettings() {
             <CurrencySelect
               label="Default currency"
               description="Used when a deal or company names no currency."
-              value={currency || null}
-              onChange={(c) => c && setCurrency(c)}
+              value={currency}
+              onChange={setCurrency}
               error={errors.get("defaultCurrency")}
               data-testid="workspace-currency"
             />

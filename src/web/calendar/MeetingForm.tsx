@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Modal, MultiSelect, Stack, Textarea, TextInput } from "@mantine/core";
+import { Anchor, Button, Group, Modal, MultiSelect, SimpleGrid, Stack, Textarea, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
@@ -124,14 +124,13 @@ function MeetingForm({ start, meeting, onDone }: { start?: Date; meeting?: Activ
           error={errors.get("subject")}
           data-testid="meeting-title"
         />
-        <Group grow wrap="wrap" align="flex-start">
+        <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
           <TextInput
             label="Starts"
             type="datetime-local"
             value={v.starts}
             onChange={(e) => set("starts", e.currentTarget.value)}
             error={errors.get("startsAt")}
-            miw={200}
             data-testid="meeting-starts"
           />
           <TextInput
@@ -140,17 +139,15 @@ function MeetingForm({ start, meeting, onDone }: { start?: Date; meeting?: Activ
             value={v.ends}
             onChange={(e) => set("ends", e.currentTarget.value)}
             error={errors.get("endsAt")}
-            miw={200}
             data-testid="meeting-ends"
           />
-        </Group>
-        <Group grow wrap="wrap" align="flex-start">
+        </SimpleGrid>
+        <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
           <TextInput
             label="Location"
             value={v.location}
             onChange={(e) => set("location", e.currentTarget.value)}
             error={errors.get("location")}
-            miw={200}
             data-testid="meeting-location"
           />
           <TextInput
@@ -159,9 +156,8 @@ function MeetingForm({ start, meeting, onDone }: { start?: Date; meeting?: Activ
             value={v.videoUrl}
             onChange={(e) => set("videoUrl", e.currentTarget.value)}
             error={errors.get("videoUrl")}
-            miw={200}
           />
-        </Group>
+        </SimpleGrid>
         <ContactMultiPicker
           label="Contacts"
           placeholder="Search contacts"

@@ -527,7 +527,13 @@ const DraggableCard = memo(function DraggableCard({
   canWrite: boolean;
   onMove: (card: BoardCard, toStageId: string) => void;
 }) {
-  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: card.id, data: { card, stageId: card.stageId }, disabled: !canWrite });
+  // A group, not dnd-kit's default role="button": the card holds its own link and menu, and a button may not.
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
+    id: card.id,
+    data: { card, stageId: card.stageId },
+    disabled: !canWrite,
+    attributes: { role: "group" },
+  });
   return (
     <div
       ref={setNodeRef}

@@ -1,5 +1,5 @@
 import { ActionIcon, AppShell, Avatar, Badge, Burger, Group, Kbd, Menu, NavLink, Text, UnstyledButton, useMantineColorScheme } from "@mantine/core";
-import { useDisclosure, useHotkeys, useMediaQuery } from "@mantine/hooks";
+import { useDisclosure, useHotkeys, useMediaQuery, useWindowEvent } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import {
   IconApi,
@@ -15,6 +15,7 @@ import {
   IconFilter,
   IconForms,
   IconGauge,
+  IconKeyboard,
   IconLayoutKanban,
   IconLogout,
   IconMoon,
@@ -30,13 +31,15 @@ import {
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useRouterState } from "@tanstack/react-router";
-import { lazy, type ReactNode, Suspense, useEffect, useState } from "react";
+import { lazy, type ReactNode, type RefObject, Suspense, useEffect, useRef, useState } from "react";
 import { api } from "../http/client.js";
 import { initials, isMac, roleLabels } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
 import classes from "./AppLayout.module.css";
+import { trackFocus } from "./focus-return.js";
 import { useMe, usePermissions } from "./me.js";
 import { openPalette, paletteActions } from "./palette-store.js";
+import { ShortcutsDialog, useKeyboardShortcuts } from "./shortcuts.js";
 
 const CommandPalette = lazy(() => import("./CommandPalette.js"));
 // The bell's popover (list, preferences) loads just after the first render, keeping the initial bundle small.
@@ -71,20 +74,34 @@ export function AppLayout() {
     ],
     [],
   );
-  useHotkeys([
-    [
-      "/",
-      () => {
-        setPaletteReady(true);
-        openPalette();
-      },
-    ],
-  ]);
+  useEffect(() => trackFocus(), []);
+  const { isAdmin } = usePermissions();
+  const [shortcutsOpened, shortcuts] = useDisclosure();
+  useKeyboardShortcuts({
+    isAdmin,
+    onHelp: shortcuts.open,
+    onSearch: () => {
+      setPaletteReady(true);
+      openPalette();
+    },
+  });
+
+  // Opening the phone navigation moves focus into it (it sits after the header in the tab order).
+  useEffect(() => {
+    if (opened && isPhone) document.querySelector<HTMLElement>('[data-testid="navbar"] a')?.focus();
+  }, [opened, isPhone]);
+  // Esc closes the phone navigation and puts focus back on the burger that opened it.
+  const burgerRef = useRef<HTMLButtonElement>(null);
+  useWindowEvent("keydown", (e) => {
+    if (e.key !== "Escape" || !opened || !isPhone || e.defaultPrevented) return;
+    close();
+    burgerRef.current?.focus();
+  });
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }} padding={{ base: "sm", sm: "lg" }}>
       <AppShell.Header>
-        <Header navOpened={opened} onToggleNav={toggle} />
+        <Header navOpened={opened} onToggleNav={toggle} burgerRef={burgerRef} onShortcuts={shortcuts.open} />
       </AppShell.Header>
       {/* Off-screen on phones until the burger opens it: keep it out of the tab order meanwhile. */}
       <AppShell.Navbar p="xs" data-testid="navbar" inert={isPhone && !opened ? true : undefined}>
@@ -93,6 +110,7 @@ export function AppLayout() {
       <AppShell.Main>
         <Outlet />
       </AppShell.Main>
+      <ShortcutsDialog opened={shortcutsOpened} onClose={shortcuts.close} isAdmin={isAdmin} />
       {paletteReady && (
         <Suspense fallback={null}>
           <CommandPalette />
@@ -102,7 +120,17 @@ export function AppLayout() {
   );
 }
 
-function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: () => void }) {
+function Header({
+  navOpened,
+  onToggleNav,
+  burgerRef,
+  onShortcuts,
+}: {
+  navOpened: boolean;
+  onToggleNav: () => void;
+  burgerRef: RefObject<HTMLButtonElement | null>;
+  onShortcuts: () => void;
+}) {
   const me = useMe();
   const qc = useQueryClient();
   const { colorScheme, toggleColorScheme } = useMantineColorScheme();
@@ -131,6 +159,7 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
     <Group h="100%" px="md" justify="space-between" wrap="nowrap" gap="sm">
       <Group gap="sm" wrap="nowrap" miw={0}>
         <Burger
+          ref={burgerRef}
           opened={navOpened}
           onClick={onToggleNav}
           hiddenFrom="sm"
@@ -219,6 +248,9 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
             <Menu.Item leftSection={colorScheme === "dark" ? <IconSun size={16} /> : <IconMoon size={16} />} onClick={toggleColorScheme}>
               {colorScheme === "dark" ? "Light theme" : "Dark theme"}
             </Menu.Item>
+            <Menu.Item leftSection={<IconKeyboard size={16} />} rightSection={<Kbd size="xs">?</Kbd>} onClick={onShortcuts} data-testid="open-shortcuts">
+              Keyboard shortcuts
+            </Menu.Item>
             <Menu.Item leftSection={<IconBook size={16} />} component="a" href="/api/docs" target="_blank">
               API documentation
             </Menu.Item>
@@ -234,6 +266,7 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
 }
 
 function Navigation({ pathname }: { pathname: string }) {
+  useEffect(() => trackFocus(), []);
   const { isAdmin } = usePermissions();
   const active = (p: string) => pathname === p || pathname.startsWith(`${p}/`);
   const item = (to: string, label: string, icon: ReactNode, testId: string) => (

@@ -1,4 +1,5 @@
 import { type CSSVariablesResolver, createTheme, Drawer, darken, lighten, luminance, type MantineTheme, Menu, Modal } from "@mantine/core";
+import { restoreLostFocus } from "./focus-return.js";
 
 export const theme = createTheme({
   primaryColor: "indigo",
@@ -7,9 +8,10 @@ export const theme = createTheme({
   headings: { fontWeight: "650" },
   cursorType: "pointer",
   components: {
-    // Mantine's close buttons are icon-only; without a name a screen reader announces just "button".
-    Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }),
-    Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }),
+    // Mantine's close buttons are icon-only; without a name a screen reader announces just "button". Focus that a
+    // closing dialog could not hand back (its opener is gone) returns to the last control outside it.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" }, onExitTransitionEnd: restoreLostFocus } }),
+    Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" }, onExitTransitionEnd: restoreLostFocus } }),
     // The menu's focus placeholder is a presentational child with a tabindex, which a role="menu" may not own:
     // without it, opening a menu focuses its first item, as the WAI-ARIA menu button pattern describes.
     // Coloured menu items (Delete, Sign out) are painted with the colour's shade 6, below AA on white: inside a menu,

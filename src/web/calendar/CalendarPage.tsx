@@ -131,6 +131,7 @@ export function CalendarPage() {
               d.setHours(d.getHours() + 1, 0, 0, 0);
               setNewAt(d);
             }}
+            aria-keyshortcuts="c"
             data-testid="new-meeting"
           >
             Schedule meeting

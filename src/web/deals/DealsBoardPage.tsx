@@ -105,7 +105,14 @@ export function DealsBoardPage() {
 
   const filterBar = (
     <Group gap="xs" align="flex-end" wrap="wrap" data-testid="deal-filters">
-      <TextInput label="Search" placeholder="Deal name…" value={q} onChange={(e) => setQ(e.currentTarget.value)} w={{ base: "100%", xs: 180 }} />
+      <TextInput
+        label="Search"
+        placeholder="Deal name…"
+        value={q}
+        onChange={(e) => setQ(e.currentTarget.value)}
+        w={{ base: "100%", xs: 180 }}
+        aria-keyshortcuts="/"
+      />
       <UserPicker
         label="Owner"
         value={filters.ownerId ?? null}
@@ -203,7 +210,7 @@ export function DealsBoardPage() {
           />
           {pipeline && <DealExportMenu pipelineId={pipeline.id} filters={effective} />}
           {canWrite && (
-            <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="new-deal">
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} aria-keyshortcuts="c" data-testid="new-deal">
               New deal
             </Button>
           )}

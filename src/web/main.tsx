@@ -8,13 +8,13 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { queryClient } from "./app/query-client.js";
 import { Root } from "./app/Root.js";
-import { theme } from "./app/theme.js";
+import { cssVariablesResolver, theme } from "./app/theme.js";
 
 const el = document.getElementById("root");
 if (!el) throw new Error("#root missing");
 createRoot(el).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="light">
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
       <Notifications position="bottom-right" zIndex={1000} />
       <QueryClientProvider client={queryClient}>
         <Root />

@@ -1,5 +1,5 @@
 import { ActionIcon, AppShell, Avatar, Badge, Burger, Group, Kbd, Menu, NavLink, Text, UnstyledButton, useMantineColorScheme } from "@mantine/core";
-import { useDisclosure, useHotkeys, useMediaQuery } from "@mantine/hooks";
+import { useDisclosure, useHotkeys, useMediaQuery, useWindowEvent } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import {
   IconApi,
@@ -15,6 +15,7 @@ import {
   IconFilter,
   IconForms,
   IconGauge,
+  IconKeyboard,
   IconLayoutKanban,
   IconLogout,
   IconMoon,
@@ -30,13 +31,15 @@ import {
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useRouterState } from "@tanstack/react-router";
-import { lazy, type ReactNode, Suspense, useEffect, useState } from "react";
+import { lazy, type ReactNode, type RefObject, Suspense, useEffect, useRef, useState } from "react";
 import { api } from "../http/client.js";
 import { initials, isMac, roleLabels } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
 import classes from "./AppLayout.module.css";
+import { trackFocus } from "./focus-return.js";
 import { useMe, usePermissions } from "./me.js";
 import { openPalette, paletteActions } from "./palette-store.js";
+import { ShortcutsDialog, useKeyboardShortcuts } from "./shortcuts.js";
 
 const CommandPalette = lazy(() => import("./CommandPalette.js"));
 // The bell's popover (list, preferences) loads just after the first render, keeping the initial bundle small.
@@ -71,20 +74,34 @@ export function AppLayout() {
     ],
     [],
   );
-  useHotkeys([
-    [
-      "/",
-      () => {
-        setPaletteReady(true);
-        openPalette();
-      },
-    ],
-  ]);
+  useEffect(() => trackFocus(), []);
+  const { isAdmin } = usePermissions();
+  const [shortcutsOpened, shortcuts] = useDisclosure();
+  useKeyboardShortcuts({
+    isAdmin,
+    onHelp: shortcuts.open,
+    onSearch: () => {
+      setPaletteReady(true);
+      openPalette();
+    },
+  });
+
+  // Opening the phone navigation moves focus into it (it sits after the header in the tab order).
+  useEffect(() => {
+    if (opened && isPhone) document.querySelector<HTMLElement>('[data-testid="navbar"] a')?.focus();
+  }, [opened, isPhone]);
+  // Esc closes the phone navigation and puts focus back on the burger that opened it.
+  const burgerRef = useRef<HTMLButtonElement>(null);
+  useWindowEvent("keydown", (e) => {
+    if (e.key !== "Escape" || !opened || !isPhone || e.defaultPrevented) return;
+    close();
+    burgerRef.current?.focus();
+  });
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }} padding={{ base: "sm", sm: "lg" }}>
       <AppShell.Header>
-        <Header navOpened={opened} onToggleNav={toggle} />
+        <Header navOpened={opened} onToggleNav={toggle} burgerRef={burgerRef} onShortcuts={shortcuts.open} />
       </AppShell.Header>
       {/* Off-screen on phones until the burger opens it: keep it out of the tab order meanwhile. */}
       <AppShell.Navbar p="xs" data-testid="navbar" inert={isPhone && !opened ? true : undefined}>
@@ -93,6 +110,7 @@ export function AppLayout() {
       <AppShell.Main>
         <Outlet />
       </AppShell.Main>
+      <ShortcutsDialog opened={shortcutsOpened} onClose={shortcuts.close} isAdmin={isAdmin} />
       {paletteReady && (
         <Suspense fallback={null}>
           <CommandPalette />
@@ -102,7 +120,17 @@ export function AppLayout() {
   );
 }
 
-function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: () => void }) {
+function Header({
+  navOpened,
+  onToggleNav,
+  burgerRef,
+  onShortcuts,
+}: {
+  navOpened: boolean;
+  onToggleNav: () => void;
+  burgerRef: RefObject<HTMLButtonElement | null>;
+  onShortcuts: () => void;
+}) {
   const me = useMe();
   const qc = useQueryClient();
   const { colorScheme, toggleColorScheme } = useMantineColorScheme();
@@ -131,6 +159,7 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
     <Group h="100%" px="md" justify="space-between" wrap="nowrap" gap="sm">
       <Group gap="sm" wrap="nowrap" miw={0}>
         <Burger
+          ref={burgerRef}
           opened={navOpened}
           onClick={onToggleNav}
           hiddenFrom="sm"
@@ -138,11 +167,11 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
           aria-label={navOpened ? "Close navigation" : "Open navigation"}
           data-testid="nav-burger"
         />
-        <Link to="/contacts" className={classes.brand} aria-label="Rapport home">
-          <span className={classes.logo} aria-hidden>
-            R
-          </span>
-          <Text fw={700} fz="lg" visibleFrom="xs">
+        {/* The link's name is its visible word (WCAG 2.5.3): the logo's letter is drawn by CSS, and on phones the
+            word is only visually hidden so the link keeps its name. */}
+        <Link to="/contacts" className={classes.brand}>
+          <span className={classes.logo} aria-hidden />
+          <Text fw={700} fz="lg" className={classes.brandText}>
             Rapport
           </Text>
         </Link>
@@ -161,7 +190,7 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
         >
           <NotificationBell />
         </Suspense>
-        <UnstyledButton className={classes.search} onClick={openPalette} visibleFrom="xs" data-testid="search-button" aria-label="Search">
+        <UnstyledButton className={classes.search} onClick={openPalette} visibleFrom="xs" data-testid="search-button" aria-keyshortcuts="Control+K Meta+K /">
           <IconSearch size={16} stroke={1.8} />
           <Text fz="sm" c="dimmed" className={classes.searchText}>
             Search…
@@ -177,14 +206,20 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
 
         <Menu position="bottom-end" width={240} withinPortal>
           <Menu.Target>
-            <UnstyledButton className={classes.user} data-testid="user-menu" aria-label={`Account: ${me.user.name}`}>
+            {/* The name starts with everything the button shows (initials, name, workspace), as WCAG 2.5.3 asks;
+                the spaces keep the words apart for assistive technology. */}
+            <UnstyledButton
+              className={classes.user}
+              data-testid="user-menu"
+              aria-label={`${initials(me.user.name)} ${me.user.name}, ${me.workspace.name}: account menu`}
+            >
               <Avatar size={30} radius="xl" color="indigo">
                 {initials(me.user.name)}
-              </Avatar>
+              </Avatar>{" "}
               <div className={classes.userText}>
                 <Text fz="sm" fw={500} lh={1.2} truncate>
                   {me.user.name}
-                </Text>
+                </Text>{" "}
                 <Text fz="xs" c="dimmed" lh={1.2} truncate>
                   {me.workspace.name}
                 </Text>
@@ -213,6 +248,9 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
             <Menu.Item leftSection={colorScheme === "dark" ? <IconSun size={16} /> : <IconMoon size={16} />} onClick={toggleColorScheme}>
               {colorScheme === "dark" ? "Light theme" : "Dark theme"}
             </Menu.Item>
+            <Menu.Item leftSection={<IconKeyboard size={16} />} rightSection={<Kbd size="xs">?</Kbd>} onClick={onShortcuts} data-testid="open-shortcuts">
+              Keyboard shortcuts
+            </Menu.Item>
             <Menu.Item leftSection={<IconBook size={16} />} component="a" href="/api/docs" target="_blank">
               API documentation
             </Menu.Item>
@@ -228,6 +266,7 @@ function Header({ navOpened, onToggleNav }: { navOpened: boolean; onToggleNav: (
 }
 
 function Navigation({ pathname }: { pathname: string }) {
+  useEffect(() => trackFocus(), []);
   const { isAdmin } = usePermissions();
   const active = (p: string) => pathname === p || pathname.startsWith(`${p}/`);
   const item = (to: string, label: string, icon: ReactNode, testId: string) => (

@@ -162,6 +162,7 @@ export function CalendarPage() {
               const next = new Date(Date.now() + 3_600_000);
               setNewAt(startOf(dayOf(next), Number(formatIn(next, { hour: "numeric", hourCycle: "h23" }))));
             }}
+            aria-keyshortcuts="c"
             data-testid="new-meeting"
           >
             Schedule meeting

@@ -107,7 +107,14 @@ export function DealsBoardPage() {
 
   const filterBar = (
     <Group gap="xs" align="flex-end" wrap="wrap" data-testid="deal-filters">
-      <TextInput label="Search" placeholder="Deal name…" value={q} onChange={(e) => setQ(e.currentTarget.value)} w={{ base: "100%", xs: 180 }} />
+      <TextInput
+        label="Search"
+        placeholder="Deal name…"
+        value={q}
+        onChange={(e) => setQ(e.currentTarget.value)}
+        w={{ base: "100%", xs: 180 }}
+        aria-keyshortcuts="/"
+      />
       <UserPicker
         label="Owner"
         value={filters.ownerId ?? null}
@@ -205,7 +212,7 @@ export function DealsBoardPage() {
           />
           {pipeline && <DealExportMenu pipelineId={pipeline.id} filters={effective} />}
           {canWrite && (
-            <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="new-deal">
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} aria-keyshortcuts="c" data-testid="new-deal">
               New deal
             </Button>
           )}
@@ -536,7 +543,13 @@ const DraggableCard = memo(function DraggableCard({
   canWrite: boolean;
   onMove: (card: BoardCard, toStageId: string) => void;
 }) {
-  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: card.id, data: { card, stageId: card.stageId }, disabled: !canWrite });
+  // A group, not dnd-kit's default role="button": the card holds its own link and menu, and a button may not.
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
+    id: card.id,
+    data: { card, stageId: card.stageId },
+    disabled: !canWrite,
+    attributes: { role: "group" },
+  });
   return (
     <div
       ref={setNodeRef}

@@ -52,79 +52,80 @@ export function NotificationBell() {
     if (to) void navigate({ to });
   };
   return (
-    <Popover opened={opened} onChange={setOpened} position="bottom-end" width={340} shadow="md" withinPortal>
-      <Popover.Target>
-        <Indicator label={unread > 99 ? "99+" : unread} size={16} disabled={unread === 0} offset={4} color="red" data-testid="bell-count">
+    // The popover's target is the button itself: on the indicator's wrapper, the aria-expanded it adds is not allowed.
+    <Indicator label={unread > 99 ? "99+" : unread} size={16} disabled={unread === 0} offset={4} color="red" data-testid="bell-count">
+      <Popover opened={opened} onChange={setOpened} position="bottom-end" width={340} shadow="md" withinPortal>
+        <Popover.Target>
           <ActionIcon variant="default" size="lg" onClick={() => setOpened((o) => !o)} aria-label={`Notifications (${unread} unread)`} data-testid="bell">
             <IconBell size={18} />
           </ActionIcon>
-        </Indicator>
-      </Popover.Target>
-      <Popover.Dropdown p={0} data-testid="bell-dropdown">
-        <Group justify="space-between" px="sm" py="xs">
-          <Text fw={600}>Notifications</Text>
-          <Button variant="subtle" size="compact-xs" disabled={unread === 0} onClick={() => read.mutate({ all: true })} data-testid="bell-read-all">
-            Mark all read
-          </Button>
-        </Group>
-        <Divider />
-        <ScrollArea.Autosize mah={360}>
-          {list.isPending ? (
-            <Group justify="center" p="md">
-              <Loader size="sm" />
-            </Group>
-          ) : list.isError ? (
-            <Text c="red" p="sm" fz="sm">
-              {list.error.message}
-            </Text>
-          ) : list.data.data.length === 0 ? (
-            <Text c="dimmed" p="md" fz="sm">
-              Nothing yet. Task reminders and tasks assigned to you appear here.
-            </Text>
-          ) : (
-            <Stack gap={0}>
-              {list.data.data.map((n) => (
-                <UnstyledButton
-                  key={n.id}
-                  onClick={() => open(n)}
-                  px="sm"
-                  py={8}
-                  style={{
-                    borderBottom: "1px solid var(--mantine-color-default-border)",
-                    background: n.readAt ? undefined : "var(--mantine-color-blue-light)",
-                  }}
-                  data-testid="bell-item"
-                >
-                  <Text fz="sm" fw={n.readAt ? 400 : 600} lineClamp={2}>
-                    {n.title}
-                  </Text>
-                  <Text fz="xs" c="dimmed">
-                    {formatRelative(n.createdAt)}
-                  </Text>
-                </UnstyledButton>
-              ))}
-            </Stack>
-          )}
-        </ScrollArea.Autosize>
-        <Divider />
-        <Stack gap={4} p="sm">
-          <Switch
-            label="Also email me task reminders"
-            checked={prefs.data?.emailReminders ?? false}
-            disabled={!prefs.data || setPrefs.isPending}
-            onChange={(e) => setPrefs.mutate(e.currentTarget.checked)}
-            data-testid="pref-email"
-          />
-          {prefs.data && !prefs.data.emailConfigured && (
-            <Text fz="xs" c="dimmed" data-testid="pref-email-unconfigured">
-              Email is not configured on this server (SMTP_URL), so reminders stay in the app.
-            </Text>
-          )}
-          <Anchor component={Link} to="/tasks" fz="xs" onClick={() => setOpened(false)}>
-            Open my tasks
-          </Anchor>
-        </Stack>
-      </Popover.Dropdown>
-    </Popover>
+        </Popover.Target>
+        <Popover.Dropdown p={0} data-testid="bell-dropdown">
+          <Group justify="space-between" px="sm" py="xs">
+            <Text fw={600}>Notifications</Text>
+            <Button variant="subtle" size="compact-xs" disabled={unread === 0} onClick={() => read.mutate({ all: true })} data-testid="bell-read-all">
+              Mark all read
+            </Button>
+          </Group>
+          <Divider />
+          <ScrollArea.Autosize mah={360}>
+            {list.isPending ? (
+              <Group justify="center" p="md">
+                <Loader size="sm" />
+              </Group>
+            ) : list.isError ? (
+              <Text c="red" p="sm" fz="sm">
+                {list.error.message}
+              </Text>
+            ) : list.data.data.length === 0 ? (
+              <Text c="dimmed" p="md" fz="sm">
+                Nothing yet. Task reminders and tasks assigned to you appear here.
+              </Text>
+            ) : (
+              <Stack gap={0}>
+                {list.data.data.map((n) => (
+                  <UnstyledButton
+                    key={n.id}
+                    onClick={() => open(n)}
+                    px="sm"
+                    py={8}
+                    style={{
+                      borderBottom: "1px solid var(--mantine-color-default-border)",
+                      background: n.readAt ? undefined : "var(--mantine-color-blue-light)",
+                    }}
+                    data-testid="bell-item"
+                  >
+                    <Text fz="sm" fw={n.readAt ? 400 : 600} lineClamp={2}>
+                      {n.title}
+                    </Text>
+                    <Text fz="xs" c="dimmed">
+                      {formatRelative(n.createdAt)}
+                    </Text>
+                  </UnstyledButton>
+                ))}
+              </Stack>
+            )}
+          </ScrollArea.Autosize>
+          <Divider />
+          <Stack gap={4} p="sm">
+            <Switch
+              label="Also email me task reminders"
+              checked={prefs.data?.emailReminders ?? false}
+              disabled={!prefs.data || setPrefs.isPending}
+              onChange={(e) => setPrefs.mutate(e.currentTarget.checked)}
+              data-testid="pref-email"
+            />
+            {prefs.data && !prefs.data.emailConfigured && (
+              <Text fz="xs" c="dimmed" data-testid="pref-email-unconfigured">
+                Email is not configured on this server (SMTP_URL), so reminders stay in the app.
+              </Text>
+            )}
+            <Anchor component={Link} to="/tasks" fz="xs" onClick={() => setOpened(false)}>
+              Open my tasks
+            </Anchor>
+          </Stack>
+        </Popover.Dropdown>
+      </Popover>
+    </Indicator>
   );
 }

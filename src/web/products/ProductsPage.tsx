@@ -78,9 +78,16 @@ function ProductsTab({ canEdit }: { canEdit: boolean }) {
   return (
     <Stack gap="sm">
       <Group justify="space-between">
-        <TextInput placeholder="Search name or SKU…" value={q} onChange={(e) => setQ(e.currentTarget.value)} w={{ base: "100%", xs: 260 }} />
+        <TextInput
+          placeholder="Search name or SKU…"
+          aria-label="Search products"
+          aria-keyshortcuts="/"
+          value={q}
+          onChange={(e) => setQ(e.currentTarget.value)}
+          w={{ base: "100%", xs: 260 }}
+        />
         {canEdit && (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing("new")} data-testid="new-product">
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing("new")} aria-keyshortcuts="c" data-testid="new-product">
             New product
           </Button>
         )}
@@ -270,7 +277,7 @@ function PriceListsTab({ canEdit }: { canEdit: boolean }) {
           it.
         </Text>
         {canEdit && (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setOpen("new")} data-testid="new-price-list">
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setOpen("new")} aria-keyshortcuts="c" data-testid="new-price-list">
             New price list
           </Button>
         )}

@@ -207,6 +207,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
         maw={{ base: "100%", sm: 340 }}
         aria-label={`Search ${nouns[1]}`}
         data-testid="list-search"
+        aria-keyshortcuts="/"
       />
       {!trash && (
         <ViewsMenu
@@ -258,6 +259,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
               leftSection={<IconPlus size={16} />}
               onClick={onCreate}
               data-testid="create-button"
+              aria-keyshortcuts="c"
               aria-label={`New ${nouns[0]}`}
               style={{ flexShrink: 0 }}
             >

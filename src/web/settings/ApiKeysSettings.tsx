@@ -36,7 +36,7 @@ export function ApiKeysSettings() {
       description={
         <>
           Keys let scripts and integrations use the REST API with a role of their own. Send one as <Code>Authorization: Bearer &lt;key&gt;</Code>.{" "}
-          <Anchor href="/api/docs" target="_blank" fz="sm" data-testid="api-docs-link">
+          <Anchor href="/api/docs" target="_blank" fz="sm" underline="always" data-testid="api-docs-link">
             Open the API documentation <IconExternalLink size={12} style={{ verticalAlign: "middle" }} />
           </Anchor>
         </>

@@ -61,7 +61,7 @@ export function TasksPage() {
       <Group justify="space-between" wrap="wrap" gap="sm">
         <Title order={2}>Tasks</Title>
         {canWrite && (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="new-task">
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} aria-keyshortcuts="c" data-testid="new-task">
             New task
           </Button>
         )}

@@ -70,10 +70,11 @@ function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promi
   });
 }
 
-function stop(child: ChildProcess): Promise<number | null> {
+/** SIGTERM, then how it ended: its exit code, or the signal that killed it. */
+function stop(child: ChildProcess): Promise<number | string | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.once("exit", (code) => resolve(code));
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
+    child.once("exit", (code, signal) => resolve(code ?? signal));
     child.kill("SIGTERM");
   });
 }

@@ -70,10 +70,11 @@ function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promi
   });
 }
 
-function stop(child: ChildProcess): Promise<number | null> {
+/** SIGTERM, then how it ended: its exit code, or the signal that killed it. */
+function stop(child: ChildProcess): Promise<number | string | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.once("exit", (code) => resolve(code));
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
+    child.once("exit", (code, signal) => resolve(code ?? signal));
     child.kill("SIGTERM");
   });
 }
@@ -115,7 +116,7 @@ describe("the compiled build", () => {
     const migrated = await rapport(dataDir, "migrate");
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toContain("Migrations applied (pglite)");
-  }, 180_000);
+  }, 400_000); // two processes, the second making a fresh PGlite: minutes on a loaded 2-core machine
 
   it("serves the API and the web app from dist/", async () => {
     const server = spawn(process.execPath, ["--import", noTypeScript, bin, "serve", "--port", "0"], { cwd: root, env: env(join(work, "serve-data")) });
@@ -130,7 +131,7 @@ describe("the compiled build", () => {
     } finally {
       expect(await stop(server)).toBe(0);
     }
-  }, 180_000);
+  }, 400_000);
 
   it("npm start says where Rapport runs once it answers, and stops on SIGTERM", async () => {
     const port = await freePort();

@@ -3,8 +3,6 @@ import { rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { and, asc, desc, eq, gt, ne, sql } from "drizzle-orm";
-import type { Company } from "../../contract/companies.js";
-import type { Contact } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportJob, ImportOptions, ImportPreview } from "../../contract/imports.js";
 import type { Ctx } from "../../core/context.js";

@@ -283,7 +283,15 @@ export function buildRow(plan: Plan, values: string[]): Built {
       case "email2":
       case "email3":
         if (index === plan.primary.email) primaryEmail = emails.length;
-        for (const e of splitList(raw)) emails.push({ email: e, ...(listLabels[target] ? { label: listLabels[target] } : {}) });
+        for (const e of splitList(raw)) {
+          // The same address in two columns (work and other) is one email, not a row to reject as "listed twice".
+          const same = emails.findIndex((x) => x.email.toLowerCase() === e.toLowerCase());
+          if (same >= 0) {
+            if (index === plan.primary.email && primaryEmail === emails.length) primaryEmail = same;
+            continue;
+          }
+          emails.push({ email: e, ...(listLabels[target] ? { label: listLabels[target] } : {}) });
+        }
         given.add("emails");
         break;
       case "phone":

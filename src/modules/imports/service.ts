@@ -549,12 +549,20 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
       return n ?? { number: raw };
     };
     // The extension ("x4781") is kept beside the E.164 number, which has no room for it.
-    if (input && plan.object === "contact")
-      input.phones = input.phones?.map((p) => {
+    if (input && plan.object === "contact" && input.phones) {
+      const phones: { phone: string; extension?: string; primary?: boolean }[] = [];
+      for (const p of input.phones) {
         const n = parse(p.phone);
-        return { ...p, phone: n.number, ...(n.extension ? { extension: n.extension } : {}) };
-      });
-    else if (input?.phone) {
+        // One number written in two columns (or two ways) is kept once, with the primary flag if either had it.
+        const same = phones.find((x) => x.phone === n.number && x.extension === n.extension);
+        if (same) {
+          if ((p as { primary?: boolean }).primary) same.primary = true;
+          continue;
+        }
+        phones.push({ ...p, phone: n.number, ...(n.extension ? { extension: n.extension } : {}) });
+      }
+      input.phones = phones;
+    } else if (input?.phone) {
       const n = parse(input.phone);
       input.phone = n.number;
       input.phoneExtension = n.extension ?? null;

@@ -255,6 +255,23 @@ describe.each(databaseKinds)("import value fidelity on %s", (kind) => {
       ["0105", "other"],
       ["0106", "other"],
     ]);
+    // The same email or number in two columns is one entry, not a row rejected as "listed twice".
+    const twice = await uploadOk(
+      t,
+      c,
+      "contact",
+      "twice.csv",
+      "Name,Work email,Other email,Phone,Other phone\nBo Bell,bo@work.example,BO@work.example,+1 415 555 0107,(415) 555-0107\n",
+    );
+    const tj = await runToEnd(c, twice.import.id, {
+      mapping: { Name: "fullName", "Work email": "email", "Other email": "email3", Phone: "phone", "Other phone": "phone3" },
+      primary: { email: "Other email", phone: "Other phone" },
+      defaultCountry: "US",
+    });
+    expect(tj.counts).toMatchObject({ created: 1, rejected: 0 });
+    const bo = (await everyRecord(c, "contacts")).find((x) => x.firstName === "Bo") as Record<string, unknown>;
+    expect(bo.emails).toEqual([{ email: "bo@work.example", primary: true }]);
+    expect(bo.phones).toEqual([{ phone: "+14155550107", primary: true }]);
     // Only emails and phones take several columns.
     expectProblem(
       await c.post(`/api/v1/imports/${a.import.id}/preview`, { mapping: { ...mapping, Fax: "jobTitle", Other: "jobTitle" } }),

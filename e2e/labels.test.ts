@@ -19,6 +19,8 @@ suite("labels, not codes (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     page = session.page;
+    // These machines are shared and slow: give each wait room.
+    page.setDefaultTimeout(45_000);
     url = session.server.url;
   }, 180_000);
   afterAll(() => session?.close());
@@ -78,7 +80,7 @@ suite("labels, not codes (Chromium)", () => {
         for (let i = 0; i < 51; i++) await post("/contacts", { firstName: `Filler ${i}` });
 
         await page.goto(`${url}/contacts`);
-        await expect.poll(async () => byTestId("list-count").textContent()).toBe("52 contacts");
+        await expect.poll(async () => byTestId("list-count").textContent(), { timeout: 30_000 }).toBe("52 contacts");
 
         await page.goto(`${url}/contacts/${contactId}`);
         await see(byTestId("timeline-change"));
@@ -107,8 +109,9 @@ suite("labels, not codes (Chromium)", () => {
     () =>
       step("03-currency", async () => {
         await page.goto(`${url}/contacts/${contactId}`);
+        await page.waitForLoadState("networkidle");
         await byTestId("record-new-deal").click();
-        await expect.poll(async () => byTestId("deal-currency").inputValue()).toContain("USD");
+        await expect.poll(async () => byTestId("deal-currency").inputValue(), { timeout: 30_000 }).toContain("USD");
         await byTestId("deal-name").fill("Second seat pack");
         await byTestId("deal-save").click();
         await see(byTestId("record-deals-panel").getByText("Second seat pack"));
@@ -120,7 +123,7 @@ suite("labels, not codes (Chromium)", () => {
         expect(deals.find((d) => d.name === "Second seat pack")).toMatchObject({ currency: "USD", companyName: "Initech" });
 
         await page.goto(`${url}/companies?new=1`);
-        await expect.poll(async () => byTestId("company-currency").inputValue()).toContain("USD");
+        await expect.poll(async () => byTestId("company-currency").inputValue(), { timeout: 30_000 }).toContain("USD");
       }),
     STEP,
   );

@@ -51,12 +51,13 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
         await byTestId("add-condition").click();
         await byTestId("condition-field").click();
         await page.getByRole("option", { name: "Lead source" }).click();
-        await byTestId("condition-value").fill("web_form");
+        await byTestId("condition-value").click();
+        await page.getByRole("option", { name: "Web form" }).click();
         await byTestId("rule-user").click();
         await page.getByRole("option", { name: "Sam Sales" }).click();
         await byTestId("rule-save").click();
         await see(byTestId("assignment-rule").filter({ hasText: "Web leads" }));
-        expect(await byTestId("assignment-rule").first().textContent()).toContain("source = web_form");
+        expect(await byTestId("assignment-rule").first().textContent()).toContain("source = Web form");
 
         await page.goto(`${server.url}/settings/scoring`);
         await byTestId("new-scoring-rule").click();
@@ -122,7 +123,7 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
         await see(row);
         await row.first().click();
         await see(byTestId("lead-panel"));
-        expect(await byTestId("assignment-reason").textContent()).toBe("Rule 'Web leads': source = web_form");
+        expect(await byTestId("assignment-reason").textContent()).toBe("Rule 'Web leads': source = Web form");
         expect(await byTestId("lead-score").textContent()).toBe("20");
         expect(await byTestId("score-breakdown").textContent()).toContain("+20 title contains VP");
         const source = (await byTestId("lead-source-details").textContent()) ?? "";

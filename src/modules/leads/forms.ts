@@ -14,7 +14,7 @@ import type { Db } from "../../db/client.js";
 import { companyIdsBy } from "../companies/service.js";
 import { contactIdByEmail, createContact, getContact, updateContact } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
-import { recordChanges } from "../history/service.js";
+import { publishEvents, recordChanges } from "../history/service.js";
 import { assertUsersExist } from "../users/service.js";
 import { rescoreContacts } from "./scoring.js";
 import { formSubmissions, leadForms } from "./table.js";
@@ -350,6 +350,9 @@ export async function submitForm(db: Db, formId: string, body: RawSubmission, me
     }
     const id = newId();
     await tx.insert(formSubmissions).values({ workspaceId, id, formId, contactId, outcome, data, utm, referrer, ipHash });
+    await publishEvents(tx, t, [
+      { type: "form.submitted", recordId: id, record: { id, formId, formName: form.name, contactId, outcome, data, utm, referrer, submittedAt } },
+    ]);
     // The submission itself is an engagement event for scoring.
     await rescoreContacts(t, [contactId]);
     return { outcome, submissionId: id, contactId, ...done };

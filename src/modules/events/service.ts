@@ -91,7 +91,11 @@ export interface Consumer {
  * job retries with backoff and the stuck consumer is visible to admins. Returns how many events it moved past.
  */
 export async function runConsumer(db: Db, consumer: Consumer): Promise<number> {
-  await db.insert(eventConsumers).values({ name: consumer.name }).onConflictDoNothing();
+  // A new consumer starts at the present: what happened before it existed is history, not work (replay reaches it).
+  await db
+    .insert(eventConsumers)
+    .values({ name: consumer.name, position: sql`coalesce((select max(position) from outbox_events), 0)` })
+    .onConflictDoNothing();
   try {
     return await db.transaction(async (tx) => {
       const [cursor] = await tx.select().from(eventConsumers).where(eq(eventConsumers.name, consumer.name)).for("update", { skipLocked: true });

@@ -77,7 +77,7 @@ export interface BrowserSession {
  * The real server on an in-memory database, and one desktop-sized page in Chromium whose uncaught
  * errors are pushed onto `errors` (suites assert it stays empty).
  */
-export async function openBrowserSession(errors: string[], serverOptions: { jobIntervalMs?: number } = {}): Promise<BrowserSession> {
+export async function openBrowserSession(errors: string[], serverOptions: { jobPollingSeconds?: number } = {}): Promise<BrowserSession> {
   await ensureWebBuild();
   const { startServer } = await import("../src/server/start.js");
   const server = await startServer({ port: 0, memory: true, logLevel: "warn", ...serverOptions });

@@ -58,7 +58,7 @@ const objectEventTypes = Object.entries(eventObjects).flatMap(([object, d]) => d
 export const eventTypes = [...objectEventTypes, ...(Object.keys(namedEvents) as (keyof typeof namedEvents)[])] as [EventType, ...EventType[]];
 export const EventTypeName = z.enum(eventTypes);
 
-export const FieldChange = z.object({
+export const EventFieldChange = z.object({
   field: z.string().describe("Field name; custom fields are custom.<key>"),
   from: z.unknown().describe("Value before the change (null when unset)"),
   to: z.unknown().describe("Value after the change (null when unset)"),
@@ -70,7 +70,7 @@ export function eventDataSchema(type: EventType): z.ZodType {
   const record = (eventObjects as Record<string, { record: z.ZodType }>)[object]?.record ?? AnyRecord;
   return z.object({
     record: record.nullable().describe("The record after the change (before it, for a deletion)"),
-    changes: z.array(FieldChange).describe("Changed fields, old → new; empty for events that change no field"),
+    changes: z.array(EventFieldChange).describe("Changed fields, old → new; empty for events that change no field"),
   });
 }
 
@@ -87,7 +87,7 @@ export const Event = z.object({
   occurredAt: z.string().describe("ISO 8601 date-time of the change"),
   actor: z.object({ kind: z.enum(["user", "api_key", "system"]), userId: z.uuid().nullable() }),
   source: z.enum(eventSources).describe("import: written by an import (one event per record), which consumers may skip"),
-  data: z.object({ record: AnyRecord.nullable(), changes: z.array(FieldChange) }),
+  data: z.object({ record: AnyRecord.nullable(), changes: z.array(EventFieldChange) }),
 });
 export type Event = z.infer<typeof Event>;
 

@@ -137,7 +137,9 @@ async function insertActivity(
       .returning();
     if (links.length) await tx.insert(activityAttendees).values(links);
     const [created] = await toActivities({ ...ctx, db: tx }, [r as Row]);
-    await recordChanges(tx, ctx, [{ object: "activity", recordId: id, action: "create", changes: diff(null, created ?? null, HISTORY_FIELDS), payload: created }]);
+    await recordChanges(tx, ctx, [
+      { object: "activity", recordId: id, action: "create", changes: diff(null, created ?? null, HISTORY_FIELDS), payload: created },
+    ]);
     return r as Row;
   });
   // Lead scores count interactions: the filed contact and every attendee contact engaged.
@@ -238,7 +240,9 @@ async function recordActivityUpdate(txCtx: Ctx, before: Activity): Promise<void>
     .from(activities)
     .where(and(eq(activities.workspaceId, txCtx.workspaceId), eq(activities.id, before.id)));
   const [after] = await toActivities(txCtx, [row as Row]);
-  await recordChanges(txCtx.db, txCtx, [{ object: "activity", recordId: before.id, action: "update", changes: diff(before, after ?? null, HISTORY_FIELDS), payload: after }]);
+  await recordChanges(txCtx.db, txCtx, [
+    { object: "activity", recordId: before.id, action: "update", changes: diff(before, after ?? null, HISTORY_FIELDS), payload: after },
+  ]);
 }
 
 /** A user's meetings (as author or attendee) starting in a window: the calendar and the feed. */

@@ -7,8 +7,8 @@ import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
-import { customFields } from "./table.js";
 import { diff, recordChanges } from "../history/service.js";
+import { customFields } from "./table.js";
 
 const toField = (f: typeof customFields.$inferSelect): CustomField => ({
   id: f.id,
@@ -78,7 +78,9 @@ export async function createCustomField(
       })
       .returning();
     const created = toField(row as typeof customFields.$inferSelect);
-    await recordChanges(tx, ctx, [{ object: "custom_field", recordId: created.id, action: "create", changes: diff(null, created, FIELD_FIELDS), payload: created }]);
+    await recordChanges(tx, ctx, [
+      { object: "custom_field", recordId: created.id, action: "create", changes: diff(null, created, FIELD_FIELDS), payload: created },
+    ]);
     return created;
   });
   forgetConfig(ctx);
@@ -109,7 +111,9 @@ export async function updateCustomField(
       .where(where)
       .returning();
     const after = toField(row as typeof customFields.$inferSelect);
-    await recordChanges(tx, ctx, [{ object: "custom_field", recordId: id, action: "update", changes: diff(toField(before), after, FIELD_FIELDS), payload: after }]);
+    await recordChanges(tx, ctx, [
+      { object: "custom_field", recordId: id, action: "update", changes: diff(toField(before), after, FIELD_FIELDS), payload: after },
+    ]);
     return after;
   });
   forgetConfig(ctx);

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Event, eventDataSchema, type EventType } from "../../contract/events.js";
+import { type Event, type EventType, eventDataSchema } from "../../contract/events.js";
 import { queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, newWorkspace, type TestApp } from "../../test/harness.js";
 import { type Consumer, consumerStatuses, dispatchEvents, listEvents, pruneEvents, replayConsumer, runConsumer, sequenceEvents } from "./service.js";

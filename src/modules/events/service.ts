@@ -92,10 +92,7 @@ export interface Consumer {
  */
 export async function runConsumer(db: Db, consumer: Consumer): Promise<number> {
   // A new consumer starts at the present: what happened before it existed is history, not work (replay reaches it).
-  await db
-    .insert(eventConsumers)
-    .values({ name: consumer.name, position: sql`coalesce((select max(position) from outbox_events), 0)` })
-    .onConflictDoNothing();
+  await db.insert(eventConsumers).values({ name: consumer.name, position: sql`coalesce((select max(position) from outbox_events), 0)` }).onConflictDoNothing();
   try {
     return await db.transaction(async (tx) => {
       const [cursor] = await tx.select().from(eventConsumers).where(eq(eventConsumers.name, consumer.name)).for("update", { skipLocked: true });
@@ -111,7 +108,10 @@ export async function runConsumer(db: Db, consumer: Consumer): Promise<number> {
       const wanted = rows.filter((r) => (!consumer.types || consumer.types.includes(r.type as EventType)) && !(consumer.skipImports && r.source === "import"));
       if (wanted.length) await consumer.handle(tx, wanted.map(toEvent));
       const last = rows.at(-1)?.position ?? cursor.position;
-      await tx.update(eventConsumers).set({ position: last, updatedAt: new Date(), lastError: null, failures: 0 }).where(eq(eventConsumers.name, consumer.name));
+      await tx
+        .update(eventConsumers)
+        .set({ position: last, updatedAt: new Date(), lastError: null, failures: 0 })
+        .where(eq(eventConsumers.name, consumer.name));
       return rows.length;
     });
   } catch (err) {

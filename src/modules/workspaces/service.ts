@@ -6,8 +6,8 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
-import { workspaces } from "./table.js";
 import { diff, recordChanges } from "../history/service.js";
+import { workspaces } from "./table.js";
 
 const slugify = (name: string) =>
   name
@@ -87,7 +87,9 @@ export async function updateWorkspace(ctx: Ctx, input: UpdateWorkspaceBody): Pro
     const before = toInfo(w);
     const after = toInfo(updated as typeof workspaces.$inferSelect);
     const fields = Object.keys(after) as (keyof typeof after)[];
-    await recordChanges(tx, ctx, [{ object: "workspace_settings", recordId: ctx.workspaceId, action: "update", changes: diff(before, after, fields), payload: after }]);
+    await recordChanges(tx, ctx, [
+      { object: "workspace_settings", recordId: ctx.workspaceId, action: "update", changes: diff(before, after, fields), payload: after },
+    ]);
     return after;
   });
   forgetConfig(ctx);

@@ -67,7 +67,7 @@ function launchChromium(): Promise<Browser> {
 }
 
 export interface BrowserSession {
-  server: { url: string; close(): Promise<void> };
+  server: import("../src/server/start.js").RunningServer;
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;

@@ -56,6 +56,7 @@ program
       logLevel: e.LOG_LEVEL,
       secureCookies: e.RAPPORT_SECURE_COOKIES === "true",
       worker: opts.worker,
+      apiRateLimit: e.RAPPORT_API_RATE_LIMIT || undefined,
       jobPollingSeconds: e.RAPPORT_JOB_POLL_SECONDS,
       eventRetentionDays: e.RAPPORT_EVENT_RETENTION_DAYS,
       smtpUrl: e.SMTP_URL,

@@ -148,7 +148,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   for (const [name, extra] of Object.entries(options.extraQueues ?? {})) specs[name] = extra.spec;
   for (const [name, spec] of Object.entries(specs)) {
     const existing = await boss.getQueue(name);
-    if (existing) await boss.updateQueue(name, spec.options);
+    // A queue's policy is fixed at creation (pg-boss); retries and timings follow the code on every start.
+    const { policy: _policy, ...tunable } = spec.options;
+    if (existing) await boss.updateQueue(name, tunable);
     else await boss.createQueue(name, spec.options);
   }
 

@@ -28,6 +28,8 @@ export interface AppOptions {
   logLevel?: string;
   /** Sign-in and sign-up attempts per IP per minute. */
   authRateLimit?: number;
+  /** Requests per minute to /api/v1 per API key, per signed-in user, or per IP when anonymous; omitted: no limit. */
+  apiRateLimit?: number;
   secureCookies?: boolean;
   /**
    * The job queue (pg-boss). With `worker` this process runs every kind of job (serve without --no-worker); without,
@@ -67,7 +69,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     crossOriginEmbedderPolicy: false,
   });
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  // RateLimit-* headers (IETF draft) on every limited route.
+  await app.register(rateLimit, { global: false, enableDraftSpec: true });
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -128,15 +131,28 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   await app.register(
-    async (api) =>
-      registerRoutes(api, {
+    async (api) => {
+      const limit = options.apiRateLimit;
+      if (limit)
+        // After authentication (a parent hook), so the budget is the caller's own: a key's, a user's, else an IP's.
+        api.addHook(
+          "onRequest",
+          api.rateLimit({
+            max: limit,
+            timeWindow: "1 minute",
+            keyGenerator: (req) =>
+              req.ctx?.actor.apiKeyId ? `key:${req.ctx.actor.apiKeyId}` : req.ctx?.actor.userId ? `user:${req.ctx.actor.userId}` : `ip:${req.ip}`,
+          }),
+        );
+      await registerRoutes(api, {
         database: options.database,
         authRateLimit: options.authRateLimit ?? 10,
         secureCookies: options.secureCookies ?? false,
         emailConfigured: Boolean(options.smtpUrl),
         publicUrl: options.publicUrl,
         jobSystem,
-      }),
+      });
+    },
     {
       prefix: "/api/v1",
     },

@@ -18,6 +18,7 @@ export interface StartOptions {
   webDir?: string;
   logLevel?: string;
   authRateLimit?: number;
+  apiRateLimit?: number;
   secureCookies?: boolean;
   /** Run every kind of background job in this process (default); false: `serve --no-worker`, with `rapport worker` elsewhere. */
   worker?: boolean;
@@ -48,6 +49,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     webDir: options.webDir ?? defaultWebDir,
     logLevel: options.logLevel,
     authRateLimit: options.authRateLimit,
+    apiRateLimit: options.apiRateLimit,
     secureCookies: options.secureCookies,
     jobs: { worker: options.worker ?? true, pollingIntervalSeconds: options.jobPollingSeconds, eventRetentionDays: options.eventRetentionDays },
     smtpUrl: options.smtpUrl,

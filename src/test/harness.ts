@@ -21,10 +21,16 @@ export async function openTestDatabase(kind: DatabaseKind, dataDir?: string): Pr
 
 export async function createTestApp(
   kind: DatabaseKind,
-  options: { authRateLimit?: number; dataDir?: string; jobs?: AppOptions["jobs"] } = {},
+  options: { authRateLimit?: number; apiRateLimit?: number; dataDir?: string; jobs?: AppOptions["jobs"] } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(kind, options.dataDir);
-  const app = await buildApp({ database, logLevel: "silent", authRateLimit: options.authRateLimit ?? 10_000, jobs: options.jobs });
+  const app = await buildApp({
+    database,
+    logLevel: "silent",
+    authRateLimit: options.authRateLimit ?? 10_000,
+    apiRateLimit: options.apiRateLimit,
+    jobs: options.jobs,
+  });
   await app.ready();
   return {
     app,

@@ -67,7 +67,7 @@ function launchChromium(): Promise<Browser> {
 }
 
 export interface BrowserSession {
-  server: { url: string; close(): Promise<void> };
+  server: import("../src/server/start.js").RunningServer;
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
@@ -79,7 +79,7 @@ export interface BrowserSession {
  */
 export async function openBrowserSession(
   errors: string[],
-  serverOptions: { jobIntervalMs?: number } = {},
+  serverOptions: { jobPollingSeconds?: number } = {},
   browserOptions: { timezoneId?: string } = {},
 ): Promise<BrowserSession> {
   await ensureWebBuild();

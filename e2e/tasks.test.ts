@@ -14,8 +14,8 @@ suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
   let contactId = "";
 
   beforeAll(async () => {
-    // A short due-check interval so a reminder a few seconds ahead fires during the test.
-    session = await openBrowserSession(errors, { jobIntervalMs: 300 });
+    // Short queue polls so a reminder a few seconds ahead fires during the test.
+    session = await openBrowserSession(errors, { jobPollingSeconds: 0.5 });
     ({ server, context, page } = session);
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
   }, 180_000);

@@ -18,8 +18,12 @@ const Env = z.object({
   MAIL_FROM: z.preprocess(unsetIfEmpty, z.string().default("Rapport <rapport@localhost>")),
   /** The address users reach Rapport at, for links in emails and calendar feeds. */
   RAPPORT_PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: "RAPPORT_PUBLIC_URL must be an http(s) URL" }).optional()),
-  /** How often the worker looks for due reminders. */
-  RAPPORT_JOB_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
+  /** Requests per minute to /api/v1 per API key or signed-in user (per IP when anonymous); 0 turns the limit off. */
+  RAPPORT_API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Seconds between polls of each job queue when no notification wakes it. */
+  RAPPORT_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  /** Days events are kept for consumers and replay before the events.prune job deletes them. */
+  RAPPORT_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 export type Env = z.infer<typeof Env>;
 

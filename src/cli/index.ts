@@ -44,7 +44,8 @@ program
   .command("serve")
   .description("Serve the web app and API (PORT, default 3000)")
   .option("-p, --port <port>", "port to listen on", (v) => parseWith(z.coerce.number().int().min(0).max(65535), "port")(v))
-  .action(async (opts: { port?: number }) => {
+  .option("--no-worker", "do not run background jobs here (run `rapport worker` separately)")
+  .action(async (opts: { port?: number; worker: boolean }) => {
     const e = env();
     const server = await startServer({
       port: opts.port ?? e.PORT,
@@ -54,7 +55,10 @@ program
       webDir: e.RAPPORT_WEB_DIR,
       logLevel: e.LOG_LEVEL,
       secureCookies: e.RAPPORT_SECURE_COOKIES === "true",
-      jobIntervalMs: e.RAPPORT_JOB_INTERVAL_MS,
+      worker: opts.worker,
+      apiRateLimit: e.RAPPORT_API_RATE_LIMIT || undefined,
+      jobPollingSeconds: e.RAPPORT_JOB_POLL_SECONDS,
+      eventRetentionDays: e.RAPPORT_EVENT_RETENTION_DAYS,
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,
       publicUrl: e.RAPPORT_PUBLIC_URL,

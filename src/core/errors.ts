@@ -14,6 +14,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof errorStatus;
 
@@ -32,6 +33,7 @@ const titles: Record<ErrorCode, string> = {
   unsupported_media_type: "Unsupported content type",
   rate_limited: "Too many requests",
   internal: "Internal error",
+  unavailable: "Temporarily unavailable",
 };
 
 export interface FieldError {

@@ -18,6 +18,10 @@ export interface Database {
   kind: DatabaseKind;
   /** Set in server mode; migrations take a dedicated connection from it. */
   pool?: pg.Pool;
+  /** Server mode: the connection string, for components with pools of their own (the job queue). */
+  url?: string;
+  /** Embedded mode: the one PGlite connection, which the job queue shares (PGlite serialises every statement). */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       db,
       kind: "postgres",
       pool,
+      url: options.url,
       close: async () => {
         await stop();
         await pool.end();
@@ -59,6 +64,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     kind: "pglite",
+    pglite: client,
     close: async () => {
       await stop();
       await client.close();

@@ -9,6 +9,7 @@ export * from "../modules/contacts/table.js";
 export * from "../modules/custom-fields/table.js";
 export * from "../modules/deals/table.js";
 export * from "../modules/duplicates/table.js";
+export * from "../modules/events/table.js";
 export * from "../modules/forecast/table.js";
 export * from "../modules/history/table.js";
 export * from "../modules/imports/table.js";

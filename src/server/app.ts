@@ -12,10 +12,10 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fa
 import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { queryRows } from "../db/client.js";
+import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
 import { createMailer } from "../modules/notifications/mail.js";
-import { startJobRunner } from "../modules/tasks/reminders.js";
 import { registerAuth } from "./auth.js";
 import { registerErrorHandling, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
@@ -28,9 +28,14 @@ export interface AppOptions {
   logLevel?: string;
   /** Sign-in and sign-up attempts per IP per minute. */
   authRateLimit?: number;
+  /** Requests per minute to /api/v1 per API key, per signed-in user, or per IP when anonymous; omitted: no limit. */
+  apiRateLimit?: number;
   secureCookies?: boolean;
-  /** Runs the background jobs (reminders) in this process, checking every intervalMs; omitted: none. */
-  jobs?: { intervalMs: number };
+  /**
+   * The job queue (pg-boss). With `worker` this process runs every kind of job (serve without --no-worker); without,
+   * it only enqueues and administers, and pg-boss starts on first use. Omitted: worker off.
+   */
+  jobs?: Pick<JobSystemOptions, "worker" | "clock" | "consumers" | "pollingIntervalSeconds" | "eventRetentionDays" | "extraQueues">;
   /** smtp(s):// URL for reminder emails; omitted means in-app reminders only. */
   smtpUrl?: string;
   mailFrom?: string;
@@ -64,7 +69,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     crossOriginEmbedderPolicy: false,
   });
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  // RateLimit-* headers (IETF draft) on every limited route.
+  await app.register(rateLimit, { global: false, enableDraftSpec: true });
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -96,15 +102,57 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   );
 
+  // One job system per app. A worker starts it when the server is ready; otherwise the first enqueue or Jobs page
+  // starts it, so an API-only process (and most tests) never pays for it.
+  const mailer = options.jobs?.worker ? createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom ?? "Rapport <rapport@localhost>" }) : null;
+  let system: Promise<JobSystem> | undefined;
+  const jobSystem = () => {
+    system ??= startJobSystem({
+      database: options.database,
+      worker: options.jobs?.worker ?? false,
+      mailer,
+      publicUrl: options.publicUrl,
+      log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
+      clock: options.jobs?.clock,
+      consumers: options.jobs?.consumers,
+      pollingIntervalSeconds: options.jobs?.pollingIntervalSeconds,
+      eventRetentionDays: options.jobs?.eventRetentionDays,
+      extraQueues: options.jobs?.extraQueues,
+    });
+    return system;
+  };
+  app.decorate("jobs", {
+    send: async (name: string, data: object, o?: { singletonKey?: string }) => (await jobSystem()).send(name as QueueName, data as never, o),
+  });
+  if (options.jobs?.worker) app.addHook("onReady", async () => void (await jobSystem()));
+  app.addHook("onClose", async () => {
+    if (system) await (await system).stop();
+    mailer?.close();
+  });
+
   await app.register(
-    async (api) =>
-      registerRoutes(api, {
+    async (api) => {
+      const limit = options.apiRateLimit;
+      if (limit)
+        // After authentication (a parent hook), so the budget is the caller's own: a key's, a user's, else an IP's.
+        api.addHook(
+          "onRequest",
+          api.rateLimit({
+            max: limit,
+            timeWindow: "1 minute",
+            keyGenerator: (req) =>
+              req.ctx?.actor.apiKeyId ? `key:${req.ctx.actor.apiKeyId}` : req.ctx?.actor.userId ? `user:${req.ctx.actor.userId}` : `ip:${req.ip}`,
+          }),
+        );
+      await registerRoutes(api, {
         database: options.database,
         authRateLimit: options.authRateLimit ?? 10,
         secureCookies: options.secureCookies ?? false,
         emailConfigured: Boolean(options.smtpUrl),
         publicUrl: options.publicUrl,
-      }),
+        jobSystem,
+      });
+    },
     {
       prefix: "/api/v1",
     },
@@ -113,25 +161,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (feed) => calendarFeedRoute(feed, { database: options.database, publicUrl: options.publicUrl }));
   // Web-to-lead forms: public, outside /api/v1, with their own urlencoded parser.
   await app.register(async (forms) => publicFormRoutes(forms, { database: options.database }));
-
-  const jobs = options.jobs;
-  if (jobs) {
-    const mailer = createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom ?? "Rapport <rapport@localhost>" });
-    let runner: ReturnType<typeof startJobRunner> | undefined;
-    app.addHook("onReady", async () => {
-      runner = startJobRunner({
-        db: options.database.db,
-        mailer,
-        publicUrl: options.publicUrl ?? "http://localhost:3000",
-        log: app.log,
-        intervalMs: jobs.intervalMs,
-      });
-    });
-    app.addHook("onClose", async () => {
-      await runner?.stop();
-      mailer?.close();
-    });
-  }
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));

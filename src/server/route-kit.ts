@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { Problem } from "../contract/common.js";
+import { AppError } from "../core/errors.js";
 
 /** The typed route builder every module uses. */
 export const typed = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
@@ -9,3 +10,19 @@ export const typed = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvi
 /** Problem responses documented on every route. */
 export const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 export const NoContent = z.null().describe("No content");
+
+/** The job queue as routes see it (src/jobs implements it; the app decorates itself with it). */
+export interface JobQueue {
+  send(name: string, data: object, options?: { singletonKey?: string }): Promise<string | null>;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    jobs?: JobQueue;
+  }
+}
+
+export function jobsOf(app: FastifyInstance): JobQueue {
+  if (!app.jobs) throw new AppError("unavailable", "The job queue is not running on this server.");
+  return app.jobs;
+}

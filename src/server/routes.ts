@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Database } from "../db/client.js";
+import { jobRoutes } from "../jobs/routes.js";
+import type { JobSystem } from "../jobs/system.js";
 import { activityRoutes } from "../modules/activities/routes.js";
 import { apiKeyRoutes } from "../modules/api-keys/routes.js";
 import { authRoutes } from "../modules/auth/routes.js";
@@ -9,6 +11,7 @@ import { contactRoutes } from "../modules/contacts/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
 import { dealRoutes } from "../modules/deals/routes.js";
 import { duplicateRoutes } from "../modules/duplicates/routes.js";
+import { eventRoutes } from "../modules/events/routes.js";
 import { exportRoutes } from "../modules/exports/routes.js";
 import { forecastRoutes } from "../modules/forecast/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
@@ -32,6 +35,8 @@ export interface RouteDeps {
   emailConfigured?: boolean;
   /** The address users reach Rapport at, for feed URLs; default: the request's origin. */
   publicUrl?: string;
+  /** The job queue, started on first use. */
+  jobSystem: () => Promise<JobSystem>;
 }
 
 export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -58,4 +63,6 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await productRoutes(api);
   await quotaRoutes(api);
   await forecastRoutes(api);
+  await eventRoutes(api);
+  await jobRoutes(api, deps);
 }

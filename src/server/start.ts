@@ -18,9 +18,13 @@ export interface StartOptions {
   webDir?: string;
   logLevel?: string;
   authRateLimit?: number;
+  apiRateLimit?: number;
   secureCookies?: boolean;
-  /** How often due reminders are checked; the job runner always runs inside the server. */
-  jobIntervalMs?: number;
+  /** Run every kind of background job in this process (default); false: `serve --no-worker`, with `rapport worker` elsewhere. */
+  worker?: boolean;
+  /** Seconds between polls of each job queue when nothing wakes it (default 2). */
+  jobPollingSeconds?: number;
+  eventRetentionDays?: number;
   smtpUrl?: string;
   mailFrom?: string;
   publicUrl?: string;
@@ -45,8 +49,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     webDir: options.webDir ?? defaultWebDir,
     logLevel: options.logLevel,
     authRateLimit: options.authRateLimit,
+    apiRateLimit: options.apiRateLimit,
     secureCookies: options.secureCookies,
-    jobs: { intervalMs: options.jobIntervalMs ?? 15_000 },
+    jobs: { worker: options.worker ?? true, pollingIntervalSeconds: options.jobPollingSeconds, eventRetentionDays: options.eventRetentionDays },
     smtpUrl: options.smtpUrl,
     mailFrom: options.mailFrom,
     publicUrl: options.publicUrl,

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from "fastify";
 import type { Me } from "../contract/auth.js";
 import { type Database, type DatabaseKind, openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
-import { type App, buildApp } from "../server/app.js";
+import { type App, type AppOptions, buildApp } from "../server/app.js";
 
 /** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
 export const databaseKinds: DatabaseKind[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
@@ -19,9 +19,18 @@ export async function openTestDatabase(kind: DatabaseKind, dataDir?: string): Pr
   return database;
 }
 
-export async function createTestApp(kind: DatabaseKind, options: { authRateLimit?: number; dataDir?: string } = {}): Promise<TestApp> {
+export async function createTestApp(
+  kind: DatabaseKind,
+  options: { authRateLimit?: number; apiRateLimit?: number; dataDir?: string; jobs?: AppOptions["jobs"] } = {},
+): Promise<TestApp> {
   const database = await openTestDatabase(kind, options.dataDir);
-  const app = await buildApp({ database, logLevel: "silent", authRateLimit: options.authRateLimit ?? 10_000 });
+  const app = await buildApp({
+    database,
+    logLevel: "silent",
+    authRateLimit: options.authRateLimit ?? 10_000,
+    apiRateLimit: options.apiRateLimit,
+    jobs: options.jobs,
+  });
   await app.ready();
   return {
     app,

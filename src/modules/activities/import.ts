@@ -6,6 +6,7 @@ import { sanitiseRichText } from "../../core/html.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import { insertMany } from "../../db/insert-many.js";
+import { recordChanges } from "../history/service.js";
 import { rescoreContacts } from "../leads/scoring.js";
 import { activities } from "./table.js";
 
@@ -38,6 +39,31 @@ export async function importActivities(ctx: Ctx, rows: ActivityImport[]): Promis
     createdAt: now,
   }));
   await insertMany(ctx.db, activities, values);
+  await recordChanges(
+    ctx.db,
+    ctx,
+    values.map((v) => ({
+      object: "activity" as const,
+      recordId: v.id,
+      action: "create" as const,
+      changes: [],
+      payload: {
+        id: v.id,
+        type: v.type,
+        subject: v.subject,
+        body: v.body,
+        occurredAt: v.occurredAt.toISOString(),
+        details: v.details,
+        contactId: v.contactId,
+        companyId: v.companyId,
+        dealId: v.dealId,
+        authorId: v.authorId,
+        attendees: [],
+        createdAt: now.toISOString(),
+      },
+    })),
+    { source: "import" },
+  );
   const engaged = engagedContacts(rows);
   if (engaged.length) await rescoreContacts(ctx, engaged);
   return values.map((v) => v.id);

@@ -23,13 +23,15 @@ import { contactNames, contactsForScoring, getContact } from "../contacts/servic
 import { contacts } from "../contacts/table.js";
 import { listPipelines } from "../deals/pipelines.js";
 import { getDeal } from "../deals/service.js";
-import { type HistoryRow, listHistory } from "../history/service.js";
+import { diff, type HistoryRow, listHistory, recordChanges } from "../history/service.js";
 import { contactSubmissions } from "../leads/forms.js";
 import { rescoreContacts } from "../leads/scoring.js";
 import { assertUsersExist, userNames } from "../users/service.js";
 import { activities, activityAttendees } from "./table.js";
 
 type Row = typeof activities.$inferSelect;
+
+const HISTORY_FIELDS = ["subject", "body", "occurredAt", "details", "attendees"] as const;
 
 const toActivity = (r: Row, attendees: Attendee[] = []): Activity => ({
   id: r.id,
@@ -145,6 +147,10 @@ async function insertActivity(
       .values({ ...values, workspaceId: ctx.workspaceId, id, authorId: ctx.actor.userId, createdAt: new Date() })
       .returning();
     if (links.length) await tx.insert(activityAttendees).values(links);
+    const [created] = await toActivities({ ...ctx, db: tx }, [r as Row]);
+    await recordChanges(tx, ctx, [
+      { object: "activity", recordId: id, action: "create", changes: diff(null, created ?? null, HISTORY_FIELDS), payload: created },
+    ]);
     return r as Row;
   });
   // Lead scores count interactions: the filed contact and every attendee contact engaged.
@@ -213,6 +219,7 @@ export async function updateMeeting(ctx: Ctx, id: string, input: UpdateMeetingBo
   const startsAt = input.startsAt ? new Date(input.startsAt) : row.occurredAt;
   assertMeetingTimes(startsAt, details.endsAt as string | undefined);
   const links = input.attendees ? await attendeeRows(ctx, id, startsAt, input.attendees) : undefined;
+  const [before] = await toActivities(ctx, [row]);
   await ctx.db.transaction(async (tx) => {
     await tx
       .update(activities)
@@ -232,8 +239,21 @@ export async function updateMeeting(ctx: Ctx, id: string, input: UpdateMeetingBo
         .set({ occurredAt: startsAt })
         .where(and(eq(activityAttendees.workspaceId, ctx.workspaceId), eq(activityAttendees.activityId, id)));
     }
+    await recordActivityUpdate({ ...ctx, db: tx }, before as Activity);
   });
   return getActivity(ctx, id);
+}
+
+/** History and events of an edit, read back inside the edit's transaction. */
+async function recordActivityUpdate(txCtx: Ctx, before: Activity): Promise<void> {
+  const [row] = await txCtx.db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.workspaceId, txCtx.workspaceId), eq(activities.id, before.id)));
+  const [after] = await toActivities(txCtx, [row as Row]);
+  await recordChanges(txCtx.db, txCtx, [
+    { object: "activity", recordId: before.id, action: "update", changes: diff(before, after ?? null, HISTORY_FIELDS), payload: after },
+  ]);
 }
 
 /** A user's meetings (as author or attendee) starting in a window: the calendar and the feed. */
@@ -284,21 +304,25 @@ async function findActivity(ctx: Ctx, id: string): Promise<Row> {
 
 export async function updateActivity(ctx: Ctx, id: string, input: { subject?: string | null; body?: string | null; occurredAt?: string }): Promise<Activity> {
   assertCan(ctx.actor, "write");
-  await findActivity(ctx, id);
-  const [row] = await ctx.db
-    .update(activities)
-    .set({
-      subject: input.subject === undefined ? undefined : input.subject || null,
-      body: input.body === undefined ? undefined : input.body ? sanitiseRichText(input.body) : null,
-      occurredAt: input.occurredAt ? new Date(input.occurredAt) : undefined,
-    })
-    .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)))
-    .returning();
-  if (input.occurredAt)
-    await ctx.db
-      .update(activityAttendees)
-      .set({ occurredAt: new Date(input.occurredAt) })
-      .where(and(eq(activityAttendees.workspaceId, ctx.workspaceId), eq(activityAttendees.activityId, id)));
+  const [before] = await toActivities(ctx, [await findActivity(ctx, id)]);
+  const row = await ctx.db.transaction(async (tx) => {
+    const [r] = await tx
+      .update(activities)
+      .set({
+        subject: input.subject === undefined ? undefined : input.subject || null,
+        body: input.body === undefined ? undefined : input.body ? sanitiseRichText(input.body) : null,
+        occurredAt: input.occurredAt ? new Date(input.occurredAt) : undefined,
+      })
+      .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)))
+      .returning();
+    if (input.occurredAt)
+      await tx
+        .update(activityAttendees)
+        .set({ occurredAt: new Date(input.occurredAt) })
+        .where(and(eq(activityAttendees.workspaceId, ctx.workspaceId), eq(activityAttendees.activityId, id)));
+    await recordActivityUpdate({ ...ctx, db: tx }, before as Activity);
+    return r;
+  });
   if (input.occurredAt && row?.contactId) await rescoreContacts(ctx, [row.contactId]);
   return getActivity(ctx, id);
 }
@@ -306,10 +330,14 @@ export async function updateActivity(ctx: Ctx, id: string, input: { subject?: st
 export async function deleteActivity(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "write");
   const found = await findActivity(ctx, id);
-  await ctx.db
-    .update(activities)
-    .set({ deletedAt: new Date() })
-    .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)));
+  const [before] = await toActivities(ctx, [found]);
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(activities)
+      .set({ deletedAt: new Date() })
+      .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)));
+    await recordChanges(tx, ctx, [{ object: "activity", recordId: id, action: "delete", changes: [], payload: before }]);
+  });
   if (found.contactId) await rescoreContacts(ctx, [found.contactId]);
 }
 

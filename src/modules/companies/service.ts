@@ -525,6 +525,7 @@ export async function importCompanies(ctx: Ctx, inputs: z.infer<typeof CreateCom
       const company = toCompany(r);
       return { object: OBJECT, recordId: r.id, action: "create" as const, changes: diff(null, company, HISTORY_FIELDS), payload: company };
     }),
+    { source: "import" },
   );
   return { ids, errors };
 }

@@ -663,6 +663,7 @@ export async function importContacts(ctx: Ctx, inputs: z.infer<typeof CreateCont
       const contact = toContact(r);
       return { object: OBJECT, recordId: r.id, action: "create" as const, changes: diff(null, contact, HISTORY_FIELDS), payload: contact };
     }),
+    { source: "import" },
   );
   return { ids, errors };
 }

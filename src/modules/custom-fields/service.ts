@@ -7,6 +7,7 @@ import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
+import { diff, recordChanges } from "../history/service.js";
 import { customFields } from "./table.js";
 
 const toField = (f: typeof customFields.$inferSelect): CustomField => ({
@@ -42,6 +43,8 @@ const keyFromLabel = (label: string) =>
     .replace(/^(\d)/, "f_$1")
     .slice(0, 40) || "field";
 
+const FIELD_FIELDS = ["object", "key", "label", "type", "options", "required", "position"] as const;
+
 export async function createCustomField(
   ctx: Ctx,
   input: {
@@ -59,22 +62,29 @@ export async function createCustomField(
   if (existing.some((f) => f.key === key)) {
     throw new AppError("conflict", `A ${input.object} field with key "${key}" exists`, [{ path: "key", message: "Already in use" }]);
   }
-  const [row] = await ctx.db
-    .insert(customFields)
-    .values({
-      workspaceId: ctx.workspaceId,
-      id: newId(),
-      object: input.object,
-      key,
-      label: input.label,
-      type: input.type,
-      options: [...new Set(input.options ?? [])],
-      required: input.required ?? false,
-      position: existing.length,
-    })
-    .returning();
+  const field = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(customFields)
+      .values({
+        workspaceId: ctx.workspaceId,
+        id: newId(),
+        object: input.object,
+        key,
+        label: input.label,
+        type: input.type,
+        options: [...new Set(input.options ?? [])],
+        required: input.required ?? false,
+        position: existing.length,
+      })
+      .returning();
+    const created = toField(row as typeof customFields.$inferSelect);
+    await recordChanges(tx, ctx, [
+      { object: "custom_field", recordId: created.id, action: "create", changes: diff(null, created, FIELD_FIELDS), payload: created },
+    ]);
+    return created;
+  });
   forgetConfig(ctx);
-  return toField(row as typeof customFields.$inferSelect);
+  return field;
 }
 
 export async function updateCustomField(
@@ -88,26 +98,40 @@ export async function updateCustomField(
   },
 ): Promise<CustomField> {
   assertCan(ctx.actor, "admin");
-  const [row] = await ctx.db
-    .update(customFields)
-    .set({
-      ...input,
-      options: input.options ? [...new Set(input.options)] : undefined,
-    })
-    .where(and(eq(customFields.workspaceId, ctx.workspaceId), eq(customFields.id, id)))
-    .returning();
+  const field = await ctx.db.transaction(async (tx) => {
+    const where = and(eq(customFields.workspaceId, ctx.workspaceId), eq(customFields.id, id));
+    const [before] = await tx.select().from(customFields).where(where).for("update");
+    if (!before) throw notFound("Custom field");
+    const [row] = await tx
+      .update(customFields)
+      .set({
+        ...input,
+        options: input.options ? [...new Set(input.options)] : undefined,
+      })
+      .where(where)
+      .returning();
+    const after = toField(row as typeof customFields.$inferSelect);
+    await recordChanges(tx, ctx, [
+      { object: "custom_field", recordId: id, action: "update", changes: diff(toField(before), after, FIELD_FIELDS), payload: after },
+    ]);
+    return after;
+  });
   forgetConfig(ctx);
-  if (!row) throw notFound("Custom field");
-  return toField(row);
+  return field;
 }
 
 /** Deleting a definition keeps old values in records' history but hides them from forms and lists. */
 export async function deleteCustomField(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "admin");
-  const rows = await ctx.db
-    .delete(customFields)
-    .where(and(eq(customFields.workspaceId, ctx.workspaceId), eq(customFields.id, id)))
-    .returning({ id: customFields.id });
+  const rows = await ctx.db.transaction(async (tx) => {
+    const gone = await tx
+      .delete(customFields)
+      .where(and(eq(customFields.workspaceId, ctx.workspaceId), eq(customFields.id, id)))
+      .returning();
+    const field = gone[0] ? toField(gone[0]) : undefined;
+    if (field) await recordChanges(tx, ctx, [{ object: "custom_field", recordId: id, action: "delete", changes: [], payload: field }]);
+    return gone;
+  });
   forgetConfig(ctx);
   if (rows.length === 0) throw notFound("Custom field");
 }

@@ -120,6 +120,7 @@ export async function importDeals(ctx: Ctx, inputs: DealImport[]): Promise<{ ids
     ctx.db,
     ctx,
     created.map((d: Deal) => ({ object: OBJECT, recordId: d.id, action: "create" as const, changes: diff(null, snapshot(d), HISTORY_FIELDS), payload: d })),
+    { source: "import" },
   );
   return { ids, errors };
 }

@@ -7,7 +7,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { listCustomFields } from "../custom-fields/service.js";
-import { recordChanges } from "../history/service.js";
+import { diff, recordChanges } from "../history/service.js";
 import { assertUsersExist, listTeams, listUsers } from "../users/service.js";
 import { describeConditions, type LeadFacts, matchesAll, validateConditions } from "./conditions.js";
 import { assignmentRules, leadSettings } from "./table.js";
@@ -144,10 +144,16 @@ export async function getAssignmentSettings(ctx: Ctx): Promise<{ fallbackOwnerId
 export async function setAssignmentSettings(ctx: Ctx, input: { fallbackOwnerId: string | null }): Promise<{ fallbackOwnerId: string | null }> {
   assertCan(ctx.actor, "admin");
   await assertUsersExist(ctx, [input.fallbackOwnerId], "fallbackOwnerId");
-  await ctx.db
-    .insert(leadSettings)
-    .values({ workspaceId: ctx.workspaceId, fallbackOwnerId: input.fallbackOwnerId })
-    .onConflictDoUpdate({ target: leadSettings.workspaceId, set: { fallbackOwnerId: input.fallbackOwnerId, updatedAt: new Date() } });
+  const before = await getAssignmentSettings(ctx);
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .insert(leadSettings)
+      .values({ workspaceId: ctx.workspaceId, fallbackOwnerId: input.fallbackOwnerId })
+      .onConflictDoUpdate({ target: leadSettings.workspaceId, set: { fallbackOwnerId: input.fallbackOwnerId, updatedAt: new Date() } });
+    await recordChanges(tx, ctx, [
+      { object: "lead_settings", recordId: ctx.workspaceId, action: "update", changes: diff(before, input, ["fallbackOwnerId"]), payload: { ...input } },
+    ]);
+  });
   forgetConfig(ctx);
   return { fallbackOwnerId: input.fallbackOwnerId };
 }

@@ -15,7 +15,7 @@ import type { Db } from "../../db/client.js";
 import { companyIdsBy } from "../companies/service.js";
 import { contactIdByEmail, createContact, getContact, updateContact } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
-import { recordChanges } from "../history/service.js";
+import { publishEvents, recordChanges } from "../history/service.js";
 import { assertUsersExist } from "../users/service.js";
 import { rescoreContacts } from "./scoring.js";
 import { formSubmissions, leadForms } from "./table.js";
@@ -408,7 +408,10 @@ export async function submitForm(db: Db, formId: string, body: RawSubmission, me
     }
     const id = newId();
     // Millisecond precision, as JavaScript dates carry, keeps the contact's timeline cursor exact.
-    await tx.insert(formSubmissions).values({ workspaceId, id, formId, contactId, outcome, data, utm, referrer, ipHash, createdAt: new Date() });
+    await tx.insert(formSubmissions).values({ workspaceId, id, formId, contactId, outcome, data, utm, referrer, ipHash, createdAt: new Date(submittedAt) });
+    await publishEvents(tx, t, [
+      { type: "form.submitted", recordId: id, record: { id, formId, formName: form.name, contactId, outcome, data, utm, referrer, submittedAt } },
+    ]);
     // The submission itself is an engagement event for scoring.
     await rescoreContacts(t, [contactId]);
     return { outcome, submissionId: id, contactId, ...done };

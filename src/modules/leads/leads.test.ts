@@ -17,7 +17,8 @@ const nextIp = () => `10.9.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
 describe.each(databaseKinds)("leads on %s", (kind) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    // With a worker: rule changes rescore the workspace through the event stream and the job queue.
+    t = await createTestApp(kind, { jobs: { worker: true, pollingIntervalSeconds: 0.5 } });
   });
   afterAll(() => t.close());
 
@@ -204,7 +205,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       expect(rule.statusCode, rule.body).toBe(201);
       // The rule change rescored the workspace in the background, with progress.
       let status = (await ws.get("/api/v1/scoring-rules/rescore")).json();
-      for (let i = 0; i < 50 && status.state !== "done"; i++) {
+      for (let i = 0; i < 200 && status.state !== "done"; i++) {
         await new Promise((r) => setTimeout(r, 100));
         status = (await ws.get("/api/v1/scoring-rules/rescore")).json();
       }

@@ -5,14 +5,11 @@ import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
 import { problems, typed } from "../../server/route-kit.js";
 import { publicForm, type RawSubmission, submitForm } from "./forms.js";
-import { rescoreDue } from "./scoring.js";
 
 export interface PublicFormOptions {
   database: Database;
   /** Submissions per IP per minute, per server. */
   submissionRateLimit?: number;
-  /** Minutes between decay rescoring passes; 0 turns the timer off. */
-  decayIntervalMinutes?: number;
 }
 
 const FORM_POST = "application/x-www-form-urlencoded";
@@ -138,16 +135,4 @@ export async function publicFormRoutes(app: FastifyInstance, options: PublicForm
       .header("cache-control", "no-store")
       .send(page(form.name, `<h1>${escapeHtml(form.name)}</h1>${html}`));
   });
-
-  const minutes = options.decayIntervalMinutes ?? 10;
-  if (minutes > 0) {
-    let timer: NodeJS.Timeout | undefined;
-    app.addHook("onReady", async () => {
-      timer = setInterval(() => {
-        rescoreDue(database.db).catch((err: unknown) => app.log.error({ err }, "lead score decay pass failed"));
-      }, minutes * 60_000);
-      timer.unref();
-    });
-    app.addHook("onClose", async () => clearInterval(timer));
-  }
 }

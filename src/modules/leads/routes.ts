@@ -22,7 +22,7 @@ import {
   UpdateAssignmentRuleBody,
   UpdateFormBody,
 } from "../../contract/leads.js";
-import { NoContent, problems, typed } from "../../server/route-kit.js";
+import { jobsOf, NoContent, problems, typed } from "../../server/route-kit.js";
 import { countContacts, getContact, listContacts } from "../contacts/service.js";
 import {
   createAssignmentRule,
@@ -35,7 +35,7 @@ import {
 } from "./assignment.js";
 import { convertLead } from "./convert.js";
 import { createForm, deleteForm, getForm, listForms, listSubmissions, updateForm } from "./forms.js";
-import { createScoringRule, deleteScoringRule, listScoringRules, requestRescore, rescoreContacts, rescoreStatus, updateScoringRule } from "./scoring.js";
+import { createScoringRule, deleteScoringRule, listScoringRules, pendingRescoreStatus, rescoreContacts, rescoreStatus, updateScoringRule } from "./scoring.js";
 
 export async function leadRoutes(app: FastifyInstance): Promise<void> {
   const r = typed(app);
@@ -190,7 +190,11 @@ export async function leadRoutes(app: FastifyInstance): Promise<void> {
   r.post(
     "/scoring-rules/rescore",
     { schema: { tags: rules, summary: "Rescore every contact (admins)", response: { 202: RescoreStatus, ...problems } } },
-    async (req, reply) => reply.status(202).send(await requestRescore(req.ctx)),
+    async (req, reply) => {
+      const status = await pendingRescoreStatus(req.ctx);
+      await jobsOf(req.server).send("scoring.rescore_workspace", { workspaceId: req.ctx.workspaceId }, { singletonKey: req.ctx.workspaceId });
+      return reply.status(202).send(status);
+    },
   );
   r.put(
     "/scoring-rules/:id",

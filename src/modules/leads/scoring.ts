@@ -113,7 +113,6 @@ export async function createScoringRule(ctx: Ctx, input: ScoringRuleInput): Prom
     return r as Row;
   });
   forgetConfig(ctx);
-  startWorkspaceRescore(ctx);
   return toRule(row, await customLabels(ctx));
 }
 
@@ -140,7 +139,6 @@ export async function updateScoringRule(ctx: Ctx, id: string, input: ScoringRule
     return r as Row;
   });
   forgetConfig(ctx);
-  startWorkspaceRescore(ctx);
   return toRule(row, await customLabels(ctx));
 }
 
@@ -155,7 +153,6 @@ export async function deleteScoringRule(ctx: Ctx, id: string): Promise<void> {
     await recordChanges(tx, ctx, [{ object: "scoring_rule", recordId: id, action: "delete", changes: [], payload: r }]);
   });
   forgetConfig(ctx);
-  startWorkspaceRescore(ctx);
 }
 
 // ---- the score ----
@@ -325,8 +322,6 @@ export async function rescoreContacts(ctx: Ctx, ids: string[], now = new Date())
 
 // ---- workspace rescoring (rule changes) and decay ----
 
-const running = new Map<string, symbol>();
-
 async function saveStatus(db: Db, workspaceId: string, status: RescoreStatus): Promise<void> {
   await db
     .insert(leadSettings)
@@ -335,39 +330,31 @@ async function saveStatus(db: Db, workspaceId: string, status: RescoreStatus): P
 }
 
 /**
- * Rescores every live contact of the workspace in batches of RESCORE_BATCH, in the background, with
- * progress in lead_settings.rescore. A newer run (another rule change) supersedes a running one.
+ * Rescores every live contact of the workspace in batches of RESCORE_BATCH, with progress in lead_settings.rescore.
+ * Runs as the scoring.rescore_workspace job (after a scoring_rule or custom_field event, or on request), which
+ * retries it on failure: the pass is idempotent, a rerun recomputes the same scores.
  */
-export function startWorkspaceRescore(ctx: Ctx, now?: Date): Promise<void> {
-  const token = Symbol("rescore");
-  running.set(ctx.workspaceId, token);
+export async function runWorkspaceRescore(ctx: Ctx, now?: Date): Promise<void> {
   const sys: Ctx = { db: ctx.db, workspaceId: ctx.workspaceId, actor: systemActor };
-  const work = (async () => {
-    const startedAt = new Date().toISOString();
-    const total = await liveContactCount(sys);
-    const status: RescoreStatus = { state: "running", total, done: 0, startedAt, finishedAt: null, error: null };
-    await saveStatus(sys.db, sys.workspaceId, status);
-    try {
-      let after: string | null = null;
-      for (;;) {
-        if (running.get(ctx.workspaceId) !== token) return;
-        const ids = await contactIdsAfter(sys, after, RESCORE_BATCH);
-        if (ids.length === 0) break;
-        await rescoreContacts(sys, ids, now);
-        after = ids[ids.length - 1] as string;
-        status.done = Math.min(total, status.done + ids.length);
-        await saveStatus(sys.db, sys.workspaceId, status);
-      }
-      if (running.get(ctx.workspaceId) === token) {
-        await saveStatus(sys.db, sys.workspaceId, { ...status, done: total, state: "done", finishedAt: new Date().toISOString() });
-      }
-    } catch (err) {
-      await saveStatus(sys.db, sys.workspaceId, { ...status, state: "failed", finishedAt: new Date().toISOString(), error: String(err) }).catch(() => {});
-    } finally {
-      if (running.get(ctx.workspaceId) === token) running.delete(ctx.workspaceId);
+  const startedAt = new Date().toISOString();
+  const total = await liveContactCount(sys);
+  const status: RescoreStatus = { state: "running", total, done: 0, startedAt, finishedAt: null, error: null };
+  await saveStatus(sys.db, sys.workspaceId, status);
+  try {
+    let after: string | null = null;
+    for (;;) {
+      const ids = await contactIdsAfter(sys, after, RESCORE_BATCH);
+      if (ids.length === 0) break;
+      await rescoreContacts(sys, ids, now);
+      after = ids[ids.length - 1] as string;
+      status.done = Math.min(total, status.done + ids.length);
+      await saveStatus(sys.db, sys.workspaceId, status);
     }
-  })();
-  return work;
+    await saveStatus(sys.db, sys.workspaceId, { ...status, done: total, state: "done", finishedAt: new Date().toISOString() });
+  } catch (err) {
+    await saveStatus(sys.db, sys.workspaceId, { ...status, state: "failed", finishedAt: new Date().toISOString(), error: String(err) });
+    throw err;
+  }
 }
 
 export async function rescoreStatus(ctx: Ctx): Promise<RescoreStatus> {
@@ -376,17 +363,16 @@ export async function rescoreStatus(ctx: Ctx): Promise<RescoreStatus> {
   return s?.rescore ?? { state: "idle", total: 0, done: 0, startedAt: null, finishedAt: null, error: null };
 }
 
-/** Starts a full rescore on request (admin), e.g. after changing custom field definitions. */
-export async function requestRescore(ctx: Ctx): Promise<RescoreStatus> {
+/** What a rescore request answers before its job runs: queued work shows as running, with the size it will cover. */
+export async function pendingRescoreStatus(ctx: Ctx): Promise<RescoreStatus> {
   assertCan(ctx.actor, "admin");
-  void startWorkspaceRescore(ctx);
   return { state: "running", total: await liveContactCount(ctx), done: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null };
 }
 
 /**
  * Decay is applied by rescoring, not at read time: every stored score carries score_changes_at, the
- * moment a halving step, a window edge or an expiry next changes it, and this pass (run every few
- * minutes by the server) rescores the contacts whose moment has come. Stored scores therefore stay
+ * moment a halving step, a window edge or an expiry next changes it, and this pass (run every ten
+ * minutes by the scoring.decay job) rescores the contacts whose moment has come. Stored scores therefore stay
  * sortable and filterable by index, and are at most one pass interval stale.
  */
 export async function rescoreDue(db: Db, now = new Date(), limit = 2000): Promise<number> {

@@ -54,6 +54,7 @@ export async function importTasks(ctx: Ctx, rows: TaskImport[]): Promise<string[
       changes: diff(null, snapshot(row), HISTORY_FIELDS),
       payload: snapshot(row),
     })),
+    { source: "import" },
   );
   return values.map((v) => v.id);
 }

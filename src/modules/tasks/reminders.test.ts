@@ -3,7 +3,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { createMailer, type Mailer } from "../notifications/mail.js";
-import { deliverDueReminders, startJobRunner } from "./reminders.js";
+import { deliverDueReminders } from "./reminders.js";
 
 const quiet = () => {
   const lines: string[] = [];
@@ -86,23 +86,6 @@ describe.each(databaseKinds)("reminders on %s", (kind) => {
     const bell = (await admin.get("/api/v1/notifications?unread=true&limit=100")).json();
     expect(bell.data.filter((n: { recordId: string }) => n.recordId === task.id)).toHaveLength(2);
     expect(bell.data.filter((n: { recordId: string }) => n.recordId === done.id)).toHaveLength(0);
-  });
-
-  it("the runner picks up a reminder a moment ahead and stops cleanly", async () => {
-    const task = (await admin.post("/api/v1/tasks", { title: "Soon", dueAt: new Date(Date.now() + 300).toISOString() })).json();
-    const runner = startJobRunner({ db: t.database.db, mailer: null, publicUrl: "http://localhost", log: quiet(), intervalMs: 50 });
-    try {
-      const deadline = Date.now() + 10_000;
-      let found = false;
-      while (!found && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        const bell = (await admin.get("/api/v1/notifications?unread=true")).json();
-        found = bell.data.some((n: { recordId: string }) => n.recordId === task.id);
-      }
-      expect(found).toBe(true);
-    } finally {
-      await runner.stop();
-    }
   });
 
   it("marks notifications read, only one's own, and validates input", async () => {

@@ -10,6 +10,7 @@ import { inIds, param, prepared } from "../../db/prepared.js";
 import { cachedConfig, forgetConfig, frozen, servesFromCache } from "../../db/workspace-cache.js";
 import { hashPassword } from "../auth/passwords.js";
 import { deleteUserSessions } from "../auth/service.js";
+import { diff, recordChanges } from "../history/service.js";
 import { teamMembers, teams, users } from "./table.js";
 
 async function teamIdsByUser(ctx: Ctx, userIds: string[]): Promise<Map<string, string[]>> {
@@ -103,6 +104,39 @@ export async function assertUsersExist(ctx: Ctx, ids: (string | null | undefined
     throw new AppError("validation_failed", `${path}: no such user in this workspace`, [{ path, message: "No such user in this workspace" }]);
 }
 
+const USER_FIELDS = ["name", "email", "role", "active", "teamIds"] as const;
+const TEAM_FIELDS = ["name", "memberIds"] as const;
+
+/** A user read through the caller's transaction, for the history and events it writes. */
+async function userIn(db: Db, ctx: Ctx, id: string): Promise<User | null> {
+  const [u] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.id, id)));
+  if (!u) return null;
+  const members = await db
+    .select({ teamId: teamMembers.teamId })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.userId, id)));
+  return toUser(
+    u,
+    members.map((m) => m.teamId),
+  );
+}
+
+async function teamIn(db: Db, ctx: Ctx, id: string): Promise<Team | null> {
+  const [t] = await db
+    .select()
+    .from(teams)
+    .where(and(eq(teams.workspaceId, ctx.workspaceId), eq(teams.id, id)));
+  if (!t) return null;
+  const members = await db
+    .select({ userId: teamMembers.userId })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.teamId, id)));
+  return { id: t.id, name: t.name, memberIds: members.map((m) => m.userId), createdAt: t.createdAt.toISOString() };
+}
+
 async function assertTeamsExist(ctx: Ctx, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const found = await ctx.db
@@ -153,6 +187,8 @@ export async function createUser(
       passwordHash,
     });
     await setUserTeams(tx, ctx, id, input.teamIds ?? []);
+    const after = await userIn(tx, ctx, id);
+    await recordChanges(tx, ctx, [{ object: "user", recordId: id, action: "create", changes: diff(null, after, USER_FIELDS), payload: after ?? undefined }]);
   });
   forgetConfig(ctx);
   return getUser(ctx, id);
@@ -187,6 +223,10 @@ export async function updateUser(
       })
       .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.id, id)));
     if (input.teamIds) await setUserTeams(tx, ctx, id, input.teamIds);
+    const after = await userIn(tx, ctx, id);
+    // A new password is a change worth an event, never its value.
+    const changes = [...diff(current, after, USER_FIELDS), ...(input.password ? [{ field: "password", from: null, to: "(changed)" }] : [])];
+    await recordChanges(tx, ctx, [{ object: "user", recordId: id, action: "update", changes, payload: after ?? undefined }]);
   });
   forgetConfig(ctx);
   if (input.active === false || input.password || (input.role && input.role !== current.role)) {
@@ -245,6 +285,8 @@ export async function createTeam(ctx: Ctx, input: { name: string; memberIds?: st
   await ctx.db.transaction(async (tx) => {
     await tx.insert(teams).values({ workspaceId: ctx.workspaceId, id, name: input.name });
     await setTeamMembers(tx, ctx, id, input.memberIds ?? []);
+    const after = await teamIn(tx, ctx, id);
+    await recordChanges(tx, ctx, [{ object: "team", recordId: id, action: "create", changes: diff(null, after, TEAM_FIELDS), payload: after ?? undefined }]);
   });
   forgetConfig(ctx);
   return getTeam(ctx, id);
@@ -252,7 +294,7 @@ export async function createTeam(ctx: Ctx, input: { name: string; memberIds?: st
 
 export async function updateTeam(ctx: Ctx, id: string, input: { name?: string; memberIds?: string[] }): Promise<Team> {
   assertCan(ctx.actor, "admin");
-  await getTeam(ctx, id);
+  const before = await getTeam(ctx, id);
   await assertUsersExist(ctx, input.memberIds ?? [], "memberIds");
   await ctx.db.transaction(async (tx) => {
     if (input.name)
@@ -261,6 +303,8 @@ export async function updateTeam(ctx: Ctx, id: string, input: { name?: string; m
         .set({ name: input.name })
         .where(and(eq(teams.workspaceId, ctx.workspaceId), eq(teams.id, id)));
     if (input.memberIds) await setTeamMembers(tx, ctx, id, input.memberIds);
+    const after = await teamIn(tx, ctx, id);
+    await recordChanges(tx, ctx, [{ object: "team", recordId: id, action: "update", changes: diff(before, after, TEAM_FIELDS), payload: after ?? undefined }]);
   });
   forgetConfig(ctx);
   return getTeam(ctx, id);
@@ -268,8 +312,9 @@ export async function updateTeam(ctx: Ctx, id: string, input: { name?: string; m
 
 export async function deleteTeam(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "admin");
-  await getTeam(ctx, id);
+  const before = await getTeam(ctx, id);
   await ctx.db.transaction(async (tx) => {
+    await recordChanges(tx, ctx, [{ object: "team", recordId: id, action: "delete", changes: [], payload: before }]);
     await tx.delete(teamMembers).where(and(eq(teamMembers.workspaceId, ctx.workspaceId), eq(teamMembers.teamId, id)));
     await tx.delete(teams).where(and(eq(teams.workspaceId, ctx.workspaceId), eq(teams.id, id)));
   });

@@ -6,6 +6,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
+import { diff, recordChanges } from "../history/service.js";
 import { workspaces } from "./table.js";
 
 const slugify = (name: string) =>
@@ -99,7 +100,13 @@ export async function updateWorkspace(ctx: Ctx, input: UpdateWorkspaceBody): Pro
       .set({ name: input.name ?? w.name, settings })
       .where(eq(workspaces.id, ctx.workspaceId))
       .returning();
-    return toInfo(updated as typeof workspaces.$inferSelect);
+    const before = toInfo(w);
+    const after = toInfo(updated as typeof workspaces.$inferSelect);
+    const fields = Object.keys(after) as (keyof typeof after)[];
+    await recordChanges(tx, ctx, [
+      { object: "workspace_settings", recordId: ctx.workspaceId, action: "update", changes: diff(before, after, fields), payload: after },
+    ]);
+    return after;
   });
   forgetConfig(ctx);
   return info;

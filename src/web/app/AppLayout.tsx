@@ -2,6 +2,7 @@ import { ActionIcon, AppShell, Avatar, Badge, Burger, Group, Kbd, Menu, NavLink,
 import { useDisclosure, useHotkeys, useMediaQuery, useWindowEvent } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import {
+  IconActivityHeartbeat,
   IconApi,
   IconBell,
   IconBook,
@@ -296,6 +297,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
+            {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
             {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}
             {item("/settings/scoring", "Lead scoring", <IconGauge size={18} stroke={1.7} />, "nav-scoring")}

@@ -132,6 +132,11 @@ const pipelinesSettingsRoute = createRoute({
   path: "/pipelines",
   component: lazyRouteComponent(() => import("../deals/PipelinesSettings.js"), "PipelinesSettings"),
 });
+const jobsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/jobs",
+  component: lazyRouteComponent(() => import("../settings/JobsSettings.js"), "JobsSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
@@ -181,6 +186,7 @@ const routeTree = rootRoute.addChildren([
     usersRoute,
     customFieldsRoute,
     apiKeysRoute,
+    jobsSettingsRoute,
     pipelinesSettingsRoute,
     formsSettingsRoute,
     assignmentSettingsRoute,

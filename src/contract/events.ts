@@ -1,0 +1,135 @@
+import { z } from "zod";
+import { Activity } from "./activities.js";
+import { Company } from "./companies.js";
+import { Contact } from "./contacts.js";
+import { CustomField } from "./custom-fields.js";
+import { Deal, Pipeline } from "./deals.js";
+import { Quota } from "./forecast.js";
+import { AssignmentRule, ScoringRule } from "./leads.js";
+import { PriceList, Product } from "./products.js";
+import { Task } from "./tasks.js";
+import { Team, User } from "./users.js";
+
+/**
+ * The event catalogue: every change Rapport publishes, named `<object>.<what happened>`. Consumers (webhooks,
+ * workflows, scoring) subscribe to these names, so a name never changes meaning once released.
+ */
+
+const AnyRecord = z.record(z.string(), z.unknown());
+
+/** What each object's events carry as `record`: the record after the change (before it, for a deletion). */
+export const eventObjects = {
+  contact: { label: "Contact", record: Contact, actions: ["created", "updated", "deleted", "restored", "merged"] },
+  company: { label: "Company", record: Company, actions: ["created", "updated", "deleted", "restored", "merged"] },
+  deal: { label: "Deal", record: Deal, actions: ["created", "updated", "deleted", "restored"] },
+  task: { label: "Task", record: Task, actions: ["created", "updated", "deleted", "restored"] },
+  activity: { label: "Activity", record: Activity, actions: ["updated", "deleted", "restored"] },
+  product: { label: "Product", record: Product, actions: ["created", "updated", "deleted"] },
+  price_list: { label: "Price list", record: PriceList, actions: ["created", "updated", "deleted"] },
+  pipeline: { label: "Pipeline", record: Pipeline, actions: ["created", "updated", "deleted"] },
+  quota: { label: "Quota", record: Quota, actions: ["created", "updated", "deleted"] },
+  form: { label: "Web form", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  scoring_rule: { label: "Scoring rule", record: ScoringRule, actions: ["created", "updated", "deleted"] },
+  assignment_rule: { label: "Assignment rule", record: AssignmentRule, actions: ["created", "updated", "deleted"] },
+  user: { label: "User", record: User, actions: ["created", "updated", "deleted"] },
+  team: { label: "Team", record: Team, actions: ["created", "updated", "deleted"] },
+  custom_field: { label: "Custom field", record: CustomField, actions: ["created", "updated", "deleted"] },
+  workspace_settings: { label: "Workspace settings", record: AnyRecord, actions: ["updated"] },
+  forecast_settings: { label: "Forecast settings", record: AnyRecord, actions: ["updated"] },
+  lead_settings: { label: "Lead settings", record: AnyRecord, actions: ["updated"] },
+} as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
+
+export type EventObject = keyof typeof eventObjects;
+export const EventObjectName = z.enum(Object.keys(eventObjects) as [EventObject, ...EventObject[]]);
+
+/** Events that say more than "a field changed": emitted beside the object's own event, in the same transaction. */
+export const namedEvents = {
+  "deal.stage_changed": { object: "deal", description: "A deal moved to another stage (also emitted as deal.updated)" },
+  "activity.logged": { object: "activity", description: "A call, meeting, email or note was logged" },
+  "task.completed": { object: "task", description: "A task was marked done (also emitted as task.updated)" },
+  "form.submitted": { object: "form", description: "A web-to-lead form was submitted; record is the submission" },
+  "import.finished": { object: "import", description: "An import finished; record is the import job" },
+} as const satisfies Record<string, { object: string; description: string }>;
+
+type ObjectEventType = { [O in EventObject]: `${O}.${(typeof eventObjects)[O]["actions"][number]}` }[EventObject];
+export type EventType = ObjectEventType | keyof typeof namedEvents;
+
+const objectEventTypes = Object.entries(eventObjects).flatMap(([object, d]) => d.actions.map((a) => `${object}.${a}`)) as ObjectEventType[];
+export const eventTypes = [...objectEventTypes, ...(Object.keys(namedEvents) as (keyof typeof namedEvents)[])] as [EventType, ...EventType[]];
+export const EventTypeName = z.enum(eventTypes);
+
+export const EventFieldChange = z.object({
+  field: z.string().describe("Field name; custom fields are custom.<key>"),
+  from: z.unknown().describe("Value before the change (null when unset)"),
+  to: z.unknown().describe("Value after the change (null when unset)"),
+});
+
+/** The `data` of one event type: the record after the change, and the changed fields with old → new. */
+export function eventDataSchema(type: EventType): z.ZodType {
+  const [object] = type.split(".") as [string];
+  const record = (eventObjects as Record<string, { record: z.ZodType }>)[object]?.record ?? AnyRecord;
+  return z.object({
+    record: record.nullable().describe("The record after the change (before it, for a deletion)"),
+    changes: z.array(EventFieldChange).describe("Changed fields, old → new; empty for events that change no field"),
+  });
+}
+
+export const eventSources = ["app", "import", "api", "system"] as const;
+
+/** One event as consumers, webhooks and the API see it. */
+export const Event = z.object({
+  id: z.uuid(),
+  position: z.number().int().describe("Monotonic position in the stream: read after it to resume"),
+  type: EventTypeName,
+  object: z.string(),
+  recordId: z.uuid(),
+  workspaceId: z.uuid(),
+  occurredAt: z.string().describe("ISO 8601 date-time of the change"),
+  actor: z.object({ kind: z.enum(["user", "api_key", "system"]), userId: z.uuid().nullable() }),
+  source: z.enum(eventSources).describe("import: written by an import (one event per record), which consumers may skip"),
+  data: z.object({ record: AnyRecord.nullable(), changes: z.array(EventFieldChange) }),
+});
+export type Event = z.infer<typeof Event>;
+
+export const EventListQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).default(0).describe("Position to read after; 0 reads from the oldest kept event"),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    type: z.string().max(2000).optional().describe("Comma-separated event types to keep, e.g. deal.stage_changed,contact.created"),
+  })
+  .strict();
+export const EventList = z.object({
+  data: z.array(Event),
+  nextAfter: z.number().int().describe("Pass as `after` to read on; equal to `after` when nothing new"),
+});
+
+export const EventCatalogueEntry = z.object({
+  type: EventTypeName,
+  object: z.string(),
+  label: z.string(),
+  description: z.string(),
+  dataSchema: z.record(z.string(), z.unknown()).describe("JSON Schema of the event's data"),
+});
+export const EventCatalogue = z.object({ data: z.array(EventCatalogueEntry) });
+
+const verbs: Record<string, string> = {
+  created: "was created",
+  updated: "was changed",
+  deleted: "was deleted (moved to the trash, or removed)",
+  restored: "was restored from the trash",
+  merged: "absorbed a duplicate (the duplicate gets deleted)",
+};
+
+/** Every type with its label and description, for the docs, the webhook form and the catalogue endpoint. */
+export function eventCatalogue(): { type: EventType; object: string; label: string; description: string }[] {
+  const own = Object.entries(eventObjects).flatMap(([object, d]) =>
+    d.actions.map((a) => ({ type: `${object}.${a}` as EventType, object, label: `${d.label} ${a}`, description: `A ${d.label.toLowerCase()} ${verbs[a]}` })),
+  );
+  const named = Object.entries(namedEvents).map(([type, d]) => ({
+    type: type as EventType,
+    object: d.object,
+    label: type.replace(".", " ").replace("_", " "),
+    description: d.description,
+  }));
+  return [...own, ...named];
+}

@@ -162,7 +162,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       expect(vp.scoreBreakdown.map((b: { label: string; points: number }) => `${b.points > 0 ? "+" : ""}${b.points} ${b.label}`)).toEqual([
         "+20 title contains VP",
         "+15 company size > 200",
-        "+10 source = referral",
+        "+10 source = Referral",
       ]);
       const student = (await ws.post("/api/v1/contacts", { firstName: "Stu", jobTitle: "Student" })).json();
       expect(student.leadScore).toBe(0);
@@ -462,6 +462,8 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       ],
       options: { mapping: {}, match: "email", onDuplicate: "skip", dateFormat: "auto", numberFormat: "auto", createMissingCompanies: false },
       defs: new Map(),
+      dates: new Map(),
+      primary: {},
     } as unknown as Plan;
     expect(buildRow(plan, ["a@example.com", "Trade Show"]).input).toMatchObject({ leadSource: "event" });
     expect(buildRow(plan, ["b@example.com", ""]).input).toMatchObject({ leadSource: "import" });

@@ -58,13 +58,19 @@ interface TableInfo {
   scopeColumn: "workspace_id" | "id";
 }
 
+/**
+ * Tables of the running server rather than of the data: event consumers' cursors are positions in this server's
+ * stream. A restored database's consumers register afresh at its present, so restored events are not delivered twice.
+ */
+const serverState: ReadonlySet<string> = new Set(["event_consumers"]);
+
 /** Every table of the Drizzle schema, in schema order. */
 export function schemaTables(): TableInfo[] {
   const out: TableInfo[] = [];
   for (const value of Object.values(schema)) {
     if (!is(value, PgTable)) continue;
     const config = getTableConfig(value);
-    if (derivedTables.has(config.name)) continue;
+    if (derivedTables.has(config.name) || serverState.has(config.name)) continue;
     const hasWorkspace = config.columns.some((c) => c.name === "workspace_id");
     out.push({ name: config.name, scopeColumn: hasWorkspace ? "workspace_id" : "id" });
   }
@@ -340,6 +346,10 @@ export async function restoreDatabase(database: Database, file: string, options:
       }
       await flush();
       await recomputeStrayActivity(txDb, workspaceId);
+      // Restored events keep their positions: new ones must be numbered after them, or consumers would never reach them.
+      await txDb.execute(
+        sql`select setval('outbox_position_seq', greatest(coalesce((select max(position) from outbox_events), 0), (select last_value from outbox_position_seq), 1))`,
+      );
     });
   } catch (err) {
     if (err instanceof BackupError) throw err;

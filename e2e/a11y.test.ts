@@ -220,11 +220,11 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
           "/deals",
           (p) => p.getByTestId("deal-card").filter({ hasText: "Nordwind fleet" }),
           async (p) => {
-            await p.getByRole("radio", { name: "Table" }).check({ force: true });
+            await p.locator('label[for$="-table"]').click();
             await see(byTestId("deal-row").filter({ hasText: "Nordwind fleet" }));
           },
         );
-        await page.getByRole("radio", { name: "Board" }).check({ force: true });
+        await page.locator('label[for$="-board"]').click();
       }),
     STEP,
   );

@@ -45,6 +45,8 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     ({ server, page } = session);
+    // Two cores shared by many jobs: pages with charts can take longer than the default to settle.
+    page.setDefaultTimeout(30_000);
   }, 180_000);
 
   afterAll(() => session?.close());
@@ -175,7 +177,8 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
     ["company page", "/companies/:company", (p) => p.getByTestId("company-contacts").filter({ hasText: "Zofia" })],
     ["deals board", "/deals", (p) => p.getByTestId("deal-card").filter({ hasText: "Nordwind fleet" })],
     ["deal page", "/deals/:deal", (p) => p.getByTestId("deal-title")],
-    ["leads", "/leads", (p) => p.getByTestId("lead-row-link").filter({ hasText: "Lena" })],
+    // The record-row is there at both sizes; a phone row has no separate name link (the whole row opens the lead).
+    ["leads", "/leads", (p) => p.getByTestId("record-row").filter({ hasText: "Lena" })],
     ["tasks", "/tasks", (p) => p.getByText("Call Zofia about the proposal")],
     ["calendar", "/calendar", (p) => p.getByTestId("calendar-page").getByText("Fleet demo")],
     ["forecast", "/forecast", (p) => p.getByTestId("my-attainment")],
@@ -216,13 +219,15 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
         await check(
           "deals table",
           "/deals",
-          (p) => p.getByTestId("deal-card").filter({ hasText: "Nordwind fleet" }),
+          // The chosen view is kept for the session: from the second size on, /deals opens as the table already.
+          (p) => p.getByTestId("deal-card").or(p.getByTestId("deal-row")).filter({ hasText: "Nordwind fleet" }),
           async (p) => {
-            await p.getByText("Table", { exact: true }).click();
+            await p.locator('label[for$="-table"]').click();
+            await expect.poll(() => p.locator('input[id$="-table"]').isChecked()).toBe(true);
             await see(byTestId("deal-row").filter({ hasText: "Nordwind fleet" }));
           },
         );
-        await page.getByText("Board", { exact: true }).click();
+        await page.locator('label[for$="-board"]').click();
       }),
     STEP,
   );
@@ -241,21 +246,19 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
     STEP,
   );
 
-  it(
-    "create-company, deal, task, meeting and product forms",
-    () =>
-      step("create-forms", async () => {
-        await check("create-company modal", "/companies", (p) => p.getByTestId("record-row").first(), openDialog("create-button"));
-        await check("create-deal modal", "/deals", (p) => p.getByTestId("deal-card").first(), openDialog("new-deal"));
-        await check("create-task modal", "/tasks", (p) => p.getByText("Prepare the pilot plan"), openDialog("new-task"));
-        await check("create-meeting modal", "/calendar", (p) => p.getByTestId("new-meeting"), openDialog("new-meeting"));
-        await check("create-product modal", "/products", (p) => p.getByTestId("product-row").first(), openDialog("new-product"));
-      }),
-    STEP,
-  );
+  const forms: [string, string, (p: Page) => Locator, string][] = [
+    ["create-company modal", "/companies", (p) => p.getByTestId("record-row"), "create-button"],
+    ["create-deal modal", "/deals", (p) => p.getByTestId("deal-card"), "new-deal"],
+    ["create-task modal", "/tasks", (p) => p.getByText("Prepare the pilot plan"), "new-task"],
+    ["create-meeting modal", "/calendar", (p) => p.getByTestId("new-meeting"), "new-meeting"],
+    ["create-product modal", "/products", (p) => p.getByTestId("product-row"), "new-product"],
+  ];
+  for (const [name, path, ready, trigger] of forms) {
+    it(name, () => step(name.replace(/\W+/g, "-"), () => check(name, path, ready, openDialog(trigger))), STEP);
+  }
 
   it(
-    "account menu, phone navigation, command palette and shortcuts list",
+    "account menu and phone navigation",
     () =>
       step("overlays", async () => {
         await check(
@@ -274,6 +277,14 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
         await see(byTestId("nav-contacts"));
         const phoneNav = await axeViolations(page, "phone navigation open @ phone");
         expect(phoneNav, phoneNav.join("\n")).toEqual([]);
+      }),
+    STEP,
+  );
+
+  it(
+    "command palette and shortcuts list",
+    () =>
+      step("palette", async () => {
         await check(
           "command palette",
           "/contacts",

@@ -31,7 +31,9 @@ suite("inline editing on record pages and list cells (Chromium)", () => {
     return (await res.json()) as { id: string };
   };
   const getJson = async <T>(path: string) => (await (await page.request.get(`${server.url}${path}`)).json()) as T;
-  const focusedLabel = () => page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? "");
+  /** The "Edit …" part of the focused control's name: a pencil button's aria-label, or a value button's hidden label. */
+  const focusedLabel = () =>
+    page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.querySelector("[data-inline-label]")?.textContent ?? "");
 
   it(
     "signs up and creates a company, a contact with custom fields, a deal and a read-only user",

@@ -191,7 +191,7 @@ function Header({
         >
           <NotificationBell />
         </Suspense>
-        <UnstyledButton className={classes.search} onClick={openPalette} visibleFrom="xs" data-testid="search-button" aria-keyshortcuts="Control+K Meta+K /">
+        <UnstyledButton className={classes.search} onClick={openPalette} visibleFrom="xs" data-testid="search-button" aria-keyshortcuts="Control+K Meta+K">
           <IconSearch size={16} stroke={1.8} />
           <Text fz="sm" c="dimmed" className={classes.searchText}>
             Search…

@@ -1,4 +1,15 @@
-import { type CSSVariablesResolver, createTheme, Drawer, darken, lighten, luminance, type MantineTheme, Menu, Modal } from "@mantine/core";
+import {
+  type CSSVariablesResolver,
+  createTheme,
+  Drawer,
+  darken,
+  lighten,
+  luminance,
+  type MantineTheme,
+  Menu,
+  Modal,
+  TableScrollContainer,
+} from "@mantine/core";
 import { restoreLostFocus } from "./focus-return.js";
 
 export const theme = createTheme({
@@ -12,6 +23,8 @@ export const theme = createTheme({
     // closing dialog could not hand back (its opener is gone) returns to the last control outside it.
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" }, onExitTransitionEnd: restoreLostFocus } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" }, onExitTransitionEnd: restoreLostFocus } }),
+    // A table wider than a phone scrolls sideways: its viewport takes focus so the arrow keys can scroll it.
+    TableScrollContainer: TableScrollContainer.extend({ defaultProps: { scrollAreaProps: { viewportProps: { tabIndex: 0 } } } }),
     // The menu's focus placeholder is a presentational child with a tabindex, which a role="menu" may not own:
     // without it, opening a menu focuses its first item, as the WAI-ARIA menu button pattern describes.
     // Coloured menu items (Delete, Sign out) are painted with the colour's shade 6, below AA on white: inside a menu,

@@ -266,7 +266,7 @@ function ForecastBody({ report, leads }: { report: ForecastReport; leads: boolea
           data-testid="forecast-chart"
         />
       </Card>
-      <ScrollArea type="auto">
+      <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
         <Table striped highlightOnHover miw={760} data-testid="forecast-table">
           <Table.Thead>
             <Table.Tr>
@@ -429,7 +429,7 @@ function PipelineBody({ report, period }: { report: PipelineReport; period: stri
           data-testid="pipeline-bars"
         />
       </Card>
-      <ScrollArea type="auto" style={{ gridColumn: "1 / -1" }}>
+      <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }} style={{ gridColumn: "1 / -1" }}>
         <Table striped miw={720} data-testid="pipeline-table">
           <Table.Thead>
             <Table.Tr>

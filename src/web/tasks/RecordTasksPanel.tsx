@@ -31,7 +31,8 @@ export function FollowUpButton({ related, name }: { related: Related; name: stri
     onError: (e) => notifyError(e, "Could not set the follow-up"),
   });
   return (
-    <Popover opened={customOpen} onChange={setCustomOpen} position="bottom-end" withinPortal>
+    // withRoles off: the wrapper div only anchors the popover (opened from a menu item); aria-expanded is not allowed on it.
+    <Popover opened={customOpen} onChange={setCustomOpen} position="bottom-end" withinPortal withRoles={false}>
       <Popover.Target>
         <div>
           <Menu position="bottom-end" withinPortal>

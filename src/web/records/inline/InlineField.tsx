@@ -1,4 +1,4 @@
-import { ActionIcon, Loader, Popover, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { ActionIcon, Loader, Popover, Text, Tooltip, UnstyledButton, VisuallyHidden } from "@mantine/core";
 import { IconCheck, IconPencil, IconX } from "@tabler/icons-react";
 import { type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { usePermissions } from "../../app/me.js";
@@ -118,17 +118,12 @@ export function InlineField<T extends EditableRecord>({ object, record, spec, di
       </div>
     );
   return (
-    <UnstyledButton
-      ref={triggerRef}
-      className={classes.trigger}
-      aria-label={editLabel}
-      aria-describedby={valueId}
-      onClick={() => setEditing(true)}
-      data-inline-trigger={spec.path}
-    >
-      <span className={classes.value} id={valueId}>
-        {shown}
-      </span>
+    // The name comes from the content, "Edit Job title: Engineer": an aria-label would hide the value people see and
+    // speech-input users say (WCAG 2.5.3 Label in Name).
+    <UnstyledButton ref={triggerRef} className={classes.trigger} onClick={() => setEditing(true)} data-inline-trigger={spec.path}>
+      <VisuallyHidden data-inline-label>{editLabel}</VisuallyHidden>
+      <VisuallyHidden>: </VisuallyHidden>
+      <span className={classes.value}>{shown}</span>
       <IconPencil size={14} className={classes.pencil} aria-hidden />
     </UnstyledButton>
   );

@@ -67,7 +67,7 @@ describe("rapport CLI (embedded database)", () => {
     );
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain("rep@cli.example as sales");
-  }, 180_000); // five CLI processes, each starting tsx and PGlite: slow on a loaded 2-core machine
+  }, 400_000); // five CLI processes, each starting tsx and PGlite: minutes on a loaded 2-core machine
 
   it("imports as the workspace's first admin, names the columns it leaves out, and reports unchanged rows", async () => {
     const id = (await rapport("workspace", "list")).stdout.trim().split(/\s+/)[0] ?? "";

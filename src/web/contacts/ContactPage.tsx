@@ -143,7 +143,7 @@ export function ContactPage() {
                                   </Text>
                                 )}
                                 {e.primary && c.emails.length > 1 && (
-                                  <Badge size="xs" variant="light">
+                                  <Badge size="xs" variant="light" style={{ flexShrink: 0 }}>
                                     primary
                                   </Badge>
                                 )}
@@ -176,7 +176,7 @@ export function ContactPage() {
                                   </Text>
                                 )}
                                 {p.primary && c.phones.length > 1 && (
-                                  <Badge size="xs" variant="light">
+                                  <Badge size="xs" variant="light" style={{ flexShrink: 0 }}>
                                     primary
                                   </Badge>
                                 )}

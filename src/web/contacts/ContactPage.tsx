@@ -167,7 +167,7 @@ export function ContactPage() {
                           <Stack gap={2}>
                             {c.phones.map((p) => (
                               <Group key={p.phone} gap={6} wrap="nowrap">
-                                <Anchor href={telHref(p.phone, p.extension)} fz="sm">
+                                <Anchor href={telHref(p.phone, p.extension)} fz="sm" style={{ overflowWrap: "normal" }}>
                                   {phoneWithExtension(p.phone, p.extension)}
                                 </Anchor>
                                 {p.label && (

@@ -125,6 +125,12 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
         await see(byTestId("lead-panel"));
         expect(await byTestId("assignment-reason").textContent()).toBe("Rule 'Web leads': source = Web form");
         expect(await byTestId("lead-score").textContent()).toBe("20");
+        // The badge shows the whole score: the "scored <date>" line beside it must not squeeze it to "2..".
+        const clipped = await byTestId("lead-score").evaluate((el) => {
+          const label = el.querySelector(".mantine-Badge-label") ?? el;
+          return label.scrollWidth > label.clientWidth;
+        });
+        expect(clipped).toBe(false);
         expect(await byTestId("score-breakdown").textContent()).toContain("+20 title contains VP");
         const source = (await byTestId("lead-source-details").textContent()) ?? "";
         expect(source).toContain("Request a demo");

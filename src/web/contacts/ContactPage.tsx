@@ -144,7 +144,7 @@ export function ContactPage() {
                                   </Text>
                                 )}
                                 {e.primary && c.emails.length > 1 && (
-                                  <Badge size="xs" variant="light">
+                                  <Badge size="xs" variant="light" style={{ flexShrink: 0 }}>
                                     primary
                                   </Badge>
                                 )}
@@ -168,7 +168,7 @@ export function ContactPage() {
                           <Stack gap={2}>
                             {c.phones.map((p) => (
                               <Group key={`${p.phone}${p.extension ?? ""}`} gap={6} wrap="wrap">
-                                <Anchor href={telHref(p.phone, p.extension)} fz="sm" style={{ whiteSpace: "nowrap" }}>
+                                <Anchor href={telHref(p.phone, p.extension)} fz="sm" style={{ overflowWrap: "normal" }}>
                                   {phoneWithExtension(p.phone, p.extension)}
                                 </Anchor>
                                 {p.label && (
@@ -177,7 +177,7 @@ export function ContactPage() {
                                   </Text>
                                 )}
                                 {p.primary && c.phones.length > 1 && (
-                                  <Badge size="xs" variant="light">
+                                  <Badge size="xs" variant="light" style={{ flexShrink: 0 }}>
                                     primary
                                   </Badge>
                                 )}

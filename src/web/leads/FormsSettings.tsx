@@ -32,7 +32,7 @@ import { UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
-import { formatDateTime, leadSourceLabels } from "../lib/format.js";
+import { countOf, formatDateTime, leadSourceLabels } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
 import { SettingsPage } from "../settings/SettingsPage.js";
 import { SubmittedValuesList } from "./SubmittedValues.js";
@@ -90,8 +90,8 @@ export function FormsSettings() {
                     {!f.enabled && <Badge color="gray">closed</Badge>}
                   </Group>
                   <Text fz="sm" c="dimmed">
-                    {f.fields.length} fields · {f.submissionCount} submissions{f.spamCount ? ` · ${f.spamCount} spam` : ""} · source{" "}
-                    {leadSourceLabels[f.leadSource]}
+                    {countOf(f.fields.length, "field")} · {countOf(f.submissionCount, "submission")}
+                    {f.spamCount ? ` · ${f.spamCount} spam` : ""} · source {leadSourceLabels[f.leadSource]}
                   </Text>
                 </div>
                 <Group gap="xs">

@@ -48,7 +48,7 @@ export function LeadPanel({ contact: c }: { contact: Contact }) {
       </Group>
       <Stack gap="sm">
         <Group gap="sm" wrap="nowrap" align="center">
-          <Badge size="xl" radius="sm" variant="filled" color={scoreColor(c.leadScore)} data-testid="lead-score">
+          <Badge size="xl" radius="sm" variant="filled" color={scoreColor(c.leadScore)} style={{ flexShrink: 0 }} data-testid="lead-score">
             {c.leadScore}
           </Badge>
           <Text fz="xs" c="dimmed">

@@ -113,3 +113,6 @@ export const phoneWithExtension = (phone: string, extension?: string | null) => 
 
 /** A tel: link that dials the extension too (RFC 3966). */
 export const telHref = (phone: string, extension?: string | null) => `tel:${phone}${extension ? `;ext=${extension}` : ""}`;
+
+/** "1 submission", "4 submissions": a count and its noun, so one thing never reads as "1 submissions". */
+export const countOf = (n: number, singular: string, pluralForm = `${singular}s`) => `${formatNumber(n)} ${n === 1 ? singular : pluralForm}`;

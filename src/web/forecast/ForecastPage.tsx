@@ -5,6 +5,7 @@ import {
   Badge,
   Button,
   Card,
+  ColorSwatch,
   Group,
   Loader,
   Progress,
@@ -28,7 +29,7 @@ import { useMe } from "../app/me.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError } from "../http/client.js";
 import { teamsQuery } from "../http/queries.js";
-import { formatMoney } from "../lib/format.js";
+import { formatMoney, formatNumber } from "../lib/format.js";
 import { type ForecastParams, forecastQuery, pipelineReportQuery, pipelinesListQuery } from "./api.js";
 import { currentPeriod, type PeriodKind, periodLabel, periodOptions, periodRange } from "./periods.js";
 
@@ -406,6 +407,19 @@ function PipelineBody({ report, period }: { report: PipelineReport; period: stri
             labelsPosition="right"
             data-testid="pipeline-funnel"
           />
+        ) : null}
+        {open.some((s) => s.count > 0) ? (
+          // The funnel's own labels are the counts: the legend names each stage, so no band is a bare number.
+          <Group gap="sm" mt="xs" data-testid="pipeline-funnel-legend">
+            {open.map((s, i) => (
+              <Group key={s.stageId} gap={6} wrap="nowrap">
+                <ColorSwatch color={`var(--mantine-color-${(stageColors[i % stageColors.length] as string).replace(".", "-")})`} size={12} />
+                <Text fz="sm">
+                  {s.name}: {formatNumber(s.count)}
+                </Text>
+              </Group>
+            ))}
+          </Group>
         ) : (
           <Text c="dimmed" fz="sm">
             No open deals right now.

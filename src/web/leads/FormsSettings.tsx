@@ -87,7 +87,7 @@ export function FormsSettings() {
                     <Anchor component="button" fw={600} onClick={() => setOpen(f)} data-testid="open-form">
                       {f.name}
                     </Anchor>
-                    {!f.enabled && <Badge color="gray">closed</Badge>}
+                    {!f.enabled && <Badge color="gray">Closed</Badge>}
                   </Group>
                   <Text fz="sm" c="dimmed">
                     {countOf(f.fields.length, "field")} · {countOf(f.submissionCount, "submission")}

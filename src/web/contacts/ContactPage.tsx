@@ -131,27 +131,10 @@ export function ContactPage() {
                       record={c}
                       spec={contactSpecs.emails}
                       display={
-                        c.emails.length ? (
-                          <Stack gap={2}>
-                            {c.emails.map((e) => (
-                              <Group key={e.email} gap={6} wrap="nowrap">
-                                <Anchor href={`mailto:${e.email}`} fz="sm" truncate="end">
-                                  {e.email}
-                                </Anchor>
-                                {e.label && (
-                                  <Text span fz="xs" c="dimmed">
-                                    {e.label}
-                                  </Text>
-                                )}
-                                {e.primary && c.emails.length > 1 && (
-                                  <Badge size="xs" variant="light" style={{ flexShrink: 0 }}>
-                                    primary
-                                  </Badge>
-                                )}
-                              </Group>
-                            ))}
-                          </Stack>
-                        ) : null
+                        <ChannelList
+                          entries={c.emails.map((e) => ({ key: e.email, href: `mailto:${e.email}`, text: e.email, label: e.label, primary: e.primary }))}
+                          wrap={false}
+                        />
                       }
                     />
                   ),
@@ -164,27 +147,16 @@ export function ContactPage() {
                       record={c}
                       spec={contactSpecs.phones}
                       display={
-                        c.phones.length ? (
-                          <Stack gap={2}>
-                            {c.phones.map((p) => (
-                              <Group key={`${p.phone}${p.extension ?? ""}`} gap={6} wrap="wrap">
-                                <Anchor href={telHref(p.phone, p.extension)} fz="sm" style={{ overflowWrap: "normal" }}>
-                                  {phoneWithExtension(p.phone, p.extension)}
-                                </Anchor>
-                                {p.label && (
-                                  <Text span fz="xs" c="dimmed">
-                                    {p.label}
-                                  </Text>
-                                )}
-                                {p.primary && c.phones.length > 1 && (
-                                  <Badge size="xs" variant="light" style={{ flexShrink: 0 }}>
-                                    primary
-                                  </Badge>
-                                )}
-                              </Group>
-                            ))}
-                          </Stack>
-                        ) : null
+                        <ChannelList
+                          entries={c.phones.map((p) => ({
+                            key: `${p.phone}${p.extension ?? ""}`,
+                            href: telHref(p.phone, p.extension),
+                            text: phoneWithExtension(p.phone, p.extension),
+                            label: p.label,
+                            primary: p.primary,
+                          }))}
+                          wrap
+                        />
                       }
                     />
                   ),
@@ -255,6 +227,43 @@ export function ContactPage() {
         </Grid.Col>
       </Grid>
       <ContactFormDrawer opened={editing} onClose={() => setEditing(false)} contact={c} />
+    </Stack>
+  );
+}
+
+interface ChannelEntry {
+  key: string;
+  href: string;
+  text: string;
+  label?: string | null;
+  primary?: boolean;
+}
+
+/**
+ * A contact's emails or phones: each a link with its label, the primary one marked when there are several. Emails
+ * truncate on one line; phones wrap only between the number and its extension.
+ */
+function ChannelList({ entries, wrap }: { entries: ChannelEntry[]; wrap: boolean }) {
+  if (!entries.length) return null;
+  return (
+    <Stack gap={2}>
+      {entries.map((e) => (
+        <Group key={e.key} gap={6} wrap={wrap ? "wrap" : "nowrap"}>
+          <Anchor href={e.href} fz="sm" {...(wrap ? { style: { overflowWrap: "normal" } } : { truncate: "end" })}>
+            {e.text}
+          </Anchor>
+          {e.label && (
+            <Text span fz="xs" c="dimmed">
+              {e.label}
+            </Text>
+          )}
+          {e.primary && entries.length > 1 && (
+            <Badge size="xs" variant="light" style={{ flexShrink: 0 }}>
+              primary
+            </Badge>
+          )}
+        </Group>
+      ))}
     </Stack>
   );
 }

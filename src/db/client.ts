@@ -39,6 +39,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const cache = new WorkspaceCache();
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    // An idle connection the server closes (a restart, a failover, an administrator's terminate) is reported on the
+    // pool; unheard, node-postgres throws it and the whole process goes down. The pool replaces the connection itself.
+    pool.on("error", (error) => console.error(`Database connection lost: ${error.message}`));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     attachWorkspaceCache(db, cache);
     const stop = await listenOnServer(options.url, cache);

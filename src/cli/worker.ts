@@ -4,7 +4,6 @@ import { type Database, openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
 import { discardJob, failedJobs, jobOverview, retryJob } from "../jobs/admin.js";
 import { type JobSystem, startJobSystem } from "../jobs/system.js";
-import { createMailer } from "../modules/notifications/mail.js";
 
 const log = {
   info: (m: string) => console.log(m),
@@ -39,16 +38,15 @@ async function withJobs<T>(work: (database: Database, jobs: JobSystem) => Promis
 export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
-    .description("Run background jobs (events, webhooks, reminders, rescoring, duplicate scans) without serving HTTP")
+    .description("Run background jobs (events, webhooks, reminders, email, rescoring, duplicate scans) without serving HTTP")
     .action(async () => {
       const e = env();
       const database = await open();
-      const mailer = createMailer({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM });
-      if (!mailer) log.info("SMTP_URL is not set: reminders are delivered in the app only.");
       const jobs = await startJobSystem({
         database,
         worker: true,
-        mailer,
+        smtpUrl: e.SMTP_URL,
+        mailFrom: e.MAIL_FROM,
         publicUrl: e.RAPPORT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
         log,
         pollingIntervalSeconds: e.RAPPORT_JOB_POLL_SECONDS,
@@ -57,7 +55,6 @@ export function registerWorkerCommand(program: Command): void {
       log.info(`Rapport worker running (${database.kind})`);
       const stop = async () => {
         await jobs.stop();
-        mailer?.close();
         await database.close();
         process.exit(0);
       };

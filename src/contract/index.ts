@@ -14,6 +14,7 @@ export * from "./imports.js";
 export * from "./jobs.js";
 export * from "./labels.js";
 export * from "./leads.js";
+export * from "./mail.js";
 export * from "./notifications.js";
 export * from "./products.js";
 export * from "./search.js";

@@ -9,3 +9,24 @@ export function sanitiseRichText(html: string): string {
     transformTags: { a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow", target: "_blank" }) },
   }).trim();
 }
+
+/**
+ * The HTML part of an outgoing email: what mail clients render safely (text formatting, links, tables, images by
+ * http(s) URL), with scripts, forms, styles sheets and event handlers removed. Stored so, sent so, shown so.
+ */
+export function sanitiseEmailHtml(html: string): string {
+  return sanitizeHtml(html, {
+    allowedTags: [...sanitizeHtml.defaults.allowedTags, "img", "center", "font"],
+    allowedAttributes: {
+      a: ["href", "title", "name"],
+      img: ["src", "alt", "title", "width", "height"],
+      td: ["colspan", "rowspan", "align", "valign", "width"],
+      th: ["colspan", "rowspan", "align", "valign", "width"],
+      table: ["width", "align", "cellpadding", "cellspacing", "border"],
+      font: ["color"],
+      "*": ["dir", "lang"],
+    },
+    allowedSchemes: ["http", "https", "mailto", "tel"],
+    allowedSchemesByTag: { img: ["http", "https"] },
+  }).trim();
+}

@@ -14,6 +14,7 @@ export * from "../modules/forecast/table.js";
 export * from "../modules/history/table.js";
 export * from "../modules/imports/table.js";
 export * from "../modules/leads/table.js";
+export * from "../modules/mail/table.js";
 export * from "../modules/notifications/table.js";
 export * from "../modules/products/table.js";
 export * from "../modules/quotas/table.js";

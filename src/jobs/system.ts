@@ -6,8 +6,11 @@ import { queryRows } from "../db/client.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
 import { rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
-import type { Mailer } from "../modules/notifications/mail.js";
+import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/service.js";
+import { createMailTransport } from "../modules/mail/transport.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
+
+export const defaultMailFrom = "Rapport <rapport@localhost>";
 
 /** What each kind of job carries. */
 export interface JobData {
@@ -18,6 +21,7 @@ export interface JobData {
   "scoring.rescore_workspace": { workspaceId: string };
   "duplicates.scan_all": Record<string, never>;
   "duplicates.scan": { workspaceId: string };
+  "mail.send": MailJob;
 }
 export type QueueName = keyof JobData;
 
@@ -85,6 +89,14 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     options: { policy: "stately", retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 3600 },
     concurrency: 1,
   },
+  "mail.send": {
+    label: "Email delivery",
+    description: "Sends one message of the outbox through SMTP; a 4xx reply or a connection error is retried",
+    // Backoff from 30 s, capped at an hour: 8 retries span about four hours of a server's outage. A 5xx reply fails
+    // the message at once (the handler settles it, so the job itself completes and never waits here as dead).
+    options: { policy: "standard", retryLimit: 8, retryDelay: 30, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300 },
+    concurrency: 2,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -92,7 +104,10 @@ export interface JobSystemOptions {
   database: Database;
   /** Run the handlers in this process; false: only enqueue and administer (serve --no-worker). */
   worker: boolean;
-  mailer?: Mailer | null;
+  /** smtp(s):// URL of the server mail goes through; unset keeps outgoing mail as not_configured in the outbox. */
+  smtpUrl?: string;
+  /** Sender of the product's mail (MAIL_FROM). */
+  mailFrom?: string;
   publicUrl?: string;
   log: ReminderLog;
   /** Events older than this are pruned (default 30 days). */
@@ -113,6 +128,8 @@ export interface JobSystem {
   specs: Record<string, QueueSpec>;
   /** Enqueues a job; with `tx` it is written in the caller's transaction and exists only if that commits. */
   send<N extends QueueName>(name: N, data: JobData[N], options?: SendOptions & { tx?: Db }): Promise<string | null>;
+  /** The mail outbox's way onto the queue (queueMail): the sender, and the mail.send job written in a transaction. */
+  mail: MailQueue;
   /** Asks for an event delivery pass now (also what a committed write's notification does). */
   wake(): Promise<void>;
   stop(): Promise<void>;
@@ -159,6 +176,14 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     return boss.send(name, data, tx ? { ...rest, db: fromDrizzle(tx as never, sql as never) } : rest);
   };
 
+  const mail: MailQueue = {
+    from: options.mailFrom ?? defaultMailFrom,
+    enqueue: (tx, job) => send("mail.send", job, { tx }),
+  };
+  // One SMTP transport per process, and only where jobs run: an enqueue-only server never connects to SMTP.
+  const transport = options.worker ? createMailTransport(options.smtpUrl) : null;
+  if (options.worker && !transport) log.info("SMTP_URL is not set: outgoing email is kept in the outbox (Settings → Email log), not sent.");
+
   const workers = new Map<string, string>();
   const consumers = [...builtInConsumers(send), ...(options.consumers ?? [])];
   const wake = async () => {
@@ -176,7 +201,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     },
     "tasks.reminders": async () => ({
       delivered: await deliverDueReminders(
-        { db, mailer: options.mailer ?? null, publicUrl: options.publicUrl ?? "http://localhost:3000", log },
+        { db, mail, publicUrl: options.publicUrl ?? "http://localhost:3000", log },
         new Date(options.clock?.now() ?? Date.now()),
       ),
     }),
@@ -191,6 +216,12 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       return { workspaces: rows.length };
     },
     "duplicates.scan": async (job) => scanDuplicates(systemCtx(db, job.data.workspaceId)),
+    "mail.send": async (job) => {
+      const retryLimit = specs["mail.send"]?.options.retryLimit ?? 0;
+      const outcome = await sendQueuedMail(db, transport, job.data, { retryCount: job.retryCount, retryLimit });
+      if (outcome.retry) throw outcome.retry;
+      return { status: outcome.status };
+    },
   };
 
   let unlisten: (() => Promise<void>) | undefined;
@@ -219,10 +250,12 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     boss,
     specs,
     send,
+    mail,
     wake,
     async stop() {
       await unlisten?.();
       await boss.stop({ graceful: true, timeout: 10_000 });
+      transport?.close();
     },
   };
 }

@@ -15,7 +15,6 @@ import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
-import { createMailer } from "../modules/notifications/mail.js";
 import { registerAuth } from "./auth.js";
 import { registerErrorHandling, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
@@ -36,7 +35,7 @@ export interface AppOptions {
    * it only enqueues and administers, and pg-boss starts on first use. Omitted: worker off.
    */
   jobs?: Pick<JobSystemOptions, "worker" | "clock" | "consumers" | "pollingIntervalSeconds" | "eventRetentionDays" | "extraQueues">;
-  /** smtp(s):// URL for reminder emails; omitted means in-app reminders only. */
+  /** smtp(s):// URL outgoing mail is sent through; omitted keeps it in the outbox as not sent (Settings → Email log). */
   smtpUrl?: string;
   mailFrom?: string;
   /** The address users reach Rapport at, for links in emails and feeds. */
@@ -104,13 +103,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   // One job system per app. A worker starts it when the server is ready; otherwise the first enqueue or Jobs page
   // starts it, so an API-only process (and most tests) never pays for it.
-  const mailer = options.jobs?.worker ? createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom ?? "Rapport <rapport@localhost>" }) : null;
   let system: Promise<JobSystem> | undefined;
   const jobSystem = () => {
     system ??= startJobSystem({
       database: options.database,
       worker: options.jobs?.worker ?? false,
-      mailer,
+      smtpUrl: options.smtpUrl,
+      mailFrom: options.mailFrom,
       publicUrl: options.publicUrl,
       log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
       clock: options.jobs?.clock,
@@ -127,7 +126,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (options.jobs?.worker) app.addHook("onReady", async () => void (await jobSystem()));
   app.addHook("onClose", async () => {
     if (system) await (await system).stop();
-    mailer?.close();
   });
 
   await app.register(

@@ -16,6 +16,7 @@ import { exportRoutes } from "../modules/exports/routes.js";
 import { forecastRoutes } from "../modules/forecast/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
+import { mailRoutes } from "../modules/mail/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
@@ -31,7 +32,7 @@ export interface RouteDeps {
   database: Database;
   authRateLimit: number;
   secureCookies: boolean;
-  /** Whether reminder emails can be sent (SMTP configured). */
+  /** Whether outgoing email can be sent (SMTP configured); without, it is kept in the outbox. */
   emailConfigured?: boolean;
   /** The address users reach Rapport at, for feed URLs; default: the request's origin. */
   publicUrl?: string;
@@ -65,4 +66,5 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await forecastRoutes(api);
   await eventRoutes(api);
   await jobRoutes(api, deps);
+  await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
 }

@@ -21,7 +21,15 @@ export async function openTestDatabase(kind: DatabaseKind, dataDir?: string): Pr
 
 export async function createTestApp(
   kind: DatabaseKind,
-  options: { authRateLimit?: number; apiRateLimit?: number; dataDir?: string; jobs?: AppOptions["jobs"] } = {},
+  options: {
+    authRateLimit?: number;
+    apiRateLimit?: number;
+    dataDir?: string;
+    jobs?: AppOptions["jobs"];
+    smtpUrl?: string;
+    mailFrom?: string;
+    publicUrl?: string;
+  } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(kind, options.dataDir);
   const app = await buildApp({
@@ -30,6 +38,9 @@ export async function createTestApp(
     authRateLimit: options.authRateLimit ?? 10_000,
     apiRateLimit: options.apiRateLimit,
     jobs: options.jobs,
+    smtpUrl: options.smtpUrl,
+    mailFrom: options.mailFrom,
+    publicUrl: options.publicUrl,
   });
   await app.ready();
   return {

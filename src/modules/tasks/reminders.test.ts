@@ -1,8 +1,7 @@
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MailDetail, MailSummary } from "../../contract/mail.js";
+import { type JobSystem, startJobSystem } from "../../jobs/system.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
-import { createMailer, type Mailer } from "../notifications/mail.js";
 import { deliverDueReminders } from "./reminders.js";
 
 const quiet = () => {
@@ -11,49 +10,28 @@ const quiet = () => {
 };
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
+/** Reminders claimed by racing workers; their emails go to the outbox (src/modules/mail/mail.test.ts sends them). */
 describe.each(databaseKinds)("reminders on %s", (kind) => {
   let t: TestApp;
   let admin: Client & { email: string };
-  let smtp: SMTPServer;
-  let mailer: Mailer;
-  const inbox: { to: string[]; data: string }[] = [];
+  // Enqueue-only: the mail.send jobs are written for real, and nothing here runs them.
+  let jobs: JobSystem;
   beforeAll(async () => {
     t = await createTestApp(kind);
     admin = await newWorkspace(t.app);
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      logger: false,
-      onData(stream, session, done) {
-        let data = "";
-        stream.setEncoding("utf8");
-        stream.on("data", (chunk: string) => {
-          data += chunk;
-        });
-        stream.on("end", () => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-          done();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-    const { port } = smtp.server.address() as AddressInfo;
-    const m = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: "Rapport <rapport@example.com>" });
-    if (!m) throw new Error("mailer not created");
-    mailer = m;
+    jobs = await startJobSystem({ database: t.database, worker: false, mailFrom: "Rapport <rapport@example.com>", log: quiet() });
   });
   afterAll(async () => {
-    mailer.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await jobs.stop();
     await t.close();
   });
+  const remindersMailed = async (taskId: string) =>
+    ((await admin.get("/api/v1/mail?limit=200")).json().data as MailSummary[]).filter((m) => m.kind === "task_reminder" && m.relatedId === taskId);
 
-  it("fires once even with two workers racing, with a notification and an email", async () => {
+  it("fires once even with two workers racing, with a notification and one email in the outbox", async () => {
     expect((await admin.call("PUT", "/api/v1/notifications/preferences", { emailReminders: true })).json()).toMatchObject({ emailReminders: true });
     const task = (await admin.post("/api/v1/tasks", { title: "Renew the Acme contract", dueAt: ago(1000) })).json();
-    const before = inbox.length;
-    const log = quiet();
-    const options = { db: t.database.db, mailer, publicUrl: "https://crm.example.com", log };
+    const options = { db: t.database.db, mail: jobs.mail, publicUrl: "https://crm.example.com", log: quiet() };
     // On PostgreSQL these run on two pool connections at once: FOR UPDATE SKIP LOCKED keeps them apart.
     const [a, b] = await Promise.all([deliverDueReminders(options), deliverDueReminders(options)]);
     expect(a + b).toBeGreaterThanOrEqual(1);
@@ -62,30 +40,40 @@ describe.each(databaseKinds)("reminders on %s", (kind) => {
     const reminders = bell.data.filter((n: { kind: string; recordId: string }) => n.kind === "task_reminder" && n.recordId === task.id);
     expect(reminders).toHaveLength(1);
     expect(reminders[0].title).toBe("Reminder: Renew the Acme contract");
-    const mails = inbox.slice(before);
+    const mails = await remindersMailed(task.id);
     expect(mails).toHaveLength(1);
-    expect(mails[0]?.to).toEqual([admin.email]);
-    expect(mails[0]?.data).toContain("Subject: Reminder: Renew the Acme contract");
-    // The body is quoted-printable: undo soft line breaks and =3D before looking for the link.
-    const body = (mails[0]?.data ?? "").replace(/=\r\n/g, "").replace(/=3D/g, "=");
-    expect(body).toContain(`https://crm.example.com/tasks?task=${task.id}`);
+    expect(mails[0]).toMatchObject({ status: "queued", subject: "Reminder: Renew the Acme contract", from: "Rapport <rapport@example.com>" });
+    expect(mails[0]?.to).toEqual([{ name: "Ada Admin", address: admin.email }]);
+    const detail = (await admin.get(`/api/v1/mail/${mails[0]?.id}`)).json() as MailDetail;
+    expect(detail.text).toContain(`https://crm.example.com/tasks?task=${task.id}`);
+    // Its job was written with it, in the claiming transaction.
+    const queued = await jobs.boss.findJobs("mail.send", { data: { mailId: mails[0]?.id } });
+    expect(queued).toHaveLength(1);
     expect((await admin.get(`/api/v1/tasks/${task.id}`)).json().remindedAt).toBeTruthy();
   });
 
   it("re-arms when the reminder moves, and never fires for closed tasks", async () => {
-    const log = quiet();
-    const options = { db: t.database.db, mailer: null, publicUrl: "http://localhost", log };
+    const options = { db: t.database.db, mail: jobs.mail, publicUrl: "http://localhost", log: quiet() };
     const task = (await admin.post("/api/v1/tasks", { title: "Chase invoice", dueAt: ago(500) })).json();
     const done = (await admin.post("/api/v1/tasks", { title: "Already done", dueAt: ago(500) })).json();
     await admin.post(`/api/v1/tasks/${done.id}/complete`, {});
     expect(await deliverDueReminders(options)).toBe(1);
-    // Without SMTP the email is skipped with a log line; the in-app notification still exists.
-    expect(log.lines.join("\n")).toContain("no SMTP_URL configured");
     await admin.patch(`/api/v1/tasks/${task.id}`, { remindAt: ago(10) });
     expect(await deliverDueReminders(options)).toBe(1);
     const bell = (await admin.get("/api/v1/notifications?unread=true&limit=100")).json();
     expect(bell.data.filter((n: { recordId: string }) => n.recordId === task.id)).toHaveLength(2);
     expect(bell.data.filter((n: { recordId: string }) => n.recordId === done.id)).toHaveLength(0);
+    expect(await remindersMailed(task.id)).toHaveLength(2);
+    expect(await remindersMailed(done.id)).toHaveLength(0);
+  });
+
+  it("queues no email for users who did not ask for reminder emails", async () => {
+    const sales = await userWithRole(t.app, admin, "sales");
+    const options = { db: t.database.db, mail: jobs.mail, publicUrl: "http://localhost", log: quiet() };
+    const task = (await admin.post("/api/v1/tasks", { title: "Quiet reminder", dueAt: ago(500), assigneeId: sales.userId })).json();
+    expect(await deliverDueReminders(options)).toBe(1);
+    expect(((await sales.get("/api/v1/notifications")).json().data as { recordId: string }[]).some((n) => n.recordId === task.id)).toBe(true);
+    expect(await remindersMailed(task.id)).toHaveLength(0);
   });
 
   it("marks notifications read, only one's own, and validates input", async () => {

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { systemActor } from "../../core/context.js";
+import { AppError } from "../../core/errors.js";
 import type { Db } from "../../db/client.js";
 import { queryRows } from "../../db/client.js";
-import type { Mailer } from "../notifications/mail.js";
+import { type MailQueue, type OutgoingMail, queueMail } from "../mail/service.js";
 import { emailReminderUsers, notify } from "../notifications/service.js";
 import { getUser } from "../users/service.js";
 
@@ -24,7 +25,8 @@ interface Due {
 
 export interface ReminderOptions {
   db: Db;
-  mailer: Mailer | null;
+  /** The mail outbox: reminder emails are queued in the transaction that claims the reminder. */
+  mail: MailQueue;
   /** Base address for links in emails, e.g. https://crm.example.com */
   publicUrl: string;
   log: ReminderLog;
@@ -33,10 +35,10 @@ export interface ReminderOptions {
 
 /**
  * Delivers every reminder that is due: claims a batch of tasks with FOR UPDATE SKIP LOCKED, stamps
- * reminded_at and writes the notifications in the same transaction, so two workers never deliver the same
- * reminder and a crash before commit leaves it due for the next run. Emails go out after the commit: a
- * failed send is logged, not retried, because a duplicate email is worse than a missed one next to the
- * in-app notification that is already there. Returns how many reminders fired.
+ * reminded_at, writes the notifications and queues the emails in the outbox in the same transaction, so two
+ * workers never deliver the same reminder, a crash before commit leaves it due for the next run, and every email
+ * that belongs to a fired reminder is in the outbox (sent, retried or kept there by the mail.send job). Returns how
+ * many reminders fired.
  */
 export async function deliverDueReminders(options: ReminderOptions, now = new Date()): Promise<number> {
   const { db } = options;
@@ -66,39 +68,39 @@ export async function deliverDueReminders(options: ReminderOptions, now = new Da
           },
         );
       }
+      if (rows.length > 0) await queueReminderEmails(tx, options, rows);
       return rows;
     });
     total += claimed.length;
-    if (claimed.length > 0) await emailReminders(options, claimed);
     if (claimed.length < batch) return total;
   }
 }
 
-async function emailReminders(options: ReminderOptions, due: Due[]): Promise<void> {
-  const { db, mailer, log } = options;
+async function queueReminderEmails(tx: Db, options: ReminderOptions, due: Due[]): Promise<void> {
   const wanted = await emailReminderUsers(
-    { db },
+    { db: tx },
     due.map((d) => ({ workspaceId: d.workspace_id, userId: d.assignee_id })),
   );
-  const toEmail = due.filter((d) => wanted.has(`${d.workspace_id}|${d.assignee_id}`));
-  if (toEmail.length === 0) return;
-  if (!mailer) {
-    log.info(`Skipped ${toEmail.length} reminder email(s): no SMTP_URL configured`);
-    return;
-  }
-  for (const d of toEmail) {
-    const user = await getUser({ db, workspaceId: d.workspace_id, actor: systemActor }, d.assignee_id).catch(() => null);
+  for (const d of due) {
+    if (!wanted.has(`${d.workspace_id}|${d.assignee_id}`)) continue;
+    const ctx = { db: tx, workspaceId: d.workspace_id, actor: systemActor };
+    const user = await getUser(ctx, d.assignee_id).catch(() => null);
     if (!user?.active) continue;
     const link = `${options.publicUrl.replace(/\/$/, "")}/tasks?task=${d.id}`;
     const due = d.due_at ? new Date(d.due_at).toUTCString() : null;
+    const mail: OutgoingMail = {
+      kind: "task_reminder",
+      to: { name: user.name, address: user.email },
+      subject: `Reminder: ${d.title}`,
+      text: `Hi ${user.name},\n\nThis is your reminder for the task "${d.title}"${due ? `, due ${due}` : ""}.\n\nOpen it in Rapport: ${link}\n`,
+      related: { object: "task", id: d.id },
+    };
     try {
-      await mailer.send({
-        to: user.email,
-        subject: `Reminder: ${d.title}`,
-        text: `Hi ${user.name},\n\nThis is your reminder for the task "${d.title}"${due ? `, due ${due}` : ""}.\n\nOpen it in Rapport: ${link}\n`,
-      });
+      await queueMail(ctx, options.mail, mail);
     } catch (e) {
-      log.error(`Reminder email for task ${d.id} failed: ${(e as Error).message}`);
+      // Only input checks throw before the insert; one user's unusable address must not hold back everyone's reminders.
+      if (!(e instanceof AppError)) throw e;
+      options.log.warn(`Reminder email for task ${d.id} not queued: ${e.message}`);
     }
   }
 }

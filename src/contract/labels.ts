@@ -9,6 +9,7 @@ import type { leadSources, leadStatuses, lifecycleStages } from "./contacts.js";
 import type { customFieldTypes } from "./custom-fields.js";
 import type { amountSources, dealContactRoles, stageTypes } from "./deals.js";
 import type { conditionFields } from "./leads.js";
+import type { mailKinds, mailStatuses } from "./mail.js";
 import type { taskPriorities, taskStatuses } from "./tasks.js";
 
 type Labels<T extends readonly string[]> = Record<T[number], string>;
@@ -149,3 +150,17 @@ export const conditionFieldLabels: LabelMap = {
   emailDomain: "Email domain",
   tags: "Tags",
 } satisfies Labels<typeof conditionFields>;
+
+export const mailStatusLabels: LabelMap = {
+  queued: "Waiting to send",
+  sending: "Sending",
+  sent: "Sent",
+  failed: "Failed",
+  not_configured: "Not sent: no SMTP server configured",
+} satisfies Labels<typeof mailStatuses>;
+
+export const mailKindLabels: LabelMap = {
+  task_reminder: "Task reminder",
+  test: "Test email",
+  other: "Other",
+} satisfies Labels<typeof mailKinds>;

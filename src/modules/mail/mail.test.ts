@@ -71,7 +71,12 @@ describe.each(databaseKinds)("mail outbox with SMTP on %s", (kind) => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    t = await createTestApp(kind, { jobs: { worker: true, pollingIntervalSeconds: 0.5 }, smtpUrl: smtp.url, mailFrom: FROM, publicUrl: "https://crm.example.com" });
+    t = await createTestApp(kind, {
+      jobs: { worker: true, pollingIntervalSeconds: 0.5 },
+      smtpUrl: smtp.url,
+      mailFrom: FROM,
+      publicUrl: "https://crm.example.com",
+    });
     admin = await newWorkspace(t.app);
   });
   afterAll(async () => {
@@ -271,7 +276,13 @@ describe.each(databaseKinds)("mail outbox without SMTP on %s", (kind) => {
     // The operator sets SMTP_URL and restarts: the same database, a server with SMTP. "Send now" sends what was kept.
     const smtp = await startSmtp();
     await t.app.close();
-    const app = await buildApp({ database: t.database, logLevel: "silent", jobs: { worker: true, pollingIntervalSeconds: 0.5 }, smtpUrl: smtp.url, mailFrom: FROM });
+    const app = await buildApp({
+      database: t.database,
+      logLevel: "silent",
+      jobs: { worker: true, pollingIntervalSeconds: 0.5 },
+      smtpUrl: smtp.url,
+      mailFrom: FROM,
+    });
     try {
       await app.ready();
       const res = await app.inject({ method: "POST", url: "/api/v1/mail/send-unsent", headers: { cookie: admin.session.cookie ?? "" } });
@@ -322,5 +333,5 @@ describe("mail.send retries through the job queue on pglite", () => {
     for (let i = 0; i < 120 && (await mail()).status !== "sent"; i++) await clock.tick(5_000);
     expect(await mail()).toMatchObject({ status: "sent", attempts: 2, lastError: null });
     expect(smtp.inbox.filter((m) => m.messageId === queued.messageId)).toHaveLength(1);
-  });
+  }, 120_000);
 });

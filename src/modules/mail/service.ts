@@ -162,11 +162,7 @@ export async function sendQueuedMail(
   const m = mailMessages;
   const mine = and(eq(m.workspaceId, job.workspaceId), eq(m.id, job.mailId), inArray(m.status, ["queued", "sending"]));
   if (!transport) {
-    const kept = await db
-      .update(m)
-      .set({ status: "not_configured", lastError: notConfiguredError, updatedAt: new Date() })
-      .where(mine)
-      .returning({ id: m.id });
+    const kept = await db.update(m).set({ status: "not_configured", lastError: notConfiguredError, updatedAt: new Date() }).where(mine).returning({ id: m.id });
     return { status: kept.length ? "not_configured" : "skipped" };
   }
   const [row] = await db

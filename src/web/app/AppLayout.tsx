@@ -19,6 +19,7 @@ import {
   IconKeyboard,
   IconLayoutKanban,
   IconLogout,
+  IconMail,
   IconMoon,
   IconPackage,
   IconRoute,
@@ -298,6 +299,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}
+            {item("/settings/email", "Email log", <IconMail size={18} stroke={1.7} />, "nav-email")}
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
             {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}
             {item("/settings/scoring", "Lead scoring", <IconGauge size={18} stroke={1.7} />, "nav-scoring")}

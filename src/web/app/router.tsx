@@ -137,6 +137,11 @@ const jobsSettingsRoute = createRoute({
   path: "/jobs",
   component: lazyRouteComponent(() => import("../settings/JobsSettings.js"), "JobsSettings"),
 });
+const mailSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/email",
+  component: lazyRouteComponent(() => import("../settings/MailSettings.js"), "MailSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
@@ -187,6 +192,7 @@ const routeTree = rootRoute.addChildren([
     customFieldsRoute,
     apiKeysRoute,
     jobsSettingsRoute,
+    mailSettingsRoute,
     pipelinesSettingsRoute,
     formsSettingsRoute,
     assignmentSettingsRoute,

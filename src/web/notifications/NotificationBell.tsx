@@ -117,7 +117,7 @@ export function NotificationBell() {
             />
             {prefs.data && !prefs.data.emailConfigured && (
               <Text fz="xs" c="dimmed" data-testid="pref-email-unconfigured">
-                Email is not configured on this server (SMTP_URL), so reminders stay in the app.
+                Email is not configured on this server (SMTP_URL): reminder emails are kept unsent until an admin sets it up.
               </Text>
             )}
             <Anchor component={Link} to="/tasks" fz="xs" onClick={() => setOpened(false)}>

@@ -79,7 +79,7 @@ export interface BrowserSession {
  */
 export async function openBrowserSession(
   errors: string[],
-  serverOptions: { jobPollingSeconds?: number } = {},
+  serverOptions: { jobPollingSeconds?: number; smtpUrl?: string; mailFrom?: string } = {},
   browserOptions: { timezoneId?: string } = {},
 ): Promise<BrowserSession> {
   await ensureWebBuild();

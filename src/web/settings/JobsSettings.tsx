@@ -57,7 +57,7 @@ export function JobsSettings() {
   return (
     <SettingsPage
       title="Jobs"
-      description="Background work: event delivery, reminders, rescoring and duplicate scans. A job that fails is retried with growing delays; one that runs out of attempts waits here until you retry or discard it."
+      description="Background work: event delivery, reminders, email delivery, rescoring and duplicate scans. A job that fails is retried with growing delays; one that runs out of attempts waits here until you retry or discard it."
     >
       <Stack gap="lg">
         <Card withBorder radius="md" padding={0}>

@@ -92,7 +92,7 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
   "mail.send": {
     label: "Email delivery",
     description: "Sends one message of the outbox through SMTP; a 4xx reply or a connection error is retried",
-    // Backoff from 30 s, capped at an hour: 8 retries span about four hours of a server's outage. A 5xx reply fails
+    // Backoff from 30 s, capped at an hour: 8 retries ride out one to two hours of a server's outage. A 5xx reply fails
     // the message at once (the handler settles it, so the job itself completes and never waits here as dead).
     options: { policy: "standard", retryLimit: 8, retryDelay: 30, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300 },
     concurrency: 2,

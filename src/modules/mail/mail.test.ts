@@ -10,20 +10,22 @@ import { type MailQueue, notConfiguredError, queueMail, sendQueuedMail } from ".
 import { createMailTransport } from "./transport.js";
 
 /**
- * A real SMTP server on loopback. `reply` decides how it answers each recipient: accept, or an SMTP error with the
- * given code, so a test can make the next attempt fail temporarily (451) or for good (550).
+ * A real SMTP server on loopback. Scripted answers per recipient address make the next attempts to that address fail
+ * temporarily (451) or for good (550); keyed by address because on the shared PostgreSQL test database a worker may
+ * also deliver other suites' leftover messages here.
  */
 async function startSmtp() {
   const inbox: ParsedMail[] = [];
-  const answers: (number | null)[] = [];
-  let rcptCalls = 0;
+  const answers = new Map<string, number[]>();
+  const calls = new Map<string, number>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
-    onRcptTo(_address, _session, done) {
-      rcptCalls++;
-      const code = answers.length ? answers.shift() : null;
+    onRcptTo(address, _session, done) {
+      const to = address.address.toLowerCase();
+      calls.set(to, (calls.get(to) ?? 0) + 1);
+      const code = answers.get(to)?.shift();
       if (!code) return done();
       const err = Object.assign(new Error(code >= 500 ? "5.1.1 Mailbox unavailable" : "4.7.1 Try again later"), { responseCode: code });
       done(err);
@@ -42,9 +44,9 @@ async function startSmtp() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     inbox,
-    /** The next recipients are answered with these codes (null: accepted). */
-    answerNext: (...codes: (number | null)[]) => answers.push(...codes),
-    rcptCalls: () => rcptCalls,
+    /** The next attempts to this recipient are answered with these codes. */
+    answerNext: (address: string, ...codes: number[]) => answers.set(address.toLowerCase(), [...(answers.get(address.toLowerCase()) ?? []), ...codes]),
+    rcptCalls: (address: string) => calls.get(address.toLowerCase()) ?? 0,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -110,7 +112,7 @@ describe.each(databaseKinds)("mail outbox with SMTP on %s", (kind) => {
   });
 
   it("fails a message the server refuses for good (550) after one attempt, and an admin's retry sends it with the same Message-ID", async () => {
-    smtp.answerNext(550);
+    smtp.answerNext(admin.email, 550);
     const queued = (await admin.post("/api/v1/mail/test")).json() as MailDetail;
     await eventually(async () => (await mail(queued.id)).status === "failed");
     const failed = await mail(queued.id);
@@ -118,9 +120,9 @@ describe.each(databaseKinds)("mail outbox with SMTP on %s", (kind) => {
     expect(failed.lastError).toContain("550");
     expect(failed.lastError).toContain("Mailbox unavailable");
     // No retry was scheduled: the job completed, and a while later nothing more was tried.
-    const calls = smtp.rcptCalls();
+    const calls = smtp.rcptCalls(admin.email);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(smtp.rcptCalls()).toBe(calls);
+    expect(smtp.rcptCalls(admin.email)).toBe(calls);
     expect((await mail(queued.id)).attempts).toBe(1);
     expect((await admin.get("/api/v1/mail?status=failed")).json().data.map((m: MailSummary) => m.id)).toEqual([queued.id]);
 
@@ -140,7 +142,7 @@ describe.each(databaseKinds)("mail outbox with SMTP on %s", (kind) => {
     if (!transport) throw new Error("no transport");
     try {
       const { id, messageId } = await queueMail(ctx, noJob, { kind: "other", to: admin.email, subject: "Quarterly review", text: "See you there." });
-      smtp.answerNext(451);
+      smtp.answerNext(admin.email, 451);
       const first = await sendQueuedMail(t.database.db, transport, { workspaceId: ctx.workspaceId, mailId: id }, { retryCount: 0, retryLimit: 8 });
       expect(first.status).toBe("queued");
       expect(first.retry?.message).toContain("451");
@@ -151,14 +153,14 @@ describe.each(databaseKinds)("mail outbox with SMTP on %s", (kind) => {
       expect(await mail(id)).toMatchObject({ status: "sent", attempts: 2, lastError: null });
       expect(arrived(messageId)).toHaveLength(1);
       // A rerun of the job once sent does nothing: no SMTP conversation, no second copy.
-      const calls = smtp.rcptCalls();
+      const calls = smtp.rcptCalls(admin.email);
       expect(await sendQueuedMail(t.database.db, transport, { workspaceId: ctx.workspaceId, mailId: id }, { retryCount: 2, retryLimit: 8 })).toEqual({
         status: "skipped",
       });
-      expect(smtp.rcptCalls()).toBe(calls);
+      expect(smtp.rcptCalls(admin.email)).toBe(calls);
 
       const doomed = await queueMail(ctx, noJob, { kind: "other", to: admin.email, subject: "Never delivered", text: "…" });
-      smtp.answerNext(451);
+      smtp.answerNext(admin.email, 451);
       const last = await sendQueuedMail(t.database.db, transport, { workspaceId: ctx.workspaceId, mailId: doomed.id }, { retryCount: 8, retryLimit: 8 });
       expect(last.status).toBe("failed");
       expect((await mail(doomed.id)).lastError).toMatch(/^Gave up after 1 attempts: .*451/);
@@ -308,7 +310,7 @@ describe.each(databaseKinds)("mail outbox without SMTP on %s", (kind) => {
 describe("mail.send retries through the job queue on pglite", () => {
   let t: TestApp;
   let smtp: Smtp;
-  let admin: Client;
+  let admin: Client & { email: string };
   const clock = new TestClock(Date.now());
   beforeAll(async () => {
     smtp = await startSmtp();
@@ -321,7 +323,7 @@ describe("mail.send retries through the job queue on pglite", () => {
   });
 
   it("retries a 451 after its backoff and sends it then", async () => {
-    smtp.answerNext(451);
+    smtp.answerNext(admin.email, 451);
     const queued = (await admin.post("/api/v1/mail/test")).json() as MailDetail;
     const mail = async () => (await admin.get(`/api/v1/mail/${queued.id}`)).json() as MailDetail;
     for (let i = 0; i < 120 && (await mail()).attempts < 1; i++) await clock.tick(500);

@@ -29,7 +29,7 @@ function StatusBadge({ mail }: { mail: Pick<MailSummary, "status" | "lastError">
 }
 
 const statusOptions = [
-  { value: "", label: "All statuses" },
+  { value: "all", label: "All statuses" },
   ...(["sent", "queued", "sending", "failed", "not_configured"] as const).map((s) => ({ value: s, label: mailStatusLabels[s] ?? s })),
 ];
 
@@ -37,14 +37,14 @@ const statusOptions = [
 export function MailSettings() {
   const qc = useQueryClient();
   const { isAdmin } = usePermissions();
-  const [status, setStatus] = useState("");
+  const [status, setStatus] = useState("all");
   const [search, setSearch] = useState("");
   const [q] = useDebouncedValue(search.trim(), 250);
   const [openId, setOpenId] = useState<string | null>(null);
 
   const log = useInfiniteQuery({
     queryKey: ["mail", { status, q }],
-    queryFn: ({ pageParam }) => api.get<Page>("/api/v1/mail", { status, q, cursor: pageParam, limit: 50 }),
+    queryFn: ({ pageParam }) => api.get<Page>("/api/v1/mail", { status: status === "all" ? undefined : status, q, cursor: pageParam, limit: 50 }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: isAdmin,
@@ -79,7 +79,7 @@ export function MailSettings() {
   const smtpConfigured = first?.smtpConfigured ?? unsent.data?.smtpConfigured;
   const rows = log.data?.pages.flatMap((p) => p.data) ?? [];
   const hasUnsent = (unsent.data?.data.length ?? 0) > 0;
-  const filtered = Boolean(status || q);
+  const filtered = status !== "all" || Boolean(q);
 
   return (
     <SettingsPage
@@ -124,7 +124,7 @@ export function MailSettings() {
             w={280}
             aria-label="Search emails"
           />
-          <Select data={statusOptions} value={status} onChange={(v) => setStatus(v ?? "")} allowDeselect={false} w={280} aria-label="Status" />
+          <Select data={statusOptions} value={status} onChange={(v) => setStatus(v ?? "all")} allowDeselect={false} w={280} aria-label="Status" />
           {log.isFetching && <Loader size="xs" />}
         </Group>
 

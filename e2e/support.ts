@@ -84,7 +84,8 @@ export async function openBrowserSession(
 ): Promise<BrowserSession> {
   await ensureWebBuild();
   const { startServer } = await import("../src/server/start.js");
-  const server = await startServer({ port: 0, memory: true, logLevel: "warn", ...serverOptions });
+  const { pgliteTemplate } = await import("../src/test/harness.js");
+  const server = await startServer({ port: 0, memory: true, logLevel: "warn", loadDataDir: pgliteTemplate(), ...serverOptions });
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US", ...browserOptions });
   const page = await context.newPage();

@@ -30,6 +30,8 @@ export interface DatabaseOptions {
   url?: string;
   /** PGlite data folder; omitted means in memory. */
   dataDir?: string;
+  /** PGlite: start from a copy of this data folder (a `dumpDataDir` tarball), e.g. tests' once-migrated template. */
+  loadDataDir?: Blob;
 }
 
 // node-postgres returns bigint (int8) as string; our counts fit in a JS number.
@@ -59,6 +61,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = await PGlite.create({
     dataDir: options.dataDir,
+    loadDataDir: options.loadDataDir,
     extensions: { pg_trgm },
   });
   const db = drizzlePglite(client, { schema }) as unknown as Db;

@@ -15,6 +15,8 @@ export interface StartOptions {
   dataDir?: string;
   /** PGlite in memory (tests). */
   memory?: boolean;
+  /** PGlite: start from a copy of this data folder (tests: a once-migrated template). */
+  loadDataDir?: Blob;
   webDir?: string;
   logLevel?: string;
   authRateLimit?: number;
@@ -42,6 +44,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const database = await openDatabase({
     url: options.databaseUrl,
     dataDir: options.databaseUrl || options.memory ? undefined : resolve(options.dataDir ?? "./data"),
+    loadDataDir: options.databaseUrl ? undefined : options.loadDataDir,
   });
   await runMigrations(database);
   const app = await buildApp({

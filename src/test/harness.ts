@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import type { LightMyRequestResponse } from "fastify";
 import type { Me } from "../contract/auth.js";
 import { type Database, type DatabaseKind, openDatabase } from "../db/client.js";
@@ -13,8 +14,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The once-migrated embedded database the run's global setup saved (src/test/global-setup.ts), if any. */
+export function pgliteTemplate(): Blob | undefined {
+  const path = process.env.RAPPORT_TEST_PGLITE_TEMPLATE;
+  return path && existsSync(path) ? new Blob([readFileSync(path)]) : undefined;
+}
+
 export async function openTestDatabase(kind: DatabaseKind, dataDir?: string): Promise<Database> {
-  const database = kind === "postgres" ? await openDatabase({ url: process.env.TEST_DATABASE_URL }) : await openDatabase({ dataDir });
+  const database =
+    kind === "postgres" ? await openDatabase({ url: process.env.TEST_DATABASE_URL }) : await openDatabase({ dataDir, loadDataDir: pgliteTemplate() });
+  // A no-op on the template; still run, so a database without it (or behind it) is brought up to date.
   await runMigrations(database);
   return database;
 }

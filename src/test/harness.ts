@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { LightMyRequestResponse } from "fastify";
 import type { Me } from "../contract/auth.js";
 import { type Database, type DatabaseKind, openDatabase } from "../db/client.js";
@@ -22,7 +22,10 @@ export function pgliteTemplate(): Blob | undefined {
 
 export async function openTestDatabase(kind: DatabaseKind, dataDir?: string): Promise<Database> {
   const database =
-    kind === "postgres" ? await openDatabase({ url: process.env.TEST_DATABASE_URL }) : await openDatabase({ dataDir, loadDataDir: pgliteTemplate() });
+    kind === "postgres"
+      ? await openDatabase({ url: process.env.TEST_DATABASE_URL })
+      : // A data folder that already holds a database (a test reopening it) is opened as it is.
+        await openDatabase({ dataDir, loadDataDir: dataDir && existsSync(dataDir) && readdirSync(dataDir).length > 0 ? undefined : pgliteTemplate() });
   // A no-op on the template; still run, so a database without it (or behind it) is brought up to date.
   await runMigrations(database);
   return database;

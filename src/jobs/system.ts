@@ -213,7 +213,16 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   if (options.worker) {
     for (const [name, spec] of Object.entries(specs)) {
       const handle = (options.extraQueues?.[name]?.handle ?? handlers[name as QueueName]) as (job: Job<unknown>, tx?: BossDb) => Promise<unknown>;
-      const common = { batchSize: spec.batchSize ?? 1, localConcurrency: spec.concurrency, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
+      const batchSize = spec.batchSize ?? 1;
+      // pg-boss waits a polling interval after every fetch, even a full one: a backlog of a batching queue would drain
+      // at batchSize × concurrency per interval (measured: 400 jobs/s for batches of 50 at 0.5 s). A full batch says
+      // more is waiting, so fetch again at once (pg-boss ignores this for batches of one).
+      const common = {
+        batchSize,
+        burstWhenBatchFull: batchSize > 1,
+        localConcurrency: spec.concurrency,
+        pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+      };
       // One job: its handler's result is the job's output. A batch: each job in turn; a throw fails (and retries) the batch.
       const run = async (jobs: Job<unknown>[], tx?: BossDb) => {
         if (jobs.length === 1) return handle(jobs[0] as Job<unknown>, tx);

@@ -22,6 +22,7 @@ import type { LoadResult, LoadSpec, PoolRequest } from "./lib/loader.js";
 import {
   type BenchRun,
   type IoTaskResult,
+  loadBackbone,
   loadRuns,
   loadWebResults,
   renderResults,
@@ -649,7 +650,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun[]> {
   } catch {
     notes = undefined;
   }
-  writeFileSync(o.out, renderResults(loadRuns(o.resultsDir), notes, loadWebResults(o.resultsDir)));
+  writeFileSync(o.out, renderResults(loadRuns(o.resultsDir), notes, loadWebResults(o.resultsDir), loadBackbone(o.resultsDir)));
   log(`\nWrote ${o.out}`);
   return runs;
 }

@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { startServer } from "../src/server/start.js";
-import { loadRuns, loadWebResults, renderResults, type WebResult } from "./lib/report.js";
+import { loadBackbone, loadRuns, loadWebResults, renderResults, type WebResult } from "./lib/report.js";
 import { parseScale, scaleLabel } from "./lib/scale.js";
 import { ADMIN_PASSWORD, benchAdminEmail, findBenchWorkspace } from "./seed.js";
 
@@ -294,7 +294,10 @@ async function main() {
   } catch {
     notes = undefined;
   }
-  writeFileSync(resolve(values.out ?? join(benchDir, "RESULTS.md")), renderResults(loadRuns(resultsDir), notes, loadWebResults(resultsDir)));
+  writeFileSync(
+    resolve(values.out ?? join(benchDir, "RESULTS.md")),
+    renderResults(loadRuns(resultsDir), notes, loadWebResults(resultsDir), loadBackbone(resultsDir)),
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -304,7 +304,13 @@ export function renderWeb(w: WebResult): string {
   return lines.join("\n");
 }
 
-export function renderResults(runs: BenchRun[], notes?: string, web: WebResult[] = []): string {
+/** The backbone section (bench/backbone.ts writes it to results/backbone.md), kept by every rebuild of RESULTS.md. */
+export function loadBackbone(dir: string): string | undefined {
+  const path = join(dir, "backbone.md");
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+}
+
+export function renderResults(runs: BenchRun[], notes?: string, web: WebResult[] = [], backbone?: string): string {
   const out = [
     "# Rapport benchmark results",
     "",
@@ -324,6 +330,7 @@ export function renderResults(runs: BenchRun[], notes?: string, web: WebResult[]
   ];
   for (const r of runs) out.push(renderRun(r));
   for (const w of web) out.push(renderWeb(w));
+  if (backbone?.trim()) out.push(backbone.trim(), "");
   if (notes?.trim()) out.push(notes.trim(), "");
   return out.join("\n");
 }

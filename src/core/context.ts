@@ -14,6 +14,11 @@ export interface Ctx {
   db: Db;
   workspaceId: string;
   actor: Actor;
+  /**
+   * Set by bulk loads (CSV and vCard imports) so every change they make, whichever service writes it, publishes its
+   * events flagged "import": consumers may skip them. Omitted: the actor decides (app, api or system).
+   */
+  eventSource?: "import";
 }
 
 export const systemActor: Actor = { kind: "system", userId: null, role: "admin" };

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type Clock, fromDrizzle, fromPglite, type Job, PgBoss, type Queue, type SendOptions } from "pg-boss";
+import { type Db as BossDb, type Clock, fromDrizzle, fromPglite, type Job, PgBoss, type Queue, type SendOptions } from "pg-boss";
 import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
@@ -33,6 +33,20 @@ export interface QueueSpec {
   cron?: string;
   /** Jobs of this queue one process runs at once. */
   concurrency: number;
+  /** Jobs each fetch claims and the handler runs one after the other (default 1): fewer round trips for small jobs. */
+  batchSize?: number;
+  /**
+   * The handler's database writes and the jobs' completion commit in one transaction (pg-boss transactional
+   * workers, PostgreSQL only): a job whose worker dies mid-way runs again with none of its effects kept, so each
+   * effect happens exactly once.
+   */
+  transactional?: boolean;
+}
+
+/** A queue added beside the built-in ones; `tx` is the transaction of a transactional queue. */
+export interface ExtraQueue {
+  spec: QueueSpec;
+  handle(job: Job<object>, tx?: BossDb): Promise<unknown>;
 }
 
 /**
@@ -119,7 +133,9 @@ export interface JobSystemOptions {
   /** Seconds between polls of each queue when nothing wakes it (default 2). */
   pollingIntervalSeconds?: number;
   /** Queues beside the built-in ones, with their handlers (tests, extensions). */
-  extraQueues?: Record<string, { spec: QueueSpec; handle(job: Job<object>): Promise<unknown> }>;
+  extraQueues?: Record<string, ExtraQueue>;
+  /** false: work only the extra queues (a process dedicated to them: tests, benchmarks). Default true. */
+  builtInQueues?: boolean;
 }
 
 export interface JobSystem {
@@ -161,7 +177,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   const boss = bossFor(database, options);
   boss.on("error", (err: Error) => log.error(`Job queue: ${err.message}`));
   await boss.start();
-  const specs: Record<string, QueueSpec> = { ...queueSpecs };
+  const specs: Record<string, QueueSpec> = options.builtInQueues === false ? {} : { ...queueSpecs };
   for (const [name, extra] of Object.entries(options.extraQueues ?? {})) specs[name] = extra.spec;
   for (const [name, spec] of Object.entries(specs)) {
     const existing = await boss.getQueue(name);
@@ -227,22 +243,39 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   let unlisten: (() => Promise<void>) | undefined;
   if (options.worker) {
     for (const [name, spec] of Object.entries(specs)) {
-      const handle = (options.extraQueues?.[name]?.handle ?? handlers[name as QueueName]) as (job: Job<unknown>) => Promise<unknown>;
-      const id = await boss.work<unknown>(
-        name,
-        { batchSize: 1, localConcurrency: spec.concurrency, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-        async ([job]) => (job ? handle(job) : undefined),
-      );
+      const handle = (options.extraQueues?.[name]?.handle ?? handlers[name as QueueName]) as (job: Job<unknown>, tx?: BossDb) => Promise<unknown>;
+      const batchSize = spec.batchSize ?? 1;
+      // pg-boss waits a polling interval after every fetch, even a full one: a backlog of a batching queue would drain
+      // at batchSize × concurrency per interval (measured: 400 jobs/s for batches of 50 at 0.5 s). A full batch says
+      // more is waiting, so fetch again at once (pg-boss ignores this for batches of one).
+      const common = {
+        batchSize,
+        burstWhenBatchFull: batchSize > 1,
+        localConcurrency: spec.concurrency,
+        pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+      };
+      // One job: its handler's result is the job's output. A batch: each job in turn; a throw fails (and retries) the batch.
+      const run = async (jobs: Job<unknown>[], tx?: BossDb) => {
+        if (jobs.length === 1) return handle(jobs[0] as Job<unknown>, tx);
+        for (const job of jobs) await handle(job, tx);
+        return undefined;
+      };
+      const id = spec.transactional
+        ? await boss.work(name, { ...common, transactional: true }, async (jobs: Job<unknown>[], tx: BossDb) => run(jobs, tx))
+        : await boss.work<unknown>(name, common, async (jobs) => run(jobs));
       workers.set(name, id);
       const cron = spec.cron;
       if (cron) await boss.schedule(name, cron, {}, { tz: "UTC" });
     }
     // A committed write raises rapport_events (modules/history): wake the dispatcher instead of waiting for its poll.
-    const listener = await boss.getDb().listen?.(
-      "rapport_events",
-      () => void wake().catch((err: unknown) => log.error(`Event wake-up failed: ${(err as Error).message}`)),
-      () => void wake().catch(() => {}),
-    );
+    // (Not in a process dedicated to extra queues, which has no dispatcher to wake.)
+    const listener = specs["events.dispatch"]
+      ? await boss.getDb().listen?.(
+          "rapport_events",
+          () => void wake().catch((err: unknown) => log.error(`Event wake-up failed: ${(err as Error).message}`)),
+          () => void wake().catch(() => {}),
+        )
+      : undefined;
     unlisten = listener ? () => listener.close() : undefined;
   }
 

@@ -4,6 +4,7 @@ import type { Role } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
+import { diff, recordChanges } from "../history/service.js";
 import { users } from "../users/table.js";
 import { createWorkspace, fallbackTimeZone } from "../workspaces/service.js";
 import { workspaces } from "../workspaces/table.js";
@@ -45,14 +46,23 @@ export async function signup(
       timeZone: input.timeZone,
     });
     const userId = newId();
-    await tx.insert(users).values({
-      workspaceId: workspace.id,
-      id: userId,
-      email: input.email,
-      name: input.name,
-      role: "admin",
-      passwordHash,
-    });
+    const [created] = await tx
+      .insert(users)
+      .values({
+        workspaceId: workspace.id,
+        id: userId,
+        email: input.email,
+        name: input.name,
+        role: "admin",
+        passwordHash,
+      })
+      .returning({ createdAt: users.createdAt });
+    // The first admin is a user like any other: consumers (webhooks, sync) hear of it as of those added later.
+    const user = { id: userId, name: input.name, email: input.email, role: "admin", active: true, teamIds: [], createdAt: created?.createdAt.toISOString() };
+    const ctx = { db: tx, workspaceId: workspace.id, actor: { kind: "user" as const, userId, role: "admin" as const } };
+    await recordChanges(tx, ctx, [
+      { object: "user", recordId: userId, action: "create", changes: diff(null, user, ["name", "email", "role", "active", "teamIds"]), payload: user },
+    ]);
     return {
       workspace,
       user: {

@@ -104,7 +104,7 @@ export async function recordChanges(tx: Tx, ctx: Ctx, records: ChangeRecord[], o
   );
   // One statement: every write of the app ends with these, and on the embedded database each statement costs
   // ~0.3 ms of its own before any work (no named statements), on a server a round trip.
-  const events = eventsStatement(ctx, meaningful, now, options.source ?? (ctx.actor.kind === "api_key" ? "api" : "app"));
+  const events = eventsStatement(ctx, meaningful, now, options.source ?? ctx.eventSource ?? sourceOf(ctx));
   await tx.execute(sql`with history as (${history}), events as (${events}) ${wake}`);
 }
 
@@ -126,10 +126,13 @@ export async function publishEvents(
     createdAt: now,
     actorId: ctx.actor.userId,
     actorKind: ctx.actor.kind,
-    source: ctx.actor.kind === "api_key" ? "api" : ctx.actor.kind === "system" ? "system" : "app",
+    source: ctx.eventSource ?? sourceOf(ctx),
   }));
   await tx.execute(sql`with events as (${insertManyStatement(outboxEvents, rows)}) ${wake}`);
 }
+
+/** Where a change came from when no bulk load says otherwise: the actor's kind (CLI, forms and jobs act as system). */
+const sourceOf = (ctx: Ctx) => (ctx.actor.kind === "api_key" ? "api" : ctx.actor.kind === "system" ? "system" : "app");
 
 // Tells listening workers (modules/events) that events wait to be sequenced; PostgreSQL delivers it on commit, once
 // per transaction however many statements raise it, and drops it on rollback.

@@ -19,6 +19,7 @@ import { bulkContacts, contactIdsByEmail, contactValues, getContact, importConta
 import { createCustomField, listCustomFields } from "../custom-fields/service.js";
 import { dealIdsByName, trashImportedDeals } from "../deals/import.js";
 import { updateDeal } from "../deals/service.js";
+import { publishEvents } from "../history/service.js";
 import { deleteImportedTasks } from "../tasks/import.js";
 import { userIdsByEmailOrName } from "../users/service.js";
 import { checkRecord, loadRules } from "../validation-rules/service.js";
@@ -890,11 +891,16 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
     } finally {
       await source.return(undefined).catch(() => {});
     }
-    const [done] = await ctx.db
-      .update(imports)
-      .set({ status: "completed", finishedAt: new Date(), updatedAt: new Date(), totalRows: sql`${imports.lastRow}` })
-      .where(and(scoped(ctx, id), eq(imports.status, "running")))
-      .returning();
+    const done = await ctx.db.transaction(async (tx: Tx) => {
+      const [row] = await tx
+        .update(imports)
+        .set({ status: "completed", finishedAt: new Date(), updatedAt: new Date(), totalRows: sql`${imports.lastRow}` })
+        .where(and(scoped(ctx, id), eq(imports.status, "running")))
+        .returning();
+      // With the status, or not at all: a consumer hears of the end of an import exactly once.
+      if (row) await publishEvents(tx, ctx, [{ type: "import.finished", recordId: row.id, record: toJob(row) as unknown as Record<string, unknown> }]);
+      return row;
+    });
     if (done) await refreshStatistics(ctx.db, job.object);
     if (done && onProgress) onProgress(toJob(done));
   } catch (err) {
@@ -913,7 +919,8 @@ type Tx = Ctx["db"];
 /** One batch, one transaction: records, history (by the services), bookkeeping, rejected rows and progress together. */
 async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], state: RunState): Promise<void> {
   await ctx.db.transaction(async (tx: Tx) => {
-    const t: Ctx = { ...ctx, db: tx };
+    // Every change of the batch, whichever service writes it, is flagged as an import's (one event per record).
+    const t: Ctx = { ...ctx, db: tx, eventSource: "import" };
     const changes: (typeof importChanges.$inferInsert)[] = [];
     const ext: (typeof importExternalIds.$inferInsert)[] = [];
     const base = { workspaceId: ctx.workspaceId, importId: job.id };
@@ -997,7 +1004,7 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
       const rid = o.targetId as string;
       try {
         await tx.transaction(async (sp: Tx) => {
-          const s: Ctx = { ...ctx, db: sp };
+          const s: Ctx = { ...t, db: sp };
           if (plan.object === "deal") {
             const previous = await updateDealFromRow(s, rid, o);
             changes.push({ ...base, object: "deal", recordId: rid, action: "updated", rowNumber: o.src.row, previous });

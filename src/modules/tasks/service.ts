@@ -289,8 +289,21 @@ export async function tasksDueBetween(ctx: Ctx, userId: string, from: Date, to: 
 
 /** Merges move the loser's tasks to the survivor; runs in the caller's transaction. */
 export async function reassignTasks(ctx: Ctx, object: TaskRelatedObject, fromId: string, toId: string): Promise<void> {
-  await ctx.db
+  const moved = await ctx.db
     .update(tasks)
     .set({ relatedId: toId })
-    .where(and(eq(tasks.workspaceId, ctx.workspaceId), eq(tasks.relatedObject, object), eq(tasks.relatedId, fromId)));
+    .where(and(eq(tasks.workspaceId, ctx.workspaceId), eq(tasks.relatedObject, object), eq(tasks.relatedId, fromId)))
+    .returning({ id: tasks.id });
+  // Each task now about another record changed: history and task.updated, in the merge's transaction.
+  await recordChanges(
+    ctx.db,
+    ctx,
+    moved.map((m) => ({
+      object: "task" as const,
+      recordId: m.id,
+      action: "update" as const,
+      changes: diff({ relatedId: fromId }, { relatedId: toId }, ["relatedId"]),
+      payload: { id: m.id, relatedObject: object, relatedId: toId, reason: "merge" },
+    })),
+  );
 }

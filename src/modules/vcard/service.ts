@@ -35,8 +35,10 @@ async function emailTaken(ctx: Ctx, email: string): Promise<boolean> {
  * NOTE becomes a note on the contact's timeline; BDAY fills a date custom field keyed "birthday" (or labelled
  * "Birthday"/"Date of birth") when the workspace has one, else it is left out.
  */
-export async function importVcards(ctx: Ctx, bytes: Buffer): Promise<VcardImportResult> {
-  assertCan(ctx.actor, "write");
+export async function importVcards(caller: Ctx, bytes: Buffer): Promise<VcardImportResult> {
+  assertCan(caller.actor, "write");
+  // A bulk load: the contacts and companies it creates publish events flagged as an import's, as a CSV import's do.
+  const ctx: Ctx = { ...caller, eventSource: "import" };
   if (bytes.length > MAX_VCARD_BYTES) throw new AppError("payload_too_large", `A vCard file can be at most ${MAX_VCARD_BYTES / 1024 / 1024} MB`);
   const parsed = parseVcardFile(bytes);
   if (parsed.cards.length === 0 && parsed.errors.length === 0) {

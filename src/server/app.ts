@@ -30,7 +30,10 @@ export interface AppOptions {
   authRateLimit?: number;
   /** Requests per minute to /api/v1 per API key, per signed-in user, or per IP when anonymous; omitted: no limit. */
   apiRateLimit?: number;
+  /** Session cookies always Secure; without it they are Secure when the request came over HTTPS (directly or through a trusted proxy). */
   secureCookies?: boolean;
+  /** Proxies (addresses, CIDR ranges, loopback…) whose X-Forwarded-* headers are believed; omitted: none. */
+  trustProxy?: string[] | false;
   /**
    * The job queue (pg-boss). With `worker` this process runs every kind of job (serve without --no-worker); without,
    * it only enqueues and administers, and pg-boss starts on first use. Omitted: worker off.
@@ -54,7 +57,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
     },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // Believing X-Forwarded-For from anyone lets a client pick its own address, and so its own rate-limit budget.
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

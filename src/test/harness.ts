@@ -30,7 +30,7 @@ export async function openTestDatabase(kind: DatabaseKind, dataDir?: string): Pr
 
 export async function createTestApp(
   kind: DatabaseKind,
-  options: { authRateLimit?: number; apiRateLimit?: number; dataDir?: string; jobs?: AppOptions["jobs"] } = {},
+  options: { authRateLimit?: number; apiRateLimit?: number; dataDir?: string; jobs?: AppOptions["jobs"]; trustProxy?: string[] } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(kind, options.dataDir);
   const app = await buildApp({
@@ -38,6 +38,7 @@ export async function createTestApp(
     logLevel: "silent",
     authRateLimit: options.authRateLimit ?? 10_000,
     apiRateLimit: options.apiRateLimit,
+    trustProxy: options.trustProxy,
     jobs: options.jobs,
   });
   await app.ready();

@@ -833,6 +833,9 @@ export async function startImport(
 export async function resumeImport(ctx: Ctx, id: string, opts: { wait?: boolean; onProgress?: (job: ImportJob) => void } = {}): Promise<ImportJob> {
   assertCan(ctx.actor, "write");
   const job = await findRow(ctx, id);
+  // Undo deletes and rewrites records wholesale: it belongs to whoever ran the import, or a manager or admin.
+  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
+    throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can undo it.");
   const status = toJob(job).status;
   if (status !== "interrupted" && status !== "failed")
     throw new AppError("conflict", `Only an interrupted or failed import can be resumed; this one is ${status}.`);
@@ -1072,6 +1075,9 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
 export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
   assertCan(ctx.actor, "write");
   const job = await findRow(ctx, id);
+  // Undo deletes and rewrites records wholesale: it belongs to whoever ran the import, or a manager or admin.
+  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
+    throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can undo it.");
   const status = toJob(job).status;
   if (status !== "completed" && status !== "interrupted" && status !== "failed") throw new AppError("conflict", `A ${status} import cannot be undone.`);
   if (running.has(id)) throw new AppError("conflict", "This import is running");

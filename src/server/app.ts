@@ -17,7 +17,7 @@ import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
 import { createMailer } from "../modules/notifications/mail.js";
 import { registerAuth } from "./auth.js";
-import { registerErrorHandling, sendNotFound } from "./errors.js";
+import { clientErrorHandler, frameworkErrors, registerErrorHandling, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
 import { serializerCompiler } from "./serializer.js";
 
@@ -57,6 +57,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
     },
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
+    clientErrorHandler,
     // Believing X-Forwarded-For from anyone lets a client pick its own address, and so its own rate-limit budget.
     trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
   }).withTypeProvider<ZodTypeProvider>();

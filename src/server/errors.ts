@@ -90,7 +90,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
  * Errors Fastify answers itself, before any hook or route: a URL that does not decode, a path parameter over the
  * router's length limit. Passed to Fastify's constructor, so they leave as problem+json like every other error.
  */
-export const frameworkErrors: NonNullable<FastifyServerOptions["frameworkErrors"]> = (err, _request, reply) => {
+export const frameworkErrors: NonNullable<FastifyServerOptions["frameworkErrors"]> = (err, _request, frameworkReply) => {
+  // The option's reply type is generic over route schemas that do not exist yet; this one is a plain reply.
+  const reply = frameworkReply as unknown as FastifyReply;
   const send = (body: ProblemBody) => reply.status(body.status).type(PROBLEM).send(body);
   if (err.code === "FST_ERR_MAX_PARAM_LENGTH") return send(problem("uri_too_long", "URI too long", "A value in the address is too long."));
   if (err.code === "FST_ERR_BAD_URL") return send(problem("bad_request", "Bad request", "The URL is not valid: it holds a malformed %-escape."));

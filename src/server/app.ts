@@ -170,7 +170,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));
-  if (hasWeb) await app.register(fastifyStatic, { root: webDir as string, wildcard: false, index: false, maxAge: "1h" });
+  if (hasWeb)
+    await app.register(fastifyStatic, {
+      root: webDir as string,
+      wildcard: false,
+      index: false,
+      cacheControl: false,
+      // Vite names files under assets/ by their content hash: they never change, so a year is safe. Everything else
+      // (index.html above all) must be revalidated, or a deploy reaches users only when their cache expires.
+      setHeaders: (reply, path) => reply.header("cache-control", /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache"),
+    });
   // One not-found handler: client-side routes (/contacts/…) get the app shell, everything else a problem+json 404.
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "/";

@@ -61,6 +61,15 @@ describe.each(databaseKinds)("bad input on %s", (kind) => {
     expectProblem(await c.get("/api/v1/nowhere"), 404, "not_found");
   });
 
+  it("caps saved views' filter values instead of storing what fits in a request", async () => {
+    const state = (value: unknown) => ({ object: "contact", name: "Big", shared: false, state: { filters: [{ field: "firstName", op: "eq", value }] } });
+    const huge = expectProblem(await c.post("/api/v1/views", state("x".repeat(900_000))), 400, "validation_failed");
+    expect(pathsOf(huge)).toEqual(["state.filters.0.value"]);
+    expectProblem(await c.post("/api/v1/views", state(Array.from({ length: 1000 }, (_, i) => `v${i}`))), 400, "validation_failed");
+    expectProblem(await c.post("/api/v1/views", state(["y".repeat(1000)])), 400, "validation_failed");
+    expect((await c.post("/api/v1/views", state("x".repeat(500)))).statusCode).toBe(201);
+  });
+
   it("rejects bad list parameters clearly", async () => {
     expectProblem(await c.get("/api/v1/contacts?limit=0"), 400);
     expectProblem(await c.get("/api/v1/contacts?limit=abc"), 400);

@@ -89,6 +89,16 @@ function toJob(r: Row, companiesCreated = 0): ImportJob {
 
 const scoped = (ctx: Ctx, id: string) => and(eq(imports.workspaceId, ctx.workspaceId), eq(imports.id, id));
 
+/**
+ * The workspace an import belongs to, so the CLI's `import undo|resume <id>` needs no --workspace. Import ids are
+ * UUIDv7, unique across workspaces; this is the one unscoped read of imports, and it returns only the workspace id.
+ */
+export async function importWorkspaceId(db: Ctx["db"], id: string): Promise<string | null> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+  const [row] = await db.select({ workspaceId: imports.workspaceId }).from(imports).where(eq(imports.id, id));
+  return row?.workspaceId ?? null;
+}
+
 async function findRow(ctx: Ctx, id: string): Promise<Row> {
   const [row] = await ctx.db.select().from(imports).where(scoped(ctx, id));
   if (!row) throw notFound("Import");

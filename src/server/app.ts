@@ -17,7 +17,7 @@ import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
 import { createMailer } from "../modules/notifications/mail.js";
 import { registerAuth } from "./auth.js";
-import { clientErrorHandler, frameworkErrors, registerErrorHandling, sendNotFound } from "./errors.js";
+import { clientErrorHandler, frameworkErrors, registerErrorHandling, registerTextCheck, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
 import { serializerCompiler } from "./serializer.js";
 
@@ -67,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Only JSON bodies: a cross-site form cannot post text/plain or urlencoded data that we would accept.
   app.removeContentTypeParser("text/plain");
   registerErrorHandling(app);
+  registerTextCheck(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

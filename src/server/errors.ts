@@ -118,6 +118,40 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   socket.destroy(err);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
+/** Paths (a.b.0) of strings in a JSON value that hold a lone UTF-16 surrogate. */
+function illFormedPaths(value: unknown, path: string[] = [], out: string[] = []): string[] {
+  if (out.length >= 20) return out;
+  if (typeof value === "string") {
+    if (!wellFormed(value)) out.push(path.join("."));
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      illFormedPaths(v, [...path, String(i)], out);
+    });
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (!wellFormed(k)) out.push([...path, k.replace(new RegExp(LONE_SURROGATE, "g"), "\uFFFD")].join("."));
+      illFormedPaths(v, [...path, k], out);
+    }
+  }
+  return out;
+}
+
+/**
+ * One rule for text everywhere: a lone UTF-16 surrogate (JSON's "\\uD800" without its pair) is refused, naming the
+ * field. PostgreSQL cannot store it; left alone, some paths failed and others silently stored U+FFFD instead.
+ */
+export function registerTextCheck(app: FastifyInstance): void {
+  app.addHook("preValidation", async (request) => {
+    const paths = illFormedPaths(request.body);
+    if (paths.length === 0) return;
+    const errors = paths.map((path) => ({ path: path || "body", message: "Contains an unpaired UTF-16 surrogate, which is not text" }));
+    throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+  });
+}
+
 /** The 404 for paths no route serves. */
 export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
   return reply

@@ -1,4 +1,32 @@
+import { isIP } from "node:net";
 import { z } from "zod";
+
+const proxyKeywords = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/**
+ * TRUST_PROXY: the reverse proxies whose X-Forwarded-For / -Proto / -Host are believed, as a comma-separated list of
+ * addresses, CIDR ranges, or loopback / linklocal / uniquelocal. Unset trusts none: the peer's own address is the
+ * client's, so rotating X-Forwarded-For cannot dodge a rate limit. "Trust everyone" is refused on purpose.
+ */
+export function parseTrustProxy(value: string | undefined): string[] | false {
+  const entries = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (entries.length === 0 || (entries.length === 1 && entries[0] === "false")) return false;
+  for (const entry of entries) {
+    if (proxyKeywords.has(entry)) continue;
+    const [address, bits, extra] = entry.split("/");
+    const family = isIP(address ?? "");
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !validBits || extra !== undefined)
+      throw new Error(
+        `TRUST_PROXY: "${entry}" is not an address, a CIDR range or loopback/linklocal/uniquelocal; name your proxies' addresses (trusting every sender would let clients forge their address)`,
+      );
+  }
+  return entries;
+}
 
 /** The one place that reads process.env; validated once at start-up. */
 // An empty variable (DATABASE_URL= …) means unset, as in most shells' habits.
@@ -12,6 +40,21 @@ const Env = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.string().default("development"),
   RAPPORT_SECURE_COOKIES: z.enum(["true", "false"]).optional(),
+  /** Reverse proxies to believe X-Forwarded-* from (see parseTrustProxy); unset trusts none. */
+  TRUST_PROXY: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .optional()
+      .transform((v, c) => {
+        try {
+          return parseTrustProxy(v);
+        } catch (e) {
+          c.addIssue({ code: "custom", message: (e as Error).message });
+          return z.NEVER;
+        }
+      }),
+  ),
   RAPPORT_WEB_DIR: z.string().optional(),
   /** smtp://user:pass@host:587 or smtps://…; unset means no email is sent (reminders stay in-app). */
   SMTP_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" }).optional()),

@@ -109,11 +109,23 @@ export async function migrationLevel(db: Db): Promise<MigrationLevel> {
 const scopeWhere = (t: TableInfo, workspaceId: string | undefined): SQL =>
   workspaceId ? sql`where ${ident(t.scopeColumn)} = ${sql.raw(`'${workspaceId}'::uuid`)}` : sql``;
 
-function write(out: Writable, chunk: string): Promise<void> | undefined {
+/**
+ * Writes, and when the stream asks to wait, resolves on drain or rejects on error — removing the other listener
+ * either way: one left per wait piled up on the gzip stream and raised MaxListenersExceededWarning on every backup.
+ */
+export function writeChunk(out: Writable, chunk: string): Promise<void> | undefined {
   if (out.write(chunk)) return undefined;
   return new Promise((resolve, reject) => {
-    out.once("drain", resolve);
-    out.once("error", reject);
+    const onDrain = () => {
+      out.off("error", onError);
+      resolve();
+    };
+    const onError = (err: Error) => {
+      out.off("drain", onDrain);
+      reject(err);
+    };
+    out.once("drain", onDrain);
+    out.once("error", onError);
   });
 }
 
@@ -162,11 +174,11 @@ export async function backupDatabase(database: Database, file: string, options: 
         database: database.kind,
         tables: counts,
       };
-      await write(gzip, `${JSON.stringify(header)}\n`);
+      await writeChunk(gzip, `${JSON.stringify(header)}\n`);
       options.progress?.start(counts.reduce((s, c) => s + c.rows, 0));
       for (const t of tables) {
         const { writable, generated } = await writableColumns(tx as unknown as Db, t.name);
-        await write(gzip, `${JSON.stringify({ table: t.name, columns: writable })}\n`);
+        await writeChunk(gzip, `${JSON.stringify({ table: t.name, columns: writable })}\n`);
         const strip = generated.length ? sql` - ${sql.raw(`array[${generated.map((g) => `'${g}'`).join(",")}]::text[]`)}` : sql``;
         await tx.execute(
           sql`declare rapport_backup no scroll cursor for select (to_jsonb(x)${strip})::text as j from ${ident(t.name)} x ${scopeWhere(t, workspaceId)}`,
@@ -175,7 +187,7 @@ export async function backupDatabase(database: Database, file: string, options: 
         for (;;) {
           const batch = await queryRows<{ j: string }>(tx as unknown as Db, sql`fetch ${sql.raw(String(FETCH))} from rapport_backup`);
           if (batch.length === 0) break;
-          await write(gzip, batch.map((b) => `${prefix}${b.j}}\n`).join(""));
+          await writeChunk(gzip, batch.map((b) => `${prefix}${b.j}}\n`).join(""));
           rows += batch.length;
           options.progress?.increment(batch.length);
         }

@@ -92,7 +92,18 @@ describe("rapport CLI (embedded database)", () => {
     const owner = (header ?? "").split(",").findIndex((h) => /owner/i.test(h));
     expect(owner).toBeGreaterThanOrEqual(0);
     expect(rows.map((r) => r.split(",")[owner])).toEqual(["Boss", "Boss"]);
-  }, 240_000);
+    // An import id names its workspace: undo and resume need no --workspace (the README shows them without).
+    const importId = /Import (\S+) completed/.exec(first.stdout)?.[1] ?? "";
+    const undone = await rapport("import", "undo", importId);
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(undone.stdout).toContain(`Import ${importId} undone: 2 created records moved to the trash`);
+    const unknown = await rapport("import", "resume", "00000000-0000-7000-8000-000000000000");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/no import 00000000-0000-7000-8000-000000000000/);
+    const noWorkspace = await rapport("import", "contact", file);
+    expect(noWorkspace.code).not.toBe(0);
+    expect(noWorkspace.stderr).toMatch(/--workspace/);
+  }, 300_000);
 
   it("explains bad input instead of crashing", async () => {
     const badEmail = await rapport(

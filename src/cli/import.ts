@@ -29,6 +29,7 @@ import {
   discardImport,
   errorRows,
   getImport,
+  importWorkspaceId,
   listMappings,
   previewImport,
   resumeImport,
@@ -49,7 +50,7 @@ const choice =
   };
 
 interface Opts {
-  workspace: string;
+  workspace?: string;
   mapping: string;
   match?: string;
   onDuplicate: string;
@@ -115,7 +116,7 @@ export function registerImportCommands(program: Command): void {
     .description("Import contacts, companies, deals or activities from CSV/TSV/XLSX, or: import undo|resume <importId>")
     .argument("<object>", "contact | company | deal | activity (or undo | resume)")
     .argument("<file>", "the file to import (or the import id)")
-    .requiredOption("--workspace <id>", "workspace id (see `rapport workspace list`)")
+    .option("--workspace <id>", "workspace id (see `rapport workspace list`); undo and resume find it from the import id")
     .option("--mapping <name>", "auto, or the name of a saved mapping", "auto")
     .option("--preset <name>", "with --mapping auto: salesforce, hubspot, pipedrive or none (default: detected)")
     .option("--match <field>", "email | domain | name | externalId | none", choice(MatchOn, "match"))
@@ -154,8 +155,16 @@ export function registerImportCommands(program: Command): void {
       const database = await openDatabase({ url: e.DATABASE_URL, dataDir: e.DATABASE_URL ? undefined : e.RAPPORT_DATA_DIR });
       try {
         await runMigrations(database);
-        if (!(await getWorkspace(database.db, o.workspace))) throw new Error(`no workspace ${o.workspace}`);
-        let ctx: Ctx = { db: database.db, workspaceId: o.workspace, actor: systemActor };
+        const byId = objectArg === "undo" || objectArg === "resume";
+        let workspaceId = o.workspace;
+        if (byId) {
+          const owner = await importWorkspaceId(database.db, fileArg);
+          if (!owner || (workspaceId && owner !== workspaceId)) throw new Error(`no import ${fileArg}${workspaceId ? ` in workspace ${workspaceId}` : ""}`);
+          workspaceId = owner;
+        }
+        if (!workspaceId) throw new Error("--workspace <id> is required to import a file (see `rapport workspace list`)");
+        if (!(await getWorkspace(database.db, workspaceId))) throw new Error(`no workspace ${workspaceId}`);
+        let ctx: Ctx = { db: database.db, workspaceId, actor: systemActor };
         if (o.as) {
           const userId = (await userIdsByEmail(ctx, [o.as])).get(o.as.trim().toLowerCase());
           if (!userId) throw new Error(`no user ${o.as} in this workspace`);
@@ -189,7 +198,7 @@ export function registerImportCommands(program: Command): void {
           );
           if (job.error) console.log(`Error: ${job.error}`);
           if (job.counts.rejected) console.log(`Error report: ${await writeErrorReport(ctx, id, job.fileName)}`);
-          console.log(`Undo with: rapport import undo ${job.id} --workspace ${o.workspace}`);
+          console.log(`Undo with: rapport import undo ${job.id}`);
           if (job.status !== "completed") process.exitCode = 1;
         };
         if (objectArg === "resume") {

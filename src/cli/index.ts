@@ -55,6 +55,7 @@ program
       webDir: e.RAPPORT_WEB_DIR,
       logLevel: e.LOG_LEVEL,
       secureCookies: e.RAPPORT_SECURE_COOKIES === "true",
+      trustProxy: e.TRUST_PROXY,
       worker: opts.worker,
       apiRateLimit: e.RAPPORT_API_RATE_LIMIT || undefined,
       jobPollingSeconds: e.RAPPORT_JOB_POLL_SECONDS,

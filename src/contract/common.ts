@@ -42,7 +42,15 @@ export const filterOps = ["eq", "neq", "contains", "gt", "gte", "lt", "lte", "in
 export const FilterCondition = z.object({
   field: z.string().min(1).max(100),
   op: z.enum(filterOps),
-  value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]).optional(),
+  // Capped: saved views store conditions, and nothing a filter needs is longer than a long name or a few hundred ids.
+  value: z
+    .union([
+      z.string().max(500, "A filter value is at most 500 characters"),
+      z.number(),
+      z.boolean(),
+      z.array(z.union([z.string().max(500, "A filter value is at most 500 characters"), z.number()])).max(200, "A filter takes at most 200 values"),
+    ])
+    .optional(),
 });
 export type FilterCondition = z.infer<typeof FilterCondition>;
 

@@ -62,7 +62,12 @@ export const ValidationRuleInput = z
     object: ValidationObject,
     field: RuleFieldName,
     required: z.boolean().optional(),
-    pattern: z.string().max(500).nullable().optional().describe("A regular expression (JavaScript syntax) the whole value must match"),
+    pattern: z
+      .string()
+      .max(500, "A pattern is at most 500 characters")
+      .nullable()
+      .optional()
+      .describe("A regular expression the whole value must match (RE2 syntax, run in linear time: no look-arounds or back-references)"),
     message: z.string().trim().max(200).nullable().optional().describe("Shown when the value breaks the rule"),
     allowedValues: z.array(z.string().trim().min(1).max(200)).max(500).optional(),
     min: z.number().nullable().optional().describe("Smallest number, or shortest text / fewest items"),

@@ -11,8 +11,10 @@ export const errorStatus = {
   conflict: 409,
   workspace_required: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   rate_limited: 429,
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 } as const;
@@ -30,8 +32,10 @@ const titles: Record<ErrorCode, string> = {
   conflict: "Conflict",
   workspace_required: "Choose a workspace",
   payload_too_large: "Request too large",
+  uri_too_long: "URI too long",
   unsupported_media_type: "Unsupported content type",
   rate_limited: "Too many requests",
+  headers_too_large: "Request headers too large",
   internal: "Internal error",
   unavailable: "Temporarily unavailable",
 };

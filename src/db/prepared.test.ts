@@ -54,8 +54,8 @@ describe.each(databaseKinds)("prepared lookups on %s", (kind) => {
     expect((await getCompany(root, company.id)).name).toBe("Initrode");
   });
 
-  it("are named statements on PostgreSQL, parsed once per connection", async () => {
-    if (kind !== "postgres") return; // PGlite has no named statements
+  // PGlite has no named statements: skipped there, so the runner says so instead of counting a pass that checked nothing.
+  it.skipIf(kind !== "postgres")("are named statements on PostgreSQL, parsed once per connection", async () => {
     const ws = await newWorkspace(t.app);
     const contact = (await ws.post("/api/v1/contacts", { firstName: "Named" })).json();
     for (let i = 0; i < 3; i++) expect((await ws.get(`/api/v1/contacts/${contact.id}`)).statusCode).toBe(200);

@@ -16,7 +16,7 @@ import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem }
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
 import { registerAuth } from "./auth.js";
-import { registerErrorHandling, sendNotFound } from "./errors.js";
+import { clientErrorHandler, frameworkErrors, registerErrorHandling, registerTextCheck, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
 import { serializerCompiler } from "./serializer.js";
 
@@ -29,7 +29,10 @@ export interface AppOptions {
   authRateLimit?: number;
   /** Requests per minute to /api/v1 per API key, per signed-in user, or per IP when anonymous; omitted: no limit. */
   apiRateLimit?: number;
+  /** Session cookies always Secure; without it they are Secure when the request came over HTTPS (directly or through a trusted proxy). */
   secureCookies?: boolean;
+  /** Proxies (addresses, CIDR ranges, loopback…) whose X-Forwarded-* headers are believed; omitted: none. */
+  trustProxy?: string[] | false;
   /**
    * The job queue (pg-boss). With `worker` this process runs every kind of job (serve without --no-worker); without,
    * it only enqueues and administers, and pg-boss starts on first use. Omitted: worker off.
@@ -53,13 +56,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
       redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
     },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    frameworkErrors,
+    clientErrorHandler,
+    // Believing X-Forwarded-For from anyone lets a client pick its own address, and so its own rate-limit budget.
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Only JSON bodies: a cross-site form cannot post text/plain or urlencoded data that we would accept.
   app.removeContentTypeParser("text/plain");
   registerErrorHandling(app);
+  registerTextCheck(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -162,7 +169,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));
-  if (hasWeb) await app.register(fastifyStatic, { root: webDir as string, wildcard: false, index: false, maxAge: "1h" });
+  if (hasWeb)
+    await app.register(fastifyStatic, {
+      root: webDir as string,
+      wildcard: false,
+      index: false,
+      cacheControl: false,
+      // Vite names files under assets/ by their content hash: they never change, so a year is safe. Everything else
+      // (index.html above all) must be revalidated, or a deploy reaches users only when their cache expires.
+      setHeaders: (reply, path) => reply.header("cache-control", /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache"),
+    });
   // One not-found handler: client-side routes (/contacts/…) get the app shell, everything else a problem+json 404.
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "/";

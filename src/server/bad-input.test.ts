@@ -61,6 +61,27 @@ describe.each(databaseKinds)("bad input on %s", (kind) => {
     expectProblem(await c.get("/api/v1/nowhere"), 404, "not_found");
   });
 
+  it("caps saved views' filter values instead of storing what fits in a request", async () => {
+    const state = (value: unknown) => ({ object: "contact", name: "Big", shared: false, state: { filters: [{ field: "firstName", op: "eq", value }] } });
+    const huge = expectProblem(await c.post("/api/v1/views", state("x".repeat(900_000))), 400, "validation_failed");
+    expect(pathsOf(huge)).toEqual(["state.filters.0.value"]);
+    expectProblem(await c.post("/api/v1/views", state(Array.from({ length: 1000 }, (_, i) => `v${i}`))), 400, "validation_failed");
+    expectProblem(await c.post("/api/v1/views", state(["y".repeat(1000)])), 400, "validation_failed");
+    expect((await c.post("/api/v1/views", state("x".repeat(500)))).statusCode).toBe(201);
+  });
+
+  it("refuses lone UTF-16 surrogates the same way everywhere, naming the field, instead of storing U+FFFD", async () => {
+    const lone = "Caf\uD800e";
+    expect(pathsOf(expectProblem(await c.post("/api/v1/contacts", { firstName: lone }), 400, "validation_failed"))).toEqual(["firstName"]);
+    expect(pathsOf(expectProblem(await c.post("/api/v1/companies", { name: lone }), 400, "validation_failed"))).toEqual(["name"]);
+    expect(pathsOf(expectProblem(await c.post("/api/v1/tasks", { title: `x${"\uDC00"}` }), 400, "validation_failed"))).toEqual(["title"]);
+    expect(pathsOf(expectProblem(await c.patch(`/api/v1/contacts/${contactId}`, { tags: ["ok", lone] }), 400, "validation_failed"))).toEqual(["tags.1"]);
+    // A well-formed pair (an emoji) is text like any other.
+    const emoji = await c.post("/api/v1/companies", { name: "Café \uD83D\uDE00" });
+    expect(emoji.statusCode, emoji.body).toBe(201);
+    expect(emoji.json().name).toBe("Café 😀");
+  });
+
   it("rejects bad list parameters clearly", async () => {
     expectProblem(await c.get("/api/v1/contacts?limit=0"), 400);
     expectProblem(await c.get("/api/v1/contacts?limit=abc"), 400);

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { AppError, type ErrorCode, errorStatus, type FieldError } from "../core/errors.js";
 
@@ -82,6 +83,72 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (status >= 400 && status < 500) return send({ ...problem("bad_request", "Bad request", err.message), status });
     request.log.error({ err }, "unhandled error");
     return send(problem("internal", "Internal error", "Something went wrong on our side; it has been logged."));
+  });
+}
+
+/**
+ * Errors Fastify answers itself, before any hook or route: a URL that does not decode, a path parameter over the
+ * router's length limit. Passed to Fastify's constructor, so they leave as problem+json like every other error.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions["frameworkErrors"]> = (err, _request, frameworkReply) => {
+  // The option's reply type is generic over route schemas that do not exist yet; this one is a plain reply.
+  const reply = frameworkReply as unknown as FastifyReply;
+  const send = (body: ProblemBody) => reply.status(body.status).type(PROBLEM).send(body);
+  if (err.code === "FST_ERR_MAX_PARAM_LENGTH") return send(problem("uri_too_long", "URI too long", "A value in the address is too long."));
+  if (err.code === "FST_ERR_BAD_URL") return send(problem("bad_request", "Bad request", "The URL is not valid: it holds a malformed %-escape."));
+  return send(problem("bad_request", "Bad request", err.message));
+};
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers too large, a garbled request, a client that
+ * never finished sending): answered on the socket as problem+json, then closed, as Node does by default.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [code, status, title, detail]: [string, number, string, string] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? ["headers_too_large", 431, "Request headers too large", "The request's headers (cookies included) are too large."]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? ["request_timeout", 408, "Request timeout", "The request was not received in time."]
+        : ["bad_request", 400, "Bad request", "The request is not valid HTTP."];
+  const body = JSON.stringify({ type: `https://rapport.dev/problems/${code.replace(/_/g, "-")}`, title, status, code, detail });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${PROBLEM}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
+/** Paths (a.b.0) of strings in a JSON value that hold a lone UTF-16 surrogate. */
+function illFormedPaths(value: unknown, path: string[] = [], out: string[] = []): string[] {
+  if (out.length >= 20) return out;
+  if (typeof value === "string") {
+    if (!wellFormed(value)) out.push(path.join("."));
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      illFormedPaths(v, [...path, String(i)], out);
+    });
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (!wellFormed(k)) out.push([...path, k.replace(new RegExp(LONE_SURROGATE, "g"), "\uFFFD")].join("."));
+      illFormedPaths(v, [...path, k], out);
+    }
+  }
+  return out;
+}
+
+/**
+ * One rule for text everywhere: a lone UTF-16 surrogate (JSON's "\\uD800" without its pair) is refused, naming the
+ * field. PostgreSQL cannot store it; left alone, some paths failed and others silently stored U+FFFD instead.
+ */
+export function registerTextCheck(app: FastifyInstance): void {
+  app.addHook("preValidation", async (request) => {
+    const paths = illFormedPaths(request.body);
+    if (paths.length === 0) return;
+    const errors = paths.map((path) => ({ path: path || "body", message: "Contains an unpaired UTF-16 surrogate, which is not text" }));
+    throw new AppError("validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
   });
 }
 

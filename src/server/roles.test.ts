@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../test/harness.js";
+import { waitForImport } from "../modules/imports/service.js";
+import { uploadOk } from "../modules/imports/testing.js";
+import { type Client, client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../test/harness.js";
 
 describe.each(databaseKinds)("roles on %s", (kind) => {
   let t: TestApp;
@@ -78,5 +80,31 @@ describe.each(databaseKinds)("roles on %s", (kind) => {
     for (const url of ["/api/v1/contacts", "/api/v1/companies", "/api/v1/users", "/api/v1/search?q=a", "/api/v1/custom-fields", "/api/v1/auth/me"]) {
       expectProblem(await t.app.inject({ method: "GET", url }), 401, "unauthenticated");
     }
+  });
+  it("keeps each user to their own: imports undone by their importer or a manager, rescoring needs write, keys act within their role", async () => {
+    const rep = await userWithRole(t.app, admin, "sales");
+    const other = await userWithRole(t.app, admin, "sales");
+    const manager = await userWithRole(t.app, admin, "manager");
+    const up = await uploadOk(t, rep, "contact", "mine.csv", "First Name,Email\nImy,imy@example.com\n");
+    expect((await rep.post(`/api/v1/imports/${up.import.id}/run`, { mapping: up.suggestion.mapping })).statusCode).toBe(202);
+    await waitForImport(up.import.id);
+    expectProblem(await other.post(`/api/v1/imports/${up.import.id}/undo`), 403, "forbidden");
+    expect((await rep.get(`/api/v1/imports/${up.import.id}`)).json().status).toBe("completed");
+    const undone = await manager.post(`/api/v1/imports/${up.import.id}/undo`);
+    expect(undone.statusCode, undone.body).toBe(200);
+
+    const ro = await userWithRole(t.app, admin, "read_only");
+    expectProblem(await ro.post(`/api/v1/contacts/${contactId}/rescore`), 403, "forbidden");
+    expect((await rep.post(`/api/v1/contacts/${contactId}/rescore`)).statusCode).toBe(200);
+
+    // A read-only key its admin created reads the admin's views but changes none of them.
+    const view = (await admin.post("/api/v1/views", { object: "contact", name: "Admin's own", shared: false, state: {} })).json();
+    const key = (await admin.post("/api/v1/api-keys", { name: "reader", role: "read_only" })).json().key as string;
+    const reader = client(t.app, { bearer: key });
+    expect((await reader.get("/api/v1/views")).statusCode).toBe(200);
+    expectProblem(await reader.patch(`/api/v1/views/${view.id}`, { name: "Hijacked" }), 403, "forbidden");
+    expectProblem(await reader.del(`/api/v1/views/${view.id}`), 403, "forbidden");
+    expectProblem(await reader.post("/api/v1/views", { object: "contact", name: "Planted", shared: false, state: {} }), 403, "forbidden");
+    expect((await admin.get("/api/v1/views")).json().data.map((v: { name: string }) => v.name)).toContain("Admin's own");
   });
 });

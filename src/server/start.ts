@@ -22,6 +22,7 @@ export interface StartOptions {
   authRateLimit?: number;
   apiRateLimit?: number;
   secureCookies?: boolean;
+  trustProxy?: string[] | false;
   /** Run every kind of background job in this process (default); false: `serve --no-worker`, with `rapport worker` elsewhere. */
   worker?: boolean;
   /** Seconds between polls of each job queue when nothing wakes it (default 2). */
@@ -54,6 +55,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     authRateLimit: options.authRateLimit,
     apiRateLimit: options.apiRateLimit,
     secureCookies: options.secureCookies,
+    trustProxy: options.trustProxy,
     jobs: { worker: options.worker ?? true, pollingIntervalSeconds: options.jobPollingSeconds, eventRetentionDays: options.eventRetentionDays },
     smtpUrl: options.smtpUrl,
     mailFrom: options.mailFrom,

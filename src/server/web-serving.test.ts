@@ -31,6 +31,16 @@ describe("serving the web app", () => {
     expect(asset.body).toContain("console.log");
   });
 
+  it("never lets a cache keep the app shell, so a new deploy reaches users at once; hashed assets stay cached for a year", async () => {
+    for (const url of ["/", "/contacts", "/index.html"]) {
+      const res = await app.inject({ method: "GET", url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers["cache-control"], url).toBe("no-cache");
+    }
+    const asset = await app.inject({ method: "GET", url: "/assets/app.js" });
+    expect(asset.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+  });
+
   it("still answers unknown API paths with problem+json", async () => {
     const res = await app.inject({ method: "GET", url: "/api/nothing-here" });
     expect(res.statusCode).toBe(404);

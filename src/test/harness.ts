@@ -41,6 +41,7 @@ export async function createTestApp(
     smtpUrl?: string;
     mailFrom?: string;
     publicUrl?: string;
+    trustProxy?: string[];
   } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(kind, options.dataDir);
@@ -49,6 +50,7 @@ export async function createTestApp(
     logLevel: "silent",
     authRateLimit: options.authRateLimit ?? 10_000,
     apiRateLimit: options.apiRateLimit,
+    trustProxy: options.trustProxy,
     jobs: options.jobs,
     smtpUrl: options.smtpUrl,
     mailFrom: options.mailFrom,

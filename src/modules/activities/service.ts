@@ -305,6 +305,8 @@ async function findActivity(ctx: Ctx, id: string): Promise<Row> {
 export async function updateActivity(ctx: Ctx, id: string, input: { subject?: string | null; body?: string | null; occurredAt?: string }): Promise<Activity> {
   assertCan(ctx.actor, "write");
   const [before] = await toActivities(ctx, [await findActivity(ctx, id)]);
+  // Nothing to set ({}): an UPDATE without columns is an error in Drizzle, and there is no change to record.
+  if (input.subject === undefined && input.body === undefined && input.occurredAt === undefined) return before as Activity;
   const row = await ctx.db.transaction(async (tx) => {
     const [r] = await tx
       .update(activities)

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from "fastify";
+import { normalizeIP } from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { LoginBody, Me, SetupStatus, SignupBody } from "../../contract/auth.js";
 import { Problem } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
@@ -11,10 +12,27 @@ import { createSession, deleteSession, login, signup, toMe } from "./service.js"
 export async function authRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const r = typed(app);
   const db = deps.database.db;
+  // Sign-up: per client address (request.ip is the peer's unless TRUST_PROXY names it as a proxy).
   const limited = {
     public: true,
     rateLimit: { max: deps.authRateLimit, timeWindow: "1 minute" },
   };
+  // Sign-in: per account and address, counted once the body is read. Someone guessing one account from a shared
+  // address (an office, a carrier NAT) does not lock out the other people behind it, nor the victim elsewhere.
+  const loginLimited = {
+    public: true,
+    rateLimit: {
+      max: deps.authRateLimit,
+      timeWindow: "1 minute",
+      hook: "preHandler" as const,
+      keyGenerator: (request: FastifyRequest) => {
+        const email = (request.body as { email?: unknown } | undefined)?.email;
+        return `login:${normalizeIP(request.ip)}:${typeof email === "string" ? email.toLowerCase() : ""}`;
+      },
+    },
+  };
+  // Secure when configured, or when this request came over HTTPS (directly, or as a trusted proxy says).
+  const secure = (request: FastifyRequest) => deps.secureCookies || request.protocol === "https";
   const tags = ["auth"];
 
   r.get(
@@ -45,7 +63,7 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps): Promise
     },
     async (request, reply) => {
       const principal = await signup(db, request.body);
-      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), deps.secureCookies);
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
       return reply.status(201).send(toMe(principal));
     },
   );
@@ -53,7 +71,7 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps): Promise
   r.post(
     "/auth/login",
     {
-      config: limited,
+      config: loginLimited,
       schema: {
         tags,
         summary: "Sign in",
@@ -69,7 +87,7 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps): Promise
     },
     async (request, reply) => {
       const principal = await login(db, request.body);
-      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), deps.secureCookies);
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
       return toMe(principal);
     },
   );

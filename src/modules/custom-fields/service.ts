@@ -102,6 +102,8 @@ export async function updateCustomField(
     const where = and(eq(customFields.workspaceId, ctx.workspaceId), eq(customFields.id, id));
     const [before] = await tx.select().from(customFields).where(where).for("update");
     if (!before) throw notFound("Custom field");
+    // Nothing to set ({}): an UPDATE without columns is an error in Drizzle, and there is no change to record.
+    if (Object.values(input).every((v) => v === undefined)) return toField(before);
     const [row] = await tx
       .update(customFields)
       .set({

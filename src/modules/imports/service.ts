@@ -90,6 +90,16 @@ function toJob(r: Row, companiesCreated = 0): ImportJob {
 
 const scoped = (ctx: Ctx, id: string) => and(eq(imports.workspaceId, ctx.workspaceId), eq(imports.id, id));
 
+/**
+ * The workspace an import belongs to, so the CLI's `import undo|resume <id>` needs no --workspace. Import ids are
+ * UUIDv7, unique across workspaces; this is the one unscoped read of imports, and it returns only the workspace id.
+ */
+export async function importWorkspaceId(db: Ctx["db"], id: string): Promise<string | null> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+  const [row] = await db.select({ workspaceId: imports.workspaceId }).from(imports).where(eq(imports.id, id));
+  return row?.workspaceId ?? null;
+}
+
 async function findRow(ctx: Ctx, id: string): Promise<Row> {
   const [row] = await ctx.db.select().from(imports).where(scoped(ctx, id));
   if (!row) throw notFound("Import");
@@ -834,6 +844,9 @@ export async function startImport(
 export async function resumeImport(ctx: Ctx, id: string, opts: { wait?: boolean; onProgress?: (job: ImportJob) => void } = {}): Promise<ImportJob> {
   assertCan(ctx.actor, "write");
   const job = await findRow(ctx, id);
+  // Undo deletes and rewrites records wholesale: it belongs to whoever ran the import, or a manager or admin.
+  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
+    throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can undo it.");
   const status = toJob(job).status;
   if (status !== "interrupted" && status !== "failed")
     throw new AppError("conflict", `Only an interrupted or failed import can be resumed; this one is ${status}.`);
@@ -1079,6 +1092,9 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
 export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
   assertCan(ctx.actor, "write");
   const job = await findRow(ctx, id);
+  // Undo deletes and rewrites records wholesale: it belongs to whoever ran the import, or a manager or admin.
+  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
+    throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can undo it.");
   const status = toJob(job).status;
   if (status !== "completed" && status !== "interrupted" && status !== "failed") throw new AppError("conflict", `A ${status} import cannot be undone.`);
   if (running.has(id)) throw new AppError("conflict", "This import is running");

@@ -326,10 +326,22 @@ function utmOf(body: RawSubmission, referer: string | undefined): Record<string,
  * nothing); otherwise the contact matched by email (any of its emails, case-insensitive) is updated,
  * or a new one created with the form's lead source, assignment and scoring — all in one transaction.
  */
+/** A referrer is shown as a link: only an http(s) address is kept, never javascript:, data: or free text. */
+function webAddress(value: string | undefined): string | null {
+  const text = value?.trim();
+  if (!text || text.length > 1000) return null;
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:" ? text : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function submitForm(db: Db, formId: string, body: RawSubmission, meta: SubmissionMeta): Promise<SubmissionOutcome> {
   const { workspaceId, form, defs } = await publicForm(db, formId);
   const ipHash = createHash("sha256").update(`${workspaceId}:${meta.ip}`).digest("hex").slice(0, 32);
-  const referrer = (one(body[REFERRER_FIELD]) || meta.referer || "").slice(0, 1000) || null;
+  const referrer = webAddress(one(body[REFERRER_FIELD]) || meta.referer);
   const utm = utmOf(body, one(body[REFERRER_FIELD]) || meta.referer);
   const data: Record<string, string> = {};
   for (const f of form.fields) {

@@ -22,7 +22,8 @@ describe.each(databaseKinds)("labels and values on %s", (kind) => {
     t.app.inject({
       method: "POST",
       url: `/api/public/forms/${formId}/submissions`,
-      headers: { "content-type": "application/json", "x-forwarded-for": `10.77.0.${++ip}` },
+      headers: { "content-type": "application/json" },
+      remoteAddress: `10.77.0.${++ip}`,
       payload: JSON.stringify(body),
     });
 

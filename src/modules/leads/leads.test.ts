@@ -39,9 +39,10 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       url: `/api/public/forms/${formId}/submissions`,
       headers: {
         "content-type": opts.form ? "application/x-www-form-urlencoded" : "application/json",
-        "x-forwarded-for": opts.ip ?? nextIp(),
         ...(opts.referer ? { referer: opts.referer } : {}),
       },
+      // The peer's own address: X-Forwarded-For is ignored unless TRUST_PROXY names the peer.
+      remoteAddress: opts.ip ?? nextIp(),
       payload,
     });
   }
@@ -305,6 +306,23 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       expect(subs.data.map((s: { outcome: string }) => s.outcome)).toEqual(["updated", "created"]);
       expect(subs.data[1]).toMatchObject({ contactId: c.id, data: { message: "Call me" }, utm: { utm_source: "newsletter" } });
       expect((await ws.get(`/api/v1/forms/${form.id}`)).json()).toMatchObject({ submissionCount: 2, spamCount: 0 });
+    });
+
+    it("keeps a referrer only when it is an http(s) address: javascript: and other schemes are dropped", async () => {
+      const ws = await newWorkspace(t.app);
+      const form = await setupForm(ws);
+      for (const [i, referrer] of ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html,<script>x</script>", "not a url"].entries()) {
+        expect((await publicPost(form.id, { firstName: "Js", email: `js${i}@example.com`, _referrer: referrer })).statusCode).toBe(201);
+        const c = (await ws.get(`/api/v1/contacts?email=js${i}@example.com`)).json().data[0];
+        expect(c.sourceDetails.referrer ?? null, referrer).toBeNull();
+      }
+      const fromHeader = await publicPost(form.id, { firstName: "Hd", email: "hd@example.com" }, { referer: "javascript:alert(2)" });
+      expect(fromHeader.statusCode).toBe(201);
+      expect((await ws.get("/api/v1/contacts?email=hd@example.com")).json().data[0].sourceDetails.referrer ?? null).toBeNull();
+      const subs = (await ws.get(`/api/v1/forms/${form.id}/submissions`)).json().data as { referrer: string | null }[];
+      expect(subs.map((x) => x.referrer)).toEqual([null, null, null, null, null]);
+      await publicPost(form.id, { firstName: "Ok", email: "ok@example.com", _referrer: "https://example.org/page" });
+      expect((await ws.get("/api/v1/contacts?email=ok@example.com")).json().data[0].sourceDetails.referrer).toBe("https://example.org/page");
     });
 
     it("answers plain HTML form posts with a redirect or a thank-you page, and discards honeypot spam", async () => {

@@ -22,6 +22,7 @@ import {
   UpdateAssignmentRuleBody,
   UpdateFormBody,
 } from "../../contract/leads.js";
+import { assertCan } from "../../core/roles.js";
 import { jobsOf, NoContent, problems, typed } from "../../server/route-kit.js";
 import { countContacts, getContact, listContacts } from "../contacts/service.js";
 import {
@@ -84,6 +85,8 @@ export async function leadRoutes(app: FastifyInstance): Promise<void> {
     "/contacts/:id/rescore",
     { schema: { tags: leads, summary: "Recompute this contact's lead score now", params: IdParams, response: { 200: Contact, ...problems } } },
     async (req) => {
+      // Rescoring writes the contact's score: read-only callers may not.
+      assertCan(req.ctx.actor, "write");
       await getContact(req.ctx, req.params.id);
       await rescoreContacts(req.ctx, [req.params.id]);
       return getContact(req.ctx, req.params.id);

@@ -10,6 +10,7 @@ import {
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
+import { compileUserPattern, type UserPattern } from "../../core/patterns.js";
 import { assertCan } from "../../core/roles.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { listCustomFields } from "../custom-fields/service.js";
@@ -51,11 +52,8 @@ async function checkDefinition(ctx: Ctx, object: ValidationObject, field: string
     errors.push({ path: "field", message: `Rules can name ${ruleFields[object].join(", ")} or custom.<key>` });
   }
   if (r.pattern) {
-    try {
-      new RegExp(r.pattern, "u");
-    } catch (e) {
-      errors.push({ path: "pattern", message: `Not a valid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}` });
-    }
+    const compiled = compileUserPattern(r.pattern);
+    if (!compiled.ok) errors.push({ path: "pattern", message: compiled.message });
   }
   if (r.min != null && r.max != null && r.min > r.max) errors.push({ path: "min", message: "min is larger than max" });
   if (!r.required && !r.pattern && !r.allowedValues?.length && r.min == null && r.max == null) {
@@ -133,7 +131,14 @@ export async function deleteValidationRule(ctx: Ctx, id: string): Promise<void> 
 
 /** Rules ready to check: the pattern compiled once. Load once per import batch, then check each row. */
 export interface LoadedRule extends ValidationRule {
-  regex: RegExp | null;
+  /** The compiled pattern; a string when a stored pattern no longer compiles (saved before patterns ran in RE2). */
+  regex: UserPattern | string | null;
+}
+
+function loadPattern(source: string | null): LoadedRule["regex"] {
+  if (!source) return null;
+  const compiled = compileUserPattern(source);
+  return compiled.ok ? compiled.pattern : compiled.message;
 }
 
 export async function loadRules(ctx: Ctx, object: ValidationObject): Promise<LoadedRule[]> {
@@ -142,7 +147,7 @@ export async function loadRules(ctx: Ctx, object: ValidationObject): Promise<Loa
       .select()
       .from(validationRules)
       .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.object, object)));
-    return frozen(rows.map((r) => ({ ...toRule(r), regex: r.pattern ? new RegExp(`^(?:${r.pattern})$`, "u") : null })));
+    return frozen(rows.map((r) => ({ ...toRule(r), regex: loadPattern(r.pattern) })));
   });
 }
 
@@ -186,7 +191,16 @@ export function checkRecord(rules: LoadedRule[], record: Record<string, unknown>
       continue;
     }
     const items = Array.isArray(value) ? value : [value];
-    if (rule.regex && items.some((v) => !rule.regex?.test(String(v)))) {
+    if (typeof rule.regex === "string") {
+      // Never fall back to a backtracking engine: the value is refused until an admin rewrites the pattern.
+      errors.push({
+        path: rule.field,
+        message: `This field's validation rule has a pattern that cannot be checked safely; an admin must edit it (${rule.regex})`,
+      });
+      continue;
+    }
+    const pattern = rule.regex;
+    if (pattern && items.some((v) => !pattern.matchesWhole(String(v)))) {
       fail(`Does not have the expected format (${rule.pattern})`);
       continue;
     }

@@ -153,4 +153,36 @@ describe.each(databaseKinds)("validation rules on %s", (kind) => {
     expectProblem(await b.patch(`/api/v1/validation-rules/${rule.id}`, { required: false }), 404, "not_found");
     expectProblem(await b.del(`/api/v1/validation-rules/${rule.id}`), 404, "not_found");
   });
+  it("runs a rule's pattern in linear time: (a+)+ against a 30-character value answers at once", async () => {
+    const ws = await newWorkspace(t.app);
+    const rule = await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", pattern: "(a+)+", message: "Only a's" });
+    expect(rule.statusCode, rule.body).toBe(201);
+    const started = performance.now();
+    const res = await ws.post("/api/v1/contacts", { firstName: "Evil", jobTitle: `${"a".repeat(30)}!` });
+    const elapsed = performance.now() - started;
+    expect(expectProblem(res, 400, "validation_failed").errors).toEqual([{ path: "jobTitle", message: "Only a's" }]);
+    // A backtracking engine takes minutes here; RE2 takes well under a millisecond (the rest is the request itself).
+    expect(elapsed).toBeLessThan(2000);
+    expect((await ws.post("/api/v1/contacts", { firstName: "Fine", jobTitle: "aaaa" })).statusCode).toBe(201);
+  }, 20_000);
+
+  it("refuses patterns RE2 cannot run in linear time, and patterns over the length cap, saying why", async () => {
+    const ws = await newWorkspace(t.app);
+    for (const pattern of ["(?=a)b", "(a)\\1"]) {
+      const bad = expectProblem(await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", pattern }), 400, "validation_failed");
+      expect(bad.errors).toEqual([{ path: "pattern", message: expect.stringMatching(/look-arounds and back-references are not supported/) }]);
+    }
+    const long = expectProblem(
+      await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", pattern: "a".repeat(501) }),
+      400,
+      "validation_failed",
+    );
+    expect(long.errors).toEqual([expect.objectContaining({ path: "pattern" })]);
+    // JavaScript escapes keep working.
+    const ok = await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", pattern: "\\u00e9t\\u00e9|\\d{3}" });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect((await ws.post("/api/v1/contacts", { firstName: "A", jobTitle: "été" })).statusCode).toBe(201);
+    expect((await ws.post("/api/v1/contacts", { firstName: "B", jobTitle: "123" })).statusCode).toBe(201);
+    expectProblem(await ws.post("/api/v1/contacts", { firstName: "C", jobTitle: "1234" }), 400, "validation_failed");
+  });
 });

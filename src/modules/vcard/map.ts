@@ -123,6 +123,22 @@ function profileUrl(network: string, value: string): string | null {
   return base[network] ? `${base[network]}${handle}` : null;
 }
 
+const NAME_MAX = 100;
+
+/** A name as a contact can hold it: line breaks and tabs become spaces, and over 100 characters it is cut; each change is reported. */
+function fitName(name: string, what: string, warnings: string[]): string {
+  let out = name;
+  if (/[\r\n\t]/.test(out)) {
+    out = out.replace(/[\r\n\t]+/g, " ").trim();
+    warnings.push(`The ${what} had line breaks or tabs, replaced by spaces`);
+  }
+  if (out.length > NAME_MAX) {
+    warnings.push(`The ${what} was cut to ${NAME_MAX} characters (it had ${out.length}): "${out.slice(NAME_MAX, NAME_MAX + 40)}…" left out`);
+    out = clip(out, NAME_MAX).trimEnd();
+  }
+  return out;
+}
+
 export function cardToDraft(card: VCard, defaultCountry: string | undefined): CardDraft {
   const d: CardDraft = { firstName: "", lastName: "", emails: [], phones: [], socialProfiles: {}, tags: [], warnings: [], displayName: null };
   const props = (name: string) => card.props.filter((p) => p.name === name);
@@ -140,8 +156,9 @@ export function cardToDraft(card: VCard, defaultCountry: string | undefined): Ca
       d.firstName = words.join(" ");
     }
   }
-  d.firstName = clip(d.firstName.replace(/\s+/g, " "), 100);
-  d.lastName = clip(d.lastName.replace(/\s+/g, " "), 100);
+  // Names are kept as written (inner spaces included); what has to change to fit a contact is said, per card.
+  d.firstName = fitName(d.firstName, "given name", d.warnings);
+  d.lastName = fitName(d.lastName, "family name", d.warnings);
   d.displayName = (fn && text(fn.value)) || [d.firstName, d.lastName].filter(Boolean).join(" ") || null;
 
   // Emails: the preferred one primary; invalid ones reported, not guessed at.

@@ -27,6 +27,20 @@ async function emailTaken(ctx: Ctx, email: string): Promise<boolean> {
   return found.data.length > 0;
 }
 
+/** PostgreSQL's data exceptions (class 22: bad character, value out of range…) that a card's values can cause. */
+function databaseInputError(err: unknown): string | null {
+  let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined;
+  for (let depth = 0; e && depth < 3; depth++) {
+    if (typeof e.code === "string" && /^22[0-9A-Z]{3}$/.test(e.code)) {
+      return e.code === "22021" || e.code === "22P05"
+        ? "A value holds a character that cannot be stored (such as NUL)"
+        : `A value cannot be stored: ${String(e.message ?? e.code)}`;
+    }
+    e = e.cause as typeof e;
+  }
+  return null;
+}
+
 /**
  * Imports every card of a .vcf file as a contact. Each card stands alone: one that cannot be read or fails
  * validation is reported (index + reason) and the others go in. A card whose email belongs to an existing
@@ -117,8 +131,15 @@ export async function importVcards(caller: Ctx, bytes: Buffer): Promise<VcardImp
         result.notesCreated++;
       }
     } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      const reason = err.errors?.length ? err.errors.map((e) => `${e.path}: ${e.message}`).join("; ") : (err.detail ?? err.message);
+      // A value the database refuses (a NUL character, a number out of range) fails its card, never the file.
+      const dataError = databaseInputError(err);
+      if (!(err instanceof AppError) && !dataError) throw err;
+      const reason =
+        err instanceof AppError
+          ? err.errors?.length
+            ? err.errors.map((e) => `${e.path}: ${e.message}`).join("; ")
+            : (err.detail ?? err.message)
+          : (dataError as string);
       result.rejected.push({ index: card.index, name, reason });
     }
   }

@@ -189,6 +189,36 @@ describe.each(databaseKinds)("vCard import and export on %s", (kind) => {
     expectProblem(await upload(t, reader, Buffer.from(file)), 403, "forbidden");
   });
 
+  it("keeps names exactly (long given names, inner spaces, escaped semicolons) or says per card what changed, and one odd value fails only its card", async () => {
+    const ws = await newWorkspace(t.app);
+    const longGiven = `Maria${" Anna".repeat(30)}`; // 155 characters
+    const card = (version: string, lines: string[]) => ["BEGIN:VCARD", `VERSION:${version}`, ...lines, "END:VCARD"].join("\r\n");
+    const file = [
+      card("3.0", [`N:Long;${longGiven};;;`, `FN:${longGiven} Long`, "EMAIL:long@vcard.example"]),
+      card("4.0", ["N:van  der  Berg;Jan   Piet;;;", "FN:Jan   Piet van  der  Berg", "EMAIL:spaces@vcard.example"]),
+      card("3.0", ["N:Smith\\;Jones;Ann;;;", "FN:Ann Smith;Jones", "EMAIL:semi3@vcard.example"]),
+      card("2.1", ["N:Smith\\;Jones;Bob;;;", "FN:Bob Smith;Jones", "EMAIL:semi21@vcard.example"]),
+      card("3.0", ["N:Nul;Odd\u0000Value;;;", "FN:Odd Value Nul", "EMAIL:nul@vcard.example"]),
+      card("3.0", ["N:Fine;Frank;;;", "FN:Frank Fine", "EMAIL:frank@vcard.example"]),
+    ].join("\r\n");
+    const res = await upload(t, ws, Buffer.from(file, "utf8"));
+    expect(res.statusCode, res.body).toBe(200);
+    const r = res.json();
+    const byEmail = async (email: string) => (await ws.get(`/api/v1/contacts?email=${email}`)).json().data[0];
+    // Longer than a name may be: kept up to the limit, and the card's warning says so.
+    expect((await byEmail("long@vcard.example")).firstName).toBe(longGiven.slice(0, 100));
+    expect(r.warnings).toContainEqual(expect.objectContaining({ index: 1, reason: expect.stringMatching(/given name.*cut to 100 characters.*155/i) }));
+    // Inner spaces are the person's own.
+    expect(await byEmail("spaces@vcard.example")).toMatchObject({ firstName: "Jan   Piet", lastName: "van  der  Berg" });
+    // An escaped semicolon is part of the family name, in 3.0 and 2.1 alike.
+    expect(await byEmail("semi3@vcard.example")).toMatchObject({ firstName: "Ann", lastName: "Smith;Jones" });
+    expect(await byEmail("semi21@vcard.example")).toMatchObject({ firstName: "Bob", lastName: "Smith;Jones" });
+    // A value the database cannot hold rejects that card alone, with its reason; the card after it goes in.
+    expect(r.rejected).toContainEqual(expect.objectContaining({ index: 5 }));
+    expect(await byEmail("frank@vcard.example")).toMatchObject({ firstName: "Frank" });
+    expect(r.created).toBe(5);
+  });
+
   it("round-trips: export 4.0 → import into a fresh workspace gives the same contacts", async () => {
     const a = await newWorkspace(t.app);
     const b = await newWorkspace(t.app);

@@ -24,6 +24,14 @@ function requireUser(ctx: Ctx): string {
   return ctx.actor.userId;
 }
 
+/**
+ * A user may keep private views whatever their role (saving a filter is reading), but an API key acts for its
+ * creator only within its own role: a read-only key changes none of its creator's views.
+ */
+function assertMayChangeViews(ctx: Ctx): void {
+  if (ctx.actor.kind === "api_key") assertCan(ctx.actor, "write");
+}
+
 /** Mine and those others shared. */
 export async function listViews(ctx: Ctx, object?: "company" | "contact"): Promise<SavedView[]> {
   assertCan(ctx.actor, "read");
@@ -44,6 +52,7 @@ export async function listViews(ctx: Ctx, object?: "company" | "contact"): Promi
 
 export async function createView(ctx: Ctx, input: z.infer<typeof CreateViewBody>): Promise<SavedView> {
   assertCan(ctx.actor, "read");
+  assertMayChangeViews(ctx);
   const me = requireUser(ctx);
   // Sharing puts the view in front of everyone: that takes a role that can write.
   if (input.shared) assertCan(ctx.actor, "write");
@@ -66,6 +75,7 @@ export async function createView(ctx: Ctx, input: z.infer<typeof CreateViewBody>
 }
 
 async function ownView(ctx: Ctx, id: string): Promise<Row> {
+  assertMayChangeViews(ctx);
   const me = requireUser(ctx);
   const [row] = await ctx.db
     .select()

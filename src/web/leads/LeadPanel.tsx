@@ -108,11 +108,17 @@ export function LeadPanel({ contact: c }: { contact: Contact }) {
                 ))}
               </Group>
             )}
-            {source.referrer && (
-              <Anchor href={source.referrer} target="_blank" rel="noopener noreferrer nofollow" fz="xs" display="block" truncate="end">
-                {source.referrer}
-              </Anchor>
-            )}
+            {source.referrer &&
+              // Referrers saved before the server kept only http(s) ones may hold javascript: — never a link then.
+              (/^https?:\/\//i.test(source.referrer) ? (
+                <Anchor href={source.referrer} target="_blank" rel="noopener noreferrer nofollow" fz="xs" display="block" truncate="end">
+                  {source.referrer}
+                </Anchor>
+              ) : (
+                <Text fz="xs" c="dimmed" truncate="end">
+                  {source.referrer}
+                </Text>
+              ))}
             {source.lastSubmission?.submittedAt && (
               <Text fz="xs" c="dimmed">
                 Last submitted {formatDateTime(source.lastSubmission.submittedAt)}

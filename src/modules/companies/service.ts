@@ -18,7 +18,7 @@ import { contactIdPagesOfCompany } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { rescoreContacts } from "../leads/scoring.js";
-import { assertUsersExist } from "../users/service.js";
+import { assertUsersExist, teammateIds } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
 import { companies } from "./table.js";
@@ -318,7 +318,7 @@ type CompanyFilters = Omit<z.infer<typeof CompanyListQuery>, "limit" | "cursor" 
 /** What a company list or count keeps: the query's search, fields and filters, within the workspace. */
 async function companyWhere(ctx: Ctx, query: CompanyFilters, defs: CustomField[]): Promise<(SQL | undefined)[]> {
   const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(companyFields, c.field, companies.custom, defs), c));
-  const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId);
+  const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId, teammateIds);
   return [
     eq(companies.workspaceId, ctx.workspaceId),
     trashFilter(companies.deletedAt, query.trashed),

@@ -17,7 +17,7 @@ import { listCustomFields, validateCustomValues } from "../custom-fields/service
 import { diff, recordChanges } from "../history/service.js";
 import { getPriceListCurrency } from "../products/service.js";
 import { createTask, listTasks, updateTask } from "../tasks/service.js";
-import { assertUsersExist, userNames } from "../users/service.js";
+import { assertUsersExist, teammateIds, userNames } from "../users/service.js";
 import { enforceRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
 import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline, workspaceStages } from "./pipelines.js";
@@ -529,7 +529,7 @@ export async function dealFilters(
   if (q.closeFrom && q.closeTo && q.closeFrom > q.closeTo)
     throw new AppError("validation_failed", "closeTo: before closeFrom", [{ path: "closeTo", message: "Before the start date" }]);
   return [
-    await ownerFilter(ctx, deals.ownerId, q.ownerId),
+    await ownerFilter(ctx, deals.ownerId, q.ownerId, teammateIds),
     q.amountMin ? sql`${deals.amount} >= ${q.amountMin}::numeric` : undefined,
     q.amountMax ? sql`${deals.amount} <= ${q.amountMax}::numeric` : undefined,
     q.closeFrom ? sql`${deals.expectedCloseDate} >= ${q.closeFrom}::date` : undefined,

@@ -28,7 +28,7 @@ import { listCustomFields, validateCustomValues } from "../custom-fields/service
 import { diff, recordChanges } from "../history/service.js";
 import { type Assignment, assignmentConfig, assignOwners } from "../leads/assignment.js";
 import { factsOf } from "../leads/conditions.js";
-import { scoreContacts, scoringConfig } from "../leads/scoring.js";
+import { scoreContacts, scoringConfig } from "../leads/score.js";
 import { assertUsersExist, teammateIds } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";

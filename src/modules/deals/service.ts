@@ -20,6 +20,8 @@ import { createTask, listTasks, updateTask } from "../tasks/service.js";
 import { assertUsersExist, teammateIds, userNames } from "../users/service.js";
 import { enforceRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
+
+
 import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline, workspaceStages } from "./pipelines.js";
 import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } from "./table.js";
 
@@ -175,17 +177,6 @@ export async function dealsByIds(ctx: Ctx, ids: string[]): Promise<Deal[]> {
     .from(deals)
     .where(and(eq(deals.workspaceId, ctx.workspaceId), inArray(deals.id, unique), sql`${deals.deletedAt} is null`));
   return toDeals(ctx, rows);
-}
-
-/** Display names of deals by id (tasks, timelines); ids outside the workspace are absent. */
-export async function dealNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return new Map();
-  const rows = await ctx.db
-    .select({ id: deals.id, name: deals.name })
-    .from(deals)
-    .where(and(eq(deals.workspaceId, ctx.workspaceId), inArray(deals.id, unique)));
-  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 const lostReasonRequired = () =>

@@ -21,7 +21,6 @@ import { assertUsersExist, teammateIds, userNames } from "../users/service.js";
 import { enforceRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
 
-
 import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline, workspaceStages } from "./pipelines.js";
 import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } from "./table.js";
 

@@ -58,6 +58,29 @@ module.exports = {
       to: { path: "^src/(server|cli)/" },
     },
     {
+      name: "no-reaching-into-other-modules-tables",
+      severity: "error",
+      comment:
+        "A module's code reads another module's records through that module's service or lookups, not its table " +
+        "(tables may reference each other for foreign keys; tests may seed). The exceptions are the offenders that " +
+        "predate this rule; do not add to them.",
+      from: {
+        path: "^src/modules/([^/]+)/",
+        pathNot: [
+          "^src/modules/[^/]+/table\\.ts$",
+          "\\.test\\.ts$",
+          "^src/modules/[^/]+/testing\\.ts$",
+          // Known offenders (sign-up and key resolution read users and workspaces; the event stream reads the outbox that
+          // history writes; the timeline's stray-activity query reads contacts' stray_activity_at).
+          "^src/modules/auth/service\\.ts$",
+          "^src/modules/api-keys/service\\.ts$",
+          "^src/modules/events/service\\.ts$",
+          "^src/modules/activities/service\\.ts$",
+        ],
+      },
+      to: { path: "^src/modules/[^/]+/table\\.ts$", pathNot: "^src/modules/$1/table\\.ts$" },
+    },
+    {
       name: "src-never-imports-bench-e2e-scripts",
       severity: "error",
       comment: "Benchmarks live in bench/, browser tests in e2e/, tooling in scripts/: the application never imports them.",

@@ -1,6 +1,6 @@
 /**
  * The import rules in .dependency-cruiser.cjs (run by `npm run lint`) fail where they should: a fixture repository
- * with one break of each rule is cruised with the real configuration, and the real repository passes it.
+ * with one break of each rule is cruised with the real configuration. (The repository itself is cruised by `npm run lint`, which CI runs.)
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ const config = join(root, ".dependency-cruiser.cjs");
 
 async function cruise(cwd: string, paths: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await run(process.execPath, [depcruise, ...paths, "--config", config, "--output-type", "err"], { cwd, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [depcruise, ...paths, "--config", config, "--output-type", "err"], { cwd, timeout: 110_000 });
     return { code: 0, out: stdout };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -46,6 +46,8 @@ describe("import rules (dependency-cruiser)", () => {
     file("src/server/kit.ts", "export const kit = 1;\n");
     file("src/modules/alpha/other.ts", 'import { kit } from "../../server/kit.js";\nexport const other = kit;\n');
     file("src/modules/alpha/speed-bench.ts", 'import { alpha } from "./service.js";\nconsole.log(alpha());\n');
+    file("src/modules/beta/table.ts", "export const betaRows = [];\n");
+    file("src/modules/alpha/peek.ts", 'import { betaRows } from "../beta/table.js";\nexport const peek = betaRows;\n');
     file("src/contract/thing.ts", 'import { kit } from "../server/kit.js";\nexport const thing = kit;\n');
 
     const { code, out } = await cruise(fixture, ["src"]);
@@ -56,12 +58,7 @@ describe("import rules (dependency-cruiser)", () => {
     expect(out).toContain("web-imports-only-contract: src/web/page.ts → src/db/helper.ts");
     expect(out).toContain("services-never-import-server-or-cli: src/modules/alpha/other.ts → src/server/kit.ts");
     expect(out).toContain("benchmarks-live-in-bench: src/modules/alpha/speed-bench.ts");
+    expect(out).toContain("no-reaching-into-other-modules-tables: src/modules/alpha/peek.ts → src/modules/beta/table.ts");
     expect(out).toContain("contract-imports-nothing-of-ours: src/contract/thing.ts → src/server/kit.ts");
-  }, 60_000);
-
-  it("passes on the repository itself", async () => {
-    const { code, out } = await cruise(root, ["src", "bench", "e2e", "scripts"]);
-    expect(out).toContain("no dependency violations found");
-    expect(code).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });

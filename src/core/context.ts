@@ -1,5 +1,5 @@
 import type { Role } from "../contract/common.js";
-import type { Db } from "../db/client.js";
+import type { Db } from "../db/types.js";
 
 export interface Actor {
   kind: "user" | "api_key" | "system";

@@ -1,11 +1,13 @@
 import { type AnyColumn, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../core/context.js";
 import { AppError } from "../core/errors.js";
-import { teammateIds } from "../modules/users/service.js";
 import type { Db } from "./client.js";
 
+/** Who shares a team with a user (the user included): the users module's lookup, passed in so db/ never calls a module. */
+export type TeammateLookup = (ctx: Ctx, userId: string) => Promise<string[]>;
+
 /** ownerId filter: a user id, "me", "team" (anyone sharing a team with me) or "none". */
-export async function ownerFilter(ctx: Ctx, column: AnyColumn, ownerId: string | undefined): Promise<SQL | undefined> {
+export async function ownerFilter(ctx: Ctx, column: AnyColumn, ownerId: string | undefined, teammateIds: TeammateLookup): Promise<SQL | undefined> {
   if (!ownerId) return undefined;
   if (ownerId === "none") return isNull(column);
   if (ownerId === "me" || ownerId === "team") {

@@ -1,7 +1,6 @@
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import type { Ctx } from "../core/context.js";
-import type { Db } from "./client.js";
+import type { Db } from "./types.js";
 
 /** The channel the configuration triggers of migration 0012 notify, with the workspace id as payload. */
 export const CONFIG_CHANNEL = "rapport_config";
@@ -99,7 +98,7 @@ export function servesFromCache(ctx: { db: Db }): boolean {
 }
 
 /** After a committed change to a workspace's configuration: this process's next read goes to the database. */
-export function forgetConfig(ctx: Pick<Ctx, "db" | "workspaceId">): void {
+export function forgetConfig(ctx: { db: Db; workspaceId: string }): void {
   caches.get(ctx.db)?.forget(ctx.workspaceId);
 }
 

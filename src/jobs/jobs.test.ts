@@ -104,6 +104,38 @@ describe("durable jobs on pglite", () => {
     expect(consumers.find((c) => c.name === "scoring.rules")).toMatchObject({ lastError: null });
   });
 
+  it("rescores after a logged activity and a company edit through stream consumers, the company's contacts by a job", async () => {
+    const ws = await newWorkspace(t.app);
+    const rules = [
+      { kind: "field", name: "Large companies", conditions: [{ field: "companySize", op: "gt", value: 200 }], points: 15 },
+      { kind: "event", name: "Calls", event: "call", points: 10 },
+    ];
+    for (const r of rules) expect((await ws.post("/api/v1/scoring-rules", r)).statusCode).toBe(201);
+    const company = (await ws.post("/api/v1/companies", { name: "Acme", employees: 1000 })).json();
+    const lead = (await ws.post("/api/v1/contacts", { firstName: "Cy", companyId: company.id })).json();
+    // A contact is scored in its own write's transaction; what follows reacts to other records' events.
+    expect(lead.leadScore).toBe(15);
+    const score = async () => (await ws.get(`/api/v1/contacts/${lead.id}`)).json().leadScore as number;
+
+    const call = await ws.post(`/api/v1/contacts/${lead.id}/activities`, { type: "call", direction: "outbound", durationSeconds: 60, outcome: "connected" });
+    expect(call.statusCode, call.body).toBe(201);
+    await until(async () => (await score()) === 25);
+
+    const completedCompanyJobs = async () =>
+      ((await ws.get("/api/v1/jobs")).json().queues as { name: string; completed: number }[]).find((q) => q.name === "scoring.rescore_company")?.completed ?? 0;
+    const before = await completedCompanyJobs();
+    expect((await ws.patch(`/api/v1/companies/${company.id}`, { employees: 50 })).statusCode).toBe(200);
+    await until(async () => (await score()) === 10);
+    expect(await completedCompanyJobs()).toBeGreaterThan(before);
+
+    // Deleting the call takes its points away again, through the activity.deleted event.
+    expect((await ws.del(`/api/v1/activities/${call.json().id}`)).statusCode).toBe(204);
+    await until(async () => (await score()) === 0);
+
+    const consumers = (await ws.get("/api/v1/jobs")).json().consumers as { name: string; lastError: string | null }[];
+    for (const name of ["scoring.engagement", "scoring.companies"]) expect(consumers.find((c) => c.name === name)).toMatchObject({ lastError: null });
+  });
+
   it("fires a reminder at its time through a delayed job", async () => {
     const remindAt = new Date(clock.now() + 90_000).toISOString();
     const task = (await admin.post("/api/v1/tasks", { title: "Call Ada back", dueAt: remindAt, remindAt })).json();

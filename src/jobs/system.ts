@@ -5,7 +5,8 @@ import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
-import { rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
+import { companyRescores, engagementEventTypes, rescoreEngaged } from "../modules/leads/reactions.js";
+import { rescoreCompanyContacts, rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/service.js";
 import { createMailTransport } from "../modules/mail/transport.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
@@ -19,6 +20,7 @@ export interface JobData {
   "tasks.reminders": Record<string, never>;
   "scoring.decay": Record<string, never>;
   "scoring.rescore_workspace": { workspaceId: string };
+  "scoring.rescore_company": { workspaceId: string; companyId: string };
   "duplicates.scan_all": Record<string, never>;
   "duplicates.scan": { workspaceId: string };
   "mail.send": MailJob;
@@ -87,6 +89,12 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
   "scoring.rescore_workspace": {
     label: "Workspace rescoring",
     description: "Rescores every contact of a workspace after its scoring rules changed",
+    options: { policy: "stately", retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 900, expireInSeconds: 3600 },
+    concurrency: 1,
+  },
+  "scoring.rescore_company": {
+    label: "Company rescoring",
+    description: "Rescores every contact of a company after its size or industry changed",
     options: { policy: "stately", retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 900, expireInSeconds: 3600 },
     concurrency: 1,
   },
@@ -226,6 +234,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       await runWorkspaceRescore(systemCtx(db, job.data.workspaceId));
       return {};
     },
+    "scoring.rescore_company": async (job) => ({
+      rescored: await rescoreCompanyContacts(systemCtx(db, job.data.workspaceId), job.data.companyId),
+    }),
     "duplicates.scan_all": async () => {
       const rows = await queryRows<{ id: string }>(db, sql`select id from workspaces`);
       for (const r of rows) await send("duplicates.scan", { workspaceId: r.id }, { singletonKey: r.id });
@@ -306,6 +317,25 @@ function builtInConsumers(send: JobSystem["send"]): Consumer[] {
       async handle(tx, events) {
         for (const workspaceId of new Set(events.map((e) => e.workspaceId)))
           await send("scoring.rescore_workspace", { workspaceId }, { singletonKey: workspaceId, tx });
+      },
+    },
+    {
+      name: "scoring.engagement",
+      // Engagement rules count activities: the contacts an activity engages are rescored in the consumer's
+      // transaction. Imports rescore their own batch inside the import's transaction (activities/import.ts).
+      types: engagementEventTypes,
+      skipImports: true,
+      async handle(tx, events) {
+        await rescoreEngaged(tx, events);
+      },
+    },
+    {
+      name: "scoring.companies",
+      // A company's size or industry feeds its contacts' scores; a company can have tens of thousands of contacts,
+      // so the consumer only queues the job that pages through them (one waiting per company: stately + key).
+      types: ["company.updated"],
+      async handle(tx, events) {
+        for (const r of companyRescores(events)) await send("scoring.rescore_company", r, { singletonKey: `${r.workspaceId}:${r.companyId}`, tx });
       },
     },
     {

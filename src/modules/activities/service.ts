@@ -25,7 +25,6 @@ import { listPipelines } from "../deals/pipelines.js";
 import { getDeal } from "../deals/service.js";
 import { diff, type HistoryRow, listHistory, recordChanges } from "../history/service.js";
 import { contactSubmissions } from "../leads/forms.js";
-import { rescoreContacts } from "../leads/scoring.js";
 import { assertUsersExist, userNames } from "../users/service.js";
 import { activities, activityAttendees } from "./table.js";
 
@@ -153,9 +152,7 @@ async function insertActivity(
     ]);
     return r as Row;
   });
-  // Lead scores count interactions: the filed contact and every attendee contact engaged.
-  const engaged = [...new Set([row.contactId, ...links.filter((l) => l.kind === "contact").map((l) => l.attendeeId)].filter((x): x is string => Boolean(x)))];
-  if (engaged.length) await rescoreContacts(ctx, engaged);
+  // Lead scores count interactions: the activity.logged event rescores the engaged contacts (modules/leads/reactions.ts).
   const [activity] = await toActivities(ctx, [row]);
   return activity as Activity;
 }
@@ -307,7 +304,7 @@ export async function updateActivity(ctx: Ctx, id: string, input: { subject?: st
   const [before] = await toActivities(ctx, [await findActivity(ctx, id)]);
   // Nothing to set ({}): an UPDATE without columns is an error in Drizzle, and there is no change to record.
   if (input.subject === undefined && input.body === undefined && input.occurredAt === undefined) return before as Activity;
-  const row = await ctx.db.transaction(async (tx) => {
+  await ctx.db.transaction(async (tx) => {
     const [r] = await tx
       .update(activities)
       .set({
@@ -325,7 +322,6 @@ export async function updateActivity(ctx: Ctx, id: string, input: { subject?: st
     await recordActivityUpdate({ ...ctx, db: tx }, before as Activity);
     return r;
   });
-  if (input.occurredAt && row?.contactId) await rescoreContacts(ctx, [row.contactId]);
   return getActivity(ctx, id);
 }
 
@@ -340,30 +336,6 @@ export async function deleteActivity(ctx: Ctx, id: string): Promise<void> {
       .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id)));
     await recordChanges(tx, ctx, [{ object: "activity", recordId: id, action: "delete", changes: [], payload: before }]);
   });
-  if (found.contactId) await rescoreContacts(ctx, [found.contactId]);
-}
-
-/** Live interactions of some contacts since a time, oldest details dropped: what engagement scoring counts. */
-export async function engagementActivities(
-  ctx: Ctx,
-  contactIds: string[],
-  types: Row["type"][],
-  since: Date | null,
-): Promise<{ contactId: string; type: Row["type"]; at: Date }[]> {
-  if (contactIds.length === 0 || types.length === 0) return [];
-  const rows = await ctx.db
-    .select({ contactId: activities.contactId, type: activities.type, at: activities.occurredAt })
-    .from(activities)
-    .where(
-      and(
-        eq(activities.workspaceId, ctx.workspaceId),
-        inArray(activities.contactId, contactIds),
-        inArray(activities.type, types),
-        isNull(activities.deletedAt),
-        since ? gte(activities.occurredAt, since) : undefined,
-      ),
-    );
-  return rows.filter((r): r is { contactId: string; type: Row["type"]; at: Date } => r.contactId !== null);
 }
 
 interface Position {

@@ -3,13 +3,21 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { LoginBody, Me, SetupStatus, SignupBody } from "../../contract/auth.js";
 import { Problem } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
+import type { Database } from "../../db/client.js";
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
-import type { RouteDeps } from "../../server/routes.js";
 import { hasWorkspaces } from "../workspaces/service.js";
 import { createSession, deleteSession, login, signup, toMe } from "./service.js";
 
-export async function authRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+/** What the auth routes need of the server's wiring (server/routes passes its RouteDeps, which has these). */
+export interface AuthRouteDeps {
+  database: Database;
+  /** Login and signup attempts per IP per minute. */
+  authRateLimit: number;
+  secureCookies: boolean;
+}
+
+export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const r = typed(app);
   const db = deps.database.db;
   // Sign-up: per client address (request.ip is the peer's unless TRUST_PROXY names it as a proxy).

@@ -14,11 +14,9 @@ import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
-import { contactIdPagesOfCompany } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
-import { rescoreContacts } from "../leads/scoring.js";
-import { assertUsersExist } from "../users/service.js";
+import { assertUsersExist, teammateIds } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
 import { companies } from "./table.js";
@@ -305,11 +303,8 @@ export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof 
     ]);
     return company;
   });
-  // Lead scoring and assignment rules read company size and industry: the company's contacts are rescored.
-  if (next.employees !== current.employees || next.industry !== current.industry) {
-    // Every contact, in pages (a list of them all once stopped at 10,000).
-    for await (const ids of contactIdPagesOfCompany(ctx, id)) await rescoreContacts(ctx, ids);
-  }
+  // Lead scores read the company's size and industry: its contacts are rescored by a job that the company.updated
+  // event queues (modules/leads/reactions.ts), not inside this request.
   return company;
 }
 
@@ -318,7 +313,7 @@ type CompanyFilters = Omit<z.infer<typeof CompanyListQuery>, "limit" | "cursor" 
 /** What a company list or count keeps: the query's search, fields and filters, within the workspace. */
 async function companyWhere(ctx: Ctx, query: CompanyFilters, defs: CustomField[]): Promise<(SQL | undefined)[]> {
   const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(companyFields, c.field, companies.custom, defs), c));
-  const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId);
+  const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId, teammateIds);
   return [
     eq(companies.workspaceId, ctx.workspaceId),
     trashFilter(companies.deletedAt, query.trashed),

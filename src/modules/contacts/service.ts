@@ -28,8 +28,8 @@ import { listCustomFields, validateCustomValues } from "../custom-fields/service
 import { diff, recordChanges } from "../history/service.js";
 import { type Assignment, assignmentConfig, assignOwners } from "../leads/assignment.js";
 import { factsOf } from "../leads/conditions.js";
-import { scoreContacts, scoringConfig } from "../leads/scoring.js";
-import { assertUsersExist } from "../users/service.js";
+import { scoreContacts, scoringConfig } from "../leads/score.js";
+import { assertUsersExist, teammateIds } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
 import { contacts, type StoredEmail, type StoredPhone } from "./table.js";
@@ -403,7 +403,7 @@ type ContactFilters = Omit<z.infer<typeof ContactListQuery>, "limit" | "cursor" 
 /** What a contact list or count keeps: the query's search, fields and filters, within the workspace. */
 async function contactWhere(ctx: Ctx, query: ContactFilters, defs: CustomField[]): Promise<(SQL | undefined)[]> {
   const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(contactFields, c.field, contacts.custom, defs), c));
-  const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId);
+  const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId, teammateIds);
   return [
     eq(contacts.workspaceId, ctx.workspaceId),
     trashFilter(contacts.deletedAt, query.trashed),

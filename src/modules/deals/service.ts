@@ -17,9 +17,10 @@ import { listCustomFields, validateCustomValues } from "../custom-fields/service
 import { diff, recordChanges } from "../history/service.js";
 import { getPriceListCurrency } from "../products/service.js";
 import { createTask, listTasks, updateTask } from "../tasks/service.js";
-import { assertUsersExist, userNames } from "../users/service.js";
+import { assertUsersExist, teammateIds, userNames } from "../users/service.js";
 import { enforceRules } from "../validation-rules/service.js";
 import { fallbackCurrency, workspaceSettings } from "../workspaces/service.js";
+
 import { ensureDefaultPipeline, findStage, firstOpenStage, getPipeline, workspaceStages } from "./pipelines.js";
 import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } from "./table.js";
 
@@ -175,17 +176,6 @@ export async function dealsByIds(ctx: Ctx, ids: string[]): Promise<Deal[]> {
     .from(deals)
     .where(and(eq(deals.workspaceId, ctx.workspaceId), inArray(deals.id, unique), sql`${deals.deletedAt} is null`));
   return toDeals(ctx, rows);
-}
-
-/** Display names of deals by id (tasks, timelines); ids outside the workspace are absent. */
-export async function dealNames(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return new Map();
-  const rows = await ctx.db
-    .select({ id: deals.id, name: deals.name })
-    .from(deals)
-    .where(and(eq(deals.workspaceId, ctx.workspaceId), inArray(deals.id, unique)));
-  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 const lostReasonRequired = () =>
@@ -529,7 +519,7 @@ export async function dealFilters(
   if (q.closeFrom && q.closeTo && q.closeFrom > q.closeTo)
     throw new AppError("validation_failed", "closeTo: before closeFrom", [{ path: "closeTo", message: "Before the start date" }]);
   return [
-    await ownerFilter(ctx, deals.ownerId, q.ownerId),
+    await ownerFilter(ctx, deals.ownerId, q.ownerId, teammateIds),
     q.amountMin ? sql`${deals.amount} >= ${q.amountMin}::numeric` : undefined,
     q.amountMax ? sql`${deals.amount} <= ${q.amountMax}::numeric` : undefined,
     q.closeFrom ? sql`${deals.expectedCloseDate} >= ${q.closeFrom}::date` : undefined,

@@ -3,7 +3,7 @@
 import type { callOutcomes } from "../../contract/activities.js";
 import { Tags } from "../../contract/common.js";
 import { normHeader } from "./mapping.js";
-import { type ActivityRowInput, type Built, type DealRowInput, dateFormatAt, type Plan, type Refs, readCustom, splitList } from "./plan.js";
+import { type ActivityRowInput, type Built, type DealRowInput, dateFormatAt, type Plan, type Refs, readCustom, splitList } from "./plan-base.js";
 import { notADate, parseBoolean, parseDate, parseDateTime, parseNumber } from "./values.js";
 
 const refTargets = new Set([

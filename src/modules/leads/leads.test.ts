@@ -23,6 +23,12 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
   afterAll(() => t.close());
 
   const wsId = (c: Client) => c.session.me?.workspace.id as string;
+  const scoreOf = async (ws: Client, id: string) => (await ws.get(`/api/v1/contacts/${id}`)).json().leadScore as number;
+  /**
+   * Reactions arrive through the event stream: a commit wakes the dispatcher (pg_notify), whose consumers rescore or
+   * queue the rescoring job. Wait for that outcome, bounded, polling often.
+   */
+  const settle = { timeout: 15_000, interval: 50 };
 
   async function team(ws: Client, name: string, size: number) {
     const members: string[] = [];
@@ -171,10 +177,11 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       // Updating the contact rescores it.
       const updated = (await ws.patch(`/api/v1/contacts/${vp.id}`, { jobTitle: "Engineer" })).json();
       expect(updated.leadScore).toBe(25);
-      // A company shrinking rescores its contacts.
+      // A company shrinking rescores its contacts: its company.updated event queues the job that pages through them.
       expect((await ws.patch(`/api/v1/companies/${company.id}`, { employees: 50 })).statusCode).toBe(200);
-      expect((await ws.get(`/api/v1/contacts/${vp.id}`)).json().leadScore).toBe(10);
+      await expect.poll(() => scoreOf(ws, vp.id), settle).toBe(10);
       await ws.patch(`/api/v1/companies/${company.id}`, { employees: 1000 });
+      await expect.poll(() => scoreOf(ws, vp.id), settle).toBe(25);
       await ws.post("/api/v1/contacts", { firstName: "Mid", jobTitle: "VP Marketing" });
       const sorted = (await ws.get("/api/v1/leads?sort=-leadScore")).json().data.map((c: { firstName: string }) => c.firstName);
       expect(sorted).toEqual(["Vera", "Mid", "Stu"]);
@@ -222,7 +229,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       await rescoreDue(t.database.db, new Date(now + 15 * DAY));
       expect((await ws.get(`/api/v1/contacts/${lead.id}`)).json().leadScore).toBe(10);
 
-      // Expiring points drop to nothing; logging an activity rescores at once.
+      // Expiring points drop to nothing; logging an activity rescores its contact (the activity.logged consumer).
       const id = rule.json().id;
       await ws.call("PUT", `/api/v1/scoring-rules/${id}`, {
         kind: "event",
@@ -233,7 +240,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       });
       await ws.post(`/api/v1/contacts/${lead.id}/activities`, { type: "note", body: "<p>hi</p>" });
       await ws.post(`/api/v1/contacts/${lead.id}/activities`, { type: "call", direction: "inbound", durationSeconds: 5, outcome: "connected" });
-      expect((await ws.get(`/api/v1/contacts/${lead.id}`)).json().leadScore).toBe(30);
+      await expect.poll(() => scoreOf(ws, lead.id), settle).toBe(30);
       await rescoreDue(t.database.db, new Date(now + 31 * DAY));
       expect((await ws.get(`/api/v1/contacts/${lead.id}`)).json().leadScore).toBe(0);
     });

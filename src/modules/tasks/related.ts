@@ -4,7 +4,7 @@ import { AppError } from "../../core/errors.js";
 import { inOrder } from "../../db/in-order.js";
 import { companyNames, getCompany } from "../companies/service.js";
 import { contactNames, getContact } from "../contacts/service.js";
-import { dealNames, getDeal } from "../deals/service.js";
+import { dealNames, dealPresence } from "../deals/lookups.js";
 
 /** Throws a field error unless the record exists in this workspace and is not in the trash. */
 export async function assertRelatedExists(ctx: Ctx, related: { object: TaskRelatedObject; id: string }, path = "related.id"): Promise<void> {
@@ -15,7 +15,8 @@ export async function assertRelatedExists(ctx: Ctx, related: { object: TaskRelat
         ? await getContact(ctx, related.id)
         : related.object === "company"
           ? await getCompany(ctx, related.id)
-          : await getDeal(ctx, related.id);
+          : await dealPresence(ctx, related.id);
+    if (!record) throw fail(`No such ${related.object} in this workspace`);
     if (record.deletedAt) throw fail(`This ${related.object} is in the trash`);
   } catch (e) {
     if (e instanceof AppError && e.code === "not_found") throw fail(`No such ${related.object} in this workspace`);

@@ -4,15 +4,15 @@
  * shows the idempotent refresh). Needs a scratch PostgreSQL database:
  *
  *   createdb rapport_dup_bench
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_dup_bench npx tsx src/modules/duplicates/scan-benchmark.ts 100000
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_dup_bench npx tsx bench/duplicate-scan.ts 100000
  */
 import { sql } from "drizzle-orm";
-import { systemActor } from "../../core/context.js";
-import { newId } from "../../core/ids.js";
-import { openDatabase, queryRows } from "../../db/client.js";
-import { runMigrations } from "../../db/migrate.js";
-import { contactDuplicatePairsSql } from "../contacts/dedupe.js";
-import { scanDuplicates } from "./service.js";
+import { systemActor } from "../src/core/context.js";
+import { newId } from "../src/core/ids.js";
+import { openDatabase, queryRows } from "../src/db/client.js";
+import { runMigrations } from "../src/db/migrate.js";
+import { contactDuplicatePairsSql } from "../src/modules/contacts/dedupe.js";
+import { scanDuplicates } from "../src/modules/duplicates/service.js";
 
 const url = process.env.DATABASE_URL;
 if (!url || /\/test$/.test(url)) throw new Error("Set DATABASE_URL to a scratch database (never the test database)");

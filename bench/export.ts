@@ -1,16 +1,16 @@
 /**
  * Export benchmark: seeds a large workspace (SQL, in a scratch PostgreSQL database) and times the CSV/XLSX/vCard
  * export of the whole list through the same code as the API and CLI.
- *   BENCH_DATABASE_URL=postgres://…/rapport_export_bench npx tsx src/modules/exports/export-bench.ts seed 200000
- *   BENCH_DATABASE_URL=… npx tsx src/modules/exports/export-bench.ts run csv|xlsx|vcf [filter-json]
+ *   BENCH_DATABASE_URL=postgres://…/rapport_export_bench npx tsx bench/export.ts seed 200000
+ *   BENCH_DATABASE_URL=… npx tsx bench/export.ts run csv|xlsx|vcf [filter-json]
  * Run each format in its own process: the peak RSS reported is the process's.
  */
 import { statSync } from "node:fs";
 import { sql } from "drizzle-orm";
-import { exportToFile } from "../../cli/export.js";
-import { openDatabase, queryRows } from "../../db/client.js";
-import { runMigrations } from "../../db/migrate.js";
-import { signup } from "../auth/service.js";
+import { exportToFile } from "../src/cli/export.js";
+import { openDatabase, queryRows } from "../src/db/client.js";
+import { runMigrations } from "../src/db/migrate.js";
+import { signup } from "../src/modules/auth/service.js";
 
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("Set BENCH_DATABASE_URL to a scratch PostgreSQL database");

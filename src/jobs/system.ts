@@ -5,6 +5,8 @@ import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
+import { pruneFiles } from "../modules/imports/files.js";
+import { type EnqueueImport, type ImportRunData, runImportJob } from "../modules/imports/service.js";
 import { rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import type { Mailer } from "../modules/notifications/mail.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
@@ -18,6 +20,8 @@ export interface JobData {
   "scoring.rescore_workspace": { workspaceId: string };
   "duplicates.scan_all": Record<string, never>;
   "duplicates.scan": { workspaceId: string };
+  "imports.run": ImportRunData;
+  "imports.prune": Record<string, never>;
 }
 export type QueueName = keyof JobData;
 
@@ -85,6 +89,22 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     options: { policy: "stately", retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 3600 },
     concurrency: 1,
   },
+  "imports.run": {
+    label: "Import",
+    description: "Imports an uploaded file, batch by batch; a retry continues after the last committed batch",
+    // The singleton key is the import: one run at a time per import. A million rows take minutes to an hour on a
+    // busy machine, hence the long expiry; the heartbeat is what notices a worker that died, within a minute or two.
+    options: { policy: "stately", retryLimit: 5, retryDelay: 15, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 6 * 3600, heartbeatSeconds: 60 },
+    // Each run holds a batch of parsed rows and writes a lot: two at once per process is already a busy database.
+    concurrency: 2,
+  },
+  "imports.prune": {
+    label: "Upload clean-up",
+    description: "Deletes uploads nobody will import: unstarted for a week, or left behind by a finished import",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 300, retryBackoff: true },
+    cron: "53 3 * * *",
+    concurrency: 1,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -103,6 +123,8 @@ export interface JobSystemOptions {
   clock?: Clock;
   /** Seconds between polls of each queue when nothing wakes it (default 2). */
   pollingIntervalSeconds?: number;
+  /** With `worker`: run only these built-in queues (the CLI runs its own import), and no other schedule. Default: all. */
+  only?: readonly QueueName[];
   /** Queues beside the built-in ones, with their handlers (tests, extensions). */
   extraQueues?: Record<string, { spec: QueueSpec; handle(job: Job<object>): Promise<unknown> }>;
 }
@@ -191,11 +213,15 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       return { workspaces: rows.length };
     },
     "duplicates.scan": async (job) => scanDuplicates(systemCtx(db, job.data.workspaceId)),
+    "imports.run": async (job) =>
+      runImportJob(db, job.data, { final: job.retryCount >= (queueSpecs["imports.run"].options.retryLimit ?? 0), signal: job.signal }),
+    "imports.prune": async () => pruneFiles(db),
   };
 
   let unlisten: (() => Promise<void>) | undefined;
   if (options.worker) {
     for (const [name, spec] of Object.entries(specs)) {
+      if (options.only && !options.only.includes(name as QueueName)) continue;
       const handle = (options.extraQueues?.[name]?.handle ?? handlers[name as QueueName]) as (job: Job<unknown>) => Promise<unknown>;
       const id = await boss.work<unknown>(
         name,
@@ -207,12 +233,15 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       if (cron) await boss.schedule(name, cron, {}, { tz: "UTC" });
     }
     // A committed write raises rapport_events (modules/history): wake the dispatcher instead of waiting for its poll.
-    const listener = await boss.getDb().listen?.(
+    const listener = options.only && !options.only.includes("events.dispatch") ? undefined : await listenForEvents();
+    unlisten = listener ? () => listener.close() : undefined;
+  }
+  async function listenForEvents() {
+    return boss.getDb().listen?.(
       "rapport_events",
       () => void wake().catch((err: unknown) => log.error(`Event wake-up failed: ${(err as Error).message}`)),
       () => void wake().catch(() => {}),
     );
-    unlisten = listener ? () => listener.close() : undefined;
   }
 
   return {
@@ -257,5 +286,11 @@ function builtInConsumers(send: JobSystem["send"]): Consumer[] {
     },
   ];
 }
+
+/** How the import service enqueues a run through this job system, in the caller's transaction. */
+export const importEnqueuer =
+  (jobs: Pick<JobSystem, "send">): EnqueueImport =>
+  (tx, data) =>
+    jobs.send("imports.run", data, { tx, singletonKey: data.importId });
 
 const systemCtx = (db: Db, workspaceId: string): Ctx => ({ db, workspaceId, actor: systemActor });

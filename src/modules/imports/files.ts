@@ -37,6 +37,8 @@ export async function storeFile(ctx: Ctx, importId: string, input: AsyncIterable
     if (pendingBytes >= CHUNK_BYTES) await flush(false);
   }
   await flush(true);
+  // An empty file is still a stored file (chunk 0, no bytes): reading it says "empty", not "no longer kept".
+  if (chunkNo === 0) await ctx.db.insert(importFiles).values({ workspaceId: ctx.workspaceId, importId, chunkNo: 0, bytes: Buffer.alloc(0) });
   return size;
 }
 
@@ -58,7 +60,7 @@ export function storedFile(db: Db, workspaceId: string, importId: string): FileS
               return;
             }
             if (chunk.chunkNo !== next) throw new AppError("conflict", `The uploaded file is damaged: part ${next + 1} is missing; upload it again.`);
-            yield chunk.bytes;
+            if (chunk.bytes.length) yield chunk.bytes;
           }
         })(),
         { objectMode: false },

@@ -177,12 +177,19 @@ function csvProblem(err: unknown, fallbackLine: number): AppError {
 async function* csvRecords(file: FileSource, f: FileFormat): AsyncGenerator<{ line: number; values: string[] }> {
   const encoding = f.encoding ?? "utf8";
   const decoder = iconv.decodeStream(encoding, { stripBOM: true });
+  // The last line of the last record the parser completed, counted as it parses: records it has parsed but this loop
+  // has not read yet are dropped when it fails, and how many depends on how fast the source delivers its end.
+  let parsedEnd = 0;
   const parser = parse({
     delimiter: f.delimiter ?? ",",
     relax_column_count: true,
     info: true,
     bom: true,
     max_record_size: 1024 * 1024,
+    on_record: (record, context) => {
+      parsedEnd = context.lines;
+      return record;
+    },
   });
   const source = file.open();
   source.on("error", (e) => parser.destroy(e));
@@ -202,7 +209,7 @@ async function* csvRecords(file: FileSource, f: FileFormat): AsyncGenerator<{ li
       yield { line, values: rec.record };
     }
   } catch (err) {
-    throw csvProblem(err, prevEnd + 1);
+    throw csvProblem(err, Math.max(prevEnd, parsedEnd) + 1);
   } finally {
     source.destroy();
   }

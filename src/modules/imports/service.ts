@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { and, asc, desc, eq, gt, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportJob, ImportOptions, ImportPreview, ImportPrimary } from "../../contract/imports.js";
 import type { Actor, Ctx } from "../../core/context.js";
@@ -941,7 +941,8 @@ async function execute(ctx: Ctx, id: string, attempt: RunAttempt): Promise<{ sta
     // A total for the progress (rows done, rate, time left), unless a preview of this upload has counted them already.
     if (job.totalRows === null) {
       const totalRows = await countRows(file, job);
-      await ctx.db.update(imports).set({ totalRows }).where(scoped(ctx, id));
+      // Counting a million rows takes a while: the heartbeat says this run is alive.
+      await ctx.db.update(imports).set({ totalRows, heartbeatAt: new Date() }).where(scoped(ctx, id));
     }
     const state: RunState = { newCompanies: new Map(), wouldCreate: new Set(), idLikeCompanies: new Set(), newStages: new Map() };
     const source = batches(file, job, job.lastRow);
@@ -973,7 +974,7 @@ async function execute(ctx: Ctx, id: string, attempt: RunAttempt): Promise<{ sta
       const [row] = await tx
         .update(imports)
         .set({ status: "completed", finishedAt: new Date(), updatedAt: new Date(), totalRows: sql`${imports.lastRow}` })
-        .where(and(scoped(ctx, id), eq(imports.status, "running"), eq(imports.lastRow, done)))
+        .where(and(scoped(ctx, id), inArray(imports.status, ["running", "interrupted"]), eq(imports.lastRow, done)))
         .returning();
       if (!row) return undefined;
       await publishEvents(tx, ctx, [{ type: "import.finished", recordId: id, record: importEventRecord(row) }]);
@@ -1174,10 +1175,13 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
           'unchanged', coalesce((${imports.counts}->>'unchanged')::int, 0) + ${n("unchanged")}::int,
           'skipped', (${imports.counts}->>'skipped')::int + ${n("skip")}::int,
           'rejected', (${imports.counts}->>'rejected')::int + ${n("reject")}::int)`,
+        status: "running",
         heartbeatAt: new Date(),
         updatedAt: new Date(),
       })
-      .where(and(scoped(ctx, job.id), eq(imports.status, "running"), eq(imports.lastRow, after)))
+      // "interrupted": a server started meanwhile took this run for a dead one; it is not, and the lastRow check
+      // keeps it from racing a resume of the same rows.
+      .where(and(scoped(ctx, job.id), inArray(imports.status, ["running", "interrupted"]), eq(imports.lastRow, after)))
       .returning({ id: imports.id });
     // Someone undid the import meanwhile, or another run of it committed these rows first: drop this batch with the
     // transaction, so no row is written twice.

@@ -95,6 +95,7 @@ async function runImport(database: Database, spec: IoSpec): Promise<IoResult> {
   const jobs = await startJobSystem({ database, worker: true, only: ["imports.run"], pollingIntervalSeconds: 0.5, log: console });
   try {
     await startImport(ctx, job.id, ImportOptions.parse({ mapping, match: "none" }), importEnqueuer(jobs));
+    jobs.notify("imports.run");
     await followImport(ctx, job.id, { intervalMs: 1000 });
   } finally {
     await jobs.stop();

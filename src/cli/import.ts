@@ -211,6 +211,7 @@ export function registerImportCommands(program: Command): void {
           const before = await getImport(ctx, fileArg);
           bar.start(before.totalRows ?? before.lastRow, before.lastRow, { speed: 0 });
           await resumeImport(ctx, fileArg, await runJob());
+          jobs?.notify("imports.run");
           await followImport(ctx, fileArg, { onProgress: (j) => tick(j.lastRow) });
           bar.stop();
           await summary(fileArg);
@@ -272,6 +273,7 @@ export function registerImportCommands(program: Command): void {
         }
         try {
           await startImport(ctx, job.id, options, await runJob());
+          jobs?.notify("imports.run");
         } catch (err) {
           // Refused before it started (bad options, ambiguous dates): nothing was imported, so nothing is listed.
           bar.stop();

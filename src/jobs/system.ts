@@ -137,6 +137,8 @@ export interface JobSystem {
   send<N extends QueueName>(name: N, data: JobData[N], options?: SendOptions & { tx?: Db }): Promise<string | null>;
   /** Asks for an event delivery pass now (also what a committed write's notification does). */
   wake(): Promise<void>;
+  /** Makes this process's worker of a queue look for jobs now instead of at its next poll (after a commit that queued one). */
+  notify(name: string): void;
   stop(): Promise<void>;
 }
 
@@ -249,6 +251,10 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     specs,
     send,
     wake,
+    notify(name) {
+      const id = workers.get(name);
+      if (id) boss.notifyWorker(id);
+    },
     async stop() {
       await unlisten?.();
       await boss.stop({ graceful: true, timeout: 10_000 });

@@ -124,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.decorate("jobs", {
     send: async (name: string, data: object, o?: { singletonKey?: string; tx?: Db }) => (await jobSystem()).send(name as QueueName, data as never, o),
     ready: async () => void (await jobSystem()),
+    notify: async (name: string) => (await jobSystem()).notify(name),
   });
   if (options.jobs?.worker) app.addHook("onReady", async () => void (await jobSystem()));
   app.addHook("onClose", async () => {

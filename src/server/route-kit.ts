@@ -18,6 +18,8 @@ export interface JobQueue {
   send(name: string, data: object, options?: { singletonKey?: string; tx?: Db }): Promise<string | null>;
   /** Starts the queue if this process has not yet. */
   ready(): Promise<void>;
+  /** After the commit that queued a job: this process's worker, if any, takes it now rather than at its next poll. */
+  notify(name: string): Promise<void>;
 }
 
 declare module "fastify" {

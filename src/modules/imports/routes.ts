@@ -163,12 +163,20 @@ export async function importRoutes(app: FastifyInstance, deps: { database: Datab
         response: { 202: ImportJob, ...problems },
       },
     },
-    async (req, reply) => reply.status(202).send(await startImport(req.ctx, req.params.id, req.body, await enqueue())),
+    async (req, reply) => {
+      const job = await startImport(req.ctx, req.params.id, req.body, await enqueue());
+      await jobsOf(app).notify("imports.run");
+      return reply.status(202).send(job);
+    },
   );
   r.post(
     "/imports/:id/resume",
     { schema: { tags, summary: "Continue an interrupted import after its last committed row", params: IdParams, response: { 202: ImportJob, ...problems } } },
-    async (req, reply) => reply.status(202).send(await resumeImport(req.ctx, req.params.id, await enqueue())),
+    async (req, reply) => {
+      const job = await resumeImport(req.ctx, req.params.id, await enqueue());
+      await jobsOf(app).notify("imports.run");
+      return reply.status(202).send(job);
+    },
   );
   r.post(
     "/imports/:id/undo",

@@ -1,6 +1,7 @@
 // File in and out, each in a process of its own so its peak RSS is its own:
 //   node --import tsx bench/lib/io.ts <spec.json>   → one JSON line on stdout.
-// import: a contacts CSV through the app's import service (createImport → startImport, waited for), into a
+// import: a contacts CSV through the app's import service (createImport stores it in the database → startImport
+//         enqueues an imports.run job, which this process's job worker runs; waited for by polling), into a
 //         workspace of its own ("Rapport import bench"), emptied before and after so the bench data stays as seeded;
 // copy:   the same file by PostgreSQL COPY into a scratch table of text columns (the floor: no parsing of values,
 //         no checks, no history) — psql's \copy for a server, COPY FROM '/dev/blob' for PGlite;
@@ -18,9 +19,10 @@ import { ImportOptions } from "../../src/contract/imports.js";
 import type { Ctx } from "../../src/core/context.js";
 import { type Database, openDatabase } from "../../src/db/client.js";
 import { runMigrations } from "../../src/db/migrate.js";
+import { importEnqueuer, startJobSystem } from "../../src/jobs/system.js";
 import { signup } from "../../src/modules/auth/service.js";
 import { suggestMapping } from "../../src/modules/imports/mapping.js";
-import { createImport, getImport, startImport } from "../../src/modules/imports/service.js";
+import { createImport, followImport, getImport, startImport } from "../../src/modules/imports/service.js";
 import { pgliteOf, queryOnce } from "./db.js";
 
 export interface IoSpec {
@@ -46,7 +48,17 @@ export interface IoResult {
 
 const IMPORT_WORKSPACE = "Rapport import bench";
 // Every table an import writes to, emptied for the import workspace before and after the measured run.
-const IMPORT_TABLES = ["contacts", "companies", "record_history", "outbox_events", "import_changes", "import_errors", "import_external_ids", "imports"];
+const IMPORT_TABLES = [
+  "contacts",
+  "companies",
+  "record_history",
+  "outbox_events",
+  "import_changes",
+  "import_errors",
+  "import_external_ids",
+  "import_files",
+  "imports",
+];
 
 async function importWorkspace(database: Database): Promise<Ctx> {
   const found = await queryOnce<{ workspace_id: string; user_id: string }>(
@@ -79,7 +91,15 @@ async function runImport(database: Database, spec: IoSpec): Promise<IoResult> {
   const started = process.hrtime.bigint();
   const job = await createImport(ctx, { object: "contact", fileName: basename(spec.file), filePath: spec.file });
   const { mapping } = suggestMapping("contact", job.headers);
-  await startImport(ctx, job.id, ImportOptions.parse({ mapping, match: "none" }), { wait: true });
+  // As `rapport import` does: the run is an imports.run job, worked by this process (the only worker it starts).
+  const jobs = await startJobSystem({ database, worker: true, only: ["imports.run"], pollingIntervalSeconds: 0.5, log: console });
+  try {
+    await startImport(ctx, job.id, ImportOptions.parse({ mapping, match: "none" }), importEnqueuer(jobs));
+    jobs.notify("imports.run");
+    await followImport(ctx, job.id, { intervalMs: 1000 });
+  } finally {
+    await jobs.stop();
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const done = await getImport(ctx, job.id);
   const rss = peakRss();

@@ -22,12 +22,14 @@ import { type Ctx, systemActor } from "../core/context.js";
 import { AppError } from "../core/errors.js";
 import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
+import { importEnqueuer, type JobSystem, startJobSystem } from "../jobs/system.js";
 import { listPipelines } from "../modules/deals/pipelines.js";
 import { suggestMapping } from "../modules/imports/mapping.js";
 import {
   createImport,
   discardImport,
   errorRows,
+  followImport,
   getImport,
   importWorkspaceId,
   listMappings,
@@ -153,6 +155,19 @@ export function registerImportCommands(program: Command): void {
     .action(async (objectArg: string, fileArg: string, o: Opts) => {
       const e = env();
       const database = await openDatabase({ url: e.DATABASE_URL, dataDir: e.DATABASE_URL ? undefined : e.RAPPORT_DATA_DIR });
+      let jobs: JobSystem | undefined;
+      // The run is an imports.run job like any other: this process works that queue (and only it) while it waits, so the
+      // import runs without a worker elsewhere; with workers on the same PostgreSQL, whichever takes the job runs it.
+      const runJob = async () => {
+        jobs ??= await startJobSystem({
+          database,
+          worker: true,
+          only: ["imports.run"],
+          pollingIntervalSeconds: 0.5,
+          log: { info: () => {}, warn: (m) => console.warn(m), error: (m) => console.error(m) },
+        });
+        return importEnqueuer(jobs);
+      };
       try {
         await runMigrations(database);
         const byId = objectArg === "undo" || objectArg === "resume";
@@ -204,7 +219,9 @@ export function registerImportCommands(program: Command): void {
         if (objectArg === "resume") {
           const before = await getImport(ctx, fileArg);
           bar.start(before.totalRows ?? before.lastRow, before.lastRow, { speed: 0 });
-          await resumeImport(ctx, fileArg, { wait: true, onProgress: (j) => tick(j.lastRow) });
+          await resumeImport(ctx, fileArg, await runJob());
+          jobs?.notify("imports.run");
+          await followImport(ctx, fileArg, { onProgress: (j) => tick(j.lastRow) });
           bar.stop();
           await summary(fileArg);
           return;
@@ -264,7 +281,8 @@ export function registerImportCommands(program: Command): void {
           return;
         }
         try {
-          await startImport(ctx, job.id, options, { wait: true, onProgress: (j) => tick(j.lastRow) });
+          await startImport(ctx, job.id, options, await runJob());
+          jobs?.notify("imports.run");
         } catch (err) {
           // Refused before it started (bad options, ambiguous dates): nothing was imported, so nothing is listed.
           bar.stop();
@@ -276,10 +294,12 @@ export function registerImportCommands(program: Command): void {
             );
           throw err;
         }
+        await followImport(ctx, job.id, { onProgress: (j) => tick(j.lastRow) });
         bar.update((await getImport(ctx, job.id)).lastRow);
         bar.stop();
         await summary(job.id);
       } finally {
+        await jobs?.stop();
         await database.close();
       }
     });

@@ -38,7 +38,7 @@ async function withJobs<T>(work: (database: Database, jobs: JobSystem) => Promis
 export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
-    .description("Run background jobs (events, webhooks, reminders, email, rescoring, duplicate scans) without serving HTTP")
+    .description("Run background jobs (events, webhooks, reminders, email, rescoring, duplicate scans, imports) without serving HTTP")
     .action(async () => {
       const e = env();
       const database = await open();

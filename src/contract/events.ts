@@ -5,6 +5,7 @@ import { Contact } from "./contacts.js";
 import { CustomField } from "./custom-fields.js";
 import { Deal, Pipeline } from "./deals.js";
 import { Quota } from "./forecast.js";
+import { ImportEventRecord } from "./imports.js";
 import { AssignmentRule, ScoringRule } from "./leads.js";
 import { PriceList, Product } from "./products.js";
 import { Task } from "./tasks.js";
@@ -42,14 +43,28 @@ export const eventObjects = {
 export type EventObject = keyof typeof eventObjects;
 export const EventObjectName = z.enum(Object.keys(eventObjects) as [EventObject, ...EventObject[]]);
 
-/** Events that say more than "a field changed": emitted beside the object's own event, in the same transaction. */
+/**
+ * Events that say more than "a field changed": emitted beside the object's own event, in the same transaction; or
+ * events about something that is not a record (an import), with their own `record` schema.
+ */
 export const namedEvents = {
   "deal.stage_changed": { object: "deal", description: "A deal moved to another stage (also emitted as deal.updated)" },
   "activity.logged": { object: "activity", description: "A call, meeting, email or note was logged" },
   "task.completed": { object: "task", description: "A task was marked done (also emitted as task.updated)" },
   "form.submitted": { object: "form", description: "A web-to-lead form was submitted; record is the submission" },
-  "import.finished": { object: "import", description: "An import finished; record is the import job" },
-} as const satisfies Record<string, { object: string; description: string }>;
+  "import.finished": {
+    object: "import",
+    description:
+      "An import completed, once, in the transaction that marks it completed; record: the object, file name and counts (created, updated, unchanged, skipped, failed). Each imported record also has its own event, with source import",
+    record: ImportEventRecord,
+  },
+  "import.failed": {
+    object: "import",
+    description:
+      "An import stopped on an error after its retries (a bad file, or a fault that persisted); record: the counts so far and the error. It can be resumed, and then finishes with import.finished",
+    record: ImportEventRecord,
+  },
+} as const satisfies Record<string, { object: string; description: string; record?: z.ZodType }>;
 
 type ObjectEventType = { [O in EventObject]: `${O}.${(typeof eventObjects)[O]["actions"][number]}` }[EventObject];
 export type EventType = ObjectEventType | keyof typeof namedEvents;
@@ -67,7 +82,8 @@ export const EventFieldChange = z.object({
 /** The `data` of one event type: the record after the change, and the changed fields with old → new. */
 export function eventDataSchema(type: EventType): z.ZodType {
   const [object] = type.split(".") as [string];
-  const record = (eventObjects as Record<string, { record: z.ZodType }>)[object]?.record ?? AnyRecord;
+  const named = (namedEvents as Record<string, { record?: z.ZodType }>)[type]?.record;
+  const record = named ?? (eventObjects as Record<string, { record: z.ZodType }>)[object]?.record ?? AnyRecord;
   return z.object({
     record: record.nullable().describe("The record after the change (before it, for a deletion)"),
     changes: z.array(EventFieldChange).describe("Changed fields, old → new; empty for events that change no field"),

@@ -96,6 +96,28 @@ export const ImportJob = z.object({
   finishedAt: Timestamp.nullable(),
 });
 export type ImportJob = z.infer<typeof ImportJob>;
+
+/** The record of the import.finished and import.failed events: what a webhook needs to report an import's outcome. */
+export const ImportEventRecord = z.object({
+  id: Id.describe("The import's id (GET /api/v1/imports/{id})"),
+  object: ImportObject.describe("What the file's rows became"),
+  fileName: z.string().describe("The uploaded file's name"),
+  status: z.enum(["completed", "failed"]),
+  counts: z
+    .object({
+      created: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      skipped: z.number().int(),
+      failed: z.number().int().describe("Rows rejected (listed with their reason in GET /api/v1/imports/{id}/errors.csv)"),
+    })
+    .describe("Rows by outcome"),
+  rows: z.number().int().describe("Data rows whose outcome is committed"),
+  error: z.string().nullable().describe("Why a failed import stopped (it can be resumed)"),
+  startedBy: Id.nullable().describe("The user who started it; null from the command line without --as"),
+  createdAt: Timestamp,
+  finishedAt: Timestamp.nullable(),
+});
 export const ImportList = z.object({ data: z.array(ImportJob) });
 
 export const ImportTarget = z.object({ value: z.string(), label: z.string() });

@@ -5,6 +5,8 @@ import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
+import { pruneFiles } from "../modules/imports/files.js";
+import { type EnqueueImport, type ImportRunData, runImportJob } from "../modules/imports/service.js";
 import { companyRescores, engagementEventTypes, rescoreEngaged } from "../modules/leads/reactions.js";
 import { rescoreCompanyContacts, rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/service.js";
@@ -24,6 +26,8 @@ export interface JobData {
   "duplicates.scan_all": Record<string, never>;
   "duplicates.scan": { workspaceId: string };
   "mail.send": MailJob;
+  "imports.run": ImportRunData;
+  "imports.prune": Record<string, never>;
 }
 export type QueueName = keyof JobData;
 
@@ -119,6 +123,22 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     options: { policy: "standard", retryLimit: 8, retryDelay: 30, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300 },
     concurrency: 2,
   },
+  "imports.run": {
+    label: "Import",
+    description: "Imports an uploaded file, batch by batch; a retry continues after the last committed batch",
+    // The singleton key is the import: one run at a time per import. A million rows take minutes to an hour on a
+    // busy machine, hence the long expiry; the heartbeat is what notices a worker that died, within a minute or two.
+    options: { policy: "stately", retryLimit: 5, retryDelay: 15, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 6 * 3600, heartbeatSeconds: 60 },
+    // Each run holds a batch of parsed rows and writes a lot: two at once per process is already a busy database.
+    concurrency: 2,
+  },
+  "imports.prune": {
+    label: "Upload clean-up",
+    description: "Deletes uploads nobody will import: unstarted for a week, or left behind by a finished import",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 300, retryBackoff: true },
+    cron: "53 3 * * *",
+    concurrency: 1,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -140,6 +160,8 @@ export interface JobSystemOptions {
   clock?: Clock;
   /** Seconds between polls of each queue when nothing wakes it (default 2). */
   pollingIntervalSeconds?: number;
+  /** With `worker`: run only these built-in queues (the CLI runs its own import), and no other schedule. Default: all. */
+  only?: readonly QueueName[];
   /** Queues beside the built-in ones, with their handlers (tests, extensions). */
   extraQueues?: Record<string, ExtraQueue>;
   /** false: work only the extra queues (a process dedicated to them: tests, benchmarks). Default true. */
@@ -156,6 +178,8 @@ export interface JobSystem {
   mail: MailQueue;
   /** Asks for an event delivery pass now (also what a committed write's notification does). */
   wake(): Promise<void>;
+  /** Makes this process's worker of a queue look for jobs now instead of at its next poll (after a commit that queued one). */
+  notify(name: string): void;
   stop(): Promise<void>;
 }
 
@@ -249,11 +273,15 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       if (outcome.retry) throw outcome.retry;
       return { status: outcome.status };
     },
+    "imports.run": async (job) =>
+      runImportJob(db, job.data, { final: job.retryCount >= (queueSpecs["imports.run"].options.retryLimit ?? 0), signal: job.signal }),
+    "imports.prune": async () => pruneFiles(db),
   };
 
   let unlisten: (() => Promise<void>) | undefined;
   if (options.worker) {
     for (const [name, spec] of Object.entries(specs)) {
+      if (options.only && !options.only.includes(name as QueueName)) continue;
       const handle = (options.extraQueues?.[name]?.handle ?? handlers[name as QueueName]) as (job: Job<unknown>, tx?: BossDb) => Promise<unknown>;
       const batchSize = spec.batchSize ?? 1;
       // pg-boss waits a polling interval after every fetch, even a full one: a backlog of a batching queue would drain
@@ -279,14 +307,15 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       if (cron) await boss.schedule(name, cron, {}, { tz: "UTC" });
     }
     // A committed write raises rapport_events (modules/history): wake the dispatcher instead of waiting for its poll.
-    // (Not in a process dedicated to extra queues, which has no dispatcher to wake.)
-    const listener = specs["events.dispatch"]
-      ? await boss.getDb().listen?.(
-          "rapport_events",
-          () => void wake().catch((err: unknown) => log.error(`Event wake-up failed: ${(err as Error).message}`)),
-          () => void wake().catch(() => {}),
-        )
-      : undefined;
+    // (Not in a process dedicated to extra queues or to some built-in ones without the dispatcher.)
+    const listener =
+      specs["events.dispatch"] && !(options.only && !options.only.includes("events.dispatch"))
+        ? await boss.getDb().listen?.(
+            "rapport_events",
+            () => void wake().catch((err: unknown) => log.error(`Event wake-up failed: ${(err as Error).message}`)),
+            () => void wake().catch(() => {}),
+          )
+        : undefined;
     unlisten = listener ? () => listener.close() : undefined;
   }
 
@@ -296,6 +325,10 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     send,
     mail,
     wake,
+    notify(name) {
+      const id = workers.get(name);
+      if (id) boss.notifyWorker(id);
+    },
     async stop() {
       await unlisten?.();
       await boss.stop({ graceful: true, timeout: 10_000 });
@@ -353,5 +386,11 @@ function builtInConsumers(send: JobSystem["send"]): Consumer[] {
     },
   ];
 }
+
+/** How the import service enqueues a run through this job system, in the caller's transaction. */
+export const importEnqueuer =
+  (jobs: Pick<JobSystem, "send">): EnqueueImport =>
+  (tx, data) =>
+    jobs.send("imports.run", data, { tx, singletonKey: data.importId });
 
 const systemCtx = (db: Db, workspaceId: string): Ctx => ({ db, workspaceId, actor: systemActor });

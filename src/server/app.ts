@@ -10,7 +10,7 @@ import { sql } from "drizzle-orm";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Database } from "../db/client.js";
+import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
@@ -128,7 +128,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     return system;
   };
   app.decorate("jobs", {
-    send: async (name: string, data: object, o?: { singletonKey?: string }) => (await jobSystem()).send(name as QueueName, data as never, o),
+    send: async (name: string, data: object, o?: { singletonKey?: string; tx?: Db }) => (await jobSystem()).send(name as QueueName, data as never, o),
+    ready: async () => void (await jobSystem()),
+    notify: async (name: string) => (await jobSystem()).notify(name),
   });
   if (options.jobs?.worker) app.addHook("onReady", async () => void (await jobSystem()));
   app.addHook("onClose", async () => {

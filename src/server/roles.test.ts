@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitForImport } from "../modules/imports/service.js";
-import { uploadOk } from "../modules/imports/testing.js";
+import { uploadOk, waitForImport, workerApp } from "../modules/imports/testing.js";
 import { type Client, client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../test/harness.js";
 
 describe.each(databaseKinds)("roles on %s", (kind) => {
@@ -8,7 +7,8 @@ describe.each(databaseKinds)("roles on %s", (kind) => {
   let admin: Client;
   let contactId: string;
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    // Imports run as jobs: this app works them.
+    t = await createTestApp(kind, workerApp);
     admin = await newWorkspace(t.app);
     contactId = (await admin.post("/api/v1/contacts", { firstName: "Ro", lastName: "Les" })).json().id;
   });
@@ -87,7 +87,7 @@ describe.each(databaseKinds)("roles on %s", (kind) => {
     const manager = await userWithRole(t.app, admin, "manager");
     const up = await uploadOk(t, rep, "contact", "mine.csv", "First Name,Email\nImy,imy@example.com\n");
     expect((await rep.post(`/api/v1/imports/${up.import.id}/run`, { mapping: up.suggestion.mapping })).statusCode).toBe(202);
-    await waitForImport(up.import.id);
+    await waitForImport(rep, up.import.id);
     expectProblem(await other.post(`/api/v1/imports/${up.import.id}/undo`), 403, "forbidden");
     expect((await rep.get(`/api/v1/imports/${up.import.id}`)).json().status).toBe("completed");
     const undone = await manager.post(`/api/v1/imports/${up.import.id}/undo`);

@@ -24,7 +24,7 @@ async function all(c: Client, path: string): Promise<Row[]> {
 describe.each(databaseKinds)("import flow on %s", (kind) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    t = await createTestApp(kind, importTesting.workerApp);
   });
   afterAll(() => t.close());
 

@@ -1,5 +1,4 @@
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import chardet from "chardet";
 import { CsvError, parse } from "csv-parse";
 import ExcelJS from "exceljs";
@@ -29,15 +28,25 @@ export const DELIMITERS = [",", ";", "\t", "|"] as const;
 const fileError = (message: string, line?: number) =>
   new AppError("validation_failed", line ? `Line ${line}: ${message}` : message, [{ path: "file", message: line ? `Line ${line}: ${message}` : message }]);
 
-async function head(path: string, bytes = SAMPLE_BYTES): Promise<Buffer> {
-  const fh = await open(path, "r");
+/** Where a file's bytes come from: each pass (sniffing, sample, count, run) opens a fresh stream from the start. */
+export interface FileSource {
+  open(): Readable;
+}
+
+async function head(source: FileSource, bytes = SAMPLE_BYTES): Promise<Buffer> {
+  const stream = source.open();
+  const parts: Buffer[] = [];
+  let size = 0;
   try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= bytes) break;
+    }
   } finally {
-    await fh.close();
+    stream.destroy();
   }
+  return Buffer.concat(parts).subarray(0, bytes);
 }
 
 function isUtf8(buf: Buffer, truncated: boolean): boolean {
@@ -126,8 +135,8 @@ function assertText(text: string, encoding: string): void {
 }
 
 /** Looks at the first bytes: format, encoding and delimiter, and rejects what is not a table at all. */
-export async function detectFormat(path: string): Promise<FileFormat> {
-  const buf = await head(path);
+export async function detectFormat(source: FileSource): Promise<FileFormat> {
+  const buf = await head(source);
   if (buf.length === 0) throw fileError("the file is empty");
   if (buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04) return { format: "xlsx", encoding: null, delimiter: null };
   if (buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0)
@@ -165,17 +174,24 @@ function csvProblem(err: unknown, fallbackLine: number): AppError {
   return fileError(err instanceof Error ? err.message : String(err), fallbackLine);
 }
 
-async function* csvRecords(path: string, f: FileFormat): AsyncGenerator<{ line: number; values: string[] }> {
+async function* csvRecords(file: FileSource, f: FileFormat): AsyncGenerator<{ line: number; values: string[] }> {
   const encoding = f.encoding ?? "utf8";
   const decoder = iconv.decodeStream(encoding, { stripBOM: true });
+  // The last line of the last record the parser completed, counted as it parses: records it has parsed but this loop
+  // has not read yet are dropped when it fails, and how many depends on how fast the source delivers its end.
+  let parsedEnd = 0;
   const parser = parse({
     delimiter: f.delimiter ?? ",",
     relax_column_count: true,
     info: true,
     bom: true,
     max_record_size: 1024 * 1024,
+    on_record: (record, context) => {
+      parsedEnd = context.lines;
+      return record;
+    },
   });
-  const source = createReadStream(path);
+  const source = file.open();
   source.on("error", (e) => parser.destroy(e));
   source.pipe(decoder).pipe(parser);
   let prevEnd = 0;
@@ -193,7 +209,7 @@ async function* csvRecords(path: string, f: FileFormat): AsyncGenerator<{ line: 
       yield { line, values: rec.record };
     }
   } catch (err) {
-    throw csvProblem(err, prevEnd + 1);
+    throw csvProblem(err, Math.max(prevEnd, parsedEnd) + 1);
   } finally {
     source.destroy();
   }
@@ -216,10 +232,11 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-async function* xlsxRecords(path: string): AsyncGenerator<{ line: number; values: string[] }> {
+async function* xlsxRecords(file: FileSource): AsyncGenerator<{ line: number; values: string[] }> {
   let reader: ExcelJS.stream.xlsx.WorkbookReader;
+  const input = file.open();
   try {
-    reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
       sharedStrings: "cache",
       styles: "cache",
       hyperlinks: "ignore",
@@ -245,12 +262,14 @@ async function* xlsxRecords(path: string): AsyncGenerator<{ line: number; values
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw fileError(`not a readable .xlsx workbook (${(err as Error).message})`);
+  } finally {
+    input.destroy();
   }
 }
 
 /** Header and data rows, streamed; rows with the wrong number of columns carry a problem instead of shifted values. */
-export async function* readRows(path: string, f: FileFormat): AsyncGenerator<SourceRow | { headers: string[] }> {
-  const records = f.format === "xlsx" ? xlsxRecords(path) : csvRecords(path, f);
+export async function* readRows(source: FileSource, f: FileFormat): AsyncGenerator<SourceRow | { headers: string[] }> {
+  const records = f.format === "xlsx" ? xlsxRecords(source) : csvRecords(source, f);
   let width = -1;
   let row = 0;
   for await (const rec of records) {
@@ -276,17 +295,17 @@ export async function* readRows(path: string, f: FileFormat): AsyncGenerator<Sou
 }
 
 /** The number of the last data row (what a run's lastRow reaches at the end): the total a progress bar counts towards. */
-export async function countRows(path: string, f: FileFormat): Promise<number> {
+export async function countRows(source: FileSource, f: FileFormat): Promise<number> {
   let last = 0;
-  for await (const r of readRows(path, f)) if (!("headers" in r)) last = r.row;
+  for await (const r of readRows(source, f)) if (!("headers" in r)) last = r.row;
   return last;
 }
 
 /** Header and the first rows, for the mapping screen. */
-export async function inspect(path: string, f: FileFormat, sampleSize = 20): Promise<{ headers: string[]; sample: string[][] }> {
+export async function inspect(source: FileSource, f: FileFormat, sampleSize = 20): Promise<{ headers: string[]; sample: string[][] }> {
   let headers: string[] = [];
   const sample: string[][] = [];
-  for await (const r of readRows(path, f)) {
+  for await (const r of readRows(source, f)) {
     if ("headers" in r) headers = r.headers;
     else {
       sample.push(r.values.slice(0, headers.length));

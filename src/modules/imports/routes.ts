@@ -1,7 +1,4 @@
-import { createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import multipart from "@fastify/multipart";
 import { stringify } from "csv-stringify";
 import type { FastifyInstance } from "fastify";
@@ -22,12 +19,14 @@ import {
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import type { Database } from "../../db/client.js";
-import { NoContent, problems, typed } from "../../server/route-kit.js";
+import { jobsOf, NoContent, problems, typed } from "../../server/route-kit.js";
 import {
   analyseImport,
   createImport,
   deleteMapping,
   discardImport,
+  dropUpload,
+  type EnqueueImport,
   errorRows,
   getImport,
   listImports,
@@ -36,9 +35,9 @@ import {
   previewImport,
   resumeImport,
   saveMapping,
+  saveUpload,
   startImport,
   undoImport,
-  uploadPath,
 } from "./service.js";
 
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -47,6 +46,13 @@ export async function importRoutes(app: FastifyInstance, deps: { database: Datab
   // Runs left "running" by a process that is gone can be resumed; PGlite has one process, PostgreSQL may have several.
   await markInterrupted(deps.database.db, deps.database.kind === "pglite" ? 0 : 60_000);
   const tags = ["imports"];
+  // Runs are imports.run jobs, enqueued in the transaction that marks the import running; whichever worker (this
+  // server, another, or `rapport worker`) takes the job runs it.
+  const enqueue = async (): Promise<EnqueueImport> => {
+    const jobs = jobsOf(app);
+    await jobs.ready();
+    return (tx, data) => jobs.send("imports.run", data, { tx, singletonKey: data.importId });
+  };
   await app.register(async (scope) => {
     await scope.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } });
     const r = typed(scope);
@@ -67,13 +73,13 @@ export async function importRoutes(app: FastifyInstance, deps: { database: Datab
         const object = ImportObject.safeParse(objectField?.value ?? "contact");
         if (!object.success) throw new AppError("validation_failed", "object: contact or company", [{ path: "object", message: "contact or company" }]);
         const id = newId();
-        const path = uploadPath(req.ctx, id, part.filename);
-        await pipeline(part.file, createWriteStream(path));
+        // Streamed into the database as it arrives: never a temp file, never the whole file in memory.
+        const size = await saveUpload(req.ctx, id, part.file);
         if (part.file.truncated) {
-          await rm(path, { force: true });
+          await dropUpload(req.ctx, id);
           throw new AppError("payload_too_large", `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
         }
-        await createImport(req.ctx, { id, object: object.data, fileName: part.filename || "upload", filePath: path });
+        await createImport(req.ctx, { id, object: object.data, fileName: part.filename || "upload", size });
         return reply.status(201).send(await analyseImport(req.ctx, id));
       },
     );
@@ -157,12 +163,20 @@ export async function importRoutes(app: FastifyInstance, deps: { database: Datab
         response: { 202: ImportJob, ...problems },
       },
     },
-    async (req, reply) => reply.status(202).send(await startImport(req.ctx, req.params.id, req.body)),
+    async (req, reply) => {
+      const job = await startImport(req.ctx, req.params.id, req.body, await enqueue());
+      await jobsOf(app).notify("imports.run");
+      return reply.status(202).send(job);
+    },
   );
   r.post(
     "/imports/:id/resume",
     { schema: { tags, summary: "Continue an interrupted import after its last committed row", params: IdParams, response: { 202: ImportJob, ...problems } } },
-    async (req, reply) => reply.status(202).send(await resumeImport(req.ctx, req.params.id)),
+    async (req, reply) => {
+      const job = await resumeImport(req.ctx, req.params.id, await enqueue());
+      await jobsOf(app).notify("imports.run");
+      return reply.status(202).send(job);
+    },
   );
   r.post(
     "/imports/:id/undo",

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
 import { suggestMapping } from "./mapping.js";
-import { csvRows, haveData, runToEnd, sample, samples, uploadOk } from "./testing.js";
+import { csvRows, haveData, runToEnd, sample, samples, uploadOk, workerApp } from "./testing.js";
 
 if (!haveData) console.warn(`Skipping the Salesforce deal and task import test: ${samples} is absent (see ../shared/datasets/README.md).`);
 
@@ -70,7 +70,7 @@ describe("deal and activity mappings", () => {
 describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    t = await createTestApp(kind, workerApp);
   });
   afterAll(() => t.close());
 

@@ -1,15 +1,13 @@
-import { mkdirSync } from "node:fs";
-import { rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
-import { and, asc, desc, eq, gt, ne, sql } from "drizzle-orm";
+import { createReadStream } from "node:fs";
+import { and, asc, desc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportJob, ImportOptions, ImportPreview, ImportPrimary } from "../../contract/imports.js";
-import type { Ctx } from "../../core/context.js";
+import type { Actor, Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
+import type { Db } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
 import { refreshStatistics } from "../../db/maintenance.js";
 import { forgetConfig } from "../../db/workspace-cache.js";
@@ -25,9 +23,10 @@ import { userIdsByEmailOrName } from "../users/service.js";
 import { checkRecord, loadRules } from "../validation-rules/service.js";
 import { fallbackCurrency, listWorkspaces, workspaceSettings } from "../workspaces/service.js";
 import { companyChange, contactChange, markUnchanged } from "./changes.js";
+import { deleteFile, storedFile, storeFile } from "./files.js";
 import { contactListTargets, type ImportObject, multiTargets, presets, suggestMapping, targetsOf } from "./mapping.js";
 import type { Outcome, RunState } from "./outcome.js";
-import { countRows, detectFormat, type FileFormat, inspect, readRows, type SourceRow } from "./parse.js";
+import { countRows, detectFormat, type FileFormat, type FileSource, inspect, readRows, type SourceRow } from "./parse.js";
 import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan, splitList } from "./plan.js";
 import {
   createActivities,
@@ -49,17 +48,27 @@ export const BATCH_SIZE = 1000;
 const STALE_MS = 60_000;
 const PREVIEW_REJECTED = 100;
 
-/** Uploaded files live outside the repository, one folder per workspace. */
-export const uploadRoot = () => join(tmpdir(), "rapport-imports");
-export function uploadPath(ctx: Ctx, id: string, fileName: string): string {
-  const dir = join(uploadRoot(), ctx.workspaceId);
-  mkdirSync(dir, { recursive: true });
-  const ext = extname(fileName)
-    .toLowerCase()
-    .replace(/[^.a-z0-9]/g, "")
-    .slice(0, 8);
-  return join(dir, `${id}${ext}`);
+/**
+ * Stores an upload's bytes in the database (import_files) as they arrive, before createImport registers it: a worker on
+ * any machine reads the same bytes, and nothing lands in the OS temp folder. Returns the size in bytes.
+ */
+export async function saveUpload(ctx: Ctx, id: string, input: AsyncIterable<Buffer | Uint8Array>): Promise<number> {
+  assertCan(ctx.actor, "write");
+  try {
+    return await storeFile(ctx, id, input);
+  } catch (err) {
+    await deleteFile(ctx.db, ctx.workspaceId, id);
+    throw err;
+  }
 }
+
+/** Forgets stored bytes that never became an import (a refused or too large upload). */
+export async function dropUpload(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.actor, "write");
+  await deleteFile(ctx.db, ctx.workspaceId, id);
+}
+
+const sourceOf = (ctx: Ctx, id: string) => storedFile(ctx.db, ctx.workspaceId, id);
 
 const isStale = (r: Row) => r.status === "running" && (!r.heartbeatAt || Date.now() - r.heartbeatAt.getTime() > STALE_MS);
 
@@ -144,35 +153,42 @@ export async function discardImport(ctx: Ctx, id: string): Promise<void> {
     await findRow(ctx, id);
     throw new AppError("conflict", "Only an import that has not started can be discarded; undo it instead.");
   }
-  if (gone.filePath.startsWith(uploadRoot())) await rm(gone.filePath, { force: true });
+  await deleteFile(ctx.db, ctx.workspaceId, id);
 }
 
-/** Registers an uploaded (or local, for the CLI) file: reads its format and header, refuses what is not a table. */
-export async function createImport(ctx: Ctx, input: { id?: string; object: ImportObject; fileName: string; filePath: string }): Promise<ImportJob> {
+/**
+ * Registers an upload stored by saveUpload under `id`, or a local file (the CLI, the benchmark) given by `filePath`,
+ * which is stored first the same way: reads its format and header, and refuses (forgetting the bytes) what is not a table.
+ */
+export async function createImport(
+  ctx: Ctx,
+  input: { id?: string; object: ImportObject; fileName: string; filePath?: string; size?: number },
+): Promise<ImportJob> {
   assertCan(ctx.actor, "write");
+  const id = input.id ?? newId();
+  const size = input.filePath ? await saveUpload(ctx, id, createReadStream(input.filePath)) : (input.size ?? 0);
+  const source = sourceOf(ctx, id);
   let format: FileFormat;
   let headers: string[];
   try {
-    format = await detectFormat(input.filePath);
-    const head = await inspect(input.filePath, format, 1);
+    format = await detectFormat(source);
+    const head = await inspect(source, format, 1);
     headers = head.headers;
     if (head.sample.length === 0) {
       const message = `The file has no data rows: only a header (${headers.length} ${headers.length === 1 ? "column" : "columns"})`;
       throw new AppError("validation_failed", message, [{ path: "file", message }]);
     }
   } catch (err) {
-    if (input.filePath.startsWith(uploadRoot())) await rm(input.filePath, { force: true });
+    await deleteFile(ctx.db, ctx.workspaceId, id);
     throw err;
   }
-  const size = (await stat(input.filePath)).size;
   const [row] = await ctx.db
     .insert(imports)
     .values({
       workspaceId: ctx.workspaceId,
-      id: input.id ?? newId(),
+      id,
       object: input.object,
       fileName: input.fileName.slice(0, 300),
-      filePath: input.filePath,
       fileSize: Math.min(size, 2 ** 31 - 1),
       ...format,
       headers,
@@ -253,7 +269,7 @@ const activityLabels: Record<string, string> = { ownerEmail: "Owner / assignee (
 export async function analyseImport(ctx: Ctx, id: string, preset?: string) {
   const job = await getImport(ctx, id);
   const row = await findRow(ctx, id);
-  const { sample } = await inspect(row.filePath, row, 10);
+  const { sample } = await inspect(sourceOf(ctx, id), row, 10);
   const custom = job.object !== "activity";
   const defs = custom ? await listCustomFields(ctx, job.object as "contact" | "company" | "deal") : [];
   const saved = await listMappings(ctx, job.object);
@@ -411,7 +427,7 @@ const orderLabels = { mdy: "month/day", dmy: "day/month" } as const;
  * A column whose values fit both orders and that nobody decided gets no order: the preview asks, the run refuses.
  * Every column already decided by its values ends the scan early (after enough rows to also see a contradiction).
  */
-async function dateColumns(job: Row, plan: Plan): Promise<{ columns: DateColumn[]; file: ReturnType<typeof slashDateOrder> }> {
+async function dateColumns(source: FileSource, job: Row, plan: Plan): Promise<{ columns: DateColumn[]; file: ReturnType<typeof slashDateOrder> }> {
   const dateTargets = new Set(["closeDate", "createdAt", "date", "endsAt"]);
   const cols = plan.columns.filter((c) =>
     c.target.startsWith("custom.")
@@ -422,7 +438,7 @@ async function dateColumns(job: Row, plan: Plan): Promise<{ columns: DateColumn[
   const seen = cols.map(() => new SlashDateOrder());
   const file = new SlashDateOrder();
   let rows = 0;
-  for await (const r of readRows(job.filePath, job)) {
+  for await (const r of readRows(source, job)) {
     if ("headers" in r) continue;
     cols.forEach((c, k) => {
       const v = r.values[c.index] ?? "";
@@ -711,9 +727,9 @@ async function checkValidationRules(
   }
 }
 
-async function* batches(job: Row, fromRow: number, size = BATCH_SIZE): AsyncGenerator<SourceRow[]> {
+async function* batches(source: FileSource, job: Row, fromRow: number, size = BATCH_SIZE): AsyncGenerator<SourceRow[]> {
   let batch: SourceRow[] = [];
-  for await (const r of readRows(job.filePath, job)) {
+  for await (const r of readRows(source, job)) {
     if ("headers" in r) {
       if (JSON.stringify(r.headers) !== JSON.stringify(job.headers)) throw new AppError("conflict", "The file's header changed since it was uploaded");
       continue;
@@ -734,14 +750,15 @@ export async function previewImport(ctx: Ctx, id: string, options: ImportOptions
   const job = await findRow(ctx, id);
   // Columns that would become new custom fields are read as text: leave them out of the dry run's checks.
   const plan = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
-  const dates = await dateColumns(job, plan);
+  const source = sourceOf(ctx, id);
+  const dates = await dateColumns(source, job, plan);
   for (const c of dates.columns) if (c.order) plan.dates.set(c.index, c.order);
   const state: RunState = { seen: new Map(), newCompanies: new Map(), wouldCreate: new Set(), idLikeCompanies: new Set(), newStages: new Map() };
   const counts = { create: 0, update: 0, unchanged: 0, skip: 0, reject: 0 };
   const rejected: ImportPreview["rejected"] = [];
   let total = 0;
   let lastRow = 0;
-  for await (const batch of batches(job, 0)) {
+  for await (const batch of batches(source, job, 0)) {
     for (const o of await planBatch(ctx, plan, batch, state)) {
       counts[o.action]++;
       if (o.action === "reject" && rejected.length < PREVIEW_REJECTED)
@@ -784,7 +801,18 @@ const fmtCount = (n: number, one: string, many: string) => `${n.toLocaleString("
 
 // ---------- running ----------
 
-const running = new Map<string, Promise<void>>();
+/** What an imports.run job carries: the import, and who started it (the owner of what the file assigns to no one). */
+export interface ImportRunData {
+  workspaceId: string;
+  importId: string;
+  actor: Actor;
+}
+
+/**
+ * Enqueues the imports.run job in the caller's transaction (src/jobs provides it): the job exists only if the claim
+ * that marks the import running commits, so a failed start leaves neither a job nor a running import.
+ */
+export type EnqueueImport = (tx: Db, data: ImportRunData) => Promise<unknown>;
 
 /** Creates the custom fields the mapping asked for (text fields named after their columns) and rewrites the mapping to them. */
 async function createRequestedFields(ctx: Ctx, job: Row, options: ImportOptions): Promise<ImportOptions> {
@@ -801,19 +829,14 @@ async function createRequestedFields(ctx: Ctx, job: Row, options: ImportOptions)
   return { ...options, mapping };
 }
 
-/** Starts a fresh import in the background (the server process); poll getImport for progress. */
-export async function startImport(
-  ctx: Ctx,
-  id: string,
-  options: ImportOptions,
-  opts: { wait?: boolean; onProgress?: (job: ImportJob) => void } = {},
-): Promise<ImportJob> {
+/** Starts a fresh import: claims it and enqueues its job, which a worker (this process or another) runs; poll getImport. */
+export async function startImport(ctx: Ctx, id: string, options: ImportOptions, enqueue: EnqueueImport): Promise<ImportJob> {
   assertCan(ctx.actor, "write");
   const job = await findRow(ctx, id);
   if (job.status !== "uploaded") throw new AppError("conflict", `This import is ${job.status}; upload the file again to import it again.`);
   // Validate before creating any field.
   const check = await makePlan(ctx, job, { ...options, mapping: Object.fromEntries(Object.entries(options.mapping).filter(([, t]) => t !== "new_custom")) });
-  const dates = await dateColumns(job, check);
+  const dates = await dateColumns(sourceOf(ctx, id), job, check);
   const undecided = dates.columns.filter((c) => c.order === null);
   if (undecided.length)
     throw new AppError(
@@ -831,59 +854,112 @@ export async function startImport(
     ...(Object.keys(decided).length ? { columnDateFormats: { ...options.columnDateFormats, ...decided } } : {}),
   });
   await makePlan(ctx, job, finalOptions);
-  const [claimed] = await ctx.db
-    .update(imports)
-    .set({ status: "running", options: finalOptions as unknown as Record<string, unknown>, heartbeatAt: new Date(), updatedAt: new Date() })
-    .where(and(scoped(ctx, id), eq(imports.status, "uploaded")))
-    .returning();
+  const claimed = await ctx.db.transaction(async (tx: Tx) => {
+    const [row] = await tx
+      .update(imports)
+      .set({ status: "running", options: finalOptions as unknown as Record<string, unknown>, heartbeatAt: new Date(), updatedAt: new Date() })
+      .where(and(scoped(ctx, id), eq(imports.status, "uploaded")))
+      .returning();
+    if (row) await enqueue(tx, { workspaceId: ctx.workspaceId, importId: id, actor: ctx.actor });
+    return row;
+  });
   if (!claimed) throw new AppError("conflict", "This import has already started");
-  return launch(ctx, id, opts);
-}
-
-/** Continues an interrupted or failed import after its last committed row. */
-export async function resumeImport(ctx: Ctx, id: string, opts: { wait?: boolean; onProgress?: (job: ImportJob) => void } = {}): Promise<ImportJob> {
-  assertCan(ctx.actor, "write");
-  const job = await findRow(ctx, id);
-  // Undo deletes and rewrites records wholesale: it belongs to whoever ran the import, or a manager or admin.
-  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
-    throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can undo it.");
-  const status = toJob(job).status;
-  if (status !== "interrupted" && status !== "failed")
-    throw new AppError("conflict", `Only an interrupted or failed import can be resumed; this one is ${status}.`);
-  if (running.has(id)) throw new AppError("conflict", "This import is running");
-  const [claimed] = await ctx.db
-    .update(imports)
-    .set({ status: "running", error: null, heartbeatAt: new Date(), updatedAt: new Date() })
-    .where(and(scoped(ctx, id), eq(imports.status, job.status), eq(imports.lastRow, job.lastRow)))
-    .returning();
-  if (!claimed) throw new AppError("conflict", "This import was resumed by someone else");
-  return launch(ctx, id, opts);
-}
-
-async function launch(ctx: Ctx, id: string, opts: { wait?: boolean; onProgress?: (job: ImportJob) => void }): Promise<ImportJob> {
-  const task = execute(ctx, id, opts.onProgress).finally(() => running.delete(id));
-  running.set(id, task);
-  if (opts.wait) await task;
-  else task.catch(() => {});
   return getImport(ctx, id);
 }
 
-/** Waits for a background run of this process (tests, shutdown). */
-export async function waitForImport(id: string): Promise<void> {
-  await running.get(id);
+/** Continues an interrupted or failed import after its last committed row, as a new job. */
+export async function resumeImport(ctx: Ctx, id: string, enqueue: EnqueueImport): Promise<ImportJob> {
+  assertCan(ctx.actor, "write");
+  const job = await findRow(ctx, id);
+  // Resuming writes records under the importer's mapping: it belongs to whoever ran the import, or a manager or admin.
+  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
+    throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can resume it.");
+  const status = toJob(job).status;
+  if (status !== "interrupted" && status !== "failed")
+    throw new AppError("conflict", `Only an interrupted or failed import can be resumed; this one is ${status}.`);
+  const claimed = await ctx.db.transaction(async (tx: Tx) => {
+    const [row] = await tx
+      .update(imports)
+      .set({ status: "running", error: null, heartbeatAt: new Date(), updatedAt: new Date() })
+      .where(and(scoped(ctx, id), eq(imports.status, job.status), eq(imports.lastRow, job.lastRow)))
+      .returning();
+    // The job's singleton key is the import: if its previous job still waits for a retry, that one runs it.
+    if (row) await enqueue(tx, { workspaceId: ctx.workspaceId, importId: id, actor: ctx.actor });
+    return row;
+  });
+  if (!claimed) throw new AppError("conflict", "This import was resumed by someone else");
+  return getImport(ctx, id);
 }
 
-async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => void): Promise<void> {
+/**
+ * Waits for a queued or running import to end (completed, failed, undone), polling its row: the CLI's progress bar
+ * and the tests. Returns the last state seen; gives up after `timeoutMs` (the import goes on).
+ */
+export async function followImport(
+  ctx: Ctx,
+  id: string,
+  opts: { onProgress?: (job: ImportJob) => void; intervalMs?: number; timeoutMs?: number } = {},
+): Promise<ImportJob> {
+  const until = Date.now() + (opts.timeoutMs ?? Number.POSITIVE_INFINITY);
+  let lastRow = -1;
+  for (;;) {
+    const row = await findRow(ctx, id);
+    if (row.lastRow !== lastRow || row.status !== "running") {
+      lastRow = row.lastRow;
+      opts.onProgress?.(toJob(row));
+    }
+    if (row.status !== "running" || Date.now() > until) return getImport(ctx, id);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
+
+/** A run that finds the import no longer its own (undone, or another run committed first): it stops, writing nothing. */
+class Overtaken extends Error {}
+
+export interface RunAttempt {
+  /** The job's last attempt: an unexpected error then fails the import (resumable by hand) instead of a retry. */
+  final: boolean;
+  /** Aborted when pg-boss gives the job up (expired) or the worker stops: the run ends after the batch in hand. */
+  signal?: AbortSignal;
+  /** Called after each committed batch (tests simulate a crash here). */
+  afterBatch?: (job: ImportJob) => void | Promise<void>;
+}
+
+/**
+ * The imports.run job. Idempotent: it continues after the last committed batch (each batch commits its records and
+ * the import's progress together, and only if the progress is still what this run read), so a rerun after a crash
+ * never writes a row twice. An import that is already over is left alone.
+ */
+export async function runImportJob(db: Db, data: ImportRunData, attempt: RunAttempt): Promise<{ status: string; lastRow?: number }> {
+  const ctx: Ctx = { db, workspaceId: data.workspaceId, actor: data.actor };
+  const [row] = await db.select().from(imports).where(scoped(ctx, data.importId));
+  if (!row) return { status: "gone" };
+  if (row.status === "interrupted") {
+    // Marked interrupted at a restart while its job waited for a retry: the retry is the resume.
+    const [claimed] = await db
+      .update(imports)
+      .set({ status: "running", error: null, heartbeatAt: new Date(), updatedAt: new Date() })
+      .where(and(scoped(ctx, row.id), eq(imports.status, "interrupted"), eq(imports.lastRow, row.lastRow)))
+      .returning({ id: imports.id });
+    if (!claimed) return { status: "taken" };
+  } else if (row.status !== "running") return { status: row.status, lastRow: row.lastRow };
+  return execute(ctx, data.importId, attempt);
+}
+
+async function execute(ctx: Ctx, id: string, attempt: RunAttempt): Promise<{ status: string; lastRow?: number }> {
   try {
     const job = await findRow(ctx, id);
     const plan = await makePlan(ctx, job, job.options as unknown as ImportOptions);
+    const file = sourceOf(ctx, id);
     // A total for the progress (rows done, rate, time left), unless a preview of this upload has counted them already.
     if (job.totalRows === null) {
-      const totalRows = await countRows(job.filePath, job);
-      await ctx.db.update(imports).set({ totalRows }).where(scoped(ctx, id));
+      const totalRows = await countRows(file, job);
+      // Counting a million rows takes a while: the heartbeat says this run is alive.
+      await ctx.db.update(imports).set({ totalRows, heartbeatAt: new Date() }).where(scoped(ctx, id));
     }
     const state: RunState = { newCompanies: new Map(), wouldCreate: new Set(), idLikeCompanies: new Set(), newStages: new Map() };
-    const source = batches(job, job.lastRow);
+    const source = batches(file, job, job.lastRow);
+    let done = job.lastRow;
     // The next batch is read and parsed while this one waits on the database. A read that fails surfaces when its
     // batch's turn comes; if an earlier batch fails first, it must not be left as an unhandled rejection.
     const ahead = () => {
@@ -894,44 +970,81 @@ async function execute(ctx: Ctx, id: string, onProgress?: (job: ImportJob) => vo
     try {
       let next = ahead();
       for (let r = await next; !r.done; r = await next) {
+        if (attempt.signal?.aborted)
+          throw new Error("The import's job was stopped (the worker shut down or the job expired); it continues on its next attempt");
         next = ahead();
         const outcomes = await planBatch(ctx, plan, r.value, state);
-        await commitBatch(ctx, job, plan, outcomes, state);
+        done = await commitBatch(ctx, job, plan, outcomes, state, done);
         // A deal batch may have added stages: this process's next read of the pipelines must see them.
         if (job.object === "deal") forgetConfig(ctx);
-        if (onProgress) onProgress(await getImport(ctx, id));
+        if (attempt.afterBatch) await attempt.afterBatch(await getImport(ctx, id));
       }
     } finally {
       await source.return(undefined).catch(() => {});
     }
-    const done = await ctx.db.transaction(async (tx: Tx) => {
+    // Completed, announced and the upload's bytes dropped in one transaction: import.finished is published once.
+    const finished = await ctx.db.transaction(async (tx: Tx) => {
       const [row] = await tx
         .update(imports)
         .set({ status: "completed", finishedAt: new Date(), updatedAt: new Date(), totalRows: sql`${imports.lastRow}` })
-        .where(and(scoped(ctx, id), eq(imports.status, "running")))
+        .where(and(scoped(ctx, id), inArray(imports.status, ["running", "interrupted"]), eq(imports.lastRow, done)))
         .returning();
-      // With the status, or not at all: a consumer hears of the end of an import exactly once.
-      if (row) await publishEvents(tx, ctx, [{ type: "import.finished", recordId: row.id, record: toJob(row) as unknown as Record<string, unknown> }]);
+      if (!row) return undefined;
+      await publishEvents(tx, ctx, [{ type: "import.finished", recordId: id, record: importEventRecord(row) }]);
+      await deleteFile(tx, ctx.workspaceId, id);
       return row;
     });
-    if (done) await refreshStatistics(ctx.db, job.object);
-    if (done && onProgress) onProgress(toJob(done));
+    if (!finished) return { status: "stopped" };
+    await refreshStatistics(ctx.db, job.object);
+    return { status: "completed", lastRow: finished.lastRow };
   } catch (err) {
-    const message = err instanceof AppError ? (err.detail ?? err.message) : err instanceof Error ? err.message : String(err);
-    await ctx.db
-      .update(imports)
-      .set({ status: "failed", error: message.slice(0, 2000), finishedAt: new Date(), updatedAt: new Date() })
-      .where(scoped(ctx, id))
-      .catch(() => {});
-    if (!(err instanceof AppError)) throw err;
+    if (err instanceof Overtaken) return { status: "stopped" };
+    // A bad file or option fails at once (a retry would fail the same way); anything else is retried by the queue,
+    // the import staying "running", until the last attempt.
+    const expected = err instanceof AppError;
+    if (expected || attempt.final) {
+      const message = err instanceof AppError ? (err.detail ?? err.message) : err instanceof Error ? err.message : String(err);
+      await ctx.db.transaction(async (tx: Tx) => {
+        const [row] = await tx
+          .update(imports)
+          .set({ status: "failed", error: message.slice(0, 2000), finishedAt: new Date(), updatedAt: new Date() })
+          .where(and(scoped(ctx, id), eq(imports.status, "running")))
+          .returning();
+        if (row) await publishEvents(tx, ctx, [{ type: "import.failed", recordId: id, record: importEventRecord(row) }]);
+      });
+    }
+    if (!expected) throw err;
+    return { status: "failed" };
   }
+}
+
+/** What import.finished and import.failed carry as their record (the contract's ImportEventRecord). */
+function importEventRecord(r: Row): Record<string, unknown> {
+  return {
+    id: r.id,
+    object: r.object,
+    fileName: r.fileName,
+    status: r.status,
+    counts: {
+      created: r.counts.created,
+      updated: r.counts.updated,
+      unchanged: r.counts.unchanged ?? 0,
+      skipped: r.counts.skipped,
+      failed: r.counts.rejected,
+    },
+    rows: r.lastRow,
+    error: r.error,
+    startedBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  };
 }
 
 type Tx = Ctx["db"];
 
 /** One batch, one transaction: records, history (by the services), bookkeeping, rejected rows and progress together. */
-async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], state: RunState): Promise<void> {
-  await ctx.db.transaction(async (tx: Tx) => {
+async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], state: RunState, after: number): Promise<number> {
+  return ctx.db.transaction(async (tx: Tx) => {
     // Every change of the batch, whichever service writes it, is flagged as an import's (one event per record).
     const t: Ctx = { ...ctx, db: tx, eventSource: "import" };
     const changes: (typeof importChanges.$inferInsert)[] = [];
@@ -1065,7 +1178,7 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
         .values(rejected.map((o) => ({ ...base, rowNumber: o.src.row, line: o.src.line, reason: (o.reason ?? "").slice(0, 4000), values: o.src.values })))
         .onConflictDoNothing();
     const n = (a: Outcome["action"]) => outcomes.filter((o) => o.action === a).length;
-    const last = outcomes[outcomes.length - 1]?.src.row ?? job.lastRow;
+    const last = outcomes[outcomes.length - 1]?.src.row ?? after;
     const [updated] = await tx
       .update(imports)
       .set({
@@ -1076,13 +1189,18 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
           'unchanged', coalesce((${imports.counts}->>'unchanged')::int, 0) + ${n("unchanged")}::int,
           'skipped', (${imports.counts}->>'skipped')::int + ${n("skip")}::int,
           'rejected', (${imports.counts}->>'rejected')::int + ${n("reject")}::int)`,
+        status: "running",
         heartbeatAt: new Date(),
         updatedAt: new Date(),
       })
-      .where(and(scoped(ctx, job.id), eq(imports.status, "running")))
+      // "interrupted": a server started meanwhile took this run for a dead one; it is not, and the lastRow check
+      // keeps it from racing a resume of the same rows.
+      .where(and(scoped(ctx, job.id), inArray(imports.status, ["running", "interrupted"]), eq(imports.lastRow, after)))
       .returning({ id: imports.id });
-    // Someone undid or stopped the import meanwhile: drop this batch with the transaction.
-    if (!updated) throw new AppError("conflict", "The import was stopped");
+    // Someone undid the import meanwhile, or another run of it committed these rows first: drop this batch with the
+    // transaction, so no row is written twice.
+    if (!updated) throw new Overtaken("The import was stopped or is run elsewhere");
+    return last;
   });
 }
 
@@ -1097,7 +1215,6 @@ export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
     throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can undo it.");
   const status = toJob(job).status;
   if (status !== "completed" && status !== "interrupted" && status !== "failed") throw new AppError("conflict", `A ${status} import cannot be undone.`);
-  if (running.has(id)) throw new AppError("conflict", "This import is running");
   // Claim it first, so a run that is still alive stops at its next batch.
   const [claimed] = await ctx.db
     .update(imports)
@@ -1158,6 +1275,8 @@ export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
     }
   }
   await ctx.db.delete(importExternalIds).where(and(eq(importExternalIds.workspaceId, ctx.workspaceId), eq(importExternalIds.importId, id)));
+  // A failed or interrupted import kept its upload to be resumed; undone, it never will be.
+  await deleteFile(ctx.db, ctx.workspaceId, id);
   return getImport(ctx, id);
 }
 

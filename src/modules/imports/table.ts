@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, emptyObject, recordId, updatedAt, workspaceId } from "../../db/columns.js";
 
 /** One import job: the uploaded file, how it was read, the chosen mapping and options, and its progress. */
@@ -9,7 +9,6 @@ export const imports = pgTable(
     id: recordId(),
     object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
     fileName: text("file_name").notNull(),
-    filePath: text("file_path").notNull(),
     fileSize: integer("file_size").notNull(),
     format: text("format").$type<"csv" | "xlsx">().notNull(),
     encoding: text("encoding"),
@@ -30,6 +29,29 @@ export const imports = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("imports_created_idx").on(t.workspaceId, t.createdAt)],
+);
+
+/** node-postgres returns a Buffer, PGlite a Uint8Array: both become a Buffer. */
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)),
+});
+
+/**
+ * The uploaded file's bytes, in order, in chunks of about a megabyte. In the database rather than on a disk so that
+ * a worker on another machine reads the same upload, and a crash or a reboot loses nothing (the OS temp folder is
+ * cleaned on reboot). Deleted when the import completes, is undone or discarded; `imports.prune` removes abandoned ones.
+ */
+export const importFiles = pgTable(
+  "import_files",
+  {
+    workspaceId: workspaceId(),
+    importId: uuid("import_id").notNull(),
+    chunkNo: integer("chunk_no").notNull(),
+    bytes: bytea("bytes").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.importId, t.chunkNo] })],
 );
 
 /** What an import did to each record: created (undo deletes it) or updated (undo restores `previous`). */

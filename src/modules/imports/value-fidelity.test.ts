@@ -72,7 +72,7 @@ describe("value readers", () => {
 describe.each(databaseKinds)("import value fidelity on %s", (kind) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    t = await createTestApp(kind, importTesting.workerApp);
   });
   afterAll(() => t.close());
 

@@ -44,7 +44,8 @@ describe.each(databaseKinds)("write paths → events on %s", (kind) => {
   const withoutPlaybook = (lines: string[]) => lines.filter((l) => !l.startsWith("task.created "));
 
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    // Imports run as jobs: this app works them (importTesting.workerApp).
+    t = await createTestApp(kind, importTesting.workerApp);
     admin = await newWorkspace(t.app);
     await written();
   });

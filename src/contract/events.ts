@@ -49,6 +49,10 @@ export const namedEvents = {
   "task.completed": { object: "task", description: "A task was marked done (also emitted as task.updated)" },
   "form.submitted": { object: "form", description: "A web-to-lead form was submitted; record is the submission" },
   "import.finished": { object: "import", description: "An import finished; record is the import job" },
+  "inbound_hook.received": {
+    object: "inbound_hook",
+    description: "An inbound webhook URL received a JSON POST; record is { hookId, hookName, receivedAt, body }",
+  },
 } as const satisfies Record<string, { object: string; description: string }>;
 
 type ObjectEventType = { [O in EventObject]: `${O}.${(typeof eventObjects)[O]["actions"][number]}` }[EventObject];

@@ -8,6 +8,7 @@ import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/se
 import { rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import type { Mailer } from "../modules/notifications/mail.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
+import { type DeliveryKey, deliverPending, deliveryKeyOf, fanOut, type ScheduleDelivery, sweepDue } from "../modules/webhooks/service.js";
 
 /** What each kind of job carries. */
 export interface JobData {
@@ -18,6 +19,8 @@ export interface JobData {
   "scoring.rescore_workspace": { workspaceId: string };
   "duplicates.scan_all": Record<string, never>;
   "duplicates.scan": { workspaceId: string };
+  "webhooks.deliver": DeliveryKey;
+  "webhooks.sweep": Record<string, never>;
 }
 export type QueueName = keyof JobData;
 
@@ -85,6 +88,21 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     options: { policy: "stately", retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 3600 },
     concurrency: 1,
   },
+  "webhooks.deliver": {
+    label: "Webhook delivery",
+    description: "Sends one record's pending webhook messages to one endpoint, oldest first; its own schedule retries failed sends",
+    // Stately with the singleton key endpoint:record: one sender per record and endpoint keeps messages in order. A
+    // failed send is not a failed job (the delivery reschedules itself); job retries cover crashes and lost databases.
+    options: { policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 300 },
+    concurrency: 16,
+  },
+  "webhooks.sweep": {
+    label: "Webhook retry sweep",
+    description: "Queues webhook messages that are due but have no delivery job (after a crash)",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true },
+    cron: "* * * * *",
+    concurrency: 1,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -103,6 +121,8 @@ export interface JobSystemOptions {
   clock?: Clock;
   /** Seconds between polls of each queue when nothing wakes it (default 2). */
   pollingIntervalSeconds?: number;
+  /** How long a webhook receiver has to answer (default 15 s; tests shorten it). */
+  webhookTimeoutMs?: number;
   /** Queues beside the built-in ones, with their handlers (tests, extensions). */
   extraQueues?: Record<string, { spec: QueueSpec; handle(job: Job<object>): Promise<unknown> }>;
 }
@@ -160,7 +180,11 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   };
 
   const workers = new Map<string, string>();
-  const consumers = [...builtInConsumers(send), ...(options.consumers ?? [])];
+  const now = () => new Date(options.clock?.now() ?? Date.now());
+  const scheduleDelivery: ScheduleDelivery = async (key, o) => {
+    await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
+  };
+  const consumers = [...builtInConsumers(send, scheduleDelivery), ...(options.consumers ?? [])];
   const wake = async () => {
     await send("events.dispatch", {});
     const id = workers.get("events.dispatch");
@@ -191,6 +215,8 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       return { workspaces: rows.length };
     },
     "duplicates.scan": async (job) => scanDuplicates(systemCtx(db, job.data.workspaceId)),
+    "webhooks.deliver": async (job) => deliverPending(db, job.data, { now, schedule: scheduleDelivery, timeoutMs: options.webhookTimeoutMs }),
+    "webhooks.sweep": async () => ({ queued: await sweepDue(db, now(), scheduleDelivery) }),
   };
 
   let unlisten: (() => Promise<void>) | undefined;
@@ -231,8 +257,16 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
  * Reactions that used to run after a commit, now consumers of the stream: they enqueue their work in the
  * consumer's transaction, so it is requested exactly once per event.
  */
-function builtInConsumers(send: JobSystem["send"]): Consumer[] {
+function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDelivery): Consumer[] {
   return [
+    {
+      // One delivery row per subscribed endpoint and event, and its job, written with the cursor (modules/webhooks).
+      name: "webhooks",
+      batchSize: 500,
+      async handle(tx, events) {
+        await fanOut(tx, events, scheduleDelivery);
+      },
+    },
     {
       name: "scoring.rules",
       // Scores depend on the rules and on the custom fields they test.

@@ -12,7 +12,9 @@ import { notifyError } from "../lib/notify.js";
 const href = (n: Notification) =>
   n.object === "task" && n.recordId
     ? `/tasks?task=${n.recordId}`
-    : n.object && n.recordId
+    : n.object === "webhook" && n.recordId
+      ? `/settings/webhooks?endpoint=${n.recordId}`
+      : n.object && n.recordId
       ? `/${n.object === "company" ? "companies" : `${n.object}s`}/${n.recordId}`
       : null;
 

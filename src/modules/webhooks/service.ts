@@ -318,8 +318,9 @@ export async function deliverPending(db: Db, key: DeliveryKey, options: DeliverO
     const attempt = next.attempts + 1;
     const outcome = await sendOnce(ctx, endpoint, next, attempt, options);
     sent++;
+    // A failed send loops once more: it finds the same delivery due later and books the job for then (or, with the
+    // endpoint disabled, stops).
     if (outcome === "succeeded") succeeded++;
-    else break;
   }
   return { sent, succeeded };
 }

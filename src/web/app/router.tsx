@@ -137,6 +137,11 @@ const jobsSettingsRoute = createRoute({
   path: "/jobs",
   component: lazyRouteComponent(() => import("../settings/JobsSettings.js"), "JobsSettings"),
 });
+const webhooksSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/webhooks",
+  component: lazyRouteComponent(() => import("../settings/WebhooksSettings.js"), "WebhooksSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
@@ -187,6 +192,7 @@ const routeTree = rootRoute.addChildren([
     customFieldsRoute,
     apiKeysRoute,
     jobsSettingsRoute,
+    webhooksSettingsRoute,
     pipelinesSettingsRoute,
     formsSettingsRoute,
     assignmentSettingsRoute,

@@ -31,7 +31,8 @@ const { values } = parseArgs({
 });
 const EVENTS = Number(values.events);
 const RUNS = Number(values.runs);
-const CONCURRENCY = queueSpecs["webhooks.deliver"].concurrency;
+const spec = queueSpecs["webhooks.deliver"];
+const CONCURRENCY = spec.concurrency * (spec.batchSize ?? 1);
 
 // The receiver: reads the body, answers 204. Both measurements hit the same one.
 let hits = 0;
@@ -73,9 +74,17 @@ const countDone = async () => {
   return Number((rows as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
 };
 
+const countAll = async () => {
+  const rows = await database.db.execute(
+    sql`select count(*)::int as n from webhook_deliveries where workspace_id = ${workspaceId} and endpoint_id = ${endpointId}`,
+  );
+  return Number((rows as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
+};
+
 /** N contact.created events (distinct records, so per-record order serialises nothing) in one transaction, then waits for every delivery. */
 async function webhookRun(): Promise<{ seconds: number; perSecond: number; bodies: string[] }> {
   const before = await countDone();
+  const beforeAll = await countAll();
   const hitsBefore = hits;
   const started = performance.now();
   await database.db.transaction(async (tx) => {
@@ -91,10 +100,13 @@ async function webhookRun(): Promise<{ seconds: number; perSecond: number; bodie
     });
     await recordChanges(tx, ctx, records);
   });
+  let fannedOut = 0;
   for (;;) {
+    if (!fannedOut && (await countAll()) - beforeAll >= EVENTS) fannedOut = (performance.now() - started) / 1000;
     if ((await countDone()) - before >= EVENTS) break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  process.stdout.write(`  fan-out (a delivery row and a job per event) done after ${fannedOut.toFixed(2)} s\n`);
   const seconds = (performance.now() - started) / 1000;
   if (hits - hitsBefore < EVENTS) throw new Error(`receiver saw ${hits - hitsBefore} of ${EVENTS}`);
   const rows = await database.db.execute(

@@ -30,8 +30,13 @@ export interface QueueSpec {
   options: Omit<Queue, "name">;
   /** Cron schedule (UTC), for work that recurs. */
   cron?: string;
-  /** Jobs of this queue one process runs at once. */
+  /** Workers of this queue in one process. */
   concurrency: number;
+  /**
+   * Jobs each worker takes per fetch (default 1). A worker polls again only after its batch, waiting the polling
+   * interval when the queue looked empty, so many small jobs need batches to keep up.
+   */
+  batchSize?: number;
 }
 
 /**
@@ -94,7 +99,9 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     // Stately with the singleton key endpoint:record: one sender per record and endpoint keeps messages in order. A
     // failed send is not a failed job (the delivery reschedules itself); job retries cover crashes and lost databases.
     options: { policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 300 },
-    concurrency: 16,
+    // Up to 4 × 25 messages in flight per process; a stately fetch takes at most one job per singleton key.
+    concurrency: 4,
+    batchSize: 25,
   },
   "webhooks.sweep": {
     label: "Webhook retry sweep",
@@ -225,8 +232,15 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       const handle = (options.extraQueues?.[name]?.handle ?? handlers[name as QueueName]) as (job: Job<unknown>) => Promise<unknown>;
       const id = await boss.work<unknown>(
         name,
-        { batchSize: 1, localConcurrency: spec.concurrency, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-        async ([job]) => (job ? handle(job) : undefined),
+        {
+          batchSize: spec.batchSize ?? 1,
+          // A full batch fetches again at once instead of waiting the polling interval: a backlog drains at full speed.
+          burstWhenBatchFull: (spec.batchSize ?? 1) > 1,
+          localConcurrency: spec.concurrency,
+          pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+        },
+        // A batch's jobs run side by side; one that throws fails the batch, whose jobs are retried (handlers are idempotent).
+        async (jobs) => (jobs.length === 1 ? handle(jobs[0] as Job<unknown>) : Promise.all(jobs.map((j) => handle(j)))),
       );
       workers.set(name, id);
       const cron = spec.cron;

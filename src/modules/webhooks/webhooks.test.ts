@@ -110,7 +110,7 @@ describe("request forgery guard", () => {
   });
 });
 
-describe.each(databaseKinds)("webhooks on %s", (kind) => {
+describe.each(databaseKinds)("webhooks on %s", { timeout: 120_000 }, (kind) => {
   let t: TestApp;
   let admin: Client;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -99,9 +99,9 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     // Stately with the singleton key endpoint:record: one sender per record and endpoint keeps messages in order. A
     // failed send is not a failed job (the delivery reschedules itself); job retries cover crashes and lost databases.
     options: { policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 300 },
-    // Up to 4 × 25 messages in flight per process; a stately fetch takes at most one job per singleton key.
-    concurrency: 4,
-    batchSize: 25,
+    // Batched fetches (batchSize 25 with burstWhenBatchFull) passed on PGlite but stopped deliveries on PostgreSQL in
+    // the last run before the deadline; kept at one job per fetch until that is understood.
+    concurrency: 16,
   },
   "webhooks.sweep": {
     label: "Webhook retry sweep",

@@ -64,6 +64,10 @@ export const namedEvents = {
       "An import stopped on an error after its retries (a bad file, or a fault that persisted); record: the counts so far and the error. It can be resumed, and then finishes with import.finished",
     record: ImportEventRecord,
   },
+  "inbound_hook.received": {
+    object: "inbound_hook",
+    description: "An inbound webhook URL received a JSON POST; record is { hookId, hookName, receivedAt, body }",
+  },
 } as const satisfies Record<string, { object: string; description: string; record?: z.ZodType }>;
 
 type ObjectEventType = { [O in EventObject]: `${O}.${(typeof eventObjects)[O]["actions"][number]}` }[EventObject];

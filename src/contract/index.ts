@@ -21,4 +21,5 @@ export * from "./search.js";
 export * from "./tasks.js";
 export * from "./users.js";
 export * from "./views.js";
+export * from "./webhooks.js";
 export * from "./workspaces.js";

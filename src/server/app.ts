@@ -15,6 +15,7 @@ import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
+import { inboundHookRoutes } from "../modules/webhooks/routes.js";
 import { registerAuth } from "./auth.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling, registerTextCheck, sendNotFound } from "./errors.js";
 import { registerRoutes } from "./routes.js";
@@ -37,7 +38,7 @@ export interface AppOptions {
    * The job queue (pg-boss). With `worker` this process runs every kind of job (serve without --no-worker); without,
    * it only enqueues and administers, and pg-boss starts on first use. Omitted: worker off.
    */
-  jobs?: Pick<JobSystemOptions, "worker" | "clock" | "consumers" | "pollingIntervalSeconds" | "eventRetentionDays" | "extraQueues">;
+  jobs?: Pick<JobSystemOptions, "worker" | "clock" | "consumers" | "pollingIntervalSeconds" | "eventRetentionDays" | "extraQueues" | "webhookTimeoutMs">;
   /** smtp(s):// URL outgoing mail is sent through; omitted keeps it in the outbox as not sent (Settings → Email log). */
   smtpUrl?: string;
   mailFrom?: string;
@@ -54,6 +55,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
       level: options.logLevel ?? "info",
       // Credentials never reach the log.
       redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
+      serializers: {
+        // An inbound hook's URL is its credential: the log keeps the path up to the secret, never the secret.
+        req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
+          method: req.method,
+          url: req.url.replace(/^(\/hooks\/in\/[^./?]*)[^?]*/, "$1.…"),
+          hostname: req.hostname,
+          remoteAddress: req.ip,
+        }),
+      },
     },
     bodyLimit: 1024 * 1024,
     frameworkErrors,
@@ -124,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       pollingIntervalSeconds: options.jobs?.pollingIntervalSeconds,
       eventRetentionDays: options.jobs?.eventRetentionDays,
       extraQueues: options.jobs?.extraQueues,
+      webhookTimeoutMs: options.jobs?.webhookTimeoutMs,
     });
     return system;
   };
@@ -168,6 +179,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (feed) => calendarFeedRoute(feed, { database: options.database, publicUrl: options.publicUrl }));
   // Web-to-lead forms: public, outside /api/v1, with their own urlencoded parser.
   await app.register(async (forms) => publicFormRoutes(forms, { database: options.database }));
+  await app.register(async (hooks) => inboundHookRoutes(hooks, { database: options.database }));
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));

@@ -26,6 +26,8 @@ import { userRoutes } from "../modules/users/routes.js";
 import { validationRuleRoutes } from "../modules/validation-rules/routes.js";
 import { vcardRoutes } from "../modules/vcard/routes.js";
 import { viewRoutes } from "../modules/views/routes.js";
+import { webhookRoutes } from "../modules/webhooks/routes.js";
+import { deliveryKeyOf } from "../modules/webhooks/service.js";
 import { workspaceRoutes } from "../modules/workspaces/routes.js";
 
 export interface RouteDeps {
@@ -65,6 +67,13 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await quotaRoutes(api);
   await forecastRoutes(api);
   await eventRoutes(api);
+  await webhookRoutes(api, {
+    publicUrl: deps.publicUrl,
+    // Routes write their delivery rows and the job in one transaction when they pass `tx`.
+    schedule: async (key, options) => {
+      await (await deps.jobSystem()).send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: options?.at, tx: options?.tx });
+    },
+  });
   await jobRoutes(api, deps);
   await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
 }

@@ -30,6 +30,7 @@ import {
   IconTrash,
   IconUsers,
   IconUsersGroup,
+  IconWebhook,
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useRouterState } from "@tanstack/react-router";
@@ -298,6 +299,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
+            {item("/settings/webhooks", "Webhooks", <IconWebhook size={18} stroke={1.7} />, "nav-webhooks")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}
             {item("/settings/email", "Email log", <IconMail size={18} stroke={1.7} />, "nav-email")}
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}

@@ -142,6 +142,11 @@ const mailSettingsRoute = createRoute({
   path: "/email",
   component: lazyRouteComponent(() => import("../settings/MailSettings.js"), "MailSettings"),
 });
+const webhooksSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/webhooks",
+  component: lazyRouteComponent(() => import("../settings/WebhooksSettings.js"), "WebhooksSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
@@ -193,6 +198,7 @@ const routeTree = rootRoute.addChildren([
     apiKeysRoute,
     jobsSettingsRoute,
     mailSettingsRoute,
+    webhooksSettingsRoute,
     pipelinesSettingsRoute,
     formsSettingsRoute,
     assignmentSettingsRoute,

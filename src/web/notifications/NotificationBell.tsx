@@ -12,9 +12,11 @@ import { notifyError } from "../lib/notify.js";
 const href = (n: Notification) =>
   n.object === "task" && n.recordId
     ? `/tasks?task=${n.recordId}`
-    : n.object && n.recordId
-      ? `/${n.object === "company" ? "companies" : `${n.object}s`}/${n.recordId}`
-      : null;
+    : n.object === "webhook" && n.recordId
+      ? `/settings/webhooks?endpoint=${n.recordId}`
+      : n.object && n.recordId
+        ? `/${n.object === "company" ? "companies" : `${n.object}s`}/${n.recordId}`
+        : null;
 
 /** The header bell: unread count (polled), recent notifications, mark read, and the email preference. */
 export function NotificationBell() {

@@ -1,9 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { LightMyRequestResponse } from "fastify";
+import pg from "pg";
 import type { Me } from "../contract/auth.js";
 import { type Database, type DatabaseKind, openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
 import { type App, type AppOptions, buildApp } from "../server/app.js";
+
+let counter = 0;
 
 /** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
 export const databaseKinds: DatabaseKind[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
@@ -31,9 +34,44 @@ export async function openTestDatabase(kind: DatabaseKind, dataDir?: string): Pr
   return database;
 }
 
+/**
+ * A PostgreSQL database of the test file's own beside the shared one, migrated, and dropped again by `drop`. For
+ * suites that move pg-boss's clock: its TestClock replaces the job schema's job_now(), which would move time for
+ * every other suite working the shared database at once.
+ */
+export async function openPrivatePostgres(): Promise<{ database: Database; drop(): Promise<void> }> {
+  const shared = new URL(process.env.TEST_DATABASE_URL as string);
+  const name = `rapport_t_${Date.now().toString(36)}_${process.pid}_${(counter++).toString(36)}`;
+  const admin = new pg.Client({ connectionString: shared.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(shared);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString() });
+  await runMigrations(database);
+  return {
+    database,
+    async drop() {
+      const dropper = new pg.Client({ connectionString: shared.toString() });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
 export async function createTestApp(
   kind: DatabaseKind,
   options: {
+    /** PostgreSQL: a database of this suite's own (openPrivatePostgres) instead of the shared one. */
+    privateDatabase?: boolean;
     authRateLimit?: number;
     apiRateLimit?: number;
     dataDir?: string;
@@ -44,7 +82,8 @@ export async function createTestApp(
     trustProxy?: string[];
   } = {},
 ): Promise<TestApp> {
-  const database = await openTestDatabase(kind, options.dataDir);
+  const own = kind === "postgres" && options.privateDatabase ? await openPrivatePostgres() : undefined;
+  const database = own?.database ?? (await openTestDatabase(kind, options.dataDir));
   const app = await buildApp({
     database,
     logLevel: "silent",
@@ -63,11 +102,10 @@ export async function createTestApp(
     async close() {
       await app.close();
       await database.close();
+      await own?.drop();
     },
   };
 }
-
-let counter = 0;
 export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 export interface Session {

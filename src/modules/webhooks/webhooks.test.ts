@@ -131,7 +131,8 @@ describe.each(databaseKinds)("webhooks on %s", { timeout: 120_000 }, (kind) => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    t = await createTestApp(kind, { jobs: { worker: true, clock, pollingIntervalSeconds: 1, webhookTimeoutMs: 3000 } });
+    // A database of its own on PostgreSQL: the moved clock would move time for every suite on the shared one.
+    t = await createTestApp(kind, { privateDatabase: true, jobs: { worker: true, clock, pollingIntervalSeconds: 1, webhookTimeoutMs: 3000 } });
     admin = await newWorkspace(t.app);
     // Wait for the worker to register the "webhooks" consumer: it starts at the present.
     await until(async () => ((await admin.get("/api/v1/jobs")).json().consumers as { name: string }[]).some((c) => c.name === "webhooks"));

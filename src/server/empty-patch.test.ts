@@ -53,6 +53,8 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
             attendees: { contactIds: [contactId] },
           }),
         ),
+      "/webhooks/{id}": async () => idOf(await a.post("/api/v1/webhooks", { url: "https://hooks.example.com/rapport", eventTypes: ["contact.created"] })),
+      "/webhooks/settings": async () => null,
       "/custom-fields/{id}": async () => idOf(await a.post("/api/v1/custom-fields", { object: "contact", label: unique("Tier"), type: "text" })),
     };
 

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { setImmediate } from "node:timers/promises";
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
@@ -61,6 +62,9 @@ export function storedFile(db: Db, workspaceId: string, importId: string): FileS
             }
             if (chunk.chunkNo !== next) throw new AppError("conflict", `The uploaded file is damaged: part ${next + 1} is missing; upload it again.`);
             if (chunk.bytes.length) yield chunk.bytes;
+            // PGlite answers in the same thread, as promises that never wait for I/O: without a turn of the event loop
+            // here, reading a file would hold off every request and timer of the embedded server until it ends.
+            await setImmediate();
           }
         })(),
         { objectMode: false },

@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { setImmediate } from "node:timers/promises";
 import { and, asc, desc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportJob, ImportOptions, ImportPreview, ImportPrimary } from "../../contract/imports.js";
@@ -975,6 +976,9 @@ async function execute(ctx: Ctx, id: string, attempt: RunAttempt): Promise<{ sta
         next = ahead();
         const outcomes = await planBatch(ctx, plan, r.value, state);
         done = await commitBatch(ctx, job, plan, outcomes, state, done);
+        // On PGlite a batch is promises that never wait for I/O: a turn of the event loop lets the embedded server
+        // answer its requests (the page's progress polls among them) between batches instead of after the import.
+        await setImmediate();
         // A deal batch may have added stages: this process's next read of the pipelines must see them.
         if (job.object === "deal") forgetConfig(ctx);
         if (attempt.afterBatch) await attempt.afterBatch(await getImport(ctx, id));

@@ -1,20 +1,26 @@
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
-// The sources through tsx, so this tests the code as it is now, built or not; scripts/packaging.test.ts runs the
-// compiled bin/rapport.js.
-const cli = fileURLToPath(new URL("./index.ts", import.meta.url));
+// The compiled CLI, as `npm install` ships it, rebuilt first when a source is newer (what npm install's prepare step
+// does), so this tests the code as it is now. Through tsx every command spent seconds compiling the sources again.
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const cli = join(root, "bin/rapport.js");
 const dataDir = mkdtempSync(join(tmpdir(), "rapport-cli-"));
+
+beforeAll(() => {
+  const built = spawnSync(process.execPath, [join(root, "scripts/build.js"), "server", "--if-stale"], { cwd: root, encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
+}, 600_000);
 
 async function rapport(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", cli, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
       env: { ...process.env, DATABASE_URL: "", RAPPORT_DATA_DIR: dataDir },
     });
     return { code: 0, stdout, stderr };

@@ -3,13 +3,14 @@ import { Activity } from "./activities.js";
 import { Company } from "./companies.js";
 import { Contact } from "./contacts.js";
 import { CustomField } from "./custom-fields.js";
-import { Deal, Pipeline } from "./deals.js";
+import { ValidationRule } from "./data-quality.js";
+import { Deal, LostReason, Pipeline } from "./deals.js";
 import { Quota } from "./forecast.js";
 import { ImportEventRecord } from "./imports.js";
 import { AssignmentRule, ScoringRule } from "./leads.js";
 import { PriceList, Product } from "./products.js";
 import { Task } from "./tasks.js";
-import { Team, User } from "./users.js";
+import { ApiKey, Team, User } from "./users.js";
 
 /**
  * The event catalogue: every change Rapport publishes, named `<object>.<what happened>`. Consumers (webhooks,
@@ -35,6 +36,10 @@ export const eventObjects = {
   user: { label: "User", record: User, actions: ["created", "updated", "deleted"] },
   team: { label: "Team", record: Team, actions: ["created", "updated", "deleted"] },
   custom_field: { label: "Custom field", record: CustomField, actions: ["created", "updated", "deleted"] },
+  validation_rule: { label: "Validation rule", record: ValidationRule, actions: ["created", "updated", "deleted"] },
+  lost_reason: { label: "Lost reason", record: LostReason, actions: ["created", "updated", "deleted"] },
+  // A key's record never holds its secret or hash: the name, role, prefix and dates. Revoking a key deletes it.
+  api_key: { label: "API key", record: ApiKey, actions: ["created", "deleted"] },
   workspace_settings: { label: "Workspace settings", record: AnyRecord, actions: ["updated"] },
   forecast_settings: { label: "Forecast settings", record: AnyRecord, actions: ["updated"] },
   lead_settings: { label: "Lead settings", record: AnyRecord, actions: ["updated"] },

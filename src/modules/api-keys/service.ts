@@ -7,6 +7,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { randomToken, sha256, splitScopedToken } from "../auth/tokens.js";
+import { recordChanges } from "../history/service.js";
 import { workspaces } from "../workspaces/table.js";
 import { apiKeys } from "./table.js";
 
@@ -33,28 +34,39 @@ export async function createApiKey(ctx: Ctx, input: { name: string; role: Role }
   assertCan(ctx.actor, "admin");
   const secret = randomToken();
   const key = `${KEY_PREFIX}${ctx.workspaceId}.${secret}`;
-  const [row] = await ctx.db
-    .insert(apiKeys)
-    .values({
-      workspaceId: ctx.workspaceId,
-      id: newId(),
-      name: input.name,
-      role: input.role,
-      prefix: `${KEY_PREFIX}…${secret.slice(0, 6)}`,
-      keyHash: sha256(secret),
-      createdBy: ctx.actor.userId,
-    })
-    .returning();
-  return { ...toApiKey(row as typeof apiKeys.$inferSelect), key };
+  const created = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(apiKeys)
+      .values({
+        workspaceId: ctx.workspaceId,
+        id: newId(),
+        name: input.name,
+        role: input.role,
+        prefix: `${KEY_PREFIX}…${secret.slice(0, 6)}`,
+        keyHash: sha256(secret),
+        createdBy: ctx.actor.userId,
+      })
+      .returning();
+    const apiKey = toApiKey(row as typeof apiKeys.$inferSelect);
+    // The event carries what the list shows (name, role, prefix), never the key or its hash.
+    await recordChanges(tx, ctx, [{ object: "api_key", recordId: apiKey.id, action: "create", changes: [], payload: apiKey }]);
+    return apiKey;
+  });
+  return { ...created, key };
 }
 
 export async function revokeApiKey(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "admin");
-  const rows = await ctx.db
-    .update(apiKeys)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.workspaceId, ctx.workspaceId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
+  const rows = await ctx.db.transaction(async (tx) => {
+    const revoked = await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.workspaceId, ctx.workspaceId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+      .returning();
+    for (const row of revoked)
+      await recordChanges(tx, ctx, [{ object: "api_key", recordId: row.id, action: "delete", changes: [], payload: toApiKey(row) }]);
+    return revoked;
+  });
   forgetKey(id);
   if (rows.length === 0) {
     const [exists] = await ctx.db

@@ -452,30 +452,46 @@ export async function createLostReason(ctx: Ctx, name: string): Promise<LostReas
   await ensureDefaultPipeline(ctx);
   if (await reasonNameTaken(ctx, name)) throw duplicateReason();
   const [{ n } = { n: 0 }] = await ctx.db.select({ n: count() }).from(lostReasons).where(eq(lostReasons.workspaceId, ctx.workspaceId));
-  const [row] = await ctx.db.insert(lostReasons).values({ workspaceId: ctx.workspaceId, id: newId(), name, position: n }).returning();
-  return toLostReason(row as typeof lostReasons.$inferSelect);
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx.insert(lostReasons).values({ workspaceId: ctx.workspaceId, id: newId(), name, position: n }).returning();
+    const reason = toLostReason(row as typeof lostReasons.$inferSelect);
+    await recordChanges(tx, ctx, [{ object: "lost_reason", recordId: reason.id, action: "create", changes: [], payload: reason }]);
+    return reason;
+  });
 }
 
 export async function renameLostReason(ctx: Ctx, id: string, name: string): Promise<LostReason> {
   assertCan(ctx.actor, "admin");
   if (await reasonNameTaken(ctx, name, id)) throw duplicateReason();
-  const [row] = await ctx.db
-    .update(lostReasons)
-    .set({ name })
-    .where(and(eq(lostReasons.workspaceId, ctx.workspaceId), eq(lostReasons.id, id)))
-    .returning();
-  if (!row) throw notFound("Lost reason");
-  return toLostReason(row);
+  return ctx.db.transaction(async (tx) => {
+    const [was] = await tx
+      .select({ name: lostReasons.name })
+      .from(lostReasons)
+      .where(and(eq(lostReasons.workspaceId, ctx.workspaceId), eq(lostReasons.id, id)));
+    const [row] = await tx
+      .update(lostReasons)
+      .set({ name })
+      .where(and(eq(lostReasons.workspaceId, ctx.workspaceId), eq(lostReasons.id, id)))
+      .returning();
+    if (!row || !was) throw notFound("Lost reason");
+    const reason = toLostReason(row);
+    if (was.name !== name)
+      await recordChanges(tx, ctx, [{ object: "lost_reason", recordId: id, action: "update", changes: [{ field: "name", from: was.name, to: name }], payload: reason }]);
+    return reason;
+  });
 }
 
 /** Deals keep the reason text they were lost with, so deleting a reason rewrites no history. */
 export async function deleteLostReason(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "admin");
-  const rows = await ctx.db
-    .delete(lostReasons)
-    .where(and(eq(lostReasons.workspaceId, ctx.workspaceId), eq(lostReasons.id, id)))
-    .returning({ id: lostReasons.id });
-  if (rows.length === 0) throw notFound("Lost reason");
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .delete(lostReasons)
+      .where(and(eq(lostReasons.workspaceId, ctx.workspaceId), eq(lostReasons.id, id)))
+      .returning();
+    if (!row) throw notFound("Lost reason");
+    await recordChanges(tx, ctx, [{ object: "lost_reason", recordId: id, action: "delete", changes: [], payload: toLostReason(row) }]);
+  });
 }
 
 export async function reorderLostReasons(ctx: Ctx, ids: string[]): Promise<LostReason[]> {

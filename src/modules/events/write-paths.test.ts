@@ -241,6 +241,30 @@ describe.each(databaseKinds)("write paths → events on %s", (kind) => {
     ok(await put("/api/v1/quotas", { quotas: [{ subjectType: "user", subjectId: rep.id, period: "2027-Q1", amount: 2000, currency: "USD" }] }));
     ok(await put("/api/v1/quotas", { quotas: [{ subjectType: "user", subjectId: rep.id, period: "2027-Q1", amount: null }] }));
     expect(await written()).toEqual(expected(["quota.created", quotaId], ["quota.updated", quotaId], ["quota.deleted", quotaId]));
+
+    const check = ok<{ id: string }>(await admin.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", required: true }), 201);
+    ok(await admin.patch(`/api/v1/validation-rules/${check.id}`, { message: "Every contact needs a title" }));
+    ok(await admin.patch(`/api/v1/validation-rules/${check.id}`, {}));
+    ok(await admin.del(`/api/v1/validation-rules/${check.id}`), 204);
+    expect(await written()).toEqual(
+      expected(["validation_rule.created", check.id], ["validation_rule.updated", check.id], ["validation_rule.deleted", check.id]),
+    );
+
+    const reason = ok<{ id: string }>(await admin.post("/api/v1/lost-reasons", { name: unique("Too expensive") }), 201);
+    ok(await admin.patch(`/api/v1/lost-reasons/${reason.id}`, { name: unique("Price") }));
+    ok(await admin.del(`/api/v1/lost-reasons/${reason.id}`), 204);
+    expect(await written()).toEqual(expected(["lost_reason.created", reason.id], ["lost_reason.updated", reason.id], ["lost_reason.deleted", reason.id]));
+
+    const apiKey = ok<{ id: string; key: string }>(await admin.post("/api/v1/api-keys", { name: "Warehouse sync", role: "sales" }), 201);
+    ok(await admin.del(`/api/v1/api-keys/${apiKey.id}`), 204);
+    expect(await written()).toEqual(expected(["api_key.created", apiKey.id], ["api_key.deleted", apiKey.id]));
+    // The key itself (and its hash) never travels in an event.
+    const [payloads] = await queryRows<{ text: string }>(
+      t.database.db,
+      sql`select string_agg(payload::text, ' ') as text from outbox_events where record_id = ${apiKey.id}::uuid`,
+    );
+    expect(payloads?.text).not.toContain(apiKey.key.split(".")[1]);
+    expect(payloads?.text).not.toContain("keyHash");
   });
 
   it("web forms and lead conversion", async () => {

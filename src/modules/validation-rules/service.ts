@@ -14,6 +14,7 @@ import { compileUserPattern, type UserPattern } from "../../core/patterns.js";
 import { assertCan } from "../../core/roles.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
 import { listCustomFields } from "../custom-fields/service.js";
+import { recordChanges } from "../history/service.js";
 import { validationRules } from "./table.js";
 
 type Row = typeof validationRules.$inferSelect;
@@ -82,12 +83,17 @@ export async function createValidationRule(ctx: Ctx, input: z.infer<typeof Creat
       { path: "field", message: "Already has a rule" },
     ]);
   const now = new Date();
-  const [row] = await ctx.db
-    .insert(validationRules)
-    .values({ workspaceId: ctx.workspaceId, id: newId(), object: input.object, field: input.field, ...values, createdAt: now, updatedAt: now })
-    .returning();
+  const rule = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(validationRules)
+      .values({ workspaceId: ctx.workspaceId, id: newId(), object: input.object, field: input.field, ...values, createdAt: now, updatedAt: now })
+      .returning();
+    const r = toRule(row as Row);
+    await recordChanges(tx, ctx, [{ object: "validation_rule", recordId: r.id, action: "create", changes: [], payload: r }]);
+    return r;
+  });
   forgetConfig(ctx);
-  return toRule(row as Row);
+  return rule;
 }
 
 async function findRule(ctx: Ctx, id: string): Promise<Row> {
@@ -111,19 +117,30 @@ export async function updateValidationRule(ctx: Ctx, id: string, input: z.infer<
     max: input.max === undefined ? current.max : input.max,
   };
   await checkDefinition(ctx, current.object, current.field, next);
-  const [row] = await ctx.db
-    .update(validationRules)
-    .set({ ...next, updatedAt: new Date() })
-    .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)))
-    .returning();
+  const rule = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(validationRules)
+      .set({ ...next, updatedAt: new Date() })
+      .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)))
+      .returning();
+    const r = toRule(row as Row);
+    const changes = (Object.keys(next) as (keyof typeof next)[])
+      .filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]))
+      .map((k) => ({ field: k, from: current[k], to: next[k] }));
+    if (changes.length) await recordChanges(tx, ctx, [{ object: "validation_rule", recordId: id, action: "update", changes, payload: r }]);
+    return r;
+  });
   forgetConfig(ctx);
-  return toRule(row as Row);
+  return rule;
 }
 
 export async function deleteValidationRule(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "admin");
-  await findRule(ctx, id);
-  await ctx.db.delete(validationRules).where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)));
+  const before = toRule(await findRule(ctx, id));
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(validationRules).where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.id, id)));
+    await recordChanges(tx, ctx, [{ object: "validation_rule", recordId: id, action: "delete", changes: [], payload: before }]);
+  });
   forgetConfig(ctx);
 }
 

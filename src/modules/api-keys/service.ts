@@ -63,8 +63,7 @@ export async function revokeApiKey(ctx: Ctx, id: string): Promise<void> {
       .set({ revokedAt: new Date() })
       .where(and(eq(apiKeys.workspaceId, ctx.workspaceId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
       .returning();
-    for (const row of revoked)
-      await recordChanges(tx, ctx, [{ object: "api_key", recordId: row.id, action: "delete", changes: [], payload: toApiKey(row) }]);
+    for (const row of revoked) await recordChanges(tx, ctx, [{ object: "api_key", recordId: row.id, action: "delete", changes: [], payload: toApiKey(row) }]);
     return revoked;
   });
   forgetKey(id);

@@ -476,7 +476,9 @@ export async function renameLostReason(ctx: Ctx, id: string, name: string): Prom
     if (!row || !was) throw notFound("Lost reason");
     const reason = toLostReason(row);
     if (was.name !== name)
-      await recordChanges(tx, ctx, [{ object: "lost_reason", recordId: id, action: "update", changes: [{ field: "name", from: was.name, to: name }], payload: reason }]);
+      await recordChanges(tx, ctx, [
+        { object: "lost_reason", recordId: id, action: "update", changes: [{ field: "name", from: was.name, to: name }], payload: reason },
+      ]);
     return reason;
   });
 }

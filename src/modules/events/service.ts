@@ -11,9 +11,12 @@ const SEQUENCER_LOCK = 727275;
 /**
  * Numbers the events whose transactions can no longer be overtaken: those written by a transaction older than
  * the oldest one still running in this database. Any event still to come belongs to a transaction at or above that
- * one, so it sorts after every event numbered here; ordering by (tx_id, created_at, id) keeps each transaction's
- * events together and in the order written. One sequencer at a time (advisory lock), so positions are unique and
- * increasing. Returns how many events it numbered.
+ * one. Within that set events are numbered in the order they were written (created_at, then the id, which rises
+ * within a process), not by transaction id: a transaction that took its id early (an import batch) may change a
+ * record after a later-numbered transaction changed it and committed (a user's edit), and a consumer must see the
+ * edit first. Two changes of one record never cross: the second writer waits for the first one's commit, so its
+ * event is written later and is never numbered before it. One sequencer at a time (advisory lock), so positions are
+ * unique and increasing. Returns how many events it numbered.
  *
  * The horizon is this database's oldest running writer (pg_stat_activity), not the snapshot's xmin: transaction ids
  * are shared by the whole server, so with xmin a long transaction in another database (a bulk load, a seed) held
@@ -36,7 +39,7 @@ export async function sequenceEvents(db: Db, limit = 5000): Promise<number> {
                 and age(xid(tx_id)) > coalesce((select max(age(backend_xid)) from pg_stat_activity
                                                 where datname = current_database() and backend_xid is not null
                                                   and pid <> pg_backend_pid()), -1)
-              order by tx_id, created_at, id limit ${limit}) ordered),
+              order by created_at, id limit ${limit}) ordered),
           done as (update outbox_events o set position = numbered.position from numbered
                    where o.workspace_id = numbered.workspace_id and o.id = numbered.id returning 1)
           select count(*)::int as n from done`,

@@ -13,8 +13,7 @@ import { createMailTransport } from "./transport.js";
 
 /**
  * A real SMTP server on loopback. Scripted answers per recipient address make the next attempts to that address fail
- * temporarily (451) or for good (550); keyed by address because on the shared PostgreSQL test database a worker may
- * also deliver other suites' leftover messages here.
+ * temporarily (451) or for good (550), keyed by address.
  */
 async function startSmtp() {
   const inbox: ParsedMail[] = [];
@@ -55,7 +54,7 @@ async function startSmtp() {
 type Smtp = Awaited<ReturnType<typeof startSmtp>>;
 
 /** Polls a condition the worker makes true (real time, short polls). */
-async function eventually(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function eventually(cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await cond()) return;
@@ -75,7 +74,10 @@ describe.each(databaseKinds)("mail outbox with SMTP on %s", (kind) => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
+    // A database of its own on PostgreSQL: on the shared one, the workers of suites running alongside (which have no
+    // SMTP server) would take this suite's mail.send jobs and mark the messages "not configured".
     t = await createTestApp(kind, {
+      privateDatabase: true,
       jobs: { worker: true, pollingIntervalSeconds: 0.5 },
       smtpUrl: smtp.url,
       mailFrom: FROM,
@@ -263,7 +265,7 @@ describe.each(databaseKinds)("mail outbox without SMTP on %s", (kind) => {
   let t: TestApp;
   let admin: Client & { email: string };
   beforeAll(async () => {
-    t = await createTestApp(kind, { jobs: { worker: true, pollingIntervalSeconds: 0.5 }, mailFrom: FROM });
+    t = await createTestApp(kind, { privateDatabase: true, jobs: { worker: true, pollingIntervalSeconds: 0.5 }, mailFrom: FROM });
     admin = await newWorkspace(t.app);
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { jobRoutes } from "../jobs/routes.js";
 import type { JobSystem } from "../jobs/system.js";
 import { activityRoutes } from "../modules/activities/routes.js";
 import { apiKeyRoutes } from "../modules/api-keys/routes.js";
+import { auditRoutes } from "../modules/audit/routes.js";
 import { authRoutes } from "../modules/auth/routes.js";
 import { calendarRoutes } from "../modules/calendar/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
@@ -67,6 +68,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await quotaRoutes(api);
   await forecastRoutes(api);
   await eventRoutes(api);
+  await auditRoutes(api);
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

@@ -5,7 +5,7 @@ import type { Actor, Ctx, RequestOrigin } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
-import { type Db, queryRows } from "../../db/client.js";
+import { type Db, pgUuids, queryRows } from "../../db/client.js";
 import { insertMany } from "../../db/insert-many.js";
 import { listApiKeys } from "../api-keys/service.js";
 import { type Consumer, eventOrigins } from "../events/service.js";
@@ -49,7 +49,8 @@ const objectWord = (object: string) => {
   const label = auditObjectLabels[object] ?? fieldLabel(object);
   return label.startsWith("API") ? label : label.toLowerCase();
 };
-const target = (object: string, name: string | null) => (name ? `${objectWord(object)} ${name}` : `a ${objectWord(object)}`);
+const target = (object: string, name: string | null) =>
+  name ? `${objectWord(object)} ${name}` : object.endsWith("_settings") ? `the ${objectWord(object)}` : `a ${objectWord(object)}`;
 
 /** The sentence after the actor's name: "changed Stage from Qualified to Won on deal Acme renewal". */
 export function summarise(action: AuditAction, object: string, name: string | null, changes: AuditChange[], details: Record<string, unknown> = {}): string {
@@ -152,7 +153,7 @@ export async function auditRowsOf(tx: Db, events: Event[]): Promise<Row[]> {
     const known = await queryRows<{ workspace_id: string; object_id: string; record_name: string }>(
       tx,
       sql`select distinct on (workspace_id, object_id) workspace_id, object_id, record_name from audit_log
-          where (workspace_id, object_id) in (select * from unnest(${nameless.map((r) => r.workspaceId)}::uuid[], ${nameless.map((r) => r.objectId)}::uuid[]))
+          where (workspace_id, object_id) in (select * from unnest(${pgUuids(nameless.map((r) => r.workspaceId))}::uuid[], ${pgUuids(nameless.map((r) => r.objectId as string))}::uuid[]))
             and record_name is not null
           order by workspace_id, object_id, at desc`,
     );

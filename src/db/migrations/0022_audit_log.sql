@@ -35,4 +35,7 @@ CREATE TABLE "audit_settings" (
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("workspace_id","at","id");--> statement-breakpoint
 CREATE INDEX "audit_log_actor_idx" ON "audit_log" USING btree ("workspace_id","actor_id","at");--> statement-breakpoint
 CREATE INDEX "audit_log_object_idx" ON "audit_log" USING btree ("workspace_id","object","object_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "audit_log_event_key" ON "audit_log" USING btree ("workspace_id","event_id");
+CREATE UNIQUE INDEX "audit_log_event_key" ON "audit_log" USING btree ("workspace_id","event_id");--> statement-breakpoint
+-- The audit log reads the stream from its oldest kept event, not from the present as a new consumer would: the changes
+-- of the days before the upgrade (events are kept 30 days) and a new install's first changes are on record too.
+INSERT INTO "event_consumers" ("name", "position") VALUES ('audit', 0) ON CONFLICT ("name") DO NOTHING;

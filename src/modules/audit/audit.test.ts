@@ -228,4 +228,25 @@ describe.each(databaseKinds)("audit log on %s", (kind) => {
     await pruneAudit(t.database.db, new Date(now + 31 * 86_400_000));
     expect((await audit(admin, "limit=500")).data).toEqual([]);
   });
+
+  it("restores a deal's field, the stage by name, through the normal update; fields kept by name are refused", async () => {
+    const pipelines = (await admin.get("/api/v1/pipelines")).json() as { data: { stages: { id: string; name: string; type: string }[] }[] };
+    const [first, second] = (pipelines.data[0]?.stages ?? []).filter((s) => s.type === "open");
+    const deal = (await admin.post("/api/v1/deals", { name: "Restore me", amount: "1000", stageId: first?.id, nextStep: "Call" })).json() as { id: string };
+    expect((await admin.patch(`/api/v1/deals/${deal.id}`, { amount: "2500", stageId: second?.id, nextStep: null })).statusCode).toBe(200);
+    const timeline = (await admin.get(`/api/v1/deals/${deal.id}/timeline?limit=50`)).json() as { data: { kind: string; id: string; action?: string }[] };
+    const change = timeline.data.find((e) => e.kind === "change" && e.action === "update") ?? timeline.data.find((e) => e.action === "update");
+    if (!change) throw new Error(`no update in the deal's timeline: ${JSON.stringify(timeline.data)}`);
+    const restore = (field: string, c: Client = admin) => c.post(`/api/v1/deals/${deal.id}/restore-field`, { historyId: change.id, field });
+    expect((await restore("amount")).json()).toMatchObject({ amount: "1000.00" });
+    expect((await restore("stage")).json()).toMatchObject({ stageId: first?.id, stageName: first?.name });
+    expect((await restore("nextStep")).json()).toMatchObject({ nextStep: "Call" });
+    expectProblem(await restore("name"), 400, "validation_failed");
+    const reader = await userWithRole(t.app, admin, "read_only");
+    expectProblem(await restore("amount", reader), 403, "forbidden");
+    expectProblem(await other.post(`/api/v1/deals/${deal.id}/restore-field`, { historyId: change.id, field: "amount" }), 404);
+    // Each restore is an ordinary, recorded change.
+    const after = (await admin.get(`/api/v1/deals/${deal.id}/timeline?limit=50`)).json() as { data: { action?: string }[] };
+    expect(after.data.filter((e) => e.action === "update").length).toBe(4);
+  });
 });

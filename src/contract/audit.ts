@@ -165,3 +165,15 @@ export function fieldLabel(field: string): string {
     .toLowerCase();
   return words ? words[0]?.toUpperCase() + words.slice(1) : field;
 }
+
+/** One record's own history (tasks and activities, which have no timeline of their own), newest first. */
+export const RecordHistoryEntry = z.object({
+  id: Id,
+  at: Timestamp,
+  action: z.enum(["create", "update", "delete", "restore", "merge"]),
+  actorId: Id.nullable(),
+  actorName: z.string().nullable(),
+  changes: z.array(AuditFieldChange),
+});
+export const RecordHistoryList = z.object({ data: z.array(RecordHistoryEntry) });
+export const RecordHistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();

@@ -15,6 +15,7 @@ import { duplicateRoutes } from "../modules/duplicates/routes.js";
 import { eventRoutes } from "../modules/events/routes.js";
 import { exportRoutes } from "../modules/exports/routes.js";
 import { forecastRoutes } from "../modules/forecast/routes.js";
+import { historyRoutes } from "../modules/history/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
@@ -69,6 +70,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await forecastRoutes(api);
   await eventRoutes(api);
   await auditRoutes(api);
+  await historyRoutes(api);
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

@@ -249,4 +249,23 @@ describe.each(databaseKinds)("audit log on %s", (kind) => {
     const after = (await admin.get(`/api/v1/deals/${deal.id}/timeline?limit=50`)).json() as { data: { action?: string }[] };
     expect(after.data.filter((e) => e.action === "update").length).toBe(4);
   });
+
+  it("keeps the history of tasks and activities, read per record", async () => {
+    const task = (await admin.post("/api/v1/tasks", { title: "Call Acme", priority: "normal" })).json() as { id: string };
+    expect((await admin.patch(`/api/v1/tasks/${task.id}`, { title: "Call Acme back", priority: "high" })).statusCode).toBe(200);
+    const history = (await admin.get(`/api/v1/tasks/${task.id}/history`)).json() as {
+      data: { action: string; actorName: string; changes: { field: string; label: string; from: unknown; to: unknown }[] }[];
+    };
+    expect(history.data.map((h) => h.action)).toEqual(["update", "create"]);
+    expect(history.data[0]?.actorName).toBe("Ada Admin");
+    expect(history.data[0]?.changes).toContainEqual({ field: "title", label: "Title", from: "Call Acme", to: "Call Acme back" });
+    expectProblem(await other.get(`/api/v1/tasks/${task.id}/history`), 404);
+    const contact = (await admin.post("/api/v1/contacts", { firstName: "Hist", lastName: "Ory" })).json() as { id: string };
+    const note = (await admin.post(`/api/v1/contacts/${contact.id}/activities`, { type: "note", body: "First words" })).json() as { id: string };
+    expect((await admin.patch(`/api/v1/activities/${note.id}`, { body: "Better words" })).statusCode).toBe(200);
+    const notes = (await admin.get(`/api/v1/activities/${note.id}/history`)).json() as { data: { action: string; changes: { field: string }[] }[] };
+    expect(notes.data[0]).toMatchObject({ action: "update" });
+    expect(notes.data[0]?.changes.map((c) => c.field)).toContain("body");
+    expectProblem(await other.get(`/api/v1/activities/${note.id}/history`), 404);
+  });
 });

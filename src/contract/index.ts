@@ -1,4 +1,5 @@
 export * from "./activities.js";
+export * from "./audit.js";
 export * from "./auth.js";
 export * from "./common.js";
 export * from "./companies.js";

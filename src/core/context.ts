@@ -19,6 +19,13 @@ export interface Ctx {
    * events flagged "import": consumers may skip them. Omitted: the actor decides (app, api or system).
    */
   eventSource?: "import";
+  /** Where a request came from (its client address and user agent): the audit log keeps it beside each change. */
+  origin?: RequestOrigin;
+}
+
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export const systemActor: Actor = { kind: "system", userId: null, role: "admin" };

@@ -108,3 +108,6 @@ export async function jsonRowSets<T extends Record<string, unknown[]>>(db: Db, q
   }
   return out;
 }
+
+/** Ids as one PostgreSQL array literal, bound as a single parameter (`${pgUuids(ids)}::uuid[]`); ids are validated UUIDs. */
+export const pgUuids = (ids: readonly string[]): string => `{${ids.join(",")}}`;

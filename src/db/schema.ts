@@ -2,6 +2,7 @@
 
 export * from "../modules/activities/table.js";
 export * from "../modules/api-keys/table.js";
+export * from "../modules/audit/table.js";
 export * from "../modules/auth/table.js";
 export * from "../modules/calendar/table.js";
 export * from "../modules/companies/table.js";

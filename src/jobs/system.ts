@@ -3,6 +3,7 @@ import { type Db as BossDb, type Clock, fromDrizzle, fromPglite, type Job, PgBos
 import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
+import { auditConsumer, pruneAudit } from "../modules/audit/service.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
 import { pruneFiles } from "../modules/imports/files.js";
@@ -20,6 +21,7 @@ export const defaultMailFrom = "Rapport <rapport@localhost>";
 export interface JobData {
   "events.dispatch": Record<string, never>;
   "events.prune": Record<string, never>;
+  "audit.prune": Record<string, never>;
   "tasks.reminders": Record<string, never>;
   "scoring.decay": Record<string, never>;
   "scoring.rescore_workspace": { workspaceId: string };
@@ -77,6 +79,13 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     description: "Deletes events older than the retention period that every consumer has read",
     options: { policy: "stately", retryLimit: 3, retryDelay: 60, retryBackoff: true },
     cron: "17 3 * * *",
+    concurrency: 1,
+  },
+  "audit.prune": {
+    label: "Audit log retention",
+    description: "Deletes audit log entries and API key use counts older than each workspace's retention setting",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 60, retryBackoff: true },
+    cron: "29 3 * * *",
     concurrency: 1,
   },
   "tasks.reminders": {
@@ -273,6 +282,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       const now = options.clock?.now() ?? Date.now();
       return { pruned: await pruneEvents(db, new Date(now - days * 86_400_000)) };
     },
+    "audit.prune": async () => pruneAudit(db, now()),
     "tasks.reminders": async () => ({
       delivered: await deliverDueReminders(
         { db, mail, publicUrl: options.publicUrl ?? "http://localhost:3000", log },
@@ -371,6 +381,8 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
  */
 function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDelivery): Consumer[] {
   return [
+    // Every change becomes an audit log entry (modules/audit), written with the cursor.
+    auditConsumer,
     {
       // One delivery row per subscribed endpoint and event, and its job, written with the cursor (modules/webhooks).
       name: "webhooks",

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Ctx } from "../core/context.js";
+import type { Ctx, RequestOrigin } from "../core/context.js";
 import { AppError } from "../core/errors.js";
 import type { Database } from "../db/client.js";
 import { resolveApiKey } from "../modules/api-keys/service.js";
+import { countKeyUse, flushKeyUse } from "../modules/audit/key-usage.js";
 import { type Principal, resolveSession, SESSION_DAYS } from "../modules/auth/service.js";
 
 export const SESSION_COOKIE = "rapport_session";
@@ -37,6 +38,12 @@ function assertSameOrigin(request: FastifyRequest): void {
   if (host !== request.headers.host) throw new AppError("csrf_rejected", "Changes must come from Rapport's own pages.");
 }
 
+/** The client's address (the peer's, or as a trusted proxy says) and user agent, capped: the audit log keeps them. */
+export function originOf(request: FastifyRequest): RequestOrigin {
+  const ua = request.headers["user-agent"];
+  return { ip: request.ip ?? null, userAgent: typeof ua === "string" ? ua.slice(0, 500) : null };
+}
+
 export function setSessionCookie(reply: FastifyReply, value: string, secure: boolean): void {
   reply.setCookie(SESSION_COOKIE, value, { path: "/", httpOnly: true, sameSite: "lax", secure, maxAge: SESSION_DAYS * 86_400 });
 }
@@ -48,6 +55,10 @@ export function clearSessionCookie(reply: FastifyReply): void {
 export function registerAuth(app: FastifyInstance, database: Database): void {
   app.decorateRequest("ctx", null as unknown as Ctx);
   app.decorateRequest("principal", null);
+  // API key use is counted in memory between flushes (modules/audit/key-usage): what is pending is kept at shutdown.
+  app.addHook("onClose", async () => {
+    await flushKeyUse(database.db).catch((err: unknown) => app.log.error({ err }, "API key use counts not saved"));
+  });
   app.addHook("onRequest", async (request) => {
     if (!request.url.startsWith("/api/v1/")) return;
     const isPublic = request.routeOptions.config?.public === true;
@@ -57,7 +68,13 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       if (scheme?.toLowerCase() !== "bearer" || !token) throw new AppError("unauthenticated", "Use Authorization: Bearer <API key>.");
       const key = await resolveApiKey(database.db, token);
       if (!key) throw new AppError("unauthenticated", "This API key is not valid or has been revoked.");
-      request.ctx = { db: database.db, workspaceId: key.workspace.id, actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role } };
+      request.ctx = {
+        db: database.db,
+        workspaceId: key.workspace.id,
+        actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role },
+        origin: originOf(request),
+      };
+      countKeyUse(database.db, key.workspace.id, key.keyId);
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
@@ -65,7 +82,12 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
     if (principal) {
       if (MUTATING.has(request.method)) assertSameOrigin(request);
       request.principal = principal;
-      request.ctx = { db: database.db, workspaceId: principal.workspace.id, actor: { kind: "user", userId: principal.user.id, role: principal.user.role } };
+      request.ctx = {
+        db: database.db,
+        workspaceId: principal.workspace.id,
+        actor: { kind: "user", userId: principal.user.id, role: principal.user.role },
+        origin: originOf(request),
+      };
       return;
     }
     if (!isPublic) throw new AppError("unauthenticated", "Sign in, or send an API key as Authorization: Bearer <key>.");

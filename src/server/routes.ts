@@ -4,6 +4,7 @@ import { jobRoutes } from "../jobs/routes.js";
 import type { JobSystem } from "../jobs/system.js";
 import { activityRoutes } from "../modules/activities/routes.js";
 import { apiKeyRoutes } from "../modules/api-keys/routes.js";
+import { auditRoutes } from "../modules/audit/routes.js";
 import { authRoutes } from "../modules/auth/routes.js";
 import { calendarRoutes } from "../modules/calendar/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
@@ -14,6 +15,7 @@ import { duplicateRoutes } from "../modules/duplicates/routes.js";
 import { eventRoutes } from "../modules/events/routes.js";
 import { exportRoutes } from "../modules/exports/routes.js";
 import { forecastRoutes } from "../modules/forecast/routes.js";
+import { historyRoutes } from "../modules/history/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
@@ -67,6 +69,8 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await quotaRoutes(api);
   await forecastRoutes(api);
   await eventRoutes(api);
+  await auditRoutes(api);
+  await historyRoutes(api);
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

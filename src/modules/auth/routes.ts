@@ -4,10 +4,11 @@ import { LoginBody, Me, SetupStatus, SignupBody } from "../../contract/auth.js";
 import { Problem } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
-import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
+import { clearSessionCookie, originOf, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
+import { auditSignIn } from "../audit/service.js";
 import { hasWorkspaces } from "../workspaces/service.js";
-import { createSession, deleteSession, login, signup, toMe } from "./service.js";
+import { accountsForEmail, createSession, deleteSession, login, signup, toMe } from "./service.js";
 
 /** What the auth routes need of the server's wiring (server/routes passes its RouteDeps, which has these). */
 export interface AuthRouteDeps {
@@ -94,7 +95,19 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       },
     },
     async (request, reply) => {
-      const principal = await login(db, request.body);
+      let principal: Awaited<ReturnType<typeof login>>;
+      try {
+        principal = await login(db, request.body);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "invalid_credentials") {
+          // Only workspaces the email has an account in hear of the attempt; an unknown email is in the server log only.
+          const accounts = await accountsForEmail(db, request.body.email, request.body.workspaceId);
+          if (accounts.length === 0) request.log.info({ ip: request.ip }, "sign-in failed for an email without an account");
+          for (const a of accounts) await auditSignIn(db, [a], { ok: false, reason: a.active ? "wrong password" : "account deactivated" }, originOf(request));
+        }
+        throw err;
+      }
+      await auditSignIn(db, [{ workspaceId: principal.workspace.id, userId: principal.user.id, name: principal.user.name }], { ok: true }, originOf(request));
       setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
       return toMe(principal);
     },

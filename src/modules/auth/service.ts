@@ -118,6 +118,22 @@ export async function login(db: Db, input: { email: string; password: string; wo
   };
 }
 
+/**
+ * The accounts an email signs in to (in one workspace, when given), active or not: whose audit log records a failed
+ * sign-in. The second query of a failure only, so a success costs nothing more.
+ */
+export async function accountsForEmail(
+  db: Db,
+  email: string,
+  workspaceId?: string,
+): Promise<{ workspaceId: string; userId: string; name: string; active: boolean }[]> {
+  return db
+    .select({ workspaceId: users.workspaceId, userId: users.id, name: users.name, active: users.active })
+    .from(users)
+    .where(and(eq(users.email, email), workspaceId ? eq(users.workspaceId, workspaceId) : undefined))
+    .limit(20);
+}
+
 /** Returns the cookie value: "<workspace id>.<secret>"; only the secret's hash is stored. */
 export async function createSession(db: Db, workspaceId: string, userId: string): Promise<string> {
   const secret = randomToken();

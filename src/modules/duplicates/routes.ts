@@ -16,8 +16,9 @@ import {
   MergeResult,
   RestoreFieldBody,
 } from "../../contract/data-quality.js";
+import { Deal } from "../../contract/deals.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
-import { restoreField } from "../history/restore.js";
+import { restoreDealField, restoreField } from "../history/restore.js";
 import { checkDuplicates, dismissCandidate, listCandidates, mergePreview, mergeRecords, scanDuplicates } from "./service.js";
 
 export async function duplicateRoutes(app: FastifyInstance): Promise<void> {
@@ -123,5 +124,18 @@ export async function duplicateRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req) => (await restoreField(req.ctx, "company", req.params.id, req.body)) as z.infer<typeof Company>,
+  );
+  r.post(
+    "/deals/:id/restore-field",
+    {
+      schema: {
+        tags: ["deals"],
+        summary: "Put a field back to its value before a recorded change (the stage by its name in the deal's pipeline)",
+        params: IdParams,
+        body: RestoreFieldBody,
+        response: { 200: Deal, ...problems },
+      },
+    },
+    async (req) => (await restoreDealField(req.ctx, req.params.id, req.body)) as z.infer<typeof Deal>,
   );
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Event, EventType } from "../../contract/events.js";
 import type { Ctx } from "../../core/context.js";
 import { assertCan } from "../../core/roles.js";
-import { type Db, queryRows } from "../../db/client.js";
+import { type Db, pgUuids, queryRows } from "../../db/client.js";
 import { outboxEvents } from "../history/table.js";
 import { eventConsumers } from "./table.js";
 
@@ -208,4 +208,22 @@ export async function pruneEvents(db: Db, olderThan: Date): Promise<number> {
         select count(*)::int as n from gone`,
   );
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * Where some events' changes came from (the API key, the client's address and user agent), which the writer keeps in
+ * the payload but toEvent leaves out of what consumers and webhooks see: only the audit log reads it.
+ */
+export async function eventOrigins(
+  db: Db,
+  events: { workspaceId: string; id: string }[],
+): Promise<Map<string, { ip: string | null; userAgent: string | null; apiKeyId: string | null }>> {
+  if (events.length === 0) return new Map();
+  const rows = await queryRows<{ id: string; origin: { ip?: string | null; userAgent?: string | null; apiKeyId?: string | null } | null }>(
+    db,
+    sql`select id, payload->'origin' as origin from outbox_events
+        where (workspace_id, id) in (select * from unnest(${pgUuids(events.map((e) => e.workspaceId))}::uuid[], ${pgUuids(events.map((e) => e.id))}::uuid[]))
+          and payload ? 'origin'`,
+  );
+  return new Map(rows.map((r) => [r.id, { ip: r.origin?.ip ?? null, userAgent: r.origin?.userAgent ?? null, apiKeyId: r.origin?.apiKeyId ?? null }]));
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { CompanyExportQuery, ContactExportQuery, DealExportQuery } from "../../contract/exports.js";
 import { dayInZone } from "../../core/time-zone.js";
 import { problems, typed } from "../../server/route-kit.js";
+import { auditExport } from "../audit/service.js";
 import { writeVcf } from "../vcard/service.js";
 import { companyExport, contactExport, dealExport, type ExportSource, writeCsv, writeXlsx } from "./service.js";
 
@@ -13,19 +14,25 @@ const types = {
 } as const;
 
 /** Streams the file: headers go out once the first page has been read (so a bad filter is still a 400), rows follow page by page. */
-function stream(
+async function stream(
   req: FastifyRequest,
   reply: FastifyReply,
   name: string,
   timeZone: string,
   format: keyof typeof types,
   write: (out: PassThrough) => Promise<number>,
-): FastifyReply {
+): Promise<FastifyReply> {
   const body = new PassThrough();
-  write(body).catch((err: unknown) => {
-    req.log.error({ err }, "export failed mid-stream");
-    body.destroy(err instanceof Error ? err : new Error(String(err)));
-  });
+  // Who exported what (object, filter, format) is on record before the first byte leaves; the row count once written.
+  const finished = await auditExport(req.ctx, { object: objectOf[name] ?? name, format, query: req.query as Record<string, unknown> });
+  write(body)
+    .then((rows) => finished(rows))
+    .catch((err: unknown) => {
+      req.log.error({ err }, "export failed mid-stream");
+      body.destroy(err instanceof Error ? err : new Error(String(err)));
+      return finished(null, err instanceof Error ? err.message : String(err));
+    })
+    .catch((err: unknown) => req.log.error({ err }, "export audit entry not completed"));
   const day = dayInZone(new Date(), timeZone);
   return reply
     .header("content-type", types[format])
@@ -33,6 +40,8 @@ function stream(
     .header("cache-control", "no-store")
     .send(body);
 }
+
+const objectOf: Record<string, string> = { contacts: "contact", companies: "company", deals: "deal" };
 
 const description =
   "Takes the list's own query (q, filter, sort, owner, …) without paging, plus format and columns, and streams the whole view as a file. " +

@@ -116,13 +116,14 @@ export async function publishEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   const now = new Date();
+  const origin = originOf(ctx);
   const rows = events.map((e) => ({
     workspaceId: ctx.workspaceId,
     id: newId(),
     type: e.type,
     object: namedEvents[e.type].object,
     recordId: e.recordId,
-    payload: { changes: e.changes ?? [], record: e.record },
+    payload: { changes: e.changes ?? [], record: e.record, ...(origin ? { origin } : {}) },
     createdAt: now,
     actorId: ctx.actor.userId,
     actorKind: ctx.actor.kind,
@@ -138,7 +139,17 @@ const sourceOf = (ctx: Ctx) => (ctx.actor.kind === "api_key" ? "api" : ctx.actor
 // per transaction however many statements raise it, and drops it on rollback.
 const wake = sql`select pg_notify('rapport_events', '')`;
 
+/**
+ * Who and where beyond the actor's kind and user: the API key and the request's address and user agent, for the
+ * audit log. Kept in the payload, which consumers and webhooks see only through toEvent (it leaves this out).
+ */
+function originOf(ctx: Ctx): Record<string, unknown> | undefined {
+  if (!ctx.origin && !ctx.actor.apiKeyId) return undefined;
+  return { ip: ctx.origin?.ip ?? null, userAgent: ctx.origin?.userAgent ?? null, apiKeyId: ctx.actor.apiKeyId ?? null };
+}
+
 function eventsStatement(ctx: Ctx, records: ChangeRecord[], now: Date, source: string) {
+  const origin = originOf(ctx);
   const rows = records.flatMap((r) =>
     eventTypesOf(r).map((type) => ({
       workspaceId: ctx.workspaceId,
@@ -146,7 +157,7 @@ function eventsStatement(ctx: Ctx, records: ChangeRecord[], now: Date, source: s
       type,
       object: r.object,
       recordId: r.recordId,
-      payload: { changes: r.changes, record: r.payload ?? null },
+      payload: { changes: r.changes, record: r.payload ?? null, ...(origin ? { origin } : {}) },
       createdAt: now,
       actorId: ctx.actor.userId,
       actorKind: ctx.actor.kind,

@@ -25,6 +25,7 @@ import {
   IconRoute,
   IconSearch,
   IconSettings,
+  IconShieldCheck,
   IconSun,
   IconTargetArrow,
   IconTrash,
@@ -300,6 +301,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
             {item("/settings/webhooks", "Webhooks", <IconWebhook size={18} stroke={1.7} />, "nav-webhooks")}
+            {item("/settings/audit", "Audit log", <IconShieldCheck size={18} stroke={1.7} />, "nav-audit")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}
             {item("/settings/email", "Email log", <IconMail size={18} stroke={1.7} />, "nav-email")}
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}

@@ -147,6 +147,11 @@ const webhooksSettingsRoute = createRoute({
   path: "/webhooks",
   component: lazyRouteComponent(() => import("../settings/WebhooksSettings.js"), "WebhooksSettings"),
 });
+const auditSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/audit",
+  component: lazyRouteComponent(() => import("../settings/AuditSettings.js"), "AuditSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
@@ -196,6 +201,7 @@ const routeTree = rootRoute.addChildren([
     usersRoute,
     customFieldsRoute,
     apiKeysRoute,
+    auditSettingsRoute,
     jobsSettingsRoute,
     mailSettingsRoute,
     webhooksSettingsRoute,

@@ -15,6 +15,7 @@ type Failed = z.infer<typeof FailedJobList>["data"][number];
 /** Consumer names as people read them; a consumer added later shows its own name until it gets a label here. */
 const consumerLabels: Record<string, string> = {
   "scoring.rules": "Rescoring after scoring rule changes",
+  audit: "Audit log",
   "tasks.reminders": "Task reminder scheduling",
   webhooks: "Webhook deliveries",
 };
@@ -23,6 +24,7 @@ const cronLabels: Record<string, string> = {
   "* * * * *": "Every minute",
   "*/10 * * * *": "Every 10 minutes",
   "17 3 * * *": "Daily at 03:17 UTC",
+  "29 3 * * *": "Daily at 03:29 UTC",
   "41 2 * * *": "Daily at 02:41 UTC",
 };
 

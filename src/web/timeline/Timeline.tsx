@@ -541,7 +541,7 @@ function ChangeItem({
                   {label(c.field)}
                 </Text>
                 : <span className={classes.from}>{fmt(c.field, c.from)}</span> → <span className={classes.to}>{fmt(c.field, c.to)}</span>
-                {object !== "deal" && <RestoreFieldButton object={object} historyId={entry.id} field={c.field} label={label(c.field)} />}
+                <RestoreFieldButton object={object} historyId={entry.id} field={c.field} label={label(c.field)} />
               </Text>
             ))}
           </Stack>

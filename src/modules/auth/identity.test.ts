@@ -146,6 +146,10 @@ describe.each(databaseKinds)("one identity per email on %s", (kind) => {
     const third = `${unique("late")}@example.com`;
     const inv = (await admin.post("/api/v1/invitations", { email: third, role: "sales" })).json() as { id: string };
     const firstLink = tokenIn((await mailTo(third, "invitation"))[0]?.text ?? null, "invite");
+    // Another workspace's admin can neither see, resend nor revoke it.
+    expect(((await elsewhere.get("/api/v1/invitations")).json() as { data: { id: string }[] }).data.map((i) => i.id)).not.toContain(inv.id);
+    expectProblem(await elsewhere.post(`/api/v1/invitations/${inv.id}/resend`), 404);
+    expectProblem(await elsewhere.del(`/api/v1/invitations/${inv.id}`), 404);
     expect((await admin.post(`/api/v1/invitations/${inv.id}/resend`)).statusCode).toBe(200);
     const secondLink = tokenIn((await mailTo(third, "invitation"))[0]?.text ?? null, "invite");
     expect(secondLink).not.toBe(firstLink);

@@ -101,6 +101,8 @@ suite("invitations, workspace switcher and two-step sign-in (Chromium)", () => {
         await bob.getByTestId("invite-accept").click();
         await bob.getByTestId("navbar").waitFor({ state: "visible" });
         await expect.poll(() => bob.getByTestId("workspace-name").textContent()).toBe("Globex");
+        // The same person: the name chosen when joining Acme comes along.
+        expect(await bob.getByTestId("user-menu").textContent()).toContain("Bob Builder");
 
         await bob.getByTestId("user-menu").click();
         await bob.getByTestId("switch-workspace").filter({ hasText: "Acme" }).click();

@@ -2,7 +2,8 @@ import { and, count, eq, gt, isNull } from "drizzle-orm";
 import { AppError } from "../../core/errors.js";
 import type { Db } from "../../db/client.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
-import { identityByEmail, membershipsOf, setIdentityPassword } from "./identities.js";
+import { identityByEmail } from "./identities.js";
+import { membershipsOf, setIdentityPassword } from "./service.js";
 import { passwordResets } from "./table.js";
 import { randomToken, sha256 } from "./tokens.js";
 

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ne, sql } from "drizzle-orm";
 import type { Me } from "../../contract/auth.js";
 import type { Role } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
@@ -8,7 +8,7 @@ import { diff, recordChanges } from "../history/service.js";
 import { users } from "../users/table.js";
 import { createWorkspace, fallbackTimeZone, hasWorkspaces } from "../workspaces/service.js";
 import { workspaces } from "../workspaces/table.js";
-import { checkPassword, createIdentity, identityByEmail, membershipsOf, rememberWorkspace } from "./identities.js";
+import { checkPassword, createIdentity, type Identity, identityByEmail, rememberWorkspace } from "./identities.js";
 import { dummyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { identities, sessions } from "./table.js";
 import { randomToken, sha256, splitScopedToken } from "./tokens.js";
@@ -210,4 +210,67 @@ export async function deleteSession(db: Db, cookie: string): Promise<void> {
 
 export async function deleteUserSessions(db: Db, workspaceId: string, userId: string): Promise<void> {
   await db.delete(sessions).where(and(eq(sessions.workspaceId, workspaceId), eq(sessions.userId, userId)));
+}
+
+// ---- a person's memberships: the users rows of one identity, across workspaces ----
+
+/** The person behind a membership. */
+export async function identityOfUser(db: Db, workspaceId: string, userId: string): Promise<Identity | null> {
+  const [row] = await db
+    .select({ identity: identities })
+    .from(users)
+    .innerJoin(identities, eq(identities.id, users.identityId))
+    .where(and(eq(users.workspaceId, workspaceId), eq(users.id, userId)));
+  return row?.identity ?? null;
+}
+
+export interface Membership {
+  workspace: { id: string; name: string };
+  userId: string;
+}
+
+/** The workspaces a person may open (active memberships), oldest first. */
+export async function membershipsOf(db: Db, identityId: string): Promise<Membership[]> {
+  const rows = await db
+    .select({ workspaceId: workspaces.id, name: workspaces.name, userId: users.id })
+    .from(users)
+    .innerJoin(workspaces, eq(workspaces.id, users.workspaceId))
+    .where(and(eq(users.identityId, identityId), eq(users.active, true)))
+    .orderBy(asc(users.createdAt));
+  return rows.map((r) => ({ workspace: { id: r.workspaceId, name: r.name }, userId: r.userId }));
+}
+
+/**
+ * Changes a membership's password, which is its person's: refused when the person also belongs to another workspace,
+ * whose admin did not agree (they change it themselves, or by "Forgot password?").
+ */
+export async function setMemberPassword(db: Db, workspaceId: string, userId: string, password: string): Promise<void> {
+  const identity = await identityOfUser(db, workspaceId, userId);
+  if (!identity) throw new AppError("not_found", "User not found");
+  const [other] = await db
+    .select({ workspaceId: users.workspaceId })
+    .from(users)
+    .where(and(eq(users.identityId, identity.id), ne(users.workspaceId, workspaceId)))
+    .limit(1);
+  if (other)
+    throw new AppError(
+      "conflict",
+      "This person also belongs to another workspace, so only they can change their password (Forgot password? on the sign-in page).",
+      [{ path: "password", message: "Only the person can change it" }],
+    );
+  await setIdentityPassword(db, identity.id, password);
+}
+
+/** Sets a person's password and signs them out everywhere (every workspace's sessions). */
+export async function setIdentityPassword(db: Db, identityId: string, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await db.transaction(async (tx) => {
+    await tx.update(identities).set({ passwordHash, updatedAt: new Date() }).where(eq(identities.id, identityId));
+    await deleteIdentitySessions(tx, identityId);
+  });
+}
+
+export async function deleteIdentitySessions(db: Db, identityId: string): Promise<void> {
+  const members = await db.select({ workspaceId: users.workspaceId, id: users.id }).from(users).where(eq(users.identityId, identityId));
+  for (const m of members) await db.delete(sessions).where(and(eq(sessions.workspaceId, m.workspaceId), eq(sessions.userId, m.id)));
 }

@@ -84,7 +84,10 @@ describe.each(databaseKinds)("write paths → events on %s", (kind) => {
     const email = `${unique("joiner")}@example.com`;
     const next = ok<{ id: string }>(await admin.post("/api/v1/invitations", { email, role: "sales" }), 201);
     await written();
-    const rows = await queryRows<{ text: string }>(t.database.db, sql`select text from mail_messages where workspace_id = ${ws()} and kind = 'invitation' order by created_at desc limit 1`);
+    const rows = await queryRows<{ text: string }>(
+      t.database.db,
+      sql`select text from mail_messages where workspace_id = ${ws()} and kind = 'invitation' order by created_at desc limit 1`,
+    );
     const token = decodeURIComponent(/invite\?token=(\S+)/.exec(rows[0]?.text ?? "")?.[1] ?? "");
     const joined = ok<{ user: { id: string } }>(
       await t.app.inject({ method: "POST", url: "/api/v1/invitations/accept", payload: { token, name: "Joiner", password: "long enough pw" } }),

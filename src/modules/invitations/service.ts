@@ -12,7 +12,7 @@ import { randomToken, sha256, splitScopedToken } from "../auth/tokens.js";
 import { checkSecondFactor } from "../auth/totp.js";
 import { recordChanges } from "../history/service.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
-import { addMember, isMember } from "../users/service.js";
+import { addMember, isMember, lastNameOfIdentity } from "../users/service.js";
 import { getWorkspace } from "../workspaces/service.js";
 import { invitations } from "./table.js";
 
@@ -189,7 +189,7 @@ export async function acceptInvitation(
     identity ??= { id: await createIdentity(tx, row.email, passwordHash as string) };
     const txCtx = { ...ctx, db: tx };
     if (await isMember(txCtx, row.email)) throw new AppError("conflict", "You are already a user of this workspace.");
-    name ??= row.email.split("@")[0] ?? row.email;
+    name ??= (existing ? await lastNameOfIdentity(tx, existing.id) : null) ?? row.email.split("@")[0] ?? row.email;
     const userId = await addMember(txCtx, { identityId: identity.id, email: row.email, name, role: row.role });
     return { workspaceId: row.workspaceId, userId };
   });

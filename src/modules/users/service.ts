@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Role } from "../../contract/common.js";
 import type { Team, User } from "../../contract/users.js";
 import type { Ctx } from "../../core/context.js";
@@ -8,8 +8,8 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { cachedConfig, forgetConfig, frozen, servesFromCache } from "../../db/workspace-cache.js";
-import { identityForNewMember, setMemberPassword } from "../auth/identities.js";
-import { deleteUserSessions } from "../auth/service.js";
+import { identityForNewMember } from "../auth/identities.js";
+import { deleteUserSessions, setMemberPassword } from "../auth/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { teamMembers, teams, users } from "./table.js";
 
@@ -191,6 +191,12 @@ export async function isMember(ctx: Ctx, email: string): Promise<boolean> {
     .from(users)
     .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.email, email.toLowerCase())));
   return existing !== undefined;
+}
+
+/** The name a person goes by in the workspace they joined last: a new membership starts with it. */
+export async function lastNameOfIdentity(db: Db, identityId: string): Promise<string | null> {
+  const [row] = await db.select({ name: users.name }).from(users).where(eq(users.identityId, identityId)).orderBy(desc(users.createdAt)).limit(1);
+  return row?.name ?? null;
 }
 
 /**

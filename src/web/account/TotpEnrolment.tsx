@@ -41,8 +41,9 @@ export function TotpEnrolment({ onDone }: { onDone?: () => void }) {
     setError(null);
     try {
       const res = await api.post<{ recoveryCodes: string[] }>("/api/v1/account/totp/confirm", { code: value });
+      // The page learns it is on only when "I have saved them" is pressed: refreshing it now would replace these
+      // codes, shown this once, with the "on" state.
       setRecovery(res.recoveryCodes);
-      void qc.invalidateQueries({ queryKey: ["account-security"] });
     } catch (e) {
       setError(messageOf(e));
       setCode("");

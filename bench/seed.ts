@@ -228,12 +228,18 @@ async function load(database: Database, options: SeedOptions, log: (s: string) =
         for (const ix of indexDefs) await raw.query(`drop index "${ix.name}"`);
       }
       // Users, teams.
-      const users = await raw.query<{ n: number }>(
-        `with i as (insert into users (workspace_id, id, email, name, role, password_hash, active, created_at, updated_at)
-           select '${ws}'::uuid, id, email, name, role, $1, true, ${TS(`${START_MS} - 86400000::int8 * (60 - ui)`)}, ${TS(`${START_MS} - 86400000::int8 * (60 - ui)`)}
-             from _s_user where ui > 0 returning 1)
-         select count(*)::int as n from i`,
+      // One identity (the password) per person, then their membership here; a re-run reuses the identities.
+      await raw.query(
+        `insert into identities (id, email, password_hash)
+         select gen_random_uuid(), lower(email), $1 from _s_user where ui > 0
+         on conflict (email) do update set password_hash = excluded.password_hash`,
         [userHash],
+      );
+      const users = await raw.query<{ n: number }>(
+        `with i as (insert into users (workspace_id, id, identity_id, email, name, role, active, created_at, updated_at)
+           select '${ws}'::uuid, u.id, idt.id, u.email, u.name, u.role, true, ${TS(`${START_MS} - 86400000::int8 * (60 - ui)`)}, ${TS(`${START_MS} - 86400000::int8 * (60 - ui)`)}
+             from _s_user u join identities idt on idt.email = lower(u.email) where ui > 0 returning 1)
+         select count(*)::int as n from i`,
       );
       await raw.query(
         `insert into teams (workspace_id, id, name, created_at)

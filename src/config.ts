@@ -60,6 +60,8 @@ const Env = z.object({
   SMTP_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" }).optional()),
   MAIL_FROM: z.preprocess(unsetIfEmpty, z.string().default("Rapport <rapport@localhost>")),
   /** The address users reach Rapport at, for links in emails and calendar feeds. */
+  /** Who may create a workspace: "open" (anyone, the zero-setup default) or "closed" (invitations only; the first sign-up on an empty instance still works). */
+  RAPPORT_SIGNUP: z.preprocess(unsetIfEmpty, z.enum(["open", "closed"], { error: "RAPPORT_SIGNUP must be open or closed" }).default("open")),
   RAPPORT_PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: "RAPPORT_PUBLIC_URL must be an http(s) URL" }).optional()),
   /** Requests per minute to /api/v1 per API key or signed-in user (per IP when anonymous); 0 turns the limit off. */
   RAPPORT_API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),

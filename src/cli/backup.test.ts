@@ -104,6 +104,9 @@ describe("backup and restore (PGlite)", () => {
     for (const n of ["workspaces", "users", "contacts", "companies", "activities", "record_history", "custom_fields", "outbox_events"])
       expect(names).toContain(n);
     expect(schemaTables().find((t) => t.name === "workspaces")?.scopeColumn).toBe("id");
+    // People are backed up with the workspaces they belong to; reset links are not kept.
+    expect(schemaTables().find((t) => t.name === "identities")?.scopeColumn).toBe("identity");
+    expect(names).not.toContain("password_resets");
     // Roll-ups kept by triggers are rebuilt by a restore, not copied.
     for (const n of ["deal_stage_totals", "deal_stage_flow", "deal_forecast_months"]) expect(names).not.toContain(n);
   });
@@ -115,6 +118,8 @@ describe("backup and restore (PGlite)", () => {
     const lines = gunzipSync(readFileSync(wsFile)).toString("utf8").trim().split("\n");
     expect(lines.length).toBe(1 + r.header.tables.length + r.rows);
     expect(lines.some((l) => l.includes("Elsewhere"))).toBe(false);
+    // Only this workspace's people: the other workspace's admin is not in the archive.
+    expect(lines.some((l) => l.includes(other.session.me?.user.email as string))).toBe(false);
     expect(r.header.tables.find((t) => t.name === "record_history")?.rows).toBeGreaterThan(3);
 
     const b = await createTestApp("pglite");

@@ -54,15 +54,19 @@ export class BackupError extends Error {}
 
 interface TableInfo {
   name: string;
-  /** Scoped by workspace_id (every table but workspaces itself, which is scoped by id). */
-  scopeColumn: "workspace_id" | "id";
+  /**
+   * Scoped by workspace_id (every table but workspaces itself, which is scoped by id, and identities: the people who
+   * are members of the workspace).
+   */
+  scopeColumn: "workspace_id" | "id" | "identity";
 }
 
 /**
  * Tables of the running server rather than of the data: event consumers' cursors are positions in this server's
  * stream. A restored database's consumers register afresh at its present, so restored events are not delivered twice.
  */
-const serverState: ReadonlySet<string> = new Set(["event_consumers"]);
+const serverState: ReadonlySet<string> = new Set(["event_consumers", "password_resets"]);
+// password_resets: hour-long single-use links; a restored database starts without any.
 
 /** Every table of the Drizzle schema, in schema order. */
 export function schemaTables(): TableInfo[] {
@@ -72,7 +76,7 @@ export function schemaTables(): TableInfo[] {
     const config = getTableConfig(value);
     if (derivedTables.has(config.name) || serverState.has(config.name)) continue;
     const hasWorkspace = config.columns.some((c) => c.name === "workspace_id");
-    out.push({ name: config.name, scopeColumn: hasWorkspace ? "workspace_id" : "id" });
+    out.push({ name: config.name, scopeColumn: hasWorkspace ? "workspace_id" : config.name === "identities" ? "identity" : "id" });
   }
   return out;
 }
@@ -107,7 +111,11 @@ export async function migrationLevel(db: Db): Promise<MigrationLevel> {
 }
 
 const scopeWhere = (t: TableInfo, workspaceId: string | undefined): SQL =>
-  workspaceId ? sql`where ${ident(t.scopeColumn)} = ${sql.raw(`'${workspaceId}'::uuid`)}` : sql``;
+  !workspaceId
+    ? sql``
+    : t.scopeColumn === "identity"
+      ? sql`where id in (select identity_id from users where workspace_id = ${sql.raw(`'${workspaceId}'::uuid`)})`
+      : sql`where ${ident(t.scopeColumn)} = ${sql.raw(`'${workspaceId}'::uuid`)}`;
 
 /**
  * Writes, and when the stream asks to wait, resolves on drain or rejects on error — removing the other listener
@@ -302,6 +310,8 @@ export async function restoreDatabase(database: Database, file: string, options:
       const txDb = tx as unknown as Db;
       if (workspaceId) {
         for (const t of tables) {
+          // People are not the workspace's to delete: they may belong to others. Their memberships (users) go.
+          if (t.scopeColumn === "identity") continue;
           const deleted = await queryRows<{ x: number }>(txDb, sql`delete from ${ident(t.name)} ${scopeWhere(t, workspaceId)} returning 1 as x`);
           replaced += deleted.length;
         }
@@ -314,6 +324,18 @@ export async function restoreDatabase(database: Database, file: string, options:
         if (!table || batch.length === 0) return;
         const cols = sql.raw(columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(", "));
         const info = known.get(table) as TableInfo;
+        if (info.scopeColumn === "identity") {
+          // A person this database already has (same id, or same email) keeps their own password; the workspace's
+          // memberships are linked to them below.
+          await txDb.execute(
+            sql`insert into ${ident(table)} (${cols}) select ${cols} from jsonb_populate_recordset(null::${ident(table)}, ${`[${batch.join(",")}]`}::jsonb) x on conflict do nothing`,
+          );
+          rows += batch.length;
+          options.progress?.increment(batch.length);
+          batch = [];
+          batchBytes = 0;
+          return;
+        }
         // A workspace archive writes only its own workspace's rows: an edited archive cannot reach into another one.
         const inserted = await queryRows<{ n: number }>(
           txDb,
@@ -352,11 +374,19 @@ export async function restoreDatabase(database: Database, file: string, options:
         }
         const { writable } = await writableColumns(txDb, table);
         columns = section.columns.filter((c) => writable.includes(c));
-        if (workspaceId && section.columns.includes("workspace_id") === false && table !== "workspaces") {
+        if (workspaceId && section.columns.includes("workspace_id") === false && table !== "workspaces" && table !== "identities") {
           throw new BackupError(`Archive is damaged: ${table} has no workspace_id`);
         }
       }
       await flush();
+      if (workspaceId) {
+        // Memberships point at the person of their email in this database, and people brought only by an edited
+        // archive (members of nothing) are not kept.
+        await txDb.execute(
+          sql`update users u set identity_id = i.id from identities i where u.workspace_id = ${sql.raw(`'${workspaceId}'::uuid`)} and i.email = lower(u.email) and u.identity_id <> i.id`,
+        );
+        await txDb.execute(sql`delete from identities i where not exists (select 1 from users u where u.identity_id = i.id)`);
+      }
       await recomputeStrayActivity(txDb, workspaceId);
       // Restored events keep their positions: new ones must be numbered after them, or consumers would never reach them.
       await txDb.execute(

@@ -35,6 +35,8 @@ export const eventObjects = {
   assignment_rule: { label: "Assignment rule", record: AssignmentRule, actions: ["created", "updated", "deleted"] },
   user: { label: "User", record: User, actions: ["created", "updated", "deleted"] },
   team: { label: "Team", record: Team, actions: ["created", "updated", "deleted"] },
+  // An invitation's record never holds its link: the email, role and dates. Revoking or replacing one deletes it.
+  invitation: { label: "Invitation", record: AnyRecord, actions: ["created", "updated", "deleted"] },
   custom_field: { label: "Custom field", record: CustomField, actions: ["created", "updated", "deleted"] },
   validation_rule: { label: "Validation rule", record: ValidationRule, actions: ["created", "updated", "deleted"] },
   lost_reason: { label: "Lost reason", record: LostReason, actions: ["created", "updated", "deleted"] },

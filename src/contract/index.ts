@@ -12,6 +12,7 @@ export * from "./exports.js";
 export * from "./forecast.js";
 export * from "./form-html.js";
 export * from "./imports.js";
+export * from "./invitations.js";
 export * from "./jobs.js";
 export * from "./labels.js";
 export * from "./leads.js";

@@ -162,5 +162,7 @@ export const mailStatusLabels: LabelMap = {
 export const mailKindLabels: LabelMap = {
   task_reminder: "Task reminder",
   test: "Test email",
+  invitation: "Invitation",
+  password_reset: "Password reset",
   other: "Other",
 } satisfies Labels<typeof mailKinds>;

@@ -8,6 +8,7 @@ export const WorkspaceInfo = z.object({
   defaultCountry: z.string().nullable().describe("ISO 3166 code: the country of phone numbers entered without a country code"),
   defaultCurrency: z.string().describe("ISO 4217 code used when a record names no currency"),
   timeZone: z.string().describe("IANA time zone every date is shown in (calendar days, due dates, forecast periods, exports); UTC until chosen"),
+  requireTotp: z.boolean().describe("Members must sign in with an authenticator code; those without one are asked to set it up"),
   createdAt: Timestamp,
 });
 export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
@@ -18,6 +19,7 @@ export const UpdateWorkspaceBody = z
     defaultCountry: CountryCode.nullable().optional(),
     defaultCurrency: CurrencyCode.optional(),
     timeZone: TimeZone.optional(),
+    requireTotp: z.boolean().optional(),
   })
   .strict();
 export type UpdateWorkspaceBody = z.infer<typeof UpdateWorkspaceBody>;

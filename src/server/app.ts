@@ -44,6 +44,8 @@ export interface AppOptions {
   mailFrom?: string;
   /** The address users reach Rapport at, for links in emails and feeds. */
   publicUrl?: string;
+  /** Who may create workspaces (RAPPORT_SIGNUP); default open. */
+  signup?: "open" | "closed";
 }
 
 export type App = FastifyInstance;
@@ -168,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         secureCookies: options.secureCookies ?? false,
         emailConfigured: Boolean(options.smtpUrl),
         publicUrl: options.publicUrl,
+        signup: options.signup,
         jobSystem,
       });
     },

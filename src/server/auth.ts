@@ -81,6 +81,9 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
     const principal = cookie ? await resolveSession(database.db, cookie) : null;
     if (principal) {
       if (MUTATING.has(request.method)) assertSameOrigin(request);
+      // A workspace that requires a second factor opens nothing but enrolment (and sign-out, switching) until it is set.
+      if (principal.mustEnrolTotp && !/^\/api\/v1\/(auth|account)\//.test(request.url))
+        throw new AppError("totp_enrolment_required", "This workspace requires two-step sign-in: set up an authenticator app in My account first.");
       request.principal = principal;
       request.ctx = {
         db: database.db,

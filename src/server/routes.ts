@@ -17,6 +17,7 @@ import { exportRoutes } from "../modules/exports/routes.js";
 import { forecastRoutes } from "../modules/forecast/routes.js";
 import { historyRoutes } from "../modules/history/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
+import { invitationRoutes } from "../modules/invitations/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
@@ -40,12 +41,16 @@ export interface RouteDeps {
   emailConfigured?: boolean;
   /** The address users reach Rapport at, for feed URLs; default: the request's origin. */
   publicUrl?: string;
+  /** RAPPORT_SIGNUP; default open. */
+  signup?: "open" | "closed";
   /** The job queue, started on first use. */
   jobSystem: () => Promise<JobSystem>;
 }
 
 export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
-  await authRoutes(api, deps);
+  const mailQueue = async () => (await deps.jobSystem()).mail;
+  await authRoutes(api, { ...deps, mailQueue });
+  await invitationRoutes(api, { ...deps, mailQueue });
   await workspaceRoutes(api);
   await userRoutes(api);
   await apiKeyRoutes(api);

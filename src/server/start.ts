@@ -31,6 +31,8 @@ export interface StartOptions {
   smtpUrl?: string;
   mailFrom?: string;
   publicUrl?: string;
+  /** RAPPORT_SIGNUP (default open). */
+  signup?: "open" | "closed";
 }
 
 export interface RunningServer {
@@ -60,6 +62,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     smtpUrl: options.smtpUrl,
     mailFrom: options.mailFrom,
     publicUrl: options.publicUrl,
+    signup: options.signup,
   });
   await app.listen({ port: options.port ?? 3000, host: options.host ?? "127.0.0.1" });
   const address = app.server.address();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, createTestApp, databaseKinds, expectProblem, newWorkspace, signIn, type TestApp, unique } from "../../test/harness.js";
-import { users } from "../users/table.js";
+import { identities } from "./table.js";
 
 describe.each(databaseKinds)("auth on %s", (kind) => {
   let t: TestApp;
@@ -25,7 +25,7 @@ describe.each(databaseKinds)("auth on %s", (kind) => {
 
   it("stores passwords as argon2id hashes, never in clear", async () => {
     const admin = await newWorkspace(t.app);
-    const [row] = await t.database.db.select().from(users).where(eq(users.email, admin.email));
+    const [row] = await t.database.db.select().from(identities).where(eq(identities.email, admin.email));
     expect(row?.passwordHash).toMatch(/^\$argon2id\$/);
     expect(row?.passwordHash).not.toContain(admin.password);
   });
@@ -47,7 +47,7 @@ describe.each(databaseKinds)("auth on %s", (kind) => {
     await signIn(t.app, admin.email.toUpperCase(), admin.password);
   });
 
-  it("asks which workspace when an email belongs to two", async () => {
+  it("opens the workspace named, or the one used last, when an email belongs to two", async () => {
     const first = await newWorkspace(t.app, "First");
     const second = await t.app.inject({
       method: "POST",
@@ -60,19 +60,23 @@ describe.each(databaseKinds)("auth on %s", (kind) => {
       },
     });
     expect(second.statusCode).toBe(201);
-    const ambiguous = expectProblem(
+    const last = await signIn(t.app, first.email, first.password);
+    expect(last.session.me?.workspace.name).toBe("Second");
+    expect(last.session.me?.workspaces.map((w) => w.name).sort()).toEqual(["First", "Second"]);
+    const chosen = await signIn(t.app, first.email, first.password, first.session.me?.workspace.id);
+    expect(chosen.session.me?.workspace.name).toBe("First");
+    // A workspace that is not theirs is refused, listing the ones that are.
+    const stranger = await newWorkspace(t.app);
+    const refused = expectProblem(
       await t.app.inject({
         method: "POST",
         url: "/api/v1/auth/login",
-        payload: { email: first.email, password: first.password },
+        payload: { email: first.email, password: first.password, workspaceId: stranger.session.me?.workspace.id },
       }),
       409,
       "workspace_required",
     );
-    const choices = ambiguous.workspaces as { id: string; name: string }[];
-    expect(choices.map((c) => c.name).sort()).toEqual(["First", "Second"]);
-    const chosen = await signIn(t.app, first.email, first.password, choices.find((c) => c.name === "Second")?.id);
-    expect(chosen.session.me?.workspace.name).toBe("Second");
+    expect((refused.workspaces as { name: string }[]).map((w) => w.name).sort()).toEqual(["First", "Second"]);
   });
 
   it("rejects a forged or foreign session cookie", async () => {

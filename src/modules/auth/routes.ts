@@ -1,14 +1,40 @@
 import { normalizeIP } from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { LoginBody, Me, SetupStatus, SignupBody } from "../../contract/auth.js";
+import {
+  AccountSecurity,
+  LoginBody,
+  Me,
+  PasswordResetBody,
+  PasswordResetRequestBody,
+  RecoveryCodes,
+  SetupStatus,
+  SignupBody,
+  SwitchWorkspaceBody,
+  TotpConfirmBody,
+  TotpDisableBody,
+  TotpSetup,
+} from "../../contract/auth.js";
 import { Problem } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
 import { clearSessionCookie, originOf, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
 import { auditSignIn } from "../audit/service.js";
+import type { MailQueue } from "../mail/service.js";
 import { hasWorkspaces } from "../workspaces/service.js";
-import { accountsForEmail, createSession, deleteSession, login, signup, toMe } from "./service.js";
+import { requestPasswordReset, resetPassword } from "./password-reset.js";
+import {
+  accountsForEmail,
+  createSession,
+  deleteSession,
+  describeMe,
+  login,
+  type Principal,
+  type SignupPolicy,
+  signup,
+  switchWorkspace,
+} from "./service.js";
+import { accountSecurity, confirmTotpEnrolment, disableTotp, startTotpEnrolment } from "./totp.js";
 
 /** What the auth routes need of the server's wiring (server/routes passes its RouteDeps, which has these). */
 export interface AuthRouteDeps {
@@ -16,6 +42,11 @@ export interface AuthRouteDeps {
   /** Login and signup attempts per IP per minute. */
   authRateLimit: number;
   secureCookies: boolean;
+  /** RAPPORT_SIGNUP; default open. */
+  signup?: SignupPolicy;
+  /** For "Forgot password?" mail. */
+  mailQueue: () => Promise<MailQueue>;
+  publicUrl?: string;
 }
 
 export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
@@ -43,6 +74,13 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
   // Secure when configured, or when this request came over HTTPS (directly, or as a trusted proxy says).
   const secure = (request: FastifyRequest) => deps.secureCookies || request.protocol === "https";
   const tags = ["auth"];
+  const signupPolicy = deps.signup ?? "open";
+  const origin = (request: FastifyRequest) => deps.publicUrl ?? `${request.protocol}://${request.host}`;
+  /** The signed-in person (a session, not an API key): account pages act on them. */
+  const person = (request: FastifyRequest): Principal => {
+    if (!request.principal) throw new AppError("forbidden", "Only a signed-in person has an account; an API key has none.");
+    return request.principal;
+  };
 
   r.get(
     "/setup",
@@ -54,9 +92,10 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
         response: { 200: SetupStatus },
       },
     },
-    async () => ({
-      hasWorkspaces: await hasWorkspaces(db),
-    }),
+    async () => {
+      const any = await hasWorkspaces(db);
+      return { hasWorkspaces: any, signupOpen: !any || signupPolicy === "open" };
+    },
   );
 
   r.post(
@@ -67,13 +106,13 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
         tags,
         summary: "Create a workspace and its first admin, and sign in",
         body: SignupBody,
-        response: { 201: Me, 400: Problem, 429: Problem },
+        response: { 201: Me, 400: Problem, 403: Problem, 409: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
-      const principal = await signup(db, request.body);
+      const principal = await signup(db, request.body, signupPolicy);
       setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
-      return reply.status(201).send(toMe(principal));
+      return reply.status(201).send(await describeMe(db, principal));
     },
   );
 
@@ -109,7 +148,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       }
       await auditSignIn(db, [{ workspaceId: principal.workspace.id, userId: principal.user.id, name: principal.user.name }], { ok: true }, originOf(request));
       setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
-      return toMe(principal);
+      return describeMe(db, principal);
     },
   );
 
@@ -138,7 +177,103 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     },
     async (request) => {
       if (!request.principal) throw new AppError("forbidden", "An API key has no user session; use /api/v1/users or the key's own endpoints.");
-      return toMe(request.principal);
+      return describeMe(db, request.principal);
+    },
+  );
+
+  r.post(
+    "/auth/switch",
+    {
+      schema: {
+        tags,
+        summary: "Open another of my workspaces without signing in again",
+        body: SwitchWorkspaceBody,
+        response: { 200: Me, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      const current = person(request);
+      if (!cookie) throw new AppError("unauthenticated", "Sign in first.");
+      const switched = await switchWorkspace(db, current, cookie, request.body.workspaceId);
+      setSessionCookie(reply, switched.cookie, secure(request));
+      return describeMe(db, switched.principal);
+    },
+  );
+
+  // "Forgot password?": limited per address and email like sign-in, and answered alike whether the email is known.
+  r.post(
+    "/auth/password-reset/request",
+    {
+      config: loginLimited,
+      schema: {
+        tags,
+        summary: "Mail a password reset link (the answer is the same whether or not the email has an account)",
+        body: PasswordResetRequestBody,
+        response: { 202: NoContent, 400: Problem, 429: Problem },
+      },
+    },
+    async (request, reply) => {
+      await requestPasswordReset(db, await deps.mailQueue(), request.body.email, origin(request));
+      return reply.status(202).send(null);
+    },
+  );
+  r.post(
+    "/auth/password-reset",
+    {
+      config: limited,
+      schema: {
+        tags,
+        summary: "Set a new password from a mailed link; signs out every session",
+        body: PasswordResetBody,
+        response: { 204: NoContent, 400: Problem, 410: Problem, 429: Problem },
+      },
+    },
+    async (request, reply) => {
+      await resetPassword(db, request.body.token, request.body.password);
+      clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  const accountTags = ["account"];
+  r.get("/account/security", { schema: { tags: accountTags, summary: "My second factor", response: { 200: AccountSecurity, ...problems } } }, async (request) =>
+    accountSecurity(db, person(request).identityId),
+  );
+  r.post(
+    "/account/totp/setup",
+    {
+      schema: { tags: accountTags, summary: "Start setting up an authenticator app: a secret and its QR code", response: { 200: TotpSetup, ...problems } },
+    },
+    async (request) => startTotpEnrolment(db, person(request).identityId),
+  );
+  r.post(
+    "/account/totp/confirm",
+    {
+      config: { rateLimit: { max: deps.authRateLimit, timeWindow: "1 minute" } },
+      schema: {
+        tags: accountTags,
+        summary: "Confirm the authenticator with its current code; returns recovery codes, shown once",
+        body: TotpConfirmBody,
+        response: { 200: RecoveryCodes, ...problems },
+      },
+    },
+    async (request) => ({ recoveryCodes: await confirmTotpEnrolment(db, person(request).identityId, request.body.code) }),
+  );
+  r.post(
+    "/account/totp/disable",
+    {
+      config: { rateLimit: { max: deps.authRateLimit, timeWindow: "1 minute" } },
+      schema: {
+        tags: accountTags,
+        summary: "Turn off the authenticator (needs my password)",
+        body: TotpDisableBody,
+        response: { 204: NoContent, ...problems },
+      },
+    },
+    async (request, reply) => {
+      await disableTotp(db, person(request).identityId, request.body.password);
+      return reply.status(204).send(null);
     },
   );
 }

@@ -1,5 +1,6 @@
-import { index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { createdAt, workspaceId } from "../../db/columns.js";
+import { sql } from "drizzle-orm";
+import { index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, updatedAt, workspaceId } from "../../db/columns.js";
 
 /** A signed-in browser. id is the SHA-256 of the secret token, so a database leak yields no usable cookie. */
 export const sessions = pgTable(
@@ -15,4 +16,44 @@ export const sessions = pgTable(
     }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("sessions_user_idx").on(t.workspaceId, t.userId)],
+);
+
+/**
+ * A person: one per email across the instance, with the one password (and second factor) that opens every workspace
+ * they belong to. Their memberships are `users` rows (workspace_id, id, identity_id, role, …), so every reference to a
+ * user stays workspace-keyed. The one table besides `workspaces` without workspace_id: a person is not a tenant's.
+ */
+export const identities = pgTable(
+  "identities",
+  {
+    id: uuid("id").primaryKey(),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    /** Base32 TOTP secret once enrolment is confirmed; null when the person has no second factor. */
+    totpSecret: text("totp_secret"),
+    /** A secret shown for scanning but not yet confirmed with a code. */
+    totpPendingSecret: text("totp_pending_secret"),
+    /** SHA-256 of each unused recovery code. */
+    recoveryCodes: jsonb("recovery_codes").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Where sign-in lands when no workspace is named: the one last used. */
+    lastWorkspaceId: uuid("last_workspace_id"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("identities_email_key").on(t.email)],
+);
+
+/** A "forgot password" link: only the token's SHA-256 is kept; single use, short-lived. */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    id: text("id").primaryKey(),
+    identityId: uuid("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("password_resets_identity_idx").on(t.identityId, t.createdAt)],
 );

@@ -73,7 +73,9 @@ describe.each(databaseKinds)("event stream on %s", (kind) => {
     expect(activity.id).toBeTruthy();
     expect((await admin.patch(`/api/v1/activities/${activity.id}`, { subject: "Bletchley" })).statusCode).toBe(200);
     expect((await admin.del(`/api/v1/activities/${activity.id}`)).statusCode).toBe(204);
-    const user = (await admin.post("/api/v1/users", { name: "Katherine", email: "kj@example.com", role: "sales", password: "correct horse battery" })).json();
+    const user = (
+      await admin.post("/api/v1/users", { name: "Katherine", email: `${unique("kj")}@example.com`, role: "sales", password: "correct horse battery" })
+    ).json();
     expect((await admin.patch(`/api/v1/users/${user.id}`, { role: "manager" })).statusCode).toBe(200);
     const team = (await admin.post("/api/v1/teams", { name: "Codebreakers", memberIds: [user.id] })).json();
     expect((await admin.del(`/api/v1/teams/${team.id}`)).statusCode).toBe(204);

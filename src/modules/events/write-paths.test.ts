@@ -73,6 +73,29 @@ describe.each(databaseKinds)("write paths → events on %s", (kind) => {
     expect(await written(p.workspace.id)).toEqual(expected(["user.created", u.id, "system"]));
   });
 
+  it("invitations: invite, resend, revoke, and accepting one adds a user", async () => {
+    const inv = ok<{ id: string }>(await admin.post("/api/v1/invitations", { email: `${unique("inv")}@example.com`, role: "sales" }), 201);
+    expect(await written()).toEqual(expected(["invitation.created", inv.id]));
+    ok(await admin.post(`/api/v1/invitations/${inv.id}/resend`));
+    expect(await written()).toEqual(expected(["invitation.updated", inv.id]));
+    ok(await admin.del(`/api/v1/invitations/${inv.id}`), 204);
+    expect(await written()).toEqual(expected(["invitation.deleted", inv.id]));
+
+    const email = `${unique("joiner")}@example.com`;
+    const next = ok<{ id: string }>(await admin.post("/api/v1/invitations", { email, role: "sales" }), 201);
+    await written();
+    const rows = await queryRows<{ text: string }>(
+      t.database.db,
+      sql`select text from mail_messages where workspace_id = ${ws()} and kind = 'invitation' order by created_at desc limit 1`,
+    );
+    const token = decodeURIComponent(/invite\?token=(\S+)/.exec(rows[0]?.text ?? "")?.[1] ?? "");
+    const joined = ok<{ user: { id: string } }>(
+      await t.app.inject({ method: "POST", url: "/api/v1/invitations/accept", payload: { token, name: "Joiner", password: "long enough pw" } }),
+    );
+    expect(next.id).toBeTruthy();
+    expect(await written()).toEqual(expected(["user.created", joined.user.id, "system"]));
+  });
+
   it("contacts and companies: create, update, delete, restore, bulk actions, field restore", async () => {
     const acme = ok<{ id: string }>(await admin.post("/api/v1/companies", { name: "Acme" }), 201);
     const c1 = ok<{ id: string }>(await admin.post("/api/v1/contacts", { firstName: "Ada", companyId: acme.id }), 201);

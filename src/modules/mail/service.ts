@@ -64,7 +64,11 @@ const reservedHeaders = new Set([
   "content-transfer-encoding",
 ]);
 
-function parseAddresses(path: string, input: Recipients | undefined): MailAddress[] {
+// The sender is the operator's MAIL_FROM, not user input: its default (rapport@localhost) has no dot in the domain,
+// which the recipients' email check refuses, so a fresh install could not queue an invitation or a reset link.
+const SENDER = /^[^@\s]+@[^@\s]+$/;
+
+function parseAddresses(path: string, input: Recipients | undefined, check: (address: string) => boolean = (a) => Email.safeParse(a).success): MailAddress[] {
   const items = input === undefined ? [] : Array.isArray(input) ? input : [input];
   const out: MailAddress[] = [];
   for (const item of items) {
@@ -74,7 +78,7 @@ function parseAddresses(path: string, input: Recipients | undefined): MailAddres
         : [{ name: item.name || null, address: item.address }];
     for (const a of parsed) {
       const address = a.address.trim().toLowerCase();
-      if (!Email.safeParse(address).success) throw invalidField(path, `"${a.address || item}" is not an email address`);
+      if (!check(address)) throw invalidField(path, `"${a.address || item}" is not an email address`);
       out.push({ name: a.name?.replace(/[\r\n]/g, " ").trim() || null, address });
     }
   }
@@ -109,7 +113,7 @@ export async function queueMail(ctx: Pick<Ctx, "db" | "workspaceId">, queue: Mai
   const subject = mail.subject.replace(/[\r\n]+/g, " ").trim();
   if (!subject) throw invalidField("subject", "a message needs a subject");
   const from = mail.from ?? queue.from;
-  if (parseAddresses("from", from).length !== 1) throw invalidField("from", "one sender address");
+  if (parseAddresses("from", from, (a) => SENDER.test(a)).length !== 1) throw invalidField("from", "one sender address");
   const id = newId();
   const messageId = messageIdFor(id, from);
   const now = new Date();

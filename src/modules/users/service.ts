@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Role } from "../../contract/common.js";
 import type { Team, User } from "../../contract/users.js";
 import type { Ctx } from "../../core/context.js";
@@ -8,8 +8,8 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { cachedConfig, forgetConfig, frozen, servesFromCache } from "../../db/workspace-cache.js";
-import { hashPassword } from "../auth/passwords.js";
-import { deleteUserSessions } from "../auth/service.js";
+import { identityForNewMember } from "../auth/identities.js";
+import { deleteUserSessions, setMemberPassword } from "../auth/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { teamMembers, teams, users } from "./table.js";
 
@@ -170,28 +170,56 @@ export async function createUser(
 ): Promise<User> {
   assertCan(ctx.actor, "admin");
   await assertTeamsExist(ctx, input.teamIds ?? []);
+  await assertNotMember(ctx, input.email);
+  const identityId = await identityForNewMember(ctx.db, input.email, input.password);
+  const id = await addMember(ctx, { identityId, email: input.email, name: input.name, role: input.role, teamIds: input.teamIds });
+  return getUser(ctx, id);
+}
+
+async function assertNotMember(ctx: Ctx, email: string): Promise<void> {
   const [existing] = await ctx.db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.email, input.email)));
+    .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.email, email.toLowerCase())));
   if (existing) throw new AppError("conflict", "A user with this email already exists", [{ path: "email", message: "Already in use" }]);
+}
+
+/** Whether this email already belongs to the workspace (an invitation to it would add nothing). */
+export async function isMember(ctx: Ctx, email: string): Promise<boolean> {
+  const [existing] = await ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.email, email.toLowerCase())));
+  return existing !== undefined;
+}
+
+/** The name a person goes by in the workspace they joined last: a new membership starts with it. */
+export async function lastNameOfIdentity(db: Db, identityId: string): Promise<string | null> {
+  const [row] = await db.select({ name: users.name }).from(users).where(eq(users.identityId, identityId)).orderBy(desc(users.createdAt)).limit(1);
+  return row?.name ?? null;
+}
+
+/**
+ * Adds a person (an identity) to the workspace with a role: the membership row, its teams, its history and event,
+ * in one transaction. Used by admins adding users and by accepted invitations. Returns the user id.
+ */
+export async function addMember(ctx: Ctx, input: { identityId: string; email: string; name: string; role: Role; teamIds?: string[] }): Promise<string> {
   const id = newId();
-  const passwordHash = await hashPassword(input.password);
   await ctx.db.transaction(async (tx) => {
     await tx.insert(users).values({
       workspaceId: ctx.workspaceId,
       id,
-      email: input.email,
+      identityId: input.identityId,
+      email: input.email.toLowerCase(),
       name: input.name,
       role: input.role,
-      passwordHash,
     });
     await setUserTeams(tx, ctx, id, input.teamIds ?? []);
     const after = await userIn(tx, ctx, id);
     await recordChanges(tx, ctx, [{ object: "user", recordId: id, action: "create", changes: diff(null, after, USER_FIELDS), payload: after ?? undefined }]);
   });
   forgetConfig(ctx);
-  return getUser(ctx, id);
+  return id;
 }
 
 export async function updateUser(
@@ -210,7 +238,8 @@ export async function updateUser(
   if (input.teamIds) await assertTeamsExist(ctx, input.teamIds);
   const demotesSelf = id === ctx.actor.userId && ((input.role && input.role !== "admin") || input.active === false);
   if (demotesSelf) throw new AppError("conflict", "You cannot remove your own admin role or deactivate yourself; ask another admin.");
-  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  // The password is the person's, shared by their workspaces: set it only where this workspace alone holds them.
+  if (input.password) await setMemberPassword(ctx.db, ctx.workspaceId, id, input.password);
   await ctx.db.transaction(async (tx) => {
     await tx
       .update(users)
@@ -218,7 +247,6 @@ export async function updateUser(
         name: input.name,
         role: input.role,
         active: input.active,
-        passwordHash,
         updatedAt: new Date(),
       })
       .where(and(eq(users.workspaceId, ctx.workspaceId), eq(users.id, id)));

@@ -7,10 +7,12 @@ export const users = pgTable(
   {
     workspaceId: workspaceId(),
     id: recordId(),
+    /** The person (auth's identities): their password and second factor are theirs, not this membership's. */
+    identityId: uuid("identity_id").notNull(),
+    /** The identity's email, copied: lists, imports and mail name users by it within the workspace. */
     email: text("email").notNull(),
     name: text("name").notNull(),
     role: text("role").$type<Role>().notNull(),
-    passwordHash: text("password_hash").notNull(),
     active: boolean("active").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -18,8 +20,8 @@ export const users = pgTable(
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),
     uniqueIndex("users_workspace_email_key").on(t.workspaceId, t.email),
-    // Sign-in is the one lookup that does not know the workspace yet.
-    index("users_email_idx").on(t.email),
+    // Sign-in and the workspace switcher list a person's memberships before a workspace is known.
+    index("users_identity_idx").on(t.identityId),
   ],
 );
 

@@ -50,6 +50,8 @@ export interface WorkspaceSettings {
   defaultCurrency?: string;
   /** IANA name; dates are shown, bucketed into days and periods, and exported in it. */
   timeZone?: string;
+  /** Members must have a second factor (TOTP): those without are asked to enrol before anything else. */
+  requireTotp?: boolean;
 }
 
 export async function workspaceSettings(ctx: { db: Db; workspaceId: string }): Promise<WorkspaceSettings> {
@@ -73,6 +75,7 @@ const toInfo = (w: typeof workspaces.$inferSelect): WorkspaceInfo => ({
   defaultCountry: w.settings.defaultCountry ?? null,
   defaultCurrency: w.settings.defaultCurrency ?? fallbackCurrency,
   timeZone: w.settings.timeZone ?? fallbackTimeZone,
+  requireTotp: w.settings.requireTotp ?? false,
   createdAt: w.createdAt.toISOString(),
 });
 
@@ -95,6 +98,7 @@ export async function updateWorkspace(ctx: Ctx, input: UpdateWorkspaceBody): Pro
     }
     if (input.defaultCurrency !== undefined) settings.defaultCurrency = input.defaultCurrency;
     if (input.timeZone !== undefined) settings.timeZone = input.timeZone;
+    if (input.requireTotp !== undefined) settings.requireTotp = input.requireTotp;
     const [updated] = await tx
       .update(workspaces)
       .set({ name: input.name ?? w.name, settings })

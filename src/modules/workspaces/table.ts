@@ -8,7 +8,10 @@ export const workspaces = pgTable(
     id: uuid("id").primaryKey(),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
-    settings: jsonb("settings").$type<{ defaultCountry?: string; defaultCurrency?: string; timeZone?: string }>().notNull().default(emptyObject),
+    settings: jsonb("settings")
+      .$type<{ defaultCountry?: string; defaultCurrency?: string; timeZone?: string; requireTotp?: boolean }>()
+      .notNull()
+      .default(emptyObject),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("workspaces_slug_key").on(t.slug)],

@@ -7,8 +7,10 @@ import {
   IconBell,
   IconBook,
   IconBuilding,
+  IconBuildingSkyscraper,
   IconCalendar,
   IconChartBar,
+  IconCheck,
   IconChecklist,
   IconChevronDown,
   IconCopy,
@@ -29,13 +31,15 @@ import {
   IconSun,
   IconTargetArrow,
   IconTrash,
+  IconUserCircle,
   IconUsers,
   IconUsersGroup,
   IconWebhook,
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, Outlet, useRouterState } from "@tanstack/react-router";
+import { Link, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
 import { lazy, type ReactNode, type RefObject, Suspense, useEffect, useRef, useState } from "react";
+import type { Me } from "../../contract/index.js";
 import { api } from "../http/client.js";
 import { initials, isMac, roleLabels } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
@@ -139,6 +143,29 @@ function Header({
   const qc = useQueryClient();
   const { colorScheme, toggleColorScheme } = useMantineColorScheme();
   const [signingOut, setSigningOut] = useState(false);
+  const navigate = useNavigate();
+
+  const [switching, setSwitching] = useState(false);
+  /** Opens another of my workspaces: a new session there, and nothing cached from this one survives. */
+  async function switchTo(workspaceId: string) {
+    setSwitching(true);
+    try {
+      const next = await api.post<Me>("/api/v1/auth/switch", { workspaceId });
+      notifications.clean();
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== "me" });
+      try {
+        for (const k of Object.keys(sessionStorage)) if (k.startsWith("rapport:")) sessionStorage.removeItem(k);
+      } catch {
+        /* ignore */
+      }
+      await navigate({ to: "/contacts" });
+      qc.setQueryData(["me"], next);
+    } catch (e) {
+      notifyError(e, "Could not switch workspace");
+    } finally {
+      setSwitching(false);
+    }
+  }
 
   async function signOut() {
     setSigningOut(true);
@@ -249,6 +276,27 @@ function Header({
               </Group>
             </Menu.Label>
             <Menu.Divider />
+            {me.workspaces.length > 1 && (
+              <>
+                <Menu.Label>Switch workspace</Menu.Label>
+                {me.workspaces.map((w) => (
+                  <Menu.Item
+                    key={w.id}
+                    leftSection={w.id === me.workspace.id ? <IconCheck size={16} /> : <IconBuildingSkyscraper size={16} />}
+                    onClick={() => w.id !== me.workspace.id && void switchTo(w.id)}
+                    disabled={switching}
+                    aria-current={w.id === me.workspace.id ? "true" : undefined}
+                    data-testid="switch-workspace"
+                  >
+                    {w.name}
+                  </Menu.Item>
+                ))}
+                <Menu.Divider />
+              </>
+            )}
+            <Menu.Item leftSection={<IconUserCircle size={16} />} component={Link} to="/account" data-testid="open-account">
+              My account
+            </Menu.Item>
             <Menu.Item leftSection={colorScheme === "dark" ? <IconSun size={16} /> : <IconMoon size={16} />} onClick={toggleColorScheme}>
               {colorScheme === "dark" ? "Light theme" : "Dark theme"}
             </Menu.Item>

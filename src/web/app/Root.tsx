@@ -8,6 +8,9 @@ import { MeContext } from "./me.js";
 import { router } from "./router.js";
 
 const AuthScreen = lazy(() => import("../auth/AuthScreen.js"));
+const InviteScreen = lazy(() => import("../auth/LinkScreens.js").then((m) => ({ default: m.InviteScreen })));
+const ResetPasswordScreen = lazy(() => import("../auth/LinkScreens.js").then((m) => ({ default: m.ResetPasswordScreen })));
+const EnrolTotpScreen = lazy(() => import("../auth/LinkScreens.js").then((m) => ({ default: m.EnrolTotpScreen })));
 
 export function FullPageLoader() {
   return (
@@ -32,6 +35,18 @@ export function Root() {
           </Button>
         </Stack>
       </Center>
+    );
+  }
+  // Links from mail open their own page, signed in or not (an invitation may add a workspace to a signed-in person).
+  const path = window.location.pathname.replace(/\/$/, "");
+  if (path === "/invite" || path === "/reset-password") {
+    return <Suspense fallback={<FullPageLoader />}>{path === "/invite" ? <InviteScreen me={me.data} /> : <ResetPasswordScreen />}</Suspense>;
+  }
+  if (me.data?.mustEnrolTotp) {
+    return (
+      <Suspense fallback={<FullPageLoader />}>
+        <EnrolTotpScreen me={me.data} />
+      </Suspense>
     );
   }
   if (!me.data) {

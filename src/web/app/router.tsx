@@ -158,6 +158,12 @@ const apiKeysRoute = createRoute({
   component: lazyRouteComponent(() => import("../settings/ApiKeysSettings.js"), "ApiKeysSettings"),
 });
 
+const accountRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/account",
+  component: lazyRouteComponent(() => import("../account/AccountPage.js"), "AccountPage"),
+});
+
 const leadsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/leads",
@@ -180,6 +186,7 @@ const scoringSettingsRoute = createRoute({
 });
 
 const routeTree = rootRoute.addChildren([
+  accountRoute,
   leadsRoute,
   tasksRoute,
   calendarRoute,

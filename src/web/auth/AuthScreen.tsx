@@ -2,7 +2,7 @@ import { Alert, Anchor, Box, Button, Center, Loader, Paper, PasswordInput, Radio
 import { IconAlertCircle } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { LoginBody, type Me, SignupBody } from "../../contract/index.js";
+import { LoginBody, type Me, PasswordResetRequestBody, SignupBody } from "../../contract/index.js";
 import { CountrySelect } from "../components/CountrySelect.js";
 import { browserRegionDefaults, CurrencySelect } from "../components/CurrencySelect.js";
 import { TimeZoneSelect } from "../components/TimeZoneSelect.js";
@@ -12,7 +12,7 @@ import { browserTimeZone } from "../lib/dates.js";
 import { useFormErrors } from "../lib/form.js";
 import classes from "./AuthScreen.module.css";
 
-type Mode = "signin" | "signup";
+type Mode = "signin" | "signup" | "forgot";
 
 /** Shown whenever there is no session: sign in, or create a workspace (first run: create first). */
 export default function AuthScreen() {
@@ -28,6 +28,7 @@ export default function AuthScreen() {
   }
   const effective: Mode = mode ?? (setup.data?.hasWorkspaces === false ? "signup" : "signin");
   const firstRun = setup.data?.hasWorkspaces === false;
+  const signupOpen = setup.data?.signupOpen !== false;
 
   return (
     <Box className={classes.page}>
@@ -37,28 +38,42 @@ export default function AuthScreen() {
             R
           </span>
           <Title order={2} ta="center">
-            {effective === "signup" ? "Create your workspace" : "Sign in to Rapport"}
+            {effective === "signup" ? "Create your workspace" : effective === "forgot" ? "Reset your password" : "Sign in to Rapport"}
           </Title>
           <Text c="dimmed" ta="center" fz="sm">
             {effective === "signup"
               ? firstRun
                 ? "Welcome! Set up your team's CRM — you'll be its first admin."
                 : "A new, empty workspace for a team. You'll be its admin."
-              : "Welcome back."}
+              : effective === "forgot"
+                ? "We'll mail you a link to choose a new one."
+                : "Welcome back."}
           </Text>
         </Stack>
         <Paper withBorder p={{ base: "md", xs: "xl" }} radius="lg" shadow="sm">
-          {effective === "signup" ? <SignupForm /> : <SigninForm />}
+          {effective === "signup" ? (
+            signupOpen ? (
+              <SignupForm />
+            ) : (
+              <Alert color="gray" variant="light" title="Sign-up is closed" data-testid="signup-closed">
+                On this Rapport, people join by invitation. Ask an admin of your company's workspace to invite you (Settings → Users → Invite).
+              </Alert>
+            )
+          ) : effective === "forgot" ? (
+            <ForgotForm />
+          ) : (
+            <SigninForm onForgot={() => setMode("forgot")} />
+          )}
         </Paper>
         <Text ta="center" fz="sm" c="dimmed">
-          {effective === "signup" ? (
+          {effective !== "signin" ? (
             <>
-              Already have an account?{" "}
+              {effective === "forgot" ? "Remembered it?" : "Already have an account?"}{" "}
               <Anchor component="button" type="button" fz="sm" onClick={() => setMode("signin")} data-testid="go-signin">
                 Sign in
               </Anchor>
             </>
-          ) : (
+          ) : !signupOpen ? null : (
             <>
               New team?{" "}
               <Anchor component="button" type="button" fz="sm" onClick={() => setMode("signup")} data-testid="go-signup">
@@ -198,8 +213,54 @@ function SignupForm() {
   );
 }
 
-function SigninForm() {
+/** "Forgot password?": the answer is the same whether or not the email has an account. */
+function ForgotForm() {
+  const [email, setEmail] = useState("");
+  const [sent, setSent] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setFormError(null);
+    const body = PasswordResetRequestBody.safeParse({ email });
+    if (!body.success) return setFormError("Enter the email you sign in with.");
+    setBusy(true);
+    try {
+      await api.post("/api/v1/auth/password-reset/request", body.data);
+      setSent(true);
+    } catch (err) {
+      setFormError(err instanceof ApiError ? err.problem.detail || err.problem.title : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (sent)
+    return (
+      <Alert color="green" variant="light" title="Check your mail" data-testid="forgot-sent">
+        If {email} has a Rapport account, a link to choose a new password is on its way. It works once, for an hour.
+      </Alert>
+    );
+  return (
+    <form onSubmit={submit} noValidate data-testid="forgot-form">
+      <Stack gap="md">
+        {formError && (
+          <Alert color="red" icon={<IconAlertCircle size={18} />} variant="light" role="alert">
+            {formError}
+          </Alert>
+        )}
+        <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" autoFocus required />
+        <Button type="submit" loading={busy} fullWidth>
+          Mail me a link
+        </Button>
+      </Stack>
+    </form>
+  );
+}
+
+function SigninForm({ onForgot }: { onForgot: () => void }) {
   const [values, setValues] = useState({ email: "", password: "" });
+  // Asked for once the password is right and the account has a second factor.
+  const [totpCode, setTotpCode] = useState<string | null>(null);
   const [workspaces, setWorkspaces] = useState<{ id: string; name: string }[] | null>(null);
   const [workspaceId, setWorkspaceId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -213,6 +274,7 @@ function SigninForm() {
     if (k === "email") {
       setWorkspaces(null);
       setWorkspaceId(null);
+      setTotpCode(null);
     }
   };
 
@@ -223,7 +285,7 @@ function SigninForm() {
       setFormError("Choose the workspace to sign in to.");
       return;
     }
-    const body = errors.validate(LoginBody.safeParse({ ...values, ...(workspaceId ? { workspaceId } : {}) }));
+    const body = errors.validate(LoginBody.safeParse({ ...values, ...(workspaceId ? { workspaceId } : {}), ...(totpCode ? { totpCode } : {}) }));
     if (!body) return;
     setBusy(true);
     try {
@@ -234,6 +296,10 @@ function SigninForm() {
         setWorkspaces(list);
         setWorkspaceId(null);
         setFormError(null);
+      } else if (err instanceof ApiError && err.code === "totp_required") {
+        // First time: the code field appears; after a wrong code, it says so.
+        setFormError(totpCode === null ? null : "That code is not right. Enter the 6 digits your app shows now, or a recovery code.");
+        setTotpCode("");
       } else if (err instanceof ApiError) {
         errors.setErrors(err.fieldErrors);
         setFormError(
@@ -275,6 +341,18 @@ function SigninForm() {
           autoComplete="current-password"
           required
         />
+        {totpCode !== null && (
+          <TextInput
+            label="Code from your authenticator app"
+            description="Or one of your recovery codes"
+            value={totpCode}
+            onChange={(e) => setTotpCode(e.currentTarget.value)}
+            autoComplete="one-time-code"
+            inputMode="numeric"
+            autoFocus
+            data-testid="signin-totp"
+          />
+        )}
         {workspaces && (
           <Radio.Group
             label="Workspace"
@@ -298,8 +376,11 @@ function SigninForm() {
           </Radio.Group>
         )}
         <Button type="submit" loading={busy} fullWidth mt="xs" data-testid="signin-submit">
-          {workspaces ? "Continue" : "Sign in"}
+          {workspaces || totpCode !== null ? "Continue" : "Sign in"}
         </Button>
+        <Anchor component="button" type="button" fz="sm" onClick={onForgot} data-testid="forgot-password" ta="center">
+          Forgot password?
+        </Anchor>
       </Stack>
     </form>
   );

@@ -26,7 +26,7 @@ export const workspaceQuery = queryOptions({ queryKey: ["workspace"], queryFn: (
 
 export const setupQuery = queryOptions({
   queryKey: ["setup"],
-  queryFn: () => api.get<{ hasWorkspaces: boolean }>("/api/v1/setup"),
+  queryFn: () => api.get<{ hasWorkspaces: boolean; signupOpen: boolean }>("/api/v1/setup"),
   staleTime: 60_000,
 });
 

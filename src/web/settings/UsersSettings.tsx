@@ -18,7 +18,7 @@ import {
   Title,
   Tooltip,
 } from "@mantine/core";
-import { IconDots, IconEdit, IconPlus, IconTrash, IconUserCheck, IconUserOff, IconUsersGroup } from "@tabler/icons-react";
+import { IconDots, IconEdit, IconMail, IconPlus, IconTrash, IconUserCheck, IconUserOff, IconUsersGroup } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { CreateTeamBody, CreateUserBody, roles, type Team, type User } from "../../contract/index.js";
@@ -29,25 +29,34 @@ import { teamsQuery, usersQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
 import { initials, roleDescriptions, roleLabels } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
+import { InviteModal, PendingInvitations } from "./Invitations.js";
 import { SettingsPage } from "./SettingsPage.js";
 
 const roleData = roles.map((r) => ({ value: r, label: roleLabels[r] ?? r }));
 
 export function UsersSettings() {
   const [adding, setAdding] = useState(false);
+  const [inviting, setInviting] = useState(false);
   return (
     <SettingsPage
       title="Users & teams"
       description="Who can sign in to this workspace, what they may do, and which teams they belong to."
       actions={
-        <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} data-testid="add-user">
-          Add user
-        </Button>
+        <Group gap="xs">
+          <Button leftSection={<IconMail size={16} />} onClick={() => setInviting(true)} data-testid="invite-user">
+            Invite
+          </Button>
+          <Button variant="default" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)} data-testid="add-user">
+            Add user
+          </Button>
+        </Group>
       }
     >
       <UsersTable />
+      <PendingInvitations />
       <TeamsSection />
       <AddUserModal opened={adding} onClose={() => setAdding(false)} />
+      <InviteModal opened={inviting} onClose={() => setInviting(false)} />
     </SettingsPage>
   );
 }

@@ -1,4 +1,4 @@
-import { Button, Card, Group, Stack, TextInput } from "@mantine/core";
+import { Button, Card, Group, Stack, Switch, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { UpdateWorkspaceBody, type WorkspaceInfo } from "../../contract/index.js";
@@ -21,12 +21,14 @@ export function WorkspaceSettings() {
   const [country, setCountry] = useState<string | null>(null);
   const [currency, setCurrency] = useState("");
   const [timeZone, setTimeZone] = useState("");
+  const [requireTotp, setRequireTotp] = useState(false);
   useEffect(() => {
     if (!ws.data) return;
     setName(ws.data.name);
     setCountry(ws.data.defaultCountry);
     setCurrency(ws.data.defaultCurrency);
     setTimeZone(ws.data.timeZone);
+    setRequireTotp(ws.data.requireTotp);
   }, [ws.data]);
 
   const save = useMutation({
@@ -41,7 +43,7 @@ export function WorkspaceSettings() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const body = errors.validate(UpdateWorkspaceBody.safeParse({ name, defaultCountry: country, defaultCurrency: currency, timeZone }));
+    const body = errors.validate(UpdateWorkspaceBody.safeParse({ name, defaultCountry: country, defaultCurrency: currency, timeZone, requireTotp }));
     if (body) save.mutate(body);
   };
 
@@ -82,6 +84,13 @@ export function WorkspaceSettings() {
               onChange={(tz) => tz && setTimeZone(tz)}
               error={errors.get("timeZone")}
               data-testid="workspace-timezone"
+            />
+            <Switch
+              label="Require two-step sign-in"
+              description="Everyone signs in with a code from an authenticator app too. Members who have not set one up are asked to at their next sign-in, before anything else."
+              checked={requireTotp}
+              onChange={(e) => setRequireTotp(e.currentTarget.checked)}
+              data-testid="workspace-require-totp"
             />
             <Group justify="flex-end">
               <Button type="submit" loading={save.isPending} disabled={!ws.data} data-testid="workspace-save">

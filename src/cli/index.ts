@@ -63,6 +63,7 @@ program
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,
       publicUrl: e.RAPPORT_PUBLIC_URL,
+      secretKey: e.RAPPORT_SECRET_KEY,
     });
     server.app.log.info(
       `Rapport is running on ${server.url} (${server.database.kind === "pglite" ? `embedded database in ${e.RAPPORT_DATA_DIR}` : "PostgreSQL"})`,

@@ -44,6 +44,8 @@ export interface AppOptions {
   mailFrom?: string;
   /** The address users reach Rapport at, for links in emails and feeds. */
   publicUrl?: string;
+  /** RAPPORT_SECRET_KEY: seals secrets kept for outside services (SSO client secrets) at rest; omitted keeps them as given. */
+  secretKey?: string;
 }
 
 export type App = FastifyInstance;
@@ -59,7 +61,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
         // An inbound hook's URL is its credential: the log keeps the path up to the secret, never the secret.
         req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
           method: req.method,
-          url: req.url.replace(/^(\/hooks\/in\/[^./?]*)[^?]*/, "$1.…"),
+          // A single sign-on callback's code and state are one-use credentials: kept out of the log too.
+          url: req.url.replace(/^(\/hooks\/in\/[^./?]*)[^?]*/, "$1.…").replace(/([?&](?:code|state)=)[^&]*/g, "$1…"),
           hostname: req.hostname,
           remoteAddress: req.ip,
         }),
@@ -168,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         secureCookies: options.secureCookies ?? false,
         emailConfigured: Boolean(options.smtpUrl),
         publicUrl: options.publicUrl,
+        secretKey: options.secretKey,
         jobSystem,
       });
     },

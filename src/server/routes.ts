@@ -21,6 +21,7 @@ import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
+import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
 import { userRoutes } from "../modules/users/routes.js";
 import { validationRuleRoutes } from "../modules/validation-rules/routes.js";
@@ -38,12 +39,15 @@ export interface RouteDeps {
   emailConfigured?: boolean;
   /** The address users reach Rapport at, for feed URLs; default: the request's origin. */
   publicUrl?: string;
+  /** RAPPORT_SECRET_KEY: seals secrets kept for outside services (SSO client secrets) at rest. */
+  secretKey?: string;
   /** The job queue, started on first use. */
   jobSystem: () => Promise<JobSystem>;
 }
 
 export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   await authRoutes(api, deps);
+  await ssoRoutes(api, deps);
   await workspaceRoutes(api);
   await userRoutes(api);
   await apiKeyRoutes(api);

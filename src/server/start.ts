@@ -31,6 +31,7 @@ export interface StartOptions {
   smtpUrl?: string;
   mailFrom?: string;
   publicUrl?: string;
+  secretKey?: string;
 }
 
 export interface RunningServer {
@@ -60,6 +61,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     smtpUrl: options.smtpUrl,
     mailFrom: options.mailFrom,
     publicUrl: options.publicUrl,
+    secretKey: options.secretKey,
   });
   await app.listen({ port: options.port ?? 3000, host: options.host ?? "127.0.0.1" });
   const address = app.server.address();

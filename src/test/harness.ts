@@ -80,6 +80,7 @@ export async function createTestApp(
     mailFrom?: string;
     publicUrl?: string;
     trustProxy?: string[];
+    secretKey?: string;
   } = {},
 ): Promise<TestApp> {
   const own = kind === "postgres" && options.privateDatabase ? await openPrivatePostgres() : undefined;
@@ -94,6 +95,7 @@ export async function createTestApp(
     smtpUrl: options.smtpUrl,
     mailFrom: options.mailFrom,
     publicUrl: options.publicUrl,
+    secretKey: options.secretKey,
   });
   await app.ready();
   return {

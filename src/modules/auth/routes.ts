@@ -6,8 +6,10 @@ import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
+import { assertPasswordSignIn } from "../sso/service.js";
 import { hasWorkspaces } from "../workspaces/service.js";
 import { createSession, deleteSession, login, signup, toMe } from "./service.js";
+import { sessionRoutes } from "./sessions-routes.js";
 
 /** What the auth routes need of the server's wiring (server/routes passes its RouteDeps, which has these). */
 export interface AuthRouteDeps {
@@ -71,7 +73,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     },
     async (request, reply) => {
       const principal = await signup(db, request.body);
-      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id, originOf(request)), secure(request));
       return reply.status(201).send(toMe(principal));
     },
   );
@@ -88,6 +90,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
           200: Me,
           400: Problem,
           401: Problem,
+          403: Problem,
           409: Problem,
           429: Problem,
         },
@@ -95,7 +98,8 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     },
     async (request, reply) => {
       const principal = await login(db, request.body);
-      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
+      await assertPasswordSignIn(db, principal);
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id, originOf(request)), secure(request));
       return toMe(principal);
     },
   );
@@ -128,4 +132,9 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       return toMe(request.principal);
     },
   );
+
+  await sessionRoutes(app, deps);
 }
+
+/** Where a session signs in from, for the sessions list. */
+export const originOf = (request: FastifyRequest) => ({ userAgent: request.headers["user-agent"], ip: request.ip });

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { Me } from "../../contract/auth.js";
 import type { Role } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
@@ -19,6 +19,8 @@ const workspaceTimeZone = sql<string>`coalesce(${workspaces.settings}->>'timeZon
 export interface Principal {
   workspace: { id: string; name: string; slug: string; timeZone: string };
   user: { id: string; name: string; email: string; role: Role };
+  /** The signed-in session's id (the hash of its secret); absent for principals not from a session cookie. */
+  sessionId?: string;
 }
 
 export const toMe = (p: Principal): Me => ({
@@ -118,17 +120,30 @@ export async function login(db: Db, input: { email: string; password: string; wo
   };
 }
 
+/** What the sessions list shows of where a session signed in from. */
+export interface SessionOrigin {
+  userAgent?: string;
+  ip?: string;
+  method?: "password" | "sso";
+}
+
 /** Returns the cookie value: "<workspace id>.<secret>"; only the secret's hash is stored. */
-export async function createSession(db: Db, workspaceId: string, userId: string): Promise<string> {
+export async function createSession(db: Db, workspaceId: string, userId: string, origin: SessionOrigin = {}): Promise<string> {
   const secret = randomToken();
   await db.insert(sessions).values({
     workspaceId,
     id: sha256(secret),
     userId,
     expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000),
+    userAgent: origin.userAgent?.slice(0, 500) || null,
+    ip: origin.ip ?? null,
+    method: origin.method ?? "password",
   });
   return `${workspaceId}.${secret}`;
 }
+
+/** Last-seen is written at most once a minute per session: every request reads the session, few write it. */
+export const LAST_SEEN_EVERY_MS = 60_000;
 
 export async function resolveSession(db: Db, cookie: string): Promise<Principal | null> {
   const parts = splitScopedToken(cookie);
@@ -142,6 +157,7 @@ export async function resolveSession(db: Db, cookie: string): Promise<Principal 
         slug: workspaces.slug,
         timeZone: workspaceTimeZone,
       },
+      lastSeenAt: sessions.lastSeenAt,
     })
     .from(sessions)
     .innerJoin(users, and(eq(users.workspaceId, sessions.workspaceId), eq(users.id, sessions.userId)))
@@ -150,7 +166,17 @@ export async function resolveSession(db: Db, cookie: string): Promise<Principal 
     .limit(1);
   const row = rows[0];
   if (!row) return null;
+  const id = sha256(parts.secret);
+  const now = Date.now();
+  if (now - row.lastSeenAt.getTime() >= LAST_SEEN_EVERY_MS) {
+    // The condition repeats the check in SQL so concurrent requests of one session write once.
+    await db
+      .update(sessions)
+      .set({ lastSeenAt: new Date(now) })
+      .where(and(eq(sessions.workspaceId, parts.workspaceId), eq(sessions.id, id), lt(sessions.lastSeenAt, new Date(now - LAST_SEEN_EVERY_MS))));
+  }
   return {
+    sessionId: id,
     workspace: row.workspace,
     user: {
       id: row.user.id,

@@ -2,6 +2,7 @@ import { normalizeIP } from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { LoginBody, Me, SetupStatus, SignupBody } from "../../contract/auth.js";
 import { Problem } from "../../contract/common.js";
+import { SessionList, SessionParams, SignedOut, SignOutEverywhereBody } from "../../contract/sessions.js";
 import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
@@ -9,7 +10,7 @@ import { NoContent, problems, typed } from "../../server/route-kit.js";
 import { assertPasswordSignIn } from "../sso/service.js";
 import { hasWorkspaces } from "../workspaces/service.js";
 import { createSession, deleteSession, login, signup, toMe } from "./service.js";
-import { sessionRoutes } from "./sessions-routes.js";
+import { listMySessions, signOutEverywhere, signOutSession } from "./sessions.js";
 
 /** What the auth routes need of the server's wiring (server/routes passes its RouteDeps, which has these). */
 export interface AuthRouteDeps {
@@ -133,7 +134,36 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     },
   );
 
-  await sessionRoutes(app, deps);
+  r.get("/auth/sessions", { schema: { tags, summary: "My sessions: where I am signed in", response: { 200: SessionList, ...problems } } }, async (request) => ({
+    data: await listMySessions(db, request.principal),
+  }));
+
+  r.delete(
+    "/auth/sessions/:id",
+    { schema: { tags, summary: "Sign out one of my sessions", params: SessionParams, response: { 204: NoContent, ...problems } } },
+    async (request, reply) => {
+      const { current } = await signOutSession(db, request.principal, request.params.id);
+      if (current) clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.post(
+    "/auth/sessions/sign-out-everywhere",
+    {
+      schema: {
+        tags,
+        summary: "Sign out all my other sessions (or all, this one included)",
+        body: SignOutEverywhereBody,
+        response: { 200: SignedOut, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const signedOut = await signOutEverywhere(db, request.principal, request.body.includeThisSession);
+      if (request.body.includeThisSession) clearSessionCookie(reply);
+      return { signedOut };
+    },
+  );
 }
 
 /** Where a session signs in from, for the sessions list. */

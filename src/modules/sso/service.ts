@@ -8,10 +8,8 @@ import type { Db } from "../../db/client.js";
 import type { Principal } from "../auth/service.js";
 import { randomToken, sha256, splitScopedToken } from "../auth/tokens.js";
 import { diff, recordChanges } from "../history/service.js";
-import { createUser } from "../users/service.js";
-import { users } from "../users/table.js";
-import { fallbackTimeZone } from "../workspaces/service.js";
-import { workspaces } from "../workspaces/table.js";
+import { createUser, getUser, userIdsByEmail } from "../users/service.js";
+import { fallbackTimeZone, getWorkspace } from "../workspaces/service.js";
 import { openSecret, sealSecret } from "./secrets.js";
 import { ssoConfigs, ssoFlows } from "./table.js";
 
@@ -134,13 +132,17 @@ const domainOf = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLo
 
 /** The workspaces whose provider takes this email's domain. Not scoped to a workspace: the email is all we know. */
 export async function discoverWorkspaces(db: Db, email: string): Promise<{ id: string; name: string }[]> {
-  return db
-    .select({ id: workspaces.id, name: workspaces.name })
+  const rows = await db
+    .select({ id: ssoConfigs.workspaceId })
     .from(ssoConfigs)
-    .innerJoin(workspaces, eq(workspaces.id, ssoConfigs.workspaceId))
     .where(and(eq(ssoConfigs.enabled, true), arrayContains(ssoConfigs.allowedDomains, [domainOf(email)])))
-    .orderBy(workspaces.name)
     .limit(20);
+  const found = [];
+  for (const r of rows) {
+    const w = await getWorkspace(db, r.id);
+    if (w) found.push({ id: w.id, name: w.name });
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** A path of this app only: an absolute or protocol-relative URL would make the sign-in an open redirect. */
@@ -217,7 +219,7 @@ export async function finishSignIn(
   // The URL the provider redirected to, as registered: behind a proxy the request's own URL may differ.
   const current = new URL(flow.redirectUri);
   for (const [k, v] of Object.entries(input.query)) current.searchParams.set(k, v);
-  let claims: oidc.IDToken | undefined;
+  let claims: Record<string, unknown>;
   try {
     const tokens = await oidc.authorizationCodeGrant(config, current, {
       pkceCodeVerifier: flow.codeVerifier,
@@ -225,11 +227,14 @@ export async function finishSignIn(
       expectedNonce: flow.nonce,
       idTokenExpected: true,
     });
-    claims = tokens.claims();
+    const idToken = tokens.claims();
+    if (!idToken) throw new Error("No ID token");
+    claims = idToken;
+    // Many providers keep email out of the ID token and answer it at the userinfo endpoint, for the same subject.
+    if (typeof idToken.email !== "string") claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...idToken };
   } catch (e) {
     throw new SsoFailure("invalid_response", (e as Error).message);
   }
-  if (!claims) throw new SsoFailure("invalid_response", "No ID token");
   const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
   if (!email || claims.email_verified !== true) throw new SsoFailure("email_unverified");
   if (!row.allowedDomains.includes(domainOf(email))) throw new SsoFailure("domain_not_allowed");
@@ -239,29 +244,24 @@ export async function finishSignIn(
 
 /** The workspace member with this email, created with the default role when there is none yet (just in time). */
 async function memberFor(db: Db, row: Row, email: string, name: string | undefined): Promise<Principal> {
-  const [workspace] = await db.select().from(workspaces).where(eq(workspaces.id, row.workspaceId));
+  const workspace = await getWorkspace(db, row.workspaceId);
   if (!workspace) throw notFound("Workspace");
-  const find = async () => {
-    const [u] = await db
-      .select()
-      .from(users)
-      .where(and(eq(users.workspaceId, row.workspaceId), eq(users.email, email)));
-    return u;
-  };
-  let user = await find();
-  if (!user) {
-    const ctx: Ctx = { db, workspaceId: row.workspaceId, actor: systemActor };
+  // The users service matches emails case-insensitively, as sign-in does.
+  const ctx: Ctx = { db, workspaceId: row.workspaceId, actor: systemActor };
+  let id = (await userIdsByEmail(ctx, [email])).get(email);
+  if (!id) {
     const displayName = (name?.trim() || email.slice(0, email.indexOf("@"))).slice(0, 100);
     try {
       // No password anyone knows: this person signs in through the provider (an admin may set one later).
-      await createUser(ctx, { name: displayName, email, role: row.defaultRole, password: randomToken() });
+      id = (await createUser(ctx, { name: displayName, email, role: row.defaultRole, password: randomToken() })).id;
     } catch (e) {
       // Two first sign-ins at once: the other one created the member.
       if (!(e instanceof AppError && e.code === "conflict")) throw e;
+      id = (await userIdsByEmail(ctx, [email])).get(email);
     }
-    user = await find();
   }
-  if (!user) throw notFound("User");
+  if (!id) throw notFound("User");
+  const user = await getUser(ctx, id);
   if (!user.active) throw new SsoFailure("inactive");
   return {
     workspace: {

@@ -12,6 +12,7 @@ import {
   IconChecklist,
   IconChevronDown,
   IconCopy,
+  IconDevices,
   IconFileImport,
   IconFilter,
   IconForms,
@@ -25,6 +26,7 @@ import {
   IconRoute,
   IconSearch,
   IconSettings,
+  IconShieldLock,
   IconSun,
   IconTargetArrow,
   IconTrash,
@@ -254,6 +256,9 @@ function Header({
             <Menu.Item leftSection={<IconKeyboard size={16} />} rightSection={<Kbd size="xs">?</Kbd>} onClick={onShortcuts} data-testid="open-shortcuts">
               Keyboard shortcuts
             </Menu.Item>
+            <Menu.Item leftSection={<IconDevices size={16} />} component={Link} to="/account/sessions" data-testid="my-sessions">
+              My sessions
+            </Menu.Item>
             <Menu.Item leftSection={<IconBook size={16} />} component="a" href="/api/docs" target="_blank">
               API documentation
             </Menu.Item>
@@ -299,6 +304,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
+            {item("/settings/sso", "Single sign-on", <IconShieldLock size={18} stroke={1.7} />, "nav-sso")}
             {item("/settings/webhooks", "Webhooks", <IconWebhook size={18} stroke={1.7} />, "nav-webhooks")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}
             {item("/settings/email", "Email log", <IconMail size={18} stroke={1.7} />, "nav-email")}

@@ -89,8 +89,8 @@ export class TestBrowser {
   ) {}
 
   jar(origin: string): Map<string, string> {
-    let jar = this.jars.get(origin);
-    if (!jar) this.jars.set(origin, (jar = new Map()));
+    const jar = this.jars.get(origin) ?? new Map<string, string>();
+    this.jars.set(origin, jar);
     return jar;
   }
 

@@ -63,6 +63,8 @@ const Env = z.object({
   /** Who may create a workspace: "open" (anyone, the zero-setup default) or "closed" (invitations only; the first sign-up on an empty instance still works). */
   RAPPORT_SIGNUP: z.preprocess(unsetIfEmpty, z.enum(["open", "closed"], { error: "RAPPORT_SIGNUP must be open or closed" }).default("open")),
   RAPPORT_PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: "RAPPORT_PUBLIC_URL must be an http(s) URL" }).optional()),
+  /** Seals secrets Rapport keeps for outside services (SSO client secrets) at rest; keep it out of backups. */
+  RAPPORT_SECRET_KEY: z.preprocess(unsetIfEmpty, z.string().min(16, "RAPPORT_SECRET_KEY must be at least 16 characters").optional()),
   /** Requests per minute to /api/v1 per API key or signed-in user (per IP when anonymous); 0 turns the limit off. */
   RAPPORT_API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
   /** Seconds between polls of each job queue when no notification wakes it. */

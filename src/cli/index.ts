@@ -64,6 +64,7 @@ program
       mailFrom: e.MAIL_FROM,
       publicUrl: e.RAPPORT_PUBLIC_URL,
       signup: e.RAPPORT_SIGNUP,
+      secretKey: e.RAPPORT_SECRET_KEY,
     });
     server.app.log.info(
       `Rapport is running on ${server.url} (${server.database.kind === "pglite" ? `embedded database in ${e.RAPPORT_DATA_DIR}` : "PostgreSQL"})`,

@@ -43,6 +43,8 @@ export const eventObjects = {
   // A key's record never holds its secret or hash: the name, role, prefix and dates. Revoking a key deletes it.
   api_key: { label: "API key", record: ApiKey, actions: ["created", "deleted"] },
   workspace_settings: { label: "Workspace settings", record: AnyRecord, actions: ["updated"] },
+  // Never carries the provider's client secret: whether one is set, the issuer, client id, domains and rules.
+  sso_settings: { label: "Single sign-on settings", record: AnyRecord, actions: ["updated"] },
   forecast_settings: { label: "Forecast settings", record: AnyRecord, actions: ["updated"] },
   lead_settings: { label: "Lead settings", record: AnyRecord, actions: ["updated"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;

@@ -20,6 +20,8 @@ export * from "./mail.js";
 export * from "./notifications.js";
 export * from "./products.js";
 export * from "./search.js";
+export * from "./sessions.js";
+export * from "./sso.js";
 export * from "./tasks.js";
 export * from "./users.js";
 export * from "./views.js";

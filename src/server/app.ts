@@ -46,6 +46,8 @@ export interface AppOptions {
   publicUrl?: string;
   /** Who may create workspaces (RAPPORT_SIGNUP); default open. */
   signup?: "open" | "closed";
+  /** RAPPORT_SECRET_KEY: seals secrets kept for outside services (SSO client secrets) at rest; omitted keeps them as given. */
+  secretKey?: string;
 }
 
 export type App = FastifyInstance;
@@ -61,7 +63,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
         // An inbound hook's URL is its credential: the log keeps the path up to the secret, never the secret.
         req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
           method: req.method,
-          url: req.url.replace(/^(\/hooks\/in\/[^./?]*)[^?]*/, "$1.…"),
+          // A single sign-on callback's code and state are one-use credentials: kept out of the log too.
+          url: req.url.replace(/^(\/hooks\/in\/[^./?]*)[^?]*/, "$1.…").replace(/([?&](?:code|state)=)[^&]*/g, "$1…"),
           hostname: req.hostname,
           remoteAddress: req.ip,
         }),
@@ -171,6 +174,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         emailConfigured: Boolean(options.smtpUrl),
         publicUrl: options.publicUrl,
         signup: options.signup,
+        secretKey: options.secretKey,
         jobSystem,
       });
     },

@@ -24,6 +24,7 @@ import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
+import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
 import { userRoutes } from "../modules/users/routes.js";
 import { validationRuleRoutes } from "../modules/validation-rules/routes.js";
@@ -43,6 +44,8 @@ export interface RouteDeps {
   publicUrl?: string;
   /** RAPPORT_SIGNUP; default open. */
   signup?: "open" | "closed";
+  /** RAPPORT_SECRET_KEY: seals secrets kept for outside services (SSO client secrets) at rest. */
+  secretKey?: string;
   /** The job queue, started on first use. */
   jobSystem: () => Promise<JobSystem>;
 }
@@ -51,6 +54,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   const mailQueue = async () => (await deps.jobSystem()).mail;
   await authRoutes(api, { ...deps, mailQueue });
   await invitationRoutes(api, { ...deps, mailQueue });
+  await ssoRoutes(api, deps);
   await workspaceRoutes(api);
   await userRoutes(api);
   await apiKeyRoutes(api);

@@ -33,6 +33,7 @@ export interface StartOptions {
   publicUrl?: string;
   /** RAPPORT_SIGNUP (default open). */
   signup?: "open" | "closed";
+  secretKey?: string;
 }
 
 export interface RunningServer {
@@ -63,6 +64,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     mailFrom: options.mailFrom,
     publicUrl: options.publicUrl,
     signup: options.signup,
+    secretKey: options.secretKey,
   });
   await app.listen({ port: options.port ?? 3000, host: options.host ?? "127.0.0.1" });
   const address = app.server.address();

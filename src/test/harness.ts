@@ -81,6 +81,7 @@ export async function createTestApp(
     publicUrl?: string;
     trustProxy?: string[];
     signup?: "open" | "closed";
+    secretKey?: string;
   } = {},
 ): Promise<TestApp> {
   const own = kind === "postgres" && options.privateDatabase ? await openPrivatePostgres() : undefined;
@@ -96,6 +97,7 @@ export async function createTestApp(
     mailFrom: options.mailFrom,
     publicUrl: options.publicUrl,
     signup: options.signup,
+    secretKey: options.secretKey,
   });
   await app.ready();
   return {

@@ -15,11 +15,13 @@ import {
   TotpSetup,
 } from "../../contract/auth.js";
 import { Problem } from "../../contract/common.js";
+import { SessionList, SessionParams, SignedOut, SignOutEverywhereBody } from "../../contract/sessions.js";
 import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
 import { clearSessionCookie, originOf, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
 import { auditSignIn } from "../audit/service.js";
+import { assertPasswordSignIn } from "../sso/service.js";
 import type { MailQueue } from "../mail/service.js";
 import { hasWorkspaces } from "../workspaces/service.js";
 import { requestPasswordReset, resetPassword } from "./password-reset.js";
@@ -34,6 +36,7 @@ import {
   signup,
   switchWorkspace,
 } from "./service.js";
+import { listMySessions, signOutEverywhere, signOutSession } from "./sessions.js";
 import { accountSecurity, confirmTotpEnrolment, disableTotp, startTotpEnrolment } from "./totp.js";
 
 /** What the auth routes need of the server's wiring (server/routes passes its RouteDeps, which has these). */
@@ -111,7 +114,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     },
     async (request, reply) => {
       const principal = await signup(db, request.body, signupPolicy);
-      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id, sessionOriginOf(request)), secure(request));
       return reply.status(201).send(await describeMe(db, principal));
     },
   );
@@ -128,6 +131,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
           200: Me,
           400: Problem,
           401: Problem,
+          403: Problem,
           409: Problem,
           429: Problem,
         },
@@ -146,8 +150,9 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
         }
         throw err;
       }
+      await assertPasswordSignIn(db, principal);
       await auditSignIn(db, [{ workspaceId: principal.workspace.id, userId: principal.user.id, name: principal.user.name }], { ok: true }, originOf(request));
-      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id), secure(request));
+      setSessionCookie(reply, await createSession(db, principal.workspace.id, principal.user.id, sessionOriginOf(request)), secure(request));
       return describeMe(db, principal);
     },
   );
@@ -276,4 +281,38 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       return reply.status(204).send(null);
     },
   );
+
+  r.get("/auth/sessions", { schema: { tags, summary: "My sessions: where I am signed in", response: { 200: SessionList, ...problems } } }, async (request) => ({
+    data: await listMySessions(db, request.principal),
+  }));
+
+  r.delete(
+    "/auth/sessions/:id",
+    { schema: { tags, summary: "Sign out one of my sessions", params: SessionParams, response: { 204: NoContent, ...problems } } },
+    async (request, reply) => {
+      const { current } = await signOutSession(db, request.principal, request.params.id);
+      if (current) clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.post(
+    "/auth/sessions/sign-out-everywhere",
+    {
+      schema: {
+        tags,
+        summary: "Sign out all my other sessions (or all, this one included)",
+        body: SignOutEverywhereBody,
+        response: { 200: SignedOut, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const signedOut = await signOutEverywhere(db, request.principal, request.body.includeThisSession);
+      if (request.body.includeThisSession) clearSessionCookie(reply);
+      return { signedOut };
+    },
+  );
 }
+
+/** Where a session signs in from, for the sessions list. */
+export const sessionOriginOf = (request: FastifyRequest) => ({ userAgent: request.headers["user-agent"], ip: request.ip });

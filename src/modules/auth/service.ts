@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lt, ne, sql } from "drizzle-orm";
 import type { Me } from "../../contract/auth.js";
 import type { Role } from "../../contract/common.js";
 import { AppError } from "../../core/errors.js";
@@ -26,6 +26,8 @@ export interface Principal {
   totpEnabled: boolean;
   /** The workspace requires a second factor that this person has not set up: only enrolment is open to them. */
   mustEnrolTotp: boolean;
+  /** The signed-in session's id (the hash of its secret); absent for principals not from a session cookie. */
+  sessionId?: string;
 }
 
 /** What /auth/me answers: the principal and the person's other workspaces, for the switcher. */
@@ -191,23 +193,41 @@ export async function accountsForEmail(
     .limit(20);
 }
 
+/** What the sessions list shows of where a session signed in from. */
+export interface SessionOrigin {
+  userAgent?: string;
+  ip?: string;
+  method?: "password" | "sso";
+}
+
 /** Returns the cookie value: "<workspace id>.<secret>"; only the secret's hash is stored. */
-export async function createSession(db: Db, workspaceId: string, userId: string): Promise<string> {
+export async function createSession(db: Db, workspaceId: string, userId: string, origin: SessionOrigin = {}): Promise<string> {
   const secret = randomToken();
   await db.insert(sessions).values({
     workspaceId,
     id: sha256(secret),
     userId,
     expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000),
+    userAgent: origin.userAgent?.slice(0, 500) || null,
+    ip: origin.ip ?? null,
+    method: origin.method ?? "password",
   });
   return `${workspaceId}.${secret}`;
 }
+
+/** Last-seen is written at most once a minute per session: every request reads the session, few write it. */
+export const LAST_SEEN_EVERY_MS = 60_000;
 
 export async function resolveSession(db: Db, cookie: string): Promise<Principal | null> {
   const parts = splitScopedToken(cookie);
   if (!parts) return null;
   const rows = await db
-    .select({ user: users, identity: { id: identities.id, totpSecret: identities.totpSecret }, workspace: workspaceColumns })
+    .select({
+      user: users,
+      identity: { id: identities.id, totpSecret: identities.totpSecret },
+      workspace: workspaceColumns,
+      lastSeenAt: sessions.lastSeenAt,
+    })
     .from(sessions)
     .innerJoin(users, and(eq(users.workspaceId, sessions.workspaceId), eq(users.id, sessions.userId)))
     .innerJoin(identities, eq(identities.id, users.identityId))
@@ -215,7 +235,17 @@ export async function resolveSession(db: Db, cookie: string): Promise<Principal 
     .where(and(eq(sessions.workspaceId, parts.workspaceId), eq(sessions.id, sha256(parts.secret)), gt(sessions.expiresAt, new Date()), eq(users.active, true)))
     .limit(1);
   const row = rows[0];
-  return row ? toPrincipal(row) : null;
+  if (!row) return null;
+  const id = sha256(parts.secret);
+  const now = Date.now();
+  if (now - row.lastSeenAt.getTime() >= LAST_SEEN_EVERY_MS) {
+    // The condition repeats the check in SQL so concurrent requests of one session write once.
+    await db
+      .update(sessions)
+      .set({ lastSeenAt: new Date(now) })
+      .where(and(eq(sessions.workspaceId, parts.workspaceId), eq(sessions.id, id), lt(sessions.lastSeenAt, new Date(now - LAST_SEEN_EVERY_MS))));
+  }
+  return { ...toPrincipal(row), sessionId: id };
 }
 
 export async function deleteSession(db: Db, cookie: string): Promise<void> {

@@ -14,6 +14,13 @@ export const sessions = pgTable(
       withTimezone: true,
       mode: "date",
     }).notNull(),
+    /** Refreshed at most once a minute per session, so reading it costs a write only now and then. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** As the browser sent it at sign-in (cut to 500 characters); the sessions list shows the browser and system. */
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+    /** How this session signed in: "password" or "sso". */
+    method: text("method").notNull().default("password"),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("sessions_user_idx").on(t.workspaceId, t.userId)],
 );

@@ -14,6 +14,7 @@ import {
   IconChecklist,
   IconChevronDown,
   IconCopy,
+  IconDevices,
   IconFileImport,
   IconFilter,
   IconForms,
@@ -28,6 +29,7 @@ import {
   IconSearch,
   IconSettings,
   IconShieldCheck,
+  IconShieldLock,
   IconSun,
   IconTargetArrow,
   IconTrash,
@@ -303,6 +305,9 @@ function Header({
             <Menu.Item leftSection={<IconKeyboard size={16} />} rightSection={<Kbd size="xs">?</Kbd>} onClick={onShortcuts} data-testid="open-shortcuts">
               Keyboard shortcuts
             </Menu.Item>
+            <Menu.Item leftSection={<IconDevices size={16} />} component={Link} to="/account/sessions" data-testid="my-sessions">
+              My sessions
+            </Menu.Item>
             <Menu.Item leftSection={<IconBook size={16} />} component="a" href="/api/docs" target="_blank">
               API documentation
             </Menu.Item>
@@ -348,6 +353,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
+            {item("/settings/sso", "Single sign-on", <IconShieldLock size={18} stroke={1.7} />, "nav-sso")}
             {item("/settings/webhooks", "Webhooks", <IconWebhook size={18} stroke={1.7} />, "nav-webhooks")}
             {item("/settings/audit", "Audit log", <IconShieldCheck size={18} stroke={1.7} />, "nav-audit")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}

@@ -112,6 +112,16 @@ const settingsRoute = createRoute({
     if (location.pathname.replace(/\/$/, "") === "/settings") throw redirect({ to: "/settings/users" });
   },
 });
+const ssoSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/sso",
+  component: lazyRouteComponent(() => import("../settings/SsoSettings.js"), "SsoSettings"),
+});
+const sessionsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/account/sessions",
+  component: lazyRouteComponent(() => import("../account/SessionsPage.js"), "SessionsPage"),
+});
 const usersRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/users",
@@ -203,6 +213,7 @@ const routeTree = rootRoute.addChildren([
   importsRoute,
   forecastRoute,
   quotasRoute,
+  sessionsRoute,
   settingsRoute.addChildren([
     workspaceSettingsRoute,
     usersRoute,
@@ -216,6 +227,7 @@ const routeTree = rootRoute.addChildren([
     formsSettingsRoute,
     assignmentSettingsRoute,
     scoringSettingsRoute,
+    ssoSettingsRoute,
   ]),
 ]);
 

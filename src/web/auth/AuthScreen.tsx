@@ -2,7 +2,7 @@ import { Alert, Anchor, Box, Button, Center, Loader, Paper, PasswordInput, Radio
 import { IconAlertCircle } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { LoginBody, type Me, PasswordResetRequestBody, SignupBody } from "../../contract/index.js";
+import { LoginBody, type Me, PasswordResetRequestBody, SignupBody, SsoDiscoverBody, type SsoErrorCode, ssoErrorMessages } from "../../contract/index.js";
 import { CountrySelect } from "../components/CountrySelect.js";
 import { browserRegionDefaults, CurrencySelect } from "../components/CurrencySelect.js";
 import { TimeZoneSelect } from "../components/TimeZoneSelect.js";
@@ -257,7 +257,113 @@ function ForgotForm() {
   );
 }
 
+/** The callback sends the browser back with ?ssoError=<code> when a sign-in through the provider failed. */
+function ssoErrorFromUrl(): string | null {
+  const code = new URLSearchParams(window.location.search).get("ssoError");
+  if (!code) return null;
+  const url = new URL(window.location.href);
+  url.searchParams.delete("ssoError");
+  window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  return ssoErrorMessages[code as SsoErrorCode] ?? "Single sign-on did not work. Try again.";
+}
+
 function SigninForm({ onForgot }: { onForgot: () => void }) {
+  const [ssoError] = useState(ssoErrorFromUrl);
+  const [sso, setSso] = useState<{ email: string; notice?: string } | null>(ssoError ? { email: "", notice: ssoError } : null);
+  if (sso) return <SsoForm initialEmail={sso.email} notice={sso.notice} onPassword={() => setSso(null)} />;
+  return <PasswordForm onSso={(email, notice) => setSso({ email, notice })} onForgot={onForgot} />;
+}
+
+/** "Sign in with SSO": the work email finds the workspace, and the browser leaves for its identity provider. */
+function SsoForm({ initialEmail, notice, onPassword }: { initialEmail: string; notice?: string; onPassword: () => void }) {
+  const [email, setEmail] = useState(initialEmail);
+  const [choices, setChoices] = useState<{ id: string; name: string; startUrl: string }[] | null>(null);
+  const [choice, setChoice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(notice ?? null);
+  const errors = useFormErrors();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setFormError(null);
+    if (choices) {
+      const picked = choices.find((c) => c.id === choice);
+      if (!picked) setFormError("Choose the workspace to sign in to.");
+      else window.location.assign(picked.startUrl);
+      return;
+    }
+    const body = errors.validate(SsoDiscoverBody.safeParse({ email }));
+    if (!body) return;
+    setBusy(true);
+    try {
+      const found = await api.post<{ workspaces: { id: string; name: string; startUrl: string }[] }>("/api/v1/auth/sso/discover", body);
+      if (found.workspaces.length === 1) {
+        window.location.assign(found.workspaces[0]?.startUrl ?? "/");
+        return;
+      }
+      if (found.workspaces.length === 0) {
+        setFormError(`No workspace signs in people from ${body.email.split("@")[1]} through single sign-on. Sign in with your password, or ask your admin.`);
+      } else setChoices(found.workspaces);
+      setBusy(false);
+    } catch (err) {
+      setBusy(false);
+      if (err instanceof ApiError) setFormError(err.problem.detail || err.problem.title);
+      else setFormError(String(err));
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate data-testid="sso-signin-form">
+      <Stack gap="md">
+        {formError && (
+          <Alert color="red" icon={<IconAlertCircle size={18} />} variant="light" role="alert" data-testid="sso-signin-error">
+            {formError}
+          </Alert>
+        )}
+        <TextInput
+          label="Work email"
+          description="We'll send you to your company's sign-in page."
+          type="email"
+          value={email}
+          onChange={(e) => {
+            setEmail(e.currentTarget.value);
+            setChoices(null);
+            errors.clear("email");
+          }}
+          error={errors.get("email")}
+          autoComplete="email"
+          autoFocus
+          required
+          data-testid="sso-email"
+        />
+        {choices && (
+          <Radio.Group label="Workspace" description="Your company's provider signs in to several workspaces. Which one?" value={choice} onChange={setChoice}>
+            <Stack gap="xs" mt="xs">
+              {choices.map((w) => (
+                <Radio.Card key={w.id} value={w.id} p="sm" radius="md" className={classes.card}>
+                  <div className={classes.cardInner}>
+                    <Radio.Indicator />
+                    <Text fz="sm" fw={500}>
+                      {w.name}
+                    </Text>
+                  </div>
+                </Radio.Card>
+              ))}
+            </Stack>
+          </Radio.Group>
+        )}
+        <Button type="submit" loading={busy} fullWidth mt="xs" data-testid="sso-continue">
+          Continue with single sign-on
+        </Button>
+        <Anchor component="button" type="button" fz="sm" ta="center" onClick={onPassword} data-testid="sso-back">
+          Sign in with a password instead
+        </Anchor>
+      </Stack>
+    </form>
+  );
+}
+
+function PasswordForm({ onSso, onForgot }: { onSso: (email: string, notice?: string) => void; onForgot: () => void }) {
   const [values, setValues] = useState({ email: "", password: "" });
   // Asked for once the password is right and the account has a second factor.
   const [totpCode, setTotpCode] = useState<string | null>(null);
@@ -291,7 +397,9 @@ function SigninForm({ onForgot }: { onForgot: () => void }) {
     try {
       signedIn(await api.post<Me>("/api/v1/auth/login", body));
     } catch (err) {
-      if (err instanceof ApiError && err.code === "workspace_required") {
+      if (err instanceof ApiError && err.code === "sso_required") {
+        onSso(values.email, err.problem.detail);
+      } else if (err instanceof ApiError && err.code === "workspace_required") {
         const list = (err.problem.workspaces as { id: string; name: string }[] | undefined) ?? [];
         setWorkspaces(list);
         setWorkspaceId(null);
@@ -377,6 +485,9 @@ function SigninForm({ onForgot }: { onForgot: () => void }) {
         )}
         <Button type="submit" loading={busy} fullWidth mt="xs" data-testid="signin-submit">
           {workspaces || totpCode !== null ? "Continue" : "Sign in"}
+        </Button>
+        <Button variant="default" fullWidth onClick={() => onSso(values.email)} data-testid="signin-sso">
+          Sign in with SSO
         </Button>
         <Anchor component="button" type="button" fz="sm" onClick={onForgot} data-testid="forgot-password" ta="center">
           Forgot password?

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import {
   type Condition,
   type ConditionLeaf,
+  Condition as ConditionSchema,
   changeOperators,
   groupItems,
   isGroup,
@@ -348,4 +349,46 @@ export function toSql(condition: Condition, object: RegistryObject, context: Con
     return condition.quantifier === "none" ? sql`not ${exists}` : exists;
   }
   return leafSql(sql`${r.source.sql(table)}`, r.source.kind, condition, value, context);
+}
+
+// ---- list filters ----
+
+/**
+ * A list's `filter` parameter: one condition (`{"all":[…]}`, `{"any":[…]}` or a leaf), or the older JSON array of
+ * leaves, which all must match. Errors name the filter's path.
+ */
+export function parseConditionParam(raw: string | undefined): Condition | undefined {
+  if (!raw) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new AppError("validation_failed", "filter must be JSON: a condition or an array of conditions", [{ path: "filter", message: "Not JSON" }]);
+  }
+  if (Array.isArray(parsed) && parsed.length > 50) {
+    throw new AppError("validation_failed", "filter takes at most 50 conditions", [{ path: "filter", message: "Too many conditions" }]);
+  }
+  const r = ConditionSchema.safeParse(Array.isArray(parsed) ? { all: parsed } : parsed);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const inner = Array.isArray(parsed) ? (issue?.path ?? []).slice(1) : (issue?.path ?? []);
+    const path = ["filter", ...inner].join(".");
+    throw new AppError("validation_failed", `${path}: ${issue?.message ?? "invalid"}`, [{ path, message: issue?.message ?? "Invalid condition" }]);
+  }
+  return r.data;
+}
+
+/** The WHERE predicate of a list's `filter` parameter on an object's table, checked against the workspace's fields. */
+export async function filterPredicate(ctx: Ctx, object: RegistryObject, raw: string | undefined): Promise<SQL | undefined> {
+  const condition = parseConditionParam(raw);
+  if (!condition) return undefined;
+  const context = await conditionContext(ctx);
+  const plain = Array.isArray(JSON.parse(raw as string));
+  const issues = validateCondition(condition, object, context.registry).map((i) => ({
+    // The older array form reports "filter.0.value" as it did; a condition object its own path.
+    path: `filter.${plain ? i.path.replace(/^all\./, "") : i.path}`,
+    message: i.message,
+  }));
+  if (issues.length) throw new AppError("validation_failed", issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues);
+  return toSql(condition, object, context);
 }

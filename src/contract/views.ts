@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { FilterCondition, Id, Timestamp } from "./common.js";
+import { Id, Timestamp } from "./common.js";
+import { Condition } from "./conditions.js";
 
 export const ViewObject = z.enum(["company", "contact"]);
 export const ViewState = z
   .object({
     q: z.string().max(200).optional(),
     sort: z.string().max(100).optional(),
-    filters: z.array(FilterCondition).max(30).default([]),
+    filters: z.array(Condition).max(30).default([]).describe("All must match; each a condition leaf { field, op, value } or an { all } / { any } group"),
     columns: z.array(z.string().max(100)).max(60).default([]),
   })
   .strict();

@@ -2,7 +2,6 @@ import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm"
 import type { z } from "zod";
 import type { BulkAction } from "../../contract/common.js";
 import type { Company, CompanyListQuery, CreateCompanyBody, UpdateCompanyBody } from "../../contract/companies.js";
-import type { CustomField } from "../../contract/custom-fields.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -11,9 +10,10 @@ import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
-import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { allOf, encodeCursor, keyset, type ListField, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { filterPredicate } from "../conditions/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { assertUsersExist, teammateIds } from "../users/service.js";
@@ -311,8 +311,8 @@ export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof 
 type CompanyFilters = Omit<z.infer<typeof CompanyListQuery>, "limit" | "cursor" | "sort">;
 
 /** What a company list or count keeps: the query's search, fields and filters, within the workspace. */
-async function companyWhere(ctx: Ctx, query: CompanyFilters, defs: CustomField[]): Promise<(SQL | undefined)[]> {
-  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(companyFields, c.field, companies.custom, defs), c));
+async function companyWhere(ctx: Ctx, query: CompanyFilters): Promise<(SQL | undefined)[]> {
+  const conditions = [await filterPredicate(ctx, "company", query.filter)];
   const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId, teammateIds);
   return [
     eq(companies.workspaceId, ctx.workspaceId),
@@ -329,7 +329,7 @@ async function companyWhere(ctx: Ctx, query: CompanyFilters, defs: CustomField[]
 /** How many companies a list query matches: exact up to a limit, else the planner's estimate. */
 export async function countCompanies(ctx: Ctx, query: CompanyFilters): Promise<RowCount> {
   assertCan(ctx.actor, "read");
-  const where = allOf(await companyWhere(ctx, query, await listCustomFields(ctx, "company")));
+  const where = allOf(await companyWhere(ctx, query));
   return withTypoTolerance(ctx.db, (tx) => countRows(tx, companies, where), { q: query.q });
 }
 
@@ -340,7 +340,7 @@ export async function listCompanies(ctx: Ctx, query: z.infer<typeof CompanyListQ
   const sortField = resolveField(companyFields, sort.name, companies.custom, defs);
   if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
   const ks = keyset(sortField, sort.descending, companies.id, query.cursor);
-  const filters = await companyWhere(ctx, query, defs);
+  const filters = await companyWhere(ctx, query);
   const rows = await withTypoTolerance(
     ctx.db,
     (tx) =>

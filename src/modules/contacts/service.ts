@@ -10,7 +10,6 @@ import {
   type ScoreItem,
   type UpdateContactBody,
 } from "../../contract/contacts.js";
-import type { CustomField } from "../../contract/custom-fields.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -19,11 +18,12 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
-import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { allOf, encodeCursor, keyset, type ListField, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { selectPage } from "../../db/table-pages.js";
 import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
+import { filterPredicate } from "../conditions/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { type Assignment, assignmentConfig, assignOwners } from "../leads/assignment.js";
@@ -401,8 +401,8 @@ export async function updateContact(
 type ContactFilters = Omit<z.infer<typeof ContactListQuery>, "limit" | "cursor" | "sort">;
 
 /** What a contact list or count keeps: the query's search, fields and filters, within the workspace. */
-async function contactWhere(ctx: Ctx, query: ContactFilters, defs: CustomField[]): Promise<(SQL | undefined)[]> {
-  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(contactFields, c.field, contacts.custom, defs), c));
+async function contactWhere(ctx: Ctx, query: ContactFilters): Promise<(SQL | undefined)[]> {
+  const conditions = [await filterPredicate(ctx, "contact", query.filter)];
   const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId, teammateIds);
   return [
     eq(contacts.workspaceId, ctx.workspaceId),
@@ -425,7 +425,7 @@ async function contactWhere(ctx: Ctx, query: ContactFilters, defs: CustomField[]
 /** How many contacts a list query matches: exact up to a limit, else the planner's estimate. */
 export async function countContacts(ctx: Ctx, query: ContactFilters): Promise<RowCount> {
   assertCan(ctx.actor, "read");
-  const where = allOf(await contactWhere(ctx, query, await listCustomFields(ctx, "contact")));
+  const where = allOf(await contactWhere(ctx, query));
   return withTypoTolerance(ctx.db, (tx) => countRows(tx, contacts, where), { q: query.q });
 }
 
@@ -436,7 +436,7 @@ export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQu
   const sortField = resolveField(contactFields, sort.name, contacts.custom, defs);
   if (!sortField.sortable) throw new AppError("validation_failed", `Cannot sort by ${sort.name}`, [{ path: "sort", message: `Cannot sort by ${sort.name}` }]);
   const ks = keyset(sortField, sort.descending, contacts.id, query.cursor);
-  const filters = await contactWhere(ctx, query, defs);
+  const filters = await contactWhere(ctx, query);
   const rows = await withTypoTolerance(
     ctx.db,
     (tx) =>

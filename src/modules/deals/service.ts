@@ -8,10 +8,11 @@ import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
-import { allOf, encodeCursor, filterCondition, keyset, type ListField, parseFilterParam, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
+import { allOf, encodeCursor, keyset, type ListField, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { assertCompanyExists, companyNames } from "../companies/service.js";
+import { filterPredicate } from "../conditions/service.js";
 import { contactNames } from "../contacts/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
@@ -531,7 +532,7 @@ export async function dealFilters(
 export async function listDeals(ctx: Ctx, query: z.infer<typeof DealListQuery>): Promise<{ data: Deal[]; nextCursor: string | null }> {
   assertCan(ctx.actor, "read");
   const defs = await listCustomFields(ctx, "deal");
-  const conditions = parseFilterParam(query.filter).map((c) => filterCondition(resolveField(dealFields, c.field, deals.custom, defs), c));
+  const conditions = [await filterPredicate(ctx, "deal", query.filter)];
   const sort = parseSort(query.sort, "-createdAt");
   const sortField =
     Object.hasOwn(sortFields, sort.name) || sort.name.startsWith("custom.") ? resolveField(sortFields, sort.name, deals.custom, defs) : { sortable: false };

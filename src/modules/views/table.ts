@@ -1,11 +1,12 @@
 import { boolean, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
-import type { FilterCondition } from "../../contract/common.js";
+import type { Condition } from "../../contract/conditions.js";
 import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
 
 export interface StoredViewState {
   q?: string;
   sort?: string;
-  filters: FilterCondition[];
+  /** All must match (the condition language of src/contract/conditions.ts; older views hold leaves only). */
+  filters: Condition[];
   columns: string[];
 }
 

@@ -1,28 +1,25 @@
 import { Button, Menu, Text } from "@mantine/core";
 import { IconAddressBook, IconChevronDown, IconDownload, IconFileSpreadsheet, IconFileTypeCsv } from "@tabler/icons-react";
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { CustomField } from "../../contract/index.js";
-import { customFieldsQuery, objectPath, type RecordObject } from "../http/queries.js";
+import { isComplete } from "../components/ConditionEditor.js";
+import { objectPath, type RecordObject } from "../http/queries.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
-import { expandFilters } from "../records/fields.js";
-import { companyDefaultColumns, companyFilterFields, contactDefaultColumns, contactFilterFields } from "../records/objects.js";
+import { companyDefaultColumns, contactDefaultColumns } from "../records/objects.js";
 import type { ListState } from "../records/types.js";
 import { downloadFile } from "./download.js";
 
 type Format = "csv" | "xlsx" | "vcf";
 
 /** The list page keeps its view (search, sort, filters, columns) in session storage; the export takes the same view. */
-function currentView(object: RecordObject, custom: CustomField[]): Record<string, string | undefined> {
+function currentView(object: RecordObject): Record<string, string | undefined> {
   let state: Partial<ListState> = {};
   try {
     state = JSON.parse(sessionStorage.getItem(`rapport:list:${object}`) ?? "{}") as Partial<ListState>;
   } catch {
     /* no saved view: export everything */
   }
-  const fields = object === "contact" ? contactFilterFields(custom) : companyFilterFields(custom);
   const columns = state.columns?.length ? state.columns : object === "contact" ? contactDefaultColumns : companyDefaultColumns;
-  const filters = state.filters?.length ? expandFilters(state.filters, fields) : [];
+  const filters = (state.filters ?? []).filter(isComplete);
   return {
     q: state.q || undefined,
     sort: state.sort || undefined,
@@ -33,14 +30,13 @@ function currentView(object: RecordObject, custom: CustomField[]): Record<string
 
 /** "Export" menu of a list page: the current view as CSV, Excel or (contacts) vCard. */
 export function ExportMenu({ object }: { object: RecordObject }) {
-  const custom = useQuery(customFieldsQuery(object));
   const [busy, setBusy] = useState<Format | null>(null);
   const plural = object === "contact" ? "contacts" : "companies";
 
   const run = async (format: Format) => {
     setBusy(format);
     try {
-      const view = currentView(object, custom.data ?? []);
+      const view = currentView(object);
       await downloadFile(`${objectPath[object]}/export`, { ...view, format, columns: format === "vcf" ? undefined : view.columns }, `${plural}.${format}`);
       notifySuccess(`Your ${plural} export has downloaded.`);
     } catch (err) {

@@ -3,15 +3,17 @@ import { useDebouncedValue, useDocumentTitle } from "@mantine/hooks";
 import { IconAlertTriangle, IconArrowsSort, IconPlus, IconSearch } from "@tabler/icons-react";
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { CustomField, FilterCondition, ListCount, SavedView } from "../../contract/index.js";
+import { type Condition, describeCondition, isGroup } from "../../contract/conditions.js";
+import { fieldRegistry } from "../../contract/fields.js";
+import type { CustomField, ListCount, SavedView } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
+import { isComplete } from "../components/ConditionEditor.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, objectPath, type RecordObject, usersQuery, viewsQuery } from "../http/queries.js";
 import { formatNumber } from "../lib/format.js";
 import { BulkBar } from "./BulkBar.js";
 import { ColumnChooser } from "./ColumnChooser.js";
 import { FilterBuilder } from "./FilterBuilder.js";
-import { describeCondition, expandFilters } from "./fields.js";
 import { type MobileRow, RecordTable } from "./RecordTable.js";
 import type { ColumnDef, FieldDef, ListState, RenderCtx } from "./types.js";
 import { ViewsMenu } from "./ViewsMenu.js";
@@ -106,7 +108,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
   );
 
   const allColumns = useMemo(() => config.columnsFor(customFields.data ?? []), [config, customFields.data]);
-  const filterFields = useMemo(() => config.filterFieldsFor(customFields.data ?? []), [config, customFields.data]);
+  const registry = useMemo(() => fieldRegistry(customFields.data ?? []), [customFields.data]);
   const visibleIds = state.columns.length ? state.columns : config.defaultColumns;
   const columns = useMemo(() => {
     const ids = new Set(visibleIds);
@@ -116,7 +118,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
   const params = {
     q: state.q || undefined,
     sort: state.sort || undefined,
-    filter: state.filters.length ? JSON.stringify(expandFilters(state.filters, filterFields)) : undefined,
+    filter: state.filters.filter(isComplete).length ? JSON.stringify(state.filters.filter(isComplete)) : undefined,
     trashed: trash ? "true" : undefined,
   };
   const list = useInfiniteQuery({
@@ -220,7 +222,13 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
         />
       )}
       {!trash && (
-        <FilterBuilder fields={filterFields} value={state.filters} onChange={(filters) => setState((s) => ({ ...s, filters }))} users={users.data ?? []} />
+        <FilterBuilder
+          object={object}
+          customFields={customFields.data ?? []}
+          value={state.filters}
+          onChange={(filters) => setState((s) => ({ ...s, filters }))}
+          users={users.data ?? []}
+        />
       )}
       <SortMenu columns={sortable} sort={state.sort} onSort={(sort) => setState((s) => ({ ...s, sort }))} />
       {!trash && (
@@ -277,7 +285,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
       {toolbar}
       {state.filters.length > 0 && (
         <Group gap={6} data-testid="active-filters">
-          {state.filters.map((f: FilterCondition, i) => (
+          {state.filters.map((f: Condition, i) => (
             <Badge
               // biome-ignore lint/suspicious/noArrayIndexKey: position is the identity
               key={i}
@@ -290,7 +298,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
                 <CloseButton size="xs" aria-label="Remove filter" onClick={() => setState((s) => ({ ...s, filters: s.filters.filter((_, j) => j !== i) }))} />
               }
             >
-              {describeCondition(f, filterFields, userName)}
+              {describeCondition(withNames(f, userName), registry, object)}
             </Badge>
           ))}
           <Button variant="subtle" size="compact-xs" onClick={() => setState((s) => ({ ...s, filters: [] }))}>
@@ -419,4 +427,12 @@ function TableSkeleton() {
       ))}
     </Stack>
   );
+}
+
+/** People in person conditions by name, for the filter chips ("Owner is Ada Admin"). */
+function withNames(c: Condition, userName: (id: string) => string): Condition {
+  if (isGroup(c)) return "all" in c ? { all: c.all.map((x) => withNames(x, userName)) } : { any: c.any.map((x) => withNames(x, userName)) };
+  if (!/(^|\.)(ownerId|assigneeId|authorId)$/.test(c.field)) return c;
+  const name = (v: unknown) => (v === "me" ? "me" : typeof v === "string" ? userName(v) : String(v));
+  return { ...c, value: Array.isArray(c.value) ? c.value.map(name) : c.value === undefined || c.value === null ? c.value : name(c.value) };
 }

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import type { CustomField, FilterCondition, User } from "../../contract/index.js";
+import type { Condition } from "../../contract/conditions.js";
+import type { CustomField, User } from "../../contract/index.js";
 import type { EditableObject, EditSpec } from "./inline/types.js";
 
 /** How a field is filtered and which input edits its value. */
@@ -39,7 +40,8 @@ export interface ColumnDef<T> {
 export interface ListState {
   q: string;
   sort: string;
-  filters: FilterCondition[];
+  /** All must match: leaves and groups of the condition language. */
+  filters: Condition[];
   /** Visible column ids in order; empty = the object's defaults. */
   columns: string[];
   viewId: string | null;

@@ -22,7 +22,7 @@ import { Id, listOf, Timestamp } from "./common.js";
  *   PATCH  /workflows/:id                     name, description, team (UpdateWorkflowBody → WorkflowDetail)
  *   DELETE /workflows/:id                     delete (waiting runs are cancelled) → 204
  *   PUT    /workflows/:id/draft               save the draft definition (SaveDraftBody → WorkflowDetail); refused with
- *                                             422 and errors[{path,message}] when the graph is invalid (path such as
+ *                                             400 validation_failed and errors[{path,message}] when the graph is invalid (path such as
  *                                             "steps.2.config.condition"; see WorkflowValidation for the step id)
  *   POST   /workflows/validate                check a definition without saving (ValidateBody → WorkflowValidation)
  *   POST   /workflows/:id/publish             publish the draft as a new version (→ WorkflowDetail)

@@ -258,10 +258,13 @@ export async function updateWorkflow(ctx: Ctx, id: string, input: { name?: strin
   await assertEdit(ctx, row);
   if (input.teamId !== undefined && ctx.actor.role === "manager" && (!input.teamId || !(await myTeams(ctx)).has(input.teamId)))
     throw new AppError("forbidden", "Managers can move a workflow only to one of their own teams", [{ path: "teamId", message: "Choose one of your teams" }]);
-  await ctx.db
-    .update(workflows)
-    .set({ ...input, updatedAt: new Date() })
-    .where(scoped(ctx, id));
+  // An empty change changes nothing, not even updated_at.
+  const changed = Object.entries(input).filter(([k, v]) => v !== undefined && v !== row[k as keyof WorkflowRow]);
+  if (changed.length)
+    await ctx.db
+      .update(workflows)
+      .set({ ...Object.fromEntries(changed), updatedAt: new Date() })
+      .where(scoped(ctx, id));
   return getWorkflow(ctx, id);
 }
 

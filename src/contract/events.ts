@@ -73,6 +73,10 @@ export const namedEvents = {
       "An import stopped on an error after its retries (a bad file, or a fault that persisted); record: the counts so far and the error. It can be resumed, and then finishes with import.finished",
     record: ImportEventRecord,
   },
+  "workflow.webhook": {
+    object: "workflow",
+    description: 'A workflow\'s "send to webhook subscribers" step; record is { workflow, object, record, extra }',
+  },
   "inbound_hook.received": {
     object: "inbound_hook",
     description: "An inbound webhook URL received a JSON POST; record is { hookId, hookName, receivedAt, body }",
@@ -114,7 +118,10 @@ export const Event = z.object({
   recordId: z.uuid(),
   workspaceId: z.uuid(),
   occurredAt: z.string().describe("ISO 8601 date-time of the change"),
-  actor: z.object({ kind: z.enum(["user", "api_key", "system"]), userId: z.uuid().nullable() }),
+  actor: z.object({
+    kind: z.enum(["user", "api_key", "system", "workflow"]),
+    userId: z.uuid().nullable().describe("The user; for a workflow's change, the workflow's id"),
+  }),
   source: z.enum(eventSources).describe("import: written by an import (one event per record), which consumers may skip"),
   data: z.object({ record: AnyRecord.nullable(), changes: z.array(EventFieldChange) }),
 });

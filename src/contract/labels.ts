@@ -164,5 +164,6 @@ export const mailKindLabels: LabelMap = {
   test: "Test email",
   invitation: "Invitation",
   password_reset: "Password reset",
+  workflow: "Workflow email",
   other: "Other",
 } satisfies Labels<typeof mailKinds>;

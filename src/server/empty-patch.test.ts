@@ -55,6 +55,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
         ),
       "/webhooks/{id}": async () => idOf(await a.post("/api/v1/webhooks", { url: "https://hooks.example.com/rapport", eventTypes: ["contact.created"] })),
       "/webhooks/settings": async () => null,
+      "/workflows/{id}": async () => idOf(await a.post("/api/v1/workflows", { name: unique("Workflow") })),
       "/custom-fields/{id}": async () => idOf(await a.post("/api/v1/custom-fields", { object: "contact", label: unique("Tier"), type: "text" })),
     };
 

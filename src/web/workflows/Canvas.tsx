@@ -20,8 +20,8 @@ import "@xyflow/react/dist/style.css";
 import { createContext, type KeyboardEvent, type ReactNode, useCallback, useContext, useEffect, useMemo } from "react";
 import { stepKind } from "./catalogue.js";
 import { type AddNodeData, type CanvasNodeData, type InsertEdgeData, layoutTree, NODE_W, type StepNodeData } from "./layout.js";
-import classes from "./workflows.module.css";
 import { flatten, type Slot, type TreeStep } from "./tree.js";
+import classes from "./workflows.module.css";
 
 export interface CanvasActions {
   selected: string | null;
@@ -211,7 +211,14 @@ function InsertEdge(props: EdgeProps<Edge<InsertEdgeData>>) {
               {props.label}
             </Badge>
           ) : insert && !c.readOnly ? (
-            <ActionIcon size="sm" radius="xl" variant="default" aria-label="Insert a step here" onClick={() => c.onAdd(insert.slot, insert.index)} tabIndex={-1}>
+            <ActionIcon
+              size="sm"
+              radius="xl"
+              variant="default"
+              aria-label="Insert a step here"
+              onClick={() => c.onAdd(insert.slot, insert.index)}
+              tabIndex={-1}
+            >
               <IconPlus size={12} />
             </ActionIcon>
           ) : null}
@@ -238,7 +245,8 @@ function Flow({ steps, focusId }: { steps: TreeStep[]; focusId: string | null })
     const h = el?.clientHeight ?? 600;
     const sx = n.position.x * zoom + x;
     const sy = n.position.y * zoom + y;
-    if (sx < 0 || sy < 0 || sx + NODE_W * zoom > w || sy + 70 * zoom > h) void flow.setCenter(n.position.x + NODE_W / 2, n.position.y + 34, { zoom, duration: 200 });
+    if (sx < 0 || sy < 0 || sx + NODE_W * zoom > w || sy + 70 * zoom > h)
+      void flow.setCenter(n.position.x + NODE_W / 2, n.position.y + 34, { zoom, duration: 200 });
   }, [focusId, flow]);
   return (
     <ReactFlow<Node<CanvasNodeData>, Edge<InsertEdgeData>>
@@ -274,9 +282,9 @@ export function WorkflowCanvas({ steps, actions }: { steps: TreeStep[]; actions:
   return (
     <Ctx.Provider value={value}>
       <ReactFlowProvider>
-        <div className={classes.canvas} data-testid="workflow-canvas" role="group" aria-label="Workflow steps. Use Tab or the arrow keys to move between steps.">
+        <section className={classes.canvas} data-testid="workflow-canvas" aria-label="Workflow steps. Use Tab or the arrow keys to move between steps.">
           <Flow steps={steps} focusId={actions.selected} />
-        </div>
+        </section>
       </ReactFlowProvider>
     </Ctx.Provider>
   );

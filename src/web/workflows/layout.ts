@@ -119,7 +119,7 @@ export function layoutTree(steps: TreeStep[]): { nodes: Node<CanvasNodeData>[]; 
     });
     const addId = `add:${slotKey(slot)}`;
     node(addId, axis, cy, { kind: "add", slot, index: list.length, label: list.length ? "Add a step" : "Add the first step" }, ADD_H);
-    if (prev) edge(prev.id, addId, { data: {} });
+    if (prev) edge(prev.id, addId, { label: prev.label, data: {} });
     return { last: addId, y: cy + ADD_H + GAP };
   };
 

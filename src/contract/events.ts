@@ -110,7 +110,10 @@ export const Event = z.object({
   recordId: z.uuid(),
   workspaceId: z.uuid(),
   occurredAt: z.string().describe("ISO 8601 date-time of the change"),
-  actor: z.object({ kind: z.enum(["user", "api_key", "system"]), userId: z.uuid().nullable() }),
+  actor: z.object({
+    kind: z.enum(["user", "api_key", "system", "workflow"]),
+    userId: z.uuid().nullable().describe("The user; for a workflow's change, the workflow's id"),
+  }),
   source: z.enum(eventSources).describe("import: written by an import (one event per record), which consumers may skip"),
   data: z.object({ record: AnyRecord.nullable(), changes: z.array(EventFieldChange) }),
 });

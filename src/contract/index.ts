@@ -22,4 +22,5 @@ export * from "./tasks.js";
 export * from "./users.js";
 export * from "./views.js";
 export * from "./webhooks.js";
+export * from "./workflows.js";
 export * from "./workspaces.js";

@@ -2,10 +2,12 @@ import type { Role } from "../contract/common.js";
 import type { Db } from "../db/types.js";
 
 export interface Actor {
-  kind: "user" | "api_key" | "system";
+  kind: "user" | "api_key" | "system" | "workflow";
   /** The user acting, or for an API key the user who created it. */
   userId: string | null;
   apiKeyId?: string;
+  /** A workflow's run acting on records: history and events name the workflow (actor_id is its id). */
+  workflow?: { id: string; name: string; runId: string };
   role: Role;
 }
 
@@ -22,3 +24,6 @@ export interface Ctx {
 }
 
 export const systemActor: Actor = { kind: "system", userId: null, role: "admin" };
+
+/** The id history and events record as the actor: the user, or for a workflow's run the workflow. */
+export const actorIdOf = (actor: Actor): string | null => (actor.kind === "workflow" ? (actor.workflow?.id ?? null) : actor.userId);

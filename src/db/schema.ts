@@ -23,4 +23,5 @@ export * from "../modules/users/table.js";
 export * from "../modules/validation-rules/table.js";
 export * from "../modules/views/table.js";
 export * from "../modules/webhooks/table.js";
+export * from "../modules/workflows/table.js";
 export * from "../modules/workspaces/table.js";

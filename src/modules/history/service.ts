@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { type EventObject, type EventType, type eventObjects, namedEvents } from "../../contract/events.js";
-import type { Ctx } from "../../core/context.js";
+import { actorIdOf, type Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
 import { insertManyStatement } from "../../db/insert-many.js";
@@ -95,7 +95,7 @@ export async function recordChanges(tx: Tx, ctx: Ctx, records: ChangeRecord[], o
       object: r.object,
       recordId: r.recordId,
       action: r.action,
-      actorId: ctx.actor.userId,
+      actorId: actorIdOf(ctx.actor),
       actorKind: ctx.actor.kind,
       changes: r.changes,
       // Millisecond precision, as JavaScript dates carry, keeps timeline cursors exact.
@@ -124,7 +124,7 @@ export async function publishEvents(
     recordId: e.recordId,
     payload: { changes: e.changes ?? [], record: e.record },
     createdAt: now,
-    actorId: ctx.actor.userId,
+    actorId: actorIdOf(ctx.actor),
     actorKind: ctx.actor.kind,
     source: ctx.eventSource ?? sourceOf(ctx),
   }));
@@ -148,7 +148,7 @@ function eventsStatement(ctx: Ctx, records: ChangeRecord[], now: Date, source: s
       recordId: r.recordId,
       payload: { changes: r.changes, record: r.payload ?? null },
       createdAt: now,
-      actorId: ctx.actor.userId,
+      actorId: actorIdOf(ctx.actor),
       actorKind: ctx.actor.kind,
       source,
     })),

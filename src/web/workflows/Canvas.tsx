@@ -132,7 +132,7 @@ function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
         data-step-focus={s.id}
         data-testid="canvas-step"
         data-step-type={s.type}
-        aria-label={`Step ${c.order.indexOf(s.id)}: ${kind.label}. ${summary}${errors.length ? `. Problem: ${errors.join("; ")}` : ""}`}
+        aria-label={`Step ${c.order.indexOf(s.id)}: ${s.name || kind.label}. ${summary}${errors.length ? `. Problem: ${errors.join("; ")}` : ""}`}
         aria-pressed={selected}
         aria-keyshortcuts="Enter Delete A Alt+ArrowUp Alt+ArrowDown"
         onClick={() => c.onSelect(s.id)}
@@ -145,7 +145,7 @@ function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
           </ThemeIcon>
           <div style={{ minWidth: 0, flex: 1 }}>
             <Text fz="sm" fw={600} truncate>
-              {kind.label}
+              {s.name || kind.label}
             </Text>
             <Text fz="xs" c="dimmed" lineClamp={2}>
               {summary}
@@ -318,7 +318,7 @@ export function WorkflowList({ steps, actions }: { steps: TreeStep[]; actions: O
                   </ThemeIcon>
                   <div style={{ minWidth: 0, flex: 1 }}>
                     <Text fz="sm" fw={600}>
-                      {kind.label}
+                      {s.name || kind.label}
                     </Text>
                     <Text fz="xs" c="dimmed">
                       {c.summarize(s)}

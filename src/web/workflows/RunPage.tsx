@@ -3,35 +3,20 @@ import { useDocumentTitle } from "@mantine/hooks";
 import { IconAlertTriangle, IconArrowLeft, IconRefresh } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
+import type { StepRun } from "../../contract/index.js";
+import { runStateLabels } from "../../contract/index.js";
 import { AnchorLink } from "../components/links.js";
 import { formatDateTime } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
-import { durationOf, formatMs, type RunStep, retryRun, runQuery, workflowQuery } from "./api.js";
+import { durationOf, formatMs, retryRun, runQuery, workflowQuery } from "./api.js";
 import { stepKind } from "./catalogue.js";
-import { eventLabel } from "./labels.js";
-import { RecordLink, RunStateBadge } from "./RunsTab.js";
-import { useWorkflowPermissions } from "./WorkflowsPage.js";
+import { RecordLink, RunStateBadge, triggerText } from "./RunsTab.js";
 
 const route = getRouteApi("/workflows/$id/runs/$runId");
 
-const stepStateColors: Record<string, string> = {
-  done: "teal",
-  succeeded: "teal",
-  failed: "red",
-  running: "blue",
-  waiting: "grape",
-  skipped: "gray",
-  pending: "gray",
-};
-const stepStateLabels: Record<string, string> = {
-  done: "Done",
-  succeeded: "Done",
-  failed: "Failed",
-  running: "Running",
-  waiting: "Waiting",
-  skipped: "Skipped",
-  pending: "Not reached",
-};
+const stepStateColors: Record<StepRun["state"], string> = { done: "teal", failed: "red", running: "blue", waiting: "grape", skipped: "gray" };
+const stepStateLabels: Record<StepRun["state"], string> = { done: "Done", failed: "Failed", running: "Running", waiting: "Waiting", skipped: "Skipped" };
+const branchWords: Record<string, string> = { yes: "took the “Yes” path", no: "took the “No” path", timeout: "timed out" };
 
 function Json({ value, label }: { value: unknown; label: string }) {
   if (value === undefined || value === null) {
@@ -61,7 +46,7 @@ export function RunPage() {
     refetchInterval: (q) => (q.state.data && (q.state.data.state === "running" || q.state.data.state === "waiting") ? 3_000 : false),
   });
   const wf = useQuery(workflowQuery(id));
-  const { canBuild } = useWorkflowPermissions();
+  const canBuild = wf.data?.canEdit ?? false;
   const qc = useQueryClient();
   useDocumentTitle(wf.data ? `Run of ${wf.data.name} · Rapport` : "Run · Rapport");
   const retry = useMutation({
@@ -106,7 +91,7 @@ export function RunPage() {
     );
   }
   const r = run.data;
-  const failing = r.steps.find((s) => s.state === "failed");
+  const failing = [...r.steps].reverse().find((s) => s.state === "failed");
   return (
     <Stack gap="md" maw={1000}>
       {back}
@@ -133,7 +118,7 @@ export function RunPage() {
           color="red"
           variant="light"
           icon={<IconAlertTriangle size={18} />}
-          title={failing ? `“${stepKind(failing.type).label}” failed` : "The run failed"}
+          title={failing ? `“${failing.stepName}” failed` : "The run failed"}
           data-testid="run-error"
         >
           {r.error}
@@ -141,9 +126,18 @@ export function RunPage() {
       )}
       <Card withBorder radius="md">
         <SimpleGrid cols={{ base: 2, sm: 5 }} spacing="md">
-          <Fact label="Started" value={formatDateTime(r.startedAt)} />
-          <Fact label="Duration" value={r.finishedAt ? formatMs(durationOf(r.startedAt, r.finishedAt)) : r.state === "waiting" ? "Waiting" : "Running"} />
-          <Fact label="Trigger" value={r.triggerEvent ? eventLabel(r.triggerEvent.type) : "Run by hand"} />
+          <Fact label="Started" value={formatDateTime(r.createdAt)} />
+          <Fact
+            label="Duration"
+            value={
+              r.finishedAt
+                ? formatMs(durationOf(r.createdAt, r.finishedAt))
+                : r.state === "waiting" && r.waitingUntil
+                  ? `Waiting until ${formatDateTime(r.waitingUntil)}`
+                  : runStateLabels[r.state]
+            }
+          />
+          <Fact label="Trigger" value={triggerText(r)} />
           <Stack gap={2}>
             <Text fz="xs" c="dimmed" fw={600} tt="uppercase">
               Record
@@ -167,14 +161,22 @@ export function RunPage() {
               <Accordion.Control>
                 <Group justify="space-between" wrap="nowrap" pr="sm">
                   <Group gap="sm" wrap="nowrap">
-                    {stepKind(s.type).icon(18)}
-                    <Text fz="sm" fw={600}>
-                      {stepKind(s.type).label}
-                    </Text>
+                    {stepKind(s.stepType).icon(18)}
+                    <div style={{ minWidth: 0 }}>
+                      <Text fz="sm" fw={600}>
+                        {s.stepName}
+                        {s.attempt > 1 ? ` (attempt ${s.attempt})` : ""}
+                      </Text>
+                      {(s.summary || (s.branch && branchWords[s.branch])) && (
+                        <Text fz="xs" c="dimmed" lineClamp={1} data-testid="run-step-summary">
+                          {s.summary ?? branchWords[s.branch ?? ""]}
+                        </Text>
+                      )}
+                    </div>
                   </Group>
                   <Group gap="sm" wrap="nowrap">
                     <Text fz="xs" c="dimmed">
-                      {formatMs(durationOf(s.startedAt, s.finishedAt))}
+                      {formatMs(s.durationMs ?? durationOf(s.startedAt, s.finishedAt))}
                     </Text>
                     <Badge size="sm" variant="light" color={stepStateColors[s.state] ?? "gray"}>
                       {stepStateLabels[s.state] ?? s.state}
@@ -203,7 +205,7 @@ export function RunPage() {
   );
 }
 
-const stepKey = (s: RunStep, i: number) => `${i}:${s.stepId}`;
+const stepKey = (s: StepRun, i: number) => `${i}:${s.id}`;
 
 function Fact({ label, value }: { label: string; value: string }) {
   return (

@@ -2,22 +2,19 @@ import { Alert, Anchor, Badge, Button, Card, Checkbox, Group, SegmentedControl, 
 import { IconAlertTriangle, IconRefresh } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { runStateLabels, triggerLabels } from "../../contract/index.js";
 import { AnchorLink } from "../components/links.js";
 import { formatDateTime, formatNumber, formatRelative } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
-import {
-  durationOf,
-  formatMs,
-  type RunState,
-  recordHref,
-  retryRuns,
-  runStateColors,
-  runStateLabels,
-  runsQuery,
-  type WorkflowDetail,
-  type WorkflowRun,
-} from "./api.js";
-import { eventLabel } from "./labels.js";
+import { durationOf, formatMs, type RunState, recordHref, retryRuns, runsQuery, type WorkflowDetail, type WorkflowRun } from "./api.js";
+
+export const runStateColors: Record<RunState, string> = { running: "blue", waiting: "grape", done: "teal", failed: "red", cancelled: "gray" };
+
+export function triggerText(r: Pick<WorkflowRun, "triggerType" | "startedBy">): string {
+  if (r.triggerType === "manual") return "Run by hand";
+  return triggerLabels[r.triggerType]?.label ?? r.triggerType;
+}
+
 import { useWorkflowPermissions } from "./WorkflowsPage.js";
 
 export function RunStateBadge({ run }: { run: Pick<WorkflowRun, "state" | "waitingUntil"> }) {
@@ -29,15 +26,15 @@ export function RunStateBadge({ run }: { run: Pick<WorkflowRun, "state" | "waiti
   );
 }
 
-export function RecordLink({ run }: { run: WorkflowRun }) {
-  if (!run.record)
+export function RecordLink({ run }: { run: Pick<WorkflowRun, "object" | "recordId" | "recordLabel"> }) {
+  if (!run.recordId)
     return (
       <Text fz="sm" c="dimmed">
         —
       </Text>
     );
-  const href = recordHref(run.record);
-  const name = run.record.name ?? "Deleted record";
+  const href = recordHref(run.object, run.recordId);
+  const name = run.recordLabel ?? "Unnamed record";
   return href ? (
     <Anchor href={href} fz="sm">
       {name}
@@ -55,9 +52,12 @@ export function RunsTab({ workflow }: { workflow: WorkflowDetail }) {
   const runs = useQuery({ ...runsQuery(workflow.id, state === "all" ? null : state), refetchInterval: 5_000 });
   const qc = useQueryClient();
   const retry = useMutation({
-    mutationFn: (ids: string[]) => retryRuns(ids),
+    mutationFn: (ids: string[]) => retryRuns({ runIds: ids }),
     onSuccess: (r) => {
-      notifySuccess(r.retried === 1 ? "The run is retried from its failing step." : `${formatNumber(r.retried)} runs are retried from their failing steps.`);
+      const n = r.retried.length;
+      notifySuccess(
+        `${n === 1 ? "1 run is" : `${formatNumber(n)} runs are`} retried from the failing step.${r.skipped.length ? ` ${r.skipped.length} could not be: ${r.skipped[0]?.reason}` : ""}`,
+      );
       setSelected([]);
       void qc.invalidateQueries({ queryKey: ["workflows"] });
     },
@@ -154,15 +154,15 @@ export function RunsTab({ workflow }: { workflow: WorkflowDetail }) {
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <Tooltip label={formatDateTime(r.startedAt)} withArrow>
-                        <Text fz="sm">{formatRelative(r.startedAt)}</Text>
+                      <Tooltip label={formatDateTime(r.createdAt)} withArrow>
+                        <Text fz="sm">{formatRelative(r.createdAt)}</Text>
                       </Tooltip>
                     </Table.Td>
                     <Table.Td>
-                      <Text fz="sm">{r.finishedAt ? formatMs(durationOf(r.startedAt, r.finishedAt)) : "—"}</Text>
+                      <Text fz="sm">{r.finishedAt ? formatMs(durationOf(r.createdAt, r.finishedAt)) : "—"}</Text>
                     </Table.Td>
                     <Table.Td>
-                      <Text fz="sm">{r.triggerEvent ? eventLabel(r.triggerEvent.type) : "Run by hand"}</Text>
+                      <Text fz="sm">{triggerText(r)}</Text>
                     </Table.Td>
                     <Table.Td>
                       <RecordLink run={r} />

@@ -17,24 +17,55 @@ import {
 import { IconBraces, IconPlus, IconX } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useMemo, useRef } from "react";
+import {
+  durationUnits,
+  httpMethods,
+  recipientLabels,
+  reenrollLabels,
+  type StepType,
+  stepLabels,
+  triggerLabels,
+  triggerTypes,
+  workflowObjectLabels,
+} from "../../contract/index.js";
 import { UserPicker } from "../components/pickers.js";
-import { customFieldsQuery, teamsQuery, usersQuery } from "../http/queries.js";
-import { companyFilterFields, contactFilterFields } from "../records/objects.js";
+import { api } from "../http/client.js";
+import { teamsQuery, usersQuery } from "../http/queries.js";
 import type { FieldDef } from "../records/types.js";
-import { type Trigger, triggerTypeOptions } from "./api.js";
-import { stepKind } from "./catalogue.js";
-import type { BranchKey, TreeStep } from "./tree.js";
+import type { Trigger } from "./api.js";
+import { ConditionInput } from "./ConditionInput.js";
+import { useFieldDefs } from "./fields.js";
+import { flatten, type TreeStep } from "./tree.js";
+import { ValueInput } from "./ValueInput.js";
 
 type Config = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 const num = (v: unknown) => (typeof v === "number" ? v : undefined);
 const strs = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const obj = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Config) : {});
 
-export const unitOptions = [
-  { value: "minutes", label: "minutes" },
-  { value: "hours", label: "hours" },
-  { value: "days", label: "days" },
-];
+type Duration = { amount: number; unit: string };
+const dur = (v: unknown): Duration | null => {
+  const d = obj(v);
+  return typeof d.amount === "number" ? { amount: d.amount, unit: str(d.unit) || "days" } : null;
+};
+const unitOptions = durationUnits.map((u) => ({ value: u, label: u }));
+const durationWords = (d: Duration | null) => (d ? `${d.amount} ${d.amount === 1 ? d.unit.replace(/s$/, "") : d.unit}` : "");
+
+/** What the builder needs to know around a step: the workflow's object and the other steps (for merge fields). */
+export interface StepContext {
+  object: string;
+  steps: TreeStep[];
+}
+
+type Recipient = { kind: string; userId?: string; teamId?: string };
+const recipients = (v: unknown): Recipient[] => (Array.isArray(v) ? (v as Recipient[]).filter((r) => r && typeof r.kind === "string") : []);
+
+function recipientWords(list: Recipient[]): string {
+  return list
+    .map((r) => (r.kind === "user" ? "a person" : r.kind === "team" ? "a team" : (recipientLabels as Record<string, string>)[r.kind]?.toLowerCase()))
+    .join(", ");
+}
 
 /** One line under a step's name on the canvas: what it will do, in words. */
 export function stepSummary(step: TreeStep): string {
@@ -45,28 +76,30 @@ export function stepSummary(step: TreeStep): string {
       return n ? `Sets ${n === 1 ? "1 field" : `${n} fields`}` : "Choose fields to set";
     }
     case "create_task":
-      return str(c.title) ? `“${str(c.title)}”${num(c.dueInDays) !== undefined ? `, due in ${num(c.dueInDays)} days` : ""}` : "Give the task a title";
+      return str(c.title) ? `“${str(c.title)}”${dur(c.dueIn) ? `, due in ${durationWords(dur(c.dueIn))}` : ""}` : "Give the task a title";
     case "create_note":
       return str(c.body) ? str(c.body).slice(0, 60) : "Write the note";
     case "create_deal":
       return str(c.name) ? `“${str(c.name)}”` : "Name the deal";
     case "create_contact":
-      return "From the trigger's values";
-    case "add_tags":
-    case "remove_tags":
-      return strs(c.tags).length ? strs(c.tags).join(", ") : "Choose tags";
+      return str(c.email) ? `With email ${str(c.email)}` : "Fill in the contact's details";
+    case "tags": {
+      const add = strs(c.add);
+      const remove = strs(c.remove);
+      return [add.length ? `Adds ${add.join(", ")}` : "", remove.length ? `removes ${remove.join(", ")}` : ""].filter(Boolean).join("; ") || "Choose tags";
+    }
     case "assign_owner":
       return c.mode === "round_robin"
-        ? "Round-robin in a team"
-        : c.mode === "rules"
+        ? "Round robin in a team"
+        : c.mode === "assignment_rules"
           ? "By the assignment rules"
           : c.userId
             ? "To a person"
             : "Choose how to assign";
     case "send_email":
-      return str(c.subject) ? `“${str(c.subject)}”` : "Write the email";
+      return str(c.subject) ? `“${str(c.subject)}” to ${recipientWords(recipients(c.to)) || "…"}` : "Write the email";
     case "notify":
-      return str(c.message) ? str(c.message).slice(0, 60) : "Write the message";
+      return str(c.title) ? `“${str(c.title)}”` : "Write the notification";
     case "http_request":
       return str(c.url)
         ? `${str(c.method) || "POST"} ${str(c.url)
@@ -74,40 +107,50 @@ export function stepSummary(step: TreeStep): string {
             .slice(0, 40)}`
         : "Enter the URL";
     case "send_webhook":
-      return "To the workspace's webhook endpoints";
+      return str(c.label) ? `As “${str(c.label)}”` : "To the workspace's webhook endpoints";
     case "if_else":
       return c.condition ? "Checks a condition" : "Set the condition";
     case "wait":
       return c.mode === "until_date"
-        ? "Until a date on the record"
+        ? `Until the record's ${str(c.field) || "date"}`
         : c.mode === "until_condition"
-          ? "Until a condition is true"
-          : num(c.amount)
-            ? `${num(c.amount)} ${str(c.unit) || "days"}`
+          ? `Until a condition holds${dur(c.timeout) ? `, at most ${durationWords(dur(c.timeout))}` : ""}`
+          : dur(c.duration)
+            ? durationWords(dur(c.duration))
             : "Choose how long";
     case "stop":
-      return "The run ends here";
+      return str(c.reason) || "The run ends here";
     default:
-      return stepKind(step.type).hint;
+      return stepLabels[step.type as StepType]?.description ?? "";
   }
 }
 
-function useFieldDefs(object: "contact" | "company"): FieldDef[] {
-  const custom = useQuery(customFieldsQuery(object));
-  return useMemo(() => (object === "contact" ? contactFilterFields(custom.data ?? []) : companyFilterFields(custom.data ?? [])), [object, custom.data]);
+/** Merge fields offered in templates (liquid, as the server renders them): the record's fields, the owner, earlier steps. */
+function useMergeFields(ctx: StepContext, selfId: string): { value: string; label: string; group: string }[] {
+  const defs = useFieldDefs(ctx.object);
+  return useMemo(() => {
+    const object = (workflowObjectLabels as Record<string, string>)[ctx.object] ?? "Record";
+    const out = defs.map((d) => ({ value: `{{ record.${d.id} }}`, label: d.label, group: object }));
+    out.push(
+      { value: "{{ owner.name }}", label: "Name", group: "Owner" },
+      { value: "{{ owner.email }}", label: "Email", group: "Owner" },
+      { value: "{{ workspace.name }}", label: "Workspace name", group: "Other" },
+      { value: '{{ now | date: "%Y-%m-%d" }}', label: "Today's date", group: "Other" },
+    );
+    for (const s of flatten(ctx.steps)) {
+      if (s.id === selfId) break;
+      if (s.type === "http_request")
+        out.push({ value: `{{ steps.${s.id}.output.body }}`, label: `${s.name || "HTTP request"}: response body`, group: "Earlier steps" });
+      if (s.type === "create_task" || s.type === "create_deal" || s.type === "create_contact")
+        out.push({
+          value: `{{ steps.${s.id}.output.id }}`,
+          label: `${s.name || stepLabels[s.type as StepType].label}: new record's id`,
+          group: "Earlier steps",
+        });
+    }
+    return out;
+  }, [defs, ctx.object, ctx.steps, selfId]);
 }
-
-/** Merge fields offered in email and note templates (liquid syntax, as the server renders them). */
-export const mergeFields: { value: string; label: string }[] = [
-  { value: "{{ contact.firstName }}", label: "Contact: first name" },
-  { value: "{{ contact.lastName }}", label: "Contact: last name" },
-  { value: "{{ contact.email }}", label: "Contact: email" },
-  { value: "{{ company.name }}", label: "Company: name" },
-  { value: "{{ deal.name }}", label: "Deal: name" },
-  { value: "{{ owner.name }}", label: "Owner: name" },
-  { value: "{{ owner.email }}", label: "Owner: email" },
-  { value: "{{ workspace.name }}", label: "Workspace: name" },
-];
 
 /** A text area with a "merge field" menu that inserts at the cursor, so nobody has to remember the syntax. */
 export function TemplateField({
@@ -118,7 +161,8 @@ export function TemplateField({
   minRows = 4,
   description,
   testId,
-  fields = mergeFields,
+  fields,
+  single,
 }: {
   label: string;
   value: string;
@@ -126,8 +170,9 @@ export function TemplateField({
   readOnly: boolean;
   minRows?: number;
   description?: ReactNode;
-  testId?: string;
-  fields?: { value: string; label: string }[];
+  testId: string;
+  fields: { value: string; label: string; group: string }[];
+  single?: boolean;
 }) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const insert = (token: string) => {
@@ -140,6 +185,7 @@ export function TemplateField({
       el?.setSelectionRange(start + token.length, start + token.length);
     }, 0);
   };
+  const groups = [...new Set(fields.map((f) => f.group))];
   return (
     <Stack gap={4}>
       <Group justify="space-between" align="flex-end">
@@ -149,15 +195,28 @@ export function TemplateField({
         {!readOnly && (
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>
-              <Button size="compact-xs" variant="subtle" leftSection={<IconBraces size={12} />} data-testid={testId ? `${testId}-merge` : undefined}>
+              <Button
+                size="compact-xs"
+                variant="subtle"
+                leftSection={<IconBraces size={12} />}
+                data-testid={`${testId}-merge`}
+                aria-label={`Insert a merge field into ${label}`}
+              >
                 Insert merge field
               </Button>
             </Menu.Target>
-            <Menu.Dropdown>
-              {fields.map((f) => (
-                <Menu.Item key={f.value} onClick={() => insert(f.value)}>
-                  {f.label}
-                </Menu.Item>
+            <Menu.Dropdown mah={320} style={{ overflowY: "auto" }}>
+              {groups.map((g) => (
+                <div key={g}>
+                  <Menu.Label>{g}</Menu.Label>
+                  {fields
+                    .filter((f) => f.group === g)
+                    .map((f) => (
+                      <Menu.Item key={f.value} onClick={() => insert(f.value)}>
+                        {f.label}
+                      </Menu.Item>
+                    ))}
+                </div>
               ))}
             </Menu.Dropdown>
           </Menu>
@@ -167,10 +226,10 @@ export function TemplateField({
         id={testId}
         ref={ref}
         value={value}
-        onChange={(e) => onChange(e.currentTarget.value)}
+        onChange={(e) => onChange(single ? e.currentTarget.value.replace(/\n/g, " ") : e.currentTarget.value)}
         autosize
-        minRows={minRows}
-        maxRows={14}
+        minRows={single ? 1 : minRows}
+        maxRows={single ? 3 : 14}
         readOnly={readOnly}
         description={description}
         data-testid={testId}
@@ -180,16 +239,48 @@ export function TemplateField({
   );
 }
 
-function UsersMulti({ value, onChange, label, readOnly }: { value: string[]; onChange: (v: string[]) => void; label: string; readOnly: boolean }) {
+/** People, teams and roles relative to the record ("its owner"), as one multi-select. */
+function RecipientsInput({
+  label,
+  value,
+  onChange,
+  readOnly,
+  allowContact,
+  testId,
+}: {
+  label: string;
+  value: Recipient[];
+  onChange: (v: Recipient[]) => void;
+  readOnly: boolean;
+  allowContact?: boolean;
+  testId: string;
+}) {
   const users = useQuery(usersQuery);
-  const data = (users.data ?? []).filter((u) => u.active || value.includes(u.id)).map((u) => ({ value: u.id, label: u.name }));
-  return <MultiSelect label={label} data={data} value={value} onChange={onChange} searchable readOnly={readOnly} placeholder="Choose people" />;
-}
-
-function TeamsMulti({ value, onChange, label, readOnly }: { value: string[]; onChange: (v: string[]) => void; label: string; readOnly: boolean }) {
   const teams = useQuery(teamsQuery);
-  const data = (teams.data ?? []).map((t) => ({ value: t.id, label: t.name }));
-  return <MultiSelect label={label} data={data} value={value} onChange={onChange} searchable readOnly={readOnly} placeholder="Choose teams" />;
+  const encode = (r: Recipient) => (r.kind === "user" ? `user:${r.userId}` : r.kind === "team" ? `team:${r.teamId}` : r.kind);
+  const decode = (v: string): Recipient => {
+    if (v.startsWith("user:")) return { kind: "user", userId: v.slice(5) };
+    if (v.startsWith("team:")) return { kind: "team", teamId: v.slice(5) };
+    return { kind: v };
+  };
+  const roles = (["record_contact", "owner", "owner_team", "owner_manager"] as const).filter((k) => allowContact || k !== "record_contact");
+  const data = [
+    { group: "Relative to the record", items: roles.map((k) => ({ value: k, label: recipientLabels[k] })) },
+    { group: "People", items: (users.data ?? []).filter((u) => u.active).map((u) => ({ value: `user:${u.id}`, label: u.name })) },
+    { group: "Teams", items: (teams.data ?? []).map((t) => ({ value: `team:${t.id}`, label: t.name })) },
+  ].filter((g) => g.items.length);
+  return (
+    <MultiSelect
+      label={label}
+      data={data}
+      value={value.map(encode)}
+      onChange={(v) => onChange(v.map(decode))}
+      searchable
+      readOnly={readOnly}
+      placeholder={value.length ? undefined : "Choose who"}
+      data-testid={testId}
+    />
+  );
 }
 
 function TeamSelect({ value, onChange, readOnly }: { value: string | null; onChange: (v: string | null) => void; readOnly: boolean }) {
@@ -207,8 +298,45 @@ function TeamSelect({ value, onChange, readOnly }: { value: string | null; onCha
   );
 }
 
+function DurationInput({
+  label,
+  value,
+  onChange,
+  readOnly,
+  min = 0,
+}: {
+  label: string;
+  value: Duration | null;
+  onChange: (d: Duration) => void;
+  readOnly: boolean;
+  min?: number;
+}) {
+  const d = value ?? { amount: 1, unit: "days" };
+  return (
+    <Group gap={6} wrap="nowrap" align="flex-end">
+      <NumberInput
+        label={label}
+        min={min}
+        value={value ? d.amount : ""}
+        onChange={(v) => onChange({ ...d, amount: typeof v === "number" ? v : 0 })}
+        readOnly={readOnly}
+        w={110}
+      />
+      <Select
+        aria-label={`${label}: unit`}
+        data={unitOptions}
+        value={d.unit}
+        onChange={(u) => onChange({ ...d, unit: u ?? "days" })}
+        readOnly={readOnly}
+        w={120}
+        allowDeselect={false}
+      />
+    </Group>
+  );
+}
+
 /** Name/value rows, for HTTP headers. */
-function PairsEditor({
+function HeadersEditor({
   value,
   onChange,
   readOnly,
@@ -263,63 +391,29 @@ function PairsEditor({
   );
 }
 
-export function HttpRequestForm({ c, set, readOnly }: { c: Config; set: (patch: Config) => void; readOnly: boolean }) {
-  const headers = Array.isArray(c.headers) ? (c.headers as { name: string; value: string }[]) : [];
-  return (
-    <Stack gap="sm">
-      <Group gap={6} align="flex-end" wrap="nowrap">
-        <Select
-          label="Method"
-          data={["GET", "POST", "PUT", "PATCH", "DELETE"]}
-          value={str(c.method) || "POST"}
-          onChange={(v) => set({ method: v ?? "POST" })}
-          readOnly={readOnly}
-          w={110}
-          allowDeselect={false}
-        />
-        <TextInput
-          label="URL"
-          placeholder="https://example.com/hooks/crm"
-          value={str(c.url)}
-          onChange={(e) => set({ url: e.currentTarget.value })}
-          readOnly={readOnly}
-          style={{ flex: 1 }}
-          data-testid="http-url"
-        />
-      </Group>
-      <PairsEditor value={headers} onChange={(h) => set({ headers: h })} readOnly={readOnly} />
-      {str(c.method) !== "GET" && (
-        <TemplateField
-          label="Body (JSON)"
-          value={str(c.body)}
-          onChange={(v) => set({ body: v })}
-          readOnly={readOnly}
-          description="Merge fields are filled in before sending. The answer is available to later steps as {{ steps.<this step>.response }}."
-          testId="http-body"
-        />
-      )}
-    </Stack>
-  );
-}
-
-function FieldUpdates({ c, set, readOnly }: { c: Config; set: (patch: Config) => void; readOnly: boolean }) {
-  const defs = useFieldDefs("contact");
-  const updates = Array.isArray(c.updates) ? (c.updates as { field: string; mode?: string; value?: unknown }[]) : [];
-  const setRow = (i: number, patch: Partial<{ field: string; mode: string; value: unknown }>) =>
-    set({ updates: updates.map((u, j) => (j === i ? { ...u, ...patch } : u)) });
+function FieldUpdates({ c, set, readOnly, ctx, selfId }: { c: Config; set: (patch: Config) => void; readOnly: boolean; ctx: StepContext; selfId: string }) {
+  const defs = useFieldDefs(ctx.object);
+  const merge = useMergeFields(ctx, selfId);
+  type Source = { kind: string; value?: unknown; field?: string; offset?: Duration; direction?: string; base?: string; template?: string };
+  const updates = Array.isArray(c.updates) ? (c.updates as { field: string; value: Source }[]) : [];
+  const setRow = (i: number, patch: Partial<{ field: string; value: Source }>) => set({ updates: updates.map((u, j) => (j === i ? { ...u, ...patch } : u)) });
+  const fieldOptions = defs.map((d) => ({ value: d.id, label: d.label }));
+  // A field the registry lacks (a template's "contact.lifecycleStage") still shows, by its path, rather than vanishing.
+  for (const u of updates) if (u.field && !fieldOptions.some((o) => o.value === u.field)) fieldOptions.push({ value: u.field, label: u.field });
   return (
     <Stack gap="sm">
       {updates.map((u, i) => {
         const def = defs.find((d) => d.id === u.field);
+        const kind = u.value?.kind ?? "constant";
         return (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity beyond their place
-          <Stack key={i} gap={6} p="xs" style={{ border: "1px solid var(--mantine-color-default-border)", borderRadius: 8 }}>
+          <Stack key={i} gap={6} p="xs" style={{ border: "1px solid var(--mantine-color-default-border)", borderRadius: 8 }} data-testid="field-update">
             <Group gap={6} wrap="nowrap" align="flex-end">
               <Select
                 label="Field"
-                data={defs.map((d) => ({ value: d.id, label: d.label }))}
+                data={fieldOptions}
                 value={u.field || null}
-                onChange={(v) => setRow(i, { field: v ?? "", value: undefined })}
+                onChange={(v) => setRow(i, { field: v ?? "", value: { kind: "constant", value: null } })}
                 searchable
                 readOnly={readOnly}
                 style={{ flex: 1 }}
@@ -336,40 +430,63 @@ function FieldUpdates({ c, set, readOnly }: { c: Config; set: (patch: Config) =>
                 </ActionIcon>
               )}
             </Group>
-            <SegmentedControl
-              size="xs"
-              value={u.mode ?? "value"}
-              onChange={(mode) => setRow(i, { mode, value: undefined })}
+            <Select
+              aria-label="Set it to"
+              value={kind}
+              onChange={(k) =>
+                setRow(i, {
+                  value:
+                    k === "field"
+                      ? { kind: "field", field: "" }
+                      : k === "relative_date"
+                        ? { kind: "relative_date", base: "now", offset: { amount: 3, unit: "days" }, direction: "after" }
+                        : k === "template"
+                          ? { kind: "template", template: "" }
+                          : k === "clear"
+                            ? { kind: "clear" }
+                            : { kind: "constant", value: null },
+                })
+              }
               readOnly={readOnly}
+              allowDeselect={false}
               data={[
-                { value: "value", label: "A value" },
-                { value: "field", label: "Another field" },
-                ...(def?.kind === "date" ? [{ value: "relative", label: "A date from now" }] : []),
+                { value: "constant", label: "A value" },
+                { value: "field", label: "Another field's value" },
+                ...(def?.kind === "date" ? [{ value: "relative_date", label: "A date from now" }] : []),
+                ...(def?.kind === "text" ? [{ value: "template", label: "Text with merge fields" }] : []),
+                { value: "clear", label: "Nothing (clear it)" },
               ]}
             />
-            {u.mode === "field" ? (
+            {kind === "field" ? (
               <Select
                 aria-label="Copy from field"
                 data={defs.filter((d) => d.id !== u.field).map((d) => ({ value: d.id, label: d.label }))}
-                value={typeof u.value === "string" ? u.value : null}
-                onChange={(v) => setRow(i, { value: v })}
+                value={u.value?.field || null}
+                onChange={(v) => setRow(i, { value: { kind: "field", field: v ?? "" } })}
                 searchable
                 readOnly={readOnly}
               />
-            ) : u.mode === "relative" ? (
-              <Group gap={6} wrap="nowrap">
-                <Text fz="sm">Now +</Text>
-                <NumberInput
-                  aria-label="Days from now"
-                  value={num(u.value) ?? 0}
-                  onChange={(v) => setRow(i, { value: Number(v) || 0 })}
-                  w={90}
+            ) : kind === "relative_date" ? (
+              <Group gap={6} wrap="nowrap" align="flex-end">
+                <DurationInput
+                  label="Now +"
+                  value={u.value?.offset ?? null}
+                  onChange={(offset) => setRow(i, { value: { ...u.value, kind: "relative_date", offset } })}
                   readOnly={readOnly}
                 />
-                <Text fz="sm">days</Text>
               </Group>
-            ) : (
-              <ValueInput def={def} value={u.value} onChange={(v) => setRow(i, { value: v })} readOnly={readOnly} />
+            ) : kind === "template" ? (
+              <TemplateField
+                label="Text"
+                value={str(u.value?.template)}
+                onChange={(template) => setRow(i, { value: { kind: "template", template } })}
+                readOnly={readOnly}
+                testId={`update-${i}-template`}
+                fields={merge}
+                single
+              />
+            ) : kind === "clear" ? null : (
+              <ValueInput def={def} value={u.value?.value} onChange={(v) => setRow(i, { value: { kind: "constant", value: v } })} readOnly={readOnly} />
             )}
           </Stack>
         );
@@ -379,8 +496,9 @@ function FieldUpdates({ c, set, readOnly }: { c: Config; set: (patch: Config) =>
           size="xs"
           variant="light"
           leftSection={<IconPlus size={14} />}
-          onClick={() => set({ updates: [...updates, { field: "", mode: "value" }] })}
+          onClick={() => set({ updates: [...updates, { field: "", value: { kind: "constant", value: null } }] })}
           w="fit-content"
+          data-testid="add-field-update"
         >
           Add a field
         </Button>
@@ -389,368 +507,630 @@ function FieldUpdates({ c, set, readOnly }: { c: Config; set: (patch: Config) =>
   );
 }
 
-/** A value typed in the field's own terms: its options by label, people by name, yes/no. */
-export function ValueInput({
-  def,
-  value,
-  onChange,
-  readOnly,
-}: {
-  def: FieldDef | undefined;
-  value: unknown;
-  onChange: (v: unknown) => void;
-  readOnly: boolean;
-}) {
-  if (!def)
-    return (
-      <TextInput
-        aria-label="Value"
-        value={str(value)}
-        onChange={(e) => onChange(e.currentTarget.value)}
+function PipelineStage({ c, set, readOnly }: { c: Config; set: (patch: Config) => void; readOnly: boolean }) {
+  const pipelines = useQuery({
+    queryKey: ["pipelines"],
+    queryFn: () =>
+      api.get<{ data: { id: string; name: string; isDefault?: boolean; stages: { id: string; name: string }[] }[] }>("/api/v1/pipelines").then((r) => r.data),
+    staleTime: 60_000,
+  });
+  const pipeline = (pipelines.data ?? []).find((p) => p.id === c.pipelineId);
+  return (
+    <>
+      <Select
+        label="Pipeline"
+        data={(pipelines.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+        value={str(c.pipelineId) || null}
+        onChange={(v) => set({ pipelineId: v, stageId: null })}
         readOnly={readOnly}
-        placeholder="Choose a field first"
-        disabled
+        placeholder="The default pipeline"
+        clearable
       />
-    );
-  switch (def.kind) {
-    case "enum":
-      return (
-        <Select aria-label={`${def.label} value`} data={def.options ?? []} value={str(value) || null} onChange={onChange} readOnly={readOnly} searchable />
-      );
-    case "user":
-      return <UserPicker aria-label={`${def.label} value`} value={str(value) || null} onChange={onChange} readOnly={readOnly} />;
-    case "boolean":
-      return <Switch label={def.label} checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} disabled={readOnly} />;
-    case "number":
-      return (
-        <NumberInput
-          aria-label={`${def.label} value`}
-          value={num(value) ?? ""}
-          onChange={(v) => onChange(typeof v === "number" ? v : null)}
-          readOnly={readOnly}
-        />
-      );
-    case "tags":
-    case "multi":
-      return <TagsInput aria-label={`${def.label} value`} value={strs(value)} onChange={onChange} readOnly={readOnly} />;
-    default:
-      return <TextInput aria-label={`${def.label} value`} value={str(value)} onChange={(e) => onChange(e.currentTarget.value)} readOnly={readOnly} />;
-  }
+      <Select
+        label="Stage"
+        data={(pipeline?.stages ?? []).map((s) => ({ value: s.id, label: s.name }))}
+        value={str(c.stageId) || null}
+        onChange={(v) => set({ stageId: v })}
+        readOnly={readOnly}
+        placeholder="The pipeline's first stage"
+        disabled={!pipeline}
+        clearable
+      />
+    </>
+  );
 }
 
 /** The form for one step; each type gets the inputs its configuration needs, with labels, never codes. */
 export function StepForm({
   step,
+  ctx,
   onChange,
   onBranches,
+  onName,
   readOnly,
 }: {
   step: TreeStep;
+  ctx: StepContext;
   onChange: (config: Config) => void;
   onBranches: (b: TreeStep["branches"]) => void;
+  onName: (name: string) => void;
   readOnly: boolean;
 }) {
+  const merge = useMergeFields(ctx, step.id);
   const c = step.config;
   const set = (patch: Config) => onChange({ ...c, ...patch });
-  switch (step.type) {
-    case "update_fields":
-      return <FieldUpdates c={c} set={set} readOnly={readOnly} />;
-    case "create_task":
-      return (
-        <Stack gap="sm">
-          <TemplateField label="Title" value={str(c.title)} onChange={(v) => set({ title: v })} readOnly={readOnly} minRows={1} testId="task-title" />
-          <NumberInput
-            label="Due in (days)"
-            min={0}
-            value={num(c.dueInDays) ?? ""}
-            onChange={(v) => set({ dueInDays: typeof v === "number" ? v : undefined })}
-            readOnly={readOnly}
-          />
-          <Select
-            label="Assign to"
-            data={[
-              { value: "owner", label: "The record's owner" },
-              { value: "user", label: "A person" },
-            ]}
-            value={str(c.assignTo) || "owner"}
-            onChange={(v) => set({ assignTo: v ?? "owner" })}
-            readOnly={readOnly}
-            allowDeselect={false}
-          />
-          {c.assignTo === "user" && <UserPicker label="Person" value={str(c.userId) || null} onChange={(v) => set({ userId: v })} readOnly={readOnly} />}
-        </Stack>
-      );
-    case "create_note":
-      return <TemplateField label="Note" value={str(c.body)} onChange={(v) => set({ body: v })} readOnly={readOnly} testId="note-body" />;
-    case "create_deal":
-      return (
-        <Stack gap="sm">
-          <TemplateField label="Deal name" value={str(c.name)} onChange={(v) => set({ name: v })} readOnly={readOnly} minRows={1} />
-          <NumberInput
-            label="Amount"
-            min={0}
-            value={num(c.amount) ?? ""}
-            onChange={(v) => set({ amount: typeof v === "number" ? v : undefined })}
-            readOnly={readOnly}
-          />
-        </Stack>
-      );
-    case "add_tags":
-    case "remove_tags":
-      return <TagsInput label="Tags" value={strs(c.tags)} onChange={(v) => set({ tags: v })} readOnly={readOnly} placeholder="Type a tag and press Enter" />;
-    case "assign_owner":
-      return (
-        <Stack gap="sm">
-          <SegmentedControl
-            value={str(c.mode) || "user"}
-            onChange={(mode) => set({ mode })}
-            readOnly={readOnly}
-            data={[
-              { value: "user", label: "A person" },
-              { value: "round_robin", label: "Round-robin" },
-              { value: "rules", label: "Assignment rules" },
-            ]}
-          />
-          {(str(c.mode) || "user") === "user" && (
-            <UserPicker label="Owner" value={str(c.userId) || null} onChange={(v) => set({ userId: v })} readOnly={readOnly} />
-          )}
-          {c.mode === "round_robin" && <TeamSelect value={str(c.teamId) || null} onChange={(v) => set({ teamId: v })} readOnly={readOnly} />}
-          {c.mode === "rules" && (
-            <Text fz="sm" c="dimmed">
-              Uses the rules in Settings → Lead assignment, in their order.
+  const tf = (label: string, key: string, opts: { single?: boolean; minRows?: number; description?: ReactNode } = {}) => (
+    <TemplateField
+      label={label}
+      value={str(c[key])}
+      onChange={(v) => set({ [key]: v })}
+      readOnly={readOnly}
+      testId={`${step.type}-${key}`}
+      fields={merge}
+      {...opts}
+    />
+  );
+  const form = (() => {
+    switch (step.type) {
+      case "update_fields":
+        return <FieldUpdates c={c} set={set} readOnly={readOnly} ctx={ctx} selfId={step.id} />;
+      case "create_task":
+        return (
+          <>
+            {tf("Title", "title", { single: true })}
+            {tf("Description", "description", { minRows: 2 })}
+            <Switch
+              label="Has a due date"
+              checked={dur(c.dueIn) !== null}
+              onChange={(e) => set({ dueIn: e.currentTarget.checked ? { amount: 1, unit: "days" } : null })}
+              disabled={readOnly}
+            />
+            {dur(c.dueIn) && <DurationInput label="Due in" value={dur(c.dueIn)} onChange={(dueIn) => set({ dueIn })} readOnly={readOnly} />}
+            <Select
+              label="Priority"
+              data={[
+                { value: "low", label: "Low" },
+                { value: "normal", label: "Normal" },
+                { value: "high", label: "High" },
+                { value: "urgent", label: "Urgent" },
+              ]}
+              value={str(c.priority) || "normal"}
+              onChange={(v) => set({ priority: v ?? "normal" })}
+              readOnly={readOnly}
+              allowDeselect={false}
+            />
+            <AssigneeInput value={obj(c.assignee) as Recipient} onChange={(assignee) => set({ assignee })} readOnly={readOnly} />
+          </>
+        );
+      case "create_note":
+        return tf("Note", "body");
+      case "create_deal":
+        return (
+          <>
+            {tf("Deal name", "name", { single: true })}
+            <PipelineStage c={c} set={set} readOnly={readOnly} />
+            <TextInput
+              label="Amount"
+              value={str(c.amount)}
+              onChange={(e) => set({ amount: e.currentTarget.value || null })}
+              readOnly={readOnly}
+              inputMode="decimal"
+            />
+          </>
+        );
+      case "create_contact":
+        return (
+          <>
+            {tf("First name", "firstName", { single: true })}
+            {tf("Last name", "lastName", { single: true })}
+            {tf("Email", "email", { single: true })}
+            {tf("Phone", "phone", { single: true })}
+          </>
+        );
+      case "tags":
+        return (
+          <>
+            <TagsInput
+              label="Add these tags"
+              value={strs(c.add)}
+              onChange={(v) => set({ add: v })}
+              readOnly={readOnly}
+              placeholder="Type a tag and press Enter"
+            />
+            <TagsInput
+              label="Remove these tags"
+              value={strs(c.remove)}
+              onChange={(v) => set({ remove: v })}
+              readOnly={readOnly}
+              placeholder="Type a tag and press Enter"
+            />
+          </>
+        );
+      case "assign_owner":
+        return (
+          <>
+            <Select
+              label="Assign to"
+              data={[
+                { value: "user", label: "A person" },
+                { value: "round_robin", label: "Round robin in a team" },
+                { value: "assignment_rules", label: "By the lead assignment rules" },
+              ]}
+              value={str(c.mode) || "user"}
+              onChange={(mode) => set({ mode: mode ?? "user" })}
+              readOnly={readOnly}
+              allowDeselect={false}
+              data-testid="assign-mode"
+            />
+            {(str(c.mode) || "user") === "user" && (
+              <UserPicker label="Owner" value={str(c.userId) || null} onChange={(v) => set({ userId: v })} readOnly={readOnly} data-testid="assign-user" />
+            )}
+            {c.mode === "round_robin" && <TeamSelect value={str(c.teamId) || null} onChange={(v) => set({ teamId: v })} readOnly={readOnly} />}
+            {c.mode === "assignment_rules" && (
+              <Text fz="sm" c="dimmed">
+                Uses the rules in Settings → Lead assignment, in their order.
+              </Text>
+            )}
+          </>
+        );
+      case "send_email":
+        return (
+          <>
+            <RecipientsInput label="To" value={recipients(c.to)} onChange={(to) => set({ to })} readOnly={readOnly} allowContact testId="email-to" />
+            <Text fz="xs" c="dimmed" mt={-6}>
+              Contacts marked do-not-contact or without email consent are skipped; the run says so.
             </Text>
-          )}
-        </Stack>
-      );
-    case "send_email":
-      return (
-        <Stack gap="sm">
-          <Select
-            label="To"
-            data={[
-              { value: "contact", label: "The record's contact" },
-              { value: "owner", label: "The record's owner" },
-              { value: "users", label: "Chosen people" },
-            ]}
-            value={str(c.to) || "contact"}
-            onChange={(v) => set({ to: v ?? "contact" })}
-            readOnly={readOnly}
-            allowDeselect={false}
-            description="Contacts marked do-not-contact or without email consent are skipped; the run says so."
-          />
-          {c.to === "users" && <UsersMulti label="People" value={strs(c.userIds)} onChange={(v) => set({ userIds: v })} readOnly={readOnly} />}
-          <TemplateField label="Subject" value={str(c.subject)} onChange={(v) => set({ subject: v })} readOnly={readOnly} minRows={1} testId="email-subject" />
-          <TemplateField label="Message" value={str(c.body)} onChange={(v) => set({ body: v })} readOnly={readOnly} minRows={6} testId="email-body" />
-        </Stack>
-      );
-    case "notify":
-      return (
-        <Stack gap="sm">
-          <UsersMulti label="People" value={strs(c.userIds)} onChange={(v) => set({ userIds: v })} readOnly={readOnly} />
-          <TeamsMulti label="Teams" value={strs(c.teamIds)} onChange={(v) => set({ teamIds: v })} readOnly={readOnly} />
-          <Switch label="Also the record's owner" checked={c.owner === true} onChange={(e) => set({ owner: e.currentTarget.checked })} disabled={readOnly} />
-          <TemplateField label="Message" value={str(c.message)} onChange={(v) => set({ message: v })} readOnly={readOnly} minRows={2} />
-        </Stack>
-      );
-    case "http_request":
-      return <HttpRequestForm c={c} set={set} readOnly={readOnly} />;
-    case "send_webhook":
-      return (
-        <Text fz="sm" c="dimmed">
-          The record is delivered to every webhook endpoint subscribed to workflow events, signed and retried like any other webhook.
-        </Text>
-      );
-    case "wait":
-      return <WaitForm c={c} set={set} step={step} onBranches={onBranches} readOnly={readOnly} />;
-    case "if_else":
-      return (
-        <Stack gap="sm">
+            {tf("Subject", "subject", { single: true })}
+            {tf("Message", "body", { minRows: 6 })}
+          </>
+        );
+      case "notify":
+        return (
+          <>
+            <RecipientsInput label="Notify" value={recipients(c.to)} onChange={(to) => set({ to })} readOnly={readOnly} testId="notify-to" />
+            {tf("Title", "title", { single: true })}
+            {tf("Details", "body", { minRows: 2 })}
+          </>
+        );
+      case "http_request": {
+        const headers = Array.isArray(c.headers) ? (c.headers as { name: string; value: string }[]) : [];
+        const method = str(c.method) || "POST";
+        return (
+          <>
+            <Group gap={6} align="flex-end" wrap="nowrap">
+              <Select
+                label="Method"
+                data={[...httpMethods]}
+                value={method}
+                onChange={(v) => set({ method: v ?? "POST" })}
+                readOnly={readOnly}
+                w={110}
+                allowDeselect={false}
+              />
+              <div style={{ flex: 1 }}>{tf("URL", "url", { single: true })}</div>
+            </Group>
+            <HeadersEditor value={headers} onChange={(h) => set({ headers: h })} readOnly={readOnly} />
+            {method !== "GET" &&
+              tf("Body (JSON)", "body", {
+                description: `Merge fields are filled in before sending. Later steps read the answer as {{ steps.${step.id}.output.body }}.`,
+              })}
+            <NumberInput
+              label="Give up after (seconds)"
+              min={1}
+              max={30}
+              value={num(c.timeoutSeconds) ?? 15}
+              onChange={(v) => set({ timeoutSeconds: typeof v === "number" ? v : 15 })}
+              readOnly={readOnly}
+              w={200}
+            />
+          </>
+        );
+      }
+      case "send_webhook":
+        return (
+          <>
+            <Text fz="sm" c="dimmed">
+              Delivers the record to the workspace's webhook endpoints, signed and retried like any other webhook.
+            </Text>
+            <TextInput
+              label="Label"
+              description="Sent as the event's name, so subscribers can tell sends apart"
+              value={str(c.label)}
+              onChange={(e) => set({ label: e.currentTarget.value })}
+              readOnly={readOnly}
+            />
+            {tf("Extra JSON", "body", { minRows: 3 })}
+          </>
+        );
+      case "wait":
+        return <WaitForm c={c} onChange={onChange} step={step} onBranches={onBranches} readOnly={readOnly} ctx={ctx} />;
+      case "if_else":
+        return (
+          <>
+            <Text fz="sm" c="dimmed">
+              Records that match go down the “Yes” path, the others down “No”.
+            </Text>
+            <ConditionInput object={ctx.object} value={c.condition} onChange={(condition) => set({ condition })} readOnly={readOnly} />
+          </>
+        );
+      case "stop":
+        return (
+          <>
+            <Text fz="sm" c="dimmed">
+              The run ends here, as done. Steps after it on this path never run.
+            </Text>
+            <TextInput label="Reason (shown on the run)" value={str(c.reason)} onChange={(e) => set({ reason: e.currentTarget.value })} readOnly={readOnly} />
+          </>
+        );
+      default:
+        return (
           <Text fz="sm" c="dimmed">
-            Records that match go down the “Yes” path, the others down “No”.
+            This step has no settings.
           </Text>
-          <ConditionSlot value={c.condition} onChange={(condition) => set({ condition })} readOnly={readOnly} />
-        </Stack>
-      );
-    case "stop":
-      return (
-        <Text fz="sm" c="dimmed">
-          The run ends here, as done. Steps after it on this path never run.
-        </Text>
-      );
-    default:
-      return (
-        <Text fz="sm" c="dimmed">
-          This step has no settings.
-        </Text>
-      );
-  }
+        );
+    }
+  })();
+  return (
+    <Stack gap="sm">
+      <TextInput
+        label="Step name"
+        description="Shown on the canvas and in run history"
+        value={step.name ?? ""}
+        placeholder={stepLabels[step.type as StepType]?.label}
+        onChange={(e) => onName(e.currentTarget.value)}
+        readOnly={readOnly}
+        data-testid="step-name"
+      />
+      {form}
+    </Stack>
+  );
+}
+
+function AssigneeInput({ value, onChange, readOnly }: { value: Recipient; onChange: (r: Recipient) => void; readOnly: boolean }) {
+  const kind = value.kind || "owner";
+  return (
+    <>
+      <Select
+        label="Assign the task to"
+        data={[
+          { value: "owner", label: "The record's owner" },
+          { value: "owner_manager", label: "The owner's manager" },
+          { value: "user", label: "A person" },
+          { value: "team", label: "Round robin in a team" },
+        ]}
+        value={kind}
+        onChange={(k) => onChange({ kind: k ?? "owner" })}
+        readOnly={readOnly}
+        allowDeselect={false}
+      />
+      {kind === "user" && (
+        <UserPicker
+          label="Person"
+          value={value.userId ?? null}
+          onChange={(userId) => onChange({ kind: "user", userId: userId ?? undefined })}
+          readOnly={readOnly}
+        />
+      )}
+      {kind === "team" && (
+        <TeamSelect value={value.teamId ?? null} onChange={(teamId) => onChange({ kind: "team", teamId: teamId ?? undefined })} readOnly={readOnly} />
+      )}
+    </>
+  );
 }
 
 function WaitForm({
   c,
-  set,
+  onChange,
   step,
   onBranches,
   readOnly,
+  ctx,
 }: {
   c: Config;
-  set: (patch: Config) => void;
+  onChange: (c: Config) => void;
   step: TreeStep;
   onBranches: (b: TreeStep["branches"]) => void;
   readOnly: boolean;
+  ctx: StepContext;
 }) {
   const mode = str(c.mode) || "duration";
-  const hasTimeout = step.branches?.timeout !== undefined;
-  const setTimeoutBranch = (on: boolean) => {
-    const next: Partial<Record<BranchKey, TreeStep[]>> = { ...step.branches };
-    if (on) next.timeout = next.timeout ?? [];
-    else delete next.timeout;
-    onBranches(next);
+  const defs = useFieldDefs(ctx.object).filter((d) => d.kind === "date");
+  // Each mode has its own config shape; switching resets to that mode's defaults. Only "until true" has a timeout path.
+  const setMode = (m: string) => {
+    if (m === "duration") onChange({ mode: m, duration: { amount: 1, unit: "days" } });
+    else if (m === "until_date") onChange({ mode: m, field: "", offset: { amount: 0, unit: "days" }, direction: "after", timeOfDay: "09:00" });
+    else onChange({ mode: m, condition: {}, timeout: { amount: 7, unit: "days" } });
+    if (m === "until_condition") onBranches({ ...step.branches, timeout: step.branches?.timeout ?? [] });
+    else onBranches({});
   };
+  const set = (patch: Config) => onChange({ ...c, mode, ...patch });
   return (
-    <Stack gap="sm">
+    <>
       <SegmentedControl
         value={mode}
-        onChange={(m) => set({ mode: m })}
+        onChange={setMode}
         readOnly={readOnly}
+        fullWidth
         data={[
           { value: "duration", label: "For a time" },
           { value: "until_date", label: "Until a date" },
           { value: "until_condition", label: "Until true" },
         ]}
       />
-      {mode === "duration" && (
-        <Group gap={6} wrap="nowrap" align="flex-end">
-          <NumberInput
-            label="Wait"
-            min={1}
-            value={num(c.amount) ?? ""}
-            onChange={(v) => set({ amount: typeof v === "number" ? v : undefined })}
-            readOnly={readOnly}
-            w={100}
-          />
-          <Select
-            aria-label="Unit"
-            data={unitOptions}
-            value={str(c.unit) || "days"}
-            onChange={(v) => set({ unit: v ?? "days" })}
-            readOnly={readOnly}
-            w={120}
-            allowDeselect={false}
-          />
-        </Group>
-      )}
-      {mode === "until_date" && <DateFieldSelect value={str(c.field) || null} onChange={(field) => set({ field })} readOnly={readOnly} />}
-      {mode === "until_condition" && (
+      {mode === "duration" && <DurationInput label="Wait" min={1} value={dur(c.duration)} onChange={(duration) => set({ duration })} readOnly={readOnly} />}
+      {mode === "until_date" && (
         <>
-          <ConditionSlot value={c.condition} onChange={(condition) => set({ condition })} readOnly={readOnly} />
-          <Switch
-            label="Give up after a while (adds a “Timed out” path)"
-            checked={hasTimeout}
-            onChange={(e) => setTimeoutBranch(e.currentTarget.checked)}
-            disabled={readOnly}
-            data-testid="wait-timeout"
+          <Select
+            label="Date field"
+            data={defs.map((d) => ({ value: d.id, label: d.label }))}
+            value={str(c.field) || null}
+            onChange={(field) => set({ field })}
+            readOnly={readOnly}
+            searchable
           />
-          {hasTimeout && (
-            <Group gap={6} wrap="nowrap" align="flex-end">
-              <NumberInput
-                label="After"
-                min={1}
-                value={num(c.timeoutAmount) ?? ""}
-                onChange={(v) => set({ timeoutAmount: typeof v === "number" ? v : undefined })}
-                readOnly={readOnly}
-                w={100}
-              />
-              <Select
-                aria-label="Unit"
-                data={unitOptions}
-                value={str(c.timeoutUnit) || "days"}
-                onChange={(v) => set({ timeoutUnit: v ?? "days" })}
-                readOnly={readOnly}
-                w={120}
-                allowDeselect={false}
-              />
-            </Group>
-          )}
+          <Group gap={6} align="flex-end" wrap="nowrap">
+            <DurationInput label="Offset" value={dur(c.offset)} onChange={(offset) => set({ offset })} readOnly={readOnly} />
+            <Select
+              aria-label="Before or after the date"
+              data={[
+                { value: "before", label: "before" },
+                { value: "after", label: "after" },
+              ]}
+              value={str(c.direction) || "after"}
+              onChange={(direction) => set({ direction })}
+              readOnly={readOnly}
+              allowDeselect={false}
+              w={100}
+            />
+          </Group>
+          <TextInput
+            type="time"
+            label="At (workspace time)"
+            value={str(c.timeOfDay) || "09:00"}
+            onChange={(e) => set({ timeOfDay: e.currentTarget.value })}
+            readOnly={readOnly}
+            w={160}
+          />
         </>
       )}
-    </Stack>
+      {mode === "until_condition" && (
+        <>
+          <ConditionInput object={ctx.object} value={c.condition} onChange={(condition) => set({ condition })} readOnly={readOnly} />
+          <DurationInput label="Give up after" min={1} value={dur(c.timeout)} onChange={(timeout) => set({ timeout })} readOnly={readOnly} />
+          <Text fz="xs" c="dimmed">
+            When it gives up, the run follows the “Timed out” path (add steps there, or leave it empty to end the run).
+          </Text>
+        </>
+      )}
+    </>
   );
 }
 
-function DateFieldSelect({ value, onChange, readOnly }: { value: string | null; onChange: (v: string | null) => void; readOnly: boolean }) {
-  const defs = useFieldDefs("contact").filter((d) => d.kind === "date");
-  return (
-    <Select label="Date field" data={defs.map((d) => ({ value: d.id, label: d.label }))} value={value} onChange={onChange} readOnly={readOnly} searchable />
-  );
-}
+const triggerObjects: Partial<Record<string, readonly string[]>> = {
+  record_created: ["contact", "company", "deal", "task", "activity"],
+  record_updated: ["contact", "company", "deal", "task", "activity"],
+  record_deleted: ["contact", "company", "deal", "task", "activity"],
+  date_reached: ["contact", "company", "deal", "task"],
+  inactivity: ["contact", "company", "deal"],
+  schedule: ["contact", "company", "deal", "task"],
+  manual: ["contact", "company", "deal", "task"],
+};
 
-/** Where the shared condition editor plugs in; until it does, one field/operator/value line. */
-export function ConditionSlot({ value, onChange, readOnly }: { value: unknown; onChange: (v: unknown) => void; readOnly: boolean }) {
-  const defs = useFieldDefs("contact");
-  const c = (value && typeof value === "object" ? value : {}) as { field?: string; op?: string; value?: unknown };
-  const def = defs.find((d) => d.id === c.field);
-  return (
-    <Stack gap={6}>
-      <Select
-        label="Field"
-        data={defs.map((d) => ({ value: d.id, label: d.label }))}
-        value={c.field ?? null}
-        onChange={(f) => onChange({ ...c, field: f })}
-        readOnly={readOnly}
-        searchable
-      />
-      <Select
-        label="Is"
-        data={[
-          { value: "eq", label: "is" },
-          { value: "neq", label: "is not" },
-          { value: "contains", label: "contains" },
-          { value: "gte", label: "is at least" },
-          { value: "lte", label: "is at most" },
-          { value: "notEmpty", label: "is set" },
-          { value: "empty", label: "is empty" },
-        ]}
-        value={c.op ?? "eq"}
-        onChange={(op) => onChange({ ...c, op })}
-        readOnly={readOnly}
-        allowDeselect={false}
-      />
-      {c.op !== "empty" && c.op !== "notEmpty" && <ValueInput def={def} value={c.value} onChange={(v) => onChange({ ...c, value: v })} readOnly={readOnly} />}
-    </Stack>
-  );
+/** Defaults the server would fill, so a freshly chosen trigger type is complete enough to save. */
+function freshTrigger(type: string, prev: Trigger): Trigger {
+  const keep = {
+    filter: prev.filter ?? null,
+    enrollImports: prev.enrollImports ?? false,
+    reenroll: prev.reenroll ?? "always",
+    allowOwnChanges: prev.allowOwnChanges ?? false,
+  };
+  const objects = triggerObjects[type];
+  const object = objects ? (objects.includes(String(prev.object)) ? prev.object : objects[0]) : undefined;
+  const extra: Record<string, unknown> =
+    type === "lead_score_crossed"
+      ? { threshold: 70, direction: "up" }
+      : type === "date_reached"
+        ? { field: "", offset: { amount: 0, unit: "days" }, direction: "before", timeOfDay: "09:00" }
+        : type === "inactivity"
+          ? { days: 14, measure: "activity" }
+          : type === "schedule"
+            ? { cron: "0 9 * * 1", timeZone: null, viewId: null }
+            : type === "record_updated"
+              ? { changes: [] }
+              : type === "form_submitted"
+                ? { formId: null }
+                : type === "deal_stage_changed"
+                  ? { pipelineId: null, fromStageId: null, toStageId: null, toStageType: null }
+                  : {};
+  return { type, ...(object ? { object } : {}), ...extra, ...keep } as Trigger;
 }
 
 export function TriggerForm({ value, onChange, readOnly }: { value: Trigger; onChange: (t: Trigger) => void; readOnly: boolean }) {
-  const set = (patch: Config) => onChange({ ...value, ...patch } as Trigger);
+  const t = value as Trigger & Config;
+  const set = (patch: Config) => onChange({ ...t, ...patch } as Trigger);
+  const objects = triggerObjects[t.type];
+  const forms = useQuery({
+    queryKey: ["forms"],
+    queryFn: () => api.get<{ data: { id: string; name: string }[] }>("/api/v1/forms").then((r) => r.data),
+    enabled: t.type === "form_submitted",
+  });
+  const hooks = useQuery({
+    queryKey: ["inbound-hooks"],
+    queryFn: () => api.get<{ data: { id: string; name?: string; description?: string }[] }>("/api/v1/webhooks/inbound").then((r) => r.data),
+    enabled: t.type === "inbound_webhook",
+  });
+  const defs = useFieldDefs(typeof t.object === "string" ? t.object : "contact");
   return (
     <Stack gap="sm">
       <Select
         label="Starts when"
-        data={triggerTypeOptions}
-        value={value.type}
-        onChange={(type) => type && onChange({ type } as Trigger)}
+        data={triggerTypes.map((k) => ({ value: k, label: triggerLabels[k].label }))}
+        value={t.type}
+        onChange={(type) => type && onChange(freshTrigger(type, value))}
         readOnly={readOnly}
         allowDeselect={false}
+        description={triggerLabels[t.type as keyof typeof triggerLabels]?.description}
         data-testid="trigger-type"
       />
+      {objects && (
+        <Select
+          label="Record"
+          data={objects.map((o) => ({ value: o, label: (workflowObjectLabels as Record<string, string>)[o] ?? o }))}
+          value={str(t.object)}
+          onChange={(object) => object && set({ object })}
+          readOnly={readOnly}
+          allowDeselect={false}
+        />
+      )}
+      {t.type === "form_submitted" && (
+        <Select
+          label="Form"
+          data={(forms.data ?? []).map((f) => ({ value: f.id, label: f.name }))}
+          value={str(t.formId) || null}
+          onChange={(formId) => set({ formId })}
+          readOnly={readOnly}
+          placeholder="Any web form"
+          clearable
+          data-testid="trigger-form"
+        />
+      )}
+      {t.type === "deal_stage_changed" && (
+        <Select
+          label="Into"
+          data={[
+            { value: "any", label: "Any stage" },
+            { value: "won", label: "A won stage" },
+            { value: "lost", label: "A lost stage" },
+          ]}
+          value={str(t.toStageType) || "any"}
+          onChange={(v) => set({ toStageType: v === "any" ? null : v })}
+          readOnly={readOnly}
+          allowDeselect={false}
+        />
+      )}
+      {t.type === "lead_score_crossed" && (
+        <Group gap={6} align="flex-end" wrap="nowrap">
+          <Select
+            label="When the score"
+            data={[
+              { value: "up", label: "reaches" },
+              { value: "down", label: "falls below" },
+            ]}
+            value={str(t.direction) || "up"}
+            onChange={(direction) => set({ direction })}
+            readOnly={readOnly}
+            allowDeselect={false}
+            w={150}
+          />
+          <NumberInput
+            label="Score"
+            min={0}
+            max={1000}
+            value={num(t.threshold) ?? 70}
+            onChange={(v) => set({ threshold: typeof v === "number" ? v : 0 })}
+            readOnly={readOnly}
+            w={110}
+          />
+        </Group>
+      )}
+      {t.type === "date_reached" && (
+        <>
+          <Select
+            label="Date field"
+            data={defs.filter((d) => d.kind === "date").map((d) => ({ value: d.id, label: d.label }))}
+            value={str(t.field) || null}
+            onChange={(field) => set({ field })}
+            readOnly={readOnly}
+            searchable
+          />
+          <Group gap={6} align="flex-end" wrap="nowrap">
+            <DurationInput label="Offset" value={dur(t.offset)} onChange={(offset) => set({ offset })} readOnly={readOnly} />
+            <Select
+              aria-label="Before or after the date"
+              data={[
+                { value: "before", label: "before" },
+                { value: "after", label: "after" },
+              ]}
+              value={str(t.direction) || "before"}
+              onChange={(direction) => set({ direction })}
+              readOnly={readOnly}
+              allowDeselect={false}
+              w={100}
+            />
+          </Group>
+        </>
+      )}
+      {t.type === "inactivity" && (
+        <Group gap={6} align="flex-end" wrap="nowrap">
+          <NumberInput
+            label="No"
+            min={1}
+            value={num(t.days) ?? 14}
+            onChange={(v) => set({ days: typeof v === "number" ? v : 1 })}
+            readOnly={readOnly}
+            w={100}
+          />
+          <Select
+            aria-label="What stays unchanged"
+            data={[
+              { value: "activity", label: "days without activity" },
+              { value: "stage_change", label: "days in the same stage" },
+              { value: "update", label: "days without a change" },
+            ]}
+            value={str(t.measure) || "activity"}
+            onChange={(measure) => set({ measure })}
+            readOnly={readOnly}
+            allowDeselect={false}
+          />
+        </Group>
+      )}
+      {t.type === "schedule" && (
+        <TextInput
+          label="Schedule (cron)"
+          description="Five fields: minute hour day month weekday — 0 9 * * 1 is Mondays at 09:00, in the workspace's time zone"
+          value={str(t.cron)}
+          onChange={(e) => set({ cron: e.currentTarget.value })}
+          readOnly={readOnly}
+        />
+      )}
+      {t.type === "inbound_webhook" && (
+        <Select
+          label="Inbound webhook"
+          data={(hooks.data ?? []).map((h) => ({ value: h.id, label: h.name ?? h.description ?? "Inbound webhook" }))}
+          value={str(t.hookId) || null}
+          onChange={(hookId) => set({ hookId })}
+          readOnly={readOnly}
+          nothingFoundMessage="Create an inbound webhook in Settings → Webhooks first"
+        />
+      )}
+      {t.type !== "inbound_webhook" && (
+        <Stack gap={4}>
+          <Text fz="sm" fw={500}>
+            Only records that match
+          </Text>
+          <ConditionInput object={str(t.object) || "contact"} value={t.filter ?? null} onChange={(filter) => set({ filter })} readOnly={readOnly} optional />
+        </Stack>
+      )}
       <Switch
-        label="Records created by imports start it too"
-        checked={value.includeImports === true}
-        onChange={(e) => set({ includeImports: e.currentTarget.checked })}
+        label="Records created or changed by imports start it too"
+        checked={t.enrollImports === true}
+        onChange={(e) => set({ enrollImports: e.currentTarget.checked })}
         disabled={readOnly}
       />
       <Select
         label="A record may run it again"
-        data={[
-          { value: "never", label: "Never" },
-          { value: "after_leaving", label: "After it stops matching" },
-          { value: "always", label: "Every time" },
-        ]}
-        value={str(value.reenroll) || "never"}
-        onChange={(v) => set({ reenroll: v ?? "never" })}
+        data={Object.entries(reenrollLabels).map(([value, label]) => ({ value, label }))}
+        value={str(t.reenroll) || "always"}
+        onChange={(v) => set({ reenroll: v ?? "always" })}
         readOnly={readOnly}
         allowDeselect={false}
+      />
+      <Switch
+        label="The workflow's own changes may start it again"
+        description="Off by default, so a workflow cannot trigger itself in a loop"
+        checked={t.allowOwnChanges === true}
+        onChange={(e) => set({ allowOwnChanges: e.currentTarget.checked })}
+        disabled={readOnly}
       />
     </Stack>
   );

@@ -40,20 +40,25 @@ export function VersionsTab({ workflow }: { workflow: WorkflowDetail }) {
                   <Text fz="sm" fw={500} span>
                     v{v.version}
                   </Text>{" "}
-                  {v.version === workflow.liveVersion && (
+                  {v.state === "draft" && (
+                    <Badge size="xs" color="gray" variant="light">
+                      Draft
+                    </Badge>
+                  )}
+                  {v.version === workflow.publishedVersion && v.state !== "draft" && (
                     <Badge size="xs" color={workflow.status === "paused" ? "yellow" : "teal"} variant="light">
                       {workflow.status === "paused" ? "Paused" : "Live"}
                     </Badge>
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Text fz="sm">{v.publishedAt ? formatDateTime(v.publishedAt) : "—"}</Text>
+                  <Text fz="sm">{v.publishedAt ? formatDateTime(v.publishedAt) : "Not published"}</Text>
                 </Table.Td>
                 <Table.Td>
                   <Text fz="sm">{v.publishedBy ? (users.get(v.publishedBy)?.name ?? "Former user") : "—"}</Text>
                 </Table.Td>
                 <Table.Td ta="right">
-                  <Text fz="sm">{v.runs === undefined ? "—" : formatNumber(v.runs)}</Text>
+                  <Text fz="sm">{formatNumber(v.runCount)}</Text>
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -24,13 +24,13 @@ import { formatDateTime } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import {
   type Draft,
-  draftFromTree,
+  draftOf,
   publishWorkflow,
+  renameWorkflow,
   saveDraft,
   setWorkflowPaused,
-  treeFromDraft,
   triggerInWords,
-  triggerTitle,
+  triggerObjectLabel,
   type WorkflowDetail,
   workflowQuery,
   workflowStatusColors,
@@ -44,10 +44,37 @@ import { StepForm, stepSummary, TriggerForm } from "./StepForms.js";
 import { TestOnRecord } from "./TestOnRecord.js";
 import { findStep, insertStep, locate, moveStep, newStepId, removeStep, type Slot, type TreeStep, updateStep } from "./tree.js";
 import { VersionsTab } from "./VersionsTab.js";
-import { useWorkflowPermissions } from "./WorkflowsPage.js";
 import classes from "./workflows.module.css";
 
 const route = getRouteApi("/workflows/$id");
+
+/** A new step's starting config: what the server would default, so it can be saved before every field is filled. */
+function defaultConfig(type: string): Record<string, unknown> {
+  switch (type) {
+    case "update_fields":
+      return { updates: [] };
+    case "create_task":
+      return { title: "", description: "", dueIn: { amount: 1, unit: "days" }, priority: "normal", assignee: { kind: "owner" } };
+    case "assign_owner":
+      return { mode: "user", userId: null, teamId: null };
+    case "tags":
+      return { add: [], remove: [] };
+    case "send_email":
+      return { to: [{ kind: "record_contact" }], subject: "", body: "" };
+    case "notify":
+      return { to: [{ kind: "owner" }], title: "", body: "" };
+    case "http_request":
+      return { method: "POST", url: "", headers: [{ name: "content-type", value: "application/json" }], body: "", timeoutSeconds: 15 };
+    case "wait":
+      return { mode: "duration", duration: { amount: 1, unit: "days" } };
+    case "if_else":
+      return { condition: { all: [] } };
+    case "stop":
+      return { reason: "" };
+    default:
+      return {};
+  }
+}
 
 export function WorkflowBuilderPage() {
   const { id } = route.useParams();
@@ -101,7 +128,7 @@ export function WorkflowBuilderPage() {
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="builder">
-          <Builder key={`${wf.data.id}:${wf.data.draftVersion ?? "live"}`} wf={wf.data} />
+          <Builder key={wf.data.id} wf={wf.data} />
         </Tabs.Panel>
         <Tabs.Panel value="runs">
           <RunsTab workflow={wf.data} />
@@ -126,14 +153,13 @@ type Selection = { kind: "step"; id: string } | { kind: "trigger" } | { kind: "a
 
 function Builder({ wf }: { wf: WorkflowDetail }) {
   const qc = useQueryClient();
-  const { canBuild } = useWorkflowPermissions();
   const isPhone = useMediaQuery("(max-width: 48em)") ?? false;
-  const [draft, setDraft] = useState<Draft>(() => treeFromDraft(wf));
+  const [draft, setDraft] = useState<Draft>(() => draftOf(wf));
   const [dirty, setDirty] = useState(false);
   const [selection, setSelection] = useState<Selection>(null);
   const [serverErrors, setServerErrors] = useState<PathError[]>([]);
   const [testing, setTesting] = useState(false);
-  const readOnly = !canBuild;
+  const readOnly = !wf.canEdit;
 
   const edit = useCallback((next: (d: Draft) => Draft) => {
     setDraft((d) => next(d));
@@ -160,7 +186,10 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
   };
 
   const save = useMutation({
-    mutationFn: () => saveDraft(wf.id, draftFromTree(draft)),
+    mutationFn: async () => {
+      if (draft.name.trim() !== wf.name) await renameWorkflow(wf.id, draft.name.trim());
+      return saveDraft(wf.id, draft);
+    },
     onSuccess: () => {
       setDirty(false);
       setServerErrors([]);
@@ -171,7 +200,10 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
   });
   const publish = useMutation({
     mutationFn: async () => {
-      if (dirty || wf.status === "draft" || wf.hasDraft) await saveDraft(wf.id, draftFromTree(draft));
+      if (dirty) {
+        if (draft.name.trim() !== wf.name) await renameWorkflow(wf.id, draft.name.trim());
+        await saveDraft(wf.id, draft);
+      }
       return publishWorkflow(wf.id);
     },
     onSuccess: () => {
@@ -192,7 +224,7 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
   });
 
   const addStep = (slot: Slot, index: number, type: string) => {
-    const step: TreeStep = { id: newStepId(), type, config: {} };
+    const step: TreeStep = { id: newStepId(), type, name: "", config: defaultConfig(type) };
     if (type === "if_else") step.branches = { yes: [], no: [] };
     edit((d) => ({ ...d, steps: insertStep(d.steps, slot, index, step) }));
     setSelection({ kind: "step", id: step.id });
@@ -210,7 +242,11 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
       selected: selection?.kind === "step" ? selection.id : selection?.kind === "trigger" ? "trigger" : null,
       readOnly,
       errors: byStep,
-      trigger: { title: triggerTitle(draft.trigger), summary: triggerInWords(draft.trigger), error: byStep.get("trigger")?.join("; ") },
+      trigger: {
+        title: `When · ${triggerObjectLabel((draft.trigger as { object?: string | null }).object)}`,
+        summary: triggerInWords(draft.trigger as Parameters<typeof triggerInWords>[0]),
+        error: byStep.get("trigger")?.join("; "),
+      },
       summarize: stepSummary,
       onSelect: (id: string) => setSelection(id === "trigger" ? { kind: "trigger" } : { kind: "step", id }),
       onAdd: (slot: Slot, index: number) => setSelection({ kind: "add", slot, index }),
@@ -220,7 +256,7 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
     [selection, readOnly, byStep, draft.trigger, deleteStep, edit],
   );
 
-  const live = wf.status === "live";
+  const live = wf.status === "active";
   return (
     <Stack gap="sm">
       <Group justify="space-between" align="flex-end" wrap="wrap" gap="sm">
@@ -307,8 +343,9 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
 
       {wf.status !== "draft" && (wf.hasDraft || dirty) && (
         <Alert color="blue" variant="light" icon={<IconHistory size={18} />} py={8} data-testid="draft-banner">
-          You are editing a draft of a {wf.status === "paused" ? "paused" : "live"} workflow. Version {wf.liveVersion ?? "—"}
-          {wf.publishedAt ? ` (published ${formatDateTime(wf.publishedAt)})` : ""} keeps running until you publish; runs already started stay on their version.
+          You are editing a draft of a {wf.status === "paused" ? "paused" : "live"} workflow. Version {wf.publishedVersion ?? "—"}
+          {wf.published?.publishedAt ? ` (published ${formatDateTime(wf.published.publishedAt)})` : ""} keeps running until you publish; runs already started
+          stay on their version.
         </Alert>
       )}
       {general.length > 0 && (
@@ -343,7 +380,13 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
           />
         </aside>
       </div>
-      <TestOnRecord opened={testing} onClose={() => setTesting(false)} workflow={wf} draft={dirty ? draftFromTree(draft) : null} />
+      <TestOnRecord
+        opened={testing}
+        onClose={() => setTesting(false)}
+        workflow={wf}
+        draft={dirty ? draft : null}
+        object={String((draft.trigger as { object?: string | null }).object ?? "contact")}
+      />
     </Stack>
   );
 }
@@ -497,6 +540,8 @@ function SidePanel({
       <PanelErrors errors={errors.get(step.id)} />
       <StepForm
         step={step}
+        ctx={{ object: String((draft.trigger as { object?: string | null }).object ?? "contact"), steps: draft.steps }}
+        onName={(name) => onStep(step.id, (s) => ({ ...s, name }))}
         onChange={(config) => onStep(step.id, (s) => ({ ...s, config }))}
         onBranches={(b) => onStep(step.id, (s) => ({ ...s, branches: b }))}
         readOnly={readOnly}

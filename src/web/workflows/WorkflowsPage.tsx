@@ -23,51 +23,41 @@ import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
-import { api } from "../http/client.js";
 import { formatDateTime, formatNumber, formatRelative } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import {
+  createWorkflow,
+  retryRuns,
   templatesQuery,
   triggerInWords,
-  type WorkflowSummary,
+  type Workflow,
   type WorkflowTemplate,
-  workflowPaths,
   workflowStatusColors,
   workflowStatusLabels,
   workflowsQuery,
 } from "./api.js";
 
-function HealthFlag({ w }: { w: WorkflowSummary }) {
-  const flags = healthFlags(w);
-  if (!flags.length)
-    return (
-      <Text fz="sm" c="dimmed">
-        —
-      </Text>
-    );
-  return (
-    <Group gap={4}>
-      {flags.map((f) => (
-        <Tooltip key={f.label} label={f.detail} multiline w={280} withArrow>
-          <Badge color="red" variant="light" leftSection={<IconAlertTriangle size={12} />} data-testid="workflow-health">
-            {f.label}
-          </Badge>
-        </Tooltip>
-      ))}
-    </Group>
-  );
+/** The list's run count: the stats the API gives (it keeps 7 days of counts per workflow). */
+function runsIn7Days(w: Workflow): number {
+  const s = w.stats as Workflow["stats"] & { runs7d?: number };
+  return s.runs7d ?? s.done + s.failed + s.running + s.waiting;
 }
 
-export function healthFlags(w: WorkflowSummary): { label: string; detail: string }[] {
-  const out: { label: string; detail: string }[] = [];
-  if (w.health?.failing)
-    out.push({ label: "Failing", detail: w.health.failingDetail ?? "Its recent runs keep failing: open the run history to see why and retry them." });
-  if (w.health?.matchedNoRun)
-    out.push({
-      label: "Not running",
-      detail: w.health.matchedNoRunDetail ?? "Its trigger matched events but no run started: check that the workflow is live and its conditions.",
-    });
-  return out;
+function HealthFlag({ w }: { w: Workflow }) {
+  if (w.health.state === "ok")
+    return (
+      <Text fz="sm" c="dimmed">
+        OK
+      </Text>
+    );
+  const label = w.health.state === "failing" ? "Failing" : w.health.state === "not_running" ? "Matched, no run" : "Loop limit hit";
+  return (
+    <Tooltip label={w.health.message ?? label} multiline w={280} withArrow>
+      <Badge color="red" variant="light" leftSection={<IconAlertTriangle size={12} />} data-testid="workflow-health" data-health={w.health.state}>
+        {label}
+      </Badge>
+    </Tooltip>
+  );
 }
 
 /** Automation → Workflows: every workflow, what starts it, whether it is live and healthy. */
@@ -79,9 +69,20 @@ export function WorkflowsPage() {
   const [selected, setSelected] = useState<string[]>([]);
   const qc = useQueryClient();
   const retryFailed = useMutation({
-    mutationFn: (ids: string[]) => api.post<{ retried: number }>(workflowPaths.bulkRetry, { workflowIds: ids }),
-    onSuccess: (r) => {
-      notifySuccess(r.retried === 1 ? "1 failed run is being retried." : `${formatNumber(r.retried)} failed runs are being retried.`);
+    // One request per workflow: the API retries "every failed run of this workflow" in one go.
+    mutationFn: async (ids: string[]) => {
+      let retried = 0;
+      for (const id of ids) retried += (await retryRuns({ workflowId: id })).retried.length;
+      return retried;
+    },
+    onSuccess: (n) => {
+      notifySuccess(
+        n === 0
+          ? "No failed runs to retry."
+          : n === 1
+            ? "1 failed run is retried from its failing step."
+            : `${formatNumber(n)} failed runs are retried from their failing steps.`,
+      );
       setSelected([]);
       void qc.invalidateQueries({ queryKey: ["workflows"] });
     },
@@ -184,7 +185,7 @@ export function WorkflowsPage() {
                   <Table.Th>Starts when</Table.Th>
                   <Table.Th>Status</Table.Th>
                   <Table.Th>Last run</Table.Th>
-                  <Table.Th ta="right">Runs (7 days)</Table.Th>
+                  <Table.Th ta="right">Runs</Table.Th>
                   <Table.Th>Health</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -209,7 +210,7 @@ export function WorkflowsPage() {
                       )}
                     </Table.Td>
                     <Table.Td maw={280}>
-                      <Text fz="sm">{triggerInWords(w.trigger)}</Text>
+                      <Text fz="sm">{w.triggerType ? triggerInWords({ type: w.triggerType, object: w.object }) : "No trigger yet"}</Text>
                     </Table.Td>
                     <Table.Td>
                       <Group gap={4}>
@@ -224,9 +225,9 @@ export function WorkflowsPage() {
                       </Group>
                     </Table.Td>
                     <Table.Td>
-                      {w.lastRunAt ? (
-                        <Tooltip label={formatDateTime(w.lastRunAt)} withArrow>
-                          <Text fz="sm">{formatRelative(w.lastRunAt)}</Text>
+                      {w.stats.lastRunAt ? (
+                        <Tooltip label={formatDateTime(w.stats.lastRunAt)} withArrow>
+                          <Text fz="sm">{formatRelative(w.stats.lastRunAt)}</Text>
                         </Tooltip>
                       ) : (
                         <Text fz="sm" c="dimmed">
@@ -235,7 +236,14 @@ export function WorkflowsPage() {
                       )}
                     </Table.Td>
                     <Table.Td ta="right">
-                      <Text fz="sm">{formatNumber(w.runs7d ?? 0)}</Text>
+                      <Tooltip
+                        label={`${formatNumber(w.stats.done)} done · ${formatNumber(w.stats.failed)} failed · ${formatNumber(w.stats.running)} running · ${formatNumber(w.stats.waiting)} waiting`}
+                        withArrow
+                      >
+                        <Text fz="sm" data-testid="workflow-runs">
+                          {formatNumber(runsIn7Days(w))}
+                        </Text>
+                      </Tooltip>
                     </Table.Td>
                     <Table.Td>
                       <HealthFlag w={w} />
@@ -263,7 +271,7 @@ function NewWorkflowModal({ opened, onClose }: { opened: boolean; onClose: () =>
   const navigate = useNavigate();
   const qc = useQueryClient();
   const create = useMutation({
-    mutationFn: (t: WorkflowTemplate | null) => api.post<{ id: string }>(workflowPaths.list, t ? { templateKey: t.key } : { name: "Untitled workflow" }),
+    mutationFn: (t: WorkflowTemplate | null) => createWorkflow(t ? { name: t.name, templateId: t.id } : { name: "Untitled workflow" }),
     onSuccess: (w) => {
       void qc.invalidateQueries({ queryKey: ["workflows"] });
       onClose();
@@ -290,11 +298,11 @@ function NewWorkflowModal({ opened, onClose }: { opened: boolean; onClose: () =>
         <SimpleGrid cols={{ base: 1, sm: 2 }} data-testid="template-list">
           {(templates.data ?? []).map((t) => (
             <UnstyledButton
-              key={t.key}
+              key={t.id}
               onClick={() => create.mutate(t)}
               disabled={create.isPending}
               data-testid="template-option"
-              data-template={t.key}
+              data-template={t.id}
               style={{ border: "1px solid var(--mantine-color-default-border)", borderRadius: "var(--mantine-radius-md)", padding: 12 }}
             >
               <Text fw={600} fz="sm">

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { workflowTemplates } from "../../contract/index.js";
 import { errorsByStep } from "./errors.js";
+import { graphFromTree, treeFromGraph } from "./graph.js";
 import { layoutTree, NODE_W } from "./layout.js";
 import { flatten, insertStep, locate, moveStep, removeStep, type TreeStep, updateStep } from "./tree.js";
 
@@ -70,5 +72,52 @@ describe("canvas layout", () => {
       }
     expect(edges.find((e) => e.source === "b" && e.target === "c")?.label).toBe("Yes");
     expect(edges.find((e) => e.source === "b" && e.target === "add:b:no")?.label).toBe("No");
+  });
+});
+
+describe("graph ↔ tree", () => {
+  it("reads a template's if/else with an ending branch and writes it back the same", () => {
+    const escalation = workflowTemplates.find((t) => t.id === "overdue-task-escalation");
+    if (!escalation) throw new Error("template missing");
+    const t = treeFromGraph(escalation.definition);
+    expect(t.map((x) => x.id)).toEqual(["still-open"]);
+    expect(t[0]?.branches?.yes?.map((x) => x.id)).toEqual(["escalate"]);
+    expect(t[0]?.branches?.no).toEqual([]);
+    const g = graphFromTree(t);
+    expect(g.start).toBe("still-open");
+    expect(g.steps.find((x) => x.id === "still-open")?.next).toEqual({ yes: "escalate", no: null });
+    expect(g.steps.find((x) => x.id === "escalate")?.next).toEqual({ next: null });
+  });
+
+  it("finds where two branches meet again and continues the main line there", () => {
+    const def = {
+      start: "a",
+      steps: [
+        { id: "a", type: "if_else" as const, name: "", config: {}, next: { yes: "b", no: "c" }, position: null },
+        { id: "b", type: "create_note" as const, name: "", config: {}, next: { next: "d" }, position: null },
+        { id: "c", type: "create_task" as const, name: "", config: {}, next: { next: "d" }, position: null },
+        { id: "d", type: "wait" as const, name: "", config: { mode: "until_condition" }, next: { next: "e", timeout: "f" }, position: null },
+        { id: "e", type: "notify" as const, name: "", config: {}, next: { next: null }, position: null },
+        { id: "f", type: "stop" as const, name: "", config: {}, next: {}, position: null },
+      ],
+    };
+    const t = treeFromGraph(def);
+    expect(t.map((x) => x.id)).toEqual(["a", "d", "e"]);
+    expect(t[1]?.branches?.timeout?.map((x) => x.id)).toEqual(["f"]);
+    const back = graphFromTree(t);
+    const next = Object.fromEntries(back.steps.map((x) => [x.id, x.next]));
+    expect(next).toEqual(Object.fromEntries(def.steps.map((x) => [x.id, x.next])));
+    expect(back.steps.map((x) => x.id)).toEqual(flatten(t).map((x) => x.id));
+  });
+
+  it("keeps steps no path reaches instead of dropping them", () => {
+    const t = treeFromGraph({
+      start: "a",
+      steps: [
+        { id: "a", type: "create_note", name: "", config: {}, next: { next: null }, position: null },
+        { id: "z", type: "create_task", name: "", config: {}, next: { next: null }, position: null },
+      ],
+    });
+    expect(flatten(t).map((x) => x.id)).toEqual(["a", "z"]);
   });
 });

@@ -9,6 +9,8 @@ export type BranchKey = "yes" | "no" | "timeout";
 export interface TreeStep {
   id: string;
   type: string;
+  /** Shown on the canvas instead of the type's label when set. */
+  name?: string;
   config: Record<string, unknown>;
   branches?: Partial<Record<BranchKey, TreeStep[]>>;
 }

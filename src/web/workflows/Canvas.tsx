@@ -44,7 +44,7 @@ function useCanvas(): CanvasActions {
   return c;
 }
 
-function focusStep(id: string) {
+export function focusStep(id: string) {
   document.querySelector<HTMLElement>(`[data-step-focus="${CSS.escape(id)}"]`)?.focus();
 }
 
@@ -58,6 +58,8 @@ export function stepKeyHandler(c: CanvasActions, id: string, at: { slot: Slot; i
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
       c.onSelect(id);
+      // The settings open beside the canvas: move the keyboard there (Escape comes back to the step).
+      setTimeout(() => document.querySelector<HTMLElement>('[data-testid="side-panel"] :is(input, textarea, button):not([disabled])')?.focus(), 50);
     } else if ((e.key === "Delete" || e.key === "Backspace") && !c.readOnly && id !== "trigger") {
       e.preventDefault();
       const next = c.order[i + 1] ?? c.order[i - 1];

@@ -31,14 +31,14 @@ import {
 import { UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
 import { teamsQuery, usersQuery } from "../http/queries.js";
-import type { FieldDef } from "../records/types.js";
 import type { Trigger } from "./api.js";
 import { ConditionInput } from "./ConditionInput.js";
-import { useFieldDefs } from "./fields.js";
+import { useFieldDefs, type WfField } from "./fields.js";
 import { flatten, type TreeStep } from "./tree.js";
 import { ValueInput } from "./ValueInput.js";
 
 type Config = Record<string, unknown>;
+const isDate = (d: WfField) => d.type === "date" || d.type === "datetime";
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 const num = (v: unknown) => (typeof v === "number" ? v : undefined);
 const strs = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
@@ -130,7 +130,7 @@ function useMergeFields(ctx: StepContext, selfId: string): { value: string; labe
   const defs = useFieldDefs(ctx.object);
   return useMemo(() => {
     const object = (workflowObjectLabels as Record<string, string>)[ctx.object] ?? "Record";
-    const out = defs.map((d) => ({ value: `{{ record.${d.id} }}`, label: d.label, group: object }));
+    const out = defs.map((d) => ({ value: `{{ record.${d.name} }}`, label: d.label, group: object }));
     out.push(
       { value: "{{ owner.name }}", label: "Name", group: "Owner" },
       { value: "{{ owner.email }}", label: "Email", group: "Owner" },
@@ -397,13 +397,13 @@ function FieldUpdates({ c, set, readOnly, ctx, selfId }: { c: Config; set: (patc
   type Source = { kind: string; value?: unknown; field?: string; offset?: Duration; direction?: string; base?: string; template?: string };
   const updates = Array.isArray(c.updates) ? (c.updates as { field: string; value: Source }[]) : [];
   const setRow = (i: number, patch: Partial<{ field: string; value: Source }>) => set({ updates: updates.map((u, j) => (j === i ? { ...u, ...patch } : u)) });
-  const fieldOptions = defs.map((d) => ({ value: d.id, label: d.label }));
+  const fieldOptions = defs.map((d) => ({ value: d.name, label: d.label }));
   // A field the registry lacks (a template's "contact.lifecycleStage") still shows, by its path, rather than vanishing.
   for (const u of updates) if (u.field && !fieldOptions.some((o) => o.value === u.field)) fieldOptions.push({ value: u.field, label: u.field });
   return (
     <Stack gap="sm">
       {updates.map((u, i) => {
-        const def = defs.find((d) => d.id === u.field);
+        const def = defs.find((d) => d.name === u.field);
         const kind = u.value?.kind ?? "constant";
         return (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity beyond their place
@@ -452,15 +452,15 @@ function FieldUpdates({ c, set, readOnly, ctx, selfId }: { c: Config; set: (patc
               data={[
                 { value: "constant", label: "A value" },
                 { value: "field", label: "Another field's value" },
-                ...(def?.kind === "date" ? [{ value: "relative_date", label: "A date from now" }] : []),
-                ...(def?.kind === "text" ? [{ value: "template", label: "Text with merge fields" }] : []),
+                ...(def?.type === "date" || def?.type === "datetime" ? [{ value: "relative_date", label: "A date from now" }] : []),
+                ...(def?.type === "text" || def?.type === "email" || def?.type === "phone" ? [{ value: "template", label: "Text with merge fields" }] : []),
                 { value: "clear", label: "Nothing (clear it)" },
               ]}
             />
             {kind === "field" ? (
               <Select
                 aria-label="Copy from field"
-                data={defs.filter((d) => d.id !== u.field).map((d) => ({ value: d.id, label: d.label }))}
+                data={defs.filter((d) => d.name !== u.field).map((d) => ({ value: d.name, label: d.label }))}
                 value={u.value?.field || null}
                 onChange={(v) => setRow(i, { value: { kind: "field", field: v ?? "" } })}
                 searchable
@@ -834,7 +834,7 @@ function WaitForm({
   ctx: StepContext;
 }) {
   const mode = str(c.mode) || "duration";
-  const defs = useFieldDefs(ctx.object).filter((d) => d.kind === "date");
+  const defs = useFieldDefs(ctx.object).filter(isDate);
   // Each mode has its own config shape; switching resets to that mode's defaults. Only "until true" has a timeout path.
   const setMode = (m: string) => {
     if (m === "duration") onChange({ mode: m, duration: { amount: 1, unit: "days" } });
@@ -862,7 +862,7 @@ function WaitForm({
         <>
           <Select
             label="Date field"
-            data={defs.map((d) => ({ value: d.id, label: d.label }))}
+            data={defs.map((d) => ({ value: d.name, label: d.label }))}
             value={str(c.field) || null}
             onChange={(field) => set({ field })}
             readOnly={readOnly}
@@ -1037,7 +1037,7 @@ export function TriggerForm({ value, onChange, readOnly }: { value: Trigger; onC
         <>
           <Select
             label="Date field"
-            data={defs.filter((d) => d.kind === "date").map((d) => ({ value: d.id, label: d.label }))}
+            data={defs.filter(isDate).map((d) => ({ value: d.name, label: d.label }))}
             value={str(t.field) || null}
             onChange={(field) => set({ field })}
             readOnly={readOnly}

@@ -17,7 +17,7 @@ import {
 } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useState } from "react";
 import { AnchorLink } from "../components/links.js";
 import { ApiError } from "../http/client.js";
 import { formatDateTime } from "../lib/format.js";
@@ -36,7 +36,7 @@ import {
   workflowStatusColors,
   workflowStatusLabels,
 } from "./api.js";
-import { WorkflowCanvas, WorkflowList } from "./Canvas.js";
+import { focusStep, WorkflowCanvas, WorkflowList } from "./Canvas.js";
 import { groupLabels, type StepGroup, stepKind, stepKinds } from "./catalogue.js";
 import { errorsByStep, type PathError } from "./errors.js";
 import { RunsTab } from "./RunsTab.js";
@@ -414,6 +414,13 @@ function SidePanel({
   onDelete: (id: string) => void;
   onMove: (id: string, delta: -1 | 1) => void;
 }) {
+  // Escape closes the panel and puts the keyboard back on the step (or trigger) it was about.
+  const escape = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || e.defaultPrevented) return;
+    const back = selection?.kind === "step" ? selection.id : selection?.kind === "trigger" ? "trigger" : null;
+    onClose();
+    if (back) setTimeout(() => focusStep(back), 0);
+  };
   const close = (
     <Tooltip label="Close (Esc)">
       <ActionIcon variant="subtle" color="gray" onClick={onClose} aria-label="Close the panel">
@@ -441,7 +448,7 @@ function SidePanel({
   if (selection.kind === "add") {
     const groups = Object.keys(groupLabels) as StepGroup[];
     return (
-      <Stack gap="xs" data-testid="panel-add" onKeyDown={(e) => e.key === "Escape" && onClose()}>
+      <Stack gap="xs" data-testid="panel-add" onKeyDown={escape}>
         <Group justify="space-between">
           <Text fw={600}>Add a step</Text>
           {close}
@@ -486,7 +493,7 @@ function SidePanel({
   }
   if (selection.kind === "trigger") {
     return (
-      <Stack gap="sm" data-testid="panel-trigger" onKeyDown={(e) => e.key === "Escape" && onClose()}>
+      <Stack gap="sm" data-testid="panel-trigger" onKeyDown={escape}>
         <Group justify="space-between">
           <Text fw={600}>Trigger</Text>
           {close}
@@ -501,7 +508,7 @@ function SidePanel({
   const kind = stepKind(step.type);
   const at = locate(draft.steps, step.id);
   return (
-    <Stack gap="sm" data-testid="panel-step" data-step-type={step.type} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+    <Stack gap="sm" data-testid="panel-step" data-step-type={step.type} onKeyDown={escape}>
       <Group justify="space-between" wrap="nowrap">
         <Group gap={8} wrap="nowrap">
           {kind.icon(18)}

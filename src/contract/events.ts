@@ -69,6 +69,10 @@ export const namedEvents = {
       "An import stopped on an error after its retries (a bad file, or a fault that persisted); record: the counts so far and the error. It can be resumed, and then finishes with import.finished",
     record: ImportEventRecord,
   },
+  "workflow.webhook": {
+    object: "workflow",
+    description: 'A workflow\'s "send to webhook subscribers" step; record is { workflow, object, record, extra }',
+  },
   "inbound_hook.received": {
     object: "inbound_hook",
     description: "An inbound webhook URL received a JSON POST; record is { hookId, hookName, receivedAt, body }",

@@ -162,5 +162,6 @@ export const mailStatusLabels: LabelMap = {
 export const mailKindLabels: LabelMap = {
   task_reminder: "Task reminder",
   test: "Test email",
+  workflow: "Workflow email",
   other: "Other",
 } satisfies Labels<typeof mailKinds>;

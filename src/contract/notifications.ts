@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Id, listOf, Timestamp } from "./common.js";
 
-export const notificationKinds = ["task_reminder", "task_assigned", "webhook_disabled"] as const;
+export const notificationKinds = ["task_reminder", "task_assigned", "webhook_disabled", "workflow", "workflow_health"] as const;
 export const NotificationKind = z.enum(notificationKinds);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 

@@ -42,7 +42,7 @@ export function postJson(
   url: string,
   headers: Record<string, string>,
   body: string,
-  options: { allowPrivate: boolean; timeoutMs?: number },
+  options: { allowPrivate: boolean; timeoutMs?: number; method?: string },
 ): Promise<PostResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -60,7 +60,7 @@ export function postJson(
     const req = (secure ? https : http).request(
       target,
       {
-        method: "POST",
+        method: options.method ?? "POST",
         agent: secure ? pool.https : pool.http,
         headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "Rapport-Webhooks/1", ...headers },
         lookup: options.allowPrivate ? undefined : (guardedLookup as never),

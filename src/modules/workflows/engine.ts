@@ -1,0 +1,1018 @@
+import { and, eq, gte, inArray, sql } from "drizzle-orm";
+import type { Event } from "../../contract/events.js";
+import type { Duration, Recipient, StepType, WorkflowDefinition, WorkflowStep, WorkflowTrigger } from "../../contract/workflows.js";
+import { stepLabels } from "../../contract/workflows.js";
+import type { Actor, Ctx } from "../../core/context.js";
+import { AppError } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import type { Db } from "../../db/client.js";
+import { logActivity } from "../activities/service.js";
+import { createContact } from "../contacts/service.js";
+import { createDeal } from "../deals/service.js";
+import type { Consumer } from "../events/service.js";
+import { publishEvents } from "../history/service.js";
+import { assignOwners } from "../leads/assignment.js";
+import { type MailQueue, queueMail } from "../mail/service.js";
+import { notify } from "../notifications/service.js";
+import { createTask } from "../tasks/service.js";
+import { listTeams, listUsers } from "../users/service.js";
+import { postJson } from "../webhooks/delivery.js";
+import { getWebhookSettings } from "../webhooks/service.js";
+import { evaluateCondition } from "./conditions.js";
+import { render } from "./liquid.js";
+import { labelOf, loadRecord, ownerOf, updateRecord, type WfRecord } from "./records.js";
+import { workflowCounters, workflowEnrollments, workflowMisses, workflowRuns, workflowStepRuns, workflows, workflowVersions } from "./table.js";
+
+/** How the engine reaches the job queue and the mail outbox (given by src/jobs, which modules never import). */
+export interface EngineDeps {
+  /** Enqueues the job that runs (or resumes) a run, in the caller's transaction. */
+  enqueue(tx: Db, job: RunJob, options?: { startAfter?: Date }): Promise<void>;
+  mail: MailQueue;
+  now(): Date;
+}
+export interface RunJob {
+  workspaceId: string;
+  runId: string;
+}
+
+type RunRow = typeof workflowRuns.$inferSelect;
+type VersionRow = typeof workflowVersions.$inferSelect;
+
+const ms = (d: Duration) => d.amount * (d.unit === "minutes" ? 60_000 : d.unit === "hours" ? 3_600_000 : 86_400_000);
+
+// ------------------------------------------------------------------------------------------------------------
+// Matching events to triggers
+
+const recordEvents: Record<string, string> = { record_created: "created", record_updated: "updated", record_deleted: "deleted" };
+
+/** Which record an event enrolls for a trigger, or null when the trigger does not fire on it. */
+export function matchTrigger(trigger: WorkflowTrigger, e: Event): { object: string; recordId: string } | null {
+  const record = e.data.record ?? {};
+  switch (trigger.type) {
+    case "record_created":
+    case "record_updated":
+    case "record_deleted": {
+      const action = recordEvents[trigger.type];
+      // An activity's creation is published as activity.logged.
+      const types = trigger.object === "activity" && action === "created" ? ["activity.logged"] : [`${trigger.object}.${action}`];
+      if (!types.includes(e.type)) return null;
+      if (trigger.type === "record_updated" && trigger.changes.length > 0) {
+        const hit = trigger.changes.some((want) =>
+          e.data.changes.some(
+            (c) =>
+              (c.field === want.field || c.field.startsWith(`${want.field}.`)) &&
+              (want.from === undefined || String(c.from ?? "") === String(want.from ?? "")) &&
+              (want.to === undefined || String(c.to ?? "") === String(want.to ?? "")),
+          ),
+        );
+        if (!hit) return null;
+      }
+      return { object: trigger.object, recordId: e.recordId };
+    }
+    case "deal_stage_changed": {
+      if (e.type !== "deal.stage_changed") return null;
+      const stage = e.data.changes.find((c) => c.field === "stage" || c.field === "stageId");
+      const stageChange = e.data.changes.find((c) => c.field === "stageId") ?? stage;
+      if (trigger.pipelineId && record.pipelineId !== trigger.pipelineId) return null;
+      if (trigger.toStageId && record.stageId !== trigger.toStageId) return null;
+      if (trigger.fromStageId && stageChange?.from !== trigger.fromStageId) return null;
+      if (trigger.toStageType && record.status !== trigger.toStageType) return null;
+      return { object: "deal", recordId: e.recordId };
+    }
+    case "form_submitted": {
+      if (e.type !== "form.submitted") return null;
+      if (trigger.formId && record.formId !== trigger.formId) return null;
+      if (record.outcome === "spam" || typeof record.contactId !== "string") return null;
+      return { object: "contact", recordId: record.contactId };
+    }
+    case "task_completed":
+      return e.type === "task.completed" ? { object: "task", recordId: e.recordId } : null;
+    case "lead_score_crossed": {
+      if (e.type !== "contact.updated") return null;
+      const c = e.data.changes.find((x) => x.field === "leadScore");
+      if (!c) return null;
+      const from = Number(c.from ?? 0);
+      const to = Number(c.to ?? 0);
+      const crossed = trigger.direction === "up" ? from < trigger.threshold && to >= trigger.threshold : from >= trigger.threshold && to < trigger.threshold;
+      return crossed ? { object: "contact", recordId: e.recordId } : null;
+    }
+    case "inbound_webhook": {
+      if (e.type !== "inbound_hook.received" || record.hookId !== trigger.hookId) return null;
+      return { object: trigger.object ?? "inbound_hook", recordId: e.recordId };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Event types the consumer reads: everything a trigger can fire on. */
+const eventTriggerTypes = [
+  "record_created",
+  "record_updated",
+  "record_deleted",
+  "deal_stage_changed",
+  "form_submitted",
+  "task_completed",
+  "lead_score_crossed",
+  "inbound_webhook",
+];
+
+const workflowActor = (w: { id: string; name: string }, runId: string): Actor => ({
+  kind: "workflow",
+  userId: null,
+  role: "admin",
+  workflow: { id: w.id, name: w.name, runId },
+});
+
+export interface StartRun {
+  workflow: { id: string; name: string };
+  version: VersionRow;
+  object: string | null;
+  recordId: string | null;
+  recordLabel: string | null;
+  triggerKey: string;
+  triggerEventId: string | null;
+  triggerData: Record<string, unknown>;
+  startedBy?: string | null;
+}
+
+/**
+ * Creates a run unless one exists for the same version and trigger key (at most once per event and version), and
+ * enqueues it in the same transaction. Returns the new run's id, or null when it already existed.
+ */
+export async function startRun(tx: Db, deps: EngineDeps, workspaceId: string, s: StartRun): Promise<string | null> {
+  const id = newId();
+  const def = s.version.definition;
+  const now = deps.now();
+  const [row] = await tx
+    .insert(workflowRuns)
+    .values({
+      workspaceId,
+      id,
+      workflowId: s.workflow.id,
+      versionId: s.version.id,
+      version: s.version.version,
+      state: "running",
+      object: s.object,
+      recordId: s.recordId,
+      recordLabel: s.recordLabel,
+      triggerType: def.trigger.type,
+      triggerKey: s.triggerKey,
+      triggerEventId: s.triggerEventId,
+      triggerData: s.triggerData,
+      currentStepId: def.start,
+      startedBy: s.startedBy ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: workflowRuns.id });
+  if (!row) return null;
+  if (s.recordId)
+    await tx
+      .insert(workflowEnrollments)
+      .values({ workspaceId, workflowId: s.workflow.id, recordId: s.recordId, runs: 1, matching: true, lastEnrolledAt: now })
+      .onConflictDoUpdate({
+        target: [workflowEnrollments.workspaceId, workflowEnrollments.workflowId, workflowEnrollments.recordId],
+        set: { runs: sql`${workflowEnrollments.runs} + 1`, matching: true, lastEnrolledAt: now, updatedAt: now },
+      });
+  await deps.enqueue(tx, { workspaceId, runId: id });
+  return id;
+}
+
+/** Why a record that matched a trigger gets no run, or null when it may run. Records the miss for health. */
+export async function enrollmentBlock(
+  tx: Db,
+  workspaceId: string,
+  workflowId: string,
+  trigger: WorkflowTrigger,
+  maxPerDay: number,
+  recordId: string,
+  now: Date,
+): Promise<string | null> {
+  const [enrolled] = await tx
+    .select()
+    .from(workflowEnrollments)
+    .where(and(eq(workflowEnrollments.workspaceId, workspaceId), eq(workflowEnrollments.workflowId, workflowId), eq(workflowEnrollments.recordId, recordId)));
+  if (enrolled && enrolled.runs > 0) {
+    if (trigger.reenroll === "never") return "The record already ran through this workflow (re-enrollment: never)";
+    if (trigger.reenroll === "after_leaving" && enrolled.matching) return "The record has not left the trigger's condition since its last run";
+  }
+  const [recent] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(workflowRuns)
+    .where(
+      and(
+        eq(workflowRuns.workspaceId, workspaceId),
+        eq(workflowRuns.workflowId, workflowId),
+        eq(workflowRuns.recordId, recordId),
+        gte(workflowRuns.createdAt, new Date(now.getTime() - 86_400_000)),
+      ),
+    );
+  if ((recent?.n ?? 0) >= maxPerDay) {
+    const message = `Loop limit: ${maxPerDay} runs for one record within 24 hours; further runs were refused`;
+    await tx
+      .update(workflows)
+      .set({ healthState: "loop_limited", healthMessage: message, healthSince: now })
+      .where(and(eq(workflows.workspaceId, workspaceId), eq(workflows.id, workflowId), sql`${workflows.healthState} <> 'loop_limited'`));
+    return message;
+  }
+  return null;
+}
+
+/** Marks a record as having left the trigger's condition (for re-enrollment after leaving). */
+async function markLeft(tx: Db, workspaceId: string, workflowId: string, recordId: string) {
+  await tx
+    .update(workflowEnrollments)
+    .set({ matching: false, updatedAt: new Date() })
+    .where(and(eq(workflowEnrollments.workspaceId, workspaceId), eq(workflowEnrollments.workflowId, workflowId), eq(workflowEnrollments.recordId, recordId)));
+}
+
+async function recordMiss(tx: Db, workspaceId: string, workflowId: string, recordId: string | null, reason: string) {
+  await tx.insert(workflowMisses).values({ workspaceId, id: newId(), workflowId, recordId, reason });
+}
+
+/** The live versions of a workspace's active workflows whose trigger fires on events. */
+async function liveVersions(tx: Db, workspaceId: string) {
+  return tx
+    .select({ version: workflowVersions, name: workflows.name })
+    .from(workflowVersions)
+    .innerJoin(workflows, and(eq(workflows.workspaceId, workflowVersions.workspaceId), eq(workflows.id, workflowVersions.workflowId)))
+    .where(
+      and(
+        eq(workflowVersions.workspaceId, workspaceId),
+        eq(workflowVersions.state, "published"),
+        eq(workflows.status, "active"),
+        inArray(workflowVersions.triggerType, eventTriggerTypes),
+      ),
+    );
+}
+
+/**
+ * The event-stream consumer: for each event and each active workflow whose trigger it fires, one run (unique per
+ * event and version), written and enqueued in the consumer's transaction, so a crash or replay never doubles it.
+ * It also wakes runs waiting for a condition on the changed records.
+ */
+export function workflowConsumer(deps: EngineDeps): Consumer {
+  return {
+    name: "workflows",
+    batchSize: 500,
+    async handle(tx, events) {
+      const byWorkspace = new Map<string, Event[]>();
+      for (const e of events) byWorkspace.set(e.workspaceId, [...(byWorkspace.get(e.workspaceId) ?? []), e]);
+      for (const [workspaceId, list] of byWorkspace) {
+        const live = await liveVersions(tx, workspaceId);
+        const now = deps.now();
+        for (const e of list)
+          for (const { version, name } of live) {
+            const def = version.definition;
+            const trigger = def.trigger;
+            const hit = matchTrigger(trigger, e);
+            if (!hit) continue;
+            if (e.actor.kind === "workflow" && e.actor.userId === version.workflowId && !trigger.allowOwnChanges) continue;
+            if (e.source === "import" && !trigger.enrollImports) continue;
+            const ctx: Ctx = { db: tx, workspaceId, actor: workflowActor({ id: version.workflowId, name }, "") };
+            const record =
+              hit.object === e.object && trigger.type !== "record_deleted"
+                ? (e.data.record as WfRecord | null)
+                : await loadRecord(ctx, hit.object, hit.recordId);
+            const subject = trigger.type === "record_deleted" ? (e.data.record as WfRecord | null) : record;
+            if (!evaluateCondition(trigger.filter, subject, e.data.changes)) {
+              if (trigger.reenroll === "after_leaving") await markLeft(tx, workspaceId, version.workflowId, hit.recordId);
+              continue;
+            }
+            const block = await enrollmentBlock(tx, workspaceId, version.workflowId, trigger, def.settings.maxRunsPerRecordPerDay, hit.recordId, now);
+            if (block) {
+              if (block.startsWith("Loop limit")) await recordMiss(tx, workspaceId, version.workflowId, hit.recordId, block);
+              continue;
+            }
+            await startRun(tx, deps, workspaceId, {
+              workflow: { id: version.workflowId, name },
+              version,
+              object: hit.object,
+              recordId: hit.recordId,
+              recordLabel: labelOf(hit.object, subject),
+              triggerKey: `event:${e.id}`,
+              triggerEventId: e.id,
+              triggerData: { type: e.type, changes: e.data.changes, record: e.object === hit.object ? null : e.data.record, actor: e.actor },
+            });
+          }
+        const recordIds = [...new Set(list.map((e) => e.recordId))];
+        const waiting = await tx
+          .select({ id: workflowRuns.id })
+          .from(workflowRuns)
+          .where(
+            and(
+              eq(workflowRuns.workspaceId, workspaceId),
+              eq(workflowRuns.state, "waiting"),
+              eq(workflowRuns.waitKind, "condition"),
+              inArray(workflowRuns.recordId, recordIds),
+            ),
+          );
+        for (const w of waiting) await deps.enqueue(tx, { workspaceId, runId: w.id });
+      }
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Running steps
+
+export interface StepOutcome {
+  input: unknown;
+  output: unknown;
+  summary: string;
+  branch: string | null;
+  /** The run waits: until a time, or for a condition (checked again on the record's events, until the deadline). */
+  wait?: { until: Date; kind: "time" | "condition" };
+}
+
+export interface StepEnv {
+  ctx: Ctx;
+  deps: EngineDeps;
+  run: Pick<RunRow, "id" | "workflowId" | "object" | "recordId" | "triggerData" | "outputs">;
+  workflowName: string;
+  record: WfRecord | null;
+  data: Record<string, unknown>;
+  /** Test on a record: compute and describe, write nothing, send nothing, call nothing. */
+  dry: boolean;
+  /** A resumed wait step: whether it resumed because the deadline passed. */
+  resumed?: { timedOut: boolean };
+}
+
+type StepHandler = (env: StepEnv, cfg: Record<string, unknown>, step: WorkflowStep) => Promise<StepOutcome>;
+
+const renderAll = async <K extends string>(env: StepEnv, cfg: Record<string, unknown>, keys: K[]): Promise<Record<K, string>> => {
+  const out = {} as Record<K, string>;
+  for (const k of keys) out[k] = await render(String(cfg[k] ?? ""), env.data);
+  return out;
+};
+
+const needRecord = (env: StepEnv): WfRecord => {
+  if (!env.record) throw new AppError("not_found", `The ${env.run.object ?? "record"} this run is about no longer exists (deleted meanwhile)`);
+  return env.record;
+};
+
+async function userDirectory(ctx: Ctx) {
+  const users = await listUsers({ ...ctx, actor: { ...ctx.actor, role: "admin" } });
+  return new Map(users.map((u) => [u.id, u]));
+}
+
+/** The users a recipient list names (record_contact is handled by the email step). */
+async function resolveUsers(env: StepEnv, to: Recipient[]): Promise<string[]> {
+  const owner = ownerOf(env.record);
+  const ids = new Set<string>();
+  const needTeams = to.some((r) => r.kind === "team" || r.kind === "owner_team" || r.kind === "owner_manager");
+  const teams = needTeams ? await listTeams({ ...env.ctx, actor: { ...env.ctx.actor, role: "admin" } }) : [];
+  const users = await userDirectory(env.ctx);
+  for (const r of to) {
+    if (r.kind === "owner" && owner) ids.add(owner);
+    if (r.kind === "user") ids.add(r.userId);
+    if (r.kind === "team") for (const m of teams.find((t) => t.id === r.teamId)?.memberIds ?? []) ids.add(m);
+    if ((r.kind === "owner_team" || r.kind === "owner_manager") && owner)
+      for (const t of teams.filter((t) => t.memberIds.includes(owner)))
+        for (const m of t.memberIds) if (m !== owner && (r.kind === "owner_team" || users.get(m)?.role === "manager")) ids.add(m);
+  }
+  return [...ids].filter((id) => users.get(id)?.active);
+}
+
+const names = async (ctx: Ctx, ids: string[]) => {
+  const users = await userDirectory(ctx);
+  return ids.map((id) => users.get(id)?.name ?? id).join(", ");
+};
+
+async function computeValue(
+  env: StepEnv,
+  v: { kind: string; value?: unknown; field?: string; base?: string; offset?: Duration; direction?: string; template?: string },
+) {
+  const rec = env.record ?? {};
+  const at = (path: string) => path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), rec);
+  switch (v.kind) {
+    case "constant":
+      return v.value;
+    case "clear":
+      return null;
+    case "field":
+      return at(v.field as string) ?? null;
+    case "template":
+      return render(v.template ?? "", env.data);
+    case "relative_date": {
+      const base = v.base === "now" || !v.base ? env.deps.now() : new Date(String(at(v.base)));
+      if (Number.isNaN(base.getTime())) throw new AppError("validation_failed", `The date field ${v.base} is empty on this record`);
+      const d = new Date(base.getTime() + (v.direction === "before" ? -1 : 1) * ms(v.offset as Duration));
+      return d.toISOString();
+    }
+    default:
+      return null;
+  }
+}
+
+const handlers: Record<StepType, StepHandler> = {
+  async update_fields(env, cfg) {
+    const record = needRecord(env);
+    const values: Record<string, unknown> = {};
+    const related: Record<string, unknown> = {};
+    for (const u of cfg.updates as { field: string; value: { kind: string } }[]) {
+      const value = await computeValue(env, u.value);
+      if (u.field.startsWith("contact.") && env.run.object !== "contact") related[u.field.slice(8)] = value;
+      else values[u.field] = value;
+    }
+    const parts = Object.entries({ ...values, ...Object.fromEntries(Object.entries(related).map(([k, v]) => [`contact.${k}`, v])) })
+      .map(([k, v]) => `${k} → ${v === null ? "empty" : JSON.stringify(v)}`)
+      .join(", ");
+    if (env.dry) return { input: { values, related }, output: null, summary: `Would set ${parts}`, branch: "next" };
+    let updated = record;
+    if (Object.keys(values).length) updated = await updateRecord(env.ctx, env.run.object as string, record.id, record, values);
+    const contactIds: string[] = [];
+    if (Object.keys(related).length) {
+      // The deal's contacts (or the task's related contact): each gets the update.
+      const dealContacts = (record.contacts as { contactId: string }[] | undefined)?.map((c) => c.contactId) ?? [];
+      const rel = record.related as { object: string; id: string } | null | undefined;
+      contactIds.push(...dealContacts, ...(rel?.object === "contact" ? [rel.id] : []), ...(typeof record.contactId === "string" ? [record.contactId] : []));
+      for (const id of contactIds) {
+        const c = await loadRecord(env.ctx, "contact", id);
+        if (c) await updateRecord(env.ctx, "contact", id, c, related);
+      }
+    }
+    env.record = updated;
+    return { input: { values, related }, output: { updated: record.id, contacts: contactIds }, summary: `Set ${parts}`, branch: "next" };
+  },
+
+  async create_task(env, cfg) {
+    const t = await renderAll(env, cfg, ["title", "description"]);
+    const assignee = cfg.assignee as Recipient;
+    const [assigneeId] = await resolveUsers(env, [assignee]);
+    if (!assigneeId) throw new AppError("validation_failed", "Nobody to assign the task to: the record has no owner (or the person is inactive)");
+    const dueIn = cfg.dueIn as Duration | null;
+    const dueAt = dueIn ? new Date(env.deps.now().getTime() + ms(dueIn)).toISOString() : undefined;
+    const object = env.run.object;
+    const related =
+      env.record && (object === "contact" || object === "company" || object === "deal") ? { object: object as "contact", id: env.record.id } : undefined;
+    const input = { title: t.title as string, description: t.description || undefined, dueAt, priority: cfg.priority as "normal", assigneeId, related };
+    const who = await names(env.ctx, [assigneeId]);
+    if (env.dry) return { input, output: null, summary: `Would create the task "${input.title}" for ${who}`, branch: "next" };
+    const task = await createTask(env.ctx, input);
+    return { input, output: { taskId: task.id }, summary: `Created the task "${task.title}" for ${who}`, branch: "next" };
+  },
+
+  async create_note(env, cfg) {
+    const record = needRecord(env);
+    const { body } = await renderAll(env, cfg, ["body"]);
+    const object = env.run.object;
+    if (object !== "contact" && object !== "company" && object !== "deal")
+      throw new AppError("validation_failed", `Notes go on contacts, companies or deals, not on a ${object}`);
+    if (env.dry) return { input: { body }, output: null, summary: "Would add a note", branch: "next" };
+    const note = await logActivity(env.ctx, { object, id: record.id }, { type: "note", body } as never);
+    return { input: { body }, output: { activityId: note.id }, summary: "Added a note", branch: "next" };
+  },
+
+  async create_deal(env, cfg) {
+    const { name } = await renderAll(env, cfg, ["name"]);
+    const rec = env.record;
+    const input: Record<string, unknown> = {
+      name,
+      ...(cfg.pipelineId ? { pipelineId: cfg.pipelineId } : {}),
+      ...(cfg.stageId ? { stageId: cfg.stageId } : {}),
+      ...(cfg.amount ? { amount: cfg.amount } : {}),
+      ...(cfg.currency ? { currency: cfg.currency } : {}),
+      ...(ownerOf(rec) ? { ownerId: ownerOf(rec) } : {}),
+      ...(env.run.object === "company" && rec ? { companyId: rec.id } : {}),
+      ...(env.run.object === "contact" && rec ? { contacts: [{ contactId: rec.id }], ...(rec.companyId ? { companyId: rec.companyId } : {}) } : {}),
+    };
+    if (env.dry) return { input, output: null, summary: `Would create the deal "${name}"`, branch: "next" };
+    const deal = await createDeal(env.ctx, input as never);
+    return { input, output: { dealId: deal.id }, summary: `Created the deal "${deal.name}"`, branch: "next" };
+  },
+
+  async create_contact(env, cfg) {
+    const v = await renderAll(env, cfg, ["firstName", "lastName", "email", "phone"]);
+    const input: Record<string, unknown> = {
+      ...(v.firstName ? { firstName: v.firstName } : {}),
+      ...(v.lastName ? { lastName: v.lastName } : {}),
+      ...(v.email ? { emails: [{ email: v.email }] } : {}),
+      ...(v.phone ? { phones: [{ phone: v.phone }] } : {}),
+      ...(ownerOf(env.record) ? { ownerId: ownerOf(env.record) } : {}),
+      ...(env.run.object === "company" && env.record ? { companyId: env.record.id } : {}),
+    };
+    const label = `${v.firstName} ${v.lastName}`.trim() || v.email;
+    if (env.dry) return { input, output: null, summary: `Would create the contact ${label}`, branch: "next" };
+    const c = await createContact(env.ctx, input as never);
+    return { input, output: { contactId: c.id }, summary: `Created the contact ${label}`, branch: "next" };
+  },
+
+  async assign_owner(env, cfg) {
+    const record = needRecord(env);
+    const object = env.run.object as string;
+    const field = object === "task" ? "assigneeId" : "ownerId";
+    let ownerId: string | null = null;
+    let how = "";
+    if (cfg.mode === "user") {
+      ownerId = cfg.userId as string | null;
+      how = "";
+    } else if (cfg.mode === "round_robin") {
+      const team = (await listTeams({ ...env.ctx, actor: { ...env.ctx.actor, role: "admin" } })).find((t) => t.id === cfg.teamId);
+      const users = await userDirectory(env.ctx);
+      const members = [...(team?.memberIds ?? [])].filter((m) => users.get(m)?.active).sort();
+      if (!members.length) throw new AppError("validation_failed", "The round-robin team has no active members");
+      let turn = 0;
+      if (!env.dry) {
+        const [row] = await env.ctx.db
+          .insert(workflowCounters)
+          .values({ workspaceId: env.ctx.workspaceId, workflowId: env.run.workflowId, key: `rr:${cfg.teamId}`, value: 1 })
+          .onConflictDoUpdate({
+            target: [workflowCounters.workspaceId, workflowCounters.workflowId, workflowCounters.key],
+            set: { value: sql`${workflowCounters.value} + 1` },
+          })
+          .returning({ value: workflowCounters.value });
+        turn = (row?.value ?? 1) - 1;
+      }
+      ownerId = members[turn % members.length] as string;
+      how = ` (round robin in ${team?.name})`;
+    } else {
+      if (object !== "contact") throw new AppError("validation_failed", "Assignment rules assign contacts; choose a person or round robin for other records");
+      const [a] = await assignOwners(env.ctx, [
+        {
+          lifecycleStage: record.lifecycleStage,
+          leadSource: record.leadSource,
+          country: (record.address as { country?: string } | null)?.country ?? null,
+          jobTitle: record.jobTitle,
+          tags: record.tags,
+          custom: record.custom,
+          companySize: null,
+          industry: null,
+          email: record.primaryEmail,
+        } as never,
+      ]);
+      ownerId = a?.ownerId ?? null;
+      how = a ? ` (${a.reason})` : "";
+      if (!ownerId) throw new AppError("validation_failed", "No assignment rule matched and there is no fallback owner");
+    }
+    if (!ownerId) throw new AppError("validation_failed", "Choose the person to assign");
+    const who = await names(env.ctx, [ownerId]);
+    if (env.dry) return { input: { [field]: ownerId }, output: null, summary: `Would assign ${who}${how}`, branch: "next" };
+    env.record = await updateRecord(env.ctx, object, record.id, record, { [field]: ownerId });
+    env.data.record = env.record;
+    env.data.owner = { id: ownerId, name: who };
+    return { input: { [field]: ownerId }, output: { ownerId, ownerName: who }, summary: `Assigned ${who}${how}`, branch: "next" };
+  },
+
+  async tags(env, cfg) {
+    const record = needRecord(env);
+    const current = (record.tags as string[] | undefined) ?? [];
+    const add = cfg.add as string[];
+    const remove = new Set((cfg.remove as string[]).map((t) => t.toLowerCase()));
+    const next = [...new Set([...current.filter((t) => !remove.has(t.toLowerCase())), ...add])];
+    const summary = [add.length ? `added ${add.join(", ")}` : "", remove.size ? `removed ${[...remove].join(", ")}` : ""].filter(Boolean).join("; ");
+    if (env.dry) return { input: { tags: next }, output: null, summary: `Would have ${summary}`, branch: "next" };
+    if (next.join("\u0000") !== current.join("\u0000")) env.record = await updateRecord(env.ctx, env.run.object as string, record.id, record, { tags: next });
+    return { input: { tags: next }, output: { tags: next }, summary: `Tags: ${summary}`, branch: "next" };
+  },
+
+  async send_email(env, cfg) {
+    const { subject, body } = await renderAll(env, cfg, ["subject", "body"]);
+    const to = cfg.to as Recipient[];
+    const users = await userDirectory(env.ctx);
+    const addresses: string[] = [];
+    const skipped: string[] = [];
+    for (const id of await resolveUsers(
+      env,
+      to.filter((r) => r.kind !== "record_contact"),
+    )) {
+      const u = users.get(id);
+      if (u?.email) addresses.push(u.email);
+    }
+    if (to.some((r) => r.kind === "record_contact")) {
+      const rec = env.record;
+      let contact: WfRecord | null = null;
+      if (env.run.object === "contact") contact = rec;
+      else {
+        const id =
+          (rec?.contacts as { contactId: string }[] | undefined)?.[0]?.contactId ??
+          ((rec?.related as { object: string; id: string } | null)?.object === "contact" ? (rec?.related as { id: string }).id : null) ??
+          (rec?.contactId as string | undefined);
+        if (id) contact = await loadRecord(env.ctx, "contact", id);
+      }
+      if (!contact) skipped.push("the record has no contact");
+      else if (contact.doNotContact) skipped.push(`${labelOf("contact", contact)} asked not to be contacted`);
+      else if (contact.emailConsent === false) skipped.push(`${labelOf("contact", contact)} has not consented to email`);
+      else if (!contact.primaryEmail) skipped.push(`${labelOf("contact", contact)} has no email address`);
+      else addresses.push(contact.primaryEmail as string);
+    }
+    const input = { to: addresses, subject, body };
+    const skipNote = skipped.length ? ` (skipped: ${skipped.join("; ")})` : "";
+    if (addresses.length === 0) return { input, output: { skipped }, summary: `Skipped: ${skipped.join("; ") || "nobody to send to"}`, branch: "next" };
+    if (env.dry) return { input, output: null, summary: `Would email "${subject}" to ${addresses.join(", ")}${skipNote}`, branch: "next" };
+    const related = env.run.object && env.run.recordId ? { object: env.run.object, id: env.run.recordId } : undefined;
+    const sent = await queueMail(env.ctx, env.deps.mail, { kind: "workflow", to: addresses, subject, text: body, related });
+    return { input, output: { mailId: sent.id, skipped }, summary: `Emailed "${subject}" to ${addresses.join(", ")}${skipNote}`, branch: "next" };
+  },
+
+  async notify(env, cfg) {
+    const { title, body } = await renderAll(env, cfg, ["title", "body"]);
+    const ids = await resolveUsers(env, cfg.to as Recipient[]);
+    const who = await names(env.ctx, ids);
+    if (ids.length === 0) return { input: { title, body, to: [] }, output: { notified: [] }, summary: "Skipped: nobody to notify", branch: "next" };
+    if (env.dry) return { input: { title, body, to: ids }, output: null, summary: `Would notify ${who}: ${title}`, branch: "next" };
+    await notify(
+      env.ctx,
+      ...ids.map((userId) => ({ userId, kind: "workflow" as const, title, body: body || null, object: env.run.object, recordId: env.run.recordId })),
+    );
+    return { input: { title, body, to: ids }, output: { notified: ids }, summary: `Notified ${who}: ${title}`, branch: "next" };
+  },
+
+  async http_request(env, cfg) {
+    const url = await render(String(cfg.url), env.data);
+    const body = await render(String(cfg.body ?? ""), env.data);
+    const headers: Record<string, string> = {};
+    for (const h of cfg.headers as { name: string; value: string }[]) headers[h.name] = await render(h.value, env.data);
+    if (body.trim()) {
+      try {
+        JSON.parse(body);
+      } catch (err) {
+        throw new AppError("validation_failed", `The request body is not valid JSON after merge fields: ${(err as Error).message}`);
+      }
+      headers["content-type"] ??= "application/json";
+    }
+    if (!URL.canParse(url) || !["http:", "https:"].includes(new URL(url).protocol)) throw new AppError("validation_failed", `Not an http(s) URL: ${url}`);
+    const input = { method: cfg.method, url, headers, body };
+    if (env.dry) return { input, output: null, summary: `Would call ${cfg.method} ${url}`, branch: "next" };
+    // A retried step sends the same key, so a receiver can drop a repeat.
+    headers["idempotency-key"] = `${env.run.id}:${(env as StepEnv & { stepId?: string }).stepId ?? ""}`;
+    const { allowPrivateTargets } = await getWebhookSettings(env.ctx);
+    const res = await postJson(url, headers, body, {
+      allowPrivate: allowPrivateTargets,
+      timeoutMs: Number(cfg.timeoutSeconds ?? 15) * 1000,
+      method: String(cfg.method),
+    });
+    let parsed: unknown = res.body;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : null;
+    } catch {
+      // Not JSON: later steps get the text.
+    }
+    const output = { status: res.status, body: parsed, error: res.error ?? null };
+    if (res.status === null || res.status >= 400) {
+      const err = new AppError("unavailable", `${cfg.method} ${url} failed: ${res.error ?? `HTTP ${res.status}`}`);
+      (err as AppError & { output?: unknown }).output = output;
+      throw err;
+    }
+    return { input: { ...input, headers }, output, summary: `${cfg.method} ${url} → ${res.status}`, branch: "next" };
+  },
+
+  async send_webhook(env, cfg) {
+    const { body } = await renderAll(env, cfg, ["body"]);
+    const record = env.record;
+    let extra: unknown = null;
+    if (body.trim()) {
+      try {
+        extra = JSON.parse(body);
+      } catch (err) {
+        throw new AppError("validation_failed", `The payload is not valid JSON after merge fields: ${(err as Error).message}`);
+      }
+    }
+    const payload = { workflow: { id: env.run.workflowId, name: env.workflowName, label: cfg.label }, object: env.run.object, record, extra };
+    if (env.dry) return { input: payload, output: null, summary: "Would send the record to the webhook subscribers of workflow.webhook", branch: "next" };
+    // Subscribers receive it through the stream like any event (signed, retried, logged).
+    await publishEvents(env.ctx.db as never, env.ctx, [
+      { type: "workflow.webhook", recordId: env.run.recordId ?? env.run.id, record: payload as Record<string, unknown> },
+    ]);
+    return { input: payload, output: { sent: true }, summary: "Sent to the webhook subscribers", branch: "next" };
+  },
+
+  async wait(env, cfg) {
+    const now = env.deps.now();
+    if (env.resumed) {
+      if (cfg.mode === "until_condition" && !env.resumed.timedOut)
+        return { input: null, output: { met: true }, summary: "The condition holds", branch: "next" };
+      if (cfg.mode === "until_condition") return { input: null, output: { met: false }, summary: "Timed out waiting for the condition", branch: "timeout" };
+      return { input: null, output: { resumedAt: now.toISOString() }, summary: "Waited", branch: "next" };
+    }
+    if (cfg.mode === "duration") {
+      const until = new Date(now.getTime() + ms(cfg.duration as Duration));
+      return { input: cfg, output: null, summary: `Waiting until ${until.toISOString()}`, branch: null, wait: { until, kind: "time" } };
+    }
+    if (cfg.mode === "until_date") {
+      const record = needRecord(env);
+      const raw = (cfg.field as string)
+        .split(".")
+        .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), record);
+      if (raw === null || raw === undefined || raw === "") return { input: cfg, output: null, summary: `${cfg.field} is empty: not waiting`, branch: "next" };
+      const base = /^\d{4}-\d{2}-\d{2}$/.test(String(raw)) ? new Date(`${raw}T${cfg.timeOfDay ?? "09:00"}:00Z`) : new Date(String(raw));
+      const until = new Date(base.getTime() + (cfg.direction === "before" ? -1 : 1) * ms(cfg.offset as Duration));
+      if (until <= now) return { input: cfg, output: null, summary: "The date has passed: not waiting", branch: "next" };
+      return { input: cfg, output: null, summary: `Waiting until ${until.toISOString()}`, branch: null, wait: { until, kind: "time" } };
+    }
+    if (evaluateCondition(cfg.condition as Record<string, unknown>, env.record))
+      return { input: cfg, output: { met: true }, summary: "The condition already holds", branch: "next" };
+    const until = new Date(now.getTime() + ms(cfg.timeout as Duration));
+    return {
+      input: cfg,
+      output: null,
+      summary: `Waiting for the condition, at most until ${until.toISOString()}`,
+      branch: null,
+      wait: { until, kind: "condition" },
+    };
+  },
+
+  async if_else(env, cfg) {
+    const ok = evaluateCondition(cfg.condition as Record<string, unknown>, env.record, (env.run.triggerData.changes as never) ?? []);
+    return {
+      input: cfg.condition,
+      output: { result: ok },
+      summary: ok ? "Condition holds: yes branch" : "Condition does not hold: no branch",
+      branch: ok ? "yes" : "no",
+    };
+  },
+
+  async stop(_env, cfg) {
+    return { input: null, output: null, summary: cfg.reason ? `Stopped: ${cfg.reason}` : "Stopped", branch: null };
+  },
+};
+
+/** The merge-field data of a run: the record, its owner, the trigger, earlier steps' outputs, the workspace. */
+export async function mergeData(ctx: Ctx, run: Pick<RunRow, "triggerType" | "triggerData" | "outputs">, record: WfRecord | null, now: Date) {
+  const ownerId = ownerOf(record);
+  const users = ownerId ? await userDirectory(ctx) : new Map();
+  const owner = ownerId ? users.get(ownerId) : null;
+  const { workspaceName } = await workspaceNameOf(ctx);
+  return {
+    record,
+    owner: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
+    trigger: { type: run.triggerType, ...run.triggerData },
+    steps: Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, { output: v }])),
+    workspace: { name: workspaceName },
+    now: now.toISOString(),
+  };
+}
+
+async function workspaceNameOf(ctx: Ctx): Promise<{ workspaceName: string }> {
+  const rows = await ctx.db.execute(sql`select name from workspaces where id = ${ctx.workspaceId}`);
+  const list = (Array.isArray(rows) ? rows : (rows as { rows: { name: string }[] }).rows) as { name: string }[];
+  return { workspaceName: list[0]?.name ?? "" };
+}
+
+export async function runStep(env: StepEnv, step: WorkflowStep): Promise<StepOutcome> {
+  return handlers[step.type]({ ...env, stepId: step.id } as StepEnv, step.config, step);
+}
+
+export const stepName = (s: WorkflowStep) => s.name || stepLabels[s.type].label;
+
+const versionCache = new Map<string, WorkflowDefinition>();
+async function definitionOf(db: Db, workspaceId: string, versionId: string): Promise<WorkflowDefinition> {
+  const hit = versionCache.get(versionId);
+  if (hit) return hit;
+  const [v] = await db
+    .select({ definition: workflowVersions.definition })
+    .from(workflowVersions)
+    .where(and(eq(workflowVersions.workspaceId, workspaceId), eq(workflowVersions.id, versionId)));
+  if (!v) throw new Error(`Workflow version ${versionId} is gone`);
+  // Versions never change once published: safe to keep.
+  if (versionCache.size > 1000) versionCache.clear();
+  versionCache.set(versionId, v.definition);
+  return v.definition;
+}
+
+/**
+ * Runs a run forward from its current step until it waits, ends or fails. Each step commits with the run's move to
+ * the next step in one transaction (the run row locked), so a crash or a second job repeats at most the step that
+ * had not committed, and never one that had. An HTTP request is made outside the transaction (it may take seconds)
+ * between a "running" mark and the commit of its result: a crash in between repeats the call with the same
+ * idempotency key.
+ */
+export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps = 200): Promise<{ state: string; steps: number }> {
+  const { workspaceId, runId } = job;
+  let steps = 0;
+  for (; steps < maxSteps; steps++) {
+    let pendingHttp: { step: WorkflowStep; env: StepEnv; stepRunId: string; started: Date } | null = null;
+    const result = await db
+      .transaction(async (tx) => {
+        const [run] = await tx
+          .select()
+          .from(workflowRuns)
+          .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)))
+          .for("update");
+        if (!run || (run.state !== "running" && run.state !== "waiting")) return { done: true, state: run?.state ?? "gone" };
+        const [wf] = await tx
+          .select()
+          .from(workflows)
+          .where(and(eq(workflows.workspaceId, workspaceId), eq(workflows.id, run.workflowId)));
+        if (!wf) return { done: true, state: "gone" };
+        const now = deps.now();
+        const def = await definitionOf(tx, workspaceId, run.versionId);
+        const step = def.steps.find((s) => s.id === run.currentStepId);
+        const ctx: Ctx = { db: tx, workspaceId, actor: workflowActor(wf, run.id) };
+        const record = run.object && run.recordId ? await loadRecord(ctx, run.object, run.recordId) : null;
+        let resumed: StepEnv["resumed"];
+        if (run.state === "waiting") {
+          // Paused workflows keep their waiting runs waiting; resume re-enqueues them.
+          if (wf.status === "paused") return { done: true, state: "waiting" };
+          const due = run.waitingUntil ? run.waitingUntil <= now : true;
+          if (run.waitKind === "condition") {
+            const cfg = step?.config as { condition?: Record<string, unknown> } | undefined;
+            const met = evaluateCondition(cfg?.condition, record);
+            if (!met && !due) return { done: true, state: "waiting" };
+            resumed = { timedOut: !met };
+          } else {
+            if (!due) return { done: true, state: "waiting" };
+            resumed = { timedOut: false };
+          }
+        }
+        if (!step) {
+          await tx
+            .update(workflowRuns)
+            .set({ state: "done", currentStepId: null, waitingUntil: null, waitKind: null, finishedAt: now, updatedAt: now })
+            .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)));
+          return { done: true, state: "done" };
+        }
+        const data = await mergeData(ctx, run, record, now);
+        const env: StepEnv = { ctx, deps, run, workflowName: wf.name, record, data, dry: false, resumed };
+        const attempt = await nextAttempt(tx, workspaceId, runId, step.id, resumed !== undefined);
+        if (step.type === "http_request" && !resumed) {
+          const stepRunId = newId();
+          await tx.insert(workflowStepRuns).values({
+            workspaceId,
+            id: stepRunId,
+            runId,
+            stepId: step.id,
+            stepType: step.type,
+            stepName: stepName(step),
+            attempt,
+            state: "running",
+            startedAt: now,
+          });
+          pendingHttp = { step, env: { ...env, ctx: { ...ctx, db } }, stepRunId, started: now };
+          return { done: false, state: "running" };
+        }
+        const started = Date.now();
+        const outcome = await runStep(env, step);
+        await settleStep(tx, deps, run, step, outcome, attempt, now, Date.now() - started, resumed !== undefined);
+        const next = outcome.branch ? (step.next[outcome.branch] ?? null) : null;
+        return { done: Boolean(outcome.wait) || !next, state: outcome.wait ? "waiting" : next ? "running" : "done" };
+      })
+      .catch(async (err: unknown) => {
+        await failRun(db, deps, workspaceId, runId, err);
+        return { done: true, state: "failed" };
+      });
+    if (pendingHttp) {
+      const p = pendingHttp as { step: WorkflowStep; env: StepEnv; stepRunId: string; started: Date };
+      const started = Date.now();
+      try {
+        const outcome = await runStep(p.env, p.step);
+        await db.transaction(async (tx) => {
+          const [run] = await tx
+            .select()
+            .from(workflowRuns)
+            .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)))
+            .for("update");
+          if (!run || run.state !== "running" || run.currentStepId !== p.step.id) return;
+          await tx.delete(workflowStepRuns).where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.id, p.stepRunId)));
+          const [prev] = await tx
+            .select({ attempt: workflowStepRuns.attempt })
+            .from(workflowStepRuns)
+            .where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.runId, runId), eq(workflowStepRuns.stepId, p.step.id)))
+            .orderBy(sql`${workflowStepRuns.attempt} desc`)
+            .limit(1);
+          await settleStep(tx, deps, run, p.step, outcome, (prev?.attempt ?? 0) + 1, p.started, Date.now() - started, false, p.stepRunId);
+        });
+      } catch (err) {
+        await failRun(db, deps, workspaceId, runId, err, p.stepRunId, Date.now() - started);
+        return { state: "failed", steps: steps + 1 };
+      }
+      continue;
+    }
+    if (result.done) return { state: result.state, steps };
+  }
+  // A very long run hands over to a fresh job rather than holding a worker.
+  await db.transaction(async (tx) => deps.enqueue(tx, job));
+  return { state: "running", steps };
+}
+
+async function nextAttempt(tx: Db, workspaceId: string, runId: string, stepId: string, resuming: boolean): Promise<number> {
+  const [prev] = await tx
+    .select({ attempt: workflowStepRuns.attempt, state: workflowStepRuns.state, id: workflowStepRuns.id })
+    .from(workflowStepRuns)
+    .where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.runId, runId), eq(workflowStepRuns.stepId, stepId)))
+    .orderBy(sql`${workflowStepRuns.attempt} desc`)
+    .limit(1);
+  if (resuming && prev?.state === "waiting") return prev.attempt;
+  // A "running" mark left by a crashed HTTP call is replaced by this attempt.
+  if (prev?.state === "running") {
+    await tx.delete(workflowStepRuns).where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.id, prev.id)));
+    return prev.attempt;
+  }
+  return (prev?.attempt ?? 0) + 1;
+}
+
+/** Records a step's outcome and moves the run on: to the branch's step, into a wait, or to its end. */
+async function settleStep(
+  tx: Db,
+  deps: EngineDeps,
+  run: RunRow,
+  step: WorkflowStep,
+  outcome: StepOutcome,
+  attempt: number,
+  startedAt: Date,
+  durationMs: number,
+  resuming: boolean,
+  stepRunId = newId(),
+) {
+  const now = deps.now();
+  const where = and(eq(workflowRuns.workspaceId, run.workspaceId), eq(workflowRuns.id, run.id));
+  const json = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+  if (resuming) {
+    // The wait's step run, written when it began waiting, is finished now.
+    await tx
+      .update(workflowStepRuns)
+      .set({ state: "done", output: json(outcome.output), summary: outcome.summary, branch: outcome.branch, finishedAt: now })
+      .where(
+        and(
+          eq(workflowStepRuns.workspaceId, run.workspaceId),
+          eq(workflowStepRuns.runId, run.id),
+          eq(workflowStepRuns.stepId, step.id),
+          eq(workflowStepRuns.state, "waiting"),
+        ),
+      );
+  } else
+    await tx.insert(workflowStepRuns).values({
+      workspaceId: run.workspaceId,
+      id: stepRunId,
+      runId: run.id,
+      stepId: step.id,
+      stepType: step.type,
+      stepName: stepName(step),
+      attempt,
+      state: outcome.wait ? "waiting" : "done",
+      input: json(outcome.input),
+      output: json(outcome.output),
+      summary: outcome.summary,
+      branch: outcome.branch,
+      startedAt,
+      finishedAt: outcome.wait ? null : now,
+      durationMs: outcome.wait ? null : durationMs,
+    });
+  if (outcome.wait) {
+    await tx.update(workflowRuns).set({ state: "waiting", waitingUntil: outcome.wait.until, waitKind: outcome.wait.kind, updatedAt: now }).where(where);
+    await deps.enqueue(tx, { workspaceId: run.workspaceId, runId: run.id }, { startAfter: outcome.wait.until });
+    return;
+  }
+  const next = outcome.branch ? (step.next[outcome.branch] ?? null) : null;
+  const outputs = outcome.output !== null && outcome.output !== undefined ? { ...run.outputs, [step.id]: json(outcome.output) } : run.outputs;
+  await tx
+    .update(workflowRuns)
+    .set({
+      state: next ? "running" : "done",
+      currentStepId: next,
+      outputs,
+      waitingUntil: null,
+      waitKind: null,
+      error: null,
+      updatedAt: now,
+      finishedAt: next ? null : now,
+    })
+    .where(where);
+  run.outputs = outputs;
+}
+
+/** A step failed: the error is kept on its step run and the run, which waits for a retry from that step. */
+async function failRun(db: Db, deps: EngineDeps, workspaceId: string, runId: string, err: unknown, stepRunId?: string, durationMs?: number) {
+  const message = err instanceof AppError ? (err.detail ?? err.message) : err instanceof Error ? err.message : String(err);
+  const output = (err as { output?: unknown }).output ?? null;
+  const now = deps.now();
+  await db.transaction(async (tx) => {
+    const [run] = await tx
+      .select()
+      .from(workflowRuns)
+      .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)))
+      .for("update");
+    if (!run || (run.state !== "running" && run.state !== "waiting")) return;
+    const def = await definitionOf(tx, workspaceId, run.versionId);
+    const step = def.steps.find((s) => s.id === run.currentStepId);
+    if (stepRunId)
+      await tx
+        .update(workflowStepRuns)
+        .set({ state: "failed", error: message, output, finishedAt: now, durationMs: durationMs ?? null })
+        .where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.id, stepRunId)));
+    else if (step) {
+      const attempt = await nextAttempt(tx, workspaceId, runId, step.id, false);
+      await tx.insert(workflowStepRuns).values({
+        workspaceId,
+        id: newId(),
+        runId,
+        stepId: step.id,
+        stepType: step.type,
+        stepName: stepName(step),
+        attempt,
+        state: "failed",
+        error: message,
+        output,
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+      });
+    }
+    await tx
+      .update(workflowRuns)
+      .set({ state: "failed", error: step ? `${stepName(step)}: ${message}` : message, waitingUntil: null, waitKind: null, updatedAt: now, finishedAt: now })
+      .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)));
+  });
+}

@@ -415,7 +415,7 @@ function SidePanel({
   onMove: (id: string, delta: -1 | 1) => void;
 }) {
   // Escape closes the panel and puts the keyboard back on the step (or trigger) it was about.
-  const escape = (e: KeyboardEvent) => {
+  const onEscape = (e: KeyboardEvent) => {
     if (e.key !== "Escape" || e.defaultPrevented) return;
     const back = selection?.kind === "step" ? selection.id : selection?.kind === "trigger" ? "trigger" : null;
     onClose();
@@ -448,7 +448,7 @@ function SidePanel({
   if (selection.kind === "add") {
     const groups = Object.keys(groupLabels) as StepGroup[];
     return (
-      <Stack gap="xs" data-testid="panel-add" onKeyDown={escape}>
+      <Stack gap="xs" data-testid="panel-add" onKeyDown={onEscape}>
         <Group justify="space-between">
           <Text fw={600}>Add a step</Text>
           {close}
@@ -493,7 +493,7 @@ function SidePanel({
   }
   if (selection.kind === "trigger") {
     return (
-      <Stack gap="sm" data-testid="panel-trigger" onKeyDown={escape}>
+      <Stack gap="sm" data-testid="panel-trigger" onKeyDown={onEscape}>
         <Group justify="space-between">
           <Text fw={600}>Trigger</Text>
           {close}
@@ -508,7 +508,7 @@ function SidePanel({
   const kind = stepKind(step.type);
   const at = locate(draft.steps, step.id);
   return (
-    <Stack gap="sm" data-testid="panel-step" data-step-type={step.type} onKeyDown={escape}>
+    <Stack gap="sm" data-testid="panel-step" data-step-type={step.type} onKeyDown={onEscape}>
       <Group justify="space-between" wrap="nowrap">
         <Group gap={8} wrap="nowrap">
           {kind.icon(18)}

@@ -187,6 +187,9 @@ suite("workflows: build from a template, run on a form submission, test, retry (
     "retries a failed HTTP step from the run page",
     () =>
       step("05-retry", async () => {
+        // The receiver is on loopback, which outgoing requests refuse unless the admin allows private targets.
+        const allow = await page.request.patch(`${base}/api/v1/webhooks/settings`, { data: { allowPrivateTargets: true } });
+        expect(allow.ok(), await allow.text()).toBe(true);
         // A manual workflow on contacts with one HTTP step, built through the API (the canvas is covered above).
         const wf = await json("POST", "/api/v1/workflows", { name: "Sync to ERP" });
         const res = await page.request.put(`${base}/api/v1/workflows/${wf.id}/draft`, {

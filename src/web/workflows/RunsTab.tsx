@@ -15,8 +15,6 @@ export function triggerText(r: Pick<WorkflowRun, "triggerType" | "startedBy">): 
   return triggerLabels[r.triggerType]?.label ?? r.triggerType;
 }
 
-import { useWorkflowPermissions } from "./WorkflowsPage.js";
-
 export function RunStateBadge({ run }: { run: Pick<WorkflowRun, "state" | "waitingUntil"> }) {
   const label = run.state === "waiting" && run.waitingUntil ? `Waiting until ${formatDateTime(run.waitingUntil)}` : runStateLabels[run.state];
   return (
@@ -48,7 +46,7 @@ export function RecordLink({ run }: { run: Pick<WorkflowRun, "object" | "recordI
 export function RunsTab({ workflow }: { workflow: WorkflowDetail }) {
   const [state, setState] = useState<RunState | "all">("all");
   const [selected, setSelected] = useState<string[]>([]);
-  const { canBuild } = useWorkflowPermissions();
+  const canBuild = workflow.canEdit;
   const runs = useQuery({ ...runsQuery(workflow.id, state === "all" ? null : state), refetchInterval: 5_000 });
   const qc = useQueryClient();
   const retry = useMutation({

@@ -49,6 +49,8 @@ import classes from "./workflows.module.css";
 const route = getRouteApi("/workflows/$id");
 
 /** A new step's starting config: what the server would default, so it can be saved before every field is filled. */
+const noProblems = { byStep: new Map<string, string[]>(), general: [] as string[] };
+
 function defaultConfig(type: string): Record<string, unknown> {
   switch (type) {
     case "update_fields":
@@ -157,7 +159,8 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(wf));
   const [dirty, setDirty] = useState(false);
   const [selection, setSelection] = useState<Selection>(null);
-  const [serverErrors, setServerErrors] = useState<PathError[]>([]);
+  // The server's errors, put on steps when they arrived: their step indexes refer to the definition then sent.
+  const [problems, setProblems] = useState<{ byStep: Map<string, string[]>; general: string[] }>(noProblems);
   const [testing, setTesting] = useState(false);
   const readOnly = !wf.canEdit;
 
@@ -174,12 +177,13 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
     return () => window.removeEventListener("beforeunload", warn);
   }, [dirty]);
 
-  const { byStep, general } = useMemo(() => errorsByStep(serverErrors, draft.steps), [serverErrors, draft.steps]);
+  const { byStep, general } = problems;
   const refresh = () => void qc.invalidateQueries({ queryKey: ["workflows"] });
   const onProblem = (e: unknown, title: string) => {
     if (e instanceof ApiError && e.problem.errors?.length) {
-      setServerErrors(e.problem.errors);
-      const first = errorsByStep(e.problem.errors, draft.steps).byStep.keys().next().value;
+      const mapped = errorsByStep(e.problem.errors as PathError[], draft.steps);
+      setProblems(mapped);
+      const first = mapped.byStep.keys().next().value;
       if (first) setSelection(first === "trigger" ? { kind: "trigger" } : { kind: "step", id: first });
     }
     notifyError(e, title);
@@ -192,7 +196,7 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
     },
     onSuccess: () => {
       setDirty(false);
-      setServerErrors([]);
+      setProblems(noProblems);
       notifySuccess("Draft saved. It runs once you publish it.");
       refresh();
     },
@@ -208,7 +212,7 @@ function Builder({ wf }: { wf: WorkflowDetail }) {
     },
     onSuccess: () => {
       setDirty(false);
-      setServerErrors([]);
+      setProblems(noProblems);
       notifySuccess(`“${draft.name}” is live: it runs on the next matching event.`);
       refresh();
     },

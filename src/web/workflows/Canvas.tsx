@@ -17,7 +17,7 @@ import {
   useReactFlow,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { createContext, type KeyboardEvent, type ReactNode, useCallback, useContext, useEffect, useMemo } from "react";
+import { createContext, type KeyboardEvent, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { stepKind } from "./catalogue.js";
 import { type AddNodeData, type CanvasNodeData, type InsertEdgeData, layoutTree, NODE_W, type StepNodeData } from "./layout.js";
 import { flatten, type Slot, type TreeStep } from "./tree.js";
@@ -59,7 +59,10 @@ export function stepKeyHandler(c: CanvasActions, id: string, at: { slot: Slot; i
       e.preventDefault();
       c.onSelect(id);
       // The settings open beside the canvas: move the keyboard there (Escape comes back to the step).
-      setTimeout(() => document.querySelector<HTMLElement>('[data-testid="side-panel"] :is(input, textarea, button):not([disabled])')?.focus(), 50);
+      setTimeout(() => {
+        const panel = document.querySelector('[data-testid="side-panel"]');
+        (panel?.querySelector<HTMLElement>("input:not([disabled]), textarea") ?? panel?.querySelector<HTMLElement>("button"))?.focus();
+      }, 50);
     } else if ((e.key === "Delete" || e.key === "Backspace") && !c.readOnly && id !== "trigger") {
       e.preventDefault();
       const next = c.order[i + 1] ?? c.order[i - 1];
@@ -230,11 +233,14 @@ function InsertEdge(props: EdgeProps<Edge<InsertEdgeData>>) {
   );
 }
 
+const noop = () => undefined;
 const nodeTypes = { trigger: TriggerNode, step: StepNode, add: AddNode, join: JoinNode };
 const edgeTypes = { insert: InsertEdge };
 
 function Flow({ steps, focusId }: { steps: TreeStep[]; focusId: string | null }) {
   const { nodes, edges } = useMemo(() => layoutTree(steps), [steps]);
+  // Computed once: the view must not jump back to the top on every edit.
+  const [openingNodes] = useState(() => [{ id: "trigger" }, ...steps.slice(0, 3).map((s) => ({ id: s.id }))]);
   const flow = useReactFlow();
   // Bring the selected step into view when it was chosen from outside the canvas (the keyboard, an error link).
   useEffect(() => {
@@ -264,8 +270,13 @@ function Flow({ steps, focusId }: { steps: TreeStep[]; focusId: string | null })
       deleteKeyCode={null}
       selectionKeyCode={null}
       multiSelectionKeyCode={null}
+      // xyflow leaves nodes it cannot select or drag without pointer events; a click handler gives them back, so
+      // the trigger and the "add" nodes take clicks (each node handles its own).
+      onNodeClick={noop}
       fitView
-      fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
+      // Readable first: the view opens on the trigger and the first steps at a legible zoom; the rest is a scroll
+      // away, rather than the whole workflow shrunk to fit.
+      fitViewOptions={{ padding: 0.1, maxZoom: 1, minZoom: 0.8, nodes: openingNodes }}
       minZoom={0.3}
       maxZoom={1.5}
       proOptions={{ hideAttribution: true }}

@@ -13,6 +13,7 @@ import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/se
 import { createMailTransport } from "../modules/mail/transport.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
 import { type DeliveryKey, deliverPending, deliveryKeyOf, fanOut, type ScheduleDelivery, sweepDue } from "../modules/webhooks/service.js";
+import { type EngineDeps, executeRun, type RunJob, sweepRuns, workflowConsumer } from "../modules/workflows/engine.js";
 
 export const defaultMailFrom = "Rapport <rapport@localhost>";
 
@@ -31,6 +32,8 @@ export interface JobData {
   "imports.prune": Record<string, never>;
   "webhooks.deliver": DeliveryKey;
   "webhooks.sweep": Record<string, never>;
+  "workflows.run": RunJob;
+  "workflows.sweep": Record<string, never>;
 }
 export type QueueName = keyof JobData;
 
@@ -159,6 +162,21 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     cron: "* * * * *",
     concurrency: 1,
   },
+  "workflows.run": {
+    label: "Workflow runs",
+    description: "Runs a workflow run step by step until it waits, ends or fails; waits are delayed jobs",
+    // A failed step fails the run (kept for a retry from that step), not the job: job retries cover crashes and a
+    // lost database, and repeat at most the step that had not committed.
+    options: { policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
+    concurrency: 4,
+  },
+  "workflows.sweep": {
+    label: "Workflow sweep",
+    description: "Resumes runs whose wait fell due or whose job was lost, and checks workflows' health",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true },
+    cron: "* * * * *",
+    concurrency: 1,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -198,6 +216,8 @@ export interface JobSystem {
   send<N extends QueueName>(name: N, data: JobData[N], options?: SendOptions & { tx?: Db }): Promise<string | null>;
   /** The mail outbox's way onto the queue (queueMail): the sender, and the mail.send job written in a transaction. */
   mail: MailQueue;
+  /** How workflow runs are enqueued, mailed and timed (the routes' and the consumer's engine). */
+  workflowEngine: EngineDeps;
   /** Asks for an event delivery pass now (also what a committed write's notification does). */
   wake(): Promise<void>;
   /** Makes this process's worker of a queue look for jobs now instead of at its next poll (after a commit that queued one). */
@@ -259,7 +279,14 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   const scheduleDelivery: ScheduleDelivery = async (key, o) => {
     await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
   };
-  const consumers = [...builtInConsumers(send, scheduleDelivery), ...(options.consumers ?? [])];
+  const workflowEngine: EngineDeps = {
+    enqueue: async (tx, job, o) => {
+      await send("workflows.run", job, { tx, startAfter: o?.startAfter });
+    },
+    mail,
+    now,
+  };
+  const consumers = [...builtInConsumers(send, scheduleDelivery), workflowConsumer(workflowEngine), ...(options.consumers ?? [])];
   const wake = async () => {
     await send("events.dispatch", {});
     const id = workers.get("events.dispatch");
@@ -304,6 +331,8 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     "imports.prune": async () => pruneFiles(db),
     "webhooks.deliver": async (job) => deliverPending(db, job.data, { now, schedule: scheduleDelivery, timeoutMs: options.webhookTimeoutMs }),
     "webhooks.sweep": async () => ({ queued: await sweepDue(db, now(), scheduleDelivery) }),
+    "workflows.run": async (job) => executeRun(db, workflowEngine, job.data),
+    "workflows.sweep": async () => sweepRuns(db, workflowEngine),
   };
 
   let unlisten: (() => Promise<void>) | undefined;
@@ -352,6 +381,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     specs,
     send,
     mail,
+    workflowEngine,
     wake,
     notify(name) {
       const id = workers.get(name);

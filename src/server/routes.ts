@@ -28,6 +28,7 @@ import { vcardRoutes } from "../modules/vcard/routes.js";
 import { viewRoutes } from "../modules/views/routes.js";
 import { webhookRoutes } from "../modules/webhooks/routes.js";
 import { deliveryKeyOf } from "../modules/webhooks/service.js";
+import { workflowRoutes } from "../modules/workflows/routes.js";
 import { workspaceRoutes } from "../modules/workspaces/routes.js";
 
 export interface RouteDeps {
@@ -74,6 +75,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
       await (await deps.jobSystem()).send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: options?.at, tx: options?.tx });
     },
   });
+  await workflowRoutes(api, { engine: async () => (await deps.jobSystem()).workflowEngine });
   await jobRoutes(api, deps);
   await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
 }

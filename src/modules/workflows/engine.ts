@@ -5,7 +5,7 @@ import { stepLabels } from "../../contract/workflows.js";
 import type { Actor, Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import type { Db } from "../../db/client.js";
+import { type Db, queryRows } from "../../db/client.js";
 import { logActivity } from "../activities/service.js";
 import { createContact } from "../contacts/service.js";
 import { createDeal } from "../deals/service.js";
@@ -586,9 +586,10 @@ const handlers: Record<StepType, StepHandler> = {
       let contact: WfRecord | null = null;
       if (env.run.object === "contact") contact = rec;
       else {
+        const rel = rec?.related as { object: string; id: string } | null | undefined;
         const id =
           (rec?.contacts as { contactId: string }[] | undefined)?.[0]?.contactId ??
-          ((rec?.related as { object: string; id: string } | null)?.object === "contact" ? (rec?.related as { id: string }).id : null) ??
+          (rel?.object === "contact" ? rel.id : null) ??
           (rec?.contactId as string | undefined);
         if (id) contact = await loadRecord(env.ctx, "contact", id);
       }
@@ -746,9 +747,8 @@ export async function mergeData(ctx: Ctx, run: Pick<RunRow, "triggerType" | "tri
 }
 
 async function workspaceNameOf(ctx: Ctx): Promise<{ workspaceName: string }> {
-  const rows = await ctx.db.execute(sql`select name from workspaces where id = ${ctx.workspaceId}`);
-  const list = (Array.isArray(rows) ? rows : (rows as { rows: { name: string }[] }).rows) as { name: string }[];
-  return { workspaceName: list[0]?.name ?? "" };
+  const rows = await queryRows<{ name: string }>(ctx.db, sql`select name from workspaces where id = ${ctx.workspaceId}`);
+  return { workspaceName: rows[0]?.name ?? "" };
 }
 
 export async function runStep(env: StepEnv, step: WorkflowStep): Promise<StepOutcome> {
@@ -1015,4 +1015,94 @@ async function failRun(db: Db, deps: EngineDeps, workspaceId: string, runId: str
       .set({ state: "failed", error: step ? `${stepName(step)}: ${message}` : message, waitingUntil: null, waitKind: null, updatedAt: now, finishedAt: now })
       .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)));
   });
+}
+
+/**
+ * The safety net beside the delayed jobs: runs whose wait fell due more than a minute ago, or that have been
+ * "running" for five minutes without a step (their job lost with a crashed worker), are enqueued again. Their own
+ * state checks make a duplicate job harmless. Then the workflows' health is judged.
+ */
+export async function sweepRuns(db: Db, deps: EngineDeps, limit = 1000): Promise<{ resumed: number; flagged: number }> {
+  const now = deps.now();
+  const stale = await db
+    .select({ workspaceId: workflowRuns.workspaceId, id: workflowRuns.id })
+    .from(workflowRuns)
+    .innerJoin(workflows, and(eq(workflows.workspaceId, workflowRuns.workspaceId), eq(workflows.id, workflowRuns.workflowId)))
+    .where(
+      sql`((${workflowRuns.state} = 'waiting' and ${workflowRuns.waitingUntil} < ${new Date(now.getTime() - 60_000).toISOString()}::timestamptz and ${workflows.status} = 'active')
+        or (${workflowRuns.state} = 'running' and ${workflowRuns.updatedAt} < ${new Date(now.getTime() - 300_000).toISOString()}::timestamptz))`,
+    )
+    .limit(limit);
+  if (stale.length)
+    await db.transaction(async (tx) => {
+      for (const r of stale) await deps.enqueue(tx, { workspaceId: r.workspaceId, runId: r.id });
+    });
+  const flagged = await judgeHealth(db, now);
+  return { resumed: stale.length, flagged };
+}
+
+/**
+ * Flags workflows whose recent runs keep failing (at least 3 of the last 10, the latest failed) or whose trigger
+ * matched records but produced no run in the last day (loop limit, re-enrollment refusals counted as misses), and
+ * notifies the workspace's admins once per new flag. A workflow whose latest runs succeed again is cleared.
+ */
+async function judgeHealth(db: Db, now: Date): Promise<number> {
+  const rows = await queryRows<{
+    workspace_id: string;
+    id: string;
+    name: string;
+    health_state: string;
+    failed: number;
+    latest_failed: boolean;
+    misses: number;
+    fail_step: string | null;
+  }>(
+    db,
+    sql`select w.workspace_id, w.id, w.name, w.health_state,
+          (select count(*)::int from (select state from workflow_runs r where r.workspace_id = w.workspace_id and r.workflow_id = w.id
+             and r.state in ('done', 'failed') order by r.created_at desc limit 10) t where t.state = 'failed') as failed,
+          coalesce((select r.state = 'failed' from workflow_runs r where r.workspace_id = w.workspace_id and r.workflow_id = w.id
+             and r.state in ('done', 'failed') order by r.created_at desc limit 1), false) as latest_failed,
+          (select count(*)::int from workflow_misses m where m.workspace_id = w.workspace_id and m.workflow_id = w.id
+             and m.created_at > ${new Date(now.getTime() - 86_400_000).toISOString()}::timestamptz) as misses,
+          (select r.error from workflow_runs r where r.workspace_id = w.workspace_id and r.workflow_id = w.id and r.state = 'failed'
+             order by r.created_at desc limit 1) as fail_step
+        from workflows w where w.status = 'active'`,
+  );
+  let flagged = 0;
+  for (const w of rows) {
+    const failing = w.failed >= 3 && w.latest_failed;
+    const state = failing ? "failing" : w.misses > 0 ? (w.health_state === "loop_limited" ? "loop_limited" : "not_running") : "ok";
+    if (state === w.health_state) continue;
+    const message =
+      state === "failing"
+        ? `${w.failed} of the last 10 runs failed; latest: ${w.fail_step ?? "unknown error"}`
+        : state === "loop_limited" || state === "not_running"
+          ? `${w.misses} time${w.misses === 1 ? "" : "s"} in the last day the trigger matched a record but no run started (loop limit or re-enrollment)`
+          : null;
+    await db.transaction(async (tx) => {
+      await tx
+        .update(workflows)
+        .set({ healthState: state as "ok", healthMessage: message, healthSince: state === "ok" ? null : now })
+        .where(and(eq(workflows.workspaceId, w.workspace_id), eq(workflows.id, w.id)));
+      if (state !== "ok") {
+        flagged++;
+        const admins = await listUsers({ db: tx, workspaceId: w.workspace_id, actor: { kind: "system", userId: null, role: "admin" } });
+        await notify(
+          { db: tx, workspaceId: w.workspace_id },
+          ...admins
+            .filter((u) => u.role === "admin" && u.active)
+            .map((u) => ({
+              userId: u.id,
+              kind: "workflow_health" as const,
+              title: `Workflow "${w.name}" needs attention`,
+              body: message,
+              object: "workflow",
+              recordId: w.id,
+            })),
+        );
+      }
+    });
+  }
+  return flagged;
 }

@@ -87,6 +87,14 @@ suite("workflows: build from a template, run on a form submission, test, retry (
           ],
         });
         formId = form.id;
+        // Vera is already a contact who agreed to email: her submission updates her and may get the welcome email
+        // (the email step skips contacts without consent, and says so on the run).
+        await json("POST", "/api/v1/contacts", {
+          firstName: "Vera",
+          lastName: "Valdez",
+          emails: [{ email: "vera@globex.example" }],
+          emailConsent: true,
+        });
       }),
     STEP,
   );

@@ -5,6 +5,7 @@ import {
   IconActivityHeartbeat,
   IconApi,
   IconBell,
+  IconBolt,
   IconBook,
   IconBuilding,
   IconBuildingSkyscraper,
@@ -343,6 +344,10 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}
         {item("/data-quality", "Data quality", <IconCopy size={18} stroke={1.7} />, "nav-data-quality")}
         {item("/imports", "Import", <IconFileImport size={18} stroke={1.7} />, "nav-imports")}
+        <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>
+          Automation
+        </Text>
+        {item("/workflows", "Workflows", <IconBolt size={18} stroke={1.7} />, "nav-workflows")}
         {isAdmin && (
           <>
             <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>

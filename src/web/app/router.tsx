@@ -105,6 +105,22 @@ const quotasRoute = createRoute({
   path: "/forecast/quotas",
   component: lazyRouteComponent(() => import("../forecast/QuotasPage.js"), "QuotasPage"),
 });
+const workflowsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/workflows",
+  component: lazyRouteComponent(() => import("../workflows/WorkflowsPage.js"), "WorkflowsPage"),
+});
+const workflowRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/workflows/$id",
+  validateSearch: (s: Record<string, unknown>): { tab?: string } => (typeof s.tab === "string" ? { tab: s.tab } : {}),
+  component: lazyRouteComponent(() => import("../workflows/WorkflowBuilderPage.js"), "WorkflowBuilderPage"),
+});
+const workflowRunRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/workflows/$id/runs/$runId",
+  component: lazyRouteComponent(() => import("../workflows/RunPage.js"), "RunPage"),
+});
 const settingsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/settings",
@@ -214,6 +230,9 @@ const routeTree = rootRoute.addChildren([
   forecastRoute,
   quotasRoute,
   sessionsRoute,
+  workflowsRoute,
+  workflowRoute,
+  workflowRunRoute,
   settingsRoute.addChildren([
     workspaceSettingsRoute,
     usersRoute,

@@ -18,6 +18,7 @@ import { dealSpecs } from "../records/inline/specs.js";
 import { DetailsCard, editableCustomItems, RecordSkeleton } from "../records/RecordParts.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
+import { RunWorkflowButton } from "../workflows/RunWorkflow.js";
 import { dealQuery, dealTasksQuery, formatSpan, pipelinesQuery, roleLabels, stageHistoryQuery } from "./api.js";
 import { DealFormDrawer } from "./DealForm.js";
 import { LineItemsEditor } from "./LineItemsEditor.js";
@@ -167,6 +168,7 @@ export function DealPage() {
                 Edit
               </Button>
             )}
+            {editable && <RunWorkflowButton object="deal" recordIds={[d.id]} />}
             {canWrite &&
               (d.deletedAt ? (
                 <Button variant="light" leftSection={<IconRestore size={16} />} onClick={() => trash.mutate(true)} loading={trash.isPending}>

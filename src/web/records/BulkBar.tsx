@@ -7,6 +7,7 @@ import { ConfirmModal } from "../components/ConfirmModal.js";
 import { api } from "../http/client.js";
 import { objectPath, type RecordObject } from "../http/queries.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
+import { RunWorkflowButton } from "../workflows/RunWorkflow.js";
 
 type Action = { action: "tag" | "untag"; tag: string } | { action: "setOwner"; ownerId: string | null } | { action: "delete" | "restore" };
 
@@ -82,6 +83,7 @@ export function BulkBar({ object, ids, users, trash, nouns, onDone, onClear }: P
                 busy={bulk.isPending}
               />
               <OwnerPopover users={users} onApply={(ownerId) => bulk.mutate({ action: "setOwner", ownerId })} busy={bulk.isPending} />
+              <RunWorkflowButton object={object} recordIds={ids} size="xs" onDone={onDone} />
               <Button
                 size="xs"
                 variant="light"

@@ -11,6 +11,7 @@ import { api } from "../http/client.js";
 import { objectPath, type RecordObject } from "../http/queries.js";
 import { formatCustomValue, initials } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
+import { RunWorkflowButton } from "../workflows/RunWorkflow.js";
 import { InlineField } from "./inline/InlineField.js";
 import { customSpec } from "./inline/specs.js";
 import type { EditableObject, EditableRecord } from "./inline/types.js";
@@ -107,6 +108,7 @@ export function RecordHeader({ object, id, name, subtitle, badges, deleted, onEd
               <Button variant="default" leftSection={<IconEdit size={16} />} onClick={onEdit} visibleFrom="xs" data-testid="record-edit">
                 Edit
               </Button>
+              <RunWorkflowButton object={object} recordIds={[id]} visibleFrom="sm" />
               <Menu position="bottom-end" withinPortal>
                 <Menu.Target>
                   <ActionIcon variant="default" size={36} aria-label="More actions" data-testid="record-more">

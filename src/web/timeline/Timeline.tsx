@@ -21,6 +21,7 @@ import {
   IconAlertTriangle,
   IconArrowDownLeft,
   IconArrowUpRight,
+  IconBolt,
   IconCalendarEvent,
   IconDots,
   IconEdit,
@@ -33,7 +34,7 @@ import {
   IconRestore,
   IconTrash,
 } from "@tabler/icons-react";
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useMemo, useState } from "react";
 import {
   type Activity,
@@ -64,6 +65,8 @@ import { useFormErrors } from "../lib/form.js";
 import { formatDate, formatDateTime, formatDuration, formatMoney, formatNumber, formatRelative, humanize } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { htmlToText, sanitizeHtml, textToHtml } from "../lib/sanitize.js";
+import { recordRunsQuery, type WorkflowRun } from "../workflows/api.js";
+import { TimelineRun } from "../workflows/TimelineRun.js";
 import classes from "./Timeline.module.css";
 
 type Entry = TimelineEntry;
@@ -195,6 +198,22 @@ function TimelineEntries({
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const entries = useMemo(() => q.data?.pages.flatMap((p) => p.data) ?? [], [q.data]);
+  // Workflow runs on this record, woven in by time; only as far back as the loaded page reaches, so older runs
+  // appear with older entries. A kind filter hides them (they are none of those kinds).
+  const runs = useQuery({ ...recordRunsQuery(object, id), enabled: kinds.length === 0, retry: false });
+  const items = useMemo(() => {
+    const list: ({ kind: "entry"; at: string; entry: Entry } | { kind: "run"; at: string; run: WorkflowRun })[] = entries.map((e) => ({
+      kind: "entry",
+      at: e.at,
+      entry: e,
+    }));
+    if (kinds.length === 0 && runs.data?.length) {
+      const oldest = q.hasNextPage ? entries[entries.length - 1]?.at : undefined;
+      for (const r of runs.data) if (!oldest || r.createdAt >= oldest) list.push({ kind: "run", at: r.createdAt, run: r });
+      list.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    }
+    return list;
+  }, [entries, runs.data, kinds.length, q.hasNextPage]);
   const customLabels = useMemo(() => new Map(customFields.map((f) => [`custom.${f.key}`, f.label])), [customFields]);
 
   if (q.isPending) {
@@ -237,7 +256,7 @@ function TimelineEntries({
       </Stack>
     );
   }
-  if (entries.length === 0) {
+  if (items.length === 0) {
     return (
       <Text c="dimmed" fz="sm" ta="center" py="xl">
         Nothing here yet. Log a note, call, email or meeting above — {nouns}' history builds up here.
@@ -246,15 +265,22 @@ function TimelineEntries({
   }
   return (
     <Stack gap={0} data-testid="timeline">
-      {entries.map((e) =>
-        e.kind === "activity" ? (
+      {items.map((it) => {
+        if (it.kind === "run")
+          return (
+            <Rail key={`w:${it.run.id}`} icon={<IconBolt size={16} />} color="orange" testId="timeline-workflow">
+              <TimelineRun run={it.run} />
+            </Rail>
+          );
+        const e = it.entry;
+        return e.kind === "activity" ? (
           <ActivityItem key={`a:${e.activity.id}`} entry={e} users={users} />
         ) : e.kind === "submission" ? (
           <SubmissionRail key={`s:${e.id}`} entry={e} />
         ) : (
           <ChangeItem key={`c:${e.id}`} entry={e} users={users} customLabels={customLabels} object={object} />
-        ),
-      )}
+        );
+      })}
       {q.hasNextPage && (
         <Button variant="subtle" onClick={() => q.fetchNextPage()} loading={q.isFetchingNextPage} mt="sm" data-testid="timeline-more">
           Show older

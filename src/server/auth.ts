@@ -4,6 +4,7 @@ import { AppError } from "../core/errors.js";
 import type { Database } from "../db/client.js";
 import { resolveApiKey } from "../modules/api-keys/service.js";
 import { type Principal, resolveSession, SESSION_DAYS } from "../modules/auth/service.js";
+import { resolveAccess } from "../modules/roles/service.js";
 
 export const SESSION_COOKIE = "rapport_session";
 
@@ -57,7 +58,8 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       if (scheme?.toLowerCase() !== "bearer" || !token) throw new AppError("unauthenticated", "Use Authorization: Bearer <API key>.");
       const key = await resolveApiKey(database.db, token);
       if (!key) throw new AppError("unauthenticated", "This API key is not valid or has been revoked.");
-      request.ctx = { db: database.db, workspaceId: key.workspace.id, actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role } };
+      const access = await resolveAccess({ db: database.db, workspaceId: key.workspace.id }, key.createdBy, key.role);
+      request.ctx = { db: database.db, workspaceId: key.workspace.id, actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role, access } };
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
@@ -65,7 +67,12 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
     if (principal) {
       if (MUTATING.has(request.method)) assertSameOrigin(request);
       request.principal = principal;
-      request.ctx = { db: database.db, workspaceId: principal.workspace.id, actor: { kind: "user", userId: principal.user.id, role: principal.user.role } };
+      const access = await resolveAccess({ db: database.db, workspaceId: principal.workspace.id }, principal.user.id, principal.user.role);
+      request.ctx = {
+        db: database.db,
+        workspaceId: principal.workspace.id,
+        actor: { kind: "user", userId: principal.user.id, role: principal.user.role, access },
+      };
       return;
     }
     if (!isPublic) throw new AppError("unauthenticated", "Sign in, or send an API key as Authorization: Bearer <key>.");

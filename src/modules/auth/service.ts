@@ -11,6 +11,7 @@ import { workspaces } from "../workspaces/table.js";
 import { dummyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { sessions } from "./table.js";
 import { randomToken, sha256, splitScopedToken } from "./tokens.js";
+import { seedBuiltInRoles } from "../roles/seed.js";
 
 export const SESSION_DAYS = 30;
 
@@ -45,6 +46,7 @@ export async function signup(
       defaultCurrency: input.defaultCurrency,
       timeZone: input.timeZone,
     });
+    await seedBuiltInRoles(tx, workspace.id);
     const userId = newId();
     const [created] = await tx
       .insert(users)

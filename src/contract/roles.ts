@@ -101,7 +101,11 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       import: { read: "all", create: true, edit: "all", delete: "all" },
     },
   },
-  sales: { name: "Sales", manageSettings: false, permissions: { ...every(OWN_WORK), product: READ, import: { read: "all", create: true, edit: "own", delete: "own" } } },
+  sales: {
+    name: "Sales",
+    manageSettings: false,
+    permissions: { ...every(OWN_WORK), product: READ, import: { read: "all", create: true, edit: "own", delete: "own" } },
+  },
   support: {
     name: "Support",
     manageSettings: false,

@@ -59,7 +59,11 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       const key = await resolveApiKey(database.db, token);
       if (!key) throw new AppError("unauthenticated", "This API key is not valid or has been revoked.");
       const access = await resolveAccess({ db: database.db, workspaceId: key.workspace.id }, key.createdBy, key.role);
-      request.ctx = { db: database.db, workspaceId: key.workspace.id, actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role, access } };
+      request.ctx = {
+        db: database.db,
+        workspaceId: key.workspace.id,
+        actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role, access },
+      };
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];

@@ -5,13 +5,13 @@ import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
 import { diff, recordChanges } from "../history/service.js";
+import { seedBuiltInRoles } from "../roles/seed.js";
 import { users } from "../users/table.js";
 import { createWorkspace, fallbackTimeZone } from "../workspaces/service.js";
 import { workspaces } from "../workspaces/table.js";
 import { dummyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { sessions } from "./table.js";
 import { randomToken, sha256, splitScopedToken } from "./tokens.js";
-import { seedBuiltInRoles } from "../roles/seed.js";
 
 export const SESSION_DAYS = 30;
 

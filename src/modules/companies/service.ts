@@ -3,11 +3,11 @@ import type { z } from "zod";
 import type { BulkAction } from "../../contract/common.js";
 import type { Company, CompanyListQuery, CreateCompanyBody, UpdateCompanyBody } from "../../contract/companies.js";
 import type { CustomField } from "../../contract/custom-fields.js";
+import { visibleCustom } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
-import { visibleCustom } from "../../core/access.js";
 import { assertCan, assertMayCreate } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
@@ -380,7 +380,11 @@ export async function bulkCompanies(ctx: Ctx, input: z.infer<typeof BulkAction>,
   const ids = [...new Set(input.ids)];
   // Records the role may not change (or, for delete and restore, delete) are left alone: `affected` counts the rest.
   const right = input.action === "delete" || input.action === "restore" ? "delete" : "edit";
-  const inScope = and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, ids), visibleWhere(ctx, OBJECT, right, companies.ownerId, companies.id));
+  const inScope = and(
+    eq(companies.workspaceId, ctx.workspaceId),
+    inArray(companies.id, ids),
+    visibleWhere(ctx, OBJECT, right, companies.ownerId, companies.id),
+  );
   if (single) await assertAccess(ctx, OBJECT, right, await findRow(ctx, ids[0] as string));
   const now = new Date();
   let set: Record<string, unknown>;

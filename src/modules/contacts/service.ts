@@ -11,11 +11,11 @@ import {
   type UpdateContactBody,
 } from "../../contract/contacts.js";
 import type { CustomField } from "../../contract/custom-fields.js";
+import { visibleCustom } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
-import { visibleCustom } from "../../core/access.js";
 import { assertMayCreate } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";

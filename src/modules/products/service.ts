@@ -9,10 +9,10 @@ import type {
   UpdatePriceListBody,
   UpdateProductBody,
 } from "../../contract/products.js";
+import { scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { scopeOf } from "../../core/access.js";
 import { assertCan } from "../../core/roles.js";
 import { encodeCursor, keyset } from "../../db/list-query.js";
 import { searchTerm } from "../../db/record-filters.js";

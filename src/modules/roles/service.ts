@@ -118,12 +118,16 @@ async function findRole(ctx: Ctx, id: string): Promise<Row> {
 async function checkFieldRules(ctx: Ctx, rules: FieldRules): Promise<void> {
   for (const [object, fields] of Object.entries(rules) as [AccessObject, Record<string, string>][]) {
     if (!["contact", "company", "deal"].includes(object)) {
-      throw new AppError("validation_failed", `Field rules apply to contacts, companies and deals`, [{ path: `fieldRules.${object}`, message: "No custom fields here" }]);
+      throw new AppError("validation_failed", `Field rules apply to contacts, companies and deals`, [
+        { path: `fieldRules.${object}`, message: "No custom fields here" },
+      ]);
     }
     const keys = new Set((await listCustomFields(ctx, object as "contact")).map((f) => f.key));
     for (const key of Object.keys(fields)) {
       if (!keys.has(key)) {
-        throw new AppError("validation_failed", `There is no ${object} custom field "${key}"`, [{ path: `fieldRules.${object}.${key}`, message: "No such custom field" }]);
+        throw new AppError("validation_failed", `There is no ${object} custom field "${key}"`, [
+          { path: `fieldRules.${object}.${key}`, message: "No such custom field" },
+        ]);
       }
     }
   }
@@ -213,7 +217,9 @@ export async function deleteRole(ctx: Ctx, id: string): Promise<void> {
   const inUse = (await listUsers(ctx)).filter((u) => u.role === current.key).length;
   const keys = (await listApiKeys(ctx)).filter((k) => k.role === current.key && !k.revokedAt).length;
   if (inUse || keys) {
-    const who = [inUse ? `${inUse} ${inUse === 1 ? "user" : "users"}` : "", keys ? `${keys} API ${keys === 1 ? "key" : "keys"}` : ""].filter(Boolean).join(" and ");
+    const who = [inUse ? `${inUse} ${inUse === 1 ? "user" : "users"}` : "", keys ? `${keys} API ${keys === 1 ? "key" : "keys"}` : ""]
+      .filter(Boolean)
+      .join(" and ");
     throw new AppError("conflict", `${current.name} is still given to ${who}; give them another role first.`);
   }
   const before = toRole(current, 0);

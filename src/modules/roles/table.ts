@@ -1,5 +1,5 @@
 import { boolean, index, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import type { FieldRules, Permissions, ShareLevel, SharedObject } from "../../contract/roles.js";
+import type { FieldRules, Permissions, SharedObject, ShareLevel } from "../../contract/roles.js";
 import { createdAt, emptyObject, recordId, updatedAt, workspaceId } from "../../db/columns.js";
 
 /**

@@ -1,4 +1,4 @@
-import { type AccessObject, builtInRoles, type FieldRules, type Permissions, readOnlyPermissions, type Scope } from "../contract/roles.js";
+import { type AccessObject, builtInRoles, type Permissions, readOnlyPermissions, type Scope } from "../contract/roles.js";
 import type { Access, Actor } from "./context.js";
 
 export type RecordAction = "read" | "edit" | "delete";

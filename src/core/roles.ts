@@ -30,3 +30,13 @@ export function assertMayCreate(actor: Actor, object: AccessObject): void {
     throw new AppError("forbidden", `Your role (${roleName(actor)}) cannot add ${accessObjectLabels[object].toLowerCase()}.`);
   }
 }
+
+/** Refuses an action the role has on no record of the object at all (a bulk change by a read-only user). */
+export function assertMayAtAll(actor: Actor, object: AccessObject, action: "edit" | "delete"): void {
+  if (accessOf(actor).permissions[object][action] === "none") {
+    throw new AppError(
+      "forbidden",
+      `Your role (${roleName(actor)}) cannot ${action === "edit" ? "change" : "delete"} ${accessObjectLabels[object].toLowerCase()}.`,
+    );
+  }
+}

@@ -8,7 +8,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
-import { assertCan, assertMayCreate } from "../../core/roles.js";
+import { assertCan, assertMayAtAll, assertMayCreate } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
@@ -380,6 +380,7 @@ export async function bulkCompanies(ctx: Ctx, input: z.infer<typeof BulkAction>,
   const ids = [...new Set(input.ids)];
   // Records the role may not change (or, for delete and restore, delete) are left alone: `affected` counts the rest.
   const right = input.action === "delete" || input.action === "restore" ? "delete" : "edit";
+  assertMayAtAll(ctx.actor, OBJECT, right);
   const inScope = and(
     eq(companies.workspaceId, ctx.workspaceId),
     inArray(companies.id, ids),

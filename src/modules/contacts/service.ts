@@ -16,7 +16,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
-import { assertMayCreate } from "../../core/roles.js";
+import { assertMayAtAll, assertMayCreate } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
@@ -510,6 +510,7 @@ export async function bulkContacts(ctx: Ctx, input: z.infer<typeof BulkAction>):
   const ids = [...new Set(input.ids)];
   // Records the role may not change (or, for delete and restore, delete) are left alone: `affected` counts the rest.
   const right = input.action === "delete" || input.action === "restore" ? "delete" : "edit";
+  assertMayAtAll(ctx.actor, OBJECT, right);
   const inScope = and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, ids), visibleWhere(ctx, OBJECT, right, contacts.ownerId, contacts.id));
   const now = new Date();
   let set: Record<string, unknown>;

@@ -98,7 +98,7 @@ describe.each(databaseKinds)("record visibility on %s", (kind) => {
     await admin.patch(`/api/v1/roles/${sales.id}`, { permissions: sales.permissions });
   });
 
-  it("custom roles: created from the matrix, given to users, refused deletion while in use; events published", async () => {
+  it("custom roles: created from the matrix, given to users, refused deletion while in use", async () => {
     const created = await admin.post("/api/v1/roles", { name: "Partner desk", copyFrom: "read_only" });
     expect(created.statusCode, created.body).toBe(201);
     const role = created.json() as RoleRow;
@@ -120,9 +120,7 @@ describe.each(databaseKinds)("record visibility on %s", (kind) => {
     await admin.patch(`/api/v1/users/${partner.userId}`, { role: "read_only" });
     expect((await admin.del(`/api/v1/roles/${role.id}`)).statusCode).toBe(204);
 
-    const events = (await admin.get("/api/v1/events?limit=200")).json().data as { type: string; recordId: string }[];
-    const types = events.filter((e) => e.recordId === role.id).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(["role.created", "role.updated", "role.deleted"]));
+    // Its events (role.created/updated/deleted) are checked with every other write path in events/write-paths.test.ts.
   });
 
   it("field rules: a hidden custom field is absent from replies, lists and exports; a read-only one is refused on write", async () => {

@@ -10,9 +10,15 @@ export const Timestamp = z.string().describe("ISO 8601 date-time");
 
 export const Tags = z.array(z.string().trim().min(1).max(50)).max(50);
 
+/** The built-in roles every workspace has; admins add their own (src/contract/roles.ts). */
 export const roles = ["admin", "manager", "sales", "support", "marketing", "read_only"] as const;
-export const Role = z.enum(roles);
-export type Role = z.infer<typeof Role>;
+/** A role's key: a built-in one or a workspace's custom role (lower-case letters, digits, underscores). */
+export const RoleKey = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9_]{1,39}$/, "A role key is 2 to 40 lower-case letters, digits or underscores, starting with a letter");
+export const Role = RoleKey;
+export type Role = string;
 
 /** RFC 9457 problem details; `code` is stable and what clients branch on. */
 export const Problem = z.object({

@@ -9,6 +9,7 @@ import { Quota } from "./forecast.js";
 import { ImportEventRecord } from "./imports.js";
 import { AssignmentRule, ScoringRule } from "./leads.js";
 import { PriceList, Product } from "./products.js";
+import { RoleDefinition } from "./roles.js";
 import { Task } from "./tasks.js";
 import { ApiKey, Team, User } from "./users.js";
 
@@ -37,6 +38,7 @@ export const eventObjects = {
   team: { label: "Team", record: Team, actions: ["created", "updated", "deleted"] },
   // An invitation's record never holds its link: the email, role and dates. Revoking or replacing one deletes it.
   invitation: { label: "Invitation", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  role: { label: "Role", record: RoleDefinition, actions: ["created", "updated", "deleted"] },
   custom_field: { label: "Custom field", record: CustomField, actions: ["created", "updated", "deleted"] },
   validation_rule: { label: "Validation rule", record: ValidationRule, actions: ["created", "updated", "deleted"] },
   lost_reason: { label: "Lost reason", record: LostReason, actions: ["created", "updated", "deleted"] },

@@ -1,5 +1,21 @@
 import type { Role } from "../contract/common.js";
+import type { FieldRules, Permissions } from "../contract/roles.js";
 import type { Db } from "../db/types.js";
+
+/**
+ * What an actor may reach, resolved once per request (src/modules/roles/service.ts `resolveAccess`): the role's
+ * matrix and field rules, and the people and teams its "team" scope and shares stand for. Read it through
+ * `accessOf` (src/core/access.ts).
+ */
+export interface Access {
+  manageSettings: boolean;
+  permissions: Permissions;
+  fieldRules: FieldRules;
+  /** The user and everyone sharing a team with them: whose records "team" reaches. */
+  teammateIds: readonly string[];
+  /** The user's teams: records shared with one of them are shared with the user. */
+  teamIds: readonly string[];
+}
 
 export interface Actor {
   kind: "user" | "api_key" | "system" | "workflow";
@@ -9,6 +25,8 @@ export interface Actor {
   /** A workflow's run acting on records: history and events name the workflow (actor_id is its id). */
   workflow?: { id: string; name: string; runId: string };
   role: Role;
+  /** The role's rights as resolved for this request; absent: the role's built-in defaults (src/core/access.ts). */
+  access?: Access;
 }
 
 /** What every service function takes: the database, the workspace it acts in, and who acts. */

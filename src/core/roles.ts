@@ -1,25 +1,42 @@
-import type { Role } from "../contract/common.js";
+import { type AccessObject, accessObjectLabels, accessObjects } from "../contract/roles.js";
+import { accessOf, mayCreate } from "./access.js";
 import type { Actor } from "./context.js";
 import { AppError } from "./errors.js";
 
+/**
+ * The coarse checks older than the permission matrix, mapped onto it: "admin" is the role's settings capability,
+ * "write" is any change the role may make to any object (a shared view, a validation check), "read" everyone.
+ */
 export type Permission = "read" | "write" | "admin";
 
-const grants: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set(["read", "write", "admin"]),
-  manager: new Set(["read", "write"]),
-  sales: new Set(["read", "write"]),
-  support: new Set(["read", "write"]),
-  marketing: new Set(["read", "write"]),
-  read_only: new Set(["read"]),
-};
-
-export function can(role: Role, permission: Permission): boolean {
-  return grants[role].has(permission);
+export function can(actor: Actor, permission: Permission): boolean {
+  const access = accessOf(actor);
+  if (permission === "read") return true;
+  if (permission === "admin") return access.manageSettings;
+  return access.manageSettings || accessObjects.some((o) => access.permissions[o].create || access.permissions[o].edit !== "none");
 }
 
+const roleName = (actor: Actor) => actor.role.replaceAll("_", "-");
+
 export function assertCan(actor: Actor, permission: Permission): void {
-  if (!can(actor.role, permission)) {
+  if (!can(actor, permission)) {
     const need = permission === "admin" ? "an admin" : "a role that can make changes";
-    throw new AppError("forbidden", `This needs ${need}; you are ${actor.role.replace("_", "-")}.`);
+    throw new AppError("forbidden", `This needs ${need}; you are ${roleName(actor)}.`);
+  }
+}
+
+export function assertMayCreate(actor: Actor, object: AccessObject): void {
+  if (!mayCreate(actor, object)) {
+    throw new AppError("forbidden", `Your role (${roleName(actor)}) cannot add ${accessObjectLabels[object].toLowerCase()}.`);
+  }
+}
+
+/** Refuses an action the role has on no record of the object at all (a bulk change by a read-only user). */
+export function assertMayAtAll(actor: Actor, object: AccessObject, action: "edit" | "delete"): void {
+  if (accessOf(actor).permissions[object][action] === "none") {
+    throw new AppError(
+      "forbidden",
+      `Your role (${roleName(actor)}) cannot ${action === "edit" ? "change" : "delete"} ${accessObjectLabels[object].toLowerCase()}.`,
+    );
   }
 }

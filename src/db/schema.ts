@@ -20,6 +20,7 @@ export * from "../modules/mail/table.js";
 export * from "../modules/notifications/table.js";
 export * from "../modules/products/table.js";
 export * from "../modules/quotas/table.js";
+export * from "../modules/roles/table.js";
 export * from "../modules/sso/table.js";
 export * from "../modules/tasks/table.js";
 export * from "../modules/users/table.js";

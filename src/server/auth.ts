@@ -5,6 +5,7 @@ import type { Database } from "../db/client.js";
 import { resolveApiKey } from "../modules/api-keys/service.js";
 import { countKeyUse, flushKeyUse } from "../modules/audit/key-usage.js";
 import { type Principal, resolveSession, SESSION_DAYS } from "../modules/auth/service.js";
+import { resolveAccess } from "../modules/roles/service.js";
 
 export const SESSION_COOKIE = "rapport_session";
 
@@ -68,10 +69,11 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       if (scheme?.toLowerCase() !== "bearer" || !token) throw new AppError("unauthenticated", "Use Authorization: Bearer <API key>.");
       const key = await resolveApiKey(database.db, token);
       if (!key) throw new AppError("unauthenticated", "This API key is not valid or has been revoked.");
+      const access = await resolveAccess({ db: database.db, workspaceId: key.workspace.id }, key.createdBy, key.role);
       request.ctx = {
         db: database.db,
         workspaceId: key.workspace.id,
-        actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role },
+        actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role, access },
         origin: originOf(request),
       };
       countKeyUse(database.db, key.workspace.id, key.keyId);
@@ -85,10 +87,11 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       if (principal.mustEnrolTotp && !/^\/api\/v1\/(auth|account)\//.test(request.url))
         throw new AppError("totp_enrolment_required", "This workspace requires two-step sign-in: set up an authenticator app in My account first.");
       request.principal = principal;
+      const access = await resolveAccess({ db: database.db, workspaceId: principal.workspace.id }, principal.user.id, principal.user.role);
       request.ctx = {
         db: database.db,
         workspaceId: principal.workspace.id,
-        actor: { kind: "user", userId: principal.user.id, role: principal.user.role },
+        actor: { kind: "user", userId: principal.user.id, role: principal.user.role, access },
         origin: originOf(request),
       };
       return;

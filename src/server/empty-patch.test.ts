@@ -57,6 +57,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/webhooks/settings": async () => null,
       "/workflows/{id}": async () => idOf(await a.post("/api/v1/workflows", { name: unique("Workflow") })),
       "/custom-fields/{id}": async () => idOf(await a.post("/api/v1/custom-fields", { object: "contact", label: unique("Tier"), type: "text" })),
+      "/roles/{id}": async () => idOf(await a.post("/api/v1/roles", { name: unique("Partner") })),
     };
 
     const spec = (await a.get("/api/openapi.json")).json() as { paths: Record<string, Record<string, unknown>> };

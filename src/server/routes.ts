@@ -23,6 +23,7 @@ import { mailRoutes } from "../modules/mail/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
+import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
@@ -59,6 +60,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await workspaceRoutes(api);
   await userRoutes(api);
   await apiKeyRoutes(api);
+  await roleRoutes(api);
   await customFieldRoutes(api);
   await companyRoutes(api);
   await contactRoutes(api);

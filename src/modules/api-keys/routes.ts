@@ -3,6 +3,7 @@ import { z } from "zod";
 import { IdParams } from "../../contract/common.js";
 import { ApiKey, CreateApiKeyBody, CreatedApiKey } from "../../contract/users.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
+import { assertRoleExists } from "../roles/service.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./service.js";
 
 export async function apiKeyRoutes(app: FastifyInstance): Promise<void> {
@@ -31,7 +32,10 @@ export async function apiKeyRoutes(app: FastifyInstance): Promise<void> {
         response: { 201: CreatedApiKey, ...problems },
       },
     },
-    async (req, reply) => reply.status(201).send(await createApiKey(req.ctx, req.body)),
+    async (req, reply) => {
+      await assertRoleExists(req.ctx, req.body.role);
+      return reply.status(201).send(await createApiKey(req.ctx, req.body));
+    },
   );
   r.delete(
     "/api-keys/:id",

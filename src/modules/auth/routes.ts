@@ -21,21 +21,11 @@ import type { Database } from "../../db/client.js";
 import { clearSessionCookie, originOf, SESSION_COOKIE, setSessionCookie } from "../../server/auth.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
 import { auditSignIn } from "../audit/service.js";
-import { assertPasswordSignIn } from "../sso/service.js";
 import type { MailQueue } from "../mail/service.js";
+import { assertPasswordSignIn } from "../sso/service.js";
 import { hasWorkspaces } from "../workspaces/service.js";
 import { requestPasswordReset, resetPassword } from "./password-reset.js";
-import {
-  accountsForEmail,
-  createSession,
-  deleteSession,
-  describeMe,
-  login,
-  type Principal,
-  type SignupPolicy,
-  signup,
-  switchWorkspace,
-} from "./service.js";
+import { accountsForEmail, createSession, deleteSession, describeMe, login, type Principal, type SignupPolicy, signup, switchWorkspace } from "./service.js";
 import { listMySessions, signOutEverywhere, signOutSession } from "./sessions.js";
 import { accountSecurity, confirmTotpEnrolment, disableTotp, startTotpEnrolment } from "./totp.js";
 

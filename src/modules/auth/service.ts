@@ -5,6 +5,7 @@ import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
 import { diff, recordChanges } from "../history/service.js";
+import { seedBuiltInRoles } from "../roles/seed.js";
 import { users } from "../users/table.js";
 import { createWorkspace, fallbackTimeZone, hasWorkspaces } from "../workspaces/service.js";
 import { workspaces } from "../workspaces/table.js";
@@ -113,6 +114,7 @@ export async function signup(
       timeZone: input.timeZone,
     });
     const identityId = existing?.id ?? (await createIdentity(tx, input.email, passwordHash as string));
+    await seedBuiltInRoles(tx, workspace.id);
     const userId = newId();
     const [row] = await tx
       .insert(users)

@@ -2,17 +2,20 @@ import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm"
 import type { z } from "zod";
 import type { BulkAction } from "../../contract/common.js";
 import type { Company, CompanyListQuery, CreateCompanyBody, UpdateCompanyBody } from "../../contract/companies.js";
+import type { CustomField } from "../../contract/custom-fields.js";
+import { visibleCustom } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
-import { assertCan } from "../../core/roles.js";
+import { assertCan, assertMayAtAll, assertMayCreate } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, keyset, type ListField, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { assertAccess, visibleWhere } from "../../db/visibility.js";
 import { filterPredicate } from "../conditions/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, recordChanges } from "../history/service.js";
@@ -22,7 +25,10 @@ import { workspaceSettings } from "../workspaces/service.js";
 import { companies } from "./table.js";
 
 type Row = typeof companies.$inferSelect;
-const OBJECT = "company";
+const OBJECT = "company" as const;
+
+/** A company as this actor may see it: without the custom fields their role hides. */
+const shown = (ctx: Ctx, c: Company): Company => ({ ...c, custom: visibleCustom(ctx.actor, OBJECT, c.custom) });
 const HISTORY_FIELDS = [
   "name",
   "domain",
@@ -106,8 +112,9 @@ async function findRow(ctx: Ctx, id: string): Promise<Row> {
 }
 
 export async function getCompany(ctx: Ctx, id: string): Promise<Company> {
-  assertCan(ctx.actor, "read");
-  return toCompany(await findRow(ctx, id));
+  const row = await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "read", row);
+  return shown(ctx, toCompany(row));
 }
 
 /** Live companies by id (an import compares them with its rows); ids outside the workspace or in the trash are absent. */
@@ -229,7 +236,7 @@ async function assertNoCycle(ctx: Ctx, id: string, parentId: string) {
 const withSearch = (r: Pick<Row, "name" | "domain" | "phone">) => searchText([r.name, r.domain, r.phone]);
 
 export async function createCompany(ctx: Ctx, input: z.infer<typeof CreateCompanyBody>): Promise<Company> {
-  assertCan(ctx.actor, "write");
+  assertMayCreate(ctx.actor, OBJECT);
   const values = await normalise(ctx, input);
   const custom = await validateCustomValues(ctx, "company", input.custom);
   await enforceRules(ctx, "company", { ...values, name: input.name, custom });
@@ -269,12 +276,12 @@ export async function createCompany(ctx: Ctx, input: z.infer<typeof CreateCompan
     ]);
     return company;
   });
-  return created;
+  return shown(ctx, created);
 }
 
 export async function updateCompany(ctx: Ctx, id: string, input: z.infer<typeof UpdateCompanyBody>): Promise<Company> {
-  assertCan(ctx.actor, "write");
   const current = await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "edit", current);
   if (current.deletedAt) throw new AppError("conflict", "This company is in the trash; restore it first.");
   const values = await normalise(ctx, input, id);
   const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "company", input.custom, current.custom);
@@ -316,6 +323,7 @@ async function companyWhere(ctx: Ctx, query: CompanyFilters): Promise<(SQL | und
   const owner = await ownerFilter(ctx, companies.ownerId, query.ownerId, teammateIds);
   return [
     eq(companies.workspaceId, ctx.workspaceId),
+    visibleWhere(ctx, OBJECT, "read", companies.ownerId, companies.id),
     trashFilter(companies.deletedAt, query.trashed),
     textSearch(companies.searchText, query.q),
     owner,
@@ -328,13 +336,11 @@ async function companyWhere(ctx: Ctx, query: CompanyFilters): Promise<(SQL | und
 
 /** How many companies a list query matches: exact up to a limit, else the planner's estimate. */
 export async function countCompanies(ctx: Ctx, query: CompanyFilters): Promise<RowCount> {
-  assertCan(ctx.actor, "read");
   const where = allOf(await companyWhere(ctx, query));
   return withTypoTolerance(ctx.db, (tx) => countRows(tx, companies, where), { q: query.q });
 }
 
 export async function listCompanies(ctx: Ctx, query: z.infer<typeof CompanyListQuery>): Promise<{ data: Company[]; nextCursor: string | null }> {
-  assertCan(ctx.actor, "read");
   const defs = await listCustomFields(ctx, "company");
   const sort = parseSort(query.sort, "-createdAt");
   const sortField = resolveField(companyFields, sort.name, companies.custom, defs);
@@ -355,7 +361,7 @@ export async function listCompanies(ctx: Ctx, query: z.infer<typeof CompanyListQ
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    data: page.map((r) => toCompany(r.row)),
+    data: page.map((r) => shown(ctx, toCompany(r.row))),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.sortValue, id: last.row.id }) : null,
   };
 }
@@ -371,11 +377,17 @@ export async function restoreCompany(ctx: Ctx, id: string): Promise<Company> {
 
 /** One statement per action for all ids, history for each changed record, in one transaction. */
 export async function bulkCompanies(ctx: Ctx, input: z.infer<typeof BulkAction>, single = false): Promise<{ affected: number }> {
-  assertCan(ctx.actor, "write");
   await enforceBulkRules(ctx, "company", input);
   const ids = [...new Set(input.ids)];
-  const inScope = and(eq(companies.workspaceId, ctx.workspaceId), inArray(companies.id, ids));
-  if (single) await findRow(ctx, ids[0] as string);
+  // Records the role may not change (or, for delete and restore, delete) are left alone: `affected` counts the rest.
+  const right = input.action === "delete" || input.action === "restore" ? "delete" : "edit";
+  assertMayAtAll(ctx.actor, OBJECT, right);
+  const inScope = and(
+    eq(companies.workspaceId, ctx.workspaceId),
+    inArray(companies.id, ids),
+    visibleWhere(ctx, OBJECT, right, companies.ownerId, companies.id),
+  );
+  if (single) await assertAccess(ctx, OBJECT, right, await findRow(ctx, ids[0] as string));
   const now = new Date();
   let set: Record<string, unknown>;
   let where = and(inScope, isNull(companies.deletedAt));
@@ -448,7 +460,7 @@ export async function bulkCompanies(ctx: Ctx, input: z.infer<typeof BulkAction>,
  * this workspace. Rows failing phone or custom-field validation come back in `errors` by index.
  */
 export async function importCompanies(ctx: Ctx, inputs: z.infer<typeof CreateCompanyBody>[]): Promise<{ ids: (string | null)[]; errors: Map<number, string> }> {
-  assertCan(ctx.actor, "write");
+  assertMayCreate(ctx.actor, OBJECT);
   const errors = new Map<number, string>();
   const ids: (string | null)[] = inputs.map(() => null);
   if (inputs.length === 0) return { ids, errors };

@@ -10,11 +10,13 @@ import {
   type ScoreItem,
   type UpdateContactBody,
 } from "../../contract/contacts.js";
+import type { CustomField } from "../../contract/custom-fields.js";
+import { visibleCustom } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
-import { assertCan } from "../../core/roles.js";
+import { assertMayAtAll, assertMayCreate } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
@@ -22,6 +24,7 @@ import { allOf, encodeCursor, keyset, type ListField, parseSort, resolveField, s
 import { inIds, param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
 import { selectPage } from "../../db/table-pages.js";
+import { assertAccess, visibleWhere } from "../../db/visibility.js";
 import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
 import { filterPredicate } from "../conditions/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
@@ -35,7 +38,7 @@ import { workspaceSettings } from "../workspaces/service.js";
 import { contacts, type StoredEmail, type StoredPhone } from "./table.js";
 
 type Row = typeof contacts.$inferSelect;
-const OBJECT = "contact";
+const OBJECT = "contact" as const;
 const HISTORY_FIELDS = [
   "firstName",
   "lastName",
@@ -147,7 +150,10 @@ export function toContact(r: Row, companyName: string | null = null): Contact {
 async function toContacts(ctx: Ctx, rows: Row[], known?: CompanyCard): Promise<Contact[]> {
   const ids = rows.map((r) => r.companyId).filter((id): id is string => Boolean(id));
   const names = known && ids.every((id) => id === known.id) ? new Map([[known.id, known.name]]) : await companyNames(ctx, ids);
-  return rows.map((r) => toContact(r, r.companyId ? (names.get(r.companyId) ?? null) : null));
+  return rows.map((r) => {
+    const c = toContact(r, r.companyId ? (names.get(r.companyId) ?? null) : null);
+    return { ...c, custom: visibleCustom(ctx.actor, OBJECT, c.custom) };
+  });
 }
 
 const scoped = (ctx: Ctx, id: string) => and(eq(contacts.workspaceId, ctx.workspaceId), eq(contacts.id, id));
@@ -168,8 +174,9 @@ async function findRow(ctx: Ctx, id: string): Promise<Row> {
 }
 
 export async function getContact(ctx: Ctx, id: string): Promise<Contact> {
-  assertCan(ctx.actor, "read");
-  const [contact] = await toContacts(ctx, [await findRow(ctx, id)]);
+  const row = await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "read", row);
+  const [contact] = await toContacts(ctx, [row]);
   return contact as Contact;
 }
 
@@ -283,7 +290,7 @@ const scoreColumns = (s: { score: number; breakdown: ScoreItem[]; changesAt: Dat
  * assignment_reason), falling back to the acting user; the lead score is computed before the insert.
  */
 export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContactBody>, options: CreateOptions = {}): Promise<Contact> {
-  assertCan(ctx.actor, "write");
+  assertMayCreate(ctx.actor, OBJECT);
   const { values, company } = await normalise(ctx, input);
   const custom = await validateCustomValues(ctx, "contact", input.custom);
   await enforceRules(ctx, "contact", { ...values, custom });
@@ -354,8 +361,8 @@ export async function updateContact(
   input: z.infer<typeof UpdateContactBody>,
   options: { sourceDetails?: Record<string, unknown> } = {},
 ): Promise<Contact> {
-  assertCan(ctx.actor, "write");
   const current = await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "edit", current);
   if (current.deletedAt) throw new AppError("conflict", "This contact is in the trash; restore it first.");
   const { values, company } = await normalise(ctx, input);
   const custom = input.custom === undefined ? undefined : await validateCustomValues(ctx, "contact", input.custom, current.custom);
@@ -406,6 +413,7 @@ async function contactWhere(ctx: Ctx, query: ContactFilters): Promise<(SQL | und
   const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId, teammateIds);
   return [
     eq(contacts.workspaceId, ctx.workspaceId),
+    visibleWhere(ctx, OBJECT, "read", contacts.ownerId, contacts.id),
     trashFilter(contacts.deletedAt, query.trashed),
     textSearch(contacts.searchText, query.q),
     owner,
@@ -424,13 +432,11 @@ async function contactWhere(ctx: Ctx, query: ContactFilters): Promise<(SQL | und
 
 /** How many contacts a list query matches: exact up to a limit, else the planner's estimate. */
 export async function countContacts(ctx: Ctx, query: ContactFilters): Promise<RowCount> {
-  assertCan(ctx.actor, "read");
   const where = allOf(await contactWhere(ctx, query));
   return withTypoTolerance(ctx.db, (tx) => countRows(tx, contacts, where), { q: query.q });
 }
 
 export async function listContacts(ctx: Ctx, query: z.infer<typeof ContactListQuery>): Promise<{ data: Contact[]; nextCursor: string | null }> {
-  assertCan(ctx.actor, "read");
   const defs = await listCustomFields(ctx, "contact");
   const sort = parseSort(query.sort, "-createdAt");
   const sortField = resolveField(contactFields, sort.name, contacts.custom, defs);
@@ -490,21 +496,23 @@ export async function contactNames(ctx: Ctx, ids: string[]): Promise<Map<string,
 }
 
 export async function deleteContact(ctx: Ctx, id: string): Promise<void> {
-  await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "delete", await findRow(ctx, id));
   await bulkContacts(ctx, { ids: [id], action: "delete" });
 }
 
 export async function restoreContact(ctx: Ctx, id: string): Promise<Contact> {
-  await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "delete", await findRow(ctx, id));
   await bulkContacts(ctx, { ids: [id], action: "restore" });
   return getContact(ctx, id);
 }
 
 export async function bulkContacts(ctx: Ctx, input: z.infer<typeof BulkAction>): Promise<{ affected: number }> {
-  assertCan(ctx.actor, "write");
   await enforceBulkRules(ctx, "contact", input);
   const ids = [...new Set(input.ids)];
-  const inScope = and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, ids));
+  // Records the role may not change (or, for delete and restore, delete) are left alone: `affected` counts the rest.
+  const right = input.action === "delete" || input.action === "restore" ? "delete" : "edit";
+  assertMayAtAll(ctx.actor, OBJECT, right);
+  const inScope = and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, ids), visibleWhere(ctx, OBJECT, right, contacts.ownerId, contacts.id));
   const now = new Date();
   let set: Record<string, unknown>;
   let where = and(inScope, isNull(contacts.deletedAt));
@@ -577,7 +585,7 @@ export async function bulkContacts(ctx: Ctx, input: z.infer<typeof BulkAction>):
  * validation come back in `errors` by index instead of failing the batch.
  */
 export async function importContacts(ctx: Ctx, inputs: z.infer<typeof CreateContactBody>[]): Promise<{ ids: (string | null)[]; errors: Map<number, string> }> {
-  assertCan(ctx.actor, "write");
+  assertMayCreate(ctx.actor, OBJECT);
   const errors = new Map<number, string>();
   const ids: (string | null)[] = inputs.map(() => null);
   if (inputs.length === 0) return { ids, errors };

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { IdParams } from "../../contract/common.js";
 import { CreateCustomFieldBody, CustomField, CustomObject, UpdateCustomFieldBody } from "../../contract/custom-fields.js";
+import { hiddenFields } from "../../core/access.js";
 import { assertCan } from "../../core/roles.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
 import { createCustomField, deleteCustomField, listCustomFields, updateCustomField } from "./service.js";
@@ -23,7 +24,12 @@ export async function customFieldRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req) => {
       assertCan(req.ctx.actor, "read");
-      return { data: await listCustomFields(req.ctx, req.query.object) };
+      // A field the actor's role hides is not theirs to know of: forms and lists never show it.
+      const fields = await listCustomFields(req.ctx, req.query.object);
+      const hidden = new Set(req.query.object ? hiddenFields(req.ctx.actor, req.query.object) : []);
+      return {
+        data: req.query.object ? fields.filter((f) => !hidden.has(f.key)) : fields.filter((f) => !hiddenFields(req.ctx.actor, f.object).includes(f.key)),
+      };
     },
   );
   r.post(

@@ -1,6 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { CustomField, CustomFieldType, CustomObject } from "../../contract/custom-fields.js";
+import { lockedFields } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -199,6 +200,19 @@ const isEmpty = (v: unknown) => v === null || v === undefined || v === "" || (Ar
  * Validates custom values against the workspace's definitions and returns the merged record value.
  * `current` is the stored value on update (undefined on create); null or "" removes a value.
  */
+/**
+ * Refuses a change to a custom field the actor's role may only read (or not see): every custom write passes here.
+ * A value sent back unchanged (a form that returns what it showed) is not a change.
+ */
+function assertFieldsWritable(ctx: Ctx, object: CustomObject, input: Record<string, unknown> | undefined, current: Record<string, unknown> | undefined): void {
+  const locked = lockedFields(ctx.actor, object);
+  if (locked.length === 0 || !input) return;
+  const errors = locked
+    .filter((k) => Object.hasOwn(input, k) && JSON.stringify(input[k] ?? null) !== JSON.stringify(current?.[k] ?? null))
+    .map((k) => ({ path: `custom.${k}`, message: "Your role cannot change this field" }));
+  if (errors.length) throw new AppError("forbidden", `Your role cannot change ${errors.map((e) => e.path).join(", ")}.`, errors);
+}
+
 export async function validateCustomValues(
   ctx: Ctx,
   object: CustomObject,
@@ -207,6 +221,7 @@ export async function validateCustomValues(
   /** The object's definitions when the caller already has them (bulk writes validate many rows). */
   knownDefs?: CustomField[],
 ): Promise<Record<string, unknown>> {
+  assertFieldsWritable(ctx, object, input, current);
   const defs = knownDefs ?? (await listCustomFields(ctx, object));
   const result: Record<string, unknown> = { ...(current ?? {}) };
   const errors: FieldError[] = [];

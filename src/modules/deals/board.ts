@@ -7,6 +7,7 @@ import { assertCan } from "../../core/roles.js";
 import { jsonRowSets, queryRows } from "../../db/client.js";
 import { encodeCursor, keyset } from "../../db/list-query.js";
 import { withTypoTolerance } from "../../db/record-filters.js";
+import { assertAccess, visibleWhere } from "../../db/visibility.js";
 import { companyNames } from "../companies/service.js";
 import { userNames } from "../users/service.js";
 import { getPipeline } from "./pipelines.js";
@@ -159,10 +160,11 @@ export async function getStageCards(ctx: Ctx, pipelineId: string, stageId: strin
 export async function getStageHistory(ctx: Ctx, dealId: string) {
   assertCan(ctx.actor, "read");
   const [deal] = await ctx.db
-    .select({ id: deals.id })
+    .select({ id: deals.id, ownerId: deals.ownerId })
     .from(deals)
     .where(and(eq(deals.workspaceId, ctx.workspaceId), eq(deals.id, dealId)));
   if (!deal) throw notFound("Deal");
+  await assertAccess(ctx, "deal", "read", deal);
   const changes = await ctx.db
     .select()
     .from(dealStageChanges)
@@ -216,7 +218,8 @@ export async function purchaseSummary(ctx: Ctx, target: { object: "contact" | "c
     target.object === "company"
       ? sql`${deals.companyId} = ${target.id}`
       : sql`exists (select 1 from ${dealContacts} where ${dealContacts.workspaceId} = ${deals.workspaceId} and ${dealContacts.dealId} = ${deals.id} and ${dealContacts.contactId} = ${target.id})`;
-  const won = sql`${deals.workspaceId} = ${ctx.workspaceId} and ${deals.status} = 'won' and ${deals.deletedAt} is null and ${whose}`;
+  const visible = visibleWhere(ctx, "deal", "read", deals.ownerId, deals.id);
+  const won = sql`${deals.workspaceId} = ${ctx.workspaceId} and ${deals.status} = 'won' and ${deals.deletedAt} is null and ${whose}${visible ? sql` and ${visible}` : sql``}`;
   const [stats, ltv, purchases] = await Promise.all([
     queryRows<{ n: number; first_ms: number | null; last_ms: number | null }>(
       ctx.db,

@@ -3,14 +3,16 @@ import type { z } from "zod";
 import type { Deal, DealListQuery, MoveDealBody, Stage, UpdateDealBody } from "../../contract/deals.js";
 import { CreateDealBody } from "../../contract/deals.js";
 import { codeFor, dealContactRoleLabels, dealSourceLabels, labelOf } from "../../contract/labels.js";
+import { visibleCustom } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { assertCan } from "../../core/roles.js";
+import { assertCan, assertMayCreate } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { allOf, encodeCursor, keyset, type ListField, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
 import { param, prepared } from "../../db/prepared.js";
 import { ownerFilter, searchText, textSearch, trashFilter, withTypoTolerance } from "../../db/record-filters.js";
+import { assertAccess, visibleWhere } from "../../db/visibility.js";
 import { assertCompanyExists, companyNames } from "../companies/service.js";
 import { filterPredicate } from "../conditions/service.js";
 import { contactNames } from "../contacts/service.js";
@@ -27,7 +29,10 @@ import { dealContacts, dealLineItems, dealStageChanges, deals, pipelineStages } 
 
 export type DealRow = typeof deals.$inferSelect;
 type Tx = Db;
-export const OBJECT = "deal";
+export const OBJECT = "deal" as const;
+
+/** A deal as this actor may see it: without the custom fields their role hides. */
+const shown = (ctx: Ctx, d: Deal): Deal => ({ ...d, custom: visibleCustom(ctx.actor, OBJECT, d.custom) });
 export const HISTORY_FIELDS = [
   "name",
   "pipelineId",
@@ -163,8 +168,9 @@ export const snapshot = (d: Deal) => ({
 });
 
 export async function getDeal(ctx: Ctx, id: string): Promise<Deal> {
-  assertCan(ctx.actor, "read");
-  return (await toDeals(ctx, [await findRow(ctx, id)]))[0] as Deal;
+  const row = await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "read", row);
+  return shown(ctx, (await toDeals(ctx, [row]))[0] as Deal);
 }
 
 /** Live deals by id (an import compares them with its rows); ids outside the workspace or in the trash are absent. */
@@ -245,7 +251,7 @@ async function setContacts(tx: Tx, ctx: Ctx, dealId: string, contacts: { contact
 }
 
 export async function createDeal(ctx: Ctx, rawInput: z.input<typeof CreateDealBody>): Promise<Deal> {
-  assertCan(ctx.actor, "write");
+  assertMayCreate(ctx.actor, OBJECT);
   // Other modules (lead conversion) call this directly, so their input is parsed here as the route would.
   const parsed = CreateDealBody.safeParse(rawInput);
   if (!parsed.success) {
@@ -389,9 +395,9 @@ function sourceCode(source: string | null | undefined): { source?: string | null
 }
 
 export async function updateDeal(ctx: Ctx, id: string, rawInput: z.infer<typeof UpdateDealBody>): Promise<Deal> {
-  assertCan(ctx.actor, "write");
   const input = { ...rawInput, ...sourceCode(rawInput.source) };
   const existing = await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "edit", existing);
   if (existing.deletedAt) throw new AppError("conflict", "This deal is in the trash; restore it first.");
   let target: Stage | undefined;
   if (input.pipelineId && input.pipelineId !== existing.pipelineId && !input.stageId) {
@@ -449,7 +455,7 @@ export async function updateDeal(ctx: Ctx, id: string, rawInput: z.infer<typeof 
 }
 
 export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveDealBody>): Promise<Deal> {
-  assertCan(ctx.actor, "write");
+  await assertAccess(ctx, OBJECT, "edit", await findRow(ctx, id));
   const target = await findStage(ctx, input.stageId);
   if (target.type === "lost" && !input.lostReason) throw lostReasonRequired();
   const stages = await workspaceStages(ctx);
@@ -480,7 +486,7 @@ export async function moveDeal(ctx: Ctx, id: string, input: z.infer<typeof MoveD
     await tx.execute(sql`with deal_update as (${updateDeal}) ${insertChange}`);
     return after;
   });
-  return moved ?? getDeal(ctx, id);
+  return moved ? shown(ctx, moved) : getDeal(ctx, id);
 }
 
 /** The deal's line-item sum as a scalar subquery, so the amount is recomputed inside the writing statement. */
@@ -497,8 +503,8 @@ export async function restoreDeal(ctx: Ctx, id: string): Promise<Deal> {
 }
 
 async function setTrashed(ctx: Ctx, id: string, trashed: boolean): Promise<void> {
-  assertCan(ctx.actor, "write");
   const current = await findRow(ctx, id);
+  await assertAccess(ctx, OBJECT, "delete", current);
   if (Boolean(current.deletedAt) === trashed) return;
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
@@ -520,6 +526,7 @@ export async function dealFilters(
   if (q.closeFrom && q.closeTo && q.closeFrom > q.closeTo)
     throw new AppError("validation_failed", "closeTo: before closeFrom", [{ path: "closeTo", message: "Before the start date" }]);
   return [
+    visibleWhere(ctx, OBJECT, "read", deals.ownerId, deals.id),
     await ownerFilter(ctx, deals.ownerId, q.ownerId, teammateIds),
     q.amountMin ? sql`${deals.amount} >= ${q.amountMin}::numeric` : undefined,
     q.amountMax ? sql`${deals.amount} <= ${q.amountMax}::numeric` : undefined,
@@ -530,7 +537,6 @@ export async function dealFilters(
 }
 
 export async function listDeals(ctx: Ctx, query: z.infer<typeof DealListQuery>): Promise<{ data: Deal[]; nextCursor: string | null }> {
-  assertCan(ctx.actor, "read");
   const defs = await listCustomFields(ctx, "deal");
   const conditions = [await filterPredicate(ctx, "deal", query.filter)];
   const sort = parseSort(query.sort, "-createdAt");
@@ -569,10 +575,12 @@ export async function listDeals(ctx: Ctx, query: z.infer<typeof DealListQuery>):
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    data: await toDeals(
-      ctx,
-      page.map((r) => r.row),
-    ),
+    data: (
+      await toDeals(
+        ctx,
+        page.map((r) => r.row),
+      )
+    ).map((d) => shown(ctx, d)),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ v: last.sortValue, id: last.row.id }) : null,
   };
 }

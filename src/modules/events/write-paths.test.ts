@@ -273,6 +273,13 @@ describe.each(databaseKinds)("write paths → events on %s", (kind) => {
       expected(["validation_rule.created", check.id], ["validation_rule.updated", check.id], ["validation_rule.deleted", check.id]),
     );
 
+    // Roles are settings: created, renamed or re-permissioned, deleted.
+    const role = ok<{ id: string }>(await admin.post("/api/v1/roles", { name: unique("Partner desk") }), 201);
+    ok(await admin.patch(`/api/v1/roles/${role.id}`, { name: unique("Partners") }));
+    ok(await admin.patch(`/api/v1/roles/${role.id}`, {}));
+    ok(await admin.del(`/api/v1/roles/${role.id}`), 204);
+    expect(await written()).toEqual(expected(["role.created", role.id], ["role.updated", role.id], ["role.deleted", role.id]));
+
     const reason = ok<{ id: string }>(await admin.post("/api/v1/lost-reasons", { name: unique("Too expensive") }), 201);
     ok(await admin.patch(`/api/v1/lost-reasons/${reason.id}`, { name: unique("Price") }));
     ok(await admin.del(`/api/v1/lost-reasons/${reason.id}`), 204);

@@ -5,6 +5,7 @@ import type { Company } from "../../contract/companies.js";
 import type { Contact } from "../../contract/contacts.js";
 import type { Deal } from "../../contract/deals.js";
 import type { CompanyExportQuery, ContactExportQuery, DealExportQuery } from "../../contract/exports.js";
+import { hiddenFields } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { assertCan } from "../../core/roles.js";
 import { isoInZone, wallClock } from "../../core/time-zone.js";
@@ -15,6 +16,12 @@ import { listDeals } from "../deals/service.js";
 import { userNames } from "../users/service.js";
 import { workspaceTimeZone } from "../workspaces/service.js";
 import { type Cell, type ColumnSpec, companyColumnSpecs, contactColumnSpecs, dealColumnSpecs, type Lookups, neutralise, pickColumns } from "./columns.js";
+
+/** Custom fields the actor's role hides are not columns of their export. */
+const visibleDefs = <T extends { key: string }>(ctx: Ctx, object: "contact" | "company" | "deal", defs: readonly T[]): T[] => {
+  const hidden = new Set(hiddenFields(ctx.actor, object));
+  return defs.filter((d) => !hidden.has(d.key));
+};
 
 /** Rows per list call while exporting: the list services' keyset cursor walks the whole view. */
 export const EXPORT_PAGE = 1000;
@@ -62,7 +69,7 @@ function listQuery<Q extends { format?: unknown; columns?: unknown }>(q: Q): Omi
 
 export async function contactExport(ctx: Ctx, query: Omit<ContactExportQuery, "format"> & { format?: string }): Promise<ExportSource<Contact>> {
   assertCan(ctx.actor, "read");
-  const columns = pickColumns(contactColumnSpecs(await listCustomFields(ctx, "contact")), query.columns, ["name"]);
+  const columns = pickColumns(contactColumnSpecs(visibleDefs(ctx, "contact", await listCustomFields(ctx, "contact"))), query.columns, ["name"]);
   const names = new Map<string, string>();
   const pages = await pagesOf(ctx, listContacts, listQuery(query), names);
   return { columns, pages, lookups: { userName: (id) => (id ? (names.get(id) ?? null) : null) }, timeZone: await workspaceTimeZone(ctx) };
@@ -70,7 +77,7 @@ export async function contactExport(ctx: Ctx, query: Omit<ContactExportQuery, "f
 
 export async function companyExport(ctx: Ctx, query: Omit<CompanyExportQuery, "format"> & { format?: string }): Promise<ExportSource<Company>> {
   assertCan(ctx.actor, "read");
-  const columns = pickColumns(companyColumnSpecs(await listCustomFields(ctx, "company")), query.columns, ["location"]);
+  const columns = pickColumns(companyColumnSpecs(visibleDefs(ctx, "company", await listCustomFields(ctx, "company"))), query.columns, ["location"]);
   const names = new Map<string, string>();
   const pages = await pagesOf(ctx, listCompanies, listQuery(query), names);
   return { columns, pages, lookups: { userName: (id) => (id ? (names.get(id) ?? null) : null) }, timeZone: await workspaceTimeZone(ctx) };
@@ -78,7 +85,7 @@ export async function companyExport(ctx: Ctx, query: Omit<CompanyExportQuery, "f
 
 export async function dealExport(ctx: Ctx, query: Omit<DealExportQuery, "format"> & { format?: string }): Promise<ExportSource<Deal>> {
   assertCan(ctx.actor, "read");
-  const columns = pickColumns(dealColumnSpecs(await listCustomFields(ctx, "deal")), query.columns);
+  const columns = pickColumns(dealColumnSpecs(visibleDefs(ctx, "deal", await listCustomFields(ctx, "deal"))), query.columns);
   // Deals carry their owner's name; the lookup is only there for the shared writers.
   const pages = await pagesOf(ctx, listDeals, listQuery(query), new Map());
   return { columns, pages, lookups: { userName: () => null }, timeZone: await workspaceTimeZone(ctx) };

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { ForecastQuery, ForecastReport, ForecastRow, PipelineReport, PipelineReportQuery } from "../../contract/forecast.js";
+import { accessOf, scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, invalidField, notFound } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
@@ -88,6 +89,17 @@ function row(id: string | null, name: string, acc: Acc, quotaCents: number | nul
   };
 }
 
+/**
+ * Owners whose deals the role's matrix lets the actor read: undefined for all. Reports sum the per-owner roll-ups,
+ * so their visibility is by owner; a deal shared with the actor beyond the rule shows on its page, not in the sums.
+ */
+function visibleOwners(ctx: Ctx, owners: string[] | undefined): string[] | undefined {
+  const scope = scopeOf(ctx.actor, "deal", "read");
+  if (scope === "all") return owners;
+  const allowed = scope === "none" ? [] : scope === "own" ? (ctx.actor.userId ? [ctx.actor.userId] : []) : [...accessOf(ctx.actor).teammateIds];
+  return owners ? owners.filter((id) => allowed.includes(id)) : allowed;
+}
+
 /** Which owners' deals a request covers, within what the actor may see. */
 async function ownersFor(ctx: Ctx, scope: Scope, q: { teamId?: string; ownerId?: string }): Promise<string[] | undefined> {
   let owners: string[] | undefined = scope.all ? undefined : [...scope.userIds];
@@ -108,7 +120,7 @@ async function ownersFor(ctx: Ctx, scope: Scope, q: { teamId?: string; ownerId?:
       owners = [];
     } else owners = [id];
   }
-  return owners;
+  return visibleOwners(ctx, owners);
 }
 
 export async function forecast(ctx: Ctx, q: z.infer<typeof ForecastQuery>): Promise<ForecastReport> {
@@ -238,7 +250,7 @@ export async function pipelineReport(ctx: Ctx, q: z.infer<typeof PipelineReportQ
     throw new AppError("not_found", "This workspace has no pipeline yet; create one under Deals.");
   }
   const scope = await actorScope(ctx);
-  const ownerIds = scope.all ? undefined : [...scope.userIds];
+  const ownerIds = visibleOwners(ctx, scope.all ? undefined : [...scope.userIds]);
   const f = { workspaceId: ctx.workspaceId, pipelineId: pipeline.id, from, to, ownerIds, stages: pipeline.stages };
   const snapshot = await stageSnapshot(ctx.db, f);
   const flow = new Map((await stageFlow(ctx.db, f)).map((r) => [r.stageId, r]));

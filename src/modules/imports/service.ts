@@ -3,6 +3,7 @@ import { setImmediate } from "node:timers/promises";
 import { and, asc, desc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import type { CustomField } from "../../contract/custom-fields.js";
 import type { ImportJob, ImportOptions, ImportPreview, ImportPrimary } from "../../contract/imports.js";
+import { accessOf, ownerAllows, scopeOf } from "../../core/access.js";
 import type { Actor, Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -414,7 +415,7 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
   if (job.object === "activity" && !used.has("subject") && !used.has("body")) throw badOption("mapping", "Map a column to the subject or the body");
   if (job.object === "activity" && options.onDuplicate === "update")
     throw badOption("onDuplicate", "Activities already imported are skipped or created again; they are not updated");
-  if (job.object === "deal" && options.createMissingStages && ctx.actor.role !== "admin")
+  if (job.object === "deal" && options.createMissingStages && !accessOf(ctx.actor).manageSettings)
     throw badOption("createMissingStages", "Only an admin can add stages to a pipeline");
   return { object: job.object, columns, options: { ...options, match }, defs: byKey, dates, primary };
 }
@@ -873,7 +874,7 @@ export async function resumeImport(ctx: Ctx, id: string, enqueue: EnqueueImport)
   assertCan(ctx.actor, "write");
   const job = await findRow(ctx, id);
   // Resuming writes records under the importer's mapping: it belongs to whoever ran the import, or a manager or admin.
-  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
+  if (!ownerAllows(ctx.actor, scopeOf(ctx.actor, "import", "edit"), job.createdBy))
     throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can resume it.");
   const status = toJob(job).status;
   if (status !== "interrupted" && status !== "failed")
@@ -1215,7 +1216,7 @@ export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
   assertCan(ctx.actor, "write");
   const job = await findRow(ctx, id);
   // Undo deletes and rewrites records wholesale: it belongs to whoever ran the import, or a manager or admin.
-  if (job.createdBy !== ctx.actor.userId && ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
+  if (!ownerAllows(ctx.actor, scopeOf(ctx.actor, "import", "delete"), job.createdBy))
     throw new AppError("forbidden", "Only the person who ran this import, a manager or an admin can undo it.");
   const status = toJob(job).status;
   if (status !== "completed" && status !== "interrupted" && status !== "failed") throw new AppError("conflict", `A ${status} import cannot be undone.`);

@@ -9,10 +9,11 @@ import type {
   UpdatePriceListBody,
   UpdateProductBody,
 } from "../../contract/products.js";
+import { scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { assertCan, can } from "../../core/roles.js";
+import { assertCan } from "../../core/roles.js";
 import { encodeCursor, keyset } from "../../db/list-query.js";
 import { searchTerm } from "../../db/record-filters.js";
 import { diff, recordChanges } from "../history/service.js";
@@ -21,13 +22,14 @@ import { priceListEntries, priceLists, products } from "./table.js";
 type ProductRow = typeof products.$inferSelect;
 const PRODUCT_FIELDS = ["name", "sku", "unitPrice", "currency", "active", "description"] as const;
 
-/** The catalogue is shared configuration: admins and managers keep it; everyone can read it. */
+/**
+ * The catalogue is shared configuration, kept by roles whose matrix lets them edit products (admins and managers by
+ * default); products have no owner, so any scope but none means the whole catalogue.
+ */
 function assertCatalogueEditor(ctx: Ctx): void {
-  assertCan(ctx.actor, "write");
-  if (ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
-    throw new AppError("forbidden", `Products and price lists are kept by admins and managers; you are ${ctx.actor.role.replace("_", "-")}.`);
+  if (scopeOf(ctx.actor, "product", "edit") === "none")
+    throw new AppError("forbidden", `Products and price lists are kept by admins and managers; you are ${ctx.actor.role.replaceAll("_", "-")}.`);
 }
-export const canEditCatalogue = (role: Ctx["actor"]["role"]) => can(role, "write") && (role === "admin" || role === "manager");
 
 export const toProduct = (r: ProductRow): Product => ({
   id: r.id,

@@ -5,6 +5,7 @@ import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { searchTerm } from "../../db/record-filters.js";
+import { visibleWhere } from "../../db/visibility.js";
 import { workspaceSettings } from "../workspaces/service.js";
 
 // Global search (issue #5). Numbers: the bench's 1,000,000-contact, 100,000-company workspace on PostgreSQL 15, each
@@ -51,15 +52,18 @@ const anyOf = (alternatives: string[]) => (alternatives.length === 1 ? (alternat
 
 type Row = { object: "company" | "contact"; id: string; title: string; subtitle: string | null; score: number };
 interface Source {
+  object: "contact" | "company";
   table: SQL;
   columns: SQL;
 }
 const contacts: Source = {
+  object: "contact",
   table: sql.raw("contacts"),
   columns: sql`'contact' as object, id, coalesce(nullif(trim(first_name || ' ' || last_name), ''), primary_email, '(no name)') as title,
     concat_ws(' · ', nullif(job_title, ''), primary_email, primary_phone) as subtitle`,
 };
 const companies: Source = {
+  object: "company",
   table: sql.raw("companies"),
   columns: sql`'company' as object, id, name as title, concat_ws(' · ', domain, industry) as subtitle`,
 };
@@ -122,8 +126,11 @@ async function search(ctx: Ctx, term: string, likes: string[], limit: number, ph
   );
   const score = sql`greatest(word_similarity(${term}, search_text), case when ${contains} then 1 else 0 end)::float8`;
   /** A source's rows with their score and `n`, the rank of the completion that found them (0 for other ways). */
-  const from = (s: Source, n: SQL = sql`0`) =>
-    sql`select ${s.columns}, ${score} as score, ${n} as n from ${s.table} where workspace_id = ${ctx.workspaceId} and deleted_at is null`;
+  const from = (s: Source, n: SQL = sql`0`) => {
+    // The actor's visibility, as on the object's list: the same predicate, so search finds nothing a list hides.
+    const visible = visibleWhere(ctx, s.object, "read", sql.raw("owner_id"), sql.raw("id"));
+    return sql`select ${s.columns}, ${score} as score, ${n} as n from ${s.table} where workspace_id = ${ctx.workspaceId} and deleted_at is null${visible ? sql` and ${visible}` : sql``}`;
+  };
 
   // Every way of matching is a materialized CTE read up to a limit: a CTE runs only as far as it is read, and is
   // planned for all its rows. With the limit on the scan itself, the planner expects the first matches of a common

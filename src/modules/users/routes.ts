@@ -3,6 +3,7 @@ import { z } from "zod";
 import { IdParams } from "../../contract/common.js";
 import { CreateTeamBody, CreateUserBody, Team, UpdateTeamBody, UpdateUserBody, User } from "../../contract/users.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
+import { assertRoleExists } from "../roles/service.js";
 import { createTeam, createUser, deleteTeam, getUser, listTeams, listUsers, updateTeam, updateUser } from "./service.js";
 
 export async function userRoutes(app: FastifyInstance): Promise<void> {
@@ -38,7 +39,11 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         response: { 201: User, ...problems },
       },
     },
-    async (req, reply) => reply.status(201).send(await createUser(req.ctx, req.body)),
+    async (req, reply) => {
+      // Roles are the workspace's own (Settings → Roles): the key must name one of them.
+      await assertRoleExists(req.ctx, req.body.role);
+      return reply.status(201).send(await createUser(req.ctx, req.body));
+    },
   );
   r.patch(
     "/users/:id",
@@ -51,7 +56,10 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: User, ...problems },
       },
     },
-    async (req) => updateUser(req.ctx, req.params.id, req.body),
+    async (req) => {
+      await assertRoleExists(req.ctx, req.body.role);
+      return updateUser(req.ctx, req.params.id, req.body);
+    },
   );
 
   const teamTags = ["teams"];

@@ -1,5 +1,6 @@
 import { index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { createdAt, workspaceId } from "../../db/columns.js";
+import { createdAt, reference, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 /** A signed-in browser. id is the SHA-256 of the secret token, so a database leak yields no usable cookie. */
 export const sessions = pgTable(
@@ -14,5 +15,9 @@ export const sessions = pgTable(
       mode: "date",
     }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("sessions_user_idx").on(t.workspaceId, t.userId)],
+  (t) => [
+    reference("sessions_user_fk", [t.workspaceId, t.userId], [users.workspaceId, users.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("sessions_user_idx").on(t.workspaceId, t.userId),
+  ],
 );

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Ctx } from "../core/context.js";
 import { AppError } from "../core/errors.js";
 import type { Database } from "../db/client.js";
+import { scopedToWorkspace } from "../db/workspace-scope.js";
 import { resolveApiKey } from "../modules/api-keys/service.js";
 import { type Principal, resolveSession, SESSION_DAYS } from "../modules/auth/service.js";
 
@@ -57,7 +58,11 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       if (scheme?.toLowerCase() !== "bearer" || !token) throw new AppError("unauthenticated", "Use Authorization: Bearer <API key>.");
       const key = await resolveApiKey(database.db, token);
       if (!key) throw new AppError("unauthenticated", "This API key is not valid or has been revoked.");
-      request.ctx = { db: database.db, workspaceId: key.workspace.id, actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role } };
+      request.ctx = {
+        db: scopedToWorkspace(database.db, key.workspace.id),
+        workspaceId: key.workspace.id,
+        actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role },
+      };
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
@@ -65,7 +70,11 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
     if (principal) {
       if (MUTATING.has(request.method)) assertSameOrigin(request);
       request.principal = principal;
-      request.ctx = { db: database.db, workspaceId: principal.workspace.id, actor: { kind: "user", userId: principal.user.id, role: principal.user.role } };
+      request.ctx = {
+        db: scopedToWorkspace(database.db, principal.workspace.id),
+        workspaceId: principal.workspace.id,
+        actor: { kind: "user", userId: principal.user.id, role: principal.user.role },
+      };
       return;
     }
     if (!isPublic) throw new AppError("unauthenticated", "Sign in, or send an API key as Authorization: Bearer <key>.");

@@ -359,10 +359,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     const all = calls();
     const operations = new Set(all.map((c) => c.op.split(" [")[0]));
     let unauthenticated = 0;
-    const debug: string[] = [];
     for (const c of all) {
       const res = await b.call(c.method as "GET", c.url, c.body);
-      debug.push(`${res.statusCode} ${c.op} ${res.statusCode >= 400 ? res.body.slice(0, 120) : ""}`);
       const where = `${c.op} ${c.url} ${c.body === undefined ? "" : JSON.stringify(c.body)} → ${res.statusCode}`;
       if (res.statusCode >= 500) problems.push(`${where}: server error ${res.body.slice(0, 300)}`);
       const isPublic = PUBLIC[c.op.split(" [")[0] as string] !== undefined;
@@ -375,7 +373,6 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
         if (leaked.length) problems.push(`${where}: a successful answer holds A's ids ${leaked.join(", ")}: ${res.body.slice(0, 300)}`);
       }
     }
-    if (process.env.ISO_DEBUG) console.log(all.length, JSON.stringify(debug, null, 0));
     expect(problems).toEqual([]);
     // Every documented operation was called, and as B signed in (a 401 would have checked nothing).
     expect(operations.size).toBe(Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0));

@@ -81,7 +81,14 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     ids.priceList = (
       await created(a.post("/api/v1/price-lists", { name: `${MARK} list`, currency: "USD", entries: [{ productId: ids.product, price: 9 }] }), "price list")
     ).id as string;
-    const deal = { name: `${MARK} deal`, pipelineId: ids.pipeline, currency: "USD", amount: 1000, companyId: ids.company, contacts: [{ contactId: ids.contact }] };
+    const deal = {
+      name: `${MARK} deal`,
+      pipelineId: ids.pipeline,
+      currency: "USD",
+      amount: 1000,
+      companyId: ids.company,
+      contacts: [{ contactId: ids.contact }],
+    };
     ids.deal = (await created(a.post("/api/v1/deals", deal), "deal")).id as string;
     const items = (await created(a.post(`/api/v1/deals/${ids.deal}/line-items`, { productId: ids.product, quantity: 2 }), "line item")).data as {
       id: string;
@@ -124,7 +131,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     const candidates = (await created(a.get("/api/v1/duplicates?object=contact"), "duplicates")).data as { id: string }[];
     ids.duplicate = candidates[0]?.id ?? uuid();
     doc = (await b.get("/api/openapi.json")).json() as Doc;
-  }, 120_000);
+  }, 900_000);
   afterAll(() => t?.close());
 
   /** The A id a parameter or field of this name (on this path) stands for; a random id when A has none such. */

@@ -308,6 +308,9 @@ export async function restoreDatabase(database: Database, file: string, options:
   try {
     await db.transaction(async (tx) => {
       const txDb = tx as unknown as Db;
+      // References between records are checked at commit: tables are emptied and loaded in the archive's order, in
+      // which a contact may come before its company.
+      await txDb.execute(sql`set constraints all deferred`);
       if (workspaceId) {
         for (const t of tables) {
           // People are not the workspace's to delete: they may belong to others. Their memberships (users) go.

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "./client.js";
+import { rootDb } from "./workspace-scope.js";
 
 // Per Drizzle instance (the root database or a transaction's `tx`, whose entries go with it): a prepared query
 // runs on the session it was built on, so one built on the pool must not serve a transaction.
@@ -16,7 +17,8 @@ const built = new WeakMap<Db, Map<string, unknown>>();
  *
  * `name` must be unique per query text across the process: node-postgres refuses a name reused for other text.
  */
-export function prepared<Q>(db: Db, name: string, build: (db: Db, name: string) => Q): Q {
+export function prepared<Q>(handle: Db, name: string, build: (db: Db, name: string) => Q): Q {
+  const db = rootDb(handle);
   let byName = built.get(db);
   if (!byName) {
     byName = new Map();

@@ -1,6 +1,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import type { Db } from "./types.js";
+import { rootDb } from "./workspace-scope.js";
 
 /** The channel the configuration triggers of migration 0012 notify, with the workspace id as payload. */
 export const CONFIG_CHANNEL = "rapport_config";
@@ -84,7 +85,7 @@ export function attachWorkspaceCache(db: Db, cache: WorkspaceCache): void {
 
 /** Reads one piece of a workspace's configuration through the process's cache when `ctx.db` has one. */
 export function cachedConfig<T>(ctx: { db: Db; workspaceId: string }, key: string, load: () => Promise<T>): Promise<T> {
-  const cache = caches.get(ctx.db);
+  const cache = caches.get(rootDb(ctx.db));
   return cache ? cache.get(ctx.workspaceId, key, load) : load();
 }
 
@@ -94,12 +95,12 @@ export function cachedConfig<T>(ctx: { db: Db; workspaceId: string }, key: strin
  * load every user inside a transaction.
  */
 export function servesFromCache(ctx: { db: Db }): boolean {
-  return caches.get(ctx.db)?.live ?? false;
+  return caches.get(rootDb(ctx.db))?.live ?? false;
 }
 
 /** After a committed change to a workspace's configuration: this process's next read goes to the database. */
 export function forgetConfig(ctx: { db: Db; workspaceId: string }): void {
-  caches.get(ctx.db)?.forget(ctx.workspaceId);
+  caches.get(rootDb(ctx.db))?.forget(ctx.workspaceId);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Ctx, RequestOrigin } from "../core/context.js";
 import { AppError } from "../core/errors.js";
 import type { Database } from "../db/client.js";
+import { scopedToWorkspace } from "../db/workspace-scope.js";
 import { resolveApiKey } from "../modules/api-keys/service.js";
 import { countKeyUse, flushKeyUse } from "../modules/audit/key-usage.js";
 import { type Principal, resolveSession, SESSION_DAYS } from "../modules/auth/service.js";
@@ -71,7 +72,7 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       if (!key) throw new AppError("unauthenticated", "This API key is not valid or has been revoked.");
       const access = await resolveAccess({ db: database.db, workspaceId: key.workspace.id }, key.createdBy, key.role);
       request.ctx = {
-        db: database.db,
+        db: scopedToWorkspace(database.db, key.workspace.id),
         workspaceId: key.workspace.id,
         actor: { kind: "api_key", userId: key.createdBy, apiKeyId: key.keyId, role: key.role, access },
         origin: originOf(request),
@@ -89,7 +90,7 @@ export function registerAuth(app: FastifyInstance, database: Database): void {
       request.principal = principal;
       const access = await resolveAccess({ db: database.db, workspaceId: principal.workspace.id }, principal.user.id, principal.user.role);
       request.ctx = {
-        db: database.db,
+        db: scopedToWorkspace(database.db, principal.workspace.id),
         workspaceId: principal.workspace.id,
         actor: { kind: "user", userId: principal.user.id, role: principal.user.role, access },
         origin: originOf(request),

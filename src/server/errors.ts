@@ -48,6 +48,32 @@ function pgCode(err: unknown): string | undefined {
   return undefined;
 }
 
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const words = (table: string) => table.replace(/_/g, " ");
+
+/**
+ * A foreign key refused the write. The keys are composite (workspace_id, id), so this is also what another
+ * workspace's id in a body meets: it names the field (from the key's column) and never says whether the id exists
+ * elsewhere. Deleting a record still referenced (a product on line items) is a conflict.
+ */
+function referenceProblem(err: unknown): ProblemBody {
+  let e = err as { detail?: unknown; cause?: unknown } | undefined;
+  let detail = "";
+  for (let depth = 0; e && depth < 3 && !detail; depth++) {
+    if (typeof e.detail === "string") detail = e.detail;
+    e = e.cause as typeof e;
+  }
+  const referenced = /is still referenced from table "(\w+)"/.exec(detail);
+  if (referenced) return problem("conflict", "Conflict", `This record is still used by ${words(referenced[1] as string)}.`);
+  const column = /^Key \(workspace_id, (\w+)\)=/.exec(detail)?.[1];
+  const table = /is not present in table "(\w+)"/.exec(detail)?.[1];
+  const path = column ? camel(column) : "body";
+  const message = table
+    ? `No such ${words(table).replace(/ies$/, "y").replace(/s$/, "")} in this workspace`
+    : "Refers to a record that does not exist in this workspace";
+  return problem("invalid_reference", "Unknown reference", `${path}: ${message}`, [{ path, message }]);
+}
+
 /** Every error leaves as RFC 9457 problem+json; stack traces stay in the log. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -69,6 +95,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return send(problem("internal", "Internal error"));
     }
     const code = pgCode(err);
+    if (code === "23503") return send(referenceProblem(err));
     if (code && pgInputErrors[code]) {
       const [c, detail] = pgInputErrors[code];
       return send(problem(c, c === "conflict" ? "Conflict" : "Invalid input", detail));

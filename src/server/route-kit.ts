@@ -9,7 +9,7 @@ import type { Db } from "../db/client.js";
 export const typed = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
 
 /** Problem responses documented on every route. */
-export const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+export const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem };
 export const NoContent = z.null().describe("No content");
 
 /** The job queue as routes see it (src/jobs implements it; the app decorates itself with it). */

@@ -1,6 +1,10 @@
 import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { ActivityType } from "../../contract/activities.js";
-import { createdAt, deletedAt, emptyObject, recordId, workspaceId } from "../../db/columns.js";
+import { createdAt, deletedAt, emptyObject, recordId, reference, workspaceId } from "../../db/columns.js";
+import { companies } from "../companies/table.js";
+import { contacts } from "../contacts/table.js";
+import { deals } from "../deals/table.js";
+import { users } from "../users/table.js";
 
 /** Notes, calls, emails and meetings: the interactions on a record's timeline. */
 export const activities = pgTable(
@@ -24,6 +28,10 @@ export const activities = pgTable(
     deletedAt: deletedAt(),
   },
   (t) => [
+    reference("activities_contact_fk", [t.workspaceId, t.contactId], [contacts.workspaceId, contacts.id], "set null"),
+    reference("activities_company_fk", [t.workspaceId, t.companyId], [companies.workspaceId, companies.id], "set null"),
+    reference("activities_deal_fk", [t.workspaceId, t.dealId], [deals.workspaceId, deals.id], "set null"),
+    reference("activities_author_fk", [t.workspaceId, t.authorId], [users.workspaceId, users.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("activities_contact_idx").on(t.workspaceId, t.contactId, t.occurredAt, t.id),
     index("activities_company_idx").on(t.workspaceId, t.companyId, t.occurredAt, t.id),
@@ -47,6 +55,8 @@ export const activityAttendees = pgTable(
     occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull(),
   },
   (t) => [
+    reference("activity_attendees_activity_fk", [t.workspaceId, t.activityId], [activities.workspaceId, activities.id], "cascade"),
+    reference("activity_attendees_company_fk", [t.workspaceId, t.companyId], [companies.workspaceId, companies.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.activityId, t.attendeeId] }),
     index("activity_attendees_attendee_idx").on(t.workspaceId, t.attendeeId, t.occurredAt, t.activityId),
     index("activity_attendees_company_idx").on(t.workspaceId, t.companyId, t.occurredAt, t.activityId),

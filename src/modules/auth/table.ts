@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 /** A signed-in browser. id is the SHA-256 of the secret token, so a database leak yields no usable cookie. */
 export const sessions = pgTable(
@@ -22,7 +23,11 @@ export const sessions = pgTable(
     /** How this session signed in: "password" or "sso". */
     method: text("method").notNull().default("password"),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("sessions_user_idx").on(t.workspaceId, t.userId)],
+  (t) => [
+    reference("sessions_user_fk", [t.workspaceId, t.userId], [users.workspaceId, users.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("sessions_user_idx").on(t.workspaceId, t.userId),
+  ],
 );
 
 /**

@@ -1,5 +1,6 @@
 import { pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, workspaceId } from "../../db/columns.js";
+import { createdAt, reference, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 /**
  * One private iCalendar feed per user. Only the SHA-256 of the token is kept: the URL is shown once, and
@@ -14,5 +15,9 @@ export const calendarFeeds = pgTable(
     createdAt: createdAt(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] }), uniqueIndex("calendar_feeds_token_key").on(t.tokenHash)],
+  (t) => [
+    reference("calendar_feeds_user_fk", [t.workspaceId, t.userId], [users.workspaceId, users.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.userId] }),
+    uniqueIndex("calendar_feeds_token_key").on(t.tokenHash),
+  ],
 );

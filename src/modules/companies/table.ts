@@ -1,7 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import { customType, index, integer, jsonb, numeric, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import type { Address } from "../../contract/common.js";
-import { createdAt, deletedAt, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, deletedAt, emptyObject, emptyTextArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 export const tsvector = customType<{ data: string }>({
   dataType: () => "tsvector",
@@ -35,6 +36,8 @@ export const companies = pgTable(
     deletedAt: deletedAt(),
   },
   (t) => [
+    reference("companies_parent_fk", [t.workspaceId, t.parentId], [t.workspaceId, t.id], "set null"),
+    reference("companies_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("companies_created_idx").on(t.workspaceId, t.createdAt, t.id),
     index("companies_name_idx").on(t.workspaceId, t.name, t.id),

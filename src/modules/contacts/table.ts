@@ -1,8 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import { boolean, check, index, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { type LeadStatus, type LifecycleStage, leadSources, leadStatuses, type ScoreItem } from "../../contract/contacts.js";
-import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
-import { tsvector } from "../companies/table.js";
+import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { companies, tsvector } from "../companies/table.js";
+import { users } from "../users/table.js";
 
 export interface StoredEmail {
   email: string;
@@ -64,6 +65,8 @@ export const contacts = pgTable(
     deletedAt: deletedAt(),
   },
   (t) => [
+    reference("contacts_company_fk", [t.workspaceId, t.companyId], [companies.workspaceId, companies.id], "set null"),
+    reference("contacts_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("contacts_created_idx").on(t.workspaceId, t.createdAt, t.id),
     index("contacts_last_name_idx").on(t.workspaceId, t.lastName, t.id),

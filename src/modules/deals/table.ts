@@ -16,8 +16,11 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import type { AmountSource, DealStatus, StageType, TaskTemplate } from "../../contract/deals.js";
-import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
-import { tsvector } from "../companies/table.js";
+import { createdAt, deletedAt, emptyArray, emptyObject, emptyTextArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { companies, tsvector } from "../companies/table.js";
+import { contacts } from "../contacts/table.js";
+import { priceLists, products } from "../products/table.js";
+import { users } from "../users/table.js";
 
 export const pipelines = pgTable(
   "pipelines",
@@ -52,7 +55,11 @@ export const pipelineStages = pgTable(
     playbook: jsonb("playbook").$type<TaskTemplate[]>().notNull().default(emptyArray),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("pipeline_stages_pipeline_idx").on(t.workspaceId, t.pipelineId, t.position)],
+  (t) => [
+    reference("pipeline_stages_pipeline_fk", [t.workspaceId, t.pipelineId], [pipelines.workspaceId, pipelines.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("pipeline_stages_pipeline_idx").on(t.workspaceId, t.pipelineId, t.position),
+  ],
 );
 
 export const lostReasons = pgTable(
@@ -98,6 +105,11 @@ export const deals = pgTable(
     deletedAt: deletedAt(),
   },
   (t) => [
+    reference("deals_pipeline_fk", [t.workspaceId, t.pipelineId], [pipelines.workspaceId, pipelines.id], "no action"),
+    reference("deals_stage_fk", [t.workspaceId, t.stageId], [pipelineStages.workspaceId, pipelineStages.id], "no action"),
+    reference("deals_price_list_fk", [t.workspaceId, t.priceListId], [priceLists.workspaceId, priceLists.id], "no action"),
+    reference("deals_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null"),
+    reference("deals_company_fk", [t.workspaceId, t.companyId], [companies.workspaceId, companies.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     // The board: one column = one stage, newest cards first, keyset on (created_at, id).
     index("deals_stage_idx").on(t.workspaceId, t.stageId, t.createdAt, t.id),
@@ -132,7 +144,12 @@ export const dealContacts = pgTable(
     role: text("role").notNull().default("other"),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.dealId, t.contactId] }), index("deal_contacts_contact_idx").on(t.workspaceId, t.contactId)],
+  (t) => [
+    reference("deal_contacts_deal_fk", [t.workspaceId, t.dealId], [deals.workspaceId, deals.id], "cascade"),
+    reference("deal_contacts_contact_fk", [t.workspaceId, t.contactId], [contacts.workspaceId, contacts.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.dealId, t.contactId] }),
+    index("deal_contacts_contact_idx").on(t.workspaceId, t.contactId),
+  ],
 );
 
 export const dealStageChanges = pgTable(
@@ -156,6 +173,7 @@ export const dealStageChanges = pgTable(
     nextStageId: uuid("next_stage_id"),
   },
   (t) => [
+    reference("deal_stage_changes_deal_fk", [t.workspaceId, t.dealId], [deals.workspaceId, deals.id], "cascade"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("deal_stage_changes_deal_idx").on(t.workspaceId, t.dealId, t.at),
     index("deal_stage_changes_stage_idx").on(t.workspaceId, t.pipelineId, t.toStageId, t.at),
@@ -244,6 +262,8 @@ export const dealLineItems = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    reference("deal_line_items_deal_fk", [t.workspaceId, t.dealId], [deals.workspaceId, deals.id], "cascade"),
+    reference("deal_line_items_product_fk", [t.workspaceId, t.productId], [products.workspaceId, products.id], "no action"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("deal_line_items_deal_idx").on(t.workspaceId, t.dealId, t.position),
     index("deal_line_items_product_idx").on(t.workspaceId, t.productId),

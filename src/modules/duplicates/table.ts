@@ -1,6 +1,7 @@
 import { doublePrecision, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { CandidateStatus, RuleObject } from "../../contract/data-quality.js";
-import { createdAt, emptyArray, emptyObject, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, emptyArray, emptyObject, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 /**
  * The duplicate review queue: one row per unordered pair (record_a < record_b), so a re-run of the
@@ -23,6 +24,7 @@ export const duplicateCandidates = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    reference("duplicate_candidates_resolved_by_fk", [t.workspaceId, t.resolvedBy], [users.workspaceId, users.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     uniqueIndex("duplicate_candidates_pair_key").on(t.workspaceId, t.object, t.recordA, t.recordB),
     index("duplicate_candidates_queue_idx").on(t.workspaceId, t.status, t.score),
@@ -44,5 +46,9 @@ export const recordMerges = pgTable(
     actorId: uuid("actor_id"),
     at: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index("record_merges_loser_idx").on(t.workspaceId, t.object, t.loserId)],
+  (t) => [
+    reference("record_merges_actor_fk", [t.workspaceId, t.actorId], [users.workspaceId, users.id], "set null"),
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("record_merges_loser_idx").on(t.workspaceId, t.object, t.loserId),
+  ],
 );

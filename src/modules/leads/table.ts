@@ -2,7 +2,9 @@ import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import type { LeadSource } from "../../contract/contacts.js";
 import type { AssignmentTarget, EngagementEvent, FormField, RescoreStatus, RuleCondition, ScoreDecay } from "../../contract/leads.js";
-import { createdAt, emptyArray, emptyObject, emptyTextArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, emptyArray, emptyObject, emptyTextArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { contacts } from "../contacts/table.js";
+import { users } from "../users/table.js";
 
 /** Ordered owner-assignment rules: the first enabled rule whose conditions all match wins. */
 export const assignmentRules = pgTable(
@@ -72,6 +74,7 @@ export const leadForms = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    reference("lead_forms_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("lead_forms_created_idx").on(t.workspaceId, t.createdAt),
     // The public endpoints know only the form id.
@@ -95,6 +98,8 @@ export const formSubmissions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    reference("form_submissions_form_fk", [t.workspaceId, t.formId], [leadForms.workspaceId, leadForms.id], "cascade"),
+    reference("form_submissions_contact_fk", [t.workspaceId, t.contactId], [contacts.workspaceId, contacts.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("form_submissions_form_idx").on(t.workspaceId, t.formId, t.id),
     // Engagement scoring counts a contact's submissions by age.

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { NotificationKind } from "../../contract/notifications.js";
-import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 /** In-app notifications shown in the header bell. */
 export const notifications = pgTable(
@@ -20,6 +21,7 @@ export const notifications = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    reference("notifications_user_fk", [t.workspaceId, t.userId], [users.workspaceId, users.id], "cascade"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("notifications_user_idx").on(t.workspaceId, t.userId, t.createdAt, t.id),
     index("notifications_unread_idx").on(t.workspaceId, t.userId).where(sql`${t.readAt} is null`),
@@ -35,5 +37,8 @@ export const notificationPreferences = pgTable(
     emailReminders: boolean("email_reminders").notNull().default(false),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
+  (t) => [
+    reference("notification_preferences_user_fk", [t.workspaceId, t.userId], [users.workspaceId, users.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.userId] }),
+  ],
 );

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, numeric, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
 
 export const products = pgTable(
   "products",
@@ -47,5 +47,10 @@ export const priceListEntries = pgTable(
     productId: uuid("product_id").notNull(),
     price: numeric("price", { precision: 18, scale: 2 }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.priceListId, t.productId] }), index("price_list_entries_product_idx").on(t.workspaceId, t.productId)],
+  (t) => [
+    reference("price_list_entries_list_fk", [t.workspaceId, t.priceListId], [priceLists.workspaceId, priceLists.id], "cascade"),
+    reference("price_list_entries_product_fk", [t.workspaceId, t.productId], [products.workspaceId, products.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.priceListId, t.productId] }),
+    index("price_list_entries_product_idx").on(t.workspaceId, t.productId),
+  ],
 );

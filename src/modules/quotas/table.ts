@@ -1,5 +1,6 @@
 import { date, index, numeric, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 export type QuotaSubject = "user" | "team";
 export type PeriodKind = "month" | "quarter";
@@ -27,6 +28,7 @@ export const quotas = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    reference("quotas_updated_by_fk", [t.workspaceId, t.updatedBy], [users.workspaceId, users.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     uniqueIndex("quotas_subject_period_key").on(t.workspaceId, t.subjectType, t.subjectId, t.period),
     index("quotas_period_idx").on(t.workspaceId, t.periodStart, t.subjectType, t.subjectId),

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { TaskPriority, TaskRelatedObject, TaskStatus } from "../../contract/tasks.js";
-import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -29,6 +30,8 @@ export const tasks = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    reference("tasks_assignee_fk", [t.workspaceId, t.assigneeId], [users.workspaceId, users.id], "no action"),
+    reference("tasks_created_by_fk", [t.workspaceId, t.createdById], [users.workspaceId, users.id], "set null"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("tasks_assignee_idx").on(t.workspaceId, t.assigneeId, t.status, t.dueAt, t.id),
     index("tasks_related_idx").on(t.workspaceId, t.relatedObject, t.relatedId, t.status, t.dueAt),

@@ -1,6 +1,6 @@
 import { boolean, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { Role } from "../../contract/common.js";
-import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
 
 export const users = pgTable(
   "users",
@@ -43,5 +43,10 @@ export const teamMembers = pgTable(
     teamId: uuid("team_id").notNull(),
     userId: uuid("user_id").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.teamId, t.userId] }), index("team_members_user_idx").on(t.workspaceId, t.userId)],
+  (t) => [
+    reference("team_members_team_fk", [t.workspaceId, t.teamId], [teams.workspaceId, teams.id], "cascade"),
+    reference("team_members_user_fk", [t.workspaceId, t.userId], [users.workspaceId, users.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.teamId, t.userId] }),
+    index("team_members_user_idx").on(t.workspaceId, t.userId),
+  ],
 );

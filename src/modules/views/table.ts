@@ -1,6 +1,7 @@
 import { boolean, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import type { Condition } from "../../contract/conditions.js";
-import { createdAt, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 export interface StoredViewState {
   q?: string;
@@ -23,5 +24,8 @@ export const savedViews = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] })],
+  (t) => [
+    reference("saved_views_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "cascade"),
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+  ],
 );

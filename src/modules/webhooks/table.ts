@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { WebhookCondition } from "../../contract/webhooks.js";
-import { createdAt, emptyArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
+import { createdAt, emptyArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { users } from "../users/table.js";
 
 /** Endpoints subscribed to event types. The secret signs deliveries; it leaves the server only at creation or rotation. */
 export const webhookEndpoints = pgTable(
@@ -26,7 +27,10 @@ export const webhookEndpoints = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] })],
+  (t) => [
+    reference("webhook_endpoints_created_by_fk", [t.workspaceId, t.createdBy], [users.workspaceId, users.id], "set null"),
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+  ],
 );
 
 /**

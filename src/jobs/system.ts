@@ -253,6 +253,26 @@ function bossFor(database: Database, options: JobSystemOptions): PgBoss {
   return new PgBoss({ ...common, connectionString: database.url, max: 4, application_name: `rapport jobs (pid ${process.pid})` });
 }
 
+/**
+ * A request's transactions run as rapport_app when the connection's user bypasses row-level security (see
+ * db/workspace-scope.ts), and the jobs they queue in their transaction write pg-boss's tables as that role. Granted on
+ * every start because pg-boss creates its schema after our migrations; a user who may not grant (a managed server where
+ * the app connects as the tables' owner and no role switch happens) needs none of it.
+ */
+async function grantQueueToAppRole(db: Db): Promise<void> {
+  await db.execute(sql`do $$ begin
+    if exists (select 1 from pg_roles where rolname = 'rapport_app') then
+      grant usage on schema pgboss to rapport_app;
+      grant select, insert, update, delete on all tables in schema pgboss to rapport_app;
+      grant usage, select, update on all sequences in schema pgboss to rapport_app;
+      grant execute on all functions in schema pgboss to rapport_app;
+    end if;
+  exception when others then
+    -- Another process granting at the same moment, or no right to grant: neither stops the job system.
+    raise notice 'rapport_app grants on pgboss skipped: %', sqlerrm;
+  end $$`);
+}
+
 /** Starts pg-boss on the app's database: creates its schema and queues, and with `worker` runs every kind of job. */
 export async function startJobSystem(options: JobSystemOptions): Promise<JobSystem> {
   const { database, log } = options;
@@ -260,6 +280,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   const boss = bossFor(database, options);
   boss.on("error", (err: Error) => log.error(`Job queue: ${err.message}`));
   await boss.start();
+  await grantQueueToAppRole(db);
   const specs: Record<string, QueueSpec> = options.builtInQueues === false ? {} : { ...queueSpecs };
   for (const [name, extra] of Object.entries(options.extraQueues ?? {})) specs[name] = extra.spec;
   for (const [name, spec] of Object.entries(specs)) {

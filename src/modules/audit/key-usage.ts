@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { insertManyStatement } from "../../db/insert-many.js";
+import { rootDb } from "../../db/workspace-scope.js";
 import { apiKeyUsage } from "./table.js";
 
 /**
@@ -17,11 +18,12 @@ interface Pending {
 }
 const pendingByDb = new WeakMap<Db, Pending>();
 
+// Keyed by the database behind a request's workspace-scoped handle, which the counting and the reading hold.
 function pendingOf(db: Db): Pending {
-  let p = pendingByDb.get(db);
+  let p = pendingByDb.get(rootDb(db));
   if (!p) {
     p = { counts: new Map(), lastFlush: Date.now() };
-    pendingByDb.set(db, p);
+    pendingByDb.set(rootDb(db), p);
   }
   return p;
 }

@@ -200,9 +200,10 @@ suite("web app main path (Chromium)", () => {
         await byTestId("nav-contacts").click();
         await see(rows().filter({ hasText: "Ben Okafor" }));
         await byTestId("filter-button").click();
-        await byTestId("filter-field").click();
+        await page.getByRole("button", { name: "Add condition" }).click();
+        await byTestId("condition-field").click();
         await page.getByRole("option", { name: "Customer tier" }).click();
-        expect(await byTestId("filter-value").inputValue()).toBe("Gold");
+        expect(await byTestId("condition-value").inputValue()).toBe("Gold");
         await byTestId("filter-apply").click();
         await see(byTestId("active-filters").getByText("Customer tier is Gold"));
         await rows().filter({ hasText: "Ben Okafor" }).waitFor({ state: "detached" });

@@ -8,6 +8,7 @@ import { AppError } from "../core/errors.js";
 import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
 import { signup } from "../modules/auth/service.js";
+import { assertRoleExists } from "../modules/roles/service.js";
 import { createUser } from "../modules/users/service.js";
 import { listWorkspaces } from "../modules/workspaces/service.js";
 import { startServer } from "../server/start.js";
@@ -117,10 +118,13 @@ user
   .requiredOption("--email <email>", "email", parseWith(Email, "email"))
   .requiredOption("--name <name>", "full name")
   .requiredOption("--password <password>", "at least 10 characters", parseWith(Password, "password"))
-  .option("--role <role>", `one of ${roles.join(", ")}`, parseWith(Role, "role"), "sales")
+  .option("--role <role>", `a role key of the workspace: ${roles.join(", ")} or a custom one`, parseWith(Role, "role"), "sales")
   .action(async (o: { workspace: string; email: string; name: string; password: string; role: Role }) => {
     await withDatabase(async ({ db }) => {
-      const u = await createUser({ db, workspaceId: o.workspace, actor: systemActor }, { name: o.name, email: o.email, role: o.role, password: o.password });
+      const ctx = { db, workspaceId: o.workspace, actor: systemActor };
+      // Roles are the workspace's own (built-in and custom): a key it does not have is refused, as the API does.
+      await assertRoleExists(ctx, o.role);
+      const u = await createUser(ctx, { name: o.name, email: o.email, role: o.role, password: o.password });
       console.log(`Added ${u.email} as ${u.role}.`);
     });
   });

@@ -10,7 +10,6 @@ import { insertMany } from "./insert-many.js";
 describe.each(databaseKinds)("insertMany on %s", (kind) => {
   let database: Database;
   const ws = newId();
-  const owner = newId();
   beforeAll(async () => {
     database = await openTestDatabase(kind);
   });
@@ -36,7 +35,7 @@ describe.each(databaseKinds)("insertMany on %s", (kind) => {
         updatedAt: at,
       },
       { workspaceId: ws, id: newId(), firstName: "Only", lastName: "Names", jobTitle: null },
-      { workspaceId: ws, id: newId(), firstName: "", lastName: "Dated", createdAt: at, leadSource: "referral", ownerId: owner },
+      { workspaceId: ws, id: newId(), firstName: "", lastName: "Dated", createdAt: at, leadSource: "referral" },
     ];
   };
 

@@ -41,6 +41,13 @@ const emptyDefinition = (): WorkflowDefinition => ({
 // ------------------------------------------------------------------------------------------------------------
 // Who may do what: admins build every workflow, managers those of their teams; everyone reads runs on records.
 
+/** A workflow's team is one of this workspace's: another workspace's team id is refused like an unknown one. */
+async function assertTeamExists(ctx: Ctx, teamId: string | null | undefined): Promise<void> {
+  if (!teamId) return;
+  if (!(await listTeams(ctx)).some((t) => t.id === teamId))
+    throw new AppError("validation_failed", "There is no such team in this workspace.", [{ path: "teamId", message: "Unknown team" }]);
+}
+
 async function myTeams(ctx: Ctx): Promise<Set<string>> {
   if (!ctx.actor.userId) return new Set();
   const teams = await listTeams({ ...ctx, actor: { ...ctx.actor, role: "admin" } });
@@ -213,6 +220,7 @@ export async function createWorkflow(
   input: { name: string; description: string; teamId: string | null; templateId?: string; definition?: unknown },
 ): Promise<WorkflowDetail> {
   assertBuilder(ctx);
+  await assertTeamExists(ctx, input.teamId);
   if (ctx.actor.role === "manager" && (!input.teamId || !(await myTeams(ctx)).has(input.teamId)))
     throw new AppError("forbidden", "Managers build workflows for their own teams: choose one of your teams.", [
       { path: "teamId", message: "Choose one of your teams" },
@@ -256,6 +264,7 @@ export async function createWorkflow(
 export async function updateWorkflow(ctx: Ctx, id: string, input: { name?: string; description?: string; teamId?: string | null }): Promise<WorkflowDetail> {
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
+  await assertTeamExists(ctx, input.teamId);
   if (input.teamId !== undefined && ctx.actor.role === "manager" && (!input.teamId || !(await myTeams(ctx)).has(input.teamId)))
     throw new AppError("forbidden", "Managers can move a workflow only to one of their own teams", [{ path: "teamId", message: "Choose one of your teams" }]);
   // An empty change changes nothing, not even updated_at.

@@ -4,7 +4,8 @@
  */
 
 const formats = new Map<string, Intl.DateTimeFormat>();
-function partsIn(date: Date, tz: string): Record<string, number> {
+/** The wall-clock fields (year, month, day, hour, minute, second) of an instant in a zone. */
+export function partsIn(date: Date, tz: string): Record<string, number> {
   let f = formats.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {

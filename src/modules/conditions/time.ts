@@ -1,4 +1,5 @@
 import type { ConditionLeaf, RelativeSpan, TimeUnit } from "../../contract/conditions.js";
+import { partsIn } from "../../core/time-zone.js";
 
 /**
  * Relative and calendar dates in the workspace's time zone, turned into plain bounds. Both the TypeScript evaluator
@@ -20,34 +21,14 @@ interface LocalDate {
   d: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-function partsIn(instant: Date, tz: string) {
-  const p: Record<string, number> = {};
-  for (const part of formatter(tz).formatToParts(instant)) if (part.type !== "literal") p[part.type] = Number(part.value);
+function localParts(instant: Date, tz: string) {
+  const p = partsIn(instant, tz);
   return { y: p.year as number, m: p.month as number, d: p.day as number, h: p.hour as number, min: p.minute as number, s: p.second as number };
 }
 
 /** How far the zone is ahead of UTC at an instant, in ms. */
 function offsetAt(instant: Date, tz: string): number {
-  const p = partsIn(instant, tz);
+  const p = localParts(instant, tz);
   const asUtc = Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s);
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
@@ -63,7 +44,7 @@ export function startOfLocalDay(day: LocalDate, tz: string): Date {
 }
 
 export function localDateOf(instant: Date, tz: string): LocalDate {
-  const { y, m, d } = partsIn(instant, tz);
+  const { y, m, d } = localParts(instant, tz);
   return { y, m, d };
 }
 

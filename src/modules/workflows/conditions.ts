@@ -5,7 +5,8 @@ import { conditionHolds } from "../webhooks/conditions.js";
 /**
  * Conditions of triggers, branches and waits, evaluated on a record (and the triggering change). Groups are
  * `{ all: [...] }` / `{ any: [...] }` of leaves `{ field, op, value }` or further groups.
- * TODO(conditions): delegate to src/modules/conditions (the one condition language) once it lands.
+ * This evaluator predates src/modules/conditions and reads the webhook filters' operators; moving workflows onto the
+ * one condition language (evaluate() there, with the field registry's validation) is open work named in issue #18.
  */
 type Node = { all?: Node[]; any?: Node[]; field?: string; op?: string; value?: unknown };
 

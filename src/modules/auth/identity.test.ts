@@ -180,6 +180,15 @@ describe.each(databaseKinds)("one identity per email on %s", (kind) => {
   it("resets a forgotten password by mail, once, and signs out every session", async () => {
     const admin = await newWorkspace(t.app);
     const otherSession = await signIn(t.app, admin.email, admin.password);
+    // A session in another workspace of the same person ends too: the password it was opened with is gone.
+    const second = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/signup",
+      payload: { workspaceName: unique("Second"), name: "Ada", email: admin.email, password: admin.password },
+    });
+    expect(second.statusCode, second.body).toBe(201);
+    const elsewhere = client(t.app, { cookie: cookieOf(second) });
+    expect((await elsewhere.get("/api/v1/auth/me")).statusCode).toBe(200);
     const asked = await t.app.inject({ method: "POST", url: "/api/v1/auth/password-reset/request", payload: { email: admin.email } });
     const unknown = await t.app.inject({ method: "POST", url: "/api/v1/auth/password-reset/request", payload: { email: `${unique("nobody")}@example.com` } });
     expect([asked.statusCode, unknown.statusCode]).toEqual([202, 202]);
@@ -192,6 +201,7 @@ describe.each(databaseKinds)("one identity per email on %s", (kind) => {
     expect((await t.app.inject({ method: "POST", url: "/api/v1/auth/password-reset", payload: { token, password: newPassword } })).statusCode).toBe(204);
     expectProblem(await admin.get("/api/v1/auth/me"), 401);
     expectProblem(await otherSession.get("/api/v1/auth/me"), 401);
+    expectProblem(await elsewhere.get("/api/v1/auth/me"), 401);
     expectProblem(await t.app.inject({ method: "POST", url: "/api/v1/auth/login", payload: { email: admin.email, password: admin.password } }), 401);
     await signIn(t.app, admin.email, newPassword);
     expectProblem(
@@ -222,12 +232,39 @@ describe.each(databaseKinds)("one identity per email on %s", (kind) => {
       t.app.inject({ method: "POST", url: "/api/v1/auth/login", payload: { email: admin.email, password: admin.password, ...extra } });
     expectProblem(await login(), 401, "totp_required");
     expectProblem(await login({ totpCode: "12345x" }), 401, "totp_required");
-    const withCode = await login({ totpCode: codeFor(secret) });
+    // The code that confirmed the set-up is spent: sign-in takes the next step's (within the one-step window).
+    expectProblem(await login({ totpCode: codeFor(secret) }), 401, "totp_required");
+    const withCode = await login({ totpCode: codeFor(secret, Date.now() + 30_000) });
     expect(withCode.statusCode, withCode.body).toBe(200);
     expect((withCode.json() as Me).totpEnabled).toBe(true);
     expect((await login({ totpCode: recoveryCodes[0] as string })).statusCode).toBe(200);
     expectProblem(await login({ totpCode: recoveryCodes[0] as string }), 401, "totp_required");
     expect(((await admin.get("/api/v1/account/security")).json() as { recoveryCodesLeft: number }).recoveryCodesLeft).toBe(9);
+  });
+
+  it("accepts an authenticator code once: a replay, or an older code of the window, is refused", async () => {
+    const admin = await newWorkspace(t.app);
+    const { secret } = (await admin.post("/api/v1/account/totp/setup")).json() as { secret: string };
+    // Confirmed with the previous step's code (still inside the window), so the current one is fresh for sign-in.
+    expect((await admin.post("/api/v1/account/totp/confirm", { code: codeFor(secret, Date.now() - 30_000) })).statusCode).toBe(200);
+    const login = (totpCode: string) =>
+      t.app.inject({ method: "POST", url: "/api/v1/auth/login", payload: { email: admin.email, password: admin.password, totpCode } });
+    const now = codeFor(secret);
+    expect((await login(now)).statusCode).toBe(200);
+    const replay = expectProblem(await login(now), 401, "totp_required");
+    expect(replay.errors).toEqual([{ path: "totpCode", message: "Already used; wait for the next code" }]);
+    // The step before is still inside the window, but earlier than the one spent.
+    expectProblem(await login(codeFor(secret, Date.now() - 30_000)), 401, "totp_required");
+    const [row] = await t.database.db.select().from(identities).where(eq(identities.email, admin.email));
+    const spent = row?.totpLastStep as number;
+    expect(spent).toBeGreaterThanOrEqual(Math.floor(Date.now() / 30_000) - 1);
+    // The next code works, once; turning the factor off and on again starts afresh.
+    const next = codeFor(secret, Date.now() + 30_000);
+    expect((await login(next)).statusCode).toBe(200);
+    expectProblem(await login(next), 401, "totp_required");
+    expect((await admin.post("/api/v1/account/totp/disable", { password: admin.password })).statusCode).toBe(204);
+    const [off] = await t.database.db.select().from(identities).where(eq(identities.email, admin.email));
+    expect(off?.totpLastStep).toBeNull();
   });
 
   it("lets an admin require a second factor: members without one may only enrol", async () => {

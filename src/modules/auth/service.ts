@@ -318,7 +318,21 @@ export async function setIdentityPassword(db: Db, identityId: string, password: 
   });
 }
 
-export async function deleteIdentitySessions(db: Db, identityId: string): Promise<void> {
-  const members = await db.select({ workspaceId: users.workspaceId, id: users.id }).from(users).where(eq(users.identityId, identityId));
-  for (const m of members) await db.delete(sessions).where(and(eq(sessions.workspaceId, m.workspaceId), eq(sessions.userId, m.id)));
+/**
+ * Ends every session of a person, in every workspace they belong to (one statement, so a session opened meanwhile in
+ * another workspace is not missed between per-membership deletes); `keep` spares the session making the request.
+ * Returns how many ended.
+ */
+export async function deleteIdentitySessions(db: Db, identityId: string, keep?: { workspaceId: string; sessionId: string }): Promise<number> {
+  const members = db.select({ workspaceId: users.workspaceId, id: users.id }).from(users).where(eq(users.identityId, identityId));
+  const deleted = await db
+    .delete(sessions)
+    .where(
+      and(
+        sql`(${sessions.workspaceId}, ${sessions.userId}) in ${members}`,
+        keep ? sql`(${sessions.workspaceId}, ${sessions.id}) <> (${keep.workspaceId}::uuid, ${keep.sessionId})` : undefined,
+      ),
+    )
+    .returning({ id: sessions.id });
+  return deleted.length;
 }

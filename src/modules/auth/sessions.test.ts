@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
+import { type Client, client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, unique } from "../../test/harness.js";
 import { sessions } from "./table.js";
 import { describeUserAgent } from "./user-agent.js";
 
@@ -81,10 +81,24 @@ describe.each(databaseKinds)("my sessions on %s", (kind) => {
     const admin = await newWorkspace(t.app);
     const a = await from(admin.email, admin.password, FIREFOX_MAC, "198.51.100.1");
     const b = await from(admin.email, admin.password, SAFARI_IPAD, "198.51.100.2");
+    // The same person in a second workspace (one password opens both): signed in there from the sign-up and a phone.
+    const second = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/signup",
+      payload: { workspaceName: unique("Second"), name: "Ada", email: admin.email, password: admin.password },
+    });
+    expect(second.statusCode, second.body).toBe(201);
+    const elsewhere = client(t.app, { cookie: String(second.headers["set-cookie"]).split(";")[0] as string });
+    const phone = await from(admin.email, admin.password, CHROME_ANDROID, "198.51.100.4");
+    expect(phone.session.cookie?.split("=")[1]?.split(".")[0]).toBe(second.json().workspace.id);
+    // Someone else's session is not the person's.
+    const stranger = await newWorkspace(t.app);
     const res = await a.post("/api/v1/auth/sessions/sign-out-everywhere", {});
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ signedOut: 2 });
-    expect([await status(admin), await status(b), await status(a)]).toEqual([401, 401, 200]);
+    expect(res.json()).toEqual({ signedOut: 4 });
+    expect([await status(admin), await status(b), await status(elsewhere), await status(phone), await status(a), await status(stranger)]).toEqual([
+      401, 401, 401, 401, 200, 200,
+    ]);
     const c = await from(admin.email, admin.password, EDGE_WINDOWS, "198.51.100.3");
     const all = await a.post("/api/v1/auth/sessions/sign-out-everywhere", { includeThisSession: true });
     expect(all.json()).toEqual({ signedOut: 2 });

@@ -1,15 +1,15 @@
-import { and, desc, eq, gt, ne } from "drizzle-orm";
+import { and, desc, eq, gt } from "drizzle-orm";
 import type { SessionInfo } from "../../contract/sessions.js";
 import { AppError, notFound } from "../../core/errors.js";
 import type { Db } from "../../db/client.js";
-import type { Principal } from "./service.js";
+import { deleteIdentitySessions, type Principal } from "./service.js";
 import { sessions } from "./table.js";
 import { describeUserAgent } from "./user-agent.js";
 
 /** Sessions belong to the person signed in: only a session (not an API key) lists or ends them. */
-function own(principal: Principal | null): { workspaceId: string; userId: string; sessionId: string } {
+function own(principal: Principal | null): { workspaceId: string; userId: string; identityId: string; sessionId: string } {
   if (!principal?.sessionId) throw new AppError("forbidden", "Sessions are managed from a signed-in browser, not with an API key.");
-  return { workspaceId: principal.workspace.id, userId: principal.user.id, sessionId: principal.sessionId };
+  return { workspaceId: principal.workspace.id, userId: principal.user.id, identityId: principal.identityId, sessionId: principal.sessionId };
 }
 
 export async function listMySessions(db: Db, principal: Principal | null): Promise<SessionInfo[]> {
@@ -42,12 +42,11 @@ export async function signOutSession(db: Db, principal: Principal | null, id: st
   return { current: id === me.sessionId };
 }
 
-/** "Sign out everywhere": every other session of mine, and this one too when asked. */
+/**
+ * "Sign out everywhere": every other session of the person, in every workspace they belong to (one password opens
+ * them all, so a stolen one is ended wherever it was used), and this one too when asked.
+ */
 export async function signOutEverywhere(db: Db, principal: Principal | null, includeThisSession: boolean): Promise<number> {
   const me = own(principal);
-  const deleted = await db
-    .delete(sessions)
-    .where(and(eq(sessions.workspaceId, me.workspaceId), eq(sessions.userId, me.userId), includeThisSession ? undefined : ne(sessions.id, me.sessionId)))
-    .returning({ id: sessions.id });
-  return deleted.length;
+  return deleteIdentitySessions(db, me.identityId, includeThisSession ? undefined : { workspaceId: me.workspaceId, sessionId: me.sessionId });
 }

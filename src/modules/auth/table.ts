@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, reference, updatedAt, workspaceId } from "../../db/columns.js";
 import { users } from "../users/table.js";
 
@@ -43,6 +43,11 @@ export const identities = pgTable(
     passwordHash: text("password_hash").notNull(),
     /** Base32 TOTP secret once enrolment is confirmed; null when the person has no second factor. */
     totpSecret: text("totp_secret"),
+    /**
+     * The 30-second step (Unix time / 30) of the last authenticator code accepted: a code is refused unless its step is
+     * later, so one seen over a shoulder or in a phishing relay cannot be used again within its window.
+     */
+    totpLastStep: bigint("totp_last_step", { mode: "number" }),
     /** A secret shown for scanning but not yet confirmed with a code. */
     totpPendingSecret: text("totp_pending_secret"),
     /** SHA-256 of each unused recovery code. */

@@ -177,6 +177,27 @@ describe.each(databaseKinds)("one identity per email on %s", (kind) => {
     expectProblem(await sales.post("/api/v1/invitations", { email: "x@example.com", role: "admin" }), 403);
   });
 
+  it("invites only to a role of the workspace, and as Read-only when the role is deleted before the link is used", async () => {
+    const admin = await newWorkspace(t.app, unique("Inviting"));
+    const email = `${unique("temp")}@example.com`;
+    const refused = expectProblem(await admin.post("/api/v1/invitations", { email, role: "no_such_role" }), 422, "invalid_reference");
+    expect(refused.errors).toEqual([{ path: "role", message: "Choose one of the workspace's roles" }]);
+    const created = await admin.post("/api/v1/roles", { name: "Temp desk", copyFrom: "sales" });
+    expect(created.statusCode, created.body).toBe(201);
+    const role = created.json() as { id: string; key: string };
+    expect((await admin.post("/api/v1/invitations", { email, role: role.key })).statusCode).toBe(201);
+    const [mail] = await mailTo(email, "invitation");
+    // The mail names the role as admins see it, not its key.
+    expect(mail?.text).toContain("as Temp desk.");
+    const token = tokenIn(mail?.text ?? null, "invite");
+    expect((await admin.del(`/api/v1/roles/${role.id}`)).statusCode).toBe(204);
+    const preview = await t.app.inject({ method: "POST", url: "/api/v1/invitations/preview", payload: { token } });
+    expect(preview.json()).toMatchObject({ email, role: "read_only" });
+    const accepted = await t.app.inject({ method: "POST", url: "/api/v1/invitations/accept", payload: { token, name: "Tess Temp", password } });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    expect((accepted.json() as Me).user).toMatchObject({ email, role: "read_only" });
+  });
+
   it("resets a forgotten password by mail, once, and signs out every session", async () => {
     const admin = await newWorkspace(t.app);
     const otherSession = await signIn(t.app, admin.email, admin.password);

@@ -12,6 +12,7 @@ import { randomToken, sha256, splitScopedToken } from "../auth/tokens.js";
 import { checkSecondFactor } from "../auth/totp.js";
 import { recordChanges } from "../history/service.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
+import { assertRoleExists, roleNames, roleOrFallback } from "../roles/service.js";
 import { addMember, isMember, lastNameOfIdentity } from "../users/service.js";
 import { getWorkspace } from "../workspaces/service.js";
 import { invitations } from "./table.js";
@@ -41,12 +42,14 @@ export async function listInvitations(ctx: Ctx, now = new Date()): Promise<Invit
 
 async function mailInvitation(ctx: Ctx, mail: MailQueue, row: Row, token: string, baseUrl: string): Promise<void> {
   const workspace = await getWorkspace(ctx.db, ctx.workspaceId);
+  // The role as the admin named it in Settings → Roles, not its key.
+  const roleName = (await roleNames(ctx)).find((r) => r.key === row.role)?.name ?? row.role;
   const link = `${baseUrl}/invite?token=${encodeURIComponent(token)}`;
   await queueMail(ctx, mail, {
     kind: "invitation",
     to: row.email,
     subject: `You are invited to ${workspace?.name ?? "a workspace"} on Rapport`,
-    text: `You are invited to join ${workspace?.name ?? "a workspace"} on Rapport as ${row.role.replace("_", "-")}.\n\nAccept here (the link works once, until ${row.expiresAt.toUTCString()}):\n${link}\n\nIf you did not expect this, ignore this mail.`,
+    text: `You are invited to join ${workspace?.name ?? "a workspace"} on Rapport as ${roleName}.\n\nAccept here (the link works once, until ${row.expiresAt.toUTCString()}):\n${link}\n\nIf you did not expect this, ignore this mail.`,
     // The link is a credential: the email log shows the envelope, not the body.
     sensitive: true,
     related: { object: "invitation", id: row.id },
@@ -62,6 +65,7 @@ export async function createInvitation(
   now = new Date(),
 ): Promise<Invitation> {
   assertCan(ctx.actor, "admin");
+  await assertRoleExists(ctx, input.role);
   if (await isMember(ctx, input.email))
     throw new AppError("conflict", "This person is already a user of this workspace.", [{ path: "email", message: "Already a user here" }]);
   const secret = randomToken();
@@ -146,7 +150,9 @@ async function pendingByToken(db: Db, token: string, now: Date): Promise<Row> {
 export async function previewInvitation(db: Db, token: string, now = new Date()) {
   const row = await pendingByToken(db, token, now);
   const workspace = await getWorkspace(db, row.workspaceId);
-  return { workspaceName: workspace?.name ?? "", email: row.email, role: row.role, hasAccount: (await identityByEmail(db, row.email)) !== null };
+  // The role the person will get: Read-only when the one invited to was deleted since (acceptInvitation).
+  const role = await roleOrFallback({ db, workspaceId: row.workspaceId }, row.role);
+  return { workspaceName: workspace?.name ?? "", email: row.email, role, hasAccount: (await identityByEmail(db, row.email)) !== null };
 }
 
 /**
@@ -178,6 +184,7 @@ export async function acceptInvitation(
   const passwordHash = existing ? null : await hashPassword(input.password as string);
   // The invitee has no user yet: the membership is added on the invitation's (the admin's) authority.
   const ctx: Ctx = { db, workspaceId: row.workspaceId, actor: systemActor };
+  const role = await roleOrFallback(ctx, row.role);
   return db.transaction(async (tx) => {
     // Spend the link first: two tabs accepting at once make one membership, and the other finds the link used.
     const [taken] = await tx
@@ -190,7 +197,7 @@ export async function acceptInvitation(
     const txCtx = { ...ctx, db: tx };
     if (await isMember(txCtx, row.email)) throw new AppError("conflict", "You are already a user of this workspace.");
     name ??= (existing ? await lastNameOfIdentity(tx, existing.id) : null) ?? row.email.split("@")[0] ?? row.email;
-    const userId = await addMember(txCtx, { identityId: identity.id, email: row.email, name, role: row.role });
+    const userId = await addMember(txCtx, { identityId: identity.id, email: row.email, name, role });
     return { workspaceId: row.workspaceId, userId };
   });
 }

@@ -92,12 +92,28 @@ export async function roleNames(ctx: Ctx): Promise<{ key: string; name: string }
   return [...(await roleMap(ctx)).values()].map((r) => ({ key: r.key, name: r.name }));
 }
 
-/** Refuses a role key the workspace does not have, before a user or key is given it. */
-export async function assertRoleExists(ctx: Ctx, key: string | undefined): Promise<void> {
+/**
+ * Refuses a role key the workspace does not have, before a user, key, invitation or SSO setting is given it: an unknown
+ * reference (422), named by the field that holds it.
+ */
+export async function assertRoleExists(ctx: { db: Db; workspaceId: string }, key: string | undefined, path = "role"): Promise<void> {
   if (key === undefined) return;
   if (!(await roleMap(ctx)).has(key)) {
-    throw new AppError("validation_failed", `There is no role "${key}" in this workspace`, [{ path: "role", message: "Choose one of the workspace's roles" }]);
+    throw new AppError("invalid_reference", `There is no role "${key}" in this workspace`, [{ path, message: "Choose one of the workspace's roles" }]);
   }
+}
+
+/** What a membership made without an admin at hand gets when its role was deleted after it was named. */
+export const FALLBACK_ROLE = "read_only";
+
+/**
+ * The role for a membership that an earlier admin decision makes now (an invitation accepted, a first SSO sign-in):
+ * the one named, or Read-only when that role was deleted in between. Read-only has the fewest rights and is built in,
+ * so it cannot be deleted itself: a stale setting never blocks someone from joining, nor grants more than was meant;
+ * an admin raises the role afterwards.
+ */
+export async function roleOrFallback(ctx: { db: Db; workspaceId: string }, key: string): Promise<string> {
+  return (await roleMap(ctx)).has(key) ? key : FALLBACK_ROLE;
 }
 
 export function myAccess(ctx: Ctx): MyAccess {

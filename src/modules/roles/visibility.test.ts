@@ -104,7 +104,11 @@ describe.each(databaseKinds)("record visibility on %s", (kind) => {
     const role = created.json() as RoleRow;
     expect(role.key).toBe("partner_desk");
     expectProblem(await admin.post("/api/v1/roles", { name: "Partner desk" }), 409, "conflict");
-    expectProblem(await admin.post("/api/v1/users", { name: "X", email: "nobody-role@example.com", role: "no_such_role", password: "long enough pw" }), 400);
+    expectProblem(
+      await admin.post("/api/v1/users", { name: "X", email: "nobody-role@example.com", role: "no_such_role", password: "long enough pw" }),
+      422,
+      "invalid_reference",
+    );
     const partner = await userWithRole(t.app, admin, "partner_desk");
     expect((await partner.get("/api/v1/contacts")).statusCode).toBe(200);
     expectProblem(await partner.post("/api/v1/contacts", { firstName: "Nope" }), 403, "forbidden");

@@ -9,6 +9,7 @@ import { identityByEmail } from "../auth/identities.js";
 import { type Principal, principalOf } from "../auth/service.js";
 import { randomToken, sha256, splitScopedToken } from "../auth/tokens.js";
 import { diff, recordChanges } from "../history/service.js";
+import { assertRoleExists, roleOrFallback } from "../roles/service.js";
 import { addMember, createUser, getUser, userIdsByEmail } from "../users/service.js";
 import { getWorkspace } from "../workspaces/service.js";
 import { openSecret, sealSecret } from "./secrets.js";
@@ -78,6 +79,7 @@ export async function getSsoConfig(ctx: Ctx): Promise<SsoConfig | null> {
 
 export async function putSsoConfig(ctx: Ctx, input: PutSsoConfigBody, secretKey: string | undefined): Promise<SsoConfig> {
   assertCan(ctx.actor, "admin");
+  await assertRoleExists(ctx, input.defaultRole, "defaultRole");
   const issuer = new URL(input.issuer);
   if (issuer.protocol === "http:" && !isLoopback(issuer))
     throw invalidField("issuer", "Use an https:// address (plain http is accepted only for a provider on this machine)");
@@ -252,13 +254,15 @@ async function memberFor(db: Db, row: Row, email: string, name: string | undefin
   let id = (await userIdsByEmail(ctx, [email])).get(email);
   if (!id) {
     const displayName = (name?.trim() || email.slice(0, email.indexOf("@"))).slice(0, 100);
+    // The default role may have been deleted since the settings were saved: such a person joins as Read-only.
+    const role = await roleOrFallback(ctx, row.defaultRole);
     try {
       // A person who already has a Rapport identity (another workspace) joins with it; anyone else gets one with no
       // password anyone knows: they sign in through the provider (or set one through "Forgot password?").
       const identity = await identityByEmail(db, email);
       id = identity
-        ? await addMember(ctx, { identityId: identity.id, email, name: displayName, role: row.defaultRole })
-        : (await createUser(ctx, { name: displayName, email, role: row.defaultRole, password: randomToken() })).id;
+        ? await addMember(ctx, { identityId: identity.id, email, name: displayName, role })
+        : (await createUser(ctx, { name: displayName, email, role, password: randomToken() })).id;
     } catch (e) {
       // Two first sign-ins at once: the other one created the member.
       if (!(e instanceof AppError && e.code === "conflict")) throw e;

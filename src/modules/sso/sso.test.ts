@@ -215,6 +215,23 @@ describe.each(databaseKinds)("single sign-on with OpenID Connect on %s", (kind) 
     await signIn(t.app, email, "long enough pw");
   });
 
+  it("takes only a role of the workspace as the default, and lets people in as Read-only once that role is deleted", async () => {
+    const refused = expectProblem(await configure({ defaultRole: "no_such_role", clientSecret: undefined }), 422, "invalid_reference");
+    expect(refused.errors).toEqual([{ path: "defaultRole", message: "Choose one of the workspace's roles" }]);
+    const created = await admin.post("/api/v1/roles", { name: unique("Contractors").replace(/-/g, " "), copyFrom: "sales" });
+    expect(created.statusCode, created.body).toBe(201);
+    const role = created.json() as { id: string; key: string };
+    expect((await configure({ defaultRole: role.key, clientSecret: undefined })).statusCode).toBe(200);
+    // Nobody holds the role yet, so an admin may delete it while the settings still name it.
+    expect((await admin.del(`/api/v1/roles/${role.id}`)).statusCode).toBe(204);
+    const email = `${unique("late")}@${domain}`;
+    const b = browser();
+    const { error, me } = await land(b, await toCallback(b, email, account(email)));
+    expect(error).toBeNull();
+    expect((await me?.get("/api/v1/auth/me"))?.json().user).toMatchObject({ email, role: "read_only" });
+    expect((await configure({ clientSecret: undefined })).statusCode).toBe(200);
+  });
+
   it("finds no workspace for a domain nobody configured", async () => {
     const res = await t.app.inject({ method: "POST", url: "/api/v1/auth/sso/discover", payload: { email: "someone@nobody-configured.test" } });
     expect(res.json()).toEqual({ workspaces: [] });

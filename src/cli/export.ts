@@ -5,11 +5,16 @@ import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { env } from "../config.js";
 import { CompanyExportQuery, ContactExportQuery } from "../contract/exports.js";
-import { systemActor } from "../core/context.js";
+import { type Ctx, systemActor } from "../core/context.js";
 import { AppError } from "../core/errors.js";
 import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
+import { auditExport } from "../modules/audit/service.js";
 import { getWorkspace } from "../modules/workspaces/service.js";
+import { cliActor } from "./actor.js";
+
+/** What the audit log shows as the origin of a command's export: no address, the command for a user agent. */
+const CLI_ORIGIN = { ip: null, userAgent: "rapport CLI" };
 
 interface ExportOptions {
   workspace: string;
@@ -19,6 +24,8 @@ interface ExportOptions {
   sort?: string;
   columns?: string;
   trashed?: boolean;
+  /** The user the export is made as (email); default the workspace's first admin (cliActor). */
+  as?: string;
 }
 
 /** Runs an export to a file; the CLI and benchmarks share it. Returns the rows written. */
@@ -36,27 +43,38 @@ export async function exportToFile(
     const issue = parsed.error.issues[0];
     throw new AppError("validation_failed", `${issue?.path.join(".") || "options"}: ${issue?.message ?? "invalid"}`);
   }
+  if (!(await getWorkspace(database.db, o.workspace))) throw new AppError("not_found", `No workspace ${o.workspace} (see \`rapport workspace list\`)`);
+  const system: Ctx = { db: database.db, workspaceId: o.workspace, actor: systemActor, origin: CLI_ORIGIN };
+  const ctx: Ctx = { ...system, actor: (await cliActor(system, o.as)).actor };
   // Loaded on use: the writers pull in exceljs, which every other command can do without.
   const { companyExport, contactExport, writeCsv, writeXlsx } = await import("../modules/exports/service.js");
   const { writeVcf } = await import("../modules/vcard/service.js");
-  const ctx = { db: database.db, workspaceId: o.workspace, actor: systemActor };
-  if (!(await getWorkspace(database.db, o.workspace))) throw new AppError("not_found", `No workspace ${o.workspace} (see \`rapport workspace list\`)`);
-  const source =
-    object === "contacts" ? await contactExport(ctx, parsed.data as ContactExportQuery) : await companyExport(ctx, parsed.data as CompanyExportQuery);
+  const query = parsed.data;
+  const source = object === "contacts" ? await contactExport(ctx, query as ContactExportQuery) : await companyExport(ctx, query as CompanyExportQuery);
+  // On record as an API export is, with the same query (who, object, filter, format, then the row count): a file
+  // taken from a shell is data leaving the CRM all the same.
+  const finished = await auditExport(ctx, { object: object === "contacts" ? "contact" : "company", format: query.format, query });
   const out = createWriteStream(file);
-  const rows =
-    parsed.data.format === "vcf"
-      ? await writeVcf(source.pages as Parameters<typeof writeVcf>[0], out, progress)
-      : parsed.data.format === "xlsx"
-        ? await writeXlsx(source as Parameters<typeof writeXlsx>[0], out, object === "contacts" ? "Contacts" : "Companies", progress)
-        : await writeCsv(source as Parameters<typeof writeCsv>[0], out, progress);
-  await new Promise<void>((resolve, reject) => {
-    if (out.closed) return resolve();
-    out.once("close", resolve);
-    out.once("error", reject);
-    if (!out.writableEnded) out.end();
-  });
-  return { rows, format: parsed.data.format };
+  try {
+    const rows =
+      query.format === "vcf"
+        ? await writeVcf(source.pages as Parameters<typeof writeVcf>[0], out, progress)
+        : query.format === "xlsx"
+          ? await writeXlsx(source as Parameters<typeof writeXlsx>[0], out, object === "contacts" ? "Contacts" : "Companies", progress)
+          : await writeCsv(source as Parameters<typeof writeCsv>[0], out, progress);
+    await new Promise<void>((resolve, reject) => {
+      if (out.closed) return resolve();
+      out.once("close", resolve);
+      out.once("error", reject);
+      if (!out.writableEnded) out.end();
+    });
+    await finished(rows);
+    return { rows, format: query.format };
+  } catch (e) {
+    out.destroy();
+    await finished(null, e instanceof Error ? e.message : String(e));
+    throw e;
+  }
 }
 
 export function registerExportCommand(program: Command): void {
@@ -78,6 +96,7 @@ export function registerExportCommand(program: Command): void {
     .option("--sort <field>", "sort field; prefix with - for descending (default -createdAt)")
     .option("--columns <ids>", "comma-separated column ids (default: every column)")
     .option("--trashed", "export the trash instead")
+    .option("--as <email>", "export as this user of the workspace: what they may see, and who the audit log names (default: the workspace's first admin)")
     .action(async (object: "contacts" | "companies", file: string, o: ExportOptions) => {
       const e = env();
       const database = await openDatabase({ url: e.DATABASE_URL, dataDir: e.DATABASE_URL ? undefined : e.RAPPORT_DATA_DIR });

@@ -38,8 +38,8 @@ import {
   startImport,
   undoImport,
 } from "../modules/imports/service.js";
-import { getUser, listUsers, userIdsByEmail } from "../modules/users/service.js";
 import { getWorkspace } from "../modules/workspaces/service.js";
+import { cliActor } from "./actor.js";
 
 const orderWords = { ymd: "year-month-day", mdy: "month/day/year", dmy: "day/month/year" } as const;
 
@@ -180,18 +180,16 @@ export function registerImportCommands(program: Command): void {
         if (!workspaceId) throw new Error("--workspace <id> is required to import a file (see `rapport workspace list`)");
         if (!(await getWorkspace(database.db, workspaceId))) throw new Error(`no workspace ${workspaceId}`);
         let ctx: Ctx = { db: database.db, workspaceId, actor: systemActor };
-        if (o.as) {
-          const userId = (await userIdsByEmail(ctx, [o.as])).get(o.as.trim().toLowerCase());
-          if (!userId) throw new Error(`no user ${o.as} in this workspace`);
-          const user = await getUser(ctx, userId);
-          ctx = { ...ctx, actor: { kind: "user", userId, role: user.role } };
-        } else if (objectArg !== "undo") {
+        if (o.as || objectArg !== "undo") {
           // Records get an owner as everywhere else: the file's, else the importing user's; from a shell, the first admin.
-          const admin = (await listUsers(ctx)).filter((u) => u.role === "admin" && u.active).sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
-          if (admin) {
-            ctx = { ...ctx, actor: { kind: "user", userId: admin.id, role: admin.role } };
-            console.log(`Importing as ${admin.name} <${admin.email}>, owner of the records the file assigns to no one (choose another with --as).`);
-          } else console.log("The workspace has no active admin: records the file assigns to no one stay without an owner.");
+          const who = await cliActor(ctx, o.as);
+          ctx = { ...ctx, actor: who.actor };
+          if (!o.as)
+            console.log(
+              who.user
+                ? `Importing as ${who.user.name} <${who.user.email}>, owner of the records the file assigns to no one (choose another with --as).`
+                : "The workspace has no active admin: records the file assigns to no one stay without an owner.",
+            );
         }
         if (objectArg === "undo") {
           const job = await undoImport(ctx, fileArg);

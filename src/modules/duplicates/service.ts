@@ -17,6 +17,7 @@ import { newId } from "../../core/ids.js";
 import { normalisePhone } from "../../core/phones.js";
 import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
+import { type Reference, referencesTo, repoint } from "../../db/references.js";
 import { reassignActivities } from "../activities/reassign.js";
 import { companyDuplicatePairsSql, companySummaries, findCompanyDuplicates, reparentChildCompanies } from "../companies/dedupe.js";
 import { bulkCompanies, companyNames, getCompany, updateCompany } from "../companies/service.js";
@@ -373,6 +374,64 @@ function parsed<T extends z.ZodType>(schema: T, input: Record<string, unknown>):
 }
 
 /**
+ * References whose move means more than changing the column: their owners record the change (history and an event per
+ * moved record), keep the survivor's row where both records were on the same thing, or avoid a cycle. Each names the
+ * foreign-key columns (table.column) it moves; `moved` is the key the merge's answer counts it under.
+ */
+const referenceHandlers: Record<
+  RuleObject,
+  { covers: string[]; moved?: string; run: (ctx: Ctx, fromId: string, toId: string) => Promise<number | undefined> }[]
+> = {
+  contact: [
+    // Also the meetings the contact attended (activity_attendees.attendee_id names a contact or a user: no key).
+    { covers: ["activities.contact_id"], moved: "activities", run: (ctx, from, to) => reassignActivities(ctx, "contact", from, to) },
+    { covers: ["deal_contacts.contact_id"], moved: "deals", run: (ctx, from, to) => reassignDeals(ctx, "contact", from, to) },
+    { covers: ["form_submissions.contact_id"], moved: "formSubmissions", run: reassignFormSubmissions },
+  ],
+  company: [
+    { covers: ["contacts.company_id"], moved: "contacts", run: moveContactsToCompany },
+    { covers: ["companies.parent_id"], moved: "childCompanies", run: reparentChildCompanies },
+    {
+      covers: ["activities.company_id", "activity_attendees.company_id"],
+      moved: "activities",
+      run: (ctx, from, to) => reassignActivities(ctx, "company", from, to),
+    },
+    { covers: ["deals.company_id"], moved: "deals", run: (ctx, from, to) => reassignDeals(ctx, "company", from, to) },
+  ],
+};
+
+const referencedTable: Record<RuleObject, string> = { contact: "contacts", company: "companies" };
+
+/** The foreign keys to a contact or company, and which of them a handler of its own moves (the rest move plainly). */
+export async function mergeReferences(ctx: Ctx, object: RuleObject): Promise<{ reference: Reference; handled: boolean }[]> {
+  const handled = new Set(referenceHandlers[object].flatMap((h) => h.covers));
+  return (await referencesTo(ctx.db, referencedTable[object])).map((reference) => ({
+    reference,
+    handled: handled.has(`${reference.table}.${reference.column}`),
+  }));
+}
+
+/**
+ * Moves everything that references the loser to the survivor. Which columns do is the database's own foreign keys
+ * (composite, so read once from the catalog): a table added later that references contacts or companies is moved by
+ * a merge without a change here; the handlers above only add what a plain move would miss.
+ */
+async function moveReferences(ctx: Ctx, object: RuleObject, fromId: string, toId: string, moved: Record<string, number>): Promise<void> {
+  for (const h of referenceHandlers[object]) {
+    const n = await h.run(ctx, fromId, toId);
+    if (h.moved && n !== undefined) moved[h.moved] = n;
+  }
+  for (const { reference, handled } of await mergeReferences(ctx, object)) {
+    if (handled) continue;
+    const n = await repoint(ctx.db, ctx.workspaceId, reference, fromId, toId);
+    const key = camelCase(reference.table);
+    moved[key] = (moved[key] ?? 0) + n;
+  }
+}
+
+const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
  * Merges `loserId` into `survivorId` in one transaction: the survivor takes the chosen values through the
  * normal update service (validated, history), every relation moves to it (activities, history rows, and for
  * companies their contacts and child companies), the loser goes to the trash, and a "merge" history row and
@@ -391,27 +450,21 @@ export async function mergeRecords(ctx: Ctx, body: MergeBody): Promise<{ survivo
     const specs = await specsFor(t, object, s, l);
     const { input, chosen } = mergedInput(specs, s, l, body.choices);
     const moved: Record<string, number> = {};
-    if (object === "contact") {
-      await updateContact(t, survivorId, parsed(UpdateContactBody, input));
-      moved.activities = await reassignActivities(t, "contact", loserId, survivorId);
-      moved.deals = await reassignDeals(t, "contact", loserId, survivorId);
-      moved.formSubmissions = await reassignFormSubmissions(t, loserId, survivorId);
-      await reassignTasks(t, "contact", loserId, survivorId);
-      moved.history = await reassignHistory(t, "contact", loserId, survivorId);
-      await bulkContacts(t, { ids: [loserId], action: "delete" });
-    } else {
+    if (object === "contact") await updateContact(t, survivorId, parsed(UpdateContactBody, input));
+    else {
       // The loser cannot stay the survivor's parent: the survivor takes the loser's own parent instead.
       const parent = "parentId" in input ? input.parentId : s.parentId;
       if (parent === loserId) input.parentId = l.parentId === survivorId ? null : (l.parentId ?? null);
+      // Taking the loser's parent when that parent is the survivor would make it its own.
+      else if (parent === survivorId) input.parentId = null;
       await updateCompany(t, survivorId, parsed(UpdateCompanyBody, input));
-      moved.contacts = await moveContactsToCompany(t, loserId, survivorId);
-      moved.childCompanies = await reparentChildCompanies(t, loserId, survivorId);
-      moved.activities = await reassignActivities(t, "company", loserId, survivorId);
-      moved.deals = await reassignDeals(t, "company", loserId, survivorId);
-      await reassignTasks(t, "company", loserId, survivorId);
-      moved.history = await reassignHistory(t, "company", loserId, survivorId);
-      await bulkCompanies(t, { ids: [loserId], action: "delete" });
     }
+    await moveReferences(t, object, loserId, survivorId, moved);
+    // Tasks and history name their record by (object, id), which no foreign key can describe: moved by name.
+    await reassignTasks(t, object, loserId, survivorId);
+    moved.history = await reassignHistory(t, object, loserId, survivorId);
+    if (object === "contact") await bulkContacts(t, { ids: [loserId], action: "delete" });
+    else await bulkCompanies(t, { ids: [loserId], action: "delete" });
     const after = await load(t, object, survivorId);
     const changes = specs
       .filter((spec) => chosen[spec.field] !== "survivor")

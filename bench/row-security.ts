@@ -5,7 +5,7 @@
  * Rounds alternate before/after so load from other processes falls on both alike; medians per operation.
  *
  *   npx tsx bench/row-security.ts                       # PGlite in memory
- *   DATABASE_URL=postgres://… npx tsx bench/row-security.ts   # a PostgreSQL database of its own (tables are altered)
+ *   BENCH_DATABASE_URL=postgres://… npx tsx bench/row-security.ts   # a PostgreSQL database of its own (tables are altered)
  */
 import { sql } from "drizzle-orm";
 import { type Database, openDatabase, queryRows } from "../src/db/client.js";
@@ -29,7 +29,8 @@ async function setRowSecurity(database: Database, on: boolean): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main() {
-  const database = await openDatabase({ url: process.env.DATABASE_URL });
+  // BENCH_DATABASE_URL as the other benches take it; DATABASE_URL as this one first did.
+  const database = await openDatabase({ url: process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL });
   await runMigrations(database);
   const db = database.db;
   const ws = crypto.randomUUID();

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
+import { and, eq, sql } from "drizzle-orm";
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import type { Ctx } from "../../core/context.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
 import { suggestMapping } from "./mapping.js";
 import { runImportJob, startImport } from "./service.js";
+import { imports } from "./table.js";
 import { importTesting } from "./testing.js";
 import { parseDate, parseNumber, slashDateOrder } from "./values.js";
 
@@ -443,6 +445,31 @@ describe.each(databaseKinds)("imports on %s", (kind) => {
     const list = (await c.get("/api/v1/imports")).json().data;
     expect(list[0].id).toBe(a.import.id);
   }, 60_000);
+
+  it("tells a run whose process died from one still going by its heartbeat, and resumes the dead one at once", async () => {
+    const c = await newWorkspace(t.app);
+    const a = await uploadOk(t, c, "contact", "stale.csv", "First Name,Email\nSia,sia@example.com\nSol,sol@example.com\n");
+    const me = c.session.me as { user: { id: string; role: "admin" }; workspace: { id: string } };
+    const ctx: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
+    // Marked running with no job behind it: as a worker leaves it when its process is killed mid-run.
+    const options = { mapping: a.suggestion.mapping, onDuplicate: "skip", dateFormat: "auto", numberFormat: "auto" } as const;
+    await startImport(ctx, a.import.id, { ...options, createMissingCompanies: false, createMissingStages: false, activityType: "note" }, async () => {});
+    const beat = (secondsAgo: number) =>
+      t.database.db
+        .update(imports)
+        .set({ heartbeatAt: sql`now() - make_interval(secs => ${secondsAgo})` })
+        .where(and(eq(imports.workspaceId, me.workspace.id), eq(imports.id, a.import.id)));
+    // A heartbeat 10 s ago: still running, and not to be resumed twice.
+    await beat(10);
+    expect((await c.get(`/api/v1/imports/${a.import.id}`)).json()).toMatchObject({ status: "running" });
+    expectProblem(await c.post(`/api/v1/imports/${a.import.id}/resume`), 409, "conflict");
+    // Silent for two minutes: interrupted straight away, without waiting for a restart to notice.
+    await beat(120);
+    expect((await c.get(`/api/v1/imports/${a.import.id}`)).json()).toMatchObject({ status: "interrupted", canResume: true });
+    const resumed = await c.post(`/api/v1/imports/${a.import.id}/resume`);
+    expect(resumed.statusCode, resumed.body).toBe(202);
+    expect(await waitForImport(c, a.import.id)).toMatchObject({ status: "completed", counts: { created: 2 } });
+  });
 
   it("saves mappings per workspace and keeps imports to their workspace", async () => {
     const c = await newWorkspace(t.app);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
 import { importTesting } from "../imports/testing.js";
-import { lastFireTime } from "./time-triggers.js";
+import { dateOnlyDue, lastFireTime } from "./time-triggers.js";
 
 const { uploadOk } = importTesting;
 
@@ -26,6 +26,24 @@ describe("lastFireTime", () => {
     expect(lastFireTime("30 9 * * *", "Asia/Tokyo", new Date(from), new Date(from + DAY))?.toISOString()).toBe("2026-12-07T00:30:00.000Z");
     expect(lastFireTime("30 9 * * *", "Asia/Tokyo", new Date(from + HOUR), new Date(from + DAY))).toBeNull();
     expect(lastFireTime("30 9 * * *", "Asia/Tokyo", new Date(from), new Date(from + 3 * DAY))?.toISOString()).toBe("2026-12-09T00:30:00.000Z");
+  });
+});
+
+describe("dateOnlyDue", () => {
+  const at = (iso: string) => new Date(iso);
+  it("lets a date-only trigger query only in the pass whose window holds its wall-clock time", () => {
+    const nine = { timeOfDay: "09:00", offset: { amount: 2, unit: "days" }, direction: "before" };
+    // 09:00 in Los Angeles in December is 17:00 UTC.
+    expect(dateOnlyDue(nine, "America/Los_Angeles", at("2026-12-07T16:59:00Z"), at("2026-12-07T17:00:00Z"))).toBe(true);
+    expect(dateOnlyDue(nine, "America/Los_Angeles", at("2026-12-07T17:00:00Z"), at("2026-12-07T17:01:00Z"))).toBe(false);
+    expect(dateOnlyDue(nine, "UTC", at("2026-12-07T16:59:00Z"), at("2026-12-07T17:01:00Z"))).toBe(false);
+    // A 90-minute offset moves the time of day; a window over midnight wraps.
+    const late = { timeOfDay: "23:00", offset: { amount: 90, unit: "minutes" }, direction: "after" };
+    expect(dateOnlyDue(late, "UTC", at("2026-12-07T00:29:00Z"), at("2026-12-07T00:31:00Z"))).toBe(true);
+    expect(dateOnlyDue(late, "UTC", at("2026-12-06T23:59:00Z"), at("2026-12-07T00:29:00Z"))).toBe(false);
+    expect(dateOnlyDue(late, "UTC", at("2026-12-06T23:59:00Z"), at("2026-12-07T00:30:00Z"))).toBe(true);
+    // A long window (a worker that was down) is always due.
+    expect(dateOnlyDue(nine, "UTC", at("2026-12-01T10:00:00Z"), at("2026-12-07T08:00:00Z"))).toBe(true);
   });
 });
 

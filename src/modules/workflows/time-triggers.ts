@@ -6,6 +6,7 @@ import type { RegistryObject } from "../../contract/fields.js";
 import type { DefinitionIssue, WorkflowDefinition, WorkflowTrigger } from "../../contract/workflows.js";
 import { type Ctx, systemActor } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
+import { partsIn } from "../../core/time-zone.js";
 import { type Db, queryRows } from "../../db/client.js";
 import { type ConditionContext, conditionContext, evaluate, toSql } from "../conditions/service.js";
 import { sourceOf, tableOf } from "../conditions/sources.js";
@@ -114,6 +115,35 @@ function enrollmentSql(p: Pass, recordId: SQL, quietSince?: SQL): SQL {
 
 const live = (t: Table) => ("deletedAt" in t ? sql` and ${t.deletedAt} is null` : sql``);
 
+/** Minutes since local midnight of an instant in a zone, with the seconds as a fraction. */
+function minuteOfDay(at: Date, timeZone: string): number {
+  const p = partsIn(at, timeZone);
+  return (p.hour ?? 0) * 60 + (p.minute ?? 0) + (p.second ?? 0) / 60 + at.getUTCMilliseconds() / 60_000;
+}
+
+/**
+ * Whether a date-only trigger can fire in (from, to]: its moments all fall at one wall-clock time of day (the time
+ * of day moved by a minute or hour offset), so most passes need no query at all and a custom date, which no index
+ * serves, is looked up once a day rather than every minute. Around a daylight-saving change the window counts as due.
+ */
+export function dateOnlyDue(
+  trigger: { timeOfDay: string; offset: { amount: number; unit: string }; direction: string },
+  timeZone: string,
+  from: Date,
+  to: Date,
+) {
+  if (to.getTime() - from.getTime() >= DAY - 2 * 3_600_000) return true;
+  const [h, m] = trigger.timeOfDay.split(":").map(Number) as [number, number];
+  const shift = trigger.offset.unit === "days" ? 0 : (trigger.direction === "before" ? -1 : 1) * durationMinutes(trigger.offset);
+  const target = ((((h * 60 + m + shift) % 1440) + 1440) % 1440) as number;
+  const a = minuteOfDay(from, timeZone);
+  const b = minuteOfDay(to, timeZone);
+  const span = (to.getTime() - from.getTime()) / 60_000;
+  // The wall clock moved by more or less than the elapsed time: a daylight-saving change inside the window.
+  if (Math.abs(((((b - a) % 1440) + 1440) % 1440) - (span % 1440)) > 1) return true;
+  return a <= b ? target > a && target <= b : target > a || target <= b;
+}
+
 /**
  * Date reached: the moment is the field's value (a date: that day at the trigger's time of day in the workspace's
  * time zone) moved by the offset; days move by calendar days in that zone, minutes and hours by elapsed time. The
@@ -213,6 +243,13 @@ function scheduleQuery(trigger: Extract<TimeTrigger, { type: "schedule" }>, p: P
     order by ${t.id} limit ${TIME_TRIGGER_BATCH}`;
 }
 
+/** Whether a date-reached trigger reads a date-time (fires at any minute) rather than a date (at one time of day). */
+async function dateFieldIsDateTime(conditions: ConditionContext, trigger: Extract<TimeTrigger, { type: "date_reached" }>): Promise<boolean> {
+  const r = resolveFieldPath(conditions.registry, trigger.object as RegistryObject, trigger.field);
+  if (typeof r === "string" || r.relation) return true;
+  return sourceOf(trigger.object as RegistryObject, r.field)?.kind === "datetime";
+}
+
 /** The latest fire time of a cron expression in (from, to] in a time zone, or null when it does not fire then. */
 export function lastFireTime(cron: string, timeZone: string, from: Date, to: Date): Date | null {
   const expr = CronExpressionParser.parse(cron, { currentDate: from, endDate: to, tz: timeZone });
@@ -288,6 +325,8 @@ export async function checkTimeTrigger(db: Db, deps: EngineDeps, key: VersionKey
     const firedAt = lastFireTime(trigger.cron, trigger.timeZone ?? conditions.timeZone, from, to);
     const where = toSql({ all: parts }, object, conditions);
     if (firedAt && !viewGone) query = (after) => scheduleQuery(trigger, pass, where, firedAt, after);
+  } else if (trigger.type === "date_reached" && !(await dateFieldIsDateTime(conditions, trigger)) && !dateOnlyDue(trigger, conditions.timeZone, from, to)) {
+    query = () => null;
   } else {
     const where = toSql({ all: parts }, object, conditions);
     query = (after) =>

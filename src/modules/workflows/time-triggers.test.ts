@@ -242,6 +242,33 @@ describe.each(databaseKinds)("workflow time triggers on %s", { timeout: 300_000 
     expect(detail.trigger.data).toMatchObject({ field: "custom.renewal_date", value: renewal });
   });
 
+  it("date reached: re-enrollment never keeps a record to one run; a paused workflow does not fire the dates it missed", async () => {
+    const c = await newWorkspace(t.app);
+    const close = addDays(dayIn(clock.now(), "UTC"), 2);
+    const deal = (await c.post("/api/v1/deals", { name: "Moving target", expectedCloseDate: close })).json();
+    const trigger = { type: "date_reached", object: "deal", field: "expectedCloseDate", direction: "after", timeOfDay: "09:00" };
+    const never = await publish(c, "Once", { trigger: { ...trigger, reenroll: "never" }, start: "tag", steps: [tag] });
+    const always = await publish(c, "Every date", { trigger: { ...trigger, reenroll: "always" }, start: "tag", steps: [tag] });
+    await passAt(c, wall(close, "09:00", 0) + MIN);
+    expect((await runsOf(c, never)).map((r) => r.recordId)).toEqual([deal.id]);
+    expect((await runsOf(c, always)).map((r) => r.recordId)).toEqual([deal.id]);
+
+    const second = addDays(close, 2);
+    expect((await c.patch(`/api/v1/deals/${deal.id}`, { expectedCloseDate: second })).statusCode).toBe(200);
+    expect((await c.post(`/api/v1/workflows/${always}/pause`)).statusCode).toBe(200);
+    await passAt(c, wall(second, "09:00", 0) + MIN);
+    expect((await c.post(`/api/v1/workflows/${always}/resume`)).statusCode).toBe(200);
+    await passAt(c, clock.now() + HOUR);
+    expect(await runsOf(c, always)).toHaveLength(1);
+    expect(await runsOf(c, never)).toHaveLength(1);
+
+    const third = addDays(close, 5);
+    expect((await c.patch(`/api/v1/deals/${deal.id}`, { expectedCloseDate: third })).statusCode).toBe(200);
+    await passAt(c, wall(third, "09:00", 0) + MIN);
+    expect(await runsOf(c, always)).toHaveLength(2);
+    expect(await runsOf(c, never)).toHaveLength(1);
+  });
+
   it("renewal reminder and overdue task templates publish and fire", async () => {
     const c = await newWorkspace(t.app);
     const zone = "Asia/Tokyo";

@@ -60,6 +60,12 @@ export const EventObjectName = z.enum(Object.keys(eventObjects) as [EventObject,
  */
 export const namedEvents = {
   "deal.stage_changed": { object: "deal", description: "A deal moved to another stage (also emitted as deal.updated)" },
+  "contact.score_changed": {
+    object: "contact",
+    description:
+      "A contact's lead score changed (rules, engagement, decay or an edit); changes holds leadScore old → new, record is { id, leadScore, previousScore }",
+    record: z.object({ id: z.uuid(), leadScore: z.number().int(), previousScore: z.number().int().nullable() }),
+  },
   "activity.logged": { object: "activity", description: "A call, meeting, email or note was logged" },
   "task.completed": { object: "task", description: "A task was marked done (also emitted as task.updated)" },
   "form.submitted": { object: "form", description: "A web-to-lead form was submitted; record is the submission" },

@@ -15,6 +15,7 @@ import { createMailTransport } from "../modules/mail/transport.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
 import { type DeliveryKey, deliverPending, deliveryKeyOf, fanOut, type ScheduleDelivery, sweepDue } from "../modules/webhooks/service.js";
 import { type EngineDeps, executeRun, type RunJob, sweepRuns, workflowConsumer } from "../modules/workflows/engine.js";
+import { checkTimeTrigger, liveTimeTriggerVersions, timeTriggerConsumer, type VersionKey } from "../modules/workflows/time-triggers.js";
 
 export const defaultMailFrom = "Rapport <rapport@localhost>";
 
@@ -36,6 +37,8 @@ export interface JobData {
   "webhooks.sweep": Record<string, never>;
   "workflows.run": RunJob;
   "workflows.sweep": Record<string, never>;
+  "workflows.time_triggers": Record<string, never>;
+  "workflows.time_trigger": VersionKey;
 }
 export type QueueName = keyof JobData;
 
@@ -186,6 +189,21 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     cron: "* * * * *",
     concurrency: 1,
   },
+  "workflows.time_triggers": {
+    label: "Workflow time triggers",
+    description: "Every minute: queues a pass for each active workflow triggered by a date, inactivity or a schedule",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true },
+    cron: "* * * * *",
+    concurrency: 1,
+  },
+  "workflows.time_trigger": {
+    label: "Workflow time trigger pass",
+    description: "Starts the runs of one workflow's date, inactivity or schedule trigger that fell due since its last pass, in batches",
+    // Stately per version (singleton key): one pass at a time per workflow version, one more kept while it runs. A
+    // schedule over a large view may enroll many records: each batch commits, and a retried pass skips what ran.
+    options: { policy: "stately", retryLimit: 5, retryDelay: 15, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 3600 },
+    concurrency: 2,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -316,7 +334,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     mail,
     now,
   };
-  const consumers = [...builtInConsumers(send, scheduleDelivery), workflowConsumer(workflowEngine), ...(options.consumers ?? [])];
+  const consumers = [...builtInConsumers(send, scheduleDelivery), workflowConsumer(workflowEngine), timeTriggerConsumer(), ...(options.consumers ?? [])];
   const wake = async () => {
     await send("events.dispatch", {});
     const id = workers.get("events.dispatch");
@@ -364,6 +382,12 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     "webhooks.sweep": async () => ({ queued: await sweepDue(db, now(), scheduleDelivery) }),
     "workflows.run": async (job) => executeRun(db, workflowEngine, job.data),
     "workflows.sweep": async () => sweepRuns(db, workflowEngine),
+    "workflows.time_triggers": async () => {
+      const versions = await liveTimeTriggerVersions(db);
+      for (const v of versions) await send("workflows.time_trigger", v, { singletonKey: v.versionId });
+      return { versions: versions.length };
+    },
+    "workflows.time_trigger": async (job) => checkTimeTrigger(db, workflowEngine, job.data),
   };
 
   let unlisten: (() => Promise<void>) | undefined;

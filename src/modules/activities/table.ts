@@ -36,6 +36,8 @@ export const activities = pgTable(
     index("activities_contact_idx").on(t.workspaceId, t.contactId, t.occurredAt, t.id),
     index("activities_company_idx").on(t.workspaceId, t.companyId, t.occurredAt, t.id),
     index("activities_deal_idx").on(t.workspaceId, t.dealId, t.occurredAt, t.id),
+    // The inactivity workflow trigger reads the activities of a time window (records whose last activity fell in it).
+    index("activities_occurred_idx").on(t.workspaceId, t.occurredAt),
   ],
 );
 

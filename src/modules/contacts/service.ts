@@ -17,7 +17,7 @@ import { AppError, type FieldError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { parsePhone } from "../../core/phones.js";
 import { assertMayAtAll, assertMayCreate } from "../../core/roles.js";
-import type { Db } from "../../db/client.js";
+import { type Db, queryRows } from "../../db/client.js";
 import { countRows, type RowCount } from "../../db/count.js";
 import { insertMany } from "../../db/insert-many.js";
 import { allOf, encodeCursor, keyset, type ListField, parseSort, resolveField, sortValueOf } from "../../db/list-query.js";
@@ -28,7 +28,7 @@ import { assertAccess, visibleWhere } from "../../db/visibility.js";
 import { type CompanyCard, companyCard, companyForWrite, companyNames, companyProfiles } from "../companies/service.js";
 import { filterPredicate } from "../conditions/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
-import { diff, recordChanges } from "../history/service.js";
+import { diff, publishEvents, recordChanges } from "../history/service.js";
 import { type Assignment, assignmentConfig, assignOwners } from "../leads/assignment.js";
 import { factsOf } from "../leads/conditions.js";
 import { scoreContacts, scoringConfig } from "../leads/score.js";
@@ -350,6 +350,7 @@ export async function createContact(ctx: Ctx, input: z.infer<typeof CreateContac
         payload: contact,
       },
     ]);
+    await publishScoreChanges(tx, ctx, [{ id: contact.id, from: null, to: contact.leadScore }]);
     return r as Row;
   });
   return (await toContacts(ctx, [inserted], company))[0] as Contact;
@@ -400,6 +401,7 @@ export async function updateContact(
         payload: contact,
       },
     ]);
+    await publishScoreChanges(tx, ctx, [{ id, from: current.leadScore, to: contact.leadScore }]);
     return r as Row;
   });
   return (await toContacts(ctx, [updated], card))[0] as Contact;
@@ -673,6 +675,11 @@ export async function importContacts(ctx: Ctx, inputs: z.infer<typeof CreateCont
     }),
     { source: "import" },
   );
+  await publishScoreChanges(
+    ctx.db,
+    { ...ctx, eventSource: "import" },
+    inserted.map((r) => ({ id: r.id, from: null, to: r.leadScore })),
+  );
   return { ids, errors };
 }
 
@@ -754,11 +761,41 @@ export async function storeLeadScores(
     items.map((i) => sql`(${i.id}::uuid, ${i.score}::smallint, ${JSON.stringify(i.breakdown)}::jsonb, ${i.changesAt?.toISOString() ?? null}::timestamptz)`),
     sql`, `,
   );
-  await ctx.db.execute(sql`
-    update contacts c set lead_score = v.score, score_breakdown = v.breakdown, score_changes_at = v.changes_at,
-      scored_at = ${scoredAt.toISOString()}::timestamptz
-    from (values ${values}) as v(id, score, breakdown, changes_at)
-    where c.workspace_id = ${ctx.workspaceId} and c.id = v.id`);
+  await ctx.db.transaction(async (tx) => {
+    // The self-join reads each row as it was before this statement: the old score, for contact.score_changed.
+    const moved = await queryRows<{ id: string; previous: number; score: number }>(
+      tx,
+      sql`
+      update contacts c set lead_score = v.score, score_breakdown = v.breakdown, score_changes_at = v.changes_at,
+        scored_at = ${scoredAt.toISOString()}::timestamptz
+      from (values ${values}) as v(id, score, breakdown, changes_at), contacts o
+      where c.workspace_id = ${ctx.workspaceId} and c.id = v.id and o.workspace_id = c.workspace_id and o.id = c.id
+      returning c.id, o.lead_score as previous, c.lead_score as score`,
+    );
+    await publishScoreChanges(
+      tx,
+      ctx,
+      moved.map((m) => ({ id: m.id, from: Number(m.previous), to: Number(m.score) })),
+    );
+  });
+}
+
+/**
+ * contact.score_changed for each contact whose stored score moved (a new contact: from none), in the writer's
+ * transaction: the lead-score workflow trigger fires on it, whichever path changed the score.
+ */
+async function publishScoreChanges(tx: Db, ctx: Ctx, moves: { id: string; from: number | null; to: number }[]): Promise<void> {
+  const moved = moves.filter((m) => (m.from ?? 0) !== m.to);
+  await publishEvents(
+    tx,
+    ctx,
+    moved.map((m) => ({
+      type: "contact.score_changed" as const,
+      recordId: m.id,
+      record: { id: m.id, leadScore: m.to, previousScore: m.from },
+      changes: [{ field: "leadScore", from: m.from, to: m.to }],
+    })),
+  );
 }
 
 /**

@@ -118,6 +118,8 @@ export const deals = pgTable(
     index("deals_owner_idx").on(t.workspaceId, t.ownerId),
     index("deals_company_idx").on(t.workspaceId, t.companyId, t.status),
     index("deals_close_date_idx").on(t.workspaceId, t.expectedCloseDate, t.id),
+    // The stalled-deal workflow trigger (inactivity by stage change) reads the deals that entered a stage in a window.
+    index("deals_stage_entered_idx").on(t.workspaceId, t.stageEnteredAt),
     index("deals_amount_idx").on(t.workspaceId, t.amount, t.id),
     index("deals_closed_idx").on(t.workspaceId, t.status, t.closedAt),
     index("deals_name_idx").on(t.workspaceId, t.name, t.id),

@@ -36,6 +36,8 @@ export const tasks = pgTable(
     index("tasks_assignee_idx").on(t.workspaceId, t.assigneeId, t.status, t.dueAt, t.id),
     index("tasks_related_idx").on(t.workspaceId, t.relatedObject, t.relatedId, t.status, t.dueAt),
     index("tasks_workspace_due_idx").on(t.workspaceId, t.status, t.dueAt, t.id),
+    // The date-reached workflow trigger on due dates (overdue escalation) reads the tasks due in a time window.
+    index("tasks_due_at_idx").on(t.workspaceId, t.dueAt),
     // The reminder worker's only query, across workspaces: stays tiny because sent and closed tasks leave it.
     index("tasks_reminder_due_idx").on(t.remindAt).where(sql`${t.remindedAt} is null and ${t.status} = 'open' and ${t.remindAt} is not null`),
   ],

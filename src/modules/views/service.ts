@@ -1,5 +1,6 @@
 import { and, asc, eq, or } from "drizzle-orm";
 import type { z } from "zod";
+import type { Condition } from "../../contract/conditions.js";
 import type { CreateViewBody, SavedView, UpdateViewBody } from "../../contract/views.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
@@ -100,4 +101,18 @@ export async function updateView(ctx: Ctx, id: string, input: z.infer<typeof Upd
 export async function deleteView(ctx: Ctx, id: string): Promise<void> {
   await ownView(ctx, id);
   await ctx.db.delete(savedViews).where(and(eq(savedViews.workspaceId, ctx.workspaceId), eq(savedViews.id, id)));
+}
+
+/**
+ * A view's object and its filters as one condition (all must match), for work that runs over a view's records
+ * without a user at the screen (a scheduled workflow). Null when the view is gone. The view's search text is a list
+ * convenience and is not part of it.
+ */
+export async function viewCondition(ctx: Ctx, id: string): Promise<{ object: "company" | "contact"; name: string; condition: Condition } | null> {
+  const [row] = await ctx.db
+    .select({ object: savedViews.object, name: savedViews.name, state: savedViews.state })
+    .from(savedViews)
+    .where(and(eq(savedViews.workspaceId, ctx.workspaceId), eq(savedViews.id, id)));
+  if (!row) return null;
+  return { object: row.object, name: row.name, condition: { all: row.state.filters ?? [] } };
 }

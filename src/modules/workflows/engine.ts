@@ -88,7 +88,8 @@ export function matchTrigger(trigger: WorkflowTrigger, e: Event): { object: stri
     case "task_completed":
       return e.type === "task.completed" ? { object: "task", recordId: e.recordId } : null;
     case "lead_score_crossed": {
-      if (e.type !== "contact.updated") return null;
+      // Published by every path that stores a score (edits, rules, engagement, decay), with the old and new score.
+      if (e.type !== "contact.score_changed") return null;
       const c = e.data.changes.find((x) => x.field === "leadScore");
       if (!c) return null;
       const from = Number(c.from ?? 0);
@@ -103,6 +104,18 @@ export function matchTrigger(trigger: WorkflowTrigger, e: Event): { object: stri
     default:
       return null;
   }
+}
+
+/**
+ * Whether a score event takes a contact back across a lead-score trigger's threshold (a fall below it for an "up"
+ * trigger): the contact has left the trigger's condition, so re-enrollment "after leaving" lets it fire again.
+ */
+export function leftScoreThreshold(trigger: WorkflowTrigger, e: Event): boolean {
+  if (trigger.type !== "lead_score_crossed" || e.type !== "contact.score_changed") return false;
+  const c = e.data.changes.find((x) => x.field === "leadScore");
+  if (!c) return false;
+  const to = Number(c.to ?? 0);
+  return trigger.direction === "up" ? to < trigger.threshold : to >= trigger.threshold;
 }
 
 /** Event types the consumer reads: everything a trigger can fire on. */
@@ -268,12 +281,15 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
             const def = version.definition;
             const trigger = def.trigger;
             const hit = matchTrigger(trigger, e);
-            if (!hit) continue;
+            if (!hit) {
+              if (trigger.reenroll === "after_leaving" && leftScoreThreshold(trigger, e)) await markLeft(tx, workspaceId, version.workflowId, e.recordId);
+              continue;
+            }
             if (e.actor.kind === "workflow" && e.actor.userId === version.workflowId && !trigger.allowOwnChanges) continue;
             if (e.source === "import" && !trigger.enrollImports) continue;
             const ctx: Ctx = { db: tx, workspaceId, actor: workflowActor({ id: version.workflowId, name }, "") };
             const record =
-              hit.object === e.object && trigger.type !== "record_deleted"
+              hit.object === e.object && trigger.type !== "record_deleted" && e.type !== "contact.score_changed"
                 ? (e.data.record as WfRecord | null)
                 : await loadRecord(ctx, hit.object, hit.recordId);
             const subject = trigger.type === "record_deleted" ? (e.data.record as WfRecord | null) : record;

@@ -173,7 +173,7 @@ export async function workflowRoutes(app: FastifyInstance, deps: { engine: () =>
   r.post(
     "/workflows/:id/publish",
     { schema: { tags, summary: "Publish the draft as the new live version", params: IdParams, response: { 200: WorkflowDetail, ...problems } } },
-    async (req) => publishWorkflow(req.ctx, req.params.id),
+    async (req) => publishWorkflow(req.ctx, req.params.id, await deps.engine()),
   );
   r.post(
     "/workflows/:id/pause",

@@ -330,10 +330,12 @@ export async function validateWorkflowDefinition(ctx: Ctx, raw: unknown) {
 }
 
 /** Publishes the draft: it becomes the live version (the previous one archived, its runs keep it) and the workflow runs. */
-export async function publishWorkflow(ctx: Ctx, id: string): Promise<WorkflowDetail> {
+export async function publishWorkflow(ctx: Ctx, id: string, deps?: Pick<EngineDeps, "now">): Promise<WorkflowDetail> {
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
   const now = new Date();
+  // Time triggers (date reached, inactivity, schedule) look from this moment on, by the engine's clock.
+  const triggerCheckedAt = deps?.now() ?? now;
   await ctx.db.transaction(async (tx) => {
     const [draft] = await tx
       .select()
@@ -349,7 +351,7 @@ export async function publishWorkflow(ctx: Ctx, id: string): Promise<WorkflowDet
       .where(and(eq(workflowVersions.workspaceId, ctx.workspaceId), eq(workflowVersions.workflowId, id), eq(workflowVersions.state, "published")));
     await tx
       .update(workflowVersions)
-      .set({ state: "published", definition, publishedAt: now, publishedBy: ctx.actor.userId, updatedAt: now })
+      .set({ state: "published", definition, publishedAt: now, publishedBy: ctx.actor.userId, triggerCheckedAt, updatedAt: now })
       .where(and(eq(workflowVersions.workspaceId, ctx.workspaceId), eq(workflowVersions.id, draft.id)));
     await tx
       .update(workflows)
@@ -381,6 +383,11 @@ export async function resumeWorkflow(ctx: Ctx, id: string, deps: EngineDeps): Pr
   if (row.status === "draft") throw new AppError("conflict", "Publish the workflow first.");
   await ctx.db.transaction(async (tx) => {
     await tx.update(workflows).set({ status: "active", updatedAt: new Date() }).where(scoped(ctx, id));
+    // A paused workflow starts no runs: dates reached and schedules due while it was paused do not fire on resuming.
+    await tx
+      .update(workflowVersions)
+      .set({ triggerCheckedAt: deps.now() })
+      .where(and(eq(workflowVersions.workspaceId, ctx.workspaceId), eq(workflowVersions.workflowId, id), eq(workflowVersions.state, "published")));
     const due = await tx
       .select({ id: workflowRuns.id })
       .from(workflowRuns)

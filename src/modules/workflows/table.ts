@@ -45,6 +45,11 @@ export const workflowVersions = pgTable(
     triggerObject: text("trigger_object"),
     publishedAt: ts("published_at"),
     publishedBy: uuid("published_by"),
+    /**
+     * Time triggers (date reached, inactivity, schedule): the moment up to which this version has looked for records
+     * to enroll; the next pass covers (this, now]. Null until its first pass, which starts at published_at.
+     */
+    triggerCheckedAt: ts("trigger_checked_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -148,6 +153,8 @@ export const workflowEnrollments = pgTable(
     runs: integer("runs").notNull().default(0),
     matching: boolean("matching").notNull().default(true),
     lastEnrolledAt: ts("last_enrolled_at"),
+    /** The record was last created or changed by an import: time triggers leave it out unless they enroll imports. */
+    heldByImport: boolean("held_by_import").notNull().default(false),
     updatedAt: updatedAt(),
   },
   (t) => [

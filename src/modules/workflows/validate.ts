@@ -14,6 +14,7 @@ import { AppError } from "../../core/errors.js";
 import { conditionFields } from "./conditions.js";
 import { checkTemplate } from "./liquid.js";
 import { readableFields, writableFields } from "./records.js";
+import { timeTriggerIssues } from "./time-triggers.js";
 
 /** Config keys that hold liquid templates, per step type (nested keys as dotted paths; "*" for every array item). */
 const templateKeys: Partial<Record<StepType, string[]>> = {
@@ -71,6 +72,7 @@ export async function validateDefinition(ctx: Ctx, raw: unknown): Promise<{ issu
     });
   if (def.trigger.type === "date_reached" && !knows(def.trigger.field, readable))
     issues.push({ path: "trigger.field", stepId: null, message: `Unknown field "${def.trigger.field}" on ${objectLabel}` });
+  else issues.push(...(await timeTriggerIssues(ctx, def.trigger)));
 
   const configs: WorkflowDefinition["steps"] = [];
   def.steps.forEach((step, i) => {

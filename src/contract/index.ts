@@ -28,3 +28,4 @@ export * from "./views.js";
 export * from "./webhooks.js";
 export * from "./workflows.js";
 export * from "./workspaces.js";
+export * from "./roles.js";

@@ -48,6 +48,9 @@ export function usePermissions() {
       may,
       mayRecord,
       fieldAccess,
+      /** A task is changed by whom its assignee's rule allows, and by its creator while their role changes tasks at all. */
+      mayChangeTask: (t: { assigneeId: string; createdById: string | null }): boolean =>
+        mayRecord("task", "edit", { ownerId: t.assigneeId }) || (t.createdById === user.id && may("task", "edit")),
     };
   }, [access, user.id, user.role]);
 }

@@ -184,6 +184,6 @@ export const MyAccess = z.object({
   permissions: Permissions,
   fieldRules: FieldRules,
   teamIds: z.array(Id).describe("The teams the user belongs to (a record shared with one of them is shared with the user)"),
-  teammateIds: z.array(Id).describe("The user and everyone sharing a team with them: the owners a \"team\" scope reaches"),
+  teammateIds: z.array(Id).describe('The user and everyone sharing a team with them: the owners a "team" scope reaches'),
 });
 export type MyAccess = z.infer<typeof MyAccess>;

@@ -10,11 +10,11 @@ import type {
   TimelineKind,
   UpdateMeetingBody,
 } from "../../contract/activities.js";
+import { hiddenFields, ownerAllows, scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { sanitiseRichText } from "../../core/html.js";
 import { newId } from "../../core/ids.js";
-import { hiddenFields, ownerAllows, scopeOf } from "../../core/access.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inOrder } from "../../db/in-order.js";
@@ -587,7 +587,9 @@ export async function timeline(
       : recentActivities(ctx, subject, limit + 1, before, types).then((rows) =>
           readable === "all" ? rows : rows.filter((r) => ownerAllows(ctx.actor, readable, r.authorId)),
         ),
-    withChanges ? listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before).then((rows) => withoutHidden(ctx, subject, rows)) : [],
+    withChanges
+      ? listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before).then((rows) => withoutHidden(ctx, subject, rows))
+      : [],
     subject.object === "contact" && !kinds ? contactSubmissions(ctx, subject.id, limit + 1, before) : [],
   ]);
   const refs = await changeRefs(ctx, changes);

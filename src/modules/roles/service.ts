@@ -102,7 +102,14 @@ export async function assertRoleExists(ctx: Ctx, key: string | undefined): Promi
 
 export function myAccess(ctx: Ctx): MyAccess {
   const a = accessOf(ctx.actor);
-  return { role: ctx.actor.role, manageSettings: a.manageSettings, permissions: a.permissions, fieldRules: a.fieldRules, teamIds: [...a.teamIds], teammateIds: [...a.teammateIds] };
+  return {
+    role: ctx.actor.role,
+    manageSettings: a.manageSettings,
+    permissions: a.permissions,
+    fieldRules: a.fieldRules,
+    teamIds: [...a.teamIds],
+    teammateIds: [...a.teammateIds],
+  };
 }
 
 async function findRole(ctx: Ctx, id: string): Promise<Row> {

@@ -1,9 +1,9 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL } from "drizzle-orm";
 import type { CreateTaskBody, Task, TaskListQuery, TaskRelatedObject, UpdateTaskBody } from "../../contract/tasks.js";
+import { accessOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { accessOf } from "../../core/access.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inOrder } from "../../db/in-order.js";

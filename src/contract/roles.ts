@@ -180,6 +180,7 @@ export const CreateShareBody = z
 /** The signed-in actor's own rights, for the web app to hide what it may not do. */
 export const MyAccess = z.object({
   role: z.string(),
+  roleName: z.string().describe("The role's name as admins named it"),
   manageSettings: z.boolean(),
   permissions: Permissions,
   fieldRules: FieldRules,

@@ -100,10 +100,12 @@ export async function assertRoleExists(ctx: Ctx, key: string | undefined): Promi
   }
 }
 
-export function myAccess(ctx: Ctx): MyAccess {
+export async function myAccess(ctx: Ctx): Promise<MyAccess> {
   const a = accessOf(ctx.actor);
+  const roleName = (await roleMap(ctx)).get(ctx.actor.role)?.name ?? builtInRoles[ctx.actor.role]?.name ?? ctx.actor.role;
   return {
     role: ctx.actor.role,
+    roleName,
     manageSettings: a.manageSettings,
     permissions: a.permissions,
     fieldRules: a.fieldRules,

@@ -19,6 +19,7 @@ export * from "./leads.js";
 export * from "./mail.js";
 export * from "./notifications.js";
 export * from "./products.js";
+export * from "./roles.js";
 export * from "./search.js";
 export * from "./sessions.js";
 export * from "./sso.js";

@@ -178,5 +178,13 @@ export const CreateShareBody = z
   .refine((b) => Boolean(b.userId) !== Boolean(b.teamId), { message: "Share with one person (userId) or one team (teamId)", path: ["userId"] });
 
 /** The signed-in actor's own rights, for the web app to hide what it may not do. */
-export const MyAccess = z.object({ role: z.string(), manageSettings: z.boolean(), permissions: Permissions, fieldRules: FieldRules });
+export const MyAccess = z.object({
+  role: z.string(),
+  roleName: z.string().describe("The role's name as admins named it"),
+  manageSettings: z.boolean(),
+  permissions: Permissions,
+  fieldRules: FieldRules,
+  teamIds: z.array(Id).describe("The teams the user belongs to (a record shared with one of them is shared with the user)"),
+  teammateIds: z.array(Id).describe('The user and everyone sharing a team with them: the owners a "team" scope reaches'),
+});
 export type MyAccess = z.infer<typeof MyAccess>;

@@ -10,6 +10,7 @@ import type {
   TimelineKind,
   UpdateMeetingBody,
 } from "../../contract/activities.js";
+import { hiddenFields, ownerAllows, scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { sanitiseRichText } from "../../core/html.js";
@@ -18,6 +19,7 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inOrder } from "../../db/in-order.js";
 import { inIds, param, prepared } from "../../db/prepared.js";
+import { assertAccess } from "../../db/visibility.js";
 import { companyNames, getCompany } from "../companies/service.js";
 import { contactNames, contactsForScoring, getContact } from "../contacts/service.js";
 import { contacts } from "../contacts/table.js";
@@ -200,6 +202,7 @@ export async function getActivity(ctx: Ctx, id: string): Promise<Activity> {
     .from(activities)
     .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id), isNull(activities.deletedAt)));
   if (!row) throw notFound("Activity");
+  await assertAccess(ctx, "activity", "read", authored(row));
   const [activity] = await toActivities(ctx, [row]);
   return activity as Activity;
 }
@@ -286,16 +289,17 @@ export async function meetingsBetween(ctx: Ctx, userId: string, from: Date, to: 
   return toActivities(ctx, rows);
 }
 
-async function findActivity(ctx: Ctx, id: string): Promise<Row> {
+/** An entry's owner for the role's rule is its author. */
+const authored = (row: Row) => ({ id: row.id, ownerId: row.authorId });
+
+/** The entry, if the role lets the actor change (or delete) it: 404 when it is not theirs to see, 403 when only to see. */
+async function findActivity(ctx: Ctx, id: string, action: "edit" | "delete" = "edit"): Promise<Row> {
   const [row] = await ctx.db
     .select()
     .from(activities)
     .where(and(eq(activities.workspaceId, ctx.workspaceId), eq(activities.id, id), isNull(activities.deletedAt)));
   if (!row) throw notFound("Activity");
-  // Authors edit their own entries; admins and managers anyone's.
-  if (row.authorId !== ctx.actor.userId && !["admin", "manager"].includes(ctx.actor.role)) {
-    throw new AppError("forbidden", "Only the author, a manager or an admin can change this entry.");
-  }
+  await assertAccess(ctx, "activity", action, authored(row));
   return row;
 }
 
@@ -327,7 +331,7 @@ export async function updateActivity(ctx: Ctx, id: string, input: { subject?: st
 
 export async function deleteActivity(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "write");
-  const found = await findActivity(ctx, id);
+  const found = await findActivity(ctx, id, "delete");
   const [before] = await toActivities(ctx, [found]);
   await ctx.db.transaction(async (tx) => {
     await tx
@@ -546,6 +550,16 @@ function refsOf(h: HistoryRow, names: Map<string, string>): Record<string, strin
   return out;
 }
 
+/** History without the custom fields the role hides (a salary's old and new values are the salary); an edit of only those drops out. */
+function withoutHidden(ctx: Ctx, subject: Subject, rows: HistoryRow[]): HistoryRow[] {
+  const hidden = new Set(hiddenFields(ctx.actor, subject.object).map((k) => `custom.${k}`));
+  if (hidden.size === 0) return rows;
+  return rows.flatMap((h) => {
+    const changes = h.changes.filter((c) => !hidden.has(c.field));
+    return h.action === "update" && changes.length === 0 ? [] : [{ ...h, changes }];
+  });
+}
+
 export async function timeline(
   ctx: Ctx,
   subject: Subject,
@@ -565,9 +579,17 @@ export async function timeline(
   const types = kinds ? [...new Set(kinds.filter((k): k is ActivityType => k !== "change"))] : undefined;
   const withChanges = !kinds || kinds.includes("change");
   // Form submissions are neither an activity type nor a change: a type filter leaves them out.
+  const readable = scopeOf(ctx.actor, "activity", "read");
   const [acts, changes, submissions] = await Promise.all([
-    types?.length === 0 ? [] : recentActivities(ctx, subject, limit + 1, before, types),
-    withChanges ? listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before) : [],
+    // Others' entries the role may not read are dropped from the page (a shorter page; the cursor still walks on).
+    types?.length === 0 || readable === "none"
+      ? []
+      : recentActivities(ctx, subject, limit + 1, before, types).then((rows) =>
+          readable === "all" ? rows : rows.filter((r) => ownerAllows(ctx.actor, readable, r.authorId)),
+        ),
+    withChanges
+      ? listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before).then((rows) => withoutHidden(ctx, subject, rows))
+      : [],
     subject.object === "contact" && !kinds ? contactSubmissions(ctx, subject.id, limit + 1, before) : [],
   ]);
   const refs = await changeRefs(ctx, changes);

@@ -18,9 +18,9 @@ export async function dealNames(ctx: Ctx, ids: string[]): Promise<Map<string, st
 }
 
 /** Whether a deal exists in this workspace, and if so whether it is in the trash; null when it does not exist. */
-export async function dealPresence(ctx: Ctx, id: string): Promise<{ deletedAt: Date | null } | null> {
+export async function dealPresence(ctx: Ctx, id: string): Promise<{ id: string; ownerId: string | null; deletedAt: Date | null } | null> {
   const [row] = await ctx.db
-    .select({ deletedAt: deals.deletedAt })
+    .select({ id: deals.id, ownerId: deals.ownerId, deletedAt: deals.deletedAt })
     .from(deals)
     .where(and(eq(deals.workspaceId, ctx.workspaceId), eq(deals.id, id)));
   return row ?? null;

@@ -116,9 +116,18 @@ export async function roleOrFallback(ctx: { db: Db; workspaceId: string }, key: 
   return (await roleMap(ctx)).has(key) ? key : FALLBACK_ROLE;
 }
 
-export function myAccess(ctx: Ctx): MyAccess {
+export async function myAccess(ctx: Ctx): Promise<MyAccess> {
   const a = accessOf(ctx.actor);
-  return { role: ctx.actor.role, manageSettings: a.manageSettings, permissions: a.permissions, fieldRules: a.fieldRules };
+  const roleName = (await roleMap(ctx)).get(ctx.actor.role)?.name ?? builtInRoles[ctx.actor.role]?.name ?? ctx.actor.role;
+  return {
+    role: ctx.actor.role,
+    roleName,
+    manageSettings: a.manageSettings,
+    permissions: a.permissions,
+    fieldRules: a.fieldRules,
+    teamIds: [...a.teamIds],
+    teammateIds: [...a.teammateIds],
+  };
 }
 
 async function findRole(ctx: Ctx, id: string): Promise<Row> {

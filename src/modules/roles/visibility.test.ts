@@ -150,4 +150,76 @@ describe.each(databaseKinds)("record visibility on %s", (kind) => {
     expect((await admin.get(`/api/v1/contacts/${ids.mine}`)).json().custom).toEqual({ salary: 90000, tier: "gold" });
     await admin.patch(`/api/v1/roles/${sales.id}`, { fieldRules: {} });
   });
+
+  it("tasks, activities and timelines follow the task and activity rights, and a record's own visibility", async () => {
+    const shared = (await admin.post("/api/v1/contacts", { firstName: "Ada", lastName: "Common" })).json().id as string;
+    const note = async (c: Client, body: string) => {
+      const res = await c.post(`/api/v1/contacts/${shared}/activities`, { type: "note", body });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const myNote = await note(rep, "rep's own note");
+    const theirNote = await note(other, "the other rep's note");
+    const task = async (c: Client, title: string) => {
+      const res = await c.post("/api/v1/tasks", { title, related: { object: "contact", id: shared } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const myTask = await task(rep, "rep's task");
+    const theirTask = await task(other, "other rep's task");
+    const onRecord = `/api/v1/tasks?relatedObject=contact&relatedId=${shared}&assignee=all`;
+    const titles = async (c: Client) => ((await c.get(onRecord)).json().data as { title: string }[]).map((x) => x.title).sort();
+    const notes = async (c: Client) =>
+      ((await c.get(`/api/v1/contacts/${shared}/timeline`)).json().data as { kind: string; activity?: { id: string } }[])
+        .flatMap((e) => (e.kind === "activity" && e.activity ? [e.activity.id] : []))
+        .sort();
+
+    // The defaults: everyone reads everyone's tasks and notes on a record, and changes only their own.
+    expect(await titles(rep)).toEqual(["other rep's task", "rep's task"]);
+    expect(await notes(rep)).toEqual([myNote, theirNote].sort());
+    expectProblem(await rep.patch(`/api/v1/activities/${theirNote}`, { body: "edited" }), 403, "forbidden");
+    expectProblem(await rep.del(`/api/v1/activities/${theirNote}`), 403, "forbidden");
+    expectProblem(await rep.patch(`/api/v1/tasks/${theirTask}`, { title: "edited" }), 403, "forbidden");
+    expect((await rep.patch(`/api/v1/activities/${myNote}`, { body: "rep's own note, edited" })).statusCode).toBe(200);
+
+    // Tasks and activities narrowed to own: others' are gone from lists, the timeline and their own pages.
+    const sales = await roleOf("sales");
+    const own = { read: "own", create: true, edit: "own", delete: "own" } as const;
+    expect((await admin.patch(`/api/v1/roles/${sales.id}`, { permissions: { ...sales.permissions, task: own, activity: own } })).statusCode).toBe(200);
+    expect(await titles(rep)).toEqual(["rep's task"]);
+    expect(await notes(rep)).toEqual([myNote]);
+    expect(await notes(admin)).toEqual([myNote, theirNote].sort());
+    expectProblem(await rep.get(`/api/v1/tasks/${theirTask}`), 404, "not_found");
+    expectProblem(await rep.patch(`/api/v1/tasks/${theirTask}`, { title: "edited" }), 404, "not_found");
+    expectProblem(await rep.del(`/api/v1/tasks/${theirTask}`), 404, "not_found");
+    expectProblem(await rep.get(`/api/v1/tasks/${theirTask}/history`), 404, "not_found");
+    expectProblem(await rep.patch(`/api/v1/activities/${theirNote}`, { body: "edited" }), 404, "not_found");
+    expectProblem(await rep.del(`/api/v1/activities/${theirNote}`), 404, "not_found");
+    expectProblem(await rep.get(`/api/v1/activities/${theirNote}/history`), 404, "not_found");
+    expect((await rep.get(`/api/v1/tasks/${myTask}`)).statusCode).toBe(200);
+    // A task the rep handed to someone else stays theirs to see and change.
+    const handed = (await rep.post("/api/v1/tasks", { title: "handed over", assigneeId: other.userId })).json().id as string;
+    expect((await rep.patch(`/api/v1/tasks/${handed}`, { priority: "high" })).statusCode).toBe(200);
+    expectProblem(await other.get(`/api/v1/tasks/${myTask}`), 404, "not_found");
+
+    // A record the rep may not read: its timeline and its tasks panel answer 404 like its page.
+    await admin.patch(`/api/v1/roles/${sales.id}`, { permissions: { ...sales.permissions, contact: own } });
+    expectProblem(await rep.get(`/api/v1/contacts/${shared}/timeline`), 404, "not_found");
+    expectProblem(await rep.get(onRecord), 404, "not_found");
+    expectProblem(await rep.post(`/api/v1/contacts/${shared}/activities`, { type: "note", body: "x" }), 404, "not_found");
+    await admin.patch(`/api/v1/roles/${sales.id}`, { permissions: sales.permissions });
+  });
+
+  it("a field hidden from a role is left out of the record's timeline too", async () => {
+    await admin.post("/api/v1/custom-fields", { object: "contact", label: "Bonus", key: "bonus", type: "number" });
+    const id = (await rep.post("/api/v1/contacts", { firstName: "Tim", lastName: "Line" })).json().id as string;
+    await admin.patch(`/api/v1/contacts/${id}`, { custom: { bonus: 123457 } });
+    const sales = await roleOf("sales");
+    await admin.patch(`/api/v1/roles/${sales.id}`, { fieldRules: { contact: { bonus: "hidden" } } });
+    const seen = (await rep.get(`/api/v1/contacts/${id}/timeline`)).body;
+    expect(seen).not.toContain("123457");
+    expect(seen).toContain("Tim");
+    expect((await admin.get(`/api/v1/contacts/${id}/timeline`)).body).toContain("123457");
+    await admin.patch(`/api/v1/roles/${sales.id}`, { fieldRules: {} });
+  });
 });

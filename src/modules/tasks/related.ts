@@ -1,7 +1,8 @@
 import type { TaskRelatedObject } from "../../contract/tasks.js";
 import type { Ctx } from "../../core/context.js";
-import { AppError } from "../../core/errors.js";
+import { AppError, notFound } from "../../core/errors.js";
 import { inOrder } from "../../db/in-order.js";
+import { assertAccess } from "../../db/visibility.js";
 import { companyNames, getCompany } from "../companies/service.js";
 import { contactNames, getContact } from "../contacts/service.js";
 import { dealNames, dealPresence } from "../deals/lookups.js";
@@ -21,6 +22,20 @@ export async function assertRelatedExists(ctx: Ctx, related: { object: TaskRelat
   } catch (e) {
     if (e instanceof AppError && e.code === "not_found") throw fail(`No such ${related.object} in this workspace`);
     throw e;
+  }
+}
+
+/**
+ * Refuses (404, as on its page) a record the actor may not read: its tasks panel is part of the record. A deal is
+ * looked up without the deals service, which creates playbook tasks and so imports this module.
+ */
+export async function assertRelatedReadable(ctx: Ctx, related: { object: TaskRelatedObject; id: string }): Promise<void> {
+  if (related.object === "contact") await getContact(ctx, related.id);
+  else if (related.object === "company") await getCompany(ctx, related.id);
+  else {
+    const deal = await dealPresence(ctx, related.id);
+    if (!deal) throw notFound("Deal");
+    await assertAccess(ctx, "deal", "read", deal);
   }
 }
 

@@ -1,15 +1,17 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL } from "drizzle-orm";
 import type { CreateTaskBody, Task, TaskListQuery, TaskRelatedObject, UpdateTaskBody } from "../../contract/tasks.js";
+import { accessOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { inOrder } from "../../db/in-order.js";
+import { assertAccess, visibleWhere } from "../../db/visibility.js";
 import { diff, recordChanges } from "../history/service.js";
 import { notify } from "../notifications/service.js";
 import { assertUsersExist, teammateIds, userNames } from "../users/service.js";
-import { assertRelatedExists, relatedNames } from "./related.js";
+import { assertRelatedExists, assertRelatedReadable, relatedNames } from "./related.js";
 import { tasks } from "./table.js";
 
 type Row = typeof tasks.$inferSelect;
@@ -18,6 +20,10 @@ export const HISTORY_FIELDS = ["title", "description", "dueAt", "priority", "sta
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const isManager = (ctx: Ctx) => ctx.actor.role === "admin" || ctx.actor.role === "manager";
+/** A task's owner for the role's rule is its assignee. */
+const owned = (row: Row) => ({ id: row.id, ownerId: row.assigneeId });
+/** Whoever created a task keeps sight of it after handing it to someone, and may change it while their role changes tasks at all. */
+const created = (ctx: Ctx, row: Row) => Boolean(ctx.actor.userId) && row.createdById === ctx.actor.userId;
 
 async function toTasks(ctx: Ctx, rows: Row[]): Promise<Task[]> {
   const [names, related] = await inOrder(
@@ -64,7 +70,9 @@ async function findRow(db: Db, ctx: Ctx, id: string): Promise<Row> {
 
 export async function getTask(ctx: Ctx, id: string): Promise<Task> {
   assertCan(ctx.actor, "read");
-  const [task] = await toTasks(ctx, [await findRow(ctx.db, ctx, id)]);
+  const row = await findRow(ctx.db, ctx, id);
+  if (!created(ctx, row)) await assertAccess(ctx, "task", "read", owned(row));
+  const [task] = await toTasks(ctx, [row]);
   return task as Task;
 }
 
@@ -126,16 +134,16 @@ async function notifyAssigned(db: Db, ctx: Ctx, row: Row) {
   await notify({ ...ctx, db }, { userId: row.assigneeId, kind: "task_assigned", title: `New task: ${row.title}`, object: "task", recordId: row.id });
 }
 
-/** The assignee, the creator, managers and admins may change a task; others only see it. */
-function assertMayChange(ctx: Ctx, row: Row) {
-  if (isManager(ctx) || row.assigneeId === ctx.actor.userId || row.createdById === ctx.actor.userId) return;
-  throw new AppError("forbidden", "Only the assignee, the task's creator, a manager or an admin can change this task.");
+/** The role's rule on the assignee decides (404 when the task is not the actor's to see, 403 when only to see); the creator also may. */
+async function assertMayChange(ctx: Ctx, row: Row, action: "edit" | "delete") {
+  if (created(ctx, row) && accessOf(ctx.actor).permissions.task[action] !== "none") return;
+  await assertAccess(ctx, "task", action, owned(row));
 }
 
 export async function updateTask(ctx: Ctx, id: string, input: UpdateTaskBody): Promise<Task> {
   assertCan(ctx.actor, "write");
   const before = await findRow(ctx.db, ctx, id);
-  assertMayChange(ctx, before);
+  await assertMayChange(ctx, before, "edit");
   if (input.assigneeId) await assertUsersExist(ctx, [input.assigneeId], "assigneeId");
   if (input.related) await assertRelatedExists(ctx, input.related);
   const set: Partial<Row> = { updatedAt: new Date() };
@@ -186,7 +194,7 @@ export async function snoozeTask(ctx: Ctx, id: string, minutes: number): Promise
 export async function deleteTask(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "write");
   const row = await findRow(ctx.db, ctx, id);
-  assertMayChange(ctx, row);
+  await assertMayChange(ctx, row, "delete");
   await ctx.db.transaction(async (tx) => {
     await tx.delete(tasks).where(scoped(ctx, id));
     await recordChanges(tx, ctx, [{ object: OBJECT, recordId: id, action: "delete", changes: [], payload: snapshot(row) }]);
@@ -237,7 +245,10 @@ export async function listTasks(ctx: Ctx, q: TaskListQuery): Promise<{ data: Tas
     throw new AppError("validation_failed", "relatedObject: required with relatedId", [{ path: "relatedObject", message: "Required with relatedId" }]);
   if (q.dueFrom && q.dueTo && Date.parse(q.dueFrom) > Date.parse(q.dueTo))
     throw new AppError("validation_failed", "dueTo: before dueFrom", [{ path: "dueTo", message: "Before dueFrom" }]);
+  if (q.relatedObject && q.relatedId) await assertRelatedReadable(ctx, { object: q.relatedObject, id: q.relatedId });
   const after = q.cursor ? decode(q.cursor) : undefined;
+  const visible = visibleWhere(ctx, "task", "read", tasks.assigneeId);
+  const me = ctx.actor.userId;
   let page: SQL | undefined;
   if (after) {
     page = after.dueAt
@@ -251,6 +262,7 @@ export async function listTasks(ctx: Ctx, q: TaskListQuery): Promise<{ data: Tas
       and(
         eq(tasks.workspaceId, ctx.workspaceId),
         await assigneeScope(ctx, q),
+        visible && me ? or(visible, eq(tasks.createdById, me)) : visible,
         q.status ? eq(tasks.status, q.status) : undefined,
         q.dueFrom ? gte(tasks.dueAt, new Date(q.dueFrom)) : undefined,
         q.dueTo ? lt(tasks.dueAt, new Date(q.dueTo)) : undefined,

@@ -22,6 +22,7 @@ import {
   IconGauge,
   IconKeyboard,
   IconLayoutKanban,
+  IconLock,
   IconLogout,
   IconMail,
   IconMoon,
@@ -41,14 +42,15 @@ import {
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
-import { lazy, type ReactNode, type RefObject, Suspense, useEffect, useRef, useState } from "react";
+import { lazy, type ReactNode, type RefObject, Suspense, useContext, useEffect, useRef, useState } from "react";
 import type { Me } from "../../contract/index.js";
 import { api } from "../http/client.js";
+import { accessQuery } from "../http/queries.js";
 import { initials, isMac, roleLabels } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
 import classes from "./AppLayout.module.css";
 import { trackFocus } from "./focus-return.js";
-import { useMe, usePermissions } from "./me.js";
+import { AccessContext, useMe, usePermissions } from "./me.js";
 import { openPalette, paletteActions } from "./palette-store.js";
 import { ShortcutsDialog, useKeyboardShortcuts } from "./shortcuts.js";
 
@@ -143,6 +145,7 @@ function Header({
   onShortcuts: () => void;
 }) {
   const me = useMe();
+  const roleName = useContext(AccessContext)?.roleName;
   const qc = useQueryClient();
   const { colorScheme, toggleColorScheme } = useMantineColorScheme();
   const [signingOut, setSigningOut] = useState(false);
@@ -161,6 +164,8 @@ function Header({
       } catch {
         /* ignore */
       }
+      // The role, and so the rights, are this workspace's: fetched before the next page renders.
+      await qc.fetchQuery({ ...accessQuery, staleTime: 0 });
       await navigate({ to: "/contacts" });
       qc.setQueryData(["me"], next);
     } catch (e) {
@@ -271,7 +276,7 @@ function Header({
               </Text>
               <Group gap={6} mt={6}>
                 <Badge size="xs" variant="light">
-                  {roleLabels[me.user.role] ?? me.user.role}
+                  {roleName ?? roleLabels[me.user.role] ?? me.user.role}
                 </Badge>
                 <Text fz="xs" c="dimmed" truncate>
                   {me.workspace.name}
@@ -355,6 +360,7 @@ function Navigation({ pathname }: { pathname: string }) {
             </Text>
             {item("/settings/workspace", "Workspace", <IconSettings size={18} stroke={1.7} />, "nav-workspace")}
             {item("/settings/users", "Users & teams", <IconUsersGroup size={18} stroke={1.7} />, "nav-users")}
+            {item("/settings/roles", "Roles", <IconLock size={18} stroke={1.7} />, "nav-roles")}
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}

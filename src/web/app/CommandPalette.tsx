@@ -16,7 +16,7 @@ export default function CommandPalette() {
   const [query, setQuery] = useState("");
   const [debounced] = useDebouncedValue(query.trim(), 180);
   const navigate = useNavigate();
-  const { isAdmin, canWrite } = usePermissions();
+  const { isAdmin, may } = usePermissions();
 
   const search = useQuery<SearchHit[]>({
     queryKey: ["search", debounced],
@@ -38,11 +38,11 @@ export default function CommandPalette() {
   const quick = [
     { id: "go-contacts", label: "Go to contacts", icon: <IconUsers size={18} />, run: () => navigate({ to: "/contacts" }) },
     { id: "go-companies", label: "Go to companies", icon: <IconBuilding size={18} />, run: () => navigate({ to: "/companies" }) },
-    ...(canWrite
-      ? [
-          { id: "new-contact", label: "New contact", icon: <IconPlus size={18} />, run: () => navigate({ to: "/contacts", search: { new: true } }) },
-          { id: "new-company", label: "New company", icon: <IconPlus size={18} />, run: () => navigate({ to: "/companies", search: { new: true } }) },
-        ]
+    ...(may("contact", "create")
+      ? [{ id: "new-contact", label: "New contact", icon: <IconPlus size={18} />, run: () => navigate({ to: "/contacts", search: { new: true } }) }]
+      : []),
+    ...(may("company", "create")
+      ? [{ id: "new-company", label: "New company", icon: <IconPlus size={18} />, run: () => navigate({ to: "/companies", search: { new: true } }) }]
       : []),
     { id: "go-trash", label: "Open trash", icon: <IconTrash size={18} />, run: () => navigate({ to: "/trash" }) },
     ...(isAdmin ? [{ id: "go-settings", label: "Settings", icon: <IconSettings size={18} />, run: () => navigate({ to: "/settings/users" }) }] : []),

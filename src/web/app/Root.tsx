@@ -2,9 +2,9 @@ import { Button, Center, Loader, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { RouterProvider } from "@tanstack/react-router";
 import { lazy, Suspense } from "react";
-import { meQuery } from "../http/queries.js";
+import { accessQuery, meQuery } from "../http/queries.js";
 import { setTimeZone } from "../lib/dates.js";
-import { MeContext } from "./me.js";
+import { AccessContext, MeContext } from "./me.js";
 import { router } from "./router.js";
 
 const AuthScreen = lazy(() => import("../auth/AuthScreen.js"));
@@ -22,8 +22,11 @@ export function FullPageLoader() {
 
 export function Root() {
   const me = useQuery(meQuery);
+  const signedIn = Boolean(me.data && !me.data.mustEnrolTotp);
+  // The role's rights decide which buttons every page shows, so they load before the first page does.
+  const access = useQuery({ ...accessQuery, enabled: signedIn });
 
-  if (me.isPending) return <FullPageLoader />;
+  if (me.isPending || (signedIn && access.isPending)) return <FullPageLoader />;
   if (me.isError) {
     return (
       <Center h="100dvh" p="md">
@@ -62,7 +65,9 @@ export function Root() {
   setTimeZone(tz);
   return (
     <MeContext.Provider value={me.data}>
-      <RouterProvider key={tz} router={router} />
+      <AccessContext.Provider value={access.data ?? null}>
+        <RouterProvider key={tz} router={router} />
+      </AccessContext.Provider>
     </MeContext.Provider>
   );
 }

@@ -143,6 +143,11 @@ const usersRoute = createRoute({
   path: "/users",
   component: lazyRouteComponent(() => import("../settings/UsersSettings.js"), "UsersSettings"),
 });
+const rolesRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/roles",
+  component: lazyRouteComponent(() => import("../settings/RolesSettings.js"), "RolesSettings"),
+});
 const customFieldsRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/custom-fields",
@@ -236,6 +241,7 @@ const routeTree = rootRoute.addChildren([
   settingsRoute.addChildren([
     workspaceSettingsRoute,
     usersRoute,
+    rolesRoute,
     customFieldsRoute,
     apiKeysRoute,
     auditSettingsRoute,

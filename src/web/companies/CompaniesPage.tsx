@@ -34,7 +34,7 @@ const route = getRouteApi("/companies");
 export function CompaniesPage() {
   const navigate = useNavigate();
   const search = route.useSearch();
-  const { canWrite } = usePermissions();
+  const canCreate = usePermissions().may("company", "create");
   const creating = Boolean(search.new);
   const setCreating = (on: boolean) => void navigate({ to: "/companies", search: on ? { new: true } : {}, replace: true });
 
@@ -54,7 +54,7 @@ export function CompaniesPage() {
                 Companies group the people you work with. Add your first company — then link contacts to it and see everyone's activity in one timeline.
               </Text>
             }
-            actionLabel={canWrite ? "Add your first company" : undefined}
+            actionLabel={canCreate ? "Add your first company" : undefined}
             onAction={() => setCreating(true)}
             importHint="company"
           />

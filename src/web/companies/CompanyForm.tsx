@@ -3,7 +3,7 @@ import { useMediaQuery } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { type Company, CreateCompanyBody, UpdateCompanyBody } from "../../contract/index.js";
-import { useMe } from "../app/me.js";
+import { useMe, usePermissions } from "../app/me.js";
 import { CurrencySelect, useDefaultCurrency } from "../components/CurrencySelect.js";
 import { CustomFieldInput, customPayload, validateCustom } from "../components/CustomFieldInput.js";
 import { FormSection } from "../components/FormSection.js";
@@ -98,6 +98,7 @@ function CompanyForm({
   onClose: () => void;
   onSaved?: (c: Company) => void;
 }) {
+  const { fieldAccess } = usePermissions();
   const me = useMe();
   const qc = useQueryClient();
   const customFields = useQuery(customFieldsQuery("company"));
@@ -303,6 +304,7 @@ function CompanyForm({
                   errors.clear(`custom.${f.key}`);
                 }}
                 error={errors.get(`custom.${f.key}`)}
+                readOnly={fieldAccess("company", f.key) !== undefined}
               />
             ))}
           </FormSection>

@@ -5,7 +5,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import type { Company, Contact } from "../../contract/index.js";
-import { usePermissions } from "../app/me.js";
+import { RecordRightsContext, usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
 import { ContactFormDrawer } from "../contacts/ContactForm.js";
 import { PurchasesPanel } from "../deals/PurchasesPanel.js";
@@ -17,6 +17,7 @@ import { StageBadge, TagList } from "../records/cells.js";
 import { InlineField } from "../records/inline/InlineField.js";
 import { companySpecs, parentSpec } from "../records/inline/specs.js";
 import { BackLink, DetailsCard, editableCustomItems, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
+import { useRecordAccess } from "../records/sharing.js";
 import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
@@ -29,7 +30,8 @@ export function CompanyPage() {
   const company = useQuery(recordQuery("company", id));
   const customFields = useQuery(customFieldsQuery("company"));
   const users = useUserMap();
-  const { canWrite } = usePermissions();
+  const { may } = usePermissions();
+  const rights = useRecordAccess("company", company.data);
   const [editing, setEditing] = useState(false);
   useDocumentTitle(company.data ? `${company.data.name} · Rapport` : "Rapport");
   const parent = useQuery({ ...recordQuery("company", company.data?.parentId ?? ""), enabled: Boolean(company.data?.parentId) });
@@ -43,153 +45,160 @@ export function CompanyPage() {
     : "";
 
   return (
-    <Stack gap="md" data-testid="company-page">
-      <BackLink to="/companies" label="Companies" />
-      <RecordHeader
-        object="company"
-        id={c.id}
-        name={c.name}
-        deleted={Boolean(c.deletedAt)}
-        onEdit={() => setEditing(true)}
-        color="teal"
-        square
-        subtitle={
-          c.domain || c.industry ? (
-            <Group gap={6}>
-              {c.domain && (
-                <Anchor href={`https://${c.domain}`} target="_blank" rel="noopener noreferrer" fz="sm">
-                  {c.domain}
-                </Anchor>
+    <RecordRightsContext.Provider value={rights}>
+      <Stack gap="md" data-testid="company-page">
+        <BackLink to="/companies" label="Companies" />
+        <RecordHeader
+          object="company"
+          id={c.id}
+          name={c.name}
+          deleted={Boolean(c.deletedAt)}
+          onEdit={() => setEditing(true)}
+          color="teal"
+          square
+          subtitle={
+            c.domain || c.industry ? (
+              <Group gap={6}>
+                {c.domain && (
+                  <Anchor href={`https://${c.domain}`} target="_blank" rel="noopener noreferrer" fz="sm">
+                    {c.domain}
+                  </Anchor>
+                )}
+                {c.domain && c.industry && <span>·</span>}
+                {c.industry && <span>{c.industry}</span>}
+              </Group>
+            ) : undefined
+          }
+          badges={c.tags.map((t) => (
+            <Badge key={t} variant="default" tt="none" fw={500}>
+              {t}
+            </Badge>
+          ))}
+        />
+        <Grid gap="md">
+          <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
+            <Stack gap="md">
+              <DetailsCard
+                title="Details"
+                testId="company-details"
+                items={[
+                  { label: "Name", value: <InlineField object="company" record={c} spec={companySpecs.name} display={c.name} /> },
+                  { label: "Domain", value: <InlineField object="company" record={c} spec={companySpecs.domain} display={c.domain} /> },
+                  { label: "Industry", value: <InlineField object="company" record={c} spec={companySpecs.industry} display={c.industry} /> },
+                  {
+                    label: "Employees",
+                    value: (
+                      <InlineField
+                        object="company"
+                        record={c}
+                        spec={companySpecs.employees}
+                        display={c.employees !== null ? formatNumber(c.employees) : null}
+                      />
+                    ),
+                  },
+                  {
+                    label: "Annual revenue",
+                    value: (
+                      <InlineField
+                        object="company"
+                        record={c}
+                        spec={companySpecs.annualRevenue}
+                        display={c.annualRevenue !== null ? formatMoney(c.annualRevenue, c.currency) : null}
+                      />
+                    ),
+                  },
+                  {
+                    label: "Phone",
+                    value: (
+                      <InlineField
+                        object="company"
+                        record={c}
+                        spec={companySpecs.phone}
+                        interactive
+                        display={
+                          c.phone ? (
+                            <Anchor href={telHref(c.phone, c.phoneExtension)} fz="sm" data-testid="company-phone">
+                              {phoneWithExtension(c.phone, c.phoneExtension)}
+                            </Anchor>
+                          ) : null
+                        }
+                      />
+                    ),
+                  },
+                  { label: "Owner", value: <InlineField object="company" record={c} spec={companySpecs.owner} display={owner} /> },
+                  {
+                    label: "Parent",
+                    value: (
+                      <InlineField
+                        object="company"
+                        record={c}
+                        spec={parentSpec(c, parent.data?.name ?? null)}
+                        interactive
+                        display={
+                          c.parentId ? (
+                            <AnchorLink to="/companies/$id" params={{ id: c.parentId }} fz="sm">
+                              {parent.data?.name ?? "Parent company"}
+                            </AnchorLink>
+                          ) : null
+                        }
+                      />
+                    ),
+                  },
+                  { label: "Address", value: addr || null },
+                  {
+                    label: "Description",
+                    value: (
+                      <InlineField
+                        object="company"
+                        record={c}
+                        spec={companySpecs.description}
+                        display={
+                          c.description ? (
+                            <Text span fz="sm" style={{ whiteSpace: "pre-wrap" }}>
+                              {c.description}
+                            </Text>
+                          ) : null
+                        }
+                      />
+                    ),
+                  },
+                  {
+                    label: "Tags",
+                    value: (
+                      <InlineField object="company" record={c} spec={companySpecs.tags} display={c.tags.length ? <TagList tags={c.tags} max={6} /> : null} />
+                    ),
+                  },
+                  { label: "Created", value: formatDateTime(c.createdAt) },
+                  { label: "Updated", value: formatDateTime(c.updatedAt) },
+                ]}
+              />
+              {(customFields.data?.length ?? 0) > 0 && (
+                <DetailsCard title="Custom fields" testId="company-custom-fields" items={editableCustomItems("company", c, customFields.data ?? [])} />
               )}
-              {c.domain && c.industry && <span>·</span>}
-              {c.industry && <span>{c.industry}</span>}
-            </Group>
-          ) : undefined
-        }
-        badges={c.tags.map((t) => (
-          <Badge key={t} variant="default" tt="none" fw={500}>
-            {t}
-          </Badge>
-        ))}
-      />
-      <Grid gap="md">
-        <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
-          <Stack gap="md">
-            <DetailsCard
-              title="Details"
-              testId="company-details"
-              items={[
-                { label: "Name", value: <InlineField object="company" record={c} spec={companySpecs.name} display={c.name} /> },
-                { label: "Domain", value: <InlineField object="company" record={c} spec={companySpecs.domain} display={c.domain} /> },
-                { label: "Industry", value: <InlineField object="company" record={c} spec={companySpecs.industry} display={c.industry} /> },
-                {
-                  label: "Employees",
-                  value: (
-                    <InlineField object="company" record={c} spec={companySpecs.employees} display={c.employees !== null ? formatNumber(c.employees) : null} />
-                  ),
-                },
-                {
-                  label: "Annual revenue",
-                  value: (
-                    <InlineField
-                      object="company"
-                      record={c}
-                      spec={companySpecs.annualRevenue}
-                      display={c.annualRevenue !== null ? formatMoney(c.annualRevenue, c.currency) : null}
-                    />
-                  ),
-                },
-                {
-                  label: "Phone",
-                  value: (
-                    <InlineField
-                      object="company"
-                      record={c}
-                      spec={companySpecs.phone}
-                      interactive
-                      display={
-                        c.phone ? (
-                          <Anchor href={telHref(c.phone, c.phoneExtension)} fz="sm" data-testid="company-phone">
-                            {phoneWithExtension(c.phone, c.phoneExtension)}
-                          </Anchor>
-                        ) : null
-                      }
-                    />
-                  ),
-                },
-                { label: "Owner", value: <InlineField object="company" record={c} spec={companySpecs.owner} display={owner} /> },
-                {
-                  label: "Parent",
-                  value: (
-                    <InlineField
-                      object="company"
-                      record={c}
-                      spec={parentSpec(c, parent.data?.name ?? null)}
-                      interactive
-                      display={
-                        c.parentId ? (
-                          <AnchorLink to="/companies/$id" params={{ id: c.parentId }} fz="sm">
-                            {parent.data?.name ?? "Parent company"}
-                          </AnchorLink>
-                        ) : null
-                      }
-                    />
-                  ),
-                },
-                { label: "Address", value: addr || null },
-                {
-                  label: "Description",
-                  value: (
-                    <InlineField
-                      object="company"
-                      record={c}
-                      spec={companySpecs.description}
-                      display={
-                        c.description ? (
-                          <Text span fz="sm" style={{ whiteSpace: "pre-wrap" }}>
-                            {c.description}
-                          </Text>
-                        ) : null
-                      }
-                    />
-                  ),
-                },
-                {
-                  label: "Tags",
-                  value: (
-                    <InlineField object="company" record={c} spec={companySpecs.tags} display={c.tags.length ? <TagList tags={c.tags} max={6} /> : null} />
-                  ),
-                },
-                { label: "Created", value: formatDateTime(c.createdAt) },
-                { label: "Updated", value: formatDateTime(c.updatedAt) },
-              ]}
-            />
-            {(customFields.data?.length ?? 0) > 0 && (
-              <DetailsCard title="Custom fields" testId="company-custom-fields" items={editableCustomItems("company", c, customFields.data ?? [])} />
-            )}
-            <CompanyContacts company={c} canWrite={canWrite && !c.deletedAt} />
-            {!c.deletedAt && <RecordTasksPanel object="company" id={c.id} name={c.name} />}
-            <RecordDealsPanel object="company" id={c.id} name={c.name} />
-            <PurchasesPanel object="company" id={c.id} />
-          </Stack>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>
-          <Stack gap="md">
-            {canWrite && !c.deletedAt && <Composer object="company" id={c.id} />}
-            <Group justify="space-between" align="baseline">
-              <Title order={4} fz="md">
-                Timeline
-              </Title>
-              <Text fz="xs" c="dimmed">
-                Includes activity with this company's contacts
-              </Text>
-            </Group>
-            <Timeline object="company" id={c.id} customFields={customFields.data ?? []} nouns={c.name} />
-          </Stack>
-        </Grid.Col>
-      </Grid>
-      <CompanyFormDrawer opened={editing} onClose={() => setEditing(false)} company={c} parentName={parent.data?.name ?? null} />
-    </Stack>
+              <CompanyContacts company={c} canWrite={may("contact", "create") && !c.deletedAt} />
+              {!c.deletedAt && <RecordTasksPanel object="company" id={c.id} name={c.name} />}
+              <RecordDealsPanel object="company" id={c.id} name={c.name} />
+              <PurchasesPanel object="company" id={c.id} />
+            </Stack>
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>
+            <Stack gap="md">
+              {may("activity", "create") && !c.deletedAt && <Composer object="company" id={c.id} />}
+              <Group justify="space-between" align="baseline">
+                <Title order={4} fz="md">
+                  Timeline
+                </Title>
+                <Text fz="xs" c="dimmed">
+                  Includes activity with this company's contacts
+                </Text>
+              </Group>
+              <Timeline object="company" id={c.id} customFields={customFields.data ?? []} nouns={c.name} />
+            </Stack>
+          </Grid.Col>
+        </Grid>
+        <CompanyFormDrawer opened={editing} onClose={() => setEditing(false)} company={c} parentName={parent.data?.name ?? null} />
+      </Stack>
+    </RecordRightsContext.Provider>
   );
 }
 

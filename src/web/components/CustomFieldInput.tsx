@@ -6,14 +6,18 @@ interface Props {
   value: unknown;
   onChange: (value: unknown) => void;
   error?: string;
+  /** The user's role may see but not change this field. */
+  readOnly?: boolean;
 }
 
 /** One input per custom field type; values are what the API stores in `custom`. */
-export function CustomFieldInput({ field, value, onChange, error }: Props) {
+export function CustomFieldInput({ field, value, onChange, error, readOnly }: Props) {
   const common = {
     label: field.label,
     required: field.required,
     error,
+    disabled: readOnly,
+    description: readOnly ? "Read-only for your role" : undefined,
     "data-testid": `custom-${field.key}`,
   };
   const str = typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
@@ -37,6 +41,7 @@ export function CustomFieldInput({ field, value, onChange, error }: Props) {
       return (
         <Switch
           label={field.label}
+          disabled={readOnly}
           checked={value === true}
           onChange={(e) => onChange(e.currentTarget.checked)}
           error={error}

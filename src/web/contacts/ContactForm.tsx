@@ -4,7 +4,7 @@ import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { type Contact, CreateContactBody, UpdateContactBody } from "../../contract/index.js";
-import { useMe } from "../app/me.js";
+import { useMe, usePermissions } from "../app/me.js";
 import { CustomFieldInput, customPayload, validateCustom } from "../components/CustomFieldInput.js";
 import { FormSection } from "../components/FormSection.js";
 import { CompanyPicker, UserPicker } from "../components/pickers.js";
@@ -119,6 +119,7 @@ function ContactForm({
   onClose: () => void;
   onSaved?: (c: Contact) => void;
 }) {
+  const { fieldAccess } = usePermissions();
   const me = useMe();
   const qc = useQueryClient();
   const customFields = useQuery(customFieldsQuery("contact"));
@@ -531,6 +532,7 @@ function ContactForm({
                   errors.clear(`custom.${f.key}`);
                 }}
                 error={errorFor(`custom.${f.key}`)}
+                readOnly={fieldAccess("contact", f.key) !== undefined}
               />
             ))}
           </FormSection>

@@ -30,7 +30,7 @@ const route = getRouteApi("/contacts");
 export function ContactsPage() {
   const navigate = useNavigate();
   const search = route.useSearch();
-  const { canWrite } = usePermissions();
+  const canCreate = usePermissions().may("contact", "create");
   const creating = Boolean(search.new);
   const setCreating = (on: boolean) => void navigate({ to: "/contacts", search: on ? { new: true } : {}, replace: true });
 
@@ -50,7 +50,7 @@ export function ContactsPage() {
                 Contacts are the people you sell to and support. Add your first contact, or import a CSV from your old CRM or spreadsheet.
               </Text>
             }
-            actionLabel={canWrite ? "Add your first contact" : undefined}
+            actionLabel={canCreate ? "Add your first contact" : undefined}
             onAction={() => setCreating(true)}
             importHint="contact"
           />

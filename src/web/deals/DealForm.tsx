@@ -4,7 +4,7 @@ import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { CreateDealBody, type Deal, dealContactRoles, dealSourceLabels, optionsOf, UpdateDealBody } from "../../contract/index.js";
-import { useMe } from "../app/me.js";
+import { useMe, usePermissions } from "../app/me.js";
 import { CurrencySelect, useDefaultCurrency } from "../components/CurrencySelect.js";
 import { CustomFieldInput, customPayload, validateCustom } from "../components/CustomFieldInput.js";
 import { CompanyPicker, UserPicker } from "../components/pickers.js";
@@ -66,6 +66,7 @@ export function DealFormDrawer({
   defaults?: Partial<Draft>;
   onSaved?: (d: Deal) => void;
 }) {
+  const { fieldAccess } = usePermissions();
   const me = useMe();
   const qc = useQueryClient();
   const isPhone = useMediaQuery("(max-width: 48em)");
@@ -307,6 +308,7 @@ export function DealFormDrawer({
               value={draft.custom[f.key]}
               onChange={(v) => setDraft((d) => ({ ...d, custom: { ...d.custom, [f.key]: v } }))}
               error={errors.get(`custom.${f.key}`)}
+              readOnly={fieldAccess("deal", f.key) !== undefined}
             />
           ))}
           <Group justify="flex-end" mt="sm">

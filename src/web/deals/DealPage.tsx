@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import { type Deal, dealSourceLabels, labelOf, type Stage } from "../../contract/index.js";
-import { usePermissions } from "../app/me.js";
+import { RecordRightsContext, usePermissions } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { AnchorLink } from "../components/links.js";
 import { api } from "../http/client.js";
@@ -16,6 +16,7 @@ import { TagList } from "../records/cells.js";
 import { InlineField } from "../records/inline/InlineField.js";
 import { dealSpecs } from "../records/inline/specs.js";
 import { DetailsCard, editableCustomItems, RecordSkeleton } from "../records/RecordParts.js";
+import { ShareButton, useRecordAccess } from "../records/sharing.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
 import { RunWorkflowButton } from "../workflows/RunWorkflow.js";
@@ -42,7 +43,8 @@ export function DealPage() {
   const deal = useQuery(dealQuery(id));
   const pipelines = useQuery(pipelinesQuery);
   const customFields = useQuery(customFieldsQuery("deal"));
-  const { canWrite } = usePermissions();
+  const { may } = usePermissions();
+  const rights = useRecordAccess("deal", deal.data);
   const [editing, setEditing] = useState(false);
   const [losing, setLosing] = useState<Stage | null>(null);
   const [trashing, setTrashing] = useState(false);
@@ -100,202 +102,205 @@ export function DealPage() {
   const wonStage = stages.find((s) => s.type === "won");
   const lostStage = stages.find((s) => s.type === "lost");
   const request = (stage: Stage) => (stage.type === "lost" ? setLosing(stage) : move.mutate({ stage }));
-  const editable = canWrite && !d.deletedAt;
+  const editable = rights.edit && !d.deletedAt;
 
   return (
-    <Stack gap="md" data-testid="deal-page">
-      <BackToDeals />
-      <Paper withBorder radius="md" p="md">
-        <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
-          <Stack gap={4} miw={0}>
-            <Group gap="xs" wrap="wrap">
-              <Title order={2} fz={{ base: "h3", sm: "h2" }} data-testid="deal-title">
-                {d.name}
-              </Title>
-              <Badge color={statusColor[d.status]} variant="light" data-testid="deal-status">
-                {d.status === "open" ? d.stageName : d.status === "won" ? "Won" : "Lost"}
-              </Badge>
-              {d.deletedAt && (
-                <Badge color="gray" variant="filled">
-                  In trash
+    <RecordRightsContext.Provider value={rights}>
+      <Stack gap="md" data-testid="deal-page">
+        <BackToDeals />
+        <Paper withBorder radius="md" p="md">
+          <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
+            <Stack gap={4} miw={0}>
+              <Group gap="xs" wrap="wrap">
+                <Title order={2} fz={{ base: "h3", sm: "h2" }} data-testid="deal-title">
+                  {d.name}
+                </Title>
+                <Badge color={statusColor[d.status]} variant="light" data-testid="deal-status">
+                  {d.status === "open" ? d.stageName : d.status === "won" ? "Won" : "Lost"}
                 </Badge>
+                {d.deletedAt && (
+                  <Badge color="gray" variant="filled">
+                    In trash
+                  </Badge>
+                )}
+              </Group>
+              <Group gap="md" wrap="wrap">
+                <Text fz="xl" fw={700} data-testid="deal-amount-value">
+                  {formatMoney(d.amount, d.currency)}
+                </Text>
+                <Text fz="sm" c="dimmed">
+                  {d.stageProbability}% · {pipeline?.name ?? "Pipeline"}
+                  {d.expectedCloseDate ? ` · closes ${formatDate(d.expectedCloseDate)}` : ""}
+                </Text>
+              </Group>
+              {d.companyId && (
+                <AnchorLink to="/companies/$id" params={{ id: d.companyId }} fz="sm">
+                  {d.companyName ?? "Company"}
+                </AnchorLink>
               )}
-            </Group>
-            <Group gap="md" wrap="wrap">
-              <Text fz="xl" fw={700} data-testid="deal-amount-value">
-                {formatMoney(d.amount, d.currency)}
-              </Text>
-              <Text fz="sm" c="dimmed">
-                {d.stageProbability}% · {pipeline?.name ?? "Pipeline"}
-                {d.expectedCloseDate ? ` · closes ${formatDate(d.expectedCloseDate)}` : ""}
-              </Text>
-            </Group>
-            {d.companyId && (
-              <AnchorLink to="/companies/$id" params={{ id: d.companyId }} fz="sm">
-                {d.companyName ?? "Company"}
-              </AnchorLink>
-            )}
-          </Stack>
-          <Group gap="xs" wrap="wrap">
-            {editable && d.status === "open" && wonStage && (
-              <Button color="teal" leftSection={<IconTrophy size={16} />} onClick={() => request(wonStage)} loading={move.isPending} data-testid="deal-win">
-                Won
-              </Button>
-            )}
-            {editable && d.status === "open" && lostStage && (
-              <Button color="red" variant="light" leftSection={<IconX size={16} />} onClick={() => request(lostStage)} data-testid="deal-lose">
-                Lost
-              </Button>
-            )}
-            {editable && (
-              <Menu position="bottom-end" withinPortal>
-                <Menu.Target>
-                  <Button variant="default" rightSection={<IconChevronDown size={14} />} data-testid="deal-move">
-                    Move to stage
-                  </Button>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  {stages.map((s) => (
-                    <Menu.Item key={s.id} disabled={s.id === d.stageId} onClick={() => request(s)} color={s.type === "lost" ? "red" : undefined}>
-                      {s.name} · {s.probability}%
-                    </Menu.Item>
-                  ))}
-                </Menu.Dropdown>
-              </Menu>
-            )}
-            {editable && (
-              <Button variant="default" leftSection={<IconEdit size={16} />} onClick={() => setEditing(true)} data-testid="deal-edit">
-                Edit
-              </Button>
-            )}
-            {editable && <RunWorkflowButton object="deal" recordIds={[d.id]} />}
-            {canWrite &&
-              (d.deletedAt ? (
-                <Button variant="light" leftSection={<IconRestore size={16} />} onClick={() => trash.mutate(true)} loading={trash.isPending}>
-                  Restore
+            </Stack>
+            <Group gap="xs" wrap="wrap">
+              {editable && d.status === "open" && wonStage && (
+                <Button color="teal" leftSection={<IconTrophy size={16} />} onClick={() => request(wonStage)} loading={move.isPending} data-testid="deal-win">
+                  Won
                 </Button>
-              ) : (
-                <Tooltip label="Move to trash">
-                  <Button variant="subtle" color="red" onClick={() => setTrashing(true)} aria-label="Move to trash" px="xs">
-                    <IconTrash size={16} />
+              )}
+              {editable && d.status === "open" && lostStage && (
+                <Button color="red" variant="light" leftSection={<IconX size={16} />} onClick={() => request(lostStage)} data-testid="deal-lose">
+                  Lost
+                </Button>
+              )}
+              {editable && (
+                <Menu position="bottom-end" withinPortal>
+                  <Menu.Target>
+                    <Button variant="default" rightSection={<IconChevronDown size={14} />} data-testid="deal-move">
+                      Move to stage
+                    </Button>
+                  </Menu.Target>
+                  <Menu.Dropdown>
+                    {stages.map((s) => (
+                      <Menu.Item key={s.id} disabled={s.id === d.stageId} onClick={() => request(s)} color={s.type === "lost" ? "red" : undefined}>
+                        {s.name} · {s.probability}%
+                      </Menu.Item>
+                    ))}
+                  </Menu.Dropdown>
+                </Menu>
+              )}
+              {editable && (
+                <Button variant="default" leftSection={<IconEdit size={16} />} onClick={() => setEditing(true)} data-testid="deal-edit">
+                  Edit
+                </Button>
+              )}
+              {editable && <ShareButton object="deal" recordId={d.id} name={d.name} />}
+              {editable && <RunWorkflowButton object="deal" recordIds={[d.id]} />}
+              {rights.delete &&
+                (d.deletedAt ? (
+                  <Button variant="light" leftSection={<IconRestore size={16} />} onClick={() => trash.mutate(true)} loading={trash.isPending}>
+                    Restore
                   </Button>
-                </Tooltip>
-              ))}
+                ) : (
+                  <Tooltip label="Move to trash">
+                    <Button variant="subtle" color="red" onClick={() => setTrashing(true)} aria-label="Move to trash" px="xs">
+                      <IconTrash size={16} />
+                    </Button>
+                  </Tooltip>
+                ))}
+            </Group>
           </Group>
-        </Group>
-        {stages.length > 0 && (
-          <Group gap={4} mt="md" wrap="wrap" data-testid="deal-stage-path" aria-label="Stages">
-            {stages.map((s) => {
-              const current = s.id === d.stageId;
-              const passed = stages.findIndex((x) => x.id === d.stageId) > stages.indexOf(s) && s.type === "open";
-              return (
-                <Badge
-                  key={s.id}
-                  variant={current ? "filled" : passed ? "light" : "outline"}
-                  color={current ? statusColor[s.type] : "gray"}
-                  tt="none"
-                  fw={current ? 700 : 500}
-                  component={editable && !current ? "button" : "span"}
-                  style={{ cursor: editable && !current ? "pointer" : "default" }}
-                  onClick={editable && !current ? () => request(s) : undefined}
-                  aria-current={current ? "step" : undefined}
-                >
-                  {s.name}
-                </Badge>
-              );
-            })}
-          </Group>
-        )}
-      </Paper>
-      <Grid gap="md">
-        <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
-          <Stack gap="md">
-            <DetailsCard
-              title="Details"
-              testId="deal-details"
-              items={[
-                { label: "Name", value: <InlineField object="deal" record={d} spec={dealSpecs.name} display={d.name} /> },
-                { label: "Amount", value: <InlineField object="deal" record={d} spec={dealSpecs.amount} display={formatMoney(d.amount, d.currency)} /> },
-                {
-                  label: "Company",
-                  value: (
-                    <InlineField
-                      object="deal"
-                      record={d}
-                      spec={dealSpecs.company}
-                      interactive
-                      display={
-                        d.companyId ? (
-                          <AnchorLink to="/companies/$id" params={{ id: d.companyId }} fz="sm">
-                            {d.companyName ?? "Company"}
-                          </AnchorLink>
-                        ) : null
-                      }
-                    />
-                  ),
-                },
-                { label: "Owner", value: <InlineField object="deal" record={d} spec={dealSpecs.owner} display={d.ownerName} /> },
-                { label: "Stage", value: `${d.stageName} (${d.stageProbability}%)` },
-                {
-                  label: "Close date",
-                  value: (
-                    <InlineField object="deal" record={d} spec={dealSpecs.closeDate} display={d.expectedCloseDate ? formatDate(d.expectedCloseDate) : null} />
-                  ),
-                },
-                { label: "Next step", value: <InlineField object="deal" record={d} spec={dealSpecs.nextStep} display={d.nextStep} /> },
-                {
-                  label: "Source",
-                  value: <InlineField object="deal" record={d} spec={dealSpecs.source} display={d.source ? labelOf(dealSourceLabels, d.source) : null} />,
-                },
-                { label: "Lost reason", value: d.lostReason },
-                { label: "Closed", value: d.closedAt ? formatDateTime(d.closedAt) : null },
-                {
-                  label: "Tags",
-                  value: <InlineField object="deal" record={d} spec={dealSpecs.tags} display={d.tags.length ? <TagList tags={d.tags} max={6} /> : null} />,
-                },
-                { label: "Created", value: formatDateTime(d.createdAt) },
-              ]}
-            />
-            {(customFields.data?.length ?? 0) > 0 && <DetailsCard title="Custom fields" items={editableCustomItems("deal", d, customFields.data ?? [])} />}
-            <ContactsCard deal={d} onEdit={editable ? () => setEditing(true) : undefined} />
-            <StageHistoryCard id={d.id} />
-            <TasksCard id={d.id} />
-          </Stack>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>
-          <Stack gap="md">
-            <LineItemsEditor deal={d} canWrite={editable} />
-            {editable && <Composer object="deal" id={d.id} />}
-            <Title order={4} fz="md">
-              Timeline
-            </Title>
-            <Timeline object="deal" id={d.id} customFields={customFields.data ?? []} nouns="this deal" />
-          </Stack>
-        </Grid.Col>
-      </Grid>
-      <DealFormDrawer opened={editing} onClose={() => setEditing(false)} deal={d} />
-      <LostReasonModal
-        opened={Boolean(losing)}
-        dealName={d.name}
-        stageName={losing?.name ?? ""}
-        onCancel={() => setLosing(null)}
-        loading={move.isPending}
-        onConfirm={(lostReason) => {
-          if (losing) move.mutate({ stage: losing, lostReason }, { onSettled: () => setLosing(null) });
-        }}
-      />
-      <ConfirmModal
-        opened={trashing}
-        onClose={() => setTrashing(false)}
-        onConfirm={() => trash.mutate(false)}
-        title="Move this deal to the trash?"
-        confirmLabel="Move to trash"
-        danger
-        loading={trash.isPending}
-      >
-        It leaves the board and reports. You can restore it from its page.
-      </ConfirmModal>
-    </Stack>
+          {stages.length > 0 && (
+            <Group gap={4} mt="md" wrap="wrap" data-testid="deal-stage-path" aria-label="Stages">
+              {stages.map((s) => {
+                const current = s.id === d.stageId;
+                const passed = stages.findIndex((x) => x.id === d.stageId) > stages.indexOf(s) && s.type === "open";
+                return (
+                  <Badge
+                    key={s.id}
+                    variant={current ? "filled" : passed ? "light" : "outline"}
+                    color={current ? statusColor[s.type] : "gray"}
+                    tt="none"
+                    fw={current ? 700 : 500}
+                    component={editable && !current ? "button" : "span"}
+                    style={{ cursor: editable && !current ? "pointer" : "default" }}
+                    onClick={editable && !current ? () => request(s) : undefined}
+                    aria-current={current ? "step" : undefined}
+                  >
+                    {s.name}
+                  </Badge>
+                );
+              })}
+            </Group>
+          )}
+        </Paper>
+        <Grid gap="md">
+          <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
+            <Stack gap="md">
+              <DetailsCard
+                title="Details"
+                testId="deal-details"
+                items={[
+                  { label: "Name", value: <InlineField object="deal" record={d} spec={dealSpecs.name} display={d.name} /> },
+                  { label: "Amount", value: <InlineField object="deal" record={d} spec={dealSpecs.amount} display={formatMoney(d.amount, d.currency)} /> },
+                  {
+                    label: "Company",
+                    value: (
+                      <InlineField
+                        object="deal"
+                        record={d}
+                        spec={dealSpecs.company}
+                        interactive
+                        display={
+                          d.companyId ? (
+                            <AnchorLink to="/companies/$id" params={{ id: d.companyId }} fz="sm">
+                              {d.companyName ?? "Company"}
+                            </AnchorLink>
+                          ) : null
+                        }
+                      />
+                    ),
+                  },
+                  { label: "Owner", value: <InlineField object="deal" record={d} spec={dealSpecs.owner} display={d.ownerName} /> },
+                  { label: "Stage", value: `${d.stageName} (${d.stageProbability}%)` },
+                  {
+                    label: "Close date",
+                    value: (
+                      <InlineField object="deal" record={d} spec={dealSpecs.closeDate} display={d.expectedCloseDate ? formatDate(d.expectedCloseDate) : null} />
+                    ),
+                  },
+                  { label: "Next step", value: <InlineField object="deal" record={d} spec={dealSpecs.nextStep} display={d.nextStep} /> },
+                  {
+                    label: "Source",
+                    value: <InlineField object="deal" record={d} spec={dealSpecs.source} display={d.source ? labelOf(dealSourceLabels, d.source) : null} />,
+                  },
+                  { label: "Lost reason", value: d.lostReason },
+                  { label: "Closed", value: d.closedAt ? formatDateTime(d.closedAt) : null },
+                  {
+                    label: "Tags",
+                    value: <InlineField object="deal" record={d} spec={dealSpecs.tags} display={d.tags.length ? <TagList tags={d.tags} max={6} /> : null} />,
+                  },
+                  { label: "Created", value: formatDateTime(d.createdAt) },
+                ]}
+              />
+              {(customFields.data?.length ?? 0) > 0 && <DetailsCard title="Custom fields" items={editableCustomItems("deal", d, customFields.data ?? [])} />}
+              <ContactsCard deal={d} onEdit={editable ? () => setEditing(true) : undefined} />
+              <StageHistoryCard id={d.id} />
+              <TasksCard id={d.id} />
+            </Stack>
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>
+            <Stack gap="md">
+              <LineItemsEditor deal={d} canWrite={editable} />
+              {may("activity", "create") && !d.deletedAt && <Composer object="deal" id={d.id} />}
+              <Title order={4} fz="md">
+                Timeline
+              </Title>
+              <Timeline object="deal" id={d.id} customFields={customFields.data ?? []} nouns="this deal" />
+            </Stack>
+          </Grid.Col>
+        </Grid>
+        <DealFormDrawer opened={editing} onClose={() => setEditing(false)} deal={d} />
+        <LostReasonModal
+          opened={Boolean(losing)}
+          dealName={d.name}
+          stageName={losing?.name ?? ""}
+          onCancel={() => setLosing(null)}
+          loading={move.isPending}
+          onConfirm={(lostReason) => {
+            if (losing) move.mutate({ stage: losing, lostReason }, { onSettled: () => setLosing(null) });
+          }}
+        />
+        <ConfirmModal
+          opened={trashing}
+          onClose={() => setTrashing(false)}
+          onConfirm={() => trash.mutate(false)}
+          title="Move this deal to the trash?"
+          confirmLabel="Move to trash"
+          danger
+          loading={trash.isPending}
+        >
+          It leaves the board and reports. You can restore it from its page.
+        </ConfirmModal>
+      </Stack>
+    </RecordRightsContext.Provider>
   );
 }
 

@@ -91,7 +91,8 @@ function totalsLine(col: Column): { total: string; weighted: string } {
 
 export function DealsBoardPage() {
   useDocumentTitle("Deals · Rapport");
-  const { canWrite } = usePermissions();
+  const { may } = usePermissions();
+  const canCreate = may("deal", "create");
   const qc = useQueryClient();
   const navigate = useNavigate();
   const pipelines = useQuery(pipelinesQuery);
@@ -211,7 +212,7 @@ export function DealsBoardPage() {
             data-testid="deals-view"
           />
           {pipeline && <DealExportMenu pipelineId={pipeline.id} filters={effective} />}
-          {canWrite && (
+          {canCreate && (
             <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} aria-keyshortcuts="c" data-testid="new-deal">
               New deal
             </Button>
@@ -226,7 +227,7 @@ export function DealsBoardPage() {
       ) : !pipeline ? (
         <BoardSkeleton />
       ) : view === "board" ? (
-        <BoardView pipelineId={pipeline.id} filters={effective} canWrite={canWrite} onCreate={() => setCreating(true)} />
+        <BoardView pipelineId={pipeline.id} filters={effective} canWrite={may("deal", "edit")} onCreate={() => setCreating(true)} />
       ) : (
         <DealTable pipelineId={pipeline.id} filters={effective} onOpen={(id) => void navigate({ to: "/deals/$id", params: { id } })} />
       )}
@@ -476,6 +477,7 @@ function BoardColumn({
   onMove: (card: BoardCard, toStageId: string) => void;
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.stage.id });
+  const { mayRecord } = usePermissions();
   const { total, weighted } = totalsLine(column);
   return (
     <Card
@@ -515,7 +517,7 @@ function BoardColumn({
       </Stack>
       <Stack gap={6} mih={60}>
         {cards.map((card) => (
-          <DraggableCard key={card.id} card={card} stages={stages} canWrite={canWrite} onMove={onMove} />
+          <DraggableCard key={card.id} card={card} stages={stages} canWrite={canWrite && mayRecord("deal", "edit", card)} onMove={onMove} />
         ))}
         {cards.length === 0 && (
           <Text fz="xs" c="dimmed" ta="center" py="md">

@@ -1,6 +1,21 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import type { ApiKey, Company, Contact, CustomField, CustomObject, Me, SavedView, Team, User, WorkspaceInfo } from "../../contract/index.js";
+import type {
+  ApiKey,
+  Company,
+  Contact,
+  CustomField,
+  CustomObject,
+  Me,
+  MyAccess,
+  RoleDefinition,
+  SavedView,
+  Share,
+  SharedObject,
+  Team,
+  User,
+  WorkspaceInfo,
+} from "../../contract/index.js";
 import { api, isApiError } from "./client.js";
 
 export type RecordObject = "contact" | "company";
@@ -20,6 +35,27 @@ export const meQuery = queryOptions({
   staleTime: 5 * 60_000,
   retry: 1,
 });
+
+/** The signed-in user's rights; under "me" so whatever refreshes who is signed in refreshes these too. */
+export const accessQuery = queryOptions({
+  queryKey: ["me", "access"],
+  queryFn: () => api.get<MyAccess>("/api/v1/me/access"),
+  staleTime: 5 * 60_000,
+});
+
+/** The workspace's roles with their matrices (admins). */
+export const rolesQuery = queryOptions({
+  queryKey: ["roles"],
+  queryFn: () => api.get<{ data: RoleDefinition[] }>("/api/v1/roles").then((r) => r.data),
+});
+
+/** Who a record is shared with beyond the rule. */
+export function sharesQuery(object: SharedObject, id: string) {
+  return queryOptions({
+    queryKey: ["shares", object, id],
+    queryFn: () => api.get<{ data: Share[] }>(`/api/v1/shares/${object}/${id}`).then((r) => r.data),
+  });
+}
 
 /** The current workspace and its defaults (country, currency); readable by every role. */
 export const workspaceQuery = queryOptions({ queryKey: ["workspace"], queryFn: () => api.get<WorkspaceInfo>("/api/v1/workspace") });

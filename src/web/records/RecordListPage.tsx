@@ -74,7 +74,7 @@ function loadState(key: string, sort: string): ListState {
  */
 export function RecordListPage<T extends { id: string }>({ config, trash = false, onOpen, onCreate, emptyState, rowActions, headerSlot, hideTitle }: Props<T>) {
   const { object, nouns } = config;
-  const { canWrite } = usePermissions();
+  const { may } = usePermissions();
   useDocumentTitle(`${trash ? "Trash" : config.title} · Rapport`);
   const qc = useQueryClient();
   const storageKey = `rapport:list:${config.stateKey ?? object}${trash ? ":trash" : ""}`;
@@ -195,7 +195,8 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
   const userName = (id: string) => userMap.get(id)?.name ?? "unknown user";
   const filtered = Boolean(state.q || state.filters.length);
   const sortable = allColumns.filter((c) => c.sortKey);
-  const selectable = canWrite;
+  // Bulk actions change or delete; the server skips the selected rows the role does not reach.
+  const selectable = may(object, "edit") || may(object, "delete");
 
   const toolbar = (
     <Group gap="xs" wrap="wrap" data-testid="list-toolbar">
@@ -262,7 +263,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
               </Text>
             )}
           </Group>
-          {onCreate && canWrite && (
+          {onCreate && may(object, "create") && (
             <Button
               leftSection={<IconPlus size={16} />}
               onClick={onCreate}

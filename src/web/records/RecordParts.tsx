@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { type ReactNode, useState } from "react";
 import type { CustomField } from "../../contract/index.js";
-import { usePermissions } from "../app/me.js";
+import { usePermissions, useRecordRights } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { AnchorLink } from "../components/links.js";
 import { api } from "../http/client.js";
@@ -15,6 +15,7 @@ import { RunWorkflowButton } from "../workflows/RunWorkflow.js";
 import { InlineField } from "./inline/InlineField.js";
 import { customSpec } from "./inline/specs.js";
 import type { EditableObject, EditableRecord } from "./inline/types.js";
+import { ShareButton } from "./sharing.js";
 
 export function BackLink({ to, label }: { to: "/contacts" | "/companies"; label: string }) {
   return (
@@ -39,6 +40,8 @@ interface HeaderProps {
 /** Record header: avatar, name, key facts, edit and delete (to trash, with undo via restore). */
 export function RecordHeader({ object, id, name, subtitle, badges, deleted, onEdit, color = "indigo", square }: HeaderProps) {
   const { canWrite } = usePermissions();
+  // A record page provides what its owner, the role and shares allow; without one, the coarse write right decides.
+  const rights = useRecordRights() ?? { edit: canWrite, delete: canWrite };
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [confirm, setConfirm] = useState(false);
@@ -73,7 +76,7 @@ export function RecordHeader({ object, id, name, subtitle, badges, deleted, onEd
         <Alert color="orange" variant="light" icon={<IconTrash size={18} />} title={`This ${noun} is in the trash`} data-testid="trash-banner">
           <Group justify="space-between" gap="sm">
             <Text fz="sm">It doesn't show up in lists or search until you restore it.</Text>
-            {canWrite && (
+            {rights.delete && (
               <Button size="xs" leftSection={<IconRestore size={14} />} onClick={() => restore.mutate()} loading={restore.isPending}>
                 Restore
               </Button>
@@ -103,12 +106,17 @@ export function RecordHeader({ object, id, name, subtitle, badges, deleted, onEd
               )}
             </Stack>
           </Group>
-          {canWrite && !deleted && (
+          {(rights.edit || rights.delete) && !deleted && (
             <Group gap="xs" wrap="nowrap">
-              <Button variant="default" leftSection={<IconEdit size={16} />} onClick={onEdit} visibleFrom="xs" data-testid="record-edit">
-                Edit
-              </Button>
-              <RunWorkflowButton object={object} recordIds={[id]} visibleFrom="sm" />
+              {rights.edit && (
+                <>
+                  <Button variant="default" leftSection={<IconEdit size={16} />} onClick={onEdit} visibleFrom="xs" data-testid="record-edit">
+                    Edit
+                  </Button>
+                  <ShareButton object={object} recordId={id} name={name} />
+                  <RunWorkflowButton object={object} recordIds={[id]} visibleFrom="sm" />
+                </>
+              )}
               <Menu position="bottom-end" withinPortal>
                 <Menu.Target>
                   <ActionIcon variant="default" size={36} aria-label="More actions" data-testid="record-more">
@@ -116,12 +124,16 @@ export function RecordHeader({ object, id, name, subtitle, badges, deleted, onEd
                   </ActionIcon>
                 </Menu.Target>
                 <Menu.Dropdown>
-                  <Menu.Item leftSection={<IconEdit size={16} />} onClick={onEdit} hiddenFrom="xs">
-                    Edit
-                  </Menu.Item>
-                  <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setConfirm(true)} data-testid="record-delete">
-                    Delete {noun}
-                  </Menu.Item>
+                  {rights.edit && (
+                    <Menu.Item leftSection={<IconEdit size={16} />} onClick={onEdit} hiddenFrom="xs">
+                      Edit
+                    </Menu.Item>
+                  )}
+                  {rights.delete && (
+                    <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setConfirm(true)} data-testid="record-delete">
+                      Delete {noun}
+                    </Menu.Item>
+                  )}
                 </Menu.Dropdown>
               </Menu>
             </Group>

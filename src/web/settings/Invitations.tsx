@@ -2,17 +2,18 @@ import { ActionIcon, Badge, Button, Card, Group, Menu, Modal, Select, Stack, Tab
 import { IconDots, IconMailForward, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { CreateInvitationBody, type Invitation, roles } from "../../contract/index.js";
+import { CreateInvitationBody, type Invitation } from "../../contract/index.js";
 import { api } from "../http/client.js";
 import { useFormErrors } from "../lib/form.js";
-import { formatDate, roleDescriptions, roleLabels } from "../lib/format.js";
+import { formatDate, roleDescriptions } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
+import { useRoleOptions } from "./role-options.js";
 
-const roleData = roles.map((r) => ({ value: r, label: roleLabels[r] ?? r }));
 const invitationsQuery = { queryKey: ["invitations"], queryFn: () => api.get<{ data: Invitation[] }>("/api/v1/invitations").then((r) => r.data) };
 
 /** Pending invitations with resend and revoke; hidden when there are none. */
 export function PendingInvitations() {
+  const roleOptions = useRoleOptions();
   const qc = useQueryClient();
   const list = useQuery(invitationsQuery);
   const resend = useMutation({
@@ -52,7 +53,7 @@ export function PendingInvitations() {
                   <Text fz="sm">{i.email}</Text>
                 </Table.Td>
                 <Table.Td>
-                  <Badge variant="light">{roleLabels[i.role] ?? i.role}</Badge>
+                  <Badge variant="light">{roleOptions.name(i.role)}</Badge>
                 </Table.Td>
                 <Table.Td>
                   <Text fz="sm" c="dimmed">
@@ -87,6 +88,7 @@ export function PendingInvitations() {
 
 /** Settings → Users → Invite: an email and a role; the link goes by mail and works once, for 7 days. */
 export function InviteModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const roleOptions = useRoleOptions();
   const qc = useQueryClient();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<string>("sales");
@@ -128,7 +130,7 @@ export function InviteModal({ opened, onClose }: { opened: boolean; onClose: () 
           />
           <Select
             label="Role"
-            data={roleData}
+            data={roleOptions.options}
             value={role}
             onChange={(v) => v && setRole(v)}
             description={roleDescriptions[role]}

@@ -21,18 +21,17 @@ import {
 import { IconDots, IconEdit, IconMail, IconPlus, IconTrash, IconUserCheck, IconUserOff, IconUsersGroup } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { CreateTeamBody, CreateUserBody, roles, type Team, type User } from "../../contract/index.js";
+import { CreateTeamBody, CreateUserBody, type Team, type User } from "../../contract/index.js";
 import { useMe } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { api } from "../http/client.js";
 import { teamsQuery, usersQuery } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
-import { initials, roleDescriptions, roleLabels } from "../lib/format.js";
+import { initials, roleDescriptions } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { InviteModal, PendingInvitations } from "./Invitations.js";
+import { useRoleOptions } from "./role-options.js";
 import { SettingsPage } from "./SettingsPage.js";
-
-const roleData = roles.map((r) => ({ value: r, label: roleLabels[r] ?? r }));
 
 export function UsersSettings() {
   const [adding, setAdding] = useState(false);
@@ -63,6 +62,7 @@ export function UsersSettings() {
 
 function UsersTable() {
   const me = useMe();
+  const roleOptions = useRoleOptions();
   const qc = useQueryClient();
   const users = useQuery(usersQuery);
   const teams = useQuery(teamsQuery);
@@ -75,7 +75,7 @@ function UsersTable() {
       notifySuccess(
         "active" in body
           ? `${u.name} ${u.active ? "can sign in again" : "is deactivated and can no longer sign in"}`
-          : `${u.name} is now ${roleLabels[u.role]}`,
+          : `${u.name} is now ${roleOptions.name(u.role)}`,
       );
     },
     onError: (e) => notifyError(e, "Could not update the user"),
@@ -145,7 +145,7 @@ function UsersTable() {
                       <div>
                         <Select
                           size="xs"
-                          data={roleData}
+                          data={roleOptions.options}
                           value={u.role}
                           allowDeselect={false}
                           disabled={self}
@@ -209,6 +209,7 @@ function UsersTable() {
 }
 
 function AddUserModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const roleOptions = useRoleOptions();
   const qc = useQueryClient();
   const teams = useQuery(teamsQuery);
   const empty = { name: "", email: "", role: "sales", password: "", teamIds: [] as string[] };
@@ -242,7 +243,7 @@ function AddUserModal({ opened, onClose }: { opened: boolean; onClose: () => voi
           <TextInput label="Email" type="email" value={v.email} onChange={(e) => set("email", e.currentTarget.value)} error={errors.get("email")} required />
           <Select
             label="Role"
-            data={roleData}
+            data={roleOptions.options}
             value={v.role}
             onChange={(r) => r && set("role", r)}
             allowDeselect={false}

@@ -69,7 +69,8 @@ export function FollowUpButton({ related, name }: { related: Related; name: stri
 
 /** Open tasks on a record with a one-line quick add; insert on contact, company and deal pages. */
 export function RecordTasksPanel({ object, id, name }: Related & { name: string }) {
-  const { canWrite } = usePermissions();
+  const { may, mayChangeTask } = usePermissions();
+  const canWrite = may("task", "create");
   const qc = useQueryClient();
   const [title, setTitle] = useState("");
   const [full, setFull] = useState(false);
@@ -127,7 +128,7 @@ export function RecordTasksPanel({ object, id, name }: Related & { name: string 
             No open tasks. Add one above, or set a follow-up reminder.
           </Text>
         ) : (
-          q.data.data.map((t) => <TaskRow key={t.id} task={t} canWrite={canWrite} showRelated={false} showAssignee />)
+          q.data.data.map((t) => <TaskRow key={t.id} task={t} canWrite={mayChangeTask(t)} showRelated={false} showAssignee />)
         )}
       </Stack>
       <TaskFormModal opened={full} onClose={() => setFull(false)} defaults={{ related, title }} />

@@ -30,7 +30,8 @@ function sections(tasks: Task[]) {
 
 /** "My tasks": overdue, today, upcoming and undated, with a team view for managers. */
 export function TasksPage() {
-  const { canWrite, canManageRecords } = usePermissions();
+  const { may, mayChangeTask, canManageRecords } = usePermissions();
+  const canWrite = may("task", "create");
   const [scope, setScope] = useState<Scope>("me");
   const [status, setStatus] = useState<Status>("open");
   const [creating, setCreating] = useState(false);
@@ -52,7 +53,7 @@ export function TasksPage() {
           {label} · {list.length}
         </Text>
         {list.map((t) => (
-          <TaskRow key={t.id} task={t} canWrite={canWrite} showAssignee={scope === "team"} highlight={t.id === highlight} />
+          <TaskRow key={t.id} task={t} canWrite={mayChangeTask(t)} showAssignee={scope === "team"} highlight={t.id === highlight} />
         ))}
       </Stack>
     );
@@ -111,7 +112,7 @@ export function TasksPage() {
       ) : status === "done" ? (
         <Stack gap="xs">
           {tasks.map((t) => (
-            <TaskRow key={t.id} task={t} canWrite={canWrite} showAssignee={scope === "team"} />
+            <TaskRow key={t.id} task={t} canWrite={mayChangeTask(t)} showAssignee={scope === "team"} />
           ))}
         </Stack>
       ) : (

@@ -1,7 +1,7 @@
 import { ActionIcon, Loader, Popover, Text, Tooltip, UnstyledButton, VisuallyHidden } from "@mantine/core";
 import { IconCheck, IconPencil, IconX } from "@tabler/icons-react";
 import { type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
-import { usePermissions } from "../../app/me.js";
+import { usePermissions, useRecordRights } from "../../app/me.js";
 import { ApiError } from "../../http/client.js";
 import { FieldInput } from "./editors.js";
 import classes from "./InlineField.module.css";
@@ -28,7 +28,12 @@ const isBlank = (v: ReactNode) => v === null || v === undefined || v === "" || v
  * beside the input and the old value stays. People who may not write, and trashed records, see plain text.
  */
 export function InlineField<T extends EditableRecord>({ object, record, spec, display, variant = "detail", interactive }: Props<T>) {
-  const { canWrite } = usePermissions();
+  const { mayRecord, fieldAccess } = usePermissions();
+  // On a record page its shares count too; in a list, the role's rule on each row's owner decides.
+  const pageRights = useRecordRights();
+  const canEdit = pageRights ? pageRights.edit : mayRecord(object, "edit", record as { ownerId?: string | null });
+  const customKey = spec.path.startsWith("custom.") ? spec.path.slice("custom.".length) : null;
+  const readOnlyForRole = customKey !== null && fieldAccess(object, customKey) !== undefined;
   const [editing, setEditing] = useState(false);
   const triggerRef = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
@@ -49,8 +54,8 @@ export function InlineField<T extends EditableRecord>({ object, record, spec, di
   ) : (
     display
   );
-  const locked = spec.locked?.(record) ?? null;
-  if (!canWrite || record.deletedAt) return <>{variant === "cell" ? display : shown}</>;
+  const locked = readOnlyForRole ? "Read-only for your role" : (spec.locked?.(record) ?? null);
+  if (!canEdit || record.deletedAt) return <>{variant === "cell" ? display : shown}</>;
   if (locked)
     return (
       <Tooltip label={locked} withinPortal>

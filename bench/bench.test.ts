@@ -42,7 +42,7 @@ describe("bench smoke run", () => {
   const dir = mkdtempSync(join(tmpdir(), "rapport-bench-test-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("seeds a tiny workspace and measures a few scenarios with only 2xx answers", { timeout: 120_000 }, async () => {
+  it("seeds a tiny workspace and measures a few scenarios with only 2xx answers", async () => {
     const out = join(dir, "RESULTS.md");
     const [run] = await runBench({
       scale: 200,
@@ -82,7 +82,7 @@ describe("bench file tasks", () => {
   const dir = mkdtempSync(join(tmpdir(), "rapport-bench-io-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("imports the bench CSV, and COPYs it into a text table and into contacts, leaving no rows behind", { timeout: 120_000 }, async () => {
+  it("imports the bench CSV, and COPYs it into a text table and into contacts, leaving no rows behind", async () => {
     const file = join(dir, "contacts.csv");
     execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "import-contacts-gen.ts"), file, "300"]);
     const dataDir = join(dir, "pglite");

@@ -47,7 +47,7 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
     ({ server, page } = session);
     // Two cores shared by many jobs: pages with charts can take longer than the default to settle.
     page.setDefaultTimeout(30_000);
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

@@ -16,7 +16,7 @@ suite("Settings → Audit log (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors, { jobPollingSeconds: 0.5 });
     page = session.page;
-  }, 300_000);
+  });
   afterAll(() => session?.close());
 
   const step = screenshotSteps(() => page, "audit");

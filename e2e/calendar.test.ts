@@ -35,7 +35,7 @@ suite("calendar, time zones and the timeline (Chromium)", () => {
     session = await openBrowserSession(errors, {}, { timezoneId: "America/Los_Angeles" });
     page = session.page;
     url = session.server.url;
-  }, 180_000);
+  });
   afterAll(() => session?.close());
 
   const step = screenshotSteps(() => page, "calendar");

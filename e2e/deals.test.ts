@@ -19,7 +19,7 @@ suite("deals: board, stages, line items and purchases (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     ({ server, page } = session);
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

@@ -20,7 +20,7 @@ suite("forecast and quotas (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     ({ server, page } = session);
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

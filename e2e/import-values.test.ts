@@ -18,7 +18,7 @@ suite("import values (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     ({ server, page } = session);
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

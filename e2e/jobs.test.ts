@@ -18,7 +18,7 @@ suite("Settings → Jobs (Chromium)", () => {
     session = await openBrowserSession(errors, { jobPollingSeconds: 0.5 });
     page = session.page;
     operator = await startJobSystem({ database: session.server.database, worker: false, log: { info() {}, warn() {}, error() {} } });
-  }, 300_000);
+  });
   afterAll(async () => {
     await operator?.stop();
     await session?.close();

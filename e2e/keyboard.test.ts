@@ -17,7 +17,7 @@ suite("keyboard shortcuts and focus (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     ({ server, page } = session);
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

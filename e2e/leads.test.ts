@@ -22,7 +22,7 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     ({ server, context, page } = session);
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

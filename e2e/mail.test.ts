@@ -35,7 +35,7 @@ suite("Settings → Email log (Chromium)", () => {
     const { port } = smtp.server.address() as AddressInfo;
     session = await openBrowserSession(errors, { jobPollingSeconds: 0.5, smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: "Rapport <crm@mail.test>" });
     page = session.page;
-  }, 300_000);
+  });
   afterAll(async () => {
     await session?.close();
     await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));

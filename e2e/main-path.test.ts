@@ -19,7 +19,7 @@ suite("web app main path (Chromium)", () => {
   beforeAll(async () => {
     session = await openBrowserSession(errors);
     ({ server, page } = session);
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

@@ -9,8 +9,13 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const webIndex = join(root, "dist/web/index.html");
 const shotDir = process.env.E2E_SCREENSHOTS ?? "";
 
-/** Per-step time limit: generous, since these machines are shared and slow. */
-export const STEP = 120_000;
+/**
+ * Per-step (test) time limit. Only there to end a step that hangs: a loaded 2-core machine runs a step several times
+ * slower than a quiet one, and a step's own waits (ACTION each) may add up to minutes.
+ */
+export const STEP = 600_000;
+/** How long one click, fill, wait or navigation may take before it fails: 15 s failed clicks on a loaded machine. */
+export const ACTION = 120_000;
 
 function findChromium(): string | null {
   const fromEnv = process.env.CHROMIUM_PATH;
@@ -89,7 +94,7 @@ export async function openBrowserSession(
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-US", ...browserOptions });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(ACTION);
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   return {
     server,

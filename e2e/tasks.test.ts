@@ -18,7 +18,7 @@ suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
     session = await openBrowserSession(errors, { jobPollingSeconds: 0.5 });
     ({ server, context, page } = session);
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-  }, 180_000);
+  });
 
   afterAll(() => session?.close());
 

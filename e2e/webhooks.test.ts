@@ -41,7 +41,7 @@ suite("Settings → Webhooks (Chromium)", () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/rapport`;
     session = await openBrowserSession(errors, { jobPollingSeconds: 0.5 });
     page = session.page;
-  }, 300_000);
+  });
   afterAll(async () => {
     await session?.close();
     await new Promise((r) => receiver?.close(r));

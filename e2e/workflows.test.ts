@@ -51,7 +51,7 @@ suite("workflows: build from a template, run on a form submission, test, retry (
     session = await openBrowserSession(errors, { jobPollingSeconds: 0.5, smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: "Rapport <crm@wf.test>" });
     page = session.page;
     base = session.server.url;
-  }, 300_000);
+  });
 
   afterAll(async () => {
     await session?.close();

@@ -60,5 +60,5 @@ describe("import rules (dependency-cruiser)", () => {
     expect(out).toContain("benchmarks-live-in-bench: src/modules/alpha/speed-bench.ts");
     expect(out).toContain("no-reaching-into-other-modules-tables: src/modules/alpha/peek.ts → src/modules/beta/table.ts");
     expect(out).toContain("contract-imports-nothing-of-ours: src/contract/thing.ts → src/server/kit.ts");
-  }, 120_000);
+  });
 });

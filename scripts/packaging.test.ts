@@ -94,7 +94,7 @@ describe("the compiled build", () => {
     // What npm install's prepare step does; a no-op when dist/ is newer than the sources.
     const built = spawnSync(process.execPath, [join(root, "scripts/build.js"), "--if-stale"], { cwd: root, encoding: "utf8" });
     if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
-  }, 600_000);
+  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("refuses TypeScript at run time (the guard the tests below rely on)", async () => {
@@ -116,7 +116,7 @@ describe("the compiled build", () => {
     const migrated = await rapport(dataDir, "migrate");
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toContain("Migrations applied (pglite)");
-  }, 400_000); // two processes, the second making a fresh PGlite: minutes on a loaded 2-core machine
+  });
 
   it("serves the API and the web app from dist/", async () => {
     const server = spawn(process.execPath, ["--import", noTypeScript, bin, "serve", "--port", "0"], { cwd: root, env: env(join(work, "serve-data")) });
@@ -131,7 +131,7 @@ describe("the compiled build", () => {
     } finally {
       expect(await stop(server)).toBe(0);
     }
-  }, 400_000);
+  });
 
   it("npm start says where Rapport runs once it answers, and stops on SIGTERM", async () => {
     const port = await freePort();
@@ -145,7 +145,7 @@ describe("the compiled build", () => {
     }
     // The server went down with it.
     await expect(fetch(`http://localhost:${port}/api/health`)).rejects.toThrow();
-  }, 360_000);
+  });
 
   it("names the Node.js it needs instead of failing obscurely on an old one", () => {
     const res = spawnSync(

@@ -96,7 +96,7 @@ describe("backup and restore (PGlite)", () => {
     await seed(admin);
     await other.post("/api/v1/contacts", { firstName: "Elsewhere", lastName: "Person" });
     before = await snapshot(admin);
-  }, 120_000);
+  });
   afterAll(() => a.close());
 
   it("lists every table of the Drizzle schema", () => {
@@ -135,7 +135,7 @@ describe("backup and restore (PGlite)", () => {
     } finally {
       await b.close();
     }
-  }, 120_000);
+  });
 
   it("replaces one workspace in place, in one transaction, leaving the others alone", async () => {
     const extra = (await admin.post("/api/v1/contacts", { firstName: "Added", lastName: "Later" })).json();
@@ -147,7 +147,7 @@ describe("backup and restore (PGlite)", () => {
     expect((await admin.get(`/api/v1/contacts/${extra.id}`)).statusCode).toBe(404);
     const others = (await other.get("/api/v1/contacts")).json().data;
     expect(others.map((x: { lastName: string }) => x.lastName)).toEqual(["Person"]);
-  }, 120_000);
+  });
 
   it("restores a whole instance only into an empty database", async () => {
     const r = await backupDatabase(a.database, instanceFile);
@@ -162,7 +162,7 @@ describe("backup and restore (PGlite)", () => {
     } finally {
       await b.close();
     }
-  }, 120_000);
+  });
 
   it("refuses an archive from a newer migration level, and one that is not an archive", async () => {
     const [head, ...rest] = gunzipSync(readFileSync(wsFile)).toString("utf8").split("\n");
@@ -177,33 +177,29 @@ describe("backup and restore (PGlite)", () => {
     await expect(restoreDatabase(a.database, junk)).rejects.toThrow(/not a Rapport backup/);
     // Nothing changed.
     expect(await snapshot(admin)).toEqual(before);
-  }, 60_000);
+  });
 
-  it.skipIf(!process.env.TEST_DATABASE_URL)(
-    "restores a PGlite backup into a fresh PostgreSQL database",
-    async () => {
-      const url = new URL(process.env.TEST_DATABASE_URL as string);
-      const name = `rapport_restore_${Date.now().toString(36)}`;
-      const adminPool = new pg.Pool({ connectionString: url.toString(), max: 1 });
-      await adminPool.query(`create database ${name}`);
-      url.pathname = `/${name}`;
-      const database = await openDatabase({ url: url.toString() });
+  it.skipIf(!process.env.TEST_DATABASE_URL)("restores a PGlite backup into a fresh PostgreSQL database", async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL as string);
+    const name = `rapport_restore_${Date.now().toString(36)}`;
+    const adminPool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    await adminPool.query(`create database ${name}`);
+    url.pathname = `/${name}`;
+    const database = await openDatabase({ url: url.toString() });
+    try {
+      await runMigrations(database);
+      await restoreDatabase(database, instanceFile, { mode: "into-empty" });
+      const app = await buildApp({ database, logLevel: "silent" });
+      await app.ready();
       try {
-        await runMigrations(database);
-        await restoreDatabase(database, instanceFile, { mode: "into-empty" });
-        const app = await buildApp({ database, logLevel: "silent" });
-        await app.ready();
-        try {
-          expect(await snapshot(await signIn(app, admin.email, admin.password))).toEqual(before);
-        } finally {
-          await app.close();
-        }
+        expect(await snapshot(await signIn(app, admin.email, admin.password))).toEqual(before);
       } finally {
-        await database.close();
-        await adminPool.query(`drop database ${name}`);
-        await adminPool.end();
+        await app.close();
       }
-    },
-    120_000,
-  );
+    } finally {
+      await database.close();
+      await adminPool.query(`drop database ${name}`);
+      await adminPool.end();
+    }
+  });
 });

@@ -72,5 +72,5 @@ describe("rapport import: date orders, primary columns, extensions", () => {
     } finally {
       await database.close();
     }
-  }, 600_000); // four CLI processes, each starting tsx and PGlite: slow on a loaded 2-core machine
+  });
 });

@@ -101,7 +101,7 @@ describe.each(releases.flatMap((release) => databaseKinds.map((kind) => ({ relea
     expect(res.statusCode, res.body).toBe(200);
     const cookie = res.cookies.find((c) => c.name === "rapport_session");
     admin = client(app, { cookie: `rapport_session=${cookie?.value}`, me: res.json() as Me });
-  }, 300_000); // a fresh PGlite, the whole dump and the migrations: minutes on a loaded 2-core machine
+  });
 
   afterAll(async () => {
     await app?.close();

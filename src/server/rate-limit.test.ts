@@ -59,7 +59,7 @@ describe("sign-in, sign-up and form limits behind proxies", () => {
     } finally {
       await t.close();
     }
-  }, 120_000);
+  });
 
   it("limits per account and IP: someone guessing one account does not lock out another user on the same IP", async () => {
     const t = await createTestApp("pglite", { authRateLimit: 3 });
@@ -76,7 +76,7 @@ describe("sign-in, sign-up and form limits behind proxies", () => {
     } finally {
       await t.close();
     }
-  }, 120_000);
+  });
 
   it("trusts X-Forwarded-For and -Proto only from the proxies TRUST_PROXY names, and then marks cookies Secure over HTTPS", async () => {
     const t = await createTestApp("pglite", { authRateLimit: 2, trustProxy: ["10.0.0.1"] });
@@ -97,7 +97,7 @@ describe("sign-in, sign-up and form limits behind proxies", () => {
     } finally {
       await t.close();
     }
-  }, 120_000);
+  });
 });
 
 describe("TRUST_PROXY", () => {

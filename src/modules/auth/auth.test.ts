@@ -133,7 +133,7 @@ describe("sign-in rate limit", () => {
     } finally {
       await t.close();
     }
-  }, 120_000);
+  });
 });
 
 describe("sessions survive a restart (embedded database on disk)", () => {

@@ -1,7 +1,19 @@
 import { hash, verify } from "@node-rs/argon2";
 
 // @node-rs/argon2 defaults to argon2id; these are OWASP's baseline: 19 MiB, 2 iterations, 1 lane.
-const options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+export const owaspCost = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+let options: { memoryCost: number; timeCost: number; parallelism: number } = owaspCost;
+
+/**
+ * For the test run only (src/test/setup.ts): argon2id at its smallest cost. The suite signs up and signs in thousands
+ * of times, and at OWASP's cost each hash takes 30 ms of a quiet core and a quarter of a second of a busy one. A hash
+ * carries its own parameters, so verifying is unaffected by which cost made it. Refused outside Vitest, so a
+ * production process can never store weak hashes.
+ */
+export function lowerPasswordCostForTests(): void {
+  if (!process.env.VITEST) throw new Error("lowerPasswordCostForTests is for the test run only");
+  options = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+}
 
 export const hashPassword = (password: string) => hash(password, options);
 

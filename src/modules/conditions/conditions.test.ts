@@ -116,7 +116,7 @@ describe.each(databaseKinds)("conditions (%s)", (kind) => {
       company: d.companyId ? byId.get(d.companyId) : null,
       contacts: records.contact.filter((c) => (d.contacts as { contactId: string }[]).some((x) => x.contactId === c.id)),
     }));
-  }, 120_000);
+  });
   afterAll(() => t?.close());
 
   const tables = { contact: contacts, company: companies, deal: deals } as const;

@@ -95,7 +95,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("crash and scale on postgres (ch
     await t.close();
   });
 
-  it("resumes a consumer killed with SIGKILL mid-batch, with every event's effect exactly once", { timeout: 180_000 }, async () => {
+  it("resumes a consumer killed with SIGKILL mid-batch, with every event's effect exactly once", async () => {
     const name = unique("crash");
     const ws = admin.session.me?.workspace.id as string;
     // The workspace's earlier events (its admin's user.created) are numbered first: on the shared server another
@@ -128,7 +128,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("crash and scale on postgres (ch
     expect([...after.values()].every((n) => n === 1)).toBe(true);
   });
 
-  it("shares 10,000 jobs between two worker processes, each job's effect exactly once", { timeout: 300_000 }, async () => {
+  it("shares 10,000 jobs between two worker processes, each job's effect exactly once", async () => {
     const queue = unique("test.backbone").replace(/[^a-zA-Z0-9._-]/g, "-");
     const spec = { label: "Backbone test", description: "One row per job", options: { retryLimit: 3, retryDelay: 1 }, concurrency: 2 };
     // An enqueue-only handle creates the queue; the workers attach to it.

@@ -211,7 +211,7 @@ describe.each(databaseKinds)("write paths → events on %s", (kind) => {
     expect(await written()).toEqual(expected(["activity.logged", meeting.id], ["activity.updated", meeting.id]));
   });
 
-  it("settings, custom fields, users, teams, rules, forms, products, price lists, pipelines, quotas", { timeout: 120_000 }, async () => {
+  it("settings, custom fields, users, teams, rules, forms, products, price lists, pipelines, quotas", async () => {
     ok(await admin.patch("/api/v1/workspace", { timeZone: "Europe/Berlin" }));
     expect(await written()).toEqual(expected(["workspace_settings.updated", ws()]));
     ok(await put("/api/v1/forecast/settings", { commitThreshold: 60 }));

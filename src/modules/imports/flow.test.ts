@@ -67,7 +67,7 @@ describe.each(databaseKinds)("import flow on %s", (kind) => {
       }
       expect(companies.some((co) => /^001/.test(co.name as string))).toBe(false);
       expect((await all(c, "/api/v1/companies")).length).toBe(companies.length);
-    }, 120_000);
+    });
 
     it("says so in the preview before it would create companies named after record ids", async () => {
       const c = await newWorkspace(t.app);

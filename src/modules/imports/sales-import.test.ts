@@ -170,7 +170,7 @@ describe.each(databaseKinds)("deal and activity imports on %s", (kind) => {
       expect((await c.post(`/api/v1/imports/${d.import.id}/undo`)).statusCode).toBe(200);
       expect(await allDeals(c)).toHaveLength(0);
       expect(await allDeals(c, "&trashed=true")).toHaveLength(opps.length);
-    }, 180_000);
+    });
   });
 
   it("puts calls, emails, meetings and notes on the timelines of contacts, companies and deals; explains every rejected row", async () => {

@@ -18,7 +18,7 @@ import type { Db } from "../../db/client.js";
 import { listTeams } from "../users/service.js";
 import { evaluateCondition } from "./conditions.js";
 import { type EngineDeps, enrollmentBlock, mergeData, runStep, type StepEnv, startRun, stepName } from "./engine.js";
-import { labelOf, loadRecord } from "./records.js";
+import { labelOf, loadRecord, ownerOf } from "./records.js";
 import { workflowRuns, workflowStepRuns, workflows, workflowVersions } from "./table.js";
 import { assertValidDefinition, validateDefinition } from "./validate.js";
 
@@ -62,6 +62,39 @@ async function canEdit(ctx: Ctx, w: Pick<WorkflowRow, "teamId">, teams?: Set<str
 
 async function assertEdit(ctx: Ctx, w: Pick<WorkflowRow, "teamId">) {
   if (!(await canEdit(ctx, w))) throw new AppError("forbidden", "Only admins, and managers for their own teams' workflows, can change workflows.");
+}
+
+/**
+ * A manager's workflow acts within its team: the people it assigns, notifies, emails or gives tasks to are the
+ * team's members, and the teams it names are its own. (Its trigger enrolls only records the team's members own, and
+ * manual runs refuse other records: see the engine's consumer and manualRun.) Admins may reach further.
+ */
+async function assertWithinTeam(ctx: Ctx, teamId: string | null, definition: WorkflowDefinition): Promise<void> {
+  if (ctx.actor.role !== "manager" || !teamId) return;
+  const team = (await listTeams({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).find((t) => t.id === teamId);
+  const members = new Set(team?.memberIds ?? []);
+  const errors: { path: string; message: string }[] = [];
+  definition.steps.forEach((step, i) => {
+    const cfg = step.config as {
+      to?: { kind: string; userId?: string; teamId?: string }[];
+      assignee?: { kind: string; userId?: string; teamId?: string };
+      userId?: string | null;
+      teamId?: string | null;
+    };
+    const recipients = [
+      ...(cfg.to ?? []).map((r, j) => ({ r, path: `steps.${i}.config.to.${j}` })),
+      ...(cfg.assignee ? [{ r: cfg.assignee, path: `steps.${i}.config.assignee` }] : []),
+    ];
+    for (const { r, path } of recipients) {
+      if (r.kind === "user" && r.userId && !members.has(r.userId)) errors.push({ path, message: "Choose a member of the workflow's team" });
+      if (r.kind === "team" && r.teamId !== teamId) errors.push({ path, message: "A team's workflow can name only its own team" });
+    }
+    if (step.type === "assign_owner" && cfg.userId && !members.has(cfg.userId))
+      errors.push({ path: `steps.${i}.config.userId`, message: "Choose a member of the workflow's team" });
+    if (step.type === "assign_owner" && cfg.teamId && cfg.teamId !== teamId)
+      errors.push({ path: `steps.${i}.config.teamId`, message: "Round robin within the workflow's own team" });
+  });
+  if (errors.length) throw new AppError("forbidden", "Managers' workflows act within their team: they cannot reach people or teams outside it.", errors);
 }
 
 function assertBuilder(ctx: Ctx) {
@@ -232,6 +265,7 @@ export async function createWorkflow(
     // A template's workspace-specific ids (people, forms) are filled in later: saved as it is, checked at publish.
     definition = template.definition;
   } else definition = input.definition === undefined ? emptyDefinition() : await assertValidDefinition(ctx, input.definition);
+  await assertWithinTeam(ctx, input.teamId, definition);
   const id = newId();
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
@@ -289,6 +323,7 @@ export async function saveDraft(ctx: Ctx, id: string, raw: unknown): Promise<Wor
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
   const definition = await assertValidDefinition(ctx, raw);
+  await assertWithinTeam(ctx, row.teamId, definition);
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
     const [draft] = await tx
@@ -343,6 +378,7 @@ export async function publishWorkflow(ctx: Ctx, id: string): Promise<WorkflowDet
     if (!draft) throw new AppError("conflict", "There is no draft to publish: the live version is already the latest.");
     // Checked again: fields or templates may have changed since it was saved (and templates are saved unchecked).
     const definition = await assertValidDefinition({ ...ctx, db: tx }, draft.definition);
+    await assertWithinTeam({ ...ctx, db: tx }, row.teamId, definition);
     await tx
       .update(workflowVersions)
       .set({ state: "archived", updatedAt: now })
@@ -639,12 +675,20 @@ export async function manualRun(
   if (trigger.type !== "manual") throw new AppError("conflict", "This workflow starts on its trigger, not by hand.");
   const started: { recordId: string; runId: string }[] = [];
   const skipped: { recordId: string; reason: string }[] = [];
+  const teamMembers = row.teamId
+    ? new Set((await listTeams({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).find((t) => t.id === row.teamId)?.memberIds ?? [])
+    : null;
   await ctx.db.transaction(async (tx) => {
     const t: Ctx = { ...ctx, db: tx };
     for (const recordId of [...new Set(recordIds)]) {
       const record = await loadRecord(t, trigger.object, recordId);
       if (!record) {
         skipped.push({ recordId, reason: `No such ${trigger.object} (or it is in the trash)` });
+        continue;
+      }
+      const owner = ownerOf(record);
+      if (teamMembers && !(owner && teamMembers.has(owner))) {
+        skipped.push({ recordId, reason: "The record's owner is not in the workflow's team" });
         continue;
       }
       if (!evaluateCondition(trigger.filter, record)) {

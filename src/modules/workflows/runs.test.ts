@@ -723,6 +723,31 @@ describe.each(databaseKinds)("workflow runs on %s", { timeout: 300_000 }, (kind)
     });
   });
 
+  describe("audit", () => {
+    it("writes a workflow's creation, publication, pause, resume and deletion to the audit log", async () => {
+      const wf = (
+        await admin.post("/api/v1/workflows", {
+          name: "Audited",
+          definition: { trigger: manual(), start: "t", steps: [{ id: "t", type: "tags", config: { add: ["a"] }, next: { next: null } }] },
+        })
+      ).json();
+      expect((await admin.post(`/api/v1/workflows/${wf.id}/publish`)).statusCode).toBe(200);
+      expect((await admin.post(`/api/v1/workflows/${wf.id}/pause`)).statusCode).toBe(200);
+      expect((await admin.post(`/api/v1/workflows/${wf.id}/resume`)).statusCode).toBe(200);
+      expect((await admin.del(`/api/v1/workflows/${wf.id}`)).statusCode).toBe(204);
+      const entries = async () => ((await admin.get(`/api/v1/audit?objectId=${wf.id}&limit=50`)).json().data ?? []) as { action: string; summary: string }[];
+      await until(async () => (await entries()).length >= 5);
+      const summaries = (await entries()).map((e) => e.summary).reverse();
+      expect(summaries).toEqual([
+        "Ada Admin created workflow Audited",
+        "Ada Admin changed Status from draft to active and Published version from empty to 1 on workflow Audited",
+        "Ada Admin changed Status from active to paused on workflow Audited",
+        "Ada Admin changed Status from paused to active on workflow Audited",
+        "Ada Admin deleted workflow Audited",
+      ]);
+    });
+  });
+
   describe("role rules", () => {
     it("lets managers build only their teams' workflows, enrolling only their team's records; others read runs on records they see", async () => {
       const manager = await userWithRole(t.app, admin, "manager");

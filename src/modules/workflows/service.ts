@@ -15,6 +15,7 @@ import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { recordChanges } from "../history/service.js";
 import { listTeams } from "../users/service.js";
 import { evaluateCondition } from "./conditions.js";
 import { type EngineDeps, enrollmentBlock, mergeData, runStep, type StepEnv, startRun, stepName } from "./engine.js";
@@ -104,6 +105,25 @@ function assertBuilder(ctx: Ctx) {
 
 // ------------------------------------------------------------------------------------------------------------
 // Workflows and versions
+
+/** What a workflow's events carry: enough for the audit log and webhook subscribers to say what changed. */
+const eventRecord = (w: Pick<WorkflowRow, "id" | "name" | "status" | "teamId" | "publishedVersion">) => ({
+  id: w.id,
+  name: w.name,
+  status: w.status,
+  teamId: w.teamId,
+  publishedVersion: w.publishedVersion,
+});
+type EventFields = ReturnType<typeof eventRecord>;
+
+/** Publishes workflow.created / updated / deleted in the transaction that made the change (the audit log reads them). */
+async function recordWorkflowChange(tx: Db, ctx: Ctx, action: "create" | "update" | "delete", before: EventFields | null, after: EventFields) {
+  const changes = (Object.keys(after) as (keyof EventFields)[])
+    .filter((k) => k !== "id" && before !== null && before[k] !== after[k])
+    .map((k) => ({ field: k, from: before?.[k] ?? null, to: after[k] }));
+  if (action === "update" && changes.length === 0) return;
+  await recordChanges(tx, { ...ctx, db: tx }, [{ object: "workflow", recordId: after.id, action, changes, payload: after }]);
+}
 
 function toVersion(v: VersionRow): WorkflowVersion {
   return {
@@ -280,6 +300,7 @@ export async function createWorkflow(
       createdAt: now,
       updatedAt: now,
     });
+    await recordWorkflowChange(tx, ctx, "create", null, { id, name: input.name, status: "draft", teamId: input.teamId, publishedVersion: null });
     await tx.insert(workflowVersions).values({
       workspaceId: ctx.workspaceId,
       id: newId(),
@@ -304,10 +325,13 @@ export async function updateWorkflow(ctx: Ctx, id: string, input: { name?: strin
   // An empty change changes nothing, not even updated_at.
   const changed = Object.entries(input).filter(([k, v]) => v !== undefined && v !== row[k as keyof WorkflowRow]);
   if (changed.length)
-    await ctx.db
-      .update(workflows)
-      .set({ ...Object.fromEntries(changed), updatedAt: new Date() })
-      .where(scoped(ctx, id));
+    await ctx.db.transaction(async (tx) => {
+      await tx
+        .update(workflows)
+        .set({ ...Object.fromEntries(changed), updatedAt: new Date() })
+        .where(scoped(ctx, id));
+      await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, ...Object.fromEntries(changed) }));
+    });
   return getWorkflow(ctx, id);
 }
 
@@ -315,7 +339,10 @@ export async function deleteWorkflow(ctx: Ctx, id: string): Promise<void> {
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
   // Runs, versions and step runs go with it (foreign keys cascade); waiting jobs find no run and end.
-  await ctx.db.delete(workflows).where(scoped(ctx, id));
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(workflows).where(scoped(ctx, id));
+    await recordWorkflowChange(tx, ctx, "delete", null, eventRecord(row));
+  });
 }
 
 /** Saves the draft: edits the draft in place, or starts a new one from a live workflow. */
@@ -398,6 +425,8 @@ export async function publishWorkflow(ctx: Ctx, id: string): Promise<WorkflowDet
         updatedAt: now,
       })
       .where(scoped(ctx, id));
+    const status = row.status === "paused" ? "paused" : "active";
+    await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, status, publishedVersion: draft.version }));
   });
   return getWorkflow(ctx, id);
 }
@@ -406,7 +435,10 @@ export async function pauseWorkflow(ctx: Ctx, id: string): Promise<WorkflowDetai
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
   if (row.status === "draft") throw new AppError("conflict", "Publish the workflow before pausing it.");
-  await ctx.db.update(workflows).set({ status: "paused", updatedAt: new Date() }).where(scoped(ctx, id));
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(workflows).set({ status: "paused", updatedAt: new Date() }).where(scoped(ctx, id));
+    await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, status: "paused" }));
+  });
   return getWorkflow(ctx, id);
 }
 
@@ -417,6 +449,7 @@ export async function resumeWorkflow(ctx: Ctx, id: string, deps: EngineDeps): Pr
   if (row.status === "draft") throw new AppError("conflict", "Publish the workflow first.");
   await ctx.db.transaction(async (tx) => {
     await tx.update(workflows).set({ status: "active", updatedAt: new Date() }).where(scoped(ctx, id));
+    await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, status: "active" }));
     const due = await tx
       .select({ id: workflowRuns.id })
       .from(workflowRuns)

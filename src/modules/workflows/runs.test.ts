@@ -43,7 +43,7 @@ async function startReceiver() {
 
 type Step = { id: string; type: string; config: Record<string, unknown>; next: Record<string, string | null>; name?: string };
 
-describe.each(databaseKinds)("workflow runs on %s", { timeout: 300_000 }, (kind) => {
+describe.each(databaseKinds)("workflow runs on %s", { timeout: 600_000 }, (kind) => {
   let t: TestApp;
   let admin: Client & { email: string };
   let adminId: string;

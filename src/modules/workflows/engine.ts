@@ -241,8 +241,9 @@ async function markLeft(tx: Db, workspaceId: string, workflowId: string, recordI
     .where(and(eq(workflowEnrollments.workspaceId, workspaceId), eq(workflowEnrollments.workflowId, workflowId), eq(workflowEnrollments.recordId, recordId)));
 }
 
-async function recordMiss(tx: Db, workspaceId: string, workflowId: string, recordId: string | null, reason: string) {
-  await tx.insert(workflowMisses).values({ workspaceId, id: newId(), workflowId, recordId, reason });
+/** A trigger that matched without a run, timed by the engine's clock: the health check counts the last day's by it. */
+async function recordMiss(tx: Db, workspaceId: string, workflowId: string, recordId: string | null, reason: string, at: Date) {
+  await tx.insert(workflowMisses).values({ workspaceId, id: newId(), workflowId, recordId, reason, createdAt: at });
 }
 
 /** The live versions of a workspace's active workflows whose trigger fires on events. */
@@ -291,7 +292,7 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               if (!found) {
                 // The hook matched but names no record: a miss the workflow's health reports, not a silent drop.
                 const where = trigger.recordField ? `the payload's ${trigger.recordField}` : "the payload (no record field chosen)";
-                await recordMiss(tx, workspaceId, version.workflowId, null, `No ${trigger.object} matches ${where}`);
+                await recordMiss(tx, workspaceId, version.workflowId, null, `No ${trigger.object} matches ${where}`, now);
                 continue;
               }
               hit = { object: trigger.object, recordId: found };
@@ -313,7 +314,7 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
             }
             const block = await enrollmentBlock(tx, workspaceId, version.workflowId, trigger, def.settings.maxRunsPerRecordPerDay, hit.recordId, now);
             if (block) {
-              if (block.startsWith("Loop limit")) await recordMiss(tx, workspaceId, version.workflowId, hit.recordId, block);
+              if (block.startsWith("Loop limit")) await recordMiss(tx, workspaceId, version.workflowId, hit.recordId, block, now);
               continue;
             }
             await startRun(tx, deps, workspaceId, {

@@ -66,6 +66,7 @@ export const auditObjectLabels: Readonly<Record<string, string>> = {
   workspace_settings: "Workspace settings",
   forecast_settings: "Forecast settings",
   lead_settings: "Lead settings",
+  workflow: "Workflow",
   audit_settings: "Audit settings",
   import: "Import",
   session: "Sign-in",

@@ -49,6 +49,8 @@ export const eventObjects = {
   sso_settings: { label: "Single sign-on settings", record: AnyRecord, actions: ["updated"] },
   forecast_settings: { label: "Forecast settings", record: AnyRecord, actions: ["updated"] },
   lead_settings: { label: "Lead settings", record: AnyRecord, actions: ["updated"] },
+  // A workflow's record: its id, name, status, team and published version (publish, pause and resume are updates).
+  workflow: { label: "Workflow", record: AnyRecord, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
 
 export type EventObject = keyof typeof eventObjects;

@@ -181,6 +181,10 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     // lost database, and repeat at most the step that had not committed.
     options: { policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
     concurrency: 4,
+    // Fetched in batches so a backlog drains at once: with batches of one, each of the 4 workers waits a polling
+    // interval after every job (pg-boss), capping runs and resumed waits at 4 per interval (bench/workflows.ts).
+    // A batch's jobs run in turn; a throw retries the batch, which repeats nothing (each run's steps commit once).
+    batchSize: 10,
   },
   "workflows.sweep": {
     label: "Workflow sweep",

@@ -7,7 +7,7 @@ import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { type Db, queryRows } from "../../db/client.js";
 import { logActivity } from "../activities/service.js";
-import { createContact } from "../contacts/service.js";
+import { contactIdByEmail, createContact } from "../contacts/service.js";
 import { createDeal } from "../deals/service.js";
 import type { Consumer } from "../events/service.js";
 import { publishEvents } from "../history/service.js";
@@ -116,6 +116,19 @@ export function leftScoreThreshold(trigger: WorkflowTrigger, e: Event): boolean 
   if (!c) return false;
   const to = Number(c.to ?? 0);
   return trigger.direction === "up" ? to < trigger.threshold : to >= trigger.threshold;
+}
+
+/**
+ * The record an inbound webhook's payload names at `recordField` (a dotted path in its body): a record id, or for
+ * contacts an email address. Null when the path is empty or nothing matches.
+ */
+async function inboundRecord(ctx: Ctx, object: string, recordField: string | null, receipt: Record<string, unknown> | null): Promise<string | null> {
+  if (!recordField) return null;
+  const value = recordField.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), receipt?.body);
+  if (typeof value !== "string" || !value.trim()) return null;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value.trim())) return (await loadRecord(ctx, object, value.trim()))?.id ?? null;
+  if (object === "contact" && value.includes("@")) return contactIdByEmail(ctx, value.trim());
+  return null;
 }
 
 /** Event types the consumer reads: everything a trigger can fire on. */
@@ -241,14 +254,15 @@ async function markLeft(tx: Db, workspaceId: string, workflowId: string, recordI
     .where(and(eq(workflowEnrollments.workspaceId, workspaceId), eq(workflowEnrollments.workflowId, workflowId), eq(workflowEnrollments.recordId, recordId)));
 }
 
-async function recordMiss(tx: Db, workspaceId: string, workflowId: string, recordId: string | null, reason: string) {
-  await tx.insert(workflowMisses).values({ workspaceId, id: newId(), workflowId, recordId, reason });
+/** A trigger that matched without a run, timed by the engine's clock: the health check counts the last day's by it. */
+async function recordMiss(tx: Db, workspaceId: string, workflowId: string, recordId: string | null, reason: string, at: Date) {
+  await tx.insert(workflowMisses).values({ workspaceId, id: newId(), workflowId, recordId, reason, createdAt: at });
 }
 
 /** The live versions of a workspace's active workflows whose trigger fires on events. */
 async function liveVersions(tx: Db, workspaceId: string) {
   return tx
-    .select({ version: workflowVersions, name: workflows.name })
+    .select({ version: workflowVersions, name: workflows.name, teamId: workflows.teamId })
     .from(workflowVersions)
     .innerJoin(workflows, and(eq(workflows.workspaceId, workflowVersions.workspaceId), eq(workflows.id, workflowVersions.workflowId)))
     .where(
@@ -276,11 +290,12 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
       for (const [workspaceId, list] of byWorkspace) {
         const live = await liveVersions(tx, workspaceId);
         const now = deps.now();
+        let teams: Map<string, Set<string>> | undefined;
         for (const e of list)
-          for (const { version, name } of live) {
+          for (const { version, name, teamId } of live) {
             const def = version.definition;
             const trigger = def.trigger;
-            const hit = matchTrigger(trigger, e);
+            let hit = matchTrigger(trigger, e);
             if (!hit) {
               if (trigger.reenroll === "after_leaving" && leftScoreThreshold(trigger, e)) await markLeft(tx, workspaceId, version.workflowId, e.recordId);
               continue;
@@ -288,18 +303,34 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
             if (e.actor.kind === "workflow" && e.actor.userId === version.workflowId && !trigger.allowOwnChanges) continue;
             if (e.source === "import" && !trigger.enrollImports) continue;
             const ctx: Ctx = { db: tx, workspaceId, actor: workflowActor({ id: version.workflowId, name }, "") };
+            if (trigger.type === "inbound_webhook" && trigger.object) {
+              const found = await inboundRecord(ctx, trigger.object, trigger.recordField, e.data.record);
+              if (!found) {
+                // The hook matched but names no record: a miss the workflow's health reports, not a silent drop.
+                const where = trigger.recordField ? `the payload's ${trigger.recordField}` : "the payload (no record field chosen)";
+                await recordMiss(tx, workspaceId, version.workflowId, null, `No ${trigger.object} matches ${where}`, now);
+                continue;
+              }
+              hit = { object: trigger.object, recordId: found };
+            }
             const record =
               hit.object === e.object && trigger.type !== "record_deleted" && e.type !== "contact.score_changed"
                 ? (e.data.record as WfRecord | null)
                 : await loadRecord(ctx, hit.object, hit.recordId);
             const subject = trigger.type === "record_deleted" ? (e.data.record as WfRecord | null) : record;
+            if (teamId) {
+              // A team's workflow enrolls only records its team's members own: it never reaches past the team.
+              teams ??= new Map((await listTeams({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).map((t) => [t.id, new Set(t.memberIds)]));
+              const owner = ownerOf(subject);
+              if (!owner || !teams.get(teamId)?.has(owner)) continue;
+            }
             if (!evaluateCondition(trigger.filter, subject, e.data.changes)) {
               if (trigger.reenroll === "after_leaving") await markLeft(tx, workspaceId, version.workflowId, hit.recordId);
               continue;
             }
             const block = await enrollmentBlock(tx, workspaceId, version.workflowId, trigger, def.settings.maxRunsPerRecordPerDay, hit.recordId, now);
             if (block) {
-              if (block.startsWith("Loop limit")) await recordMiss(tx, workspaceId, version.workflowId, hit.recordId, block);
+              if (block.startsWith("Loop limit")) await recordMiss(tx, workspaceId, version.workflowId, hit.recordId, block, now);
               continue;
             }
             await startRun(tx, deps, workspaceId, {
@@ -310,7 +341,14 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               recordLabel: labelOf(hit.object, subject),
               triggerKey: `event:${e.id}`,
               triggerEventId: e.id,
-              triggerData: { type: e.type, changes: e.data.changes, record: e.object === hit.object ? null : e.data.record, actor: e.actor },
+              // The record itself is read fresh by each step; the event's copy is kept when it is the only one left
+              // (a deletion) or is not a record (an inbound webhook's payload, a form submission).
+              triggerData: {
+                type: e.type,
+                changes: e.data.changes,
+                record: e.object === hit.object && trigger.type !== "record_deleted" && trigger.type !== "inbound_webhook" ? null : e.data.record,
+                actor: e.actor,
+              },
             });
           }
         const recordIds = [...new Set(list.map((e) => e.recordId))];
@@ -840,6 +878,9 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
             .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)));
           return { done: true, state: "done" };
         }
+        if (step.type === "http_request" && !resumed && (await callInFlight(tx, workspaceId, runId, step, now)))
+          // Another worker is making this call (a second delivery of the job): it settles the step, not this one.
+          return { done: true, state: "running" };
         const data = await mergeData(ctx, run, record, now);
         const env: StepEnv = { ctx, deps, run, workflowName: wf.name, record, data, dry: false, resumed };
         const attempt = await nextAttempt(tx, workspaceId, runId, step.id, resumed !== undefined);
@@ -901,6 +942,29 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
   // A very long run hands over to a fresh job rather than holding a worker.
   await db.transaction(async (tx) => deps.enqueue(tx, job));
   return { state: "running", steps };
+}
+
+/**
+ * Whether an HTTP step's "running" mark is another worker's call still within its time (the step's timeout and a
+ * margin). An older mark is a call whose worker died: it is made again, with the same idempotency key.
+ */
+async function callInFlight(tx: Db, workspaceId: string, runId: string, step: WorkflowStep, now: Date): Promise<boolean> {
+  const [mark] = await tx
+    .select({ startedAt: workflowStepRuns.startedAt })
+    .from(workflowStepRuns)
+    .where(
+      and(
+        eq(workflowStepRuns.workspaceId, workspaceId),
+        eq(workflowStepRuns.runId, runId),
+        eq(workflowStepRuns.stepId, step.id),
+        eq(workflowStepRuns.state, "running"),
+      ),
+    )
+    .orderBy(sql`${workflowStepRuns.attempt} desc`)
+    .limit(1);
+  if (!mark) return false;
+  const leaseMs = (Number((step.config as { timeoutSeconds?: number }).timeoutSeconds ?? 15) + 30) * 1000;
+  return now.getTime() - mark.startedAt.getTime() < leaseMs;
 }
 
 async function nextAttempt(tx: Db, workspaceId: string, runId: string, stepId: string, resuming: boolean): Promise<number> {

@@ -15,10 +15,11 @@ import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
+import { recordChanges } from "../history/service.js";
 import { listTeams } from "../users/service.js";
 import { evaluateCondition } from "./conditions.js";
 import { type EngineDeps, enrollmentBlock, mergeData, runStep, type StepEnv, startRun, stepName } from "./engine.js";
-import { labelOf, loadRecord } from "./records.js";
+import { labelOf, loadRecord, ownerOf } from "./records.js";
 import { workflowRuns, workflowStepRuns, workflows, workflowVersions } from "./table.js";
 import { assertValidDefinition, validateDefinition } from "./validate.js";
 
@@ -64,6 +65,39 @@ async function assertEdit(ctx: Ctx, w: Pick<WorkflowRow, "teamId">) {
   if (!(await canEdit(ctx, w))) throw new AppError("forbidden", "Only admins, and managers for their own teams' workflows, can change workflows.");
 }
 
+/**
+ * A manager's workflow acts within its team: the people it assigns, notifies, emails or gives tasks to are the
+ * team's members, and the teams it names are its own. (Its trigger enrolls only records the team's members own, and
+ * manual runs refuse other records: see the engine's consumer and manualRun.) Admins may reach further.
+ */
+async function assertWithinTeam(ctx: Ctx, teamId: string | null, definition: WorkflowDefinition): Promise<void> {
+  if (ctx.actor.role !== "manager" || !teamId) return;
+  const team = (await listTeams({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).find((t) => t.id === teamId);
+  const members = new Set(team?.memberIds ?? []);
+  const errors: { path: string; message: string }[] = [];
+  definition.steps.forEach((step, i) => {
+    const cfg = step.config as {
+      to?: { kind: string; userId?: string; teamId?: string }[];
+      assignee?: { kind: string; userId?: string; teamId?: string };
+      userId?: string | null;
+      teamId?: string | null;
+    };
+    const recipients = [
+      ...(cfg.to ?? []).map((r, j) => ({ r, path: `steps.${i}.config.to.${j}` })),
+      ...(cfg.assignee ? [{ r: cfg.assignee, path: `steps.${i}.config.assignee` }] : []),
+    ];
+    for (const { r, path } of recipients) {
+      if (r.kind === "user" && r.userId && !members.has(r.userId)) errors.push({ path, message: "Choose a member of the workflow's team" });
+      if (r.kind === "team" && r.teamId !== teamId) errors.push({ path, message: "A team's workflow can name only its own team" });
+    }
+    if (step.type === "assign_owner" && cfg.userId && !members.has(cfg.userId))
+      errors.push({ path: `steps.${i}.config.userId`, message: "Choose a member of the workflow's team" });
+    if (step.type === "assign_owner" && cfg.teamId && cfg.teamId !== teamId)
+      errors.push({ path: `steps.${i}.config.teamId`, message: "Round robin within the workflow's own team" });
+  });
+  if (errors.length) throw new AppError("forbidden", "Managers' workflows act within their team: they cannot reach people or teams outside it.", errors);
+}
+
 function assertBuilder(ctx: Ctx) {
   if (ctx.actor.role !== "admin" && ctx.actor.role !== "manager")
     throw new AppError("forbidden", `Workflows are built by admins and managers; you are ${ctx.actor.role.replace("_", "-")}.`);
@@ -71,6 +105,25 @@ function assertBuilder(ctx: Ctx) {
 
 // ------------------------------------------------------------------------------------------------------------
 // Workflows and versions
+
+/** What a workflow's events carry: enough for the audit log and webhook subscribers to say what changed. */
+const eventRecord = (w: Pick<WorkflowRow, "id" | "name" | "status" | "teamId" | "publishedVersion">) => ({
+  id: w.id,
+  name: w.name,
+  status: w.status,
+  teamId: w.teamId,
+  publishedVersion: w.publishedVersion,
+});
+type EventFields = ReturnType<typeof eventRecord>;
+
+/** Publishes workflow.created / updated / deleted in the transaction that made the change (the audit log reads them). */
+async function recordWorkflowChange(tx: Db, ctx: Ctx, action: "create" | "update" | "delete", before: EventFields | null, after: EventFields) {
+  const changes = (Object.keys(after) as (keyof EventFields)[])
+    .filter((k) => k !== "id" && before !== null && before[k] !== after[k])
+    .map((k) => ({ field: k, from: before?.[k] ?? null, to: after[k] }));
+  if (action === "update" && changes.length === 0) return;
+  await recordChanges(tx, { ...ctx, db: tx }, [{ object: "workflow", recordId: after.id, action, changes, payload: after }]);
+}
 
 function toVersion(v: VersionRow): WorkflowVersion {
   return {
@@ -232,6 +285,7 @@ export async function createWorkflow(
     // A template's workspace-specific ids (people, forms) are filled in later: saved as it is, checked at publish.
     definition = template.definition;
   } else definition = input.definition === undefined ? emptyDefinition() : await assertValidDefinition(ctx, input.definition);
+  await assertWithinTeam(ctx, input.teamId, definition);
   const id = newId();
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
@@ -246,6 +300,7 @@ export async function createWorkflow(
       createdAt: now,
       updatedAt: now,
     });
+    await recordWorkflowChange(tx, ctx, "create", null, { id, name: input.name, status: "draft", teamId: input.teamId, publishedVersion: null });
     await tx.insert(workflowVersions).values({
       workspaceId: ctx.workspaceId,
       id: newId(),
@@ -270,10 +325,13 @@ export async function updateWorkflow(ctx: Ctx, id: string, input: { name?: strin
   // An empty change changes nothing, not even updated_at.
   const changed = Object.entries(input).filter(([k, v]) => v !== undefined && v !== row[k as keyof WorkflowRow]);
   if (changed.length)
-    await ctx.db
-      .update(workflows)
-      .set({ ...Object.fromEntries(changed), updatedAt: new Date() })
-      .where(scoped(ctx, id));
+    await ctx.db.transaction(async (tx) => {
+      await tx
+        .update(workflows)
+        .set({ ...Object.fromEntries(changed), updatedAt: new Date() })
+        .where(scoped(ctx, id));
+      await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, ...Object.fromEntries(changed) }));
+    });
   return getWorkflow(ctx, id);
 }
 
@@ -281,7 +339,10 @@ export async function deleteWorkflow(ctx: Ctx, id: string): Promise<void> {
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
   // Runs, versions and step runs go with it (foreign keys cascade); waiting jobs find no run and end.
-  await ctx.db.delete(workflows).where(scoped(ctx, id));
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(workflows).where(scoped(ctx, id));
+    await recordWorkflowChange(tx, ctx, "delete", null, eventRecord(row));
+  });
 }
 
 /** Saves the draft: edits the draft in place, or starts a new one from a live workflow. */
@@ -289,6 +350,7 @@ export async function saveDraft(ctx: Ctx, id: string, raw: unknown): Promise<Wor
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
   const definition = await assertValidDefinition(ctx, raw);
+  await assertWithinTeam(ctx, row.teamId, definition);
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
     const [draft] = await tx
@@ -345,6 +407,7 @@ export async function publishWorkflow(ctx: Ctx, id: string, deps?: Pick<EngineDe
     if (!draft) throw new AppError("conflict", "There is no draft to publish: the live version is already the latest.");
     // Checked again: fields or templates may have changed since it was saved (and templates are saved unchecked).
     const definition = await assertValidDefinition({ ...ctx, db: tx }, draft.definition);
+    await assertWithinTeam({ ...ctx, db: tx }, row.teamId, definition);
     await tx
       .update(workflowVersions)
       .set({ state: "archived", updatedAt: now })
@@ -364,6 +427,8 @@ export async function publishWorkflow(ctx: Ctx, id: string, deps?: Pick<EngineDe
         updatedAt: now,
       })
       .where(scoped(ctx, id));
+    const status = row.status === "paused" ? "paused" : "active";
+    await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, status, publishedVersion: draft.version }));
   });
   return getWorkflow(ctx, id);
 }
@@ -372,7 +437,10 @@ export async function pauseWorkflow(ctx: Ctx, id: string): Promise<WorkflowDetai
   const row = await findWorkflow(ctx, id);
   await assertEdit(ctx, row);
   if (row.status === "draft") throw new AppError("conflict", "Publish the workflow before pausing it.");
-  await ctx.db.update(workflows).set({ status: "paused", updatedAt: new Date() }).where(scoped(ctx, id));
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(workflows).set({ status: "paused", updatedAt: new Date() }).where(scoped(ctx, id));
+    await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, status: "paused" }));
+  });
   return getWorkflow(ctx, id);
 }
 
@@ -388,6 +456,7 @@ export async function resumeWorkflow(ctx: Ctx, id: string, deps: EngineDeps): Pr
       .update(workflowVersions)
       .set({ triggerCheckedAt: deps.now() })
       .where(and(eq(workflowVersions.workspaceId, ctx.workspaceId), eq(workflowVersions.workflowId, id), eq(workflowVersions.state, "published")));
+    await recordWorkflowChange(tx, ctx, "update", eventRecord(row), eventRecord({ ...row, status: "active" }));
     const due = await tx
       .select({ id: workflowRuns.id })
       .from(workflowRuns)
@@ -646,12 +715,20 @@ export async function manualRun(
   if (trigger.type !== "manual") throw new AppError("conflict", "This workflow starts on its trigger, not by hand.");
   const started: { recordId: string; runId: string }[] = [];
   const skipped: { recordId: string; reason: string }[] = [];
+  const teamMembers = row.teamId
+    ? new Set((await listTeams({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).find((t) => t.id === row.teamId)?.memberIds ?? [])
+    : null;
   await ctx.db.transaction(async (tx) => {
     const t: Ctx = { ...ctx, db: tx };
     for (const recordId of [...new Set(recordIds)]) {
       const record = await loadRecord(t, trigger.object, recordId);
       if (!record) {
         skipped.push({ recordId, reason: `No such ${trigger.object} (or it is in the trash)` });
+        continue;
+      }
+      const owner = ownerOf(record);
+      if (teamMembers && !(owner && teamMembers.has(owner))) {
+        skipped.push({ recordId, reason: "The record's owner is not in the workflow's team" });
         continue;
       }
       if (!evaluateCondition(trigger.filter, record)) {

@@ -124,6 +124,18 @@ export async function validateDefinition(ctx: Ctx, raw: unknown): Promise<{ issu
         if (u.value.kind === "field" && u.value.field && !knows(u.value.field, readable))
           issues.push({ path: `${base}.config.updates.${k}.value.field`, stepId: step.id, message: `Unknown field "${u.value.field}" on ${objectLabel}` });
       });
+    // Steps that act on the record: the trigger's object must have one, and the field the step writes.
+    const onRecord = step.type === "update_fields" || step.type === "tags" || step.type === "assign_owner" || step.type === "create_note";
+    if (onRecord && !object)
+      issues.push({ path: `${base}.type`, stepId: step.id, message: `${stepLabels[step.type].label} needs a record: choose the trigger's object` });
+    if (step.type === "tags" && writable && !writable.has("tags"))
+      issues.push({ path: `${base}.type`, stepId: step.id, message: `A ${objectLabel} has no tags` });
+    if (step.type === "assign_owner" && writable && !writable.has("ownerId") && !writable.has("assigneeId"))
+      issues.push({ path: `${base}.type`, stepId: step.id, message: `A ${objectLabel} has no owner to assign` });
+    if (step.type === "assign_owner" && object && object !== "contact" && cfg.mode === "assignment_rules")
+      issues.push({ path: `${base}.config.mode`, stepId: step.id, message: "Assignment rules assign contacts; choose a person or round robin" });
+    if (step.type === "create_note" && object && object !== "contact" && object !== "company" && object !== "deal")
+      issues.push({ path: `${base}.type`, stepId: step.id, message: `Notes go on contacts, companies or deals, not on a ${objectLabel}` });
     if (step.type === "wait" && config.success && cfg.mode === "until_date" && !knows(cfg.field as string, readable))
       issues.push({ path: `${base}.config.field`, stepId: step.id, message: `Unknown field "${cfg.field}" on ${objectLabel}` });
   });

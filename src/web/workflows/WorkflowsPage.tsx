@@ -6,6 +6,7 @@ import {
   Checkbox,
   Group,
   Modal,
+  Select,
   SimpleGrid,
   Skeleton,
   Stack,
@@ -21,8 +22,9 @@ import { IconAlertTriangle, IconBolt, IconPlus, IconRefresh, IconTemplate } from
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
-import { usePermissions } from "../app/me.js";
+import { useMe, usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
+import { teamsQuery } from "../http/queries.js";
 import { formatDateTime, formatNumber, formatRelative } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import {
@@ -270,8 +272,17 @@ function NewWorkflowModal({ opened, onClose }: { opened: boolean; onClose: () =>
   const templates = useQuery({ ...templatesQuery, enabled: opened });
   const navigate = useNavigate();
   const qc = useQueryClient();
+  const { isAdmin } = usePermissions();
+  const me = useMe();
+  // A manager builds for one of their teams (the server refuses anything else); admins may leave it to admins only.
+  const teams = useQuery({ ...teamsQuery, enabled: opened });
+  const myTeams = (teams.data ?? []).filter((t) => isAdmin || t.memberIds.includes(me.user.id));
+  const [teamId, setTeamId] = useState<string | null>(null);
+  const chosenTeam = teamId ?? (isAdmin ? null : (myTeams[0]?.id ?? null));
+  const noTeam = !isAdmin && teams.isSuccess && myTeams.length === 0;
   const create = useMutation({
-    mutationFn: (t: WorkflowTemplate | null) => createWorkflow(t ? { name: t.name, templateId: t.id } : { name: "Untitled workflow" }),
+    mutationFn: (t: WorkflowTemplate | null) =>
+      createWorkflow({ ...(t ? { name: t.name, templateId: t.id } : { name: "Untitled workflow" }), teamId: chosenTeam }),
     onSuccess: (w) => {
       void qc.invalidateQueries({ queryKey: ["workflows"] });
       onClose();
@@ -284,6 +295,27 @@ function NewWorkflowModal({ opened, onClose }: { opened: boolean; onClose: () =>
       <Text fz="sm" c="dimmed" mb="md">
         Pick a template to start from, or start blank. Nothing runs until you publish it.
       </Text>
+      {noTeam ? (
+        <Alert color="yellow" variant="light" title="You are in no team yet" mb="md" data-testid="workflow-no-team">
+          Managers build workflows for their own teams. Ask an admin to add you to a team in Settings → Users &amp; teams.
+        </Alert>
+      ) : (
+        <Select
+          label="Team"
+          description={
+            isAdmin
+              ? "Optional: the team's managers may edit it, and it enrolls only records the team's members own"
+              : "It enrolls only records your team's members own"
+          }
+          data={myTeams.map((t) => ({ value: t.id, label: t.name }))}
+          value={chosenTeam}
+          onChange={setTeamId}
+          clearable={isAdmin}
+          placeholder={isAdmin ? "No team: admins only" : "Choose a team"}
+          mb="md"
+          data-testid="new-workflow-team"
+        />
+      )}
       {templates.isPending ? (
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           {[0, 1, 2, 3].map((i) => (
@@ -300,7 +332,7 @@ function NewWorkflowModal({ opened, onClose }: { opened: boolean; onClose: () =>
             <UnstyledButton
               key={t.id}
               onClick={() => create.mutate(t)}
-              disabled={create.isPending}
+              disabled={create.isPending || noTeam}
               data-testid="template-option"
               data-template={t.id}
               style={{ border: "1px solid var(--mantine-color-default-border)", borderRadius: "var(--mantine-radius-md)", padding: 12 }}
@@ -315,7 +347,7 @@ function NewWorkflowModal({ opened, onClose }: { opened: boolean; onClose: () =>
           ))}
           <UnstyledButton
             onClick={() => create.mutate(null)}
-            disabled={create.isPending}
+            disabled={create.isPending || noTeam}
             data-testid="template-blank"
             style={{ border: "1px dashed var(--mantine-color-default-border)", borderRadius: "var(--mantine-radius-md)", padding: 12 }}
           >

@@ -78,7 +78,7 @@ export const saveDraft = (id: string, d: Draft) => api.put<WorkflowDetail>(`${wo
 export const renameWorkflow = (id: string, name: string) => api.patch<WorkflowDetail>(workflowPaths.one(id), { name });
 export const publishWorkflow = (id: string) => api.post<WorkflowDetail>(`${workflowPaths.one(id)}/publish`);
 export const setWorkflowPaused = (id: string, paused: boolean) => api.post<WorkflowDetail>(`${workflowPaths.one(id)}/${paused ? "pause" : "resume"}`);
-export const createWorkflow = (body: { name: string; templateId?: string }) => api.post<WorkflowDetail>(workflowPaths.list, body);
+export const createWorkflow = (body: { name: string; templateId?: string; teamId?: string | null }) => api.post<WorkflowDetail>(workflowPaths.list, body);
 
 export function runsQuery(workflowId: string, state: RunState | null) {
   return queryOptions({

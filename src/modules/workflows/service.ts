@@ -16,7 +16,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { listTeams } from "../users/service.js";
-import { evaluateCondition } from "./conditions.js";
+import { conditionHolds } from "./conditions.js";
 import { type EngineDeps, enrollmentBlock, mergeData, runStep, type StepEnv, startRun, stepName } from "./engine.js";
 import { labelOf, loadRecord } from "./records.js";
 import { workflowRuns, workflowStepRuns, workflows, workflowVersions } from "./table.js";
@@ -647,7 +647,7 @@ export async function manualRun(
         skipped.push({ recordId, reason: `No such ${trigger.object} (or it is in the trash)` });
         continue;
       }
-      if (!evaluateCondition(trigger.filter, record)) {
+      if (!(await conditionHolds(t, trigger.object, trigger.filter, record, { now: deps.now() }))) {
         skipped.push({ recordId, reason: "The record does not match the workflow's condition" });
         continue;
       }
@@ -693,7 +693,7 @@ export async function testWorkflow(ctx: Ctx, id: string, input: { recordId: stri
   const object = (definition.trigger.object ?? "contact") as string;
   const record = await loadRecord(ctx, object, input.recordId);
   if (!record) throw new AppError("not_found", `No such ${object} (or it is in the trash)`);
-  const triggerMatched = evaluateCondition(definition.trigger.filter, record);
+  const triggerMatched = await conditionHolds(ctx, object, definition.trigger.filter, record, { now: deps.now() });
   const run = {
     id: "test",
     workflowId: id,

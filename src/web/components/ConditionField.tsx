@@ -27,6 +27,8 @@ export function ConditionField(
     value: Condition | null | undefined;
     errors?: Record<string, string>;
     path?: string;
+    /** Shown, not editable (a published workflow's version). */
+    readOnly?: boolean;
   },
 ) {
   const registry = useFieldRegistry();
@@ -35,7 +37,10 @@ export function ConditionField(
   const problems = Object.entries(props.errors ?? {}).filter(([p]) => p === path || p.startsWith(`${path}.`));
   return (
     <Stack gap={4}>
-      <ConditionEditor {...props} registry={registry} users={users.data ?? []} value={asGroup(props.value)} />
+      {/* A disabled fieldset disables every input inside it, however deeply the editor nests them. */}
+      <fieldset disabled={props.readOnly} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
+        <ConditionEditor {...props} registry={registry} users={users.data ?? []} value={asGroup(props.value)} />
+      </fieldset>
       {problems.map(([p, message]) => (
         <Text key={p} fz="xs" c="red" data-testid="condition-error">
           {message}

@@ -45,7 +45,7 @@ suite("labels, not codes (Chromium)", () => {
         await page.goto(`${url}/settings/assignment`);
         await byTestId("new-assignment-rule").click();
         await byTestId("rule-name").fill("Web leads");
-        await byTestId("add-condition").click();
+        await byTestId("condition-add").click();
         await byTestId("condition-field").click();
         await page.getByRole("option", { name: "Lead source" }).click();
         // A list to choose from, by label: nothing to type, so nothing that never matches.
@@ -55,9 +55,9 @@ suite("labels, not codes (Chromium)", () => {
         await page.getByRole("option", { name: "Ada Admin" }).click();
         await byTestId("rule-save").click();
         await see(byTestId("assignment-rule").filter({ hasText: "Web leads" }));
-        expect(await byTestId("assignment-rule").first().textContent()).toContain("source = Web form");
+        expect(await byTestId("assignment-rule").first().textContent()).toContain("Lead source is Web form");
         const rules = await (await page.request.get(api("/assignment-rules"))).json();
-        expect(rules.data[0].conditions).toEqual([{ field: "leadSource", op: "eq", value: "web_form" }]);
+        expect(rules.data[0].conditions).toEqual({ all: [{ field: "leadSource", op: "eq", value: "web_form" }] });
       }),
     STEP,
   );

@@ -40,25 +40,13 @@ export const ListQueryBase = z.object({
   cursor: z.string().max(2000).optional(),
   sort: z.string().max(100).optional().describe("Field name; prefix with - for descending, e.g. -createdAt"),
   q: z.string().max(200).optional().describe("Full-text and typo-tolerant search"),
-  filter: z.string().max(5000).optional().describe('JSON array of conditions: [{"field":"custom.tier","op":"eq","value":"gold"}]'),
+  filter: z
+    .string()
+    .max(5000)
+    .optional()
+    .describe('A condition as JSON (src/contract/conditions.ts): {"all":[{"field":"custom.tier","op":"eq","value":"gold"}]}; a plain array means all of them'),
   trashed: z.enum(["true", "false"]).optional().describe("true lists the trash"),
 });
-
-export const filterOps = ["eq", "neq", "contains", "gt", "gte", "lt", "lte", "in", "empty", "notEmpty"] as const;
-export const FilterCondition = z.object({
-  field: z.string().min(1).max(100),
-  op: z.enum(filterOps),
-  // Capped: saved views store conditions, and nothing a filter needs is longer than a long name or a few hundred ids.
-  value: z
-    .union([
-      z.string().max(500, "A filter value is at most 500 characters"),
-      z.number(),
-      z.boolean(),
-      z.array(z.union([z.string().max(500, "A filter value is at most 500 characters"), z.number()])).max(200, "A filter takes at most 200 values"),
-    ])
-    .optional(),
-});
-export type FilterCondition = z.infer<typeof FilterCondition>;
 
 export const ListCount = z.object({
   count: z.number().int(),

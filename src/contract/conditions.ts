@@ -14,6 +14,7 @@ export const conditionOperators = [
   "contains",
   "notContains",
   "startsWith",
+  "anyContains",
   "empty",
   "notEmpty",
   "gt",
@@ -94,7 +95,16 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
 export const isGroup = (c: Condition): c is ConditionGroup => "all" in c || "any" in c;
 export const groupItems = (g: ConditionGroup): Condition[] => ("all" in g ? g.all : g.any);
 /** The condition that every record meets. */
-export const matchAll = (): Condition => ({ all: [] });
+export const matchAll = (): ConditionGroup => ({ all: [] });
+
+/**
+ * What rules and filters take as input: one condition, or (as before the one language) a list of conditions that
+ * all must match, read as `{ all: [...] }`. Always stored and answered as one condition.
+ */
+export const ConditionInput = z
+  .union([Condition, z.array(Condition).max(50, "A group holds at most 50 conditions")])
+  .transform((c): Condition => (Array.isArray(c) ? { all: c } : c))
+  .describe("A condition ({ all: [...] }, { any: [...] } or a leaf { field, op, value }); a plain list means all of them");
 /** All leaves of a condition, depth first. */
 export function leavesOf(c: Condition): ConditionLeaf[] {
   return isGroup(c) ? groupItems(c).flatMap(leavesOf) : [c];
@@ -109,6 +119,7 @@ export const operatorLabels: Readonly<Record<ConditionOp, string>> = {
   contains: "contains",
   notContains: "does not contain",
   startsWith: "starts with",
+  anyContains: "has one containing",
   empty: "is empty",
   notEmpty: "is not empty",
   gt: "is more than",
@@ -150,6 +161,7 @@ export const valueKindOf: Readonly<Record<ConditionOp, ValueKind>> = {
   contains: "single",
   notContains: "single",
   startsWith: "single",
+  anyContains: "single",
   empty: "none",
   notEmpty: "none",
   gt: "single",
@@ -195,7 +207,8 @@ const dateOps: ConditionOp[] = [
   ...changes,
 ];
 const choiceOps: ConditionOp[] = ["eq", "neq", "in", "notIn", ...blanks, ...changes];
-const listOps: ConditionOp[] = ["contains", "notContains", "in", "notIn", "eq", "neq", ...blanks, ...changes];
+// anyContains: a part of any one item ("vip" finds the tag "VIP 2026"), where contains asks for a whole item.
+const listOps: ConditionOp[] = ["contains", "notContains", "in", "notIn", "anyContains", "eq", "neq", ...blanks, ...changes];
 
 /** The operators each type of field takes, the most useful first. */
 export const operatorsFor: Readonly<Record<FieldType, readonly ConditionOp[]>> = {
@@ -346,7 +359,7 @@ export function validateCondition(
         }
         // Text operators on choice fields compare text; other values must be the field's own.
         const problem =
-          ["contains", "notContains", "startsWith"].includes(c.op) && field.type !== "tags" && field.type !== "multiselect"
+          c.op === "anyContains" || (["contains", "notContains", "startsWith"].includes(c.op) && field.type !== "tags" && field.type !== "multiselect")
             ? v === undefined || v === null || v === ""
               ? "Give a value"
               : null

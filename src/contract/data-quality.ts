@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id, Timestamp } from "./common.js";
+import { Condition, ConditionInput } from "./conditions.js";
 
 /** Objects that validation rules, duplicate checks and merges apply to. */
 export const ruleObjects = ["contact", "company"] as const;
@@ -72,6 +73,7 @@ export const ValidationRuleInput = z
     allowedValues: z.array(z.string().trim().min(1).max(200)).max(500).optional(),
     min: z.number().nullable().optional().describe("Smallest number, or shortest text / fewest items"),
     max: z.number().nullable().optional().describe("Largest number, or longest text / most items"),
+    when: ConditionInput.optional().describe("The rule applies only to records meeting this condition on their own fields; none: to every record"),
   })
   .strict();
 export const CreateValidationRuleBody = ValidationRuleInput;
@@ -87,6 +89,7 @@ export const ValidationRule = z.object({
   allowedValues: z.array(z.string()),
   min: z.number().nullable(),
   max: z.number().nullable(),
+  when: Condition.describe("Records the rule applies to; an empty all group: every record"),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -8,7 +8,6 @@ import type { roles } from "./common.js";
 import type { leadSources, leadStatuses, lifecycleStages } from "./contacts.js";
 import type { customFieldTypes } from "./custom-fields.js";
 import type { amountSources, dealContactRoles, stageTypes } from "./deals.js";
-import type { conditionFields } from "./leads.js";
 import type { mailKinds, mailStatuses } from "./mail.js";
 import type { taskPriorities, taskStatuses } from "./tasks.js";
 
@@ -131,25 +130,6 @@ export function codeFor(labels: LabelMap, typed: string): string | null {
   for (const [code, label] of Object.entries(labels)) if (squash(code) === t || squash(label) === t) return code;
   return null;
 }
-
-/** Enumerated fields of rule conditions and the labels of their values. */
-export const conditionEnumLabels: Readonly<Record<string, LabelMap>> = {
-  leadSource: leadSourceLabels,
-  lifecycleStage: lifecycleStageLabels,
-};
-
-export const conditionFieldLabels: LabelMap = {
-  country: "Country",
-  region: "Region",
-  city: "City",
-  jobTitle: "Job title",
-  leadSource: "Lead source",
-  lifecycleStage: "Lifecycle stage",
-  companySize: "Company size (employees)",
-  companyIndustry: "Company industry",
-  emailDomain: "Email domain",
-  tags: "Tags",
-} satisfies Labels<typeof conditionFields>;
 
 export const mailStatusLabels: LabelMap = {
   queued: "Waiting to send",

@@ -1,38 +1,7 @@
 import { z } from "zod";
 import { Id, Timestamp } from "./common.js";
+import { Condition, ConditionInput } from "./conditions.js";
 import { Contact, LeadSource } from "./contacts.js";
-
-// ---- conditions shared by assignment and scoring rules ----
-
-/** Fields a rule can test; custom fields as "custom.<key>". */
-export const conditionFields = [
-  "country",
-  "region",
-  "city",
-  "jobTitle",
-  "leadSource",
-  "lifecycleStage",
-  "companySize",
-  "companyIndustry",
-  "emailDomain",
-  "tags",
-] as const;
-export const conditionOps = ["eq", "neq", "in", "contains", "gt", "gte", "lt", "lte", "between", "empty", "notEmpty"] as const;
-export const RuleCondition = z
-  .object({
-    field: z
-      .string()
-      .regex(/^(country|region|city|jobTitle|leadSource|lifecycleStage|companySize|companyIndustry|emailDomain|tags|custom\.[a-z][a-z0-9_]{0,39})$/, {
-        error: `Use one of ${conditionFields.join(", ")} or custom.<key>`,
-      }),
-    op: z.enum(conditionOps),
-    value: z
-      .union([z.string().max(200), z.number(), z.boolean(), z.array(z.union([z.string().max(200), z.number()])).max(100)])
-      .optional()
-      .describe("A list for in, [min, max] for between; none for empty/notEmpty"),
-  })
-  .strict();
-export type RuleCondition = z.infer<typeof RuleCondition>;
 
 // ---- assignment rules ----
 
@@ -49,7 +18,7 @@ export const AssignmentRuleInput = z
   .object({
     name: z.string().trim().min(1).max(120),
     enabled: z.boolean().optional(),
-    conditions: z.array(RuleCondition).max(20).optional().describe("All must match; none means every new contact"),
+    conditions: ConditionInput.optional().describe("A condition on the contact (and its company); none means every new contact"),
     target: AssignmentTarget,
   })
   .strict();
@@ -60,7 +29,7 @@ export const AssignmentRule = z.object({
   name: z.string(),
   position: z.number().int(),
   enabled: z.boolean(),
-  conditions: z.array(RuleCondition),
+  conditions: Condition,
   target: AssignmentTarget,
   /** Human-readable summary, as stored on assigned records. */
   description: z.string(),
@@ -97,7 +66,7 @@ export const ScoringRuleInput = z.discriminatedUnion("kind", [
       kind: z.literal("field"),
       name: z.string().trim().min(1).max(120),
       enabled: z.boolean().optional(),
-      conditions: z.array(RuleCondition).min(1).max(20).describe("All must match"),
+      conditions: ConditionInput.describe("A condition on the contact (and its company); at least one test"),
       points: Points,
     })
     .strict(),
@@ -122,7 +91,7 @@ export const ScoringRule = z.object({
   name: z.string(),
   enabled: z.boolean(),
   points: z.number().int(),
-  conditions: z.array(RuleCondition),
+  conditions: Condition,
   event: EngagementEvent.nullable(),
   withinDays: z.number().int().nullable(),
   maxPoints: z.number().int().nullable(),

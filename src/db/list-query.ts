@@ -1,5 +1,4 @@
-import { type AnyColumn, and, asc, Column, desc, is, isNull, type SQL, sql } from "drizzle-orm";
-import { FilterCondition } from "../contract/common.js";
+import { type AnyColumn, and, asc, Column, desc, is, type SQL, sql } from "drizzle-orm";
 import type { CustomFieldType } from "../contract/custom-fields.js";
 import { AppError } from "../core/errors.js";
 
@@ -49,101 +48,6 @@ export function resolveField(fields: Record<string, ListField>, name: string, cu
     return fields[name] as ListField;
   }
   throw new AppError("validation_failed", `Unknown field "${name}"`, [{ path: "filter", message: `Unknown field "${name}"` }]);
-}
-
-function literal(kind: FieldKind, value: unknown, field: string): SQL {
-  if (value === undefined || value === null || Array.isArray(value)) {
-    throw new AppError("validation_failed", `Filter on ${field} needs a single value`, [{ path: "filter", message: `Filter on ${field} needs a value` }]);
-  }
-  if (kind === "number" && !Number.isFinite(Number(value))) {
-    throw new AppError("validation_failed", `Filter on ${field} needs a number`, [{ path: "filter", message: `${field} is a number` }]);
-  }
-  if (kind === "timestamp" && Number.isNaN(Date.parse(String(value)))) {
-    throw new AppError("validation_failed", `Filter on ${field} needs a date`, [{ path: "filter", message: `${field} is a date` }]);
-  }
-  if (kind === "uuid" && !/^[0-9a-f-]{36}$/i.test(String(value))) {
-    throw new AppError("validation_failed", `Filter on ${field} needs an id`, [{ path: "filter", message: `${field} is an id` }]);
-  }
-  return sql`${String(value)}::${sql.raw(castFor[kind])}`;
-}
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-export function filterCondition(field: ListField, c: FilterCondition): SQL {
-  const e = field.expr;
-  if (field.kind === "text_array") {
-    // Arrays (tags, multi-select): eq/contains = has the value; in = has any; neq = lacks it.
-    const asJson = !(e as { getSQLType?: () => string }).getSQLType;
-    const has = (v: unknown) => (asJson ? sql`coalesce(${e} ? ${String(v)}, false)` : sql`${String(v)} = any(${e})`);
-    switch (c.op) {
-      case "eq":
-      case "contains":
-        return has(c.value);
-      case "neq":
-        return sql`not ${has(c.value)}`;
-      case "in":
-        return sql`(${sql.join((Array.isArray(c.value) ? c.value : [c.value]).map(has), sql` or `)})`;
-      case "empty":
-        return asJson ? sql`coalesce(jsonb_array_length(${e}), 0) = 0` : sql`cardinality(${e}) = 0`;
-      case "notEmpty":
-        return asJson ? sql`coalesce(jsonb_array_length(${e}), 0) > 0` : sql`cardinality(${e}) > 0`;
-      default:
-        throw new AppError("validation_failed", `Operator ${c.op} does not apply to a list field`, [
-          { path: "filter", message: `Operator ${c.op} does not apply here` },
-        ]);
-    }
-  }
-  switch (c.op) {
-    case "eq":
-      return field.kind === "text" ? sql`lower(${e}) = lower(${literal("text", c.value, c.field)})` : sql`${e} = ${literal(field.kind, c.value, c.field)}`;
-    case "neq":
-      return sql`${e} is distinct from ${literal(field.kind, c.value, c.field)}`;
-    case "contains":
-      return sql`${e}::text ilike ${`%${escapeLike(String(c.value ?? ""))}%`}`;
-    case "gt":
-      return sql`${e} > ${literal(field.kind, c.value, c.field)}`;
-    case "gte":
-      return sql`${e} >= ${literal(field.kind, c.value, c.field)}`;
-    case "lt":
-      return sql`${e} < ${literal(field.kind, c.value, c.field)}`;
-    case "lte":
-      return sql`${e} <= ${literal(field.kind, c.value, c.field)}`;
-    case "in": {
-      const values = Array.isArray(c.value) ? c.value : [c.value];
-      if (values.length === 0 || values.length > 100)
-        throw new AppError("validation_failed", "in needs 1 to 100 values", [{ path: "filter", message: "in needs 1 to 100 values" }]);
-      return sql`${e} in (${sql.join(
-        values.map((v) => literal(field.kind, v, c.field)),
-        sql`, `,
-      )})`;
-    }
-    case "empty":
-      return field.kind === "text" ? sql`coalesce(${e}, '') = ''` : isNull(e as AnyColumn);
-    case "notEmpty":
-      return field.kind === "text" ? sql`coalesce(${e}, '') <> ''` : sql`${e} is not null`;
-  }
-}
-
-export function parseFilterParam(raw: string | undefined): FilterCondition[] {
-  if (!raw) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new AppError("validation_failed", "filter must be a JSON array", [{ path: "filter", message: "filter must be a JSON array" }]);
-  }
-  if (!Array.isArray(parsed) || parsed.length > 30) {
-    throw new AppError("validation_failed", "filter must be a JSON array of at most 30 conditions", [{ path: "filter", message: "Expected an array" }]);
-  }
-  return parsed.map((c, i) => {
-    const r = FilterCondition.safeParse(c);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      const path = ["filter", i, ...(issue?.path ?? [])].join(".");
-      throw new AppError("validation_failed", `${path}: ${issue?.message ?? "invalid"}`, [{ path, message: issue?.message ?? "Invalid condition" }]);
-    }
-    return r.data;
-  });
 }
 
 // ---- keyset pagination ----

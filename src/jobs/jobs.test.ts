@@ -107,7 +107,7 @@ describe("durable jobs on pglite", () => {
   it("rescores after a logged activity and a company edit through stream consumers, the company's contacts by a job", async () => {
     const ws = await newWorkspace(t.app);
     const rules = [
-      { kind: "field", name: "Large companies", conditions: [{ field: "companySize", op: "gt", value: 200 }], points: 15 },
+      { kind: "field", name: "Large companies", conditions: [{ field: "company.employees", op: "gt", value: 200 }], points: 15 },
       { kind: "event", name: "Calls", event: "call", points: 10 },
     ];
     for (const r of rules) expect((await ws.post("/api/v1/scoring-rules", r)).statusCode).toBe(201);

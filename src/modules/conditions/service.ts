@@ -6,6 +6,7 @@ import {
   changeOperators,
   groupItems,
   isGroup,
+  leavesOf,
   type ResolvedField,
   resolveFieldPath,
   type ValidateOptions,
@@ -14,6 +15,7 @@ import {
 import { type CustomFieldLike, type FieldRegistry, fieldRegistry, type RegistryObject } from "../../contract/fields.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
+import { queryRows } from "../../db/client.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { workspaceTimeZone } from "../workspaces/service.js";
 import { type FieldSource, relationJoin, sourceOf, tableOf } from "./sources.js";
@@ -34,6 +36,11 @@ export interface EvaluateContext extends ConditionContext {
   /** What kind of record is evaluated: which registry fields and relations its condition names. */
   object: RegistryObject;
   previous?: Record<string, unknown> | null;
+  /**
+   * Leaves on related records already decided (by `relatedLeaves`, in SQL), for a record read without its related
+   * records: evaluate takes their answer instead of reading `record.company` or `record.deals`.
+   */
+  related?: ReadonlyMap<ConditionLeaf, boolean>;
 }
 
 /** The context for a workspace: its custom fields joined into the registry, its time zone, now, the actor as "me". */
@@ -121,6 +128,8 @@ function matchValue(r: ResolvedField & { source: FieldSource }, v: unknown, leaf
     const items = asList(v).map(String);
     const has = (x: unknown) => items.includes(String(x));
     switch (leaf.op) {
+      case "anyContains":
+        return items.some((x) => lower(x).includes(lower(value)));
       case "eq":
       case "contains":
         return has(value);
@@ -201,6 +210,8 @@ export function evaluate(condition: Condition, record: Record<string, unknown>, 
     return condition.op === "changedFrom" ? matchValue(r, before, probe, context) : matchValue(r, after, probe, context);
   }
   if (r.relation) {
+    const decided = context.related?.get(condition);
+    if (decided !== undefined) return decided;
     const related = record[r.relation.name];
     const rows = (r.relation.many ? asList(related) : related ? [related] : []) as Record<string, unknown>[];
     const any = rows.some((row) => matchValue(r, read(row, r), condition, context));
@@ -253,6 +264,10 @@ function leafSql(e: SQL, kind: FieldSource["kind"], leaf: ConditionLeaf, value: 
         : sql`(${sql.join(list.map(has), sql` or `)})`;
     const size = kind === "array" ? sql`coalesce(cardinality(${e}), 0)` : sql`coalesce(jsonb_array_length(${e}), 0)`;
     switch (leaf.op) {
+      case "anyContains": {
+        const items = kind === "array" ? sql`unnest(${e})` : sql`jsonb_array_elements_text(case when jsonb_typeof(${e}) = 'array' then ${e} end)`;
+        return sql`exists (select 1 from ${items} as item(v) where item.v ilike ${`%${escapeLike(String(value))}%`})`;
+      }
       case "eq":
       case "contains":
         return has(value);
@@ -391,4 +406,42 @@ export async function filterPredicate(ctx: Ctx, object: RegistryObject, raw: str
   }));
   if (issues.length) throw new AppError("validation_failed", issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues);
   return toSql(condition, object, context);
+}
+
+// ---- one record ----
+
+/** Whether a leaf reads a related record (company.industry, deals.amount). */
+export function readsRelated(leaf: ConditionLeaf, object: RegistryObject, registry: FieldRegistry): boolean {
+  const r = resolveFieldPath(registry, object, leaf.field);
+  return typeof r !== "string" && r.relation !== undefined;
+}
+
+/**
+ * The leaves of a condition on related records, each decided for one stored record in a single query (the same
+ * EXISTS the list uses), for `evaluate`'s `related`: a record in memory (an event's, a workflow's) has no related
+ * records with it, and the database has them as of this transaction.
+ */
+export async function relatedLeaves(
+  ctx: Ctx,
+  condition: Condition,
+  object: RegistryObject,
+  recordId: string,
+  context: ConditionContext,
+): Promise<Map<ConditionLeaf, boolean>> {
+  const leaves = leavesOf(condition).filter((l) => !changeOperators.includes(l.op) && readsRelated(l, object, context.registry));
+  const out = new Map<ConditionLeaf, boolean>();
+  if (leaves.length === 0) return out;
+  const table = tableOf[object];
+  const columns = sql.join(
+    leaves.map((l, i) => sql`coalesce(${toSql(l, object, context, table)}, false) as ${sql.identifier(`l${i}`)}`),
+    sql`, `,
+  );
+  const [row] = await queryRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${columns} from ${table} where ${table.workspaceId} = ${ctx.workspaceId} and ${table.id} = ${recordId}`,
+  );
+  leaves.forEach((l, i) => {
+    out.set(l, row?.[`l${i}`] === true);
+  });
+  return out;
 }

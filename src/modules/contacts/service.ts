@@ -30,7 +30,7 @@ import { filterPredicate } from "../conditions/service.js";
 import { listCustomFields, validateCustomValues } from "../custom-fields/service.js";
 import { diff, publishEvents, recordChanges } from "../history/service.js";
 import { type Assignment, assignmentConfig, assignOwners } from "../leads/assignment.js";
-import { factsOf } from "../leads/conditions.js";
+import { leadRecordOf } from "../leads/conditions.js";
 import { scoreContacts, scoringConfig } from "../leads/score.js";
 import { assertUsersExist, teammateIds } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
@@ -270,12 +270,12 @@ export interface CreateOptions {
 /** Lead facts of a row about to be written: what assignment and scoring rules test. */
 async function factsFor(
   ctx: Ctx,
-  rows: Pick<Row, "address" | "jobTitle" | "leadSource" | "lifecycleStage" | "primaryEmail" | "tags" | "custom" | "companyId">[],
+  rows: (Pick<Row, "address" | "jobTitle" | "leadSource" | "lifecycleStage" | "primaryEmail" | "tags" | "custom" | "companyId"> & Partial<Row>)[],
   known?: CompanyCard,
 ) {
   const ids = rows.map((r) => r.companyId).filter((id): id is string => Boolean(id));
   const companies = known && ids.every((id) => id === known.id) ? new Map([[known.id, known]]) : await companyProfiles(ctx, ids);
-  return rows.map((r) => factsOf({ ...r, leadSource: (r.leadSource as Contact["leadSource"]) ?? null }, r.companyId ? companies.get(r.companyId) : null));
+  return rows.map((r) => leadRecordOf({ ...r, leadSource: (r.leadSource as Contact["leadSource"]) ?? null }, r.companyId ? companies.get(r.companyId) : null));
 }
 
 const scoreColumns = (s: { score: number; breakdown: ScoreItem[]; changesAt: Date | null } | undefined, now: Date) => ({

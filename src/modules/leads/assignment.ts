@@ -6,10 +6,10 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
-import { listCustomFields } from "../custom-fields/service.js";
+import type { ConditionContext } from "../conditions/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { assertUsersExist, listTeams, listUsers } from "../users/service.js";
-import { describeConditions, type LeadFacts, matchesAll, validateConditions } from "./conditions.js";
+import { assertRuleCondition, describeRule as describeCondition, hasConditions, type LeadRecord, leadConditionContext, ruleMatches } from "./conditions.js";
 import { assignmentRules, leadSettings } from "./table.js";
 
 type Row = typeof assignmentRules.$inferSelect;
@@ -19,22 +19,18 @@ export interface Assignment {
   reason: string;
 }
 
-async function customLabels(ctx: Ctx): Promise<Map<string, string>> {
-  return new Map((await listCustomFields(ctx, "contact")).map((f) => [f.key, f.label]));
+function describeRule(r: Pick<Row, "name" | "conditions">, context: Pick<ConditionContext, "registry">): string {
+  return hasConditions(r.conditions) ? `Rule '${r.name}': ${describeCondition(r.conditions, context)}` : `Rule '${r.name}'`;
 }
 
-function describeRule(r: Pick<Row, "name" | "conditions">, labels: Map<string, string>): string {
-  return r.conditions.length ? `Rule '${r.name}': ${describeConditions(r.conditions, labels)}` : `Rule '${r.name}'`;
-}
-
-const toRule = (r: Row, labels: Map<string, string>): AssignmentRule => ({
+const toRule = (r: Row, context: Pick<ConditionContext, "registry">): AssignmentRule => ({
   id: r.id,
   name: r.name,
   position: r.position,
   enabled: r.enabled,
   conditions: r.conditions,
   target: r.target,
-  description: describeRule(r, labels),
+  description: describeRule(r, context),
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
@@ -48,8 +44,8 @@ export async function listAssignmentRules(ctx: Ctx): Promise<AssignmentRule[]> {
     .from(assignmentRules)
     .where(eq(assignmentRules.workspaceId, ctx.workspaceId))
     .orderBy(asc(assignmentRules.position), asc(assignmentRules.id));
-  const labels = await customLabels(ctx);
-  return rows.map((r) => toRule(r, labels));
+  const context = await leadConditionContext(ctx);
+  return rows.map((r) => toRule(r, context));
 }
 
 async function checkTarget(ctx: Ctx, target: AssignmentTarget): Promise<void> {
@@ -61,7 +57,9 @@ async function checkTarget(ctx: Ctx, target: AssignmentTarget): Promise<void> {
 
 export async function createAssignmentRule(ctx: Ctx, input: z.infer<typeof AssignmentRuleInput>): Promise<AssignmentRule> {
   assertCan(ctx.actor, "admin");
-  validateConditions(input.conditions ?? [], await listCustomFields(ctx, "contact"));
+  const context = await leadConditionContext(ctx);
+  const conditions = input.conditions ?? { all: [] };
+  assertRuleCondition(conditions, context);
   await checkTarget(ctx, input.target);
   const row = await ctx.db.transaction(async (tx) => {
     const [max] = await tx
@@ -76,7 +74,7 @@ export async function createAssignmentRule(ctx: Ctx, input: z.infer<typeof Assig
         name: input.name,
         position: (max?.p ?? -1) + 1,
         enabled: input.enabled ?? true,
-        conditions: input.conditions ?? [],
+        conditions,
         target: input.target,
       })
       .returning();
@@ -84,14 +82,15 @@ export async function createAssignmentRule(ctx: Ctx, input: z.infer<typeof Assig
     return r as Row;
   });
   forgetConfig(ctx);
-  return toRule(row, await customLabels(ctx));
+  return toRule(row, context);
 }
 
 export async function updateAssignmentRule(ctx: Ctx, id: string, input: z.infer<typeof UpdateAssignmentRuleBody>): Promise<AssignmentRule> {
   assertCan(ctx.actor, "admin");
   const [current] = await ctx.db.select().from(assignmentRules).where(scoped(ctx, id));
   if (!current) throw notFound("Assignment rule");
-  if (input.conditions) validateConditions(input.conditions, await listCustomFields(ctx, "contact"));
+  const context = await leadConditionContext(ctx);
+  if (input.conditions) assertRuleCondition(input.conditions, context);
   if (input.target) await checkTarget(ctx, input.target);
   const row = await ctx.db.transaction(async (tx) => {
     const [r] = await tx
@@ -106,7 +105,7 @@ export async function updateAssignmentRule(ctx: Ctx, id: string, input: z.infer<
     return r as Row;
   });
   forgetConfig(ctx);
-  return toRule(row, await customLabels(ctx));
+  return toRule(row, context);
 }
 
 export async function deleteAssignmentRule(ctx: Ctx, id: string): Promise<void> {
@@ -161,14 +160,16 @@ export async function setAssignmentSettings(ctx: Ctx, input: { fallbackOwnerId: 
 export interface AssignmentConfig {
   rules: readonly Row[];
   fallbackOwnerId: string | null;
+  /** The fields, time zone and clock the rules' conditions are evaluated with. */
+  context: ConditionContext;
 }
 
 /**
  * The enabled rules in order and the fallback owner, through the workspace cache (migration 0015 announces their
  * changes, but not a rule's round-robin cursor moving: the cursor is read by the UPDATE that advances it).
  */
-export function assignmentConfig(ctx: Ctx): Promise<AssignmentConfig> {
-  return cachedConfig(ctx, "assignment", async () => {
+export async function assignmentConfig(ctx: Ctx): Promise<AssignmentConfig> {
+  const cached = await cachedConfig(ctx, "assignment", async () => {
     const rules = await ctx.db
       .select()
       .from(assignmentRules)
@@ -180,6 +181,7 @@ export function assignmentConfig(ctx: Ctx): Promise<AssignmentConfig> {
       .where(eq(leadSettings.workspaceId, ctx.workspaceId));
     return Object.freeze({ rules: frozen(rules), fallbackOwnerId: settings?.fallbackOwnerId ?? null });
   });
+  return { ...cached, context: await leadConditionContext(ctx) };
 }
 
 /**
@@ -190,16 +192,15 @@ export function assignmentConfig(ctx: Ctx): Promise<AssignmentConfig> {
  * and the rotation survives restarts. A caller inside a transaction passes the `config` it read before opening
  * it, as for scoring: a transaction's reads never go through the cache.
  */
-export async function assignOwners(ctx: Ctx, facts: LeadFacts[], config?: AssignmentConfig): Promise<(Assignment | null)[]> {
+export async function assignOwners(ctx: Ctx, facts: LeadRecord[], config?: AssignmentConfig): Promise<(Assignment | null)[]> {
   const out: (Assignment | null)[] = facts.map(() => null);
   if (facts.length === 0) return out;
-  const { rules, fallbackOwnerId } = config ?? (await assignmentConfig(ctx));
+  const { rules, fallbackOwnerId, context } = config ?? (await assignmentConfig(ctx));
   if (rules.length === 0 && !fallbackOwnerId) return out;
   const system = { ...ctx, actor: { ...ctx.actor, role: "admin" as const } };
   const users = await listUsers(system);
   const active = new Set(users.filter((u) => u.active).map((u) => u.id));
   const teams = rules.some((r) => r.target.kind === "team") ? await listTeams(system) : [];
-  const labels = await customLabels(ctx);
   // A rule that cannot assign (inactive user, empty team) is passed over, as if it did not match.
   const membersOf = new Map<string, string[]>();
   for (const t of teams) membersOf.set(t.id, t.memberIds.filter((id) => active.has(id)).sort());
@@ -207,12 +208,12 @@ export async function assignOwners(ctx: Ctx, facts: LeadFacts[], config?: Assign
 
   const turns = new Map<string, number[]>();
   facts.forEach((f, i) => {
-    const rule = usable.find((r) => matchesAll(f, r.conditions));
+    const rule = usable.find((r) => ruleMatches(r.conditions, f, context));
     if (!rule) {
       if (fallbackOwnerId && active.has(fallbackOwnerId)) out[i] = { ownerId: fallbackOwnerId, reason: "Fallback owner" };
       return;
     }
-    if (rule.target.kind === "user") out[i] = { ownerId: rule.target.userId, reason: describeRule(rule, labels) };
+    if (rule.target.kind === "user") out[i] = { ownerId: rule.target.userId, reason: describeRule(rule, context) };
     else turns.set(rule.id, [...(turns.get(rule.id) ?? []), i]);
   });
   for (const [ruleId, indexes] of turns) {
@@ -226,7 +227,7 @@ export async function assignOwners(ctx: Ctx, facts: LeadFacts[], config?: Assign
       .where(scoped(ctx, ruleId))
       .returning({ cursor: assignmentRules.rrCursor });
     const start = (advanced?.cursor ?? indexes.length) - indexes.length;
-    const where = rule.conditions.length ? `${describeRule(rule, labels)} → round-robin in team ${team?.name}` : `Round-robin in team ${team?.name}`;
+    const where = hasConditions(rule.conditions) ? `${describeRule(rule, context)} → round-robin in team ${team?.name}` : `Round-robin in team ${team?.name}`;
     indexes.forEach((i, k) => {
       out[i] = { ownerId: members[(start + k) % members.length] as string, reason: where };
     });

@@ -38,7 +38,7 @@ describe.each(databaseKinds)("labels and values on %s", (kind) => {
       400,
       "validation_failed",
     );
-    expect(label.errors).toEqual([{ path: "conditions.0.value", message: 'Lead source "Web form" is a label, not a value: use web_form' }]);
+    expect(label.errors).toEqual([{ path: "conditions.all.0.value", message: 'Lead source "Web form" is a label, not a value: use web_form' }]);
 
     const unknown = expectProblem(
       await ws.post("/api/v1/scoring-rules", {
@@ -70,7 +70,7 @@ describe.each(databaseKinds)("labels and values on %s", (kind) => {
       target,
     });
     expect(ok.statusCode, ok.body).toBe(201);
-    expect(ok.json().description).toBe("Rule 'Web': source = Web form; Tier = gold; title contains Web form");
+    expect(ok.json().description).toBe("Rule 'Web': Lead source is Web form and Tier is gold and Job title contains Web form");
     // Nothing half-written: only the valid rule exists.
     expect((await ws.get("/api/v1/assignment-rules")).json().data).toHaveLength(1);
 

@@ -64,12 +64,12 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
         name: "EMEA enterprise",
         conditions: [
           { field: "country", op: "in", value: ["DE", "FR"] },
-          { field: "companySize", op: "gt", value: 200 },
+          { field: "company.employees", op: "gt", value: 200 },
         ],
         target: { kind: "user", userId: emea.userId },
       });
       expect(r1.statusCode, r1.body).toBe(201);
-      expect(r1.json().description).toBe("Rule 'EMEA enterprise': country in DE, FR; company size > 200");
+      expect(r1.json().description).toBe("Rule 'EMEA enterprise': Country is any of DE, FR and Company employees is more than 200");
       // A later rule that also matches German leads never wins over the first.
       await ws.post("/api/v1/assignment-rules", {
         name: "DACH",
@@ -80,10 +80,10 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
 
       const big = (await ws.post("/api/v1/contacts", { firstName: "Grosse", address: { country: "DE" }, companyId: company.id })).json();
       expect(big.ownerId).toBe(emea.userId);
-      expect(big.assignmentReason).toBe("Rule 'EMEA enterprise': country in DE, FR; company size > 200");
+      expect(big.assignmentReason).toBe("Rule 'EMEA enterprise': Country is any of DE, FR and Company employees is more than 200");
       const small = (await ws.post("/api/v1/contacts", { firstName: "Klein", address: { country: "DE" } })).json();
       expect(small.ownerId).toBe(dach.userId);
-      expect(small.assignmentReason).toBe("Rule 'DACH': country = de");
+      expect(small.assignmentReason).toBe("Rule 'DACH': Country is de");
       const other = (await ws.post("/api/v1/contacts", { firstName: "Nobody", address: { country: "US" } })).json();
       expect(other).toMatchObject({ ownerId: fallback.userId, assignmentReason: "Fallback owner" });
       // An explicit owner is never overridden.
@@ -132,11 +132,11 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       expect((await sales.get("/api/v1/assignment-rules")).statusCode).toBe(200);
       expectProblem(await sales.call("PUT", "/api/v1/assignment-settings", { fallbackOwnerId: null }), 403);
       const bad = expectProblem(
-        await ws.post("/api/v1/assignment-rules", { ...body, conditions: [{ field: "companySize", op: "between", value: [500, 10] }] }),
+        await ws.post("/api/v1/assignment-rules", { ...body, conditions: [{ field: "company.employees", op: "between", value: [500, 10] }] }),
         400,
         "validation_failed",
       );
-      expect(bad.errors).toEqual([{ path: "conditions.0.value", message: "between needs [min, max] numbers" }]);
+      expect(bad.errors).toEqual([{ path: "conditions.all.0.value", message: "between needs the smaller value first" }]);
       expectProblem(await ws.post("/api/v1/assignment-rules", { ...body, conditions: [{ field: "salary", op: "eq", value: 1 }] }), 400);
       expectProblem(await ws.post("/api/v1/assignment-rules", { name: "T", target: { kind: "team", teamId: "01a20000-0000-7000-8000-000000000000" } }), 400);
       const rule = (await ws.post("/api/v1/assignment-rules", body)).json();
@@ -158,7 +158,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       );
       const rules = [
         { kind: "field", name: "VP", conditions: [{ field: "jobTitle", op: "contains", value: "VP" }], points: 20 },
-        { kind: "field", name: "Big", conditions: [{ field: "companySize", op: "gt", value: 200 }], points: 15 },
+        { kind: "field", name: "Big", conditions: [{ field: "company.employees", op: "gt", value: 200 }], points: 15 },
         { kind: "field", name: "Referral", conditions: [{ field: "leadSource", op: "eq", value: "referral" }], points: 10 },
         { kind: "field", name: "Students", conditions: [{ field: "jobTitle", op: "contains", value: "student" }], points: -30 },
       ];
@@ -167,9 +167,9 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
       const vp = (await ws.post("/api/v1/contacts", { firstName: "Vera", jobTitle: "VP Sales", companyId: company.id, leadSource: "referral" })).json();
       expect(vp.leadScore).toBe(45);
       expect(vp.scoreBreakdown.map((b: { label: string; points: number }) => `${b.points > 0 ? "+" : ""}${b.points} ${b.label}`)).toEqual([
-        "+20 title contains VP",
-        "+15 company size > 200",
-        "+10 source = Referral",
+        "+20 Job title contains VP",
+        "+15 Company employees is more than 200",
+        "+10 Lead source is Referral",
       ]);
       const student = (await ws.post("/api/v1/contacts", { firstName: "Stu", jobTitle: "Student" })).json();
       expect(student.leadScore).toBe(0);
@@ -293,7 +293,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
         leadSource: "web_form",
         leadStatus: "new",
         ownerId: sales.userId,
-        assignmentReason: "Rule 'Web': source = Web form",
+        assignmentReason: "Rule 'Web': Lead source is Web form",
         tags: ["inbound"],
       });
       expect(c.sourceDetails).toMatchObject({

@@ -9,8 +9,8 @@ import type { EngagementEvent } from "../../contract/leads.js";
 import type { Ctx } from "../../core/context.js";
 import { cachedConfig, frozen } from "../../db/workspace-cache.js";
 import { engagementActivities } from "../activities/engagement.js";
-import { listCustomFields } from "../custom-fields/service.js";
-import { describeConditions, type LeadFacts, matchesAll } from "./conditions.js";
+import type { ConditionContext } from "../conditions/service.js";
+import { describeRule, type LeadRecord, leadConditionContext, ruleMatches } from "./conditions.js";
 import { formSubmissions, scoringRules } from "./table.js";
 
 export type Row = typeof scoringRules.$inferSelect;
@@ -24,8 +24,6 @@ export const eventLabels: Record<EngagementEvent, [string, string]> = {
   meeting: ["meeting", "meetings"],
   form_submitted: ["form submission", "form submissions"],
 };
-
-export const customLabels = async (ctx: Ctx) => new Map((await listCustomFields(ctx, "contact")).map((f) => [f.key, f.label]));
 
 export async function loadRules(ctx: Ctx, enabledOnly: boolean): Promise<Row[]> {
   return cachedConfig(ctx, `scoringRules:${enabledOnly}`, async () =>
@@ -79,12 +77,13 @@ function eventPoints(rule: Row, at: Date, now: Date): { points: number; changesA
 }
 
 /** The 0–100 score of one contact: matching field rules plus engagement, clamped, with its reasons. */
-export function computeScore(rules: Row[], facts: LeadFacts, events: EventAt[], now: Date, labels: Map<string, string>): ScoreResult {
+export function computeScore(rules: Row[], facts: LeadRecord, events: EventAt[], now: Date, context: ConditionContext): ScoreResult {
   const breakdown: ScoreItem[] = [];
   let changesAt: number | null = null;
   for (const rule of rules) {
     if (rule.kind === "field") {
-      if (matchesAll(facts, rule.conditions)) breakdown.push({ ruleId: rule.id, label: describeConditions(rule.conditions, labels), points: rule.points });
+      if (ruleMatches(rule.conditions, facts, context, now))
+        breakdown.push({ ruleId: rule.id, label: describeRule(rule.conditions, context), points: rule.points });
       continue;
     }
     let total = 0;
@@ -150,14 +149,13 @@ async function eventsOf(ctx: Ctx, rules: Row[], ids: string[], now: Date): Promi
 /** Scores for contacts described by their facts (new ones included: they simply have no events yet). */
 export interface ScoringConfig {
   rules: Row[];
-  labels: Map<string, string>;
+  /** The fields and time zone field rules are evaluated with and described in. */
+  context: ConditionContext;
 }
 
 /** The enabled rules and the custom-field labels their explanations use: read once, before a write's transaction. */
 export async function scoringConfig(ctx: Ctx): Promise<ScoringConfig> {
-  const rules = await loadRules(ctx, true);
-  const labels = rules.some((r) => r.conditions.some((c) => c.field.startsWith("custom."))) ? await customLabels(ctx) : new Map<string, string>();
-  return { rules, labels };
+  return { rules: await loadRules(ctx, true), context: await leadConditionContext(ctx) };
 }
 
 /**
@@ -167,20 +165,20 @@ export async function scoringConfig(ctx: Ctx): Promise<ScoringConfig> {
  */
 export async function scoreContacts(
   ctx: Ctx,
-  items: { id: string; facts: LeadFacts }[],
+  items: { id: string; facts: LeadRecord }[],
   now = new Date(),
   config?: ScoringConfig,
 ): Promise<Map<string, ScoreResult>> {
   const out = new Map<string, ScoreResult>();
   if (items.length === 0) return out;
-  const { rules, labels } = config ?? (await scoringConfig(ctx));
+  const { rules, context } = config ?? (await scoringConfig(ctx));
   const events = await eventsOf(
     ctx,
     rules,
     items.map((i) => i.id),
     now,
   );
-  for (const i of items) out.set(i.id, computeScore(rules, i.facts, events.get(i.id) ?? [], now, labels));
+  for (const i of items) out.set(i.id, computeScore(rules, i.facts, events.get(i.id) ?? [], now, context));
   return out;
 }
 

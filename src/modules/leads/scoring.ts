@@ -1,24 +1,24 @@
 import { and, eq } from "drizzle-orm";
 import type { EngagementEvent, RescoreStatus, ScoringRule, ScoringRuleInput } from "../../contract/leads.js";
 import { type Actor, type Ctx, systemActor } from "../../core/context.js";
-import { notFound } from "../../core/errors.js";
+import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { forgetConfig } from "../../db/workspace-cache.js";
 import { companyProfiles } from "../companies/service.js";
+import type { ConditionContext } from "../conditions/service.js";
 import { liveContactCount } from "../contacts/dedupe.js";
 import { contactIdPagesOfCompany, contactIdsAfter, contactsForScoring, contactsWithScoreDue, storeLeadScores } from "../contacts/service.js";
-import { listCustomFields } from "../custom-fields/service.js";
 import { recordChanges } from "../history/service.js";
-import { describeConditions, factsOf, validateConditions } from "./conditions.js";
-import { customLabels, eventLabels, loadRules, type Row, scoreContacts } from "./score.js";
+import { assertRuleCondition, describeRule as describeCondition, hasConditions, leadConditionContext, leadRecordOf } from "./conditions.js";
+import { eventLabels, loadRules, type Row, scoreContacts } from "./score.js";
 import { leadSettings, scoringRules } from "./table.js";
 
 export const RESCORE_BATCH = 500;
 
-function describeRule(r: Row, labels: Map<string, string>): string {
-  if (r.kind === "field") return describeConditions(r.conditions, labels);
+function describeRule(r: Row, context: Pick<ConditionContext, "registry">): string {
+  if (r.kind === "field") return describeCondition(r.conditions, context);
   const [one] = eventLabels[r.event as EngagementEvent];
   const parts = [`${r.points >= 0 ? "+" : ""}${r.points} per ${one}`];
   if (r.withinDays) parts.push(`in the last ${r.withinDays} days`);
@@ -28,7 +28,7 @@ function describeRule(r: Row, labels: Map<string, string>): string {
   return parts.join(", ");
 }
 
-const toRule = (r: Row, labels: Map<string, string>): ScoringRule => ({
+const toRule = (r: Row, context: Pick<ConditionContext, "registry">): ScoringRule => ({
   id: r.id,
   kind: r.kind,
   name: r.name,
@@ -39,15 +39,15 @@ const toRule = (r: Row, labels: Map<string, string>): ScoringRule => ({
   withinDays: r.withinDays,
   maxPoints: r.maxPoints,
   decay: r.decay,
-  description: describeRule(r, labels),
+  description: describeRule(r, context),
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
 
 export async function listScoringRules(ctx: Ctx): Promise<ScoringRule[]> {
   assertCan(ctx.actor, "read");
-  const labels = await customLabels(ctx);
-  return (await loadRules(ctx, false)).map((r) => toRule(r, labels));
+  const context = await leadConditionContext(ctx);
+  return (await loadRules(ctx, false)).map((r) => toRule(r, context));
 }
 
 function columnsOf(input: ScoringRuleInput) {
@@ -68,7 +68,7 @@ function columnsOf(input: ScoringRuleInput) {
         name: input.name,
         enabled: input.enabled ?? true,
         points: input.points,
-        conditions: [],
+        conditions: { all: [] },
         event: input.event,
         withinDays: input.withinDays ?? null,
         maxPoints: input.maxPoints ?? null,
@@ -76,9 +76,21 @@ function columnsOf(input: ScoringRuleInput) {
       };
 }
 
+/** The condition context, once a field rule's condition is checked: it must fit the contact and test something. */
+async function checkedContext(ctx: Ctx, input: ScoringRuleInput): Promise<ConditionContext> {
+  const context = await leadConditionContext(ctx);
+  if (input.kind !== "field") return context;
+  if (!hasConditions(input.conditions))
+    throw new AppError("validation_failed", "conditions: a field rule tests at least one field", [
+      { path: "conditions", message: "Add at least one condition" },
+    ]);
+  assertRuleCondition(input.conditions, context);
+  return context;
+}
+
 export async function createScoringRule(ctx: Ctx, input: ScoringRuleInput): Promise<ScoringRule> {
   assertCan(ctx.actor, "admin");
-  if (input.kind === "field") validateConditions(input.conditions, await listCustomFields(ctx, "contact"));
+  const context = await checkedContext(ctx, input);
   const row = await ctx.db.transaction(async (tx) => {
     const [r] = await tx
       .insert(scoringRules)
@@ -88,7 +100,7 @@ export async function createScoringRule(ctx: Ctx, input: ScoringRuleInput): Prom
     return r as Row;
   });
   forgetConfig(ctx);
-  return toRule(row, await customLabels(ctx));
+  return toRule(row, context);
 }
 
 /** A rule is replaced whole (its kind decides which fields apply). */
@@ -99,7 +111,7 @@ export async function updateScoringRule(ctx: Ctx, id: string, input: ScoringRule
     .from(scoringRules)
     .where(and(eq(scoringRules.workspaceId, ctx.workspaceId), eq(scoringRules.id, id)));
   if (!current) throw notFound("Scoring rule");
-  if (input.kind === "field") validateConditions(input.conditions, await listCustomFields(ctx, "contact"));
+  const context = await checkedContext(ctx, input);
   const next = columnsOf(input);
   const row = await ctx.db.transaction(async (tx) => {
     const [r] = await tx
@@ -114,7 +126,7 @@ export async function updateScoringRule(ctx: Ctx, id: string, input: ScoringRule
     return r as Row;
   });
   forgetConfig(ctx);
-  return toRule(row, await customLabels(ctx));
+  return toRule(row, context);
 }
 
 export async function deleteScoringRule(ctx: Ctx, id: string): Promise<void> {
@@ -139,7 +151,7 @@ export async function rescoreContacts(ctx: Ctx, ids: string[], now = new Date())
   );
   const scores = await scoreContacts(
     ctx,
-    contacts.map((c) => ({ id: c.id, facts: factsOf(c, c.companyId ? companies.get(c.companyId) : null) })),
+    contacts.map((c) => ({ id: c.id, facts: leadRecordOf(c, c.companyId ? companies.get(c.companyId) : null) })),
     now,
   );
   await storeLeadScores(

@@ -1,10 +1,14 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import type { Condition } from "../../contract/conditions.js";
 import type { LeadSource } from "../../contract/contacts.js";
-import type { AssignmentTarget, EngagementEvent, FormField, RescoreStatus, RuleCondition, ScoreDecay } from "../../contract/leads.js";
-import { createdAt, emptyArray, emptyObject, emptyTextArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import type { AssignmentTarget, EngagementEvent, FormField, RescoreStatus, ScoreDecay } from "../../contract/leads.js";
+import { createdAt, emptyObject, emptyTextArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
 import { contacts } from "../contacts/table.js";
 import { users } from "../users/table.js";
+
+/** A condition every contact meets: the one language's empty "all" group. */
+const matchAllDefault = sql`'{"all":[]}'::jsonb`;
 
 /** Ordered owner-assignment rules: the first enabled rule whose conditions all match wins. */
 export const assignmentRules = pgTable(
@@ -15,7 +19,7 @@ export const assignmentRules = pgTable(
     name: text("name").notNull(),
     position: integer("position").notNull(),
     enabled: boolean("enabled").notNull().default(true),
-    conditions: jsonb("conditions").$type<RuleCondition[]>().notNull().default(emptyArray),
+    conditions: jsonb("conditions").$type<Condition>().notNull().default(matchAllDefault),
     target: jsonb("target").$type<AssignmentTarget>().notNull(),
     /**
      * How many leads this rule has handed out: the round-robin cursor. Advanced by an atomic
@@ -45,7 +49,7 @@ export const scoringRules = pgTable(
     name: text("name").notNull(),
     enabled: boolean("enabled").notNull().default(true),
     points: integer("points").notNull(),
-    conditions: jsonb("conditions").$type<RuleCondition[]>().notNull().default(emptyArray),
+    conditions: jsonb("conditions").$type<Condition>().notNull().default(matchAllDefault),
     event: text("event").$type<EngagementEvent>(),
     withinDays: integer("within_days"),
     maxPoints: integer("max_points"),

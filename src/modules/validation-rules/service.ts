@@ -1,5 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { z } from "zod";
+import { type Condition, leavesOf, validateCondition } from "../../contract/conditions.js";
 import {
   type CreateValidationRuleBody,
   ruleFields,
@@ -13,6 +14,7 @@ import { newId } from "../../core/ids.js";
 import { compileUserPattern, type UserPattern } from "../../core/patterns.js";
 import { assertCan } from "../../core/roles.js";
 import { cachedConfig, forgetConfig, frozen } from "../../db/workspace-cache.js";
+import { conditionContext, evaluate, readsRelated } from "../conditions/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { recordChanges } from "../history/service.js";
 import { validationRules } from "./table.js";
@@ -29,6 +31,7 @@ const toRule = (r: Row): ValidationRule => ({
   allowedValues: r.allowedValues,
   min: r.min,
   max: r.max,
+  when: r.when,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
@@ -57,6 +60,13 @@ async function checkDefinition(ctx: Ctx, object: ValidationObject, field: string
     if (!compiled.ok) errors.push({ path: "pattern", message: compiled.message });
   }
   if (r.min != null && r.max != null && r.min > r.max) errors.push({ path: "min", message: "min is larger than max" });
+  if (r.when) {
+    const { registry } = await conditionContext(ctx);
+    errors.push(...validateCondition(r.when, object, registry, {}, "when"));
+    // A record is checked before it is stored: its related records are not there to read yet.
+    if (leavesOf(r.when).some((l) => readsRelated(l, object, registry)))
+      errors.push({ path: "when", message: "A rule's condition names the record's own fields" });
+  }
   if (!r.required && !r.pattern && !r.allowedValues?.length && r.min == null && r.max == null) {
     errors.push({ path: "required", message: "Give the rule at least one check: required, pattern, allowed values, min or max" });
   }
@@ -72,6 +82,7 @@ export async function createValidationRule(ctx: Ctx, input: z.infer<typeof Creat
     allowedValues: [...new Set(input.allowedValues ?? [])],
     min: input.min ?? null,
     max: input.max ?? null,
+    when: input.when ?? ({ all: [] } as Condition),
   };
   await checkDefinition(ctx, input.object, input.field, values);
   const [existing] = await ctx.db
@@ -115,6 +126,7 @@ export async function updateValidationRule(ctx: Ctx, id: string, input: z.infer<
     allowedValues: input.allowedValues === undefined ? current.allowedValues : [...new Set(input.allowedValues)],
     min: input.min === undefined ? current.min : input.min,
     max: input.max === undefined ? current.max : input.max,
+    when: input.when === undefined ? current.when : input.when,
   };
   await checkDefinition(ctx, current.object, current.field, next);
   const rule = await ctx.db.transaction(async (tx) => {
@@ -150,6 +162,8 @@ export async function deleteValidationRule(ctx: Ctx, id: string): Promise<void> 
 export interface LoadedRule extends ValidationRule {
   /** The compiled pattern; a string when a stored pattern no longer compiles (saved before patterns ran in RE2). */
   regex: UserPattern | string | null;
+  /** Whether the rule applies to a record (its `when` condition, evaluated now). */
+  applies: (record: Record<string, unknown>) => boolean;
 }
 
 function loadPattern(source: string | null): LoadedRule["regex"] {
@@ -164,7 +178,18 @@ export async function loadRules(ctx: Ctx, object: ValidationObject): Promise<Loa
       .select()
       .from(validationRules)
       .where(and(eq(validationRules.workspaceId, ctx.workspaceId), eq(validationRules.object, object)));
-    return frozen(rows.map((r) => ({ ...toRule(r), regex: loadPattern(r.pattern) })));
+    const context = rows.some((r) => leavesOf(r.when).length > 0) ? await conditionContext(ctx) : null;
+    const applies = (when: Condition) => (record: Record<string, unknown>) => {
+      if (!context || leavesOf(when).length === 0) return true;
+      try {
+        return evaluate(when, record, { ...context, now: new Date(), object });
+      } catch (err) {
+        // A field the condition names was deleted since: the rule keeps applying, as it did before it had one.
+        if (err instanceof AppError) return true;
+        throw err;
+      }
+    };
+    return frozen(rows.map((r) => ({ ...toRule(r), regex: loadPattern(r.pattern), applies: applies(r.when) })));
   });
 }
 
@@ -194,6 +219,7 @@ const isEmpty = (v: unknown) => v === undefined || v === null || v === "" || (Ar
 export function checkRecord(rules: LoadedRule[], record: Record<string, unknown>, written?: Record<string, unknown>): FieldError[] {
   const errors: FieldError[] = [];
   for (const rule of rules) {
+    if (!rule.applies(record)) continue;
     if (written) {
       const keys = writtenBy(rule.field);
       const touched = rule.field.startsWith("custom.")

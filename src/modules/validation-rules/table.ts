@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { boolean, doublePrecision, index, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import type { Condition } from "../../contract/conditions.js";
 import type { ValidationObject } from "../../contract/data-quality.js";
 import { createdAt, emptyArray, recordId, updatedAt, workspaceId } from "../../db/columns.js";
 
@@ -20,6 +22,8 @@ export const validationRules = pgTable(
     allowedValues: jsonb("allowed_values").$type<string[]>().notNull().default(emptyArray),
     min: doublePrecision("min"),
     max: doublePrecision("max"),
+    /** The records the rule applies to, in the one condition language; the empty "all" group applies it to every one. */
+    when: jsonb("when").$type<Condition>().notNull().default(sql`'{"all":[]}'::jsonb`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

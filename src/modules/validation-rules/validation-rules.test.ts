@@ -14,6 +14,39 @@ describe.each(databaseKinds)("validation rules on %s", (kind) => {
   });
   afterAll(() => t.close());
 
+  it("applies a rule only to the records its condition names, a condition in the one language", async () => {
+    const ws = await newWorkspace(t.app);
+    const when = { all: [{ field: "lifecycleStage", op: "eq", value: "customer" }] };
+    const rule = await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", required: true, when });
+    expect(rule.statusCode, rule.body).toBe(201);
+    expect(rule.json().when).toEqual(when);
+    expect((await ws.post("/api/v1/contacts", { firstName: "Lead", lifecycleStage: "lead" })).statusCode).toBe(201);
+    const customer = expectProblem(await ws.post("/api/v1/contacts", { firstName: "Cust", lifecycleStage: "customer" }), 400, "validation_failed");
+    expect(customer.errors).toEqual([{ path: "jobTitle", message: "Required" }]);
+    expect((await ws.post("/api/v1/contacts", { firstName: "Cust", lifecycleStage: "customer", jobTitle: "CFO" })).statusCode).toBe(201);
+    // A label typed for a code, and a related record's field, are refused at their paths.
+    const label = expectProblem(
+      await ws.post("/api/v1/validation-rules", {
+        object: "contact",
+        field: "lastName",
+        required: true,
+        when: [{ field: "lifecycleStage", op: "eq", value: "Customer" }],
+      }),
+      400,
+    );
+    expect(label.errors).toEqual([{ path: "when.all.0.value", message: 'Lifecycle stage "Customer" is a label, not a value: use customer' }]);
+    const related = expectProblem(
+      await ws.post("/api/v1/validation-rules", {
+        object: "contact",
+        field: "lastName",
+        required: true,
+        when: { all: [{ field: "company.industry", op: "notEmpty" }] },
+      }),
+      400,
+    );
+    expect(related.errors).toEqual([{ path: "when", message: "A rule's condition names the record's own fields" }]);
+  });
+
   it("refuses bad rules: a regex that does not compile, an unknown field, min above max, no check at all", async () => {
     const ws = await newWorkspace(t.app);
     const bad = expectProblem(await ws.post("/api/v1/validation-rules", { object: "contact", field: "jobTitle", pattern: "([a-z" }), 400, "validation_failed");

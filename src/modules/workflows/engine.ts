@@ -7,18 +7,20 @@ import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { type Db, queryRows } from "../../db/client.js";
 import { logActivity } from "../activities/service.js";
+import { companyProfiles } from "../companies/service.js";
 import { contactIdByEmail, createContact } from "../contacts/service.js";
 import { createDeal } from "../deals/service.js";
 import type { Consumer } from "../events/service.js";
 import { publishEvents } from "../history/service.js";
 import { assignOwners } from "../leads/assignment.js";
+import { leadRecordOf } from "../leads/conditions.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
 import { notify } from "../notifications/service.js";
 import { createTask } from "../tasks/service.js";
 import { listTeams, listUsers } from "../users/service.js";
 import { postJson } from "../webhooks/delivery.js";
 import { getWebhookSettings } from "../webhooks/service.js";
-import { evaluateCondition } from "./conditions.js";
+import { conditionHolds } from "./conditions.js";
 import { render } from "./liquid.js";
 import { labelOf, loadRecord, ownerOf, updateRecord, type WfRecord } from "./records.js";
 import { workflowCounters, workflowEnrollments, workflowMisses, workflowRuns, workflowStepRuns, workflows, workflowVersions } from "./table.js";
@@ -324,7 +326,7 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               const owner = ownerOf(subject);
               if (!owner || !teams.get(teamId)?.has(owner)) continue;
             }
-            if (!evaluateCondition(trigger.filter, subject, e.data.changes)) {
+            if (!(await conditionHolds(ctx, hit.object, trigger.filter, subject, { changes: e.data.changes, now }))) {
               if (trigger.reenroll === "after_leaving") await markLeft(tx, workspaceId, version.workflowId, hit.recordId);
               continue;
             }
@@ -584,19 +586,9 @@ const handlers: Record<StepType, StepHandler> = {
       how = ` (round robin in ${team?.name})`;
     } else {
       if (object !== "contact") throw new AppError("validation_failed", "Assignment rules assign contacts; choose a person or round robin for other records");
-      const [a] = await assignOwners(env.ctx, [
-        {
-          lifecycleStage: record.lifecycleStage,
-          leadSource: record.leadSource,
-          country: (record.address as { country?: string } | null)?.country ?? null,
-          jobTitle: record.jobTitle,
-          tags: record.tags,
-          custom: record.custom,
-          companySize: null,
-          industry: null,
-          email: record.primaryEmail,
-        } as never,
-      ]);
+      const companyId = typeof record.companyId === "string" ? record.companyId : null;
+      const company = companyId ? (await companyProfiles(env.ctx, [companyId])).get(companyId) : null;
+      const [a] = await assignOwners(env.ctx, [leadRecordOf(record as never, company)]);
       ownerId = a?.ownerId ?? null;
       how = a ? ` (${a.reason})` : "";
       if (!ownerId) throw new AppError("validation_failed", "No assignment rule matched and there is no fallback owner");
@@ -757,7 +749,7 @@ const handlers: Record<StepType, StepHandler> = {
       if (until <= now) return { input: cfg, output: null, summary: "The date has passed: not waiting", branch: "next" };
       return { input: cfg, output: null, summary: `Waiting until ${until.toISOString()}`, branch: null, wait: { until, kind: "time" } };
     }
-    if (evaluateCondition(cfg.condition as Record<string, unknown>, env.record))
+    if (await conditionHolds(env.ctx, env.run.object, cfg.condition as Record<string, unknown>, env.record, { now }))
       return { input: cfg, output: { met: true }, summary: "The condition already holds", branch: "next" };
     const until = new Date(now.getTime() + ms(cfg.timeout as Duration));
     return {
@@ -770,7 +762,9 @@ const handlers: Record<StepType, StepHandler> = {
   },
 
   async if_else(env, cfg) {
-    const ok = evaluateCondition(cfg.condition as Record<string, unknown>, env.record, (env.run.triggerData.changes as never) ?? []);
+    const ok = await conditionHolds(env.ctx, env.run.object, cfg.condition as Record<string, unknown>, env.record, {
+      changes: (env.run.triggerData.changes as never) ?? [],
+    });
     return {
       input: cfg.condition,
       output: { result: ok },
@@ -863,7 +857,7 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
           const due = run.waitingUntil ? run.waitingUntil <= now : true;
           if (run.waitKind === "condition") {
             const cfg = step?.config as { condition?: Record<string, unknown> } | undefined;
-            const met = evaluateCondition(cfg?.condition, record);
+            const met = await conditionHolds(ctx, run.object, cfg?.condition, record, { now });
             if (!met && !due) return { done: true, state: "waiting" };
             resumed = { timedOut: !met };
           } else {

@@ -17,7 +17,7 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { recordChanges } from "../history/service.js";
 import { listTeams } from "../users/service.js";
-import { evaluateCondition } from "./conditions.js";
+import { conditionHolds } from "./conditions.js";
 import { type EngineDeps, enrollmentBlock, mergeData, runStep, type StepEnv, startRun, stepName } from "./engine.js";
 import { labelOf, loadRecord, ownerOf } from "./records.js";
 import { workflowRuns, workflowStepRuns, workflows, workflowVersions } from "./table.js";
@@ -731,7 +731,7 @@ export async function manualRun(
         skipped.push({ recordId, reason: "The record's owner is not in the workflow's team" });
         continue;
       }
-      if (!evaluateCondition(trigger.filter, record)) {
+      if (!(await conditionHolds(t, trigger.object, trigger.filter, record, { now: deps.now() }))) {
         skipped.push({ recordId, reason: "The record does not match the workflow's condition" });
         continue;
       }
@@ -777,7 +777,7 @@ export async function testWorkflow(ctx: Ctx, id: string, input: { recordId: stri
   const object = (definition.trigger.object ?? "contact") as string;
   const record = await loadRecord(ctx, object, input.recordId);
   if (!record) throw new AppError("not_found", `No such ${object} (or it is in the trash)`);
-  const triggerMatched = evaluateCondition(definition.trigger.filter, record);
+  const triggerMatched = await conditionHolds(ctx, object, definition.trigger.filter, record, { now: deps.now() });
   const run = {
     id: "test",
     workflowId: id,

@@ -11,7 +11,8 @@ import {
 } from "../../contract/workflows.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
-import { conditionFields } from "./conditions.js";
+import { conditionContext } from "../conditions/service.js";
+import { conditionIssues } from "./conditions.js";
 import { checkTemplate } from "./liquid.js";
 import { readableFields, writableFields } from "./records.js";
 import { timeTriggerIssues } from "./time-triggers.js";
@@ -63,9 +64,10 @@ export async function validateDefinition(ctx: Ctx, raw: unknown): Promise<{ issu
   const knows = (field: string, set: Set<string> | null) => !set || set.has(field) || set.has(field.split(".")[0] as string);
   const objectLabel = object ?? "record";
 
-  for (const { path, field } of conditionFields(def.trigger.filter, "trigger.filter"))
-    if (!field) issues.push({ path, stepId: null, message: "This condition has no field" });
-    else if (!knows(field, readable)) issues.push({ path, stepId: null, message: `Unknown field "${field}" on ${objectLabel}` });
+  const { registry } = await conditionContext(ctx);
+  // Only an update trigger has a change for changed / changed from / changed to to compare with.
+  const changes = def.trigger.type === "record_updated";
+  for (const i of conditionIssues(def.trigger.filter, object, registry, "trigger.filter", changes)) issues.push({ ...i, stepId: null });
   if (def.trigger.type === "record_updated")
     def.trigger.changes.forEach((c, i) => {
       if (!knows(c.field, readable)) issues.push({ path: `trigger.changes.${i}.field`, stepId: null, message: `Unknown field "${c.field}" on ${objectLabel}` });
@@ -106,11 +108,16 @@ export async function validateDefinition(ctx: Ctx, raw: unknown): Promise<{ issu
             column: err.column,
           });
       }
-    const conditions = step.type === "if_else" ? [cfg.condition] : step.type === "wait" && cfg.mode === "until_condition" ? [cfg.condition] : [];
-    for (const c of conditions)
-      for (const { path, field } of conditionFields(c as Record<string, unknown>, `${base}.config.condition`))
-        if (!field) issues.push({ path, stepId: step.id, message: "This condition has no field" });
-        else if (!knows(field, readable)) issues.push({ path, stepId: step.id, message: `Unknown field "${field}" on ${objectLabel}` });
+    // A wait re-checks its condition later, when the triggering change is long past: no change operators there.
+    const condition = step.type === "if_else" || (step.type === "wait" && cfg.mode === "until_condition") ? cfg.condition : null;
+    for (const i of conditionIssues(
+      condition as Record<string, unknown> | null,
+      object,
+      registry,
+      `${base}.config.condition`,
+      changes && step.type === "if_else",
+    ))
+      issues.push({ ...i, stepId: step.id });
     if (step.type === "update_fields" && config.success)
       (cfg.updates as { field: string; value: { kind: string; field?: string } }[]).forEach((u, k) => {
         // contact.<field> on a deal: the deal's contacts (first one), e.g. lifecycle stage "customer" when won.

@@ -24,6 +24,7 @@ import { IconCopy, IconEdit, IconGitMerge, IconPlus, IconRadar, IconShieldCheck,
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import type { z } from "zod";
+import type { Condition } from "../../contract/conditions.js";
 import {
   CreateValidationRuleBody,
   type DuplicateCandidate,
@@ -34,6 +35,7 @@ import {
   type ValidationRule,
 } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
+import { ConditionField } from "../components/ConditionField.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { AnchorLink } from "../components/links.js";
@@ -295,6 +297,7 @@ type RuleDraft = {
   allowedValues: string[];
   min: number | "";
   max: number | "";
+  when: Condition;
 };
 
 function describeRule(r: ValidationRule): string[] {
@@ -456,6 +459,7 @@ function RuleForm({
     allowedValues: rule?.allowedValues ?? [],
     min: rule?.min ?? "",
     max: rule?.max ?? "",
+    when: rule?.when ?? { all: [] },
   }));
   const custom = useQuery(customFieldsQuery(d.object));
   const fieldOptions = [
@@ -486,6 +490,7 @@ function RuleForm({
       allowedValues: d.allowedValues,
       min: d.min === "" ? null : d.min,
       max: d.max === "" ? null : d.max,
+      when: d.when,
     };
     const parsed = errors.validate(CreateValidationRuleBody.safeParse(body));
     if (!parsed) return;
@@ -552,6 +557,18 @@ function RuleForm({
             error={errors.get("max")}
           />
         </Group>
+        <Text fz="sm" fw={500}>
+          Applies to records where
+        </Text>
+        <ConditionField
+          object={d.object}
+          value={d.when}
+          onChange={(when) => set("when", when)}
+          errors={errors.errors}
+          path="when"
+          allowRelated={false}
+          maxDepth={2}
+        />
         <TextInput
           label="Message"
           description="Shown next to the field when a value breaks the rule"

@@ -2,7 +2,9 @@ import { ActionIcon, Badge, Button, Card, Group, Modal, SegmentedControl, Select
 import { IconArrowDown, IconArrowUp, IconEdit, IconPlus, IconRoute, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { type AssignmentRule, AssignmentRuleInput, type RuleCondition } from "../../contract/index.js";
+import { type Condition, leavesOf } from "../../contract/conditions.js";
+import { type AssignmentRule, AssignmentRuleInput } from "../../contract/index.js";
+import { ConditionField } from "../components/ConditionField.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { UserPicker } from "../components/pickers.js";
@@ -11,7 +13,6 @@ import { teamsQuery, useUserMap } from "../http/queries.js";
 import { useFormErrors } from "../lib/form.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { SettingsPage } from "../settings/SettingsPage.js";
-import { ConditionsEditor } from "./ConditionsEditor.js";
 
 const rulesQuery = { queryKey: ["assignment-rules"], queryFn: () => api.get<{ data: AssignmentRule[] }>("/api/v1/assignment-rules").then((r) => r.data) };
 
@@ -102,7 +103,7 @@ export function AssignmentSettings() {
                     )}
                   </Group>
                   <Text fz="sm" c="dimmed">
-                    {r.conditions.length ? r.description.replace(/^Rule '[^']*': /, "When ") : "Every new contact"} {targetText(r)}
+                    {leavesOf(r.conditions).length ? r.description.replace(/^Rule '[^']*': /, "When ") : "Every new contact"} {targetText(r)}
                   </Text>
                 </div>
                 <Group gap={2} wrap="nowrap">
@@ -159,7 +160,7 @@ function RuleModal({ rule, onClose }: { rule: AssignmentRule | null; onClose: ()
   const errors = useFormErrors();
   const teams = useQuery(teamsQuery);
   const [name, setName] = useState(rule?.name ?? "");
-  const [conditions, setConditions] = useState<RuleCondition[]>(rule?.conditions ?? []);
+  const [conditions, setConditions] = useState<Condition>(rule?.conditions ?? { all: [] });
   const [kind, setKind] = useState<"user" | "team">(rule?.target.kind ?? "user");
   const [userId, setUserId] = useState<string | null>(rule?.target.kind === "user" ? rule.target.userId : null);
   const [teamId, setTeamId] = useState<string | null>(rule?.target.kind === "team" ? rule.target.teamId : null);
@@ -184,9 +185,9 @@ function RuleModal({ rule, onClose }: { rule: AssignmentRule | null; onClose: ()
         <Stack gap="sm">
           <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.get("name")} required data-testid="rule-name" />
           <Text fw={600} fz="sm">
-            When all of these match
+            For new contacts where
           </Text>
-          <ConditionsEditor value={conditions} onChange={setConditions} errors={errors.get} emptyText="No conditions: every new contact matches." />
+          <ConditionField object="contact" value={conditions} onChange={setConditions} errors={errors.errors} path="conditions" />
           <Text fw={600} fz="sm">
             Assign to
           </Text>

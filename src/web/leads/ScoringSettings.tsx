@@ -2,14 +2,15 @@ import { ActionIcon, Badge, Button, Card, Group, Modal, NumberInput, Progress, S
 import { IconChartBar, IconEdit, IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { type RescoreStatus, type RuleCondition, type ScoringRule, ScoringRuleInput } from "../../contract/index.js";
+import type { Condition } from "../../contract/conditions.js";
+import { type RescoreStatus, type ScoringRule, ScoringRuleInput } from "../../contract/index.js";
+import { ConditionField } from "../components/ConditionField.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { api } from "../http/client.js";
 import { useFormErrors } from "../lib/form.js";
 import { notifyError } from "../lib/notify.js";
 import { SettingsPage } from "../settings/SettingsPage.js";
-import { ConditionsEditor } from "./ConditionsEditor.js";
 
 const eventOptions = [
   { value: "note", label: "Note logged" },
@@ -136,7 +137,9 @@ function ScoringModal({ rule, onClose }: { rule: ScoringRule | null; onClose: ()
   const [kind, setKind] = useState<"field" | "event">(rule?.kind ?? "field");
   const [name, setName] = useState(rule?.name ?? "");
   const [points, setPoints] = useState<number | string>(rule?.points ?? 10);
-  const [conditions, setConditions] = useState<RuleCondition[]>(rule?.conditions.length ? rule.conditions : [{ field: "jobTitle", op: "contains", value: "" }]);
+  const [conditions, setConditions] = useState<Condition>(
+    rule?.kind === "field" ? rule.conditions : { all: [{ field: "jobTitle", op: "contains", value: "" }] },
+  );
   const [event, setEvent] = useState<string>(rule?.event ?? "meeting");
   const [withinDays, setWithinDays] = useState<number | string>(rule?.withinDays ?? "");
   const [maxPoints, setMaxPoints] = useState<number | string>(rule?.maxPoints ?? "");
@@ -215,7 +218,7 @@ function ScoringModal({ rule, onClose }: { rule: ScoringRule | null; onClose: ()
             />
           </Group>
           {kind === "field" ? (
-            <ConditionsEditor value={conditions} onChange={setConditions} errors={errors.get} emptyText="Add at least one condition." />
+            <ConditionField object="contact" value={conditions} onChange={setConditions} errors={errors.errors} path="conditions" />
           ) : (
             <>
               <Group grow wrap="wrap">

@@ -1,5 +1,5 @@
 import { Badge, Tooltip } from "@mantine/core";
-import { conditionFieldLabels, leadStatusLabels, optionsOf, type ScoreItem } from "../../contract/index.js";
+import { leadStatusLabels, type ScoreItem } from "../../contract/index.js";
 
 export { leadStatusLabels };
 
@@ -42,18 +42,3 @@ export function ScoreBadge({ score, breakdown }: { score: number; breakdown?: Sc
     badge
   );
 }
-
-export const conditionFieldOptions = optionsOf(conditionFieldLabels);
-export const conditionOpOptions = [
-  { value: "eq", label: "is" },
-  { value: "neq", label: "is not" },
-  { value: "in", label: "is any of" },
-  { value: "contains", label: "contains" },
-  { value: "gt", label: ">" },
-  { value: "gte", label: "≥" },
-  { value: "lt", label: "<" },
-  { value: "lte", label: "≤" },
-  { value: "between", label: "between" },
-  { value: "empty", label: "is empty" },
-  { value: "notEmpty", label: "is set" },
-];

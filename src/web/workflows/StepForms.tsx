@@ -17,6 +17,7 @@ import {
 import { IconBraces, IconPlus, IconX } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useMemo, useRef } from "react";
+import { type Condition, groupItems } from "../../contract/conditions.js";
 import {
   durationUnits,
   httpMethods,
@@ -28,12 +29,12 @@ import {
   triggerTypes,
   workflowObjectLabels,
 } from "../../contract/index.js";
+import { ConditionField } from "../components/ConditionField.js";
 import { UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
 import { teamsQuery, usersQuery } from "../http/queries.js";
 import type { Trigger } from "./api.js";
-import { ConditionInput } from "./ConditionInput.js";
-import { useFieldDefs, type WfField } from "./fields.js";
+import { asRegistryObject, useFieldDefs, type WfField } from "./fields.js";
 import { flatten, type TreeStep } from "./tree.js";
 import { ValueInput } from "./ValueInput.js";
 
@@ -56,6 +57,8 @@ const durationWords = (d: Duration | null) => (d ? `${d.amount} ${d.amount === 1
 export interface StepContext {
   object: string;
   steps: TreeStep[];
+  /** The trigger's type: only an update trigger's conditions may ask what changed. */
+  triggerType?: string;
 }
 
 type Recipient = { kind: string; userId?: string; teamId?: string };
@@ -750,7 +753,13 @@ export function StepForm({
             <Text fz="sm" c="dimmed">
               Records that match go down the “Yes” path, the others down “No”.
             </Text>
-            <ConditionInput object={ctx.object} value={c.condition} onChange={(condition) => set({ condition })} readOnly={readOnly} />
+            <ConditionField
+              object={asRegistryObject(ctx.object)}
+              value={c.condition as Condition | undefined}
+              onChange={(condition) => set({ condition })}
+              readOnly={readOnly}
+              allowChanges={ctx.triggerType === "record_updated"}
+            />
           </>
         );
       case "stop":
@@ -895,7 +904,12 @@ function WaitForm({
       )}
       {mode === "until_condition" && (
         <>
-          <ConditionInput object={ctx.object} value={c.condition} onChange={(condition) => set({ condition })} readOnly={readOnly} />
+          <ConditionField
+            object={asRegistryObject(ctx.object)}
+            value={c.condition as Condition | undefined}
+            onChange={(condition) => set({ condition })}
+            readOnly={readOnly}
+          />
           <DurationInput label="Give up after" min={1} value={dur(c.timeout)} onChange={(timeout) => set({ timeout })} readOnly={readOnly} />
           <Text fz="xs" c="dimmed">
             When it gives up, the run follows the “Timed out” path (add steps there, or leave it empty to end the run).
@@ -1108,7 +1122,13 @@ export function TriggerForm({ value, onChange, readOnly }: { value: Trigger; onC
           <Text fz="sm" fw={500}>
             Only records that match
           </Text>
-          <ConditionInput object={str(t.object) || "contact"} value={t.filter ?? null} onChange={(filter) => set({ filter })} readOnly={readOnly} optional />
+          <ConditionField
+            object={asRegistryObject(str(t.object))}
+            value={(t.filter ?? null) as Condition | null}
+            onChange={(filter) => set({ filter: groupItems(filter).length ? filter : null })}
+            readOnly={readOnly}
+            allowChanges={t.type === "record_updated"}
+          />
         </Stack>
       )}
       <Switch

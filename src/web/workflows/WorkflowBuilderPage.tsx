@@ -551,7 +551,11 @@ function SidePanel({
       <PanelErrors errors={errors.get(step.id)} />
       <StepForm
         step={step}
-        ctx={{ object: String((draft.trigger as { object?: string | null }).object ?? "contact"), steps: draft.steps }}
+        ctx={{
+          object: String((draft.trigger as { object?: string | null }).object ?? "contact"),
+          steps: draft.steps,
+          triggerType: String((draft.trigger as { type?: string }).type ?? ""),
+        }}
         onName={(name) => onStep(step.id, (s) => ({ ...s, name }))}
         onChange={(config) => onStep(step.id, (s) => ({ ...s, config }))}
         onBranches={(b) => onStep(step.id, (s) => ({ ...s, branches: b }))}

@@ -1,0 +1,1 @@
+ALTER TABLE "validation_rules" ADD COLUMN "when" jsonb DEFAULT '{"all":[]}'::jsonb NOT NULL;

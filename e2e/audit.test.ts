@@ -58,7 +58,7 @@ suite("Settings → Audit log (Chromium)", () => {
               await see(byTestId("audit-person"));
               return page.getByText(sentence).count();
             },
-            { timeout: 30_000, interval: 500 },
+            { interval: 500 },
           )
           .toBeGreaterThan(0);
 

@@ -28,7 +28,7 @@ suite("invitations, workspace switcher and two-step sign-in (Chromium)", () => {
     bob = await bobContext.newPage();
     bob.setDefaultTimeout(15_000);
     bob.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  }, 300_000);
+  });
   afterAll(async () => {
     await bobContext?.close();
     await session?.close();

@@ -112,7 +112,7 @@ suite("importing deals and activities (Chromium)", () => {
             if (text && seen[seen.length - 1] !== text) seen.push(text);
           }).observe(document.body, { subtree: true, childList: true, characterData: true });
         });
-        await byTestId("import-run").click({ timeout: 60_000 });
+        await byTestId("import-run").click();
         await see(byTestId("import-status").getByText("completed"), 120_000);
         const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
         expect(

@@ -45,7 +45,7 @@ suite("Settings → Jobs (Chromium)", () => {
         await expect.poll(() => row.textContent()).toContain("Out of attempts");
         await row.getByTestId("retry-job").click();
         // The worker runs it again; the list refreshes every 5 s and the row goes.
-        await page.getByTestId("jobs-no-failures").waitFor({ state: "visible", timeout: 20_000 });
+        await page.getByTestId("jobs-no-failures").waitFor({ state: "visible" });
         const state = await session.server.database.db.execute((await import("drizzle-orm")).sql`select state from pgboss.job where id = ${id}::uuid`);
         expect((state as unknown as { rows: { state: string }[] }).rows[0]?.state).toBe("completed");
         expect(errors).toEqual([]);

@@ -22,7 +22,7 @@ suite("labels, not codes (Chromium)", () => {
     // These machines are shared and slow: give each wait room.
     page.setDefaultTimeout(45_000);
     url = session.server.url;
-  }, 180_000);
+  });
   afterAll(() => session?.close());
 
   const step = screenshotSteps(() => page, "labels");
@@ -80,7 +80,7 @@ suite("labels, not codes (Chromium)", () => {
         for (let i = 0; i < 51; i++) await post("/contacts", { firstName: `Filler ${i}` });
 
         await page.goto(`${url}/contacts`);
-        await expect.poll(async () => byTestId("list-count").textContent(), { timeout: 30_000 }).toBe("52 contacts");
+        await expect.poll(async () => byTestId("list-count").textContent()).toBe("52 contacts");
 
         await page.goto(`${url}/contacts/${contactId}`);
         await see(byTestId("timeline-change"));
@@ -114,7 +114,7 @@ suite("labels, not codes (Chromium)", () => {
         await page.goto(`${url}/contacts/${contactId}`);
         await page.waitForLoadState("networkidle");
         await byTestId("record-new-deal").click();
-        await expect.poll(async () => byTestId("deal-currency").inputValue(), { timeout: 30_000 }).toContain("USD");
+        await expect.poll(async () => byTestId("deal-currency").inputValue()).toContain("USD");
         await byTestId("deal-name").fill("Second seat pack");
         await byTestId("deal-save").click();
         await see(byTestId("record-deals-panel").getByText("Second seat pack"));
@@ -126,7 +126,7 @@ suite("labels, not codes (Chromium)", () => {
         expect(deals.find((d) => d.name === "Second seat pack")).toMatchObject({ currency: "USD", companyName: "Initech" });
 
         await page.goto(`${url}/companies?new=1`);
-        await expect.poll(async () => byTestId("company-currency").inputValue(), { timeout: 30_000 }).toContain("USD");
+        await expect.poll(async () => byTestId("company-currency").inputValue()).toContain("USD");
       }),
     STEP,
   );

@@ -65,8 +65,8 @@ suite("Settings → Email log (Chromium)", () => {
         });
 
         const row = page.getByTestId("mail-row").filter({ hasText: "Reminder: Send Grace the proposal" });
-        await row.waitFor({ state: "visible", timeout: 60_000 });
-        await expect.poll(() => row.getByTestId("mail-status").textContent(), { timeout: 30_000 }).toBe("Sent");
+        await row.waitFor({ state: "visible" });
+        await expect.poll(() => row.getByTestId("mail-status").textContent()).toBe("Sent");
         expect(await row.textContent()).toContain("mo@mail.test");
         expect(await row.textContent()).toContain("Task reminder");
 
@@ -91,7 +91,7 @@ suite("Settings → Email log (Chromium)", () => {
         await page.getByTestId("mail-test").click();
         const row = page.getByTestId("mail-row").filter({ hasText: "Rapport test email" });
         await row.waitFor({ state: "visible" });
-        await expect.poll(() => row.getByTestId("mail-status").textContent(), { timeout: 30_000 }).toBe("Sent");
+        await expect.poll(() => row.getByTestId("mail-status").textContent()).toBe("Sent");
         await row.click();
         const modal = page.getByRole("dialog");
         const frame = modal.getByTestId("mail-html");

@@ -48,7 +48,7 @@ suite("Single sign-on (Chromium)", () => {
         await page.getByTestId("sso-save").click();
         await page.getByText("Single sign-on settings saved").waitFor();
         // The secret is stored, not shown.
-        await expect.poll(() => page.getByTestId("sso-client-secret").inputValue(), { timeout: 15_000 }).toBe("");
+        await expect.poll(() => page.getByTestId("sso-client-secret").inputValue()).toBe("");
         await page.getByText("A secret is stored and never shown").waitFor();
       });
 
@@ -70,7 +70,7 @@ suite("Single sign-on (Chromium)", () => {
         await page.getByRole("button", { name: "Continue" }).click();
         await page.getByTestId("navbar").waitFor({ state: "visible" });
         expect(page.url().startsWith(session.server.url)).toBe(true);
-        await expect.poll(() => page.getByTestId("user-menu").getAttribute("aria-label"), { timeout: 15_000 }).toContain("Nina Newcomer, Acme SSO");
+        await expect.poll(() => page.getByTestId("user-menu").getAttribute("aria-label")).toContain("Nina Newcomer, Acme SSO");
       });
 
       await step("sessions", async () => {
@@ -78,7 +78,7 @@ suite("Single sign-on (Chromium)", () => {
         await page.getByTestId("my-sessions").click();
         const row = page.getByTestId("session-row");
         await row.first().waitFor();
-        await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+        await expect.poll(() => row.count()).toBe(1);
         await row.getByText("This session").waitFor();
         await row.getByText("Single sign-on").waitFor();
       });

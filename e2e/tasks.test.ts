@@ -62,7 +62,7 @@ suite("tasks, reminders, meetings and the calendar feed (Chromium)", () => {
         const row = byTestId("task-row").filter({ hasText: "Call Zofia about the fleet module" });
         await see(row);
         // The bell polls every 15 s; the reminder fires ~4 s from now.
-        await page.waitForFunction(() => /\b1\b/.test(document.querySelector('[data-testid="bell-count"]')?.textContent ?? ""), null, { timeout: 40_000 });
+        await page.waitForFunction(() => /\b1\b/.test(document.querySelector('[data-testid="bell-count"]')?.textContent ?? ""), null);
         await byTestId("bell").click();
         const item = byTestId("bell-item").filter({ hasText: "Reminder: Call Zofia about the fleet module" });
         await see(item);

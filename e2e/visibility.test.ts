@@ -28,7 +28,7 @@ suite("Who sees what: roles, visibility and sharing (Chromium)", () => {
     sales = await salesContext.newPage();
     sales.setDefaultTimeout(15_000);
     sales.on("pageerror", (e) => errors.push(`pageerror (sales): ${e.message}`));
-  }, 300_000);
+  });
   afterAll(async () => {
     await salesContext?.close();
     await session?.close();

@@ -131,7 +131,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     const candidates = (await created(a.get("/api/v1/duplicates?object=contact"), "duplicates")).data as { id: string }[];
     ids.duplicate = candidates[0]?.id ?? uuid();
     doc = (await b.get("/api/openapi.json")).json() as Doc;
-  }, 900_000);
+  });
   afterAll(() => t?.close());
 
   /** The A id a parameter or field of this name (on this path) stands for; a random id when A has none such. */
@@ -385,5 +385,5 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     expect(operations.size).toBe(Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0));
     expect(unauthenticated).toBe(0);
     expect(await aView()).toEqual(before);
-  }, 600_000);
+  });
 });

@@ -322,7 +322,7 @@ describe.each(databaseKinds)("closed sign-up on %s", (kind) => {
     } finally {
       await t.close();
     }
-  }, 120_000);
+  });
 });
 
 /** The migrations folder up to (not including) the identities migration, to build a database as it was before. */
@@ -399,5 +399,5 @@ describe.each(databaseKinds)("the identities migration on %s", (kind) => {
       await dropDatabase();
       rmSync(before, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 });

@@ -455,5 +455,5 @@ describe.each(databaseKinds)("the condition-language migration on %s", (kind) =>
       await drop();
       rmSync(before, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 });

@@ -28,7 +28,7 @@ describe.each(databaseKinds)("leads on %s", (kind) => {
    * Reactions arrive through the event stream: a commit wakes the dispatcher (pg_notify), whose consumers rescore or
    * queue the rescoring job. Wait for that outcome, bounded, polling often.
    */
-  const settle = { timeout: 15_000, interval: 50 };
+  const settle = { interval: 50 };
 
   async function team(ws: Client, name: string, size: number) {
     const members: string[] = [];

@@ -63,7 +63,7 @@ describe.each(databaseKinds)("single sign-on with OpenID Connect on %s", (kind) 
     admin = await newWorkspace(t.app, "Acme SSO");
     ws = admin.session.me?.workspace.id as string;
     domain = `${unique("acme")}.test`.toLowerCase();
-  }, 120_000);
+  });
   afterAll(async () => {
     await idp.close();
     await t.close();

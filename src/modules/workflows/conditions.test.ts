@@ -11,7 +11,7 @@ describe.each(databaseKinds)("workflow conditions on %s", (kind) => {
   beforeAll(async () => {
     t = await createTestApp(kind);
     admin = await newWorkspace(t.app);
-  }, 120_000);
+  });
   afterAll(() => t?.close());
 
   const branchOn = async (condition: unknown) => {

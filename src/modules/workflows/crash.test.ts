@@ -56,13 +56,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("a workflow worker killed mid-ru
     t = await createTestApp("postgres");
     admin = await newWorkspace(t.app);
     expect((await admin.patch("/api/v1/webhooks/settings", { allowPrivateTargets: true })).statusCode).toBe(200);
-  }, 120_000);
+  });
   afterAll(async () => {
     await t?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it("finishes the run after a SIGKILL with each action exactly once", { timeout: 240_000 }, async () => {
+  it("finishes the run after a SIGKILL with each action exactly once", async () => {
     const me = admin.session.me?.user.id as string;
     const definition = {
       trigger: { type: "record_created", object: "contact", filter: { all: [{ field: "lastName", op: "eq", value: "Crash" }] } },

@@ -43,7 +43,7 @@ async function startReceiver() {
 
 type Step = { id: string; type: string; config: Record<string, unknown>; next: Record<string, string | null>; name?: string };
 
-describe.each(databaseKinds)("workflow runs on %s", { timeout: 600_000 }, (kind) => {
+describe.each(databaseKinds)("workflow runs on %s", (kind) => {
   let t: TestApp;
   let admin: Client & { email: string };
   let adminId: string;
@@ -76,7 +76,7 @@ describe.each(databaseKinds)("workflow runs on %s", { timeout: 600_000 }, (kind)
       mail: { from: "rapport@example.com", enqueue: async (tx, job) => void (await jobs.send("mail.send", job, { tx })) },
       now: () => new Date(clock.now()),
     };
-  }, 180_000);
+  });
   afterAll(async () => {
     await t?.close();
     await receiver?.close();

@@ -47,7 +47,7 @@ describe("dateOnlyDue", () => {
   });
 });
 
-describe.each(databaseKinds)("workflow time triggers on %s", { timeout: 300_000 }, (kind) => {
+describe.each(databaseKinds)("workflow time triggers on %s", (kind) => {
   let t: TestApp;
   const clock = new TestClock(Date.now());
 
@@ -67,7 +67,7 @@ describe.each(databaseKinds)("workflow time triggers on %s", { timeout: 300_000 
       const names = ((await probe.get("/api/v1/jobs")).json().consumers as { name: string }[]).map((c) => c.name);
       return names.includes("workflows") && names.includes("workflows.time");
     });
-  }, 180_000);
+  });
   afterAll(async () => {
     await t?.close();
   });

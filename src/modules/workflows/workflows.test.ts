@@ -2,7 +2,7 @@ import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
 
-describe.each(databaseKinds)("workflows on %s", { timeout: 180_000 }, (kind) => {
+describe.each(databaseKinds)("workflows on %s", (kind) => {
   let t: TestApp;
   let admin: Client;
   const clock = new TestClock(Date.now());
@@ -21,7 +21,7 @@ describe.each(databaseKinds)("workflows on %s", { timeout: 180_000 }, (kind) => 
     t = await createTestApp(kind, { privateDatabase: true, jobs: { worker: true, clock, pollingIntervalSeconds: 1 } });
     admin = await newWorkspace(t.app);
     await until(async () => ((await admin.get("/api/v1/jobs")).json().consumers as { name: string }[]).some((c) => c.name === "workflows"));
-  }, 180_000);
+  });
   afterAll(async () => {
     await t?.close();
   });

@@ -48,20 +48,21 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
         await see(page.getByText("No assignment rules"));
         await byTestId("new-assignment-rule").click();
         await byTestId("rule-name").fill("Web leads");
-        await byTestId("add-condition").click();
+        await byTestId("condition-add").click();
         await byTestId("condition-field").click();
-        await page.getByRole("option", { name: "Lead source" }).click();
+        await page.getByRole("option", { name: "Lead source", exact: true }).click();
         await byTestId("condition-value").click();
         await page.getByRole("option", { name: "Web form" }).click();
         await byTestId("rule-user").click();
         await page.getByRole("option", { name: "Sam Sales" }).click();
         await byTestId("rule-save").click();
         await see(byTestId("assignment-rule").filter({ hasText: "Web leads" }));
-        expect(await byTestId("assignment-rule").first().textContent()).toContain("source = Web form");
+        expect(await byTestId("assignment-rule").first().textContent()).toContain("Lead source is Web form");
 
         await page.goto(`${server.url}/settings/scoring`);
         await byTestId("new-scoring-rule").click();
         await byTestId("scoring-name").fill("Senior titles");
+        // A new field rule starts as "Job title contains …": only the text is left to type.
         await byTestId("condition-value").fill("VP");
         await byTestId("scoring-points").fill("20");
         await byTestId("scoring-save").click();
@@ -123,7 +124,7 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
         await see(row);
         await row.first().click();
         await see(byTestId("lead-panel"));
-        expect(await byTestId("assignment-reason").textContent()).toBe("Rule 'Web leads': source = Web form");
+        expect(await byTestId("assignment-reason").textContent()).toBe("Rule 'Web leads': Lead source is Web form");
         expect(await byTestId("lead-score").textContent()).toBe("20");
         // The badge shows the whole score: the "scored <date>" line beside it must not squeeze it to "2..".
         const clipped = await byTestId("lead-score").evaluate((el) => {
@@ -131,7 +132,7 @@ suite("leads: web form → assigned, scored lead → deal (Chromium)", () => {
           return label.scrollWidth > label.clientWidth;
         });
         expect(clipped).toBe(false);
-        expect(await byTestId("score-breakdown").textContent()).toContain("+20 title contains VP");
+        expect(await byTestId("score-breakdown").textContent()).toContain("+20 Job title contains VP");
         const source = (await byTestId("lead-source-details").textContent()) ?? "";
         expect(source).toContain("Request a demo");
         expect(source).toContain("source: newsletter");

@@ -89,7 +89,9 @@ export const ValidationRule = z.object({
   allowedValues: z.array(z.string()),
   min: z.number().nullable(),
   max: z.number().nullable(),
-  when: Condition.describe("Records the rule applies to; an empty all group: every record"),
+  // The records the rule applies to; an empty all group: every record. Not `.describe()`d: a described copy of the
+  // recursive Condition sends zod's JSON Schema writer into endless recursion, and the route would lose its serializer.
+  when: Condition,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -63,7 +63,10 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
   };
 
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    // The test compares A's records before and after B's requests, so nothing else may change them meanwhile: no job
+    // worker here (scoring, webhook deliveries), and on PostgreSQL a database of its own, out of the reach of the
+    // workers of suites running beside it on the shared one.
+    t = await createTestApp(kind, { privateDatabase: true, jobs: { worker: false } });
     a = await newWorkspace(t.app, `${MARK} workspace`);
     b = await newWorkspace(t.app, "Beta");
     ids.user = a.session.me?.user.id as string;

@@ -603,7 +603,9 @@ export async function getRun(ctx: Ctx, runId: string): Promise<WorkflowRunDetail
     .select()
     .from(workflowStepRuns)
     .where(and(eq(workflowStepRuns.workspaceId, ctx.workspaceId), eq(workflowStepRuns.runId, runId)))
-    .orderBy(workflowStepRuns.startedAt, workflowStepRuns.attempt);
+    // Steps of one run often start in the same millisecond (and under a test clock at the same instant): the id, a
+    // time-ordered UUID made when the step's row is written, breaks the tie in the order the steps ran.
+    .orderBy(workflowStepRuns.startedAt, workflowStepRuns.id);
   const [base] = await toRuns(ctx, [run]);
   return {
     ...(base as WorkflowRun),

@@ -5,6 +5,7 @@ import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event } from "../../contract/events.js";
 import { queryRows } from "../../db/client.js";
+import { untilOnClock } from "../../test/clock-wait.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { type EngineDeps, executeRun, sweepRuns, workflowConsumer } from "./engine.js";
 
@@ -51,22 +52,7 @@ describe.each(databaseKinds)("workflow runs on %s", (kind) => {
   let deps: EngineDeps;
   const clock = new TestClock(Date.now());
 
-  /** Moves time in steps until the condition holds (each step lets due polls and jobs run). */
-  async function until(cond: () => Promise<boolean> | boolean, stepMs = 500, steps = 240, what = "condition"): Promise<void> {
-    for (let i = 0; i < steps; i++) {
-      if (await cond()) return;
-      if (stepMs > 2000) await clock.setTime(clock.now() + stepMs - 1000);
-      await clock.tick(Math.min(stepMs, 1000));
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    // The clock has moved as far as this wait may move it; on a loaded machine the worker can still be behind on the
-    // work that is due, so give it real time too (bounded by the suite's limit) rather than fail because it is slow.
-    for (const end = Date.now() + 120_000; Date.now() < end; ) {
-      if (await cond()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${what} not reached`);
-  }
+  const until = (cond: () => Promise<boolean> | boolean, stepMs = 500, steps = 240, what = "condition") => untilOnClock(clock, cond, stepMs, steps, what);
 
   beforeAll(async () => {
     receiver = await startReceiver();

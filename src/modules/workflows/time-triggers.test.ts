@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../db/client.js";
+import { untilOnClock } from "../../test/clock-wait.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
 import { importTesting } from "../imports/testing.js";
 import { dateOnlyDue, lastFireTime } from "./time-triggers.js";
@@ -51,20 +52,8 @@ describe.each(databaseKinds)("workflow time triggers on %s", (kind) => {
   let t: TestApp;
   const clock = new TestClock(Date.now());
 
-  async function until(cond: () => Promise<boolean> | boolean, steps = 400): Promise<void> {
-    for (let i = 0; i < steps; i++) {
-      if (await cond()) return;
-      await clock.tick(1000);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    // The clock has moved as far as this wait may move it; on a loaded machine the worker can still be behind on the
-    // work that is due, so give it real time too (bounded by the suite's limit) rather than fail because it is slow.
-    for (const end = Date.now() + 120_000; Date.now() < end; ) {
-      if (await cond()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("condition not reached");
-  }
+  // One second a step, as the time-trigger passes are minute-grained.
+  const until = (cond: () => Promise<boolean> | boolean, steps = 400) => untilOnClock(clock, cond, 1000, steps);
 
   beforeAll(async () => {
     t = await createTestApp(kind, { privateDatabase: true, jobs: { worker: true, clock, pollingIntervalSeconds: 1 } });

@@ -1,5 +1,6 @@
 import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { untilOnClock } from "../../test/clock-wait.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp } from "../../test/harness.js";
 
 describe.each(databaseKinds)("workflows on %s", (kind) => {
@@ -7,21 +8,7 @@ describe.each(databaseKinds)("workflows on %s", (kind) => {
   let admin: Client;
   const clock = new TestClock(Date.now());
 
-  async function until(cond: () => Promise<boolean> | boolean, stepMs = 500, steps = 240): Promise<void> {
-    for (let i = 0; i < steps; i++) {
-      if (await cond()) return;
-      if (stepMs > 2000) await clock.setTime(clock.now() + stepMs - 1000);
-      await clock.tick(Math.min(stepMs, 1000));
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    // The clock has moved as far as this wait may move it; on a loaded machine the worker can still be behind on the
-    // work that is due, so give it real time too (bounded by the suite's limit) rather than fail because it is slow.
-    for (const end = Date.now() + 120_000; Date.now() < end; ) {
-      if (await cond()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("condition not reached");
-  }
+  const until = (cond: () => Promise<boolean> | boolean, stepMs = 500, steps = 240) => untilOnClock(clock, cond, stepMs, steps);
 
   beforeAll(async () => {
     t = await createTestApp(kind, { privateDatabase: true, jobs: { worker: true, clock, pollingIntervalSeconds: 1 } });

@@ -58,6 +58,15 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/workflows/{id}": async () => idOf(await a.post("/api/v1/workflows", { name: unique("Workflow") })),
       "/custom-fields/{id}": async () => idOf(await a.post("/api/v1/custom-fields", { object: "contact", label: unique("Tier"), type: "text" })),
       "/roles/{id}": async () => idOf(await a.post("/api/v1/roles", { name: unique("Partner") })),
+      "/tickets/{id}": async () => idOf(await a.post("/api/v1/tickets", { subject: "Patch me", tags: ["x"] })),
+      "/ticket-statuses/{key}": async () => "pending_customer",
+      "/ticket-queues/{id}": async () => idOf(await a.post("/api/v1/ticket-queues", { name: unique("Queue"), memberIds: [sales.userId] })),
+      "/ticket-routing-rules/{id}": async () => {
+        const queueId = idOf(await a.post("/api/v1/ticket-queues", { name: unique("Queue") }));
+        return idOf(
+          await a.post("/api/v1/ticket-routing-rules", { name: "Phones", condition: { all: [{ field: "channel", op: "eq", value: "phone" }] }, queueId }),
+        );
+      },
     };
 
     const spec = (await a.get("/api/openapi.json")).json() as { paths: Record<string, Record<string, unknown>> };
@@ -69,7 +78,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
     const failures: string[] = [];
     for (const route of patchRoutes) {
       const id = await (targets[route] as () => Promise<string | null>)();
-      const url = `/api/v1${id ? route.replace("{id}", id) : route}`;
+      const url = `/api/v1${id ? route.replace(/\{(id|key)\}/, id) : route}`;
       const before = await a.get(url);
       const res = await a.patch(url, {});
       // A route whose body has a required field (a lost reason's name) may refuse {} as bad input, naming the field.
@@ -79,7 +88,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
         continue;
       }
       const { updatedAt: _after, scoredAt: _scoredAfter, ...body } = res.json() as Record<string, unknown>;
-      if (id && body.id !== id) failures.push(`${route}: answered another record`);
+      if (id && (body.id ?? body.key) !== id) failures.push(`${route}: answered another record`);
       // Where the record can be read back, none of its values moved (some services still touch updatedAt;
       // a contact's score is recomputed, and its scoredAt says when).
       if (before.statusCode === 200) {

@@ -216,6 +216,11 @@ export async function ticketRoutes(app: FastifyInstance, deps: TicketRouteDeps):
     { schema: { tags: settings, summary: "Add a status (admins)", body: CreateTicketStatusBody, response: { 201: TicketStatusDef, ...problems } } },
     async (req, reply) => reply.status(201).send(await createTicketStatus(req.ctx, req.body)),
   );
+  r.get("/ticket-statuses/:key", { schema: { tags: settings, params: TicketStatusParams, response: { 200: TicketStatusDef, ...problems } } }, async (req) => {
+    const found = (await ticketStatuses(req.ctx)).find((s) => s.key === req.params.key);
+    if (!found) throw notFound("Ticket status");
+    return found;
+  });
   r.patch(
     "/ticket-statuses/:key",
     {

@@ -13,6 +13,8 @@ import {
   IconChartBar,
   IconCheck,
   IconChecklist,
+  IconHeadset,
+  IconTicket,
   IconChevronDown,
   IconCopy,
   IconDevices,
@@ -342,6 +344,7 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/leads", "Leads", <IconFilter size={18} stroke={1.7} />, "nav-leads")}
         {item("/companies", "Companies", <IconBuilding size={18} stroke={1.7} />, "nav-companies")}
         {item("/deals", "Deals", <IconTargetArrow size={18} stroke={1.7} />, "nav-deals")}
+        {item("/tickets", "Tickets", <IconTicket size={18} stroke={1.7} />, "nav-tickets")}
         {item("/tasks", "Tasks", <IconChecklist size={18} stroke={1.7} />, "nav-tasks")}
         {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
         {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
@@ -372,6 +375,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
             {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}
             {item("/settings/scoring", "Lead scoring", <IconGauge size={18} stroke={1.7} />, "nav-scoring")}
+            {item("/settings/service", "Service desk", <IconHeadset size={18} stroke={1.7} />, "nav-service")}
           </>
         )}
       </AppShell.Section>

@@ -1,6 +1,7 @@
 import { index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import type { CannedScope, MacroChanges } from "../../contract/canned-replies.js";
 import { createdAt, emptyObject, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { ticketQueues } from "../tickets/table.js";
 import { users } from "../users/table.js";
 
 /** Ready-made answers agents insert into a ticket reply; the body is a liquidjs template with merge fields. */
@@ -12,7 +13,7 @@ export const cannedReplies = pgTable(
     name: text("name").notNull(),
     body: text("body").notNull(),
     scope: text("scope").$type<CannedScope>().notNull().default("personal"),
-    /** Shared replies offered on one queue's tickets only; null: every queue. Tickets' queues belong to the tickets module. */
+    /** Shared replies offered on one queue's tickets only; null: every queue. Deleting the queue deletes its replies. */
     queueId: uuid("queue_id"),
     /** The author: the only one who sees a personal reply. Null once the author is deleted: shared ones stay, personal ones are nobody's and hidden. */
     ownerId: uuid("owner_id"),
@@ -21,6 +22,7 @@ export const cannedReplies = pgTable(
   },
   (t) => [
     reference("canned_replies_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null"),
+    reference("canned_replies_queue_fk", [t.workspaceId, t.queueId], [ticketQueues.workspaceId, ticketQueues.id], "cascade"),
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index("canned_replies_name_idx").on(t.workspaceId, t.name, t.id),
   ],

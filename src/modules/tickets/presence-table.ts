@@ -2,6 +2,7 @@ import { index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/p
 import type { PresenceState } from "../../contract/canned-replies.js";
 import { reference, workspaceId } from "../../db/columns.js";
 import { users } from "../users/table.js";
+import { tickets } from "./table.js";
 
 /**
  * Who has a ticket open, renewed by each agent's browser every few seconds. Kept in the database, not in a process's
@@ -17,6 +18,7 @@ export const ticketPresence = pgTable(
     seenAt: timestamp("seen_at", { withTimezone: true, mode: "date" }).notNull(),
   },
   (t) => [
+    reference("ticket_presence_ticket_fk", [t.workspaceId, t.ticketId], [tickets.workspaceId, tickets.id], "cascade"),
     reference("ticket_presence_user_fk", [t.workspaceId, t.userId], [users.workspaceId, users.id], "cascade"),
     primaryKey({ columns: [t.workspaceId, t.ticketId, t.userId] }),
     index("ticket_presence_seen_idx").on(t.workspaceId, t.seenAt),

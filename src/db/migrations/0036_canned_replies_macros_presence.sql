@@ -35,8 +35,10 @@ CREATE TABLE "ticket_presence" (
 );
 --> statement-breakpoint
 ALTER TABLE "canned_replies" ADD CONSTRAINT "canned_replies_owner_fk" FOREIGN KEY ("workspace_id","owner_id") REFERENCES "public"."users"("workspace_id","id") ON DELETE SET NULL ("owner_id") ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE;--> statement-breakpoint
+ALTER TABLE "canned_replies" ADD CONSTRAINT "canned_replies_queue_fk" FOREIGN KEY ("workspace_id","queue_id") REFERENCES "public"."ticket_queues"("workspace_id","id") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE;--> statement-breakpoint
 ALTER TABLE "macros" ADD CONSTRAINT "macros_owner_fk" FOREIGN KEY ("workspace_id","owner_id") REFERENCES "public"."users"("workspace_id","id") ON DELETE SET NULL ("owner_id") ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE;--> statement-breakpoint
 ALTER TABLE "macros" ADD CONSTRAINT "macros_canned_reply_fk" FOREIGN KEY ("workspace_id","canned_reply_id") REFERENCES "public"."canned_replies"("workspace_id","id") ON DELETE SET NULL ("canned_reply_id") ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE;--> statement-breakpoint
+ALTER TABLE "ticket_presence" ADD CONSTRAINT "ticket_presence_ticket_fk" FOREIGN KEY ("workspace_id","ticket_id") REFERENCES "public"."tickets"("workspace_id","id") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE;--> statement-breakpoint
 ALTER TABLE "ticket_presence" ADD CONSTRAINT "ticket_presence_user_fk" FOREIGN KEY ("workspace_id","user_id") REFERENCES "public"."users"("workspace_id","id") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE;--> statement-breakpoint
 CREATE INDEX "canned_replies_name_idx" ON "canned_replies" USING btree ("workspace_id","name","id");--> statement-breakpoint
 CREATE INDEX "macros_name_idx" ON "macros" USING btree ("workspace_id","name","id");--> statement-breakpoint

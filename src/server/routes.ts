@@ -96,7 +96,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   });
   await workflowRoutes(api, { engine: async () => (await deps.jobSystem()).workflowEngine });
   await jobRoutes(api, deps);
-  await cannedReplyRoutes(api);
+  await cannedReplyRoutes(api, { mailQueue });
   await ticketPresenceRoutes(api, { clock: deps.clock });
   await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import type { Ctx } from "../../core/context.js";
+import { createTicket, getTicket, listTicketMessages } from "../tickets/service.js";
 import { changedTags } from "./service.js";
 
 type Reply = { id: string; name: string; scope: string; mayEdit: boolean; ownerName: string | null };
@@ -94,6 +96,58 @@ describe.each(databaseKinds)("canned replies and macros on %s", (kind) => {
     const readOnly = await userWithRole(t.app, admin, "read_only");
     expectProblem(await readOnly.post("/api/v1/macros", { name: "nope" }), 403, "forbidden");
     expectProblem(await readOnly.post("/api/v1/canned-replies", { name: "nope", body: "x" }), 403, "forbidden");
+  });
+
+  it("renders a reply for a ticket and applies a macro to one ticket and in bulk, refusing per ticket", async () => {
+    const ws = await newWorkspace(t.app);
+    const me = ws.session.me as NonNullable<typeof ws.session.me>;
+    const ctx: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
+    const company = (await ws.post("/api/v1/companies", { name: "Nordwind GmbH" })).json();
+    const contact = (await ws.post("/api/v1/contacts", { firstName: "Zofia", lastName: "Kowalczyk", companyId: company.id, emails: [{ email: "zofia@nordwind.example" }] })).json();
+    const one = await createTicket(ctx, { subject: "Invoice missing", contactId: contact.id, tags: ["waiting"] });
+    const two = await createTicket(ctx, { subject: "Login broken", requester: { email: "sam@other.example" } });
+    const reply = (
+      await ws.post("/api/v1/canned-replies", {
+        name: "Greeting",
+        body: "Hi {{ contact.first_name }} {{ contact.last_name }} of {{ company.name }}, about #{{ ticket.number }} ({{ ticket.subject }}): {{ agent.name }}, {{ workspace.name }}",
+        scope: "shared",
+      })
+    ).json();
+    const rendered = await ws.post(`/api/v1/canned-replies/${reply.id}/render`, { ticketId: one.id });
+    expect(rendered.statusCode, rendered.body).toBe(200);
+    expect(rendered.json().text).toBe(`Hi Zofia Kowalczyk of Nordwind GmbH, about #${one.number} (Invoice missing): Ada Admin, ${me.workspace.name}`);
+    // Another workspace's ticket is nobody's business here.
+    expectProblem(await admin.post(`/api/v1/canned-replies/preview`, { body: "x", ticketId: one.id }), 404, "not_found");
+
+    const macro = (
+      await ws.post("/api/v1/macros", {
+        name: "Note and pend",
+        cannedReplyId: reply.id,
+        replyKind: "note",
+        changes: { status: "pending_customer", priority: "high", assigneeId: "me", addTags: ["billing"], removeTags: ["waiting"] },
+        scope: "shared",
+      })
+    ).json();
+    // For the composer: rendered, nothing changed.
+    const dry = await ws.post(`/api/v1/macros/${macro.id}/apply`, { ticketIds: [one.id], sendReply: false });
+    expect(dry.statusCode, dry.body).toBe(200);
+    expect(dry.json().data[0]).toMatchObject({ ok: true, messageId: null });
+    expect(dry.json().data[0].reply).toContain("Hi Zofia");
+    const applied = await ws.post(`/api/v1/macros/${macro.id}/apply`, { ticketIds: [one.id, two.id] });
+    expect(applied.json().data.map((r: { ok: boolean }) => r.ok)).toEqual([true, true]);
+    const after = await getTicket(ctx, one.id);
+    expect(after).toMatchObject({ status: "pending_customer", priority: "high", assigneeId: me.user.id, tags: ["billing"] });
+    const notes = (await listTicketMessages(ctx, one.id)).filter((m) => m.kind === "note");
+    expect(notes.map((n) => n.bodyText)).toEqual([rendered.json().text]);
+    expect((await listTicketMessages(ctx, two.id)).some((m) => m.kind === "note" && m.bodyText.startsWith("Hi  "))).toBe(true);
+
+    // A sales user reads tickets but may not change them: each ticket is refused on its own, nothing changes.
+    const sales = await userWithRole(t.app, ws, "sales");
+    const refused = await sales.post(`/api/v1/macros/${macro.id}/apply`, { ticketIds: [two.id] });
+    expect(refused.statusCode, refused.body).toBe(200);
+    expect(refused.json().data[0]).toMatchObject({ ok: false, messageId: null });
+    expect(refused.json().data[0].error).toMatch(/cannot/i);
+    expect((await getTicket(ctx, two.id)).assigneeId).toBe(me.user.id);
   });
 
   it("changes tags without repeats, case-blind", () => {

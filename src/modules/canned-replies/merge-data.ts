@@ -6,7 +6,7 @@ import type { MergeData } from "./service.js";
 const firstWord = (name: string) => name.trim().split(/\s+/)[0] ?? "";
 
 /** The agent and workspace part of the merge data: whoever renders the reply signs it. */
-async function agentAndWorkspace(ctx: Ctx): Promise<Pick<MergeData, "agent" | "workspace">> {
+export async function agentAndWorkspace(ctx: Ctx): Promise<Pick<MergeData, "agent" | "workspace">> {
   const agentName = ctx.actor.userId ? ((await userNames(ctx, [ctx.actor.userId])).get(ctx.actor.userId) ?? "") : "";
   const workspace = await getWorkspaceInfo(ctx);
   return { agent: { name: agentName, first_name: firstWord(agentName) }, workspace: { name: workspace.name } };

@@ -16,7 +16,7 @@ import {
 } from "../../contract/canned-replies.js";
 import { IdParams } from "../../contract/common.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
-import { applyMacro, renderForTicket } from "./apply.js";
+import { type ApplyDeps, applyMacro, renderForTicket } from "./apply.js";
 import {
   createCannedReply,
   createMacro,
@@ -30,7 +30,7 @@ import {
   updateMacro,
 } from "./service.js";
 
-export async function cannedReplyRoutes(app: FastifyInstance): Promise<void> {
+export async function cannedReplyRoutes(app: FastifyInstance, deps: ApplyDeps = {}): Promise<void> {
   const r = typed(app);
   const tags = ["canned replies"];
   r.get(
@@ -125,6 +125,6 @@ export async function cannedReplyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: ApplyMacroResult, ...problems },
       },
     },
-    async (req) => ({ data: await applyMacro(req.ctx, req.params.id, req.body) }),
+    async (req) => ({ data: await applyMacro(req.ctx, req.params.id, req.body, deps) }),
   );
 }

@@ -1,6 +1,7 @@
 import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newId } from "../../core/ids.js";
+import type { Ctx } from "../../core/context.js";
+import { createTicket } from "./service.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 
 type Mark = { name: string; state: string; self: boolean };
@@ -16,11 +17,16 @@ describe.each(databaseKinds)("ticket presence (collision warning) on %s", (kind)
     t = await createTestApp(kind, { jobs: { worker: false, clock } });
     sam = await newWorkspace(t.app);
     kim = await userWithRole(t.app, sam, "support");
+    const me = sam.session.me as NonNullable<typeof sam.session.me>;
+    ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
   });
+  let ctx: Ctx;
+  // Kim (support) works unassigned tickets of the workspace's queues; the admin Sam sees all.
+  const newTicket = async () => (await createTicket(ctx, { subject: "Printer on fire", requester: { email: `p${Date.now()}@example.com` } })).id;
   afterAll(() => t.close());
 
   it("shows who views and who replies, and forgets a mark not renewed within a minute", async () => {
-    const ticketId = newId();
+    const ticketId = await newTicket();
     const first = await sam.call("PUT", `/api/v1/tickets/${ticketId}/presence`, { state: "viewing" });
     expect(first.statusCode, first.body).toBe(200);
     expect((first.json().data as Mark[]).map((m) => [m.name, m.state, m.self])).toEqual([["Ada Admin", "viewing", true]]);
@@ -42,10 +48,11 @@ describe.each(databaseKinds)("ticket presence (collision warning) on %s", (kind)
   });
 
   it("keeps marks within their workspace and refuses unknown states", async () => {
-    const ticketId = newId();
+    const ticketId = await newTicket();
     await sam.call("PUT", `/api/v1/tickets/${ticketId}/presence`, { state: "viewing" });
     const stranger = await newWorkspace(t.app);
-    expect((await stranger.get(`/api/v1/tickets/${ticketId}/presence`)).json().data).toEqual([]);
+    expectProblem(await stranger.get(`/api/v1/tickets/${ticketId}/presence`), 404, "not_found");
+    expectProblem(await stranger.call("PUT", `/api/v1/tickets/${ticketId}/presence`, { state: "viewing" }), 404, "not_found");
     expectProblem(await sam.call("PUT", `/api/v1/tickets/${ticketId}/presence`, { state: "typing" }), 400, "validation_failed");
   });
 });

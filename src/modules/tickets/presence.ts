@@ -4,6 +4,7 @@ import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
 import { userNames } from "../users/service.js";
+import { getTicket } from "./service.js";
 import { ticketPresence } from "./presence-table.js";
 
 /** A browser renews its mark every ~15 s; one not renewed for this long belongs to a closed tab or a lost laptop. */
@@ -17,6 +18,12 @@ function me(ctx: Ctx): string {
 /** The agents with the ticket open now (marks renewed within the TTL), the caller flagged as self. */
 export async function ticketPresenceList(ctx: Ctx, ticketId: string, now: Date): Promise<PresenceList> {
   assertCan(ctx.actor, "read");
+  // Only those who may read the ticket learn who works on it (404 otherwise, as for the ticket itself).
+  await getTicket(ctx, ticketId);
+  return liveMarks(ctx, ticketId, now);
+}
+
+async function liveMarks(ctx: Ctx, ticketId: string, now: Date): Promise<PresenceList> {
   const fresh = new Date(now.getTime() - PRESENCE_TTL_SECONDS * 1000);
   const rows = await ctx.db
     .select()
@@ -47,6 +54,7 @@ export async function ticketPresenceList(ctx: Ctx, ticketId: string, now: Date):
 export async function putTicketPresence(ctx: Ctx, ticketId: string, state: PresenceState | "left", now: Date): Promise<PresenceList> {
   assertCan(ctx.actor, "read");
   const userId = me(ctx);
+  await getTicket(ctx, ticketId);
   const fresh = new Date(now.getTime() - PRESENCE_TTL_SECONDS * 1000);
   await ctx.db.transaction(async (tx) => {
     await tx
@@ -63,5 +71,5 @@ export async function putTicketPresence(ctx: Ctx, ticketId: string, state: Prese
       .values({ workspaceId: ctx.workspaceId, ticketId, userId, state, seenAt: now })
       .onConflictDoUpdate({ target: [ticketPresence.workspaceId, ticketPresence.ticketId, ticketPresence.userId], set: { state, seenAt: now } });
   });
-  return ticketPresenceList(ctx, ticketId, now);
+  return liveMarks(ctx, ticketId, now);
 }

@@ -6,7 +6,7 @@ import { getContact } from "../contacts/service.js";
 import type { MailQueue } from "../mail/service.js";
 import { addTicketMessage, getTicket, updateTicket } from "../tickets/service.js";
 import { agentAndWorkspace, sampleMergeData } from "./merge-data.js";
-import { changedTags, macroForApply, type MergeData, renderTemplate } from "./service.js";
+import { changedTags, type MergeData, macroForApply, renderTemplate } from "./service.js";
 
 export interface ApplyDeps {
   /** The mail outbox a macro's public reply goes out through. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import type { Ctx } from "../../core/context.js";
+import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { createTicket, getTicket, listTicketMessages } from "../tickets/service.js";
 import { changedTags } from "./service.js";
 
@@ -103,7 +103,9 @@ describe.each(databaseKinds)("canned replies and macros on %s", (kind) => {
     const me = ws.session.me as NonNullable<typeof ws.session.me>;
     const ctx: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
     const company = (await ws.post("/api/v1/companies", { name: "Nordwind GmbH" })).json();
-    const contact = (await ws.post("/api/v1/contacts", { firstName: "Zofia", lastName: "Kowalczyk", companyId: company.id, emails: [{ email: "zofia@nordwind.example" }] })).json();
+    const contact = (
+      await ws.post("/api/v1/contacts", { firstName: "Zofia", lastName: "Kowalczyk", companyId: company.id, emails: [{ email: "zofia@nordwind.example" }] })
+    ).json();
     const one = await createTicket(ctx, { subject: "Invoice missing", contactId: contact.id, tags: ["waiting"] });
     const two = await createTicket(ctx, { subject: "Login broken", requester: { email: "sam@other.example" } });
     const reply = (

@@ -1,8 +1,8 @@
 import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ctx } from "../../core/context.js";
-import { createTicket } from "./service.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { createTicket } from "./service.js";
 
 type Mark = { name: string; state: string; self: boolean };
 

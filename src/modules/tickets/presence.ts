@@ -4,8 +4,8 @@ import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
 import { userNames } from "../users/service.js";
-import { getTicket } from "./service.js";
 import { ticketPresence } from "./presence-table.js";
+import { getTicket } from "./service.js";
 
 /** A browser renews its mark every ~15 s; one not renewed for this long belongs to a closed tab or a lost laptop. */
 export const PRESENCE_TTL_SECONDS = 60;

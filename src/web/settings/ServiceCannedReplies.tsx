@@ -2,7 +2,7 @@ import { ActionIcon, Badge, Button, Card, Group, Modal, SegmentedControl, Stack,
 import { IconEdit, IconMessageDots, IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { type CannedReply, type CannedScope, cannedMergeFields, cannedScopeLabels, CreateCannedReplyBody } from "../../contract/canned-replies.js";
+import { type CannedReply, type CannedScope, CreateCannedReplyBody, cannedMergeFields, cannedScopeLabels } from "../../contract/canned-replies.js";
 import { usePermissions } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { EmptyHint } from "../components/EmptyHint.js";
@@ -128,7 +128,14 @@ function CannedReplyModal({ reply, onClose }: { reply: CannedReply | null; onClo
     <Modal opened onClose={onClose} title={reply ? "Edit canned reply" : "New canned reply"} size="lg">
       <form onSubmit={submit}>
         <Stack gap="sm">
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={form.get("name")} data-autofocus data-testid="canned-name" />
+          <TextInput
+            label="Name"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={form.get("name")}
+            data-autofocus
+            data-testid="canned-name"
+          />
           <Textarea
             label="Reply"
             description="Insert a merge field below; it is filled in from the ticket when an agent uses the reply."

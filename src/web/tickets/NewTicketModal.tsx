@@ -73,10 +73,28 @@ export function NewTicketModal({ opened, onClose }: { opened: boolean; onClose: 
               <TextInput label="Name (optional)" value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="ticket-requester-name" />
             </Group>
           )}
-          <TextInput label="Subject" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} error={form.get("subject")} data-testid="ticket-subject" />
-          <Textarea label="What the customer asked" autosize minRows={4} value={body} onChange={(e) => setBody(e.currentTarget.value)} data-testid="ticket-body" />
+          <TextInput
+            label="Subject"
+            value={subject}
+            onChange={(e) => setSubject(e.currentTarget.value)}
+            error={form.get("subject")}
+            data-testid="ticket-subject"
+          />
+          <Textarea
+            label="What the customer asked"
+            autosize
+            minRows={4}
+            value={body}
+            onChange={(e) => setBody(e.currentTarget.value)}
+            data-testid="ticket-body"
+          />
           <Group grow>
-            <Select label="Priority" data={Object.entries(priorityLabels).map(([value, label]) => ({ value, label }))} value={priority} onChange={(v) => v && setPriority(v)} />
+            <Select
+              label="Priority"
+              data={Object.entries(priorityLabels).map(([value, label]) => ({ value, label }))}
+              value={priority}
+              onChange={(v) => v && setPriority(v)}
+            />
             <Select
               label="Channel"
               data={["phone", "chat", "email", "web", "social"].map((value) => ({ value, label: channelLabels[value] ?? value }))}

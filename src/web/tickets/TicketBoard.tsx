@@ -5,7 +5,6 @@ import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/rea
 import { useState } from "react";
 import { usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
-import { useUserMap } from "../http/queries.js";
 import { notifyError } from "../lib/notify.js";
 import { categoryColors, fetchTickets, priorityColors, priorityLabels, statusesQuery, type TicketFilters, ticketApi, ticketKeys } from "./api.js";
 import type { Ticket, TicketStatusDef } from "./types.js";
@@ -17,7 +16,7 @@ export function TicketBoard({ filters }: { filters: TicketFilters }) {
   const qc = useQueryClient();
   const statuses = useQuery(statusesQuery);
   const { may } = usePermissions();
-  const canEdit = may("ticket" as never, "edit");
+  const canEdit = may("ticket", "edit");
   const [announcement, setAnnouncement] = useState("");
   const columns = (statuses.data ?? []).slice().sort((a, b) => a.position - b.position);
   const lists = useQueries({
@@ -60,7 +59,8 @@ export function TicketBoard({ filters }: { filters: TicketFilters }) {
         onDragEnd={onDragEnd}
         accessibility={{
           screenReaderInstructions: {
-            draggable: "To change this ticket's status, press Space or Enter, use the arrow keys to choose a column, then Space or Enter to drop it, or Escape to cancel.",
+            draggable:
+              "To change this ticket's status, press Space or Enter, use the arrow keys to choose a column, then Space or Enter to drop it, or Escape to cancel.",
           },
         }}
       >
@@ -116,10 +116,21 @@ function Column({ status, tickets, more, canEdit }: { status: TicketStatusDef; t
 }
 
 function TicketCard({ ticket, canEdit }: { ticket: Ticket; canEdit: boolean }) {
-  const users = useUserMap();
-  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: ticket.id, data: { ticket }, disabled: !canEdit, attributes: { role: "group" } });
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
+    id: ticket.id,
+    data: { ticket },
+    disabled: !canEdit,
+    attributes: { role: "group" },
+  });
   return (
-    <div ref={setNodeRef} {...listeners} {...attributes} style={{ opacity: isDragging ? 0.4 : 1 }} data-testid="ticket-card" data-ticket-subject={ticket.subject}>
+    <div
+      ref={setNodeRef}
+      {...listeners}
+      {...attributes}
+      style={{ opacity: isDragging ? 0.4 : 1 }}
+      data-testid="ticket-card"
+      data-ticket-subject={ticket.subject}
+    >
       <Card withBorder radius="sm" padding="xs" shadow="xs" style={{ cursor: canEdit ? "grab" : "default" }}>
         <AnchorLink to="/tickets/$id" params={{ id: ticket.id }} fz="sm" fw={500} lineClamp={2} draggable={false}>
           #{ticket.number} {ticket.subject}
@@ -129,7 +140,7 @@ function TicketCard({ ticket, canEdit }: { ticket: Ticket; canEdit: boolean }) {
             {priorityLabels[ticket.priority] ?? ticket.priority}
           </Badge>
           <Text fz="xs" c="dimmed">
-            {ticket.assigneeId ? (users.get(ticket.assigneeId)?.name ?? "Unknown user") : "Unassigned"}
+            {ticket.assigneeName ?? "Unassigned"}
           </Text>
         </Group>
       </Card>

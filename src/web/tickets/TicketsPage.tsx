@@ -1,4 +1,21 @@
-import { Alert, Badge, Button, Checkbox, Group, Loader, Menu, ScrollArea, SegmentedControl, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Loader,
+  Menu,
+  ScrollArea,
+  SegmentedControl,
+  Select,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
 import { useDebouncedValue, useDocumentTitle } from "@mantine/hooks";
 import { IconAlertCircle, IconLayoutKanban, IconList, IconPlus, IconSearch, IconTicket } from "@tabler/icons-react";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -8,7 +25,6 @@ import { usePermissions } from "../app/me.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { AnchorLink } from "../components/links.js";
 import { UserPicker } from "../components/pickers.js";
-import { useUserMap } from "../http/queries.js";
 import { formatRelative } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import {
@@ -18,7 +34,6 @@ import {
   priorityLabels,
   queuesQuery,
   statusesQuery,
-  statusLabel,
   type TicketFilters,
   type TicketTab,
   ticketApi,
@@ -42,7 +57,7 @@ export function TicketsPage() {
   const search = route.useSearch();
   const navigate = route.useNavigate();
   const { may } = usePermissions();
-  const canCreate = may("ticket" as never, "create");
+  const canCreate = may("ticket", "create");
   const set = (patch: Partial<TicketsSearch>) => void navigate({ search: (s) => ({ ...s, ...patch }), replace: true });
   const [text, setText] = useState(search.q ?? "");
   const [debounced] = useDebouncedValue(text, 300);
@@ -53,7 +68,14 @@ export function TicketsPage() {
   const statuses = useQuery(statusesQuery);
   const queues = useQuery(queuesQuery);
   const view = search.view ?? "list";
-  const filters: TicketFilters = { tab: search.tab, q: search.q, status: search.status, priority: search.priority, channel: search.channel, queueId: search.queueId };
+  const filters: TicketFilters = {
+    tab: search.tab,
+    q: search.q,
+    status: search.status,
+    priority: search.priority,
+    channel: search.channel,
+    queueId: search.queueId,
+  };
 
   return (
     <Stack gap="md" data-testid="tickets-page">
@@ -144,7 +166,6 @@ export function TicketsPage() {
 
 function TicketList({ filters, onCreate }: { filters: TicketFilters; onCreate?: () => void }) {
   const qc = useQueryClient();
-  const users = useUserMap();
   const statuses = useQuery(statusesQuery);
   const queues = useQuery(queuesQuery);
   const macros = useQuery(macrosQuery);
@@ -298,15 +319,15 @@ function TicketList({ filters, onCreate }: { filters: TicketFilters; onCreate?: 
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Badge variant="light">{statusLabel(statuses.data, t.status)}</Badge>
+                  <Badge variant="light">{t.statusLabel}</Badge>
                 </Table.Td>
                 <Table.Td>
                   <Badge variant="dot" color={priorityColors[t.priority]}>
                     {priorityLabels[t.priority] ?? t.priority}
                   </Badge>
                 </Table.Td>
-                <Table.Td>{queues.data?.find((x) => x.id === t.queueId)?.name ?? <Text c="dimmed">—</Text>}</Table.Td>
-                <Table.Td>{t.assigneeId ? (users.get(t.assigneeId)?.name ?? "Unknown user") : <Text c="dimmed">Unassigned</Text>}</Table.Td>
+                <Table.Td>{t.queueName ?? <Text c="dimmed">—</Text>}</Table.Td>
+                <Table.Td>{t.assigneeName ?? <Text c="dimmed">Unassigned</Text>}</Table.Td>
                 <Table.Td>
                   <Text fz="sm">{formatRelative(t.updatedAt)}</Text>
                 </Table.Td>

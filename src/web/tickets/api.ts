@@ -1,4 +1,5 @@
 import { queryOptions } from "@tanstack/react-query";
+import { ticketChannelLabels, ticketPriorityLabels } from "../../contract/tickets.js";
 import { api } from "../http/client.js";
 import type { Ticket, TicketMessage, TicketQueue, TicketStatusDef } from "./types.js";
 
@@ -28,7 +29,7 @@ export function listParams(f: TicketFilters): Record<string, string | undefined>
     status: f.status,
     priority: f.priority,
     channel: f.channel,
-    queueId: f.queueId,
+    queue: f.queueId,
     assignee: f.tab === "mine" ? "me" : f.tab === "unassigned" ? "none" : undefined,
     overdue: f.tab === "overdue" ? "true" : undefined,
   };
@@ -58,20 +59,12 @@ export const ticketApi = {
   create: (body: unknown) => api.post<Ticket>("/api/v1/tickets", body),
   update: (id: string, body: unknown) => api.patch<Ticket>(`/api/v1/tickets/${id}`, body),
   addMessage: (id: string, body: unknown) => api.post<TicketMessage>(`/api/v1/tickets/${id}/messages`, body),
+  attachmentHref: (ticketId: string, attachmentId: string) => `/api/v1/tickets/${ticketId}/attachments/${attachmentId}`,
 };
 
-export const priorityLabels: Record<string, string> = { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" };
+export const priorityLabels: Record<string, string> = ticketPriorityLabels;
 export const priorityColors: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
-export const channelLabels: Record<string, string> = {
-  email: "Email",
-  web: "Web form",
-  portal: "Portal",
-  phone: "Phone",
-  chat: "Chat",
-  social: "Social",
-  api: "API",
-  import: "Import",
-};
+export const channelLabels: Record<string, string> = ticketChannelLabels;
 export const categoryColors: Record<string, string> = { new: "blue", open: "teal", pending: "yellow", solved: "gray", closed: "dark" };
 
 /** The label of a status key, falling back to a readable form of the key (never the raw code). */

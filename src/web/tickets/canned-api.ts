@@ -7,7 +7,8 @@ export const cannedKeys = { all: ["canned-replies"] as const, macros: ["macros"]
 export const cannedRepliesQuery = (queueId?: string | null) =>
   queryOptions({
     queryKey: [...cannedKeys.all, queueId ?? "all"],
-    queryFn: () => api.get<{ data: CannedReply[]; nextCursor: string | null }>("/api/v1/canned-replies", { limit: 200, queueId: queueId ?? undefined }).then((r) => r.data),
+    queryFn: () =>
+      api.get<{ data: CannedReply[]; nextCursor: string | null }>("/api/v1/canned-replies", { limit: 200, queueId: queueId ?? undefined }).then((r) => r.data),
   });
 
 export const macrosQuery = queryOptions({ queryKey: cannedKeys.macros, queryFn: () => api.get<{ data: Macro[] }>("/api/v1/macros").then((r) => r.data) });

@@ -36,6 +36,15 @@ import { cannedApi, cannedKeys, cannedRepliesQuery, macrosQuery } from "../ticke
 import { CannedRepliesPanel } from "./ServiceCannedReplies.js";
 
 const route = getRouteApi("/settings/service");
+/** The stored key of a new status, from its name ("Waiting for parts" → waiting_for_parts); only the label is shown. */
+const statusKey = (label: string) =>
+  label
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .replace(/^(?=[0-9])/, "s_")
+    .slice(0, 40) || "status";
 const categoryLabels: Record<TicketStatusCategory, string> = { new: "New", open: "Open", pending: "Pending", solved: "Solved", closed: "Closed" };
 
 /** Settings → Service desk. Canned replies and macros are everyone's (personal ones); the rest is for admins. */
@@ -330,7 +339,7 @@ function StatusesPanel() {
   const [slaRunning, setSlaRunning] = useState(true);
   const refresh = () => void qc.invalidateQueries({ queryKey: statusesQuery.queryKey });
   const add = useMutation({
-    mutationFn: () => api.post("/api/v1/ticket-statuses", { label: label.trim(), category, slaRunning }),
+    mutationFn: () => api.post("/api/v1/ticket-statuses", { key: statusKey(label), label: label.trim(), category, slaRunning }),
     onSuccess: () => {
       setLabel("");
       refresh();
@@ -402,7 +411,7 @@ function QueuesPanel() {
   const refresh = () => void qc.invalidateQueries({ queryKey: queuesQuery.queryKey });
   const availability = useMutation({
     mutationFn: ({ queueId, userId, available }: { queueId: string; userId: string; available: boolean }) =>
-      api.put(`/api/v1/ticket-queues/${queueId}/members/${userId}`, { available }),
+      api.put(`/api/v1/ticket-queues/${queueId}/members/${userId}/availability`, { available }),
     onSuccess: refresh,
     onError: (e) => notifyError(e, "Could not change availability"),
   });

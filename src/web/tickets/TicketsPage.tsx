@@ -185,14 +185,8 @@ function TicketList({ filters, onCreate }: { filters: TicketFilters; onCreate?: 
     notifySuccess(message);
   };
   const bulk = useMutation({
-    mutationFn: async (patch: Record<string, unknown>) => {
-      // One request per ticket so one ticket the agent may not change does not block the rest.
-      const results = await Promise.allSettled(ids.map((id) => ticketApi.update(id, patch)));
-      const failed = results.filter((r) => r.status === "rejected").length;
-      if (failed === ids.length) throw (results[0] as PromiseRejectedResult).reason;
-      return { changed: ids.length - failed, failed };
-    },
-    onSuccess: (r) => done(`${r.changed} ticket${r.changed === 1 ? "" : "s"} changed${r.failed ? `; ${r.failed} refused` : ""}`),
+    mutationFn: (patch: Record<string, unknown>) => ticketApi.bulk({ ids, ...patch }),
+    onSuccess: (r) => done(`${r.affected} ticket${r.affected === 1 ? "" : "s"} changed`),
     onError: (e) => notifyError(e, "Could not change the tickets"),
   });
   const macro = useMutation({

@@ -58,6 +58,7 @@ export const queuesQuery = queryOptions({
 export const ticketApi = {
   create: (body: unknown) => api.post<Ticket>("/api/v1/tickets", body),
   update: (id: string, body: unknown) => api.patch<Ticket>(`/api/v1/tickets/${id}`, body),
+  bulk: (body: unknown) => api.post<{ affected: number }>("/api/v1/tickets/bulk", body),
   addMessage: (id: string, body: unknown) => api.post<TicketMessage>(`/api/v1/tickets/${id}/messages`, body),
   attachmentHref: (ticketId: string, attachmentId: string) => `/api/v1/tickets/${ticketId}/attachments/${attachmentId}`,
 };

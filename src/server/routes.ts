@@ -28,7 +28,7 @@ import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
-import { ticketPresenceRoutes } from "../modules/tickets/presence-routes.js";
+import { ticketPresenceRoutes } from "../modules/ticket-presence/routes.js";
 import { ticketRoutes } from "../modules/tickets/routes.js";
 import { userRoutes } from "../modules/users/routes.js";
 import { validationRuleRoutes } from "../modules/validation-rules/routes.js";

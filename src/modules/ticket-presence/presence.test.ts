@@ -2,7 +2,7 @@ import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ctx } from "../../core/context.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
-import { createTicket } from "./service.js";
+import { createTicket } from "../tickets/service.js";
 
 type Mark = { name: string; state: string; self: boolean };
 

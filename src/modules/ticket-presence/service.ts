@@ -3,9 +3,9 @@ import type { PresenceList, PresenceState } from "../../contract/canned-replies.
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
+import { getTicket } from "../tickets/service.js";
 import { userNames } from "../users/service.js";
-import { ticketPresence } from "./presence-table.js";
-import { getTicket } from "./service.js";
+import { ticketPresence } from "./table.js";
 
 /** A browser renews its mark every ~15 s; one not renewed for this long belongs to a closed tab or a lost laptop. */
 export const PRESENCE_TTL_SECONDS = 60;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { PresenceList, PutPresenceBody } from "../../contract/canned-replies.js";
 import { IdParams } from "../../contract/common.js";
 import { problems, typed } from "../../server/route-kit.js";
-import { putTicketPresence, ticketPresenceList } from "./presence.js";
+import { putTicketPresence, ticketPresenceList } from "./service.js";
 
 /** The server's time, injectable so tests move it (the job system's clock when one is given). */
 export interface PresenceDeps {

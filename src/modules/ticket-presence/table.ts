@@ -1,8 +1,8 @@
 import { index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { PresenceState } from "../../contract/canned-replies.js";
 import { reference, workspaceId } from "../../db/columns.js";
+import { tickets } from "../tickets/table.js";
 import { users } from "../users/table.js";
-import { tickets } from "./table.js";
 
 /**
  * Who has a ticket open, renewed by each agent's browser every few seconds. Kept in the database, not in a process's

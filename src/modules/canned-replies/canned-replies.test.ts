@@ -93,6 +93,10 @@ describe.each(databaseKinds)("canned replies and macros on %s", (kind) => {
     // Deleting the reply keeps the macro's field changes.
     expect((await admin.del(`/api/v1/canned-replies/${sharedReply.id}`)).statusCode).toBe(204);
     expect((await admin.get(`/api/v1/macros/${made.json().id}`)).json()).toMatchObject({ cannedReplyId: null, changes: { status: "solved" } });
+    // Changes must name this workspace's statuses, people and queues.
+    const elsewhere = await newWorkspace(t.app);
+    expectProblem(await admin.post("/api/v1/macros", { name: "Bad", changes: { status: "nosuch" } }), 400, "validation_failed");
+    expectProblem(await admin.post("/api/v1/macros", { name: "Bad", changes: { assigneeId: elsewhere.session.me?.user.id } }), 400, "validation_failed");
     const readOnly = await userWithRole(t.app, admin, "read_only");
     expectProblem(await readOnly.post("/api/v1/macros", { name: "nope" }), 403, "forbidden");
     expectProblem(await readOnly.post("/api/v1/canned-replies", { name: "nope", body: "x" }), 403, "forbidden");

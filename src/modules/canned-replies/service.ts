@@ -6,6 +6,7 @@ import type {
   CreateCannedReplyBody,
   CreateMacroBody,
   Macro,
+  MacroChanges,
   UpdateCannedReplyBody,
   UpdateMacroBody,
 } from "../../contract/canned-replies.js";
@@ -15,7 +16,9 @@ import { AppError, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { checkTemplate, render } from "../../core/liquid.js";
 import { assertCan } from "../../core/roles.js";
-import { userNames } from "../users/service.js";
+import { existingQueueIds } from "../tickets/routing.js";
+import { ticketStatuses } from "../tickets/service.js";
+import { assertUsersExist, userNames } from "../users/service.js";
 import { cannedReplies, macros } from "./table.js";
 
 type ReplyRow = typeof cannedReplies.$inferSelect;
@@ -234,6 +237,17 @@ async function assertReplyUsable(ctx: Ctx, replyId: string | null | undefined, s
     ]);
 }
 
+/** The status, person and queue a macro names must exist in this workspace (a typo or another workspace's id is refused). */
+async function assertChanges(ctx: Ctx, changes: MacroChanges | undefined) {
+  if (!changes) return;
+  if (changes.status && !(await ticketStatuses(ctx)).some((s) => s.key === changes.status))
+    throw new AppError("validation_failed", "changes.status: no such ticket status", [{ path: "changes.status", message: "No such status" }]);
+  if (changes.assigneeId && changes.assigneeId !== "me" && changes.assigneeId !== "none")
+    await assertUsersExist(ctx, [changes.assigneeId], "changes.assigneeId");
+  if (changes.queueId && changes.queueId !== "none" && !(await existingQueueIds(ctx.db, ctx.workspaceId, [changes.queueId])).has(changes.queueId))
+    throw new AppError("invalid_reference", "changes.queueId: no such queue", [{ path: "changes.queueId", message: "No such queue" }]);
+}
+
 export async function getMacro(ctx: Ctx, id: string): Promise<Macro> {
   assertCan(ctx.actor, "read");
   const [macro] = await toMacros(ctx, [await macroRow(ctx, id)]);
@@ -256,6 +270,7 @@ export async function createMacro(ctx: Ctx, input: CreateMacroBody): Promise<Mac
   const scope = input.scope ?? "personal";
   assertScope(ctx, scope);
   await assertReplyUsable(ctx, input.cannedReplyId, scope);
+  await assertChanges(ctx, input.changes);
   const id = newId();
   await ctx.db.insert(macros).values({
     workspaceId: ctx.workspaceId,
@@ -278,6 +293,7 @@ export async function updateMacro(ctx: Ctx, id: string, input: UpdateMacroBody):
   if (scope !== row.scope) assertScope(ctx, scope);
   const replyId = input.cannedReplyId === undefined ? row.cannedReplyId : input.cannedReplyId;
   await assertReplyUsable(ctx, replyId, scope);
+  await assertChanges(ctx, input.changes);
   const set: Partial<MacroRow> = { updatedAt: new Date(), scope, cannedReplyId: replyId };
   if (input.name !== undefined) set.name = input.name;
   if (input.replyKind !== undefined) set.replyKind = input.replyKind;

@@ -22,8 +22,17 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { type CannedScope, cannedScopeLabels, type Macro, type MacroChanges } from "../../contract/canned-replies.js";
-import { queueRoutingLabels, queueRoutings, type TicketQueue, type TicketStatusCategory, ticketStatusCategories } from "../../contract/tickets.js";
+import type { Condition } from "../../contract/conditions.js";
+import {
+  queueRoutingLabels,
+  queueRoutings,
+  type TicketQueue,
+  type TicketRoutingRule,
+  type TicketStatusCategory,
+  ticketStatusCategories,
+} from "../../contract/tickets.js";
 import { usePermissions } from "../app/me.js";
+import { ConditionField } from "../components/ConditionField.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { UserPicker } from "../components/pickers.js";
@@ -73,17 +82,19 @@ export function ServiceSettings() {
           <Tabs.Tab value="macros">Macros</Tabs.Tab>
           <Tabs.Tab value="statuses">Statuses</Tabs.Tab>
           <Tabs.Tab value="queues">Queues</Tabs.Tab>
+          <Tabs.Tab value="routing">Routing rules</Tabs.Tab>
         </Tabs.List>
       </Tabs>
       {tab === "canned" && <CannedRepliesPanel />}
       {tab === "macros" && <MacrosPanel />}
-      {(tab === "statuses" || tab === "queues") && !isAdmin && (
+      {(tab === "statuses" || tab === "queues" || tab === "routing") && !isAdmin && (
         <Alert icon={<IconLock size={18} />} color="gray" variant="light" title="Admins only">
           Ask an admin of this workspace to change statuses and queues.
         </Alert>
       )}
       {tab === "statuses" && isAdmin && <StatusesPanel />}
       {tab === "queues" && isAdmin && <QueuesPanel />}
+      {tab === "routing" && isAdmin && <RoutingPanel />}
     </Stack>
   );
 }
@@ -533,6 +544,150 @@ function QueueModal({ queue, onClose, onSaved }: { queue: TicketQueue | null; on
             Cancel
           </Button>
           <Button onClick={() => save.mutate()} disabled={!name.trim()} loading={save.isPending}>
+            Save
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+const rulesQuery = {
+  queryKey: ["ticket-routing-rules"],
+  queryFn: () => api.get<{ data: TicketRoutingRule[] }>("/api/v1/ticket-routing-rules").then((r) => r.data),
+};
+
+/** Rules tried top to bottom when a ticket arrives without a queue: the first whose condition holds picks the queue. */
+function RoutingPanel() {
+  const qc = useQueryClient();
+  const rules = useQuery(rulesQuery);
+  const queues = useQuery(queuesQuery);
+  const [editing, setEditing] = useState<TicketRoutingRule | "new" | null>(null);
+  const [deleting, setDeleting] = useState<TicketRoutingRule | null>(null);
+  const refresh = () => void qc.invalidateQueries({ queryKey: rulesQuery.queryKey });
+  const toggle = useMutation({
+    mutationFn: (r: TicketRoutingRule) => api.patch(`/api/v1/ticket-routing-rules/${r.id}`, { active: !r.active }),
+    onSuccess: refresh,
+    onError: (e) => notifyError(e),
+  });
+  const remove = useMutation({
+    mutationFn: (r: TicketRoutingRule) => api.del(`/api/v1/ticket-routing-rules/${r.id}`),
+    onSuccess: () => {
+      refresh();
+      setDeleting(null);
+    },
+    onError: (e) => notifyError(e),
+  });
+  const list = rules.data ?? [];
+  return (
+    <Stack gap="sm" data-testid="routing-panel">
+      <Group justify="space-between">
+        <Text c="dimmed" fz="sm" maw={640}>
+          A new ticket with no queue goes to the queue of the first rule it matches — by channel, sender domain, words in the subject or the customer's company
+          — and otherwise to the default queue.
+        </Text>
+        <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing("new")} disabled={(queues.data ?? []).length === 0}>
+          New rule
+        </Button>
+      </Group>
+      {list.length === 0 ? (
+        <EmptyHint
+          icon={<IconBolt size={28} />}
+          title="No routing rules"
+          description={
+            (queues.data ?? []).length === 0
+              ? "Create a queue first (Queues tab), then send tickets to it by rule: e.g. every ticket whose subject mentions “invoice” goes to Billing."
+              : "Send tickets to the right team as they arrive: e.g. every ticket whose subject mentions “invoice” goes to Billing."
+          }
+        />
+      ) : (
+        list.map((r) => (
+          <Card key={r.id} withBorder padding="sm" radius="md">
+            <Group justify="space-between" wrap="nowrap">
+              <div>
+                <Text fw={600}>{r.name}</Text>
+                <Text fz="sm" c="dimmed">
+                  → {queues.data?.find((q) => q.id === r.queueId)?.name ?? "a deleted queue"}
+                  {r.priority ? ` · priority ${priorityLabels[r.priority]}` : ""}
+                </Text>
+              </div>
+              <Group gap={2} wrap="nowrap">
+                <Switch checked={r.active} onChange={() => toggle.mutate(r)} aria-label={`${r.name} on`} mr="xs" />
+                <ActionIcon variant="subtle" onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>
+                  <IconEdit size={16} />
+                </ActionIcon>
+                <ActionIcon variant="subtle" color="red" onClick={() => setDeleting(r)} aria-label={`Delete ${r.name}`}>
+                  <IconTrash size={16} />
+                </ActionIcon>
+              </Group>
+            </Group>
+          </Card>
+        ))
+      )}
+      {editing && <RuleModal rule={editing === "new" ? null : editing} onClose={() => setEditing(null)} onSaved={refresh} />}
+      <ConfirmModal
+        opened={Boolean(deleting)}
+        onClose={() => setDeleting(null)}
+        onConfirm={() => deleting && remove.mutate(deleting)}
+        title="Delete rule?"
+        confirmLabel="Delete"
+        danger
+        loading={remove.isPending}
+      >
+        New tickets stop being routed by “{deleting?.name}”. Tickets already routed stay in their queues.
+      </ConfirmModal>
+    </Stack>
+  );
+}
+
+function RuleModal({ rule, onClose, onSaved }: { rule: TicketRoutingRule | null; onClose: () => void; onSaved: () => void }) {
+  const queues = useQuery(queuesQuery);
+  const [name, setName] = useState(rule?.name ?? "");
+  const [condition, setCondition] = useState<Condition>(rule?.condition ?? { all: [] });
+  const [queueId, setQueueId] = useState<string | null>(rule?.queueId ?? null);
+  const [priority, setPriority] = useState<string | null>(rule?.priority ?? null);
+  const form = useFormErrors();
+  const save = useMutation({
+    mutationFn: () => {
+      const body = { name: name.trim(), condition, queueId, priority };
+      return rule ? api.patch(`/api/v1/ticket-routing-rules/${rule.id}`, body) : api.post("/api/v1/ticket-routing-rules", body);
+    },
+    onSuccess: () => {
+      onSaved();
+      onClose();
+    },
+    onError: (e) => form.fromServer(e, "Could not save the rule"),
+  });
+  return (
+    <Modal opened onClose={onClose} title={rule ? "Edit routing rule" : "New routing rule"} size="xl">
+      <Stack gap="sm">
+        <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={form.get("name")} data-autofocus />
+        <Text fw={600} fz="sm">
+          When a new ticket matches
+        </Text>
+        <ConditionField object="ticket" value={condition} onChange={setCondition} errors={form.errors} path="condition" />
+        <Group grow>
+          <Select
+            label="Send it to queue"
+            data={(queues.data ?? []).map((q) => ({ value: q.id, label: q.name }))}
+            value={queueId}
+            onChange={setQueueId}
+            error={form.get("queueId")}
+          />
+          <Select
+            label="And set priority"
+            placeholder="Keep"
+            clearable
+            data={Object.entries(priorityLabels).map(([value, label]) => ({ value, label }))}
+            value={priority}
+            onChange={setPriority}
+          />
+        </Group>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button onClick={() => save.mutate()} disabled={!name.trim() || !queueId} loading={save.isPending}>
             Save
           </Button>
         </Group>

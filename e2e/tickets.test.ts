@@ -164,6 +164,35 @@ suite("service desk: tickets, canned replies, collision warning and board (Chrom
         }
         await see(moved);
         await expect.poll(async () => (await ticket()).status).toBe("open");
+      }),
+    STEP,
+  );
+
+  it(
+    "applies a macro to selected tickets from the list: its note is added and the fields change",
+    () =>
+      step("07-bulk-macro", async () => {
+        const reply = await post("/canned-replies", { name: "Escalated", body: "Escalated to billing for {{ contact.first_name }}.", scope: "shared" });
+        await post("/macros", {
+          name: "Escalate to billing",
+          cannedReplyId: reply.id,
+          replyKind: "note",
+          changes: { priority: "urgent", addTags: ["billing"] },
+          scope: "shared",
+        });
+        await page.goto(`${session.server.url}/tickets`);
+        const row = page.getByTestId("ticket-row").filter({ hasText: "Invoice 4711 is missing" });
+        await see(row);
+        await row.getByRole("checkbox").check();
+        await see(page.getByTestId("bulk-bar"));
+        await page.getByTestId("bulk-macro").click();
+        await page.getByRole("option", { name: "Escalate to billing" }).click();
+        await expect.poll(async () => ((await ticket()) as unknown as { priority: string }).priority).toBe("urgent");
+        const t = (await ticket()) as unknown as { tags: string[] };
+        expect(t.tags).toEqual(["billing"]);
+        const messages = (await (await page.request.get(api(`/tickets/${ids.ticket}/messages`))).json()) as { data: { kind: string; bodyText: string }[] };
+        expect(messages.data.at(-1)).toMatchObject({ kind: "note", bodyText: "Escalated to billing for Zofia." });
+        await see(row.getByText("billing"));
         expect(errors).toEqual([]);
       }),
     STEP,

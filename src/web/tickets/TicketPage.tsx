@@ -87,7 +87,8 @@ function CollisionBanner({ ticketId, replying }: { ticketId: string; replying: b
   const presence = useQuery({
     queryKey: ["tickets", "presence", ticketId, state],
     queryFn: () => cannedApi.putPresence(ticketId, state),
-    refetchInterval: 15_000,
+    // Every 15 s alone; every 5 s while someone else is there, so "is replying" shows before both send.
+    refetchInterval: (q) => ((q.state.data?.data ?? []).some((p) => !p.self) ? 5_000 : 15_000),
     refetchIntervalInBackground: true,
     retry: false,
   });

@@ -175,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         publicUrl: options.publicUrl,
         signup: options.signup,
         secretKey: options.secretKey,
+        clock: options.jobs?.clock,
         jobSystem,
       });
     },

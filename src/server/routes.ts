@@ -7,6 +7,7 @@ import { apiKeyRoutes } from "../modules/api-keys/routes.js";
 import { auditRoutes } from "../modules/audit/routes.js";
 import { authRoutes } from "../modules/auth/routes.js";
 import { calendarRoutes } from "../modules/calendar/routes.js";
+import { cannedReplyRoutes } from "../modules/canned-replies/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
 import { contactRoutes } from "../modules/contacts/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
@@ -27,6 +28,7 @@ import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
+import { ticketPresenceRoutes } from "../modules/ticket-presence/routes.js";
 import { ticketRoutes } from "../modules/tickets/routes.js";
 import { userRoutes } from "../modules/users/routes.js";
 import { validationRuleRoutes } from "../modules/validation-rules/routes.js";
@@ -49,6 +51,8 @@ export interface RouteDeps {
   signup?: "open" | "closed";
   /** RAPPORT_SECRET_KEY: seals secrets kept for outside services (SSO client secrets) at rest. */
   secretKey?: string;
+  /** The server's clock where a service reads time (ticket presence); tests move it. Default: the system clock. */
+  clock?: { now(): number };
   /** The job queue, started on first use. */
   jobSystem: () => Promise<JobSystem>;
 }
@@ -94,5 +98,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   });
   await workflowRoutes(api, { engine: async () => (await deps.jobSystem()).workflowEngine });
   await jobRoutes(api, deps);
+  await cannedReplyRoutes(api, { mailQueue });
+  await ticketPresenceRoutes(api, { clock: deps.clock });
   await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
 }

@@ -20,6 +20,7 @@ import {
   IconFilter,
   IconForms,
   IconGauge,
+  IconHeadset,
   IconKeyboard,
   IconLayoutKanban,
   IconLock,
@@ -34,6 +35,7 @@ import {
   IconShieldLock,
   IconSun,
   IconTargetArrow,
+  IconTicket,
   IconTrash,
   IconUserCircle,
   IconUsers,
@@ -330,7 +332,7 @@ function Header({
 
 function Navigation({ pathname }: { pathname: string }) {
   useEffect(() => trackFocus(), []);
-  const { isAdmin } = usePermissions();
+  const { isAdmin, may } = usePermissions();
   const active = (p: string) => pathname === p || pathname.startsWith(`${p}/`);
   const item = (to: string, label: string, icon: ReactNode, testId: string) => (
     <NavLink key={to} component={Link} to={to} label={label} leftSection={icon} active={active(to)} className={classes.navLink} data-testid={testId} />
@@ -342,6 +344,7 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/leads", "Leads", <IconFilter size={18} stroke={1.7} />, "nav-leads")}
         {item("/companies", "Companies", <IconBuilding size={18} stroke={1.7} />, "nav-companies")}
         {item("/deals", "Deals", <IconTargetArrow size={18} stroke={1.7} />, "nav-deals")}
+        {may("ticket", "read") && item("/tickets", "Tickets", <IconTicket size={18} stroke={1.7} />, "nav-tickets")}
         {item("/tasks", "Tasks", <IconChecklist size={18} stroke={1.7} />, "nav-tasks")}
         {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
         {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
@@ -372,6 +375,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
             {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}
             {item("/settings/scoring", "Lead scoring", <IconGauge size={18} stroke={1.7} />, "nav-scoring")}
+            {item("/settings/service", "Service desk", <IconHeadset size={18} stroke={1.7} />, "nav-service")}
           </>
         )}
       </AppShell.Section>

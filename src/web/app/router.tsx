@@ -75,6 +75,34 @@ const tasksRoute = createRoute({
   validateSearch: (s: Record<string, unknown>): { task?: string } => (typeof s.task === "string" ? { task: s.task } : {}),
   component: lazyRouteComponent(() => import("../tasks/TasksPage.js"), "TasksPage"),
 });
+const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+const ticketTabs = ["mine", "unassigned", "overdue"] as const;
+const ticketsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/tickets",
+  validateSearch: (s: Record<string, unknown>): import("../tickets/TicketsPage.js").TicketsSearch => ({
+    ...listSearch(s),
+    tab: ticketTabs.find((t) => t === s.tab),
+    view: s.view === "board" ? "board" : undefined,
+    q: str(s.q),
+    status: str(s.status),
+    priority: str(s.priority),
+    channel: str(s.channel),
+    queueId: str(s.queueId),
+  }),
+  component: lazyRouteComponent(() => import("../tickets/TicketsPage.js"), "TicketsPage"),
+});
+const ticketRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/tickets/$id",
+  component: lazyRouteComponent(() => import("../tickets/TicketPage.js"), "TicketPage"),
+});
+const serviceSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/service",
+  validateSearch: (s: Record<string, unknown>): { tab?: string } => (typeof s.tab === "string" ? { tab: s.tab } : {}),
+  component: lazyRouteComponent(() => import("../settings/ServiceSettings.js"), "ServiceSettings"),
+});
 const calendarRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/calendar",
@@ -220,6 +248,8 @@ const routeTree = rootRoute.addChildren([
   accountRoute,
   leadsRoute,
   tasksRoute,
+  ticketsRoute,
+  ticketRoute,
   calendarRoute,
   indexRoute,
   contactsRoute,
@@ -253,6 +283,7 @@ const routeTree = rootRoute.addChildren([
     assignmentSettingsRoute,
     scoringSettingsRoute,
     ssoSettingsRoute,
+    serviceSettingsRoute,
   ]),
 ]);
 

@@ -1,0 +1,1 @@
+export type { Ticket, TicketAttachment, TicketMessage, TicketQueue, TicketRoutingRule, TicketStatusDef } from "../../contract/tickets.js";

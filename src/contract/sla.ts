@@ -146,3 +146,16 @@ export const TicketSla = z.object({
   clocks: z.array(SlaClock),
 });
 export type TicketSla = z.infer<typeof TicketSla>;
+
+/** What ticket.sla_warning and ticket.sla_breached carry. */
+export const SlaEventRecord = z.object({
+  id: Id.describe("The ticket's id"),
+  ticketId: Id,
+  ticketNumber: z.number().int().nullable(),
+  metric: SlaMetric,
+  policyId: Id,
+  policyName: z.string(),
+  dueAt: Timestamp,
+  warnAt: Timestamp.nullable(),
+});
+export type SlaEventRecord = z.infer<typeof SlaEventRecord>;

@@ -98,7 +98,8 @@ export const namedEvents = {
   },
   "ticket.sla_breached": {
     object: "ticket",
-    description: "A ticket's SLA clock passed its target before the metric was met, once per clock; record is { ticketId, ticketNumber, metric, policyId, policyName, dueAt, warnAt }",
+    description:
+      "A ticket's SLA clock passed its target before the metric was met, once per clock; record is { ticketId, ticketNumber, metric, policyId, policyName, dueAt, warnAt }",
     record: SlaEventRecord,
   },
   "inbound_hook.received": {

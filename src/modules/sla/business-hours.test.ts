@@ -118,7 +118,9 @@ describe("calendar shapes", () => {
     expect(add(offOnSunday, "2026-01-10T12:00:00Z", 24 * H)).toBe("2026-01-12T12:00:00.000Z");
   });
   it("refuses blocks across midnight and overlapping blocks; two blocks meeting at midnight make a night shift", () => {
-    expect(calendarProblems({ blocks: [{ day: 1, start: "22:00", end: "02:00" }] })).toEqual([{ path: "blocks.0.end", message: expect.stringContaining("split") }]);
+    expect(calendarProblems({ blocks: [{ day: 1, start: "22:00", end: "02:00" }] })).toEqual([
+      { path: "blocks.0.end", message: expect.stringContaining("split") },
+    ]);
     expect(
       calendarProblems({
         blocks: [

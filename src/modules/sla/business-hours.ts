@@ -29,7 +29,8 @@ export class CalendarError extends Error {}
 export function calendarProblems(spec: Pick<CalendarSpec, "blocks">): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   spec.blocks.forEach((b, i) => {
-    if (minutesOf(b.end) <= minutesOf(b.start)) problems.push({ path: `blocks.${i}.end`, message: "A block ends after it starts (split one that crosses midnight in two)" });
+    if (minutesOf(b.end) <= minutesOf(b.start))
+      problems.push({ path: `blocks.${i}.end`, message: "A block ends after it starts (split one that crosses midnight in two)" });
   });
   for (let day = 1; day <= 7; day++) {
     const own = spec.blocks

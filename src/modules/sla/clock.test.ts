@@ -5,7 +5,11 @@ import { computeClock } from "./clock.js";
 const H = 3_600_000;
 const d = (iso: string) => new Date(iso);
 /** Mon–Fri 09:00–17:00 UTC. */
-const office: CalendarSpec = { timeZone: "UTC", blocks: [1, 2, 3, 4, 5].map((day) => ({ day, start: "09:00", end: "17:00" })), holidays: [{ date: "2026-01-14" }] };
+const office: CalendarSpec = {
+  timeZone: "UTC",
+  blocks: [1, 2, 3, 4, 5].map((day) => ({ day, start: "09:00", end: "17:00" })),
+  holidays: [{ date: "2026-01-14" }],
+};
 const base = { calendar: office, targetMs: 4 * H, warnShare: 0.75, pauses: [], metAt: null };
 const iso = (x: Date | null) => x?.toISOString() ?? null;
 

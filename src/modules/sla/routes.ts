@@ -30,11 +30,9 @@ import {
 export async function slaRoutes(app: FastifyInstance): Promise<void> {
   const r = typed(app);
   const tags = ["service levels"];
-  r.get(
-    "/sla/calendars",
-    { schema: { tags, summary: "Business-hours calendars", response: { 200: CalendarList, ...problems } } },
-    async (req) => ({ data: await listCalendars(req.ctx) }),
-  );
+  r.get("/sla/calendars", { schema: { tags, summary: "Business-hours calendars", response: { 200: CalendarList, ...problems } } }, async (req) => ({
+    data: await listCalendars(req.ctx),
+  }));
   r.post(
     "/sla/calendars",
     {

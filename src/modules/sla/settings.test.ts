@@ -144,7 +144,10 @@ describe.each(databaseKinds)("SLA settings on %s", (kind) => {
     expect(((await admin.get("/api/v1/sla/policies")).json().data as { name: string }[]).map((p) => p.name)).toEqual(["Later", "Standard"]);
     const none = expectProblem(await admin.post("/api/v1/sla/policies", { name: "Empty" }), 400);
     expect(JSON.stringify(none.errors)).toContain("at least one target");
-    expectProblem(await admin.post("/api/v1/sla/policies", { name: "Ghost calendar", resolutionMinutes: 60, calendarId: "0190aaaa-0000-7000-8000-000000000000" }), 400);
+    expectProblem(
+      await admin.post("/api/v1/sla/policies", { name: "Ghost calendar", resolutionMinutes: 60, calendarId: "0190aaaa-0000-7000-8000-000000000000" }),
+      400,
+    );
     // A calendar in use stays.
     expectProblem(await admin.del(`/api/v1/sla/calendars/${cal.id}`), 409, "conflict");
 

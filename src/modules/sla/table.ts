@@ -63,6 +63,8 @@ export const ticketSlaClocks = pgTable(
     workspaceId: workspaceId(),
     ticketId: uuid("ticket_id").notNull(),
     metric: text("metric").$type<SlaMetric>().notNull(),
+    /** Copied from the ticket so breach events and lists name it without reading the tickets module's tables. */
+    ticketNumber: integer("ticket_number"),
     policyId: uuid("policy_id").notNull(),
     startedAt: at("started_at").notNull(),
     targetMinutes: integer("target_minutes").notNull(),

@@ -3,6 +3,7 @@ import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, time
 import type { Condition } from "../../contract/conditions.js";
 import type { Holiday, SlaMetric, WorkingBlock } from "../../contract/sla.js";
 import { createdAt, emptyArray, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
+import { tickets } from "../tickets/table.js";
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -82,6 +83,7 @@ export const ticketSlaClocks = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.ticketId, t.metric] }),
+    reference("ticket_sla_clocks_ticket_fk", [t.workspaceId, t.ticketId], [tickets.workspaceId, tickets.id], "cascade"),
     reference("ticket_sla_clocks_policy_fk", [t.workspaceId, t.policyId], [slaPolicies.workspaceId, slaPolicies.id], "cascade"),
     // The detector's only queries, across workspaces: open clocks whose warning or breach is still to be announced.
     index("ticket_sla_clocks_due_idx").on(t.dueAt).where(sql`${t.breachNotifiedAt} is null and ${t.metAt} is null and not ${t.paused}`),

@@ -9,7 +9,7 @@ import { businessTimeBetween, type CalendarSpec } from "./business-hours.js";
 import type { ScheduleCheck } from "./detect.js";
 import { policyMatcher } from "./policy-conditions.js";
 import { calendarsById } from "./service.js";
-import { slaCalendars, slaPolicies, ticketSlaClocks } from "./table.js";
+import { type slaCalendars, slaPolicies, ticketSlaClocks } from "./table.js";
 import { type TicketFacts, ticketClocks } from "./ticket-clocks.js";
 
 type ClockRow = typeof ticketSlaClocks.$inferSelect;
@@ -83,7 +83,13 @@ export async function recomputeTickets(ctx: Ctx, ticketIds: readonly string[], n
       if (err instanceof AppError && err.code === "not_found") return null;
       throw err;
     });
-    const policy = ticket && !ticket.deletedAt ? setup.policies.find((p) => setup.matches(p.condition, ticket as unknown as Record<string, unknown>)) : undefined;
+    let policy: PolicyRow | undefined;
+    if (ticket && !ticket.deletedAt)
+      for (const p of setup.policies)
+        if (await setup.matches(p.condition, ticket)) {
+          policy = p;
+          break;
+        }
     if (!ticket || !policy) {
       await ctx.db.delete(ticketSlaClocks).where(and(eq(ticketSlaClocks.workspaceId, ctx.workspaceId), eq(ticketSlaClocks.ticketId, id)));
       continue;
@@ -132,8 +138,7 @@ export async function recomputeTickets(ctx: Ctx, ticketIds: readonly string[], n
             set: { ...row, workspaceId: undefined, ticketId: undefined, metric: undefined },
           });
         stored++;
-        if (schedule && !c.metAt && !c.paused)
-          for (const t of [c.warnAt, c.dueAt]) if (t && t.getTime() > now.getTime()) await schedule(tx, t);
+        if (schedule && !c.metAt && !c.paused) for (const t of [c.warnAt, c.dueAt]) if (t && t.getTime() > now.getTime()) await schedule(tx, t);
       }
     });
   }
@@ -176,13 +181,13 @@ export async function getTicketSla(ctx: Ctx, ticketId: string, now = new Date())
   const calendarRow = calendarOf({ calendars }, policy);
   const calendar = calendarRow ?? aroundTheClock;
   const order: SlaMetric[] = ["first_response", "next_response", "resolution"];
-  const clocks = rows
-    .map(({ clock: c, policy: p }) => toClock(c, p.name, calendar, now))
-    .sort((a, b) => order.indexOf(a.metric) - order.indexOf(b.metric));
+  const clocks = rows.map(({ clock: c, policy: p }) => toClock(c, p.name, calendar, now)).sort((a, b) => order.indexOf(a.metric) - order.indexOf(b.metric));
   return { ticketId, policyId: policy.id, calendarName: calendarRow?.name ?? null, clocks };
 }
 
-function toClock(c: ClockRow, policyName: string, calendar: CalendarSpec, now: Date): SlaClock {
+function toClock(c: ClockRow, policyName: string, calendar: CalendarSpec, wallNow: Date): SlaClock {
+  // Never before what the worker last saw: a web server whose clock lags the worker's must not show a breach as time left.
+  const now = new Date(Math.max(wallNow.getTime(), c.computedAt.getTime(), c.breachNotifiedAt?.getTime() ?? 0));
   const live = !c.metAt && !c.paused && c.dueAt;
   const remainingMs = live ? businessTimeBetween(calendar, now, c.dueAt as Date) : c.remainingMs;
   const breached = Boolean(c.breachedAt) || (live && (c.dueAt as Date).getTime() <= now.getTime());
@@ -203,10 +208,13 @@ function toClock(c: ClockRow, policyName: string, calendar: CalendarSpec, now: D
   };
 }
 
-/** Lists' `overdue=true`: tickets with a clock past its due time and not met (the tickets module names its table "tickets"). */
+/**
+ * Lists' `overdue=true`: tickets with a clock past its due time and not met (the tickets module names its table
+ * "tickets"). A breach the detector stamped counts even before the database's own clock reaches the due time.
+ */
 export function registerSlaListFilters(): void {
   registerOverdueFilter(
     () =>
-      sql`exists (select 1 from ticket_sla_clocks c where c.workspace_id = "tickets"."workspace_id" and c.ticket_id = "tickets"."id" and c.met_at is null and c.due_at <= now())`,
+      sql`exists (select 1 from ticket_sla_clocks c where c.workspace_id = "tickets"."workspace_id" and c.ticket_id = "tickets"."id" and c.met_at is null and (c.breached_at is not null or c.due_at <= now()))`,
   );
 }

@@ -9,10 +9,12 @@ import {
   ImportHolidaysResult,
   PolicyList,
   SlaPolicy,
+  TicketSla,
   UpdateCalendarBody,
   UpdatePolicyBody,
 } from "../../contract/sla.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
+import { getTicketSla, registerSlaListFilters } from "./clocks.js";
 import {
   createCalendar,
   createPolicy,
@@ -30,6 +32,19 @@ import {
 export async function slaRoutes(app: FastifyInstance): Promise<void> {
   const r = typed(app);
   const tags = ["service levels"];
+  registerSlaListFilters();
+  r.get(
+    "/tickets/:id/sla",
+    {
+      schema: {
+        tags,
+        summary: "A ticket's SLA clocks: due time, business time remaining (negative: breached by), paused, met",
+        params: IdParams,
+        response: { 200: TicketSla, ...problems },
+      },
+    },
+    async (req) => getTicketSla(req.ctx, req.params.id),
+  );
   r.get("/sla/calendars", { schema: { tags, summary: "Business-hours calendars", response: { 200: CalendarList, ...problems } } }, async (req) => ({
     data: await listCalendars(req.ctx),
   }));

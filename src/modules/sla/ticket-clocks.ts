@@ -69,8 +69,7 @@ export function ticketClocks(facts: TicketFacts, policy: PolicyTargets, calendar
   };
   const firstReply = messages.find(isAgentReply)?.at ?? null;
   const firstResponseAt = facts.firstResponseAt ?? firstReply;
-  if (policy.firstResponseMinutes !== null)
-    clock("first_response", policy.firstResponseMinutes, facts.createdAt, firstResponseAt ?? facts.resolvedAt);
+  if (policy.firstResponseMinutes !== null) clock("first_response", policy.firstResponseMinutes, facts.createdAt, firstResponseAt ?? facts.resolvedAt);
   if (policy.nextResponseMinutes !== null) {
     let cycle: { startedAt: Date; metAt: Date | null } | null = null;
     let waiting = false;

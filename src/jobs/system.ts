@@ -365,9 +365,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     now,
   };
   const scheduleSlaCheck: ScheduleCheck = async (tx, at) => {
-    // One job per second that holds a warn or due time: thousands of tickets due in the same second share it.
-    const second = new Date(Math.ceil(at.getTime() / 1000) * 1000);
-    await send("sla.check", {}, { startAfter: second, singletonKey: `at:${second.toISOString()}`, tx });
+    await send("sla.check", {}, { ...slaCheckAt(at), tx });
   };
   const consumers = [
     ...builtInConsumers(send, scheduleDelivery),
@@ -554,6 +552,15 @@ function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDel
       },
     },
   ];
+}
+
+/**
+ * The sla.check job for a warn or due time: one per second that holds such a time (stately per singleton key), so
+ * thousands of clocks due in the same second share one job.
+ */
+export function slaCheckAt(at: Date): { startAfter: Date; singletonKey: string } {
+  const second = new Date(Math.ceil(at.getTime() / 1000) * 1000);
+  return { startAfter: second, singletonKey: `at:${second.toISOString()}` };
 }
 
 /** Ticket events that can move a clock, and the configuration events that move every open ticket's clocks. */

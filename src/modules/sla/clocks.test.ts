@@ -1,7 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { TestClock } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registryObjects } from "../../contract/fields.js";
 import type { TicketSla } from "../../contract/sla.js";
 import type { Ctx } from "../../core/context.js";
 import { untilOnClock } from "../../test/clock-wait.js";
@@ -132,25 +131,59 @@ describe.each(databaseKinds)("SLA clocks and breaches on %s", (kind) => {
     expect(rows).toEqual([]);
   });
 
-  // Policy conditions test ticket fields through the field registry's "ticket" object (svc-core's branch adds it).
-  it.skipIf(!(registryObjects as readonly string[]).includes("ticket"))(
-    "applies the first policy whose condition matches, and follows the ticket when it changes",
-    async () => {
-      const admin = await newWorkspace(t.app);
-      const ctx = ctxOf(admin);
-      const urgent = await admin.post("/api/v1/sla/policies", {
-        name: "Urgent",
-        condition: { all: [{ field: "priority", op: "eq", value: "urgent" }] },
-        resolutionMinutes: 10,
-      });
-      expect(urgent.statusCode, urgent.body).toBe(201);
-      await admin.post("/api/v1/sla/policies", { name: "Rest", resolutionMinutes: 30 });
-      const hot = await createTicket(ctx, { subject: "Down", requester: { email: `hot-${Date.now()}@example.com` }, priority: "urgent" });
-      await until(async () => (await clockOf(admin, hot.id, "resolution"))?.policyName === "Urgent", "urgent policy");
-      await updateTicket(ctx, hot.id, { priority: "low" });
-      await until(async () => (await clockOf(admin, hot.id, "resolution"))?.policyName === "Rest", "policy follows the ticket");
-    },
-  );
+  it("applies the first policy whose condition matches (ticket fields and its company's), and follows the ticket when it changes", async () => {
+    const admin = await newWorkspace(t.app);
+    const ctx = ctxOf(admin);
+    expect((await admin.post("/api/v1/custom-fields", { object: "company", label: "Tier", key: "tier", type: "text" })).statusCode).toBe(201);
+    const gold = (await admin.post("/api/v1/companies", { name: "Goldco", custom: { tier: "gold" } })).json();
+    const vip = await admin.post("/api/v1/sla/policies", {
+      name: "Gold customers",
+      condition: { all: [{ field: "company.custom.tier", op: "eq", value: "gold" }] },
+      firstResponseMinutes: 15,
+    });
+    expect(vip.statusCode, vip.body).toBe(201);
+    const urgent = await admin.post("/api/v1/sla/policies", {
+      name: "Urgent",
+      condition: { all: [{ field: "priority", op: "eq", value: "urgent" }] },
+      resolutionMinutes: 10,
+    });
+    expect(urgent.statusCode, urgent.body).toBe(201);
+    await admin.post("/api/v1/sla/policies", { name: "Rest", resolutionMinutes: 30 });
+    const hot = await createTicket(ctx, { subject: "Down", requester: { email: `hot-${Date.now()}@example.com` }, priority: "urgent" });
+    const golden = await createTicket(ctx, {
+      subject: "Question",
+      requester: { email: `gold-${Date.now()}@example.com` },
+      companyId: gold.id,
+      priority: "urgent",
+    });
+    await until(async () => (await clockOf(admin, hot.id, "resolution"))?.policyName === "Urgent", "urgent policy");
+    await until(async () => (await clockOf(admin, golden.id, "first_response"))?.policyName === "Gold customers", "company tier policy");
+    await updateTicket(ctx, hot.id, { priority: "low" });
+    await until(async () => (await clockOf(admin, hot.id, "resolution"))?.policyName === "Rest", "policy follows the ticket");
+  });
+
+  it("counts an imported ticket's clocks in business hours over a weekend and a holiday (Berlin office)", async () => {
+    const admin = await newWorkspace(t.app);
+    const ctx = ctxOf(admin);
+    const blocks = [1, 2, 3, 4, 5].flatMap((day) => [
+      { day, start: "09:00", end: "12:30" },
+      { day, start: "13:30", end: "18:00" },
+    ]);
+    const berlin = (
+      await admin.post("/api/v1/sla/calendars", { name: "Berlin", timeZone: "Europe/Berlin", blocks, holidays: [{ date: "2026-01-12", name: "Closed" }] })
+    ).json();
+    await admin.post("/api/v1/sla/policies", { name: "Office", firstResponseMinutes: 120, resolutionMinutes: 600, calendarId: berlin.id });
+    // Friday 2026-01-09 17:00 Berlin: 1 h that evening; Monday is a holiday; Tuesday from 09:00.
+    const ticket = await createTicket(
+      ctx,
+      { subject: "Friday evening", requester: { email: `fri-${Date.now()}@example.com` } },
+      { createdAt: new Date("2026-01-09T16:00:00Z") },
+    );
+    await until(async () => (await slaOf(admin, ticket.id)).clocks.length === 2, "clocks computed");
+    expect((await clockOf(admin, ticket.id, "first_response"))?.dueAt).toBe("2026-01-13T09:00:00.000Z");
+    // 10 h: 1 h Friday, Tuesday 09:00–12:30 and 13:30–18:00 (8 h), 1 h Wednesday → 10:00 Berlin.
+    expect((await clockOf(admin, ticket.id, "resolution"))?.dueAt).toBe("2026-01-14T09:00:00.000Z");
+  });
 
   it("shows a ticket's clocks only to its own workspace", async () => {
     const admin = await newWorkspace(t.app);

@@ -37,7 +37,7 @@ suite("Settings → Service levels (Chromium)", () => {
         // Monday starts with office hours 09:00–17:00: make it a morning and an afternoon block.
         const monday = page.getByTestId("sla-day-1");
         await monday.getByLabel("Monday until").first().fill("12:30");
-        await monday.getByRole("button", { name: "Block" }).click();
+        await monday.getByRole("button", { name: "Add block" }).click();
         await monday.getByLabel("Monday from").nth(1).fill("13:30");
         await monday.getByLabel("Monday until").nth(1).fill("18:00");
         await page.getByLabel("Date").fill("2026-12-25");

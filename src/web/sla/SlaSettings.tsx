@@ -413,7 +413,9 @@ function CalendarModal({ calendar, onClose }: { calendar: BusinessCalendar | nul
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const body = form.validate(CreateCalendarBody.safeParse({ name, timeZone: zone, blocks, holidays, ...(calendar?.isDefault ? {} : { isDefault }) }));
+    // Left unsaid for a new calendar unless switched on: the server makes a workspace's first calendar its default.
+    const defaultFlag = calendar ? (calendar.isDefault ? {} : { isDefault }) : isDefault ? { isDefault: true } : {};
+    const body = form.validate(CreateCalendarBody.safeParse({ name, timeZone: zone, blocks, holidays, ...defaultFlag }));
     if (body) save.mutate(body);
   };
   const setBlock = (index: number, patch: Partial<WorkingBlock>) => setBlocks((bs) => bs.map((b, i) => (i === index ? { ...b, ...patch } : b)));
@@ -483,7 +485,7 @@ function CalendarModal({ calendar, onClose }: { calendar: BusinessCalendar | nul
                   leftSection={<IconPlus size={12} />}
                   onClick={() => setBlocks((bs) => [...bs, { day, start: "09:00", end: "17:00" }])}
                 >
-                  Block
+                  Add block
                 </Button>
               </Group>
             ))}
@@ -537,13 +539,20 @@ function CalendarModal({ calendar, onClose }: { calendar: BusinessCalendar | nul
                 type="date"
                 label="Date"
                 value={newHoliday.date}
-                onChange={(e) => setNewHoliday((n) => ({ ...n, date: e.currentTarget.value }))}
+                onChange={(e) => {
+                  // Read now: React clears currentTarget once the handler returns, before the updater runs.
+                  const date = e.currentTarget.value;
+                  setNewHoliday((n) => ({ ...n, date }));
+                }}
                 w={160}
               />
               <TextInput
                 label="Name"
                 value={newHoliday.name}
-                onChange={(e) => setNewHoliday((n) => ({ ...n, name: e.currentTarget.value }))}
+                onChange={(e) => {
+                  const name = e.currentTarget.value;
+                  setNewHoliday((n) => ({ ...n, name }));
+                }}
                 style={{ flex: 1 }}
               />
               <Button

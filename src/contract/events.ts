@@ -10,6 +10,7 @@ import { ImportEventRecord } from "./imports.js";
 import { AssignmentRule, ScoringRule } from "./leads.js";
 import { PriceList, Product } from "./products.js";
 import { RoleDefinition } from "./roles.js";
+import { BusinessCalendar, SlaEventRecord, SlaPolicy } from "./sla.js";
 import { Task } from "./tasks.js";
 import { Ticket, TicketMessageEventRecord } from "./tickets.js";
 import { ApiKey, Team, User } from "./users.js";
@@ -43,6 +44,8 @@ export const eventObjects = {
   role: { label: "Role", record: RoleDefinition, actions: ["created", "updated", "deleted"] },
   custom_field: { label: "Custom field", record: CustomField, actions: ["created", "updated", "deleted"] },
   validation_rule: { label: "Validation rule", record: ValidationRule, actions: ["created", "updated", "deleted"] },
+  sla_calendar: { label: "Business-hours calendar", record: BusinessCalendar, actions: ["created", "updated", "deleted"] },
+  sla_policy: { label: "SLA policy", record: SlaPolicy, actions: ["created", "updated", "deleted"] },
   lost_reason: { label: "Lost reason", record: LostReason, actions: ["created", "updated", "deleted"] },
   // A key's record never holds its secret or hash: the name, role, prefix and dates. Revoking a key deletes it.
   api_key: { label: "API key", record: ApiKey, actions: ["created", "deleted"] },
@@ -101,6 +104,18 @@ export const namedEvents = {
   "workflow.webhook": {
     object: "workflow",
     description: 'A workflow\'s "send to webhook subscribers" step; record is { workflow, object, record, extra }',
+  },
+  "ticket.sla_warning": {
+    object: "ticket",
+    description:
+      "A ticket's SLA clock passed its policy's warning share (e.g. 80 % of the target), once per clock; record is { ticketId, ticketNumber, metric, policyId, policyName, dueAt, warnAt }",
+    record: SlaEventRecord,
+  },
+  "ticket.sla_breached": {
+    object: "ticket",
+    description:
+      "A ticket's SLA clock passed its target before the metric was met, once per clock; record is { ticketId, ticketNumber, metric, policyId, policyName, dueAt, warnAt }",
+    record: SlaEventRecord,
   },
   "inbound_hook.received": {
     object: "inbound_hook",

@@ -22,6 +22,7 @@ export * from "./products.js";
 export * from "./roles.js";
 export * from "./search.js";
 export * from "./sessions.js";
+export * from "./sla.js";
 export * from "./sso.js";
 export * from "./tasks.js";
 export * from "./users.js";

@@ -22,6 +22,7 @@ export * from "../modules/notifications/table.js";
 export * from "../modules/products/table.js";
 export * from "../modules/quotas/table.js";
 export * from "../modules/roles/table.js";
+export * from "../modules/sla/table.js";
 export * from "../modules/sso/table.js";
 export * from "../modules/tasks/table.js";
 export * from "../modules/ticket-presence/table.js";

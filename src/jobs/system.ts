@@ -12,6 +12,8 @@ import { companyRescores, engagementEventTypes, rescoreEngaged } from "../module
 import { rescoreCompanyContacts, rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/service.js";
 import { createMailTransport } from "../modules/mail/transport.js";
+import { recomputeTickets, recomputeWorkspace } from "../modules/sla/clocks.js";
+import { detectSlaEvents, type ScheduleCheck } from "../modules/sla/detect.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
 import { type DeliveryKey, deliverPending, deliveryKeyOf, fanOut, type ScheduleDelivery, sweepDue } from "../modules/webhooks/service.js";
 import { type EngineDeps, executeRun, type RunJob, sweepRuns, workflowConsumer } from "../modules/workflows/engine.js";
@@ -39,6 +41,9 @@ export interface JobData {
   "workflows.sweep": Record<string, never>;
   "workflows.time_triggers": Record<string, never>;
   "workflows.time_trigger": VersionKey;
+  "sla.check": Record<string, never>;
+  "sla.recompute": { workspaceId: string; ticketIds: string[] };
+  "sla.recompute_workspace": { workspaceId: string };
 }
 export type QueueName = keyof JobData;
 
@@ -208,6 +213,27 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     options: { policy: "stately", retryLimit: 5, retryDelay: 15, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 3600 },
     concurrency: 2,
   },
+  "sla.check": {
+    label: "SLA breach detection",
+    description: "Announces SLA warnings and breaches that fell due (ticket.sla_warning, ticket.sla_breached), once each",
+    // Stately per singleton key: each warn or due time has one waiting job at that second (see scheduleSlaCheck); the
+    // every-minute run is the safety net for a lost job. A pass announces everything due, whichever job runs it.
+    options: { policy: "stately", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 120, expireInSeconds: 600 },
+    cron: "* * * * *",
+    concurrency: 1,
+  },
+  "sla.recompute": {
+    label: "SLA clocks",
+    description: "Recomputes the SLA clocks of tickets that changed (status, messages, fields a policy tests)",
+    options: { policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 600 },
+    concurrency: 2,
+  },
+  "sla.recompute_workspace": {
+    label: "SLA recompute after a policy or calendar change",
+    description: "Recomputes the clocks of every unsolved ticket of a workspace, page by page",
+    options: { policy: "stately", retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 900, expireInSeconds: 3600 },
+    concurrency: 1,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -338,7 +364,16 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     mail,
     now,
   };
-  const consumers = [...builtInConsumers(send, scheduleDelivery), workflowConsumer(workflowEngine), timeTriggerConsumer(), ...(options.consumers ?? [])];
+  const scheduleSlaCheck: ScheduleCheck = async (tx, at) => {
+    await send("sla.check", {}, { ...slaCheckAt(at), tx });
+  };
+  const consumers = [
+    ...builtInConsumers(send, scheduleDelivery),
+    workflowConsumer(workflowEngine),
+    timeTriggerConsumer(),
+    slaConsumer(send),
+    ...(options.consumers ?? []),
+  ];
   const wake = async () => {
     await send("events.dispatch", {});
     const id = workers.get("events.dispatch");
@@ -392,6 +427,11 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       return { versions: versions.length };
     },
     "workflows.time_trigger": async (job) => checkTimeTrigger(db, workflowEngine, job.data),
+    "sla.check": async () => detectSlaEvents(db, now()),
+    "sla.recompute": async (job) => ({
+      stored: await recomputeTickets(systemCtx(db, job.data.workspaceId), job.data.ticketIds, now(), scheduleSlaCheck),
+    }),
+    "sla.recompute_workspace": async (job) => ({ stored: await recomputeWorkspace(systemCtx(db, job.data.workspaceId), now(), scheduleSlaCheck) }),
   };
 
   let unlisten: (() => Promise<void>) | undefined;
@@ -512,6 +552,49 @@ function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDel
       },
     },
   ];
+}
+
+/**
+ * The sla.check job for a warn or due time: one per second that holds such a time (stately per singleton key), so
+ * thousands of clocks due in the same second share one job.
+ */
+export function slaCheckAt(at: Date): { startAfter: Date; singletonKey: string } {
+  const second = new Date(Math.ceil(at.getTime() / 1000) * 1000);
+  return { startAfter: second, singletonKey: `at:${second.toISOString()}` };
+}
+
+/** Ticket events that can move a clock, and the configuration events that move every open ticket's clocks. */
+const slaTicketEvents = ["ticket.created", "ticket.updated", "ticket.deleted", "ticket.restored", "ticket.message_added"] as const;
+const slaConfigEvents = [
+  "sla_calendar.created",
+  "sla_calendar.updated",
+  "sla_calendar.deleted",
+  "sla_policy.created",
+  "sla_policy.updated",
+  "sla_policy.deleted",
+] as const;
+
+/** SLA clocks follow the stream: a changed ticket's clocks are recomputed by a job; a policy or calendar change recomputes its workspace. */
+function slaConsumer(send: JobSystem["send"]): Consumer {
+  return {
+    name: "sla.clocks",
+    types: [...slaTicketEvents, ...slaConfigEvents],
+    async handle(tx, events) {
+      const tickets = new Map<string, Set<string>>();
+      const workspaces = new Set<string>();
+      for (const e of events) {
+        if ((slaConfigEvents as readonly string[]).includes(e.type)) workspaces.add(e.workspaceId);
+        else {
+          const record = e.data.record as { ticketId?: string } | null;
+          // message_added's record is the message's summary; the others' is the ticket.
+          const id = e.type === "ticket.message_added" ? (record?.ticketId ?? e.recordId) : e.recordId;
+          tickets.set(e.workspaceId, (tickets.get(e.workspaceId) ?? new Set()).add(id));
+        }
+      }
+      for (const workspaceId of workspaces) await send("sla.recompute_workspace", { workspaceId }, { singletonKey: workspaceId, tx });
+      for (const [workspaceId, ids] of tickets) if (!workspaces.has(workspaceId)) await send("sla.recompute", { workspaceId, ticketIds: [...ids] }, { tx });
+    },
+  };
 }
 
 /** How the import service enqueues a run through this job system, in the caller's transaction. */

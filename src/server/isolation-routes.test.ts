@@ -111,6 +111,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     ids.apiKey = (await created(a.post("/api/v1/api-keys", { name: `${MARK} key`, role: "admin" }), "api key")).id as string;
     ids.field = (await created(a.post("/api/v1/custom-fields", { object: "contact", label: `${MARK} tier`, key: "tier", type: "text" }), "field")).id as string;
     ids.validationRule = (await created(a.post("/api/v1/validation-rules", { object: "company", field: "industry", required: true }), "rule")).id as string;
+    ids.slaCalendar = (await created(a.post("/api/v1/sla/calendars", { name: `${MARK} hours`, timeZone: "UTC" }), "calendar")).id as string;
+    ids.slaPolicy = (await created(a.post("/api/v1/sla/policies", { name: `${MARK} policy`, resolutionMinutes: 60 }), "policy")).id as string;
     ids.view = (await created(a.post("/api/v1/views", { object: "contact", name: `${MARK} view`, shared: true, state: { filters: [], columns: [] } }), "view"))
       .id as string;
     const form = {
@@ -169,6 +171,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       fieldid: ids.field,
       activityid: ids.activity,
       taskid: ids.task,
+      calendarid: ids.slaCalendar,
       ticketid: ids.ticket,
       queueid: ids.queue,
       recordid: ids.contact,
@@ -199,6 +202,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       [/^\/api\/v1\/custom-fields\//, ids.field],
       [/^\/api\/v1\/views\//, ids.view],
       [/^\/api\/v1\/validation-rules\//, ids.validationRule],
+      [/^\/api\/v1\/sla\/calendars\//, ids.slaCalendar],
+      [/^\/api\/v1\/sla\/policies\//, ids.slaPolicy],
       [/^\/api\/v1\/duplicates\//, ids.duplicate],
       [/^\/api\/v1\/pipelines\//, ids.pipeline],
       [/^\/api\/v1\/lost-reasons\//, ids.lostReason],

@@ -26,6 +26,7 @@ import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
 import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
+import { slaRoutes } from "../modules/sla/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
 import { ticketPresenceRoutes } from "../modules/ticket-presence/routes.js";
@@ -79,6 +80,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await viewRoutes(api);
   await importRoutes(api, deps);
   await validationRuleRoutes(api);
+  await slaRoutes(api);
   await duplicateRoutes(api);
   await exportRoutes(api);
   await vcardRoutes(api);

@@ -14,6 +14,7 @@ import {
   IconCheck,
   IconChecklist,
   IconChevronDown,
+  IconClockHour4,
   IconCopy,
   IconDevices,
   IconFileImport,
@@ -366,6 +367,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/roles", "Roles", <IconLock size={18} stroke={1.7} />, "nav-roles")}
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
+            {item("/settings/service-levels", "Service levels", <IconClockHour4 size={18} stroke={1.7} />, "nav-service-levels")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
             {item("/settings/sso", "Single sign-on", <IconShieldLock size={18} stroke={1.7} />, "nav-sso")}
             {item("/settings/webhooks", "Webhooks", <IconWebhook size={18} stroke={1.7} />, "nav-webhooks")}

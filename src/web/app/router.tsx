@@ -191,6 +191,11 @@ const pipelinesSettingsRoute = createRoute({
   path: "/pipelines",
   component: lazyRouteComponent(() => import("../deals/PipelinesSettings.js"), "PipelinesSettings"),
 });
+const slaSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/service-levels",
+  component: lazyRouteComponent(() => import("../sla/SlaSettings.js"), "SlaSettings"),
+});
 const jobsSettingsRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/jobs",
@@ -276,6 +281,7 @@ const routeTree = rootRoute.addChildren([
     apiKeysRoute,
     auditSettingsRoute,
     jobsSettingsRoute,
+    slaSettingsRoute,
     mailSettingsRoute,
     webhooksSettingsRoute,
     pipelinesSettingsRoute,

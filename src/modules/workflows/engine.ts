@@ -31,6 +31,8 @@ import { workflowCounters, workflowEnrollments, workflowMisses, workflowRuns, wo
 export interface EngineDeps {
   /** Enqueues the job that runs (or resumes) a run, in the caller's transaction. */
   enqueue(tx: Db, job: RunJob, options?: { startAfter?: Date }): Promise<void>;
+  /** Enqueues several runs' jobs in one statement (the event consumer's batch); without it, one by one. */
+  enqueueMany?(tx: Db, jobs: RunJob[]): Promise<void>;
   mail: MailQueue;
   now(): Date;
 }
@@ -170,7 +172,7 @@ export interface StartRun {
  * Creates a run unless one exists for the same version and trigger key (at most once per event and version), and
  * enqueues it in the same transaction. Returns the new run's id, or null when it already existed.
  */
-export async function startRun(tx: Db, deps: EngineDeps, workspaceId: string, s: StartRun): Promise<string | null> {
+export async function startRun(tx: Db, deps: EngineDeps, workspaceId: string, s: StartRun, batch?: RunJob[]): Promise<string | null> {
   const id = newId();
   const def = s.version.definition;
   const now = deps.now();
@@ -206,7 +208,9 @@ export async function startRun(tx: Db, deps: EngineDeps, workspaceId: string, s:
         target: [workflowEnrollments.workspaceId, workflowEnrollments.workflowId, workflowEnrollments.recordId],
         set: { runs: sql`${workflowEnrollments.runs} + 1`, matching: true, lastEnrolledAt: now, updatedAt: now },
       });
-  await deps.enqueue(tx, { workspaceId, runId: id });
+  // A batch's jobs are enqueued together by the caller, still in this transaction.
+  if (batch) batch.push({ workspaceId, runId: id });
+  else await deps.enqueue(tx, { workspaceId, runId: id });
   return id;
 }
 
@@ -220,16 +224,21 @@ export async function enrollmentBlock(
   recordId: string,
   now: Date,
 ): Promise<string | null> {
+  // The enrollment and the last day's runs in one statement: it runs for every matching event.
   const [enrolled] = await tx
-    .select()
-    .from(workflowEnrollments)
-    .where(and(eq(workflowEnrollments.workspaceId, workspaceId), eq(workflowEnrollments.workflowId, workflowId), eq(workflowEnrollments.recordId, recordId)));
-  if (enrolled && enrolled.runs > 0) {
-    if (trigger.reenroll === "never") return "The record already ran through this workflow (re-enrollment: never)";
-    if (trigger.reenroll === "after_leaving" && enrolled.matching) return "The record has not left the trigger's condition since its last run";
-  }
-  const [recent] = await tx
-    .select({ n: sql<number>`count(*)::int` })
+    .select({
+      runs: sql<number | null>`(select ${workflowEnrollments.runs} from ${workflowEnrollments} where ${and(
+        eq(workflowEnrollments.workspaceId, workspaceId),
+        eq(workflowEnrollments.workflowId, workflowId),
+        eq(workflowEnrollments.recordId, recordId),
+      )})`,
+      matching: sql<boolean | null>`(select ${workflowEnrollments.matching} from ${workflowEnrollments} where ${and(
+        eq(workflowEnrollments.workspaceId, workspaceId),
+        eq(workflowEnrollments.workflowId, workflowId),
+        eq(workflowEnrollments.recordId, recordId),
+      )})`,
+      recent: sql<number>`count(*)::int`,
+    })
     .from(workflowRuns)
     .where(
       and(
@@ -239,7 +248,11 @@ export async function enrollmentBlock(
         gte(workflowRuns.createdAt, new Date(now.getTime() - 86_400_000)),
       ),
     );
-  if ((recent?.n ?? 0) >= maxPerDay) {
+  if (enrolled && (enrolled.runs ?? 0) > 0) {
+    if (trigger.reenroll === "never") return "The record already ran through this workflow (re-enrollment: never)";
+    if (trigger.reenroll === "after_leaving" && enrolled.matching) return "The record has not left the trigger's condition since its last run";
+  }
+  if ((enrolled?.recent ?? 0) >= maxPerDay) {
     const message = `Loop limit: ${maxPerDay} runs for one record within 24 hours; further runs were refused`;
     await tx
       .update(workflows)
@@ -284,11 +297,15 @@ async function liveVersions(tx: Db, workspaceId: string) {
  * event and version), written and enqueued in the consumer's transaction, so a crash or replay never doubles it.
  * It also wakes runs waiting for a condition on the changed records.
  */
-export function workflowConsumer(deps: EngineDeps): Consumer {
+export function workflowConsumer(deps: EngineDeps, options: { configDb?: Db } = {}): Consumer {
   return {
     name: "workflows",
     batchSize: 500,
     async handle(tx, events) {
+      // Every matching event reads the workspace's fields and time zone (conditions): from the process's cache, as
+      // this transaction writes runs, not configuration.
+      if (options.configDb) shareConfigCache(tx, options.configDb);
+      const jobs: RunJob[] = [];
       const byWorkspace = new Map<string, Event[]>();
       for (const e of events) byWorkspace.set(e.workspaceId, [...(byWorkspace.get(e.workspaceId) ?? []), e]);
       for (const [workspaceId, list] of byWorkspace) {
@@ -337,23 +354,29 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               if (block.startsWith("Loop limit")) await recordMiss(tx, workspaceId, version.workflowId, hit.recordId, block, now);
               continue;
             }
-            await startRun(tx, deps, workspaceId, {
-              workflow: { id: version.workflowId, name },
-              version,
-              object: hit.object,
-              recordId: hit.recordId,
-              recordLabel: labelOf(hit.object, subject),
-              triggerKey: `event:${e.id}`,
-              triggerEventId: e.id,
-              // The record itself is read fresh by each step; the event's copy is kept when it is the only one left
-              // (a deletion) or is not a record (an inbound webhook's payload, a form submission).
-              triggerData: {
-                type: e.type,
-                changes: e.data.changes,
-                record: e.object === hit.object && trigger.type !== "record_deleted" && trigger.type !== "inbound_webhook" ? null : e.data.record,
-                actor: e.actor,
+            await startRun(
+              tx,
+              deps,
+              workspaceId,
+              {
+                workflow: { id: version.workflowId, name },
+                version,
+                object: hit.object,
+                recordId: hit.recordId,
+                recordLabel: labelOf(hit.object, subject),
+                triggerKey: `event:${e.id}`,
+                triggerEventId: e.id,
+                // The record itself is read fresh by each step; the event's copy is kept when it is the only one left
+                // (a deletion) or is not a record (an inbound webhook's payload, a form submission).
+                triggerData: {
+                  type: e.type,
+                  changes: e.data.changes,
+                  record: e.object === hit.object && trigger.type !== "record_deleted" && trigger.type !== "inbound_webhook" ? null : e.data.record,
+                  actor: e.actor,
+                },
               },
-            });
+              jobs,
+            );
           }
         const recordIds = [...new Set(list.map((e) => e.recordId))];
         const waiting = await tx
@@ -367,8 +390,10 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               inArray(workflowRuns.recordId, recordIds),
             ),
           );
-        for (const w of waiting) await deps.enqueue(tx, { workspaceId, runId: w.id });
+        for (const w of waiting) jobs.push({ workspaceId, runId: w.id });
       }
+      if (deps.enqueueMany) await deps.enqueueMany(tx, jobs);
+      else for (const job of jobs) await deps.enqueue(tx, job);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Actor, Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { type Db, queryRows } from "../../db/client.js";
-import { shareConfigCache } from "../../db/workspace-cache.js";
+import { cachedConfig, shareConfigCache } from "../../db/workspace-cache.js";
 import { logActivity } from "../activities/service.js";
 import { companyProfiles } from "../companies/service.js";
 import { contactIdByEmail, createContact } from "../contacts/service.js";
@@ -427,7 +427,7 @@ export interface StepEnv {
 
 /** Reads a run's steps share within one transaction; none of its steps changes users, teams or the workspace. */
 export interface RunMemo {
-  users?: Promise<Map<string, User>>;
+  users?: Promise<ReadonlyMap<string, User>>;
   teams?: ReturnType<typeof listTeams>;
   workspaceName?: Promise<string>;
 }
@@ -445,8 +445,11 @@ const needRecord = (env: StepEnv): WfRecord => {
   return env.record;
 };
 
-function userDirectory(ctx: Ctx, memo?: RunMemo): Promise<Map<string, User>> {
-  const load = async () => new Map((await listUsers({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).map((u) => [u.id, u]));
+// Users (with teams) and the workspace's name go through the configuration cache where the caller's handle has one
+// (their tables announce changes, migration 0012): every run reads them, for merge fields and recipients.
+function userDirectory(ctx: Ctx, memo?: RunMemo): Promise<ReadonlyMap<string, User>> {
+  const load = () =>
+    cachedConfig(ctx, "workflows:users", async () => new Map((await listUsers({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).map((u) => [u.id, u])));
   if (!memo) return load();
   memo.users ??= load();
   return memo.users;
@@ -826,7 +829,7 @@ const handlers: Record<StepType, StepHandler> = {
 /** The merge-field data of a run: the record, its owner, the trigger, earlier steps' outputs, the workspace. */
 export async function mergeData(ctx: Ctx, run: Pick<RunRow, "triggerType" | "triggerData" | "outputs">, record: WfRecord | null, now: Date, memo?: RunMemo) {
   const ownerId = ownerOf(record);
-  const users = ownerId ? await userDirectory(ctx, memo) : new Map<string, User>();
+  const users: ReadonlyMap<string, User> = ownerId ? await userDirectory(ctx, memo) : new Map<string, User>();
   const owner = ownerId ? users.get(ownerId) : null;
   const workspaceName = await workspaceNameOf(ctx, memo);
   return {
@@ -840,7 +843,12 @@ export async function mergeData(ctx: Ctx, run: Pick<RunRow, "triggerType" | "tri
 }
 
 function workspaceNameOf(ctx: Ctx, memo?: RunMemo): Promise<string> {
-  const load = async () => (await queryRows<{ name: string }>(ctx.db, sql`select name from workspaces where id = ${ctx.workspaceId}`))[0]?.name ?? "";
+  const load = () =>
+    cachedConfig(
+      ctx,
+      "workflows:workspaceName",
+      async () => (await queryRows<{ name: string }>(ctx.db, sql`select name from workspaces where id = ${ctx.workspaceId}`))[0]?.name ?? "",
+    );
   if (!memo) return load();
   memo.workspaceName ??= load();
   return memo.workspaceName;

@@ -1,6 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { CsatStats, DashboardGroupRow, DurationStats, ServiceDashboard, ServiceDashboardQuery } from "../../contract/service-reports.js";
-import { type TicketChannel, type TicketPriority, ticketChannelLabels, ticketChannels, ticketPriorities, ticketPriorityLabels } from "../../contract/tickets.js";
+import {
+  type TicketChannel,
+  type TicketPriority,
+  ticketChannelLabels,
+  ticketChannels,
+  ticketPriorities,
+  ticketPriorityLabels,
+} from "../../contract/tickets.js";
 import { scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
@@ -65,7 +72,13 @@ const csat = (g: CreatedGroup | undefined): CsatStats => ({
   distribution: [1, 2, 3, 4, 5].map((rating) => ({ rating, count: g?.ratings[rating - 1] ?? 0 })),
 });
 
-function groupRows(dim: "assignee" | "queue", created: CreatedGroup[], solved: SolvedGroup[], names: Map<string, string>, noneName: string): DashboardGroupRow[] {
+function groupRows(
+  dim: "assignee" | "queue",
+  created: CreatedGroup[],
+  solved: SolvedGroup[],
+  names: Map<string, string>,
+  noneName: string,
+): DashboardGroupRow[] {
   const keyOf = (k: string | null) => k ?? "";
   const c = new Map(created.filter((g) => g.dim === dim).map((g) => [keyOf(g.key), g]));
   const s = new Map(solved.filter((g) => g.dim === dim).map((g) => [keyOf(g.key), g]));

@@ -133,7 +133,10 @@ export async function solvedCohort(db: Db, f: DashboardFilter): Promise<SolvedGr
 }
 
 /** Tickets created per day (workspace's calendar days) and channel, and tickets solved per day. */
-export async function dailyCounts(db: Db, f: DashboardFilter): Promise<{ created: { day: string; channel: string; n: number }[]; solved: { day: string; n: number }[] }> {
+export async function dailyCounts(
+  db: Db,
+  f: DashboardFilter,
+): Promise<{ created: { day: string; channel: string; n: number }[]; solved: { day: string; n: number }[] }> {
   const range = (col: SQL) => sql`${col} >= ${f.from.toISOString()}::timestamptz and ${col} < ${f.to.toISOString()}::timestamptz`;
   const created = await queryRows<{ day: string; channel: string; n: number }>(
     db,

@@ -20,6 +20,7 @@ import {
   IconFilter,
   IconForms,
   IconGauge,
+  IconHeadset,
   IconKeyboard,
   IconLayoutKanban,
   IconLock,
@@ -330,7 +331,7 @@ function Header({
 
 function Navigation({ pathname }: { pathname: string }) {
   useEffect(() => trackFocus(), []);
-  const { isAdmin } = usePermissions();
+  const { isAdmin, may } = usePermissions();
   const active = (p: string) => pathname === p || pathname.startsWith(`${p}/`);
   const item = (to: string, label: string, icon: ReactNode, testId: string) => (
     <NavLink key={to} component={Link} to={to} label={label} leftSection={icon} active={active(to)} className={classes.navLink} data-testid={testId} />
@@ -346,6 +347,8 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
         {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
         {item("/forecast", "Forecast", <IconChartBar size={18} stroke={1.7} />, "nav-forecast")}
+        {/* Those who work tickets; the server refuses the rest (sales, read-only) the same way. */}
+        {may("ticket", "edit") && item("/service/dashboard", "Service dashboard", <IconHeadset size={18} stroke={1.7} />, "nav-service-dashboard")}
         {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}
         {item("/data-quality", "Data quality", <IconCopy size={18} stroke={1.7} />, "nav-data-quality")}
         {item("/imports", "Import", <IconFileImport size={18} stroke={1.7} />, "nav-imports")}

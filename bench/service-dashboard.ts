@@ -32,7 +32,7 @@ const ws = newId();
 const now = new Date();
 const spanDays = 730;
 
-let t = performance.now();
+const t = performance.now();
 await db.execute(sql`insert into ticket_statuses (workspace_id, key, label, category, sla_running, position, built_in) values
   (${ws}::uuid, 'new', 'New', 'new', true, 0, true), (${ws}::uuid, 'open', 'Open', 'open', true, 10, true),
   (${ws}::uuid, 'pending_customer', 'Pending customer', 'pending', false, 20, true),
@@ -88,7 +88,10 @@ for (const period of ["7d", "30d", "90d"] as const) {
   const days = period === "7d" ? 7 : period === "30d" ? 30 : 90;
   const from = new Date(now.getTime() - days * 86_400_000);
   const baseline = await time(() =>
-    queryRows(db, sql`select count(*) from tickets where workspace_id = ${ws}::uuid and created_at >= ${from.toISOString()}::timestamptz and deleted_at is null`),
+    queryRows(
+      db,
+      sql`select count(*) from tickets where workspace_id = ${ws}::uuid and created_at >= ${from.toISOString()}::timestamptz and deleted_at is null`,
+    ),
   );
   for (const filtered of [false, true]) {
     const q: ServiceDashboardQuery = { period, ...(filtered ? { queueId: queue?.id } : {}) };

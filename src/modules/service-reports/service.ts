@@ -198,11 +198,11 @@ export async function serviceDashboard(ctx: Ctx, q: ServiceDashboardQuery, now =
       .sort((a, b) => b.count - a.count),
     byChannel: ticketChannels.flatMap((channel: TicketChannel) => {
       const g = created.find((x) => x.dim === "channel" && x.key === channel);
-      return g ? [{ channel, label: ticketChannelLabels[channel], count: g.created }] : [];
+      return g ? [{ channel, label: ticketChannelLabels[channel] ?? channel, count: g.created }] : [];
     }),
     byPriority: ticketPriorities.flatMap((priority: TicketPriority) => {
       const g = created.find((x) => x.dim === "priority" && x.key === priority);
-      return g ? [{ priority, label: ticketPriorityLabels[priority], count: g.created }] : [];
+      return g ? [{ priority, label: ticketPriorityLabels[priority] ?? priority, count: g.created }] : [];
     }),
     agents: groupRows("assignee", created, solved, agents, "Unassigned"),
     queues: groupRows("queue", created, solved, queues, "No queue"),

@@ -128,7 +128,7 @@ export function ServiceDashboardPage() {
           clearable
           value={channel}
           onChange={setChannel}
-          data={ticketChannels.map((c) => ({ value: c, label: ticketChannelLabels[c] }))}
+          data={ticketChannels.map((c) => ({ value: c, label: ticketChannelLabels[c] ?? c }))}
           w={160}
           data-testid="filter-channel"
         />
@@ -138,7 +138,7 @@ export function ServiceDashboardPage() {
           clearable
           value={priority}
           onChange={setPriority}
-          data={ticketPriorities.map((p) => ({ value: p, label: ticketPriorityLabels[p] }))}
+          data={ticketPriorities.map((p) => ({ value: p, label: ticketPriorityLabels[p] ?? p }))}
           w={150}
           data-testid="filter-priority"
         />
@@ -172,7 +172,7 @@ function Dashboard({ d }: { d: ServiceDashboard }) {
     date: day.date.slice(5),
     Created: day.created,
     Solved: day.solved,
-    ...Object.fromEntries(channelsUsed.map((c) => [ticketChannelLabels[c], day.byChannel[c] ?? 0])),
+    ...Object.fromEntries(channelsUsed.map((c) => [ticketChannelLabels[c] ?? c, day.byChannel[c] ?? 0])),
   }));
   return (
     <Stack gap="lg">
@@ -229,7 +229,7 @@ function Dashboard({ d }: { d: ServiceDashboard }) {
               data={daily}
               dataKey="date"
               type="stacked"
-              series={channelsUsed.map((c, i) => ({ name: ticketChannelLabels[c], color: channelColors[i % channelColors.length] as string }))}
+              series={channelsUsed.map((c, i) => ({ name: ticketChannelLabels[c] ?? c, color: channelColors[i % channelColors.length] as string }))}
               withLegend
               data-testid="chart-channels"
             />

@@ -63,7 +63,8 @@ await db.execute(sql`
          case when b.h1 < 880 and b.created_at < ${now.toISOString()}::timestamptz - interval '2 days' then b.created_at + (600 + (b.h2 * 997) % 172800) * interval '1 second' end,
          b.created_at, b.created_at
   from base b`);
-await db.execute(sql`analyze tickets`);
+// What autovacuum does on a live database: the visibility map lets the covering indexes answer without the table.
+await db.execute(sql`vacuum analyze tickets`);
 const seedMs = performance.now() - t;
 console.log(`seeded ${n.toLocaleString("en")} tickets in ${Math.round(seedMs / 1000)} s`);
 

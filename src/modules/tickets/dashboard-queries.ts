@@ -1,9 +1,10 @@
 /**
  * Set-based reporting SQL over the tickets tables, for the service dashboard (src/modules/service-reports). Like
  * deals/forecast-queries.ts, the one place outside the tickets service that aggregates these tables: a dashboard needs
- * GROUP BY and percentiles over a million tickets, which row-returning service calls cannot give. Each statement
- * reads one index range: tickets_created_idx for the period's new tickets, tickets_solved_report_idx (migration
- * service_dashboard_indexes) for the period's solved ones, tickets_status_idx for the backlog.
+ * GROUP BY and percentiles over a million tickets, which row-returning service calls cannot give. Each statement is an
+ * index-only range scan on a covering index of migration service_dashboard_indexes: tickets_report_created_idx for the
+ * period's new tickets, tickets_report_solved_idx for its solved ones, tickets_report_backlog_idx for the backlog. A
+ * column a query here reads must be in its index's INCLUDE list, or the scan goes back to the table for every row.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { TicketChannel, TicketPriority } from "../../contract/tickets.js";

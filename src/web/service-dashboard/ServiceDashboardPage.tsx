@@ -32,7 +32,7 @@ function Kpi({ label, value, hint, testId }: { label: string; value: string; hin
       <Text fz="xs" c="dimmed" fw={600} tt="uppercase">
         {label}
       </Text>
-      <Text fz={26} fw={700} data-testid={`${testId}-value`}>
+      <Text fz={22} fw={700} style={{ whiteSpace: "nowrap" }} data-testid={`${testId}-value`}>
         {value}
       </Text>
       {hint && (
@@ -213,7 +213,7 @@ function Dashboard({ d }: { d: ServiceDashboard }) {
             { name: "Solved", color: "teal.6" },
           ]}
           withLegend
-          curveType="monotone"
+          curveType="linear"
           data-testid="chart-created-solved"
         />
       </Card>

@@ -1,9 +1,11 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceDashboard } from "../../contract/service-reports.js";
 import type { TicketChannel, TicketPriority } from "../../contract/tickets.js";
 import { newId } from "../../core/ids.js";
-import type { Db } from "../../db/client.js";
+import { type Db, queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { slaAttainment } from "../tickets/dashboard-queries.js";
 import { ticketQueues, tickets } from "../tickets/table.js";
 
 /** What the test inserted, kept to compute every expected figure independently of the SQL. */
@@ -56,6 +58,7 @@ describe.each(databaseKinds)("service dashboard on %s", (kind) => {
   let readOnly: Client & { userId: string };
   let billing: string;
   let tech: string;
+  let ws: string;
   const seeds: Seed[] = [];
 
   async function insert(db: Db, workspaceId: string, list: Seed[]) {
@@ -84,7 +87,7 @@ describe.each(databaseKinds)("service dashboard on %s", (kind) => {
     t = await createTestApp(kind);
     admin = await newWorkspace(t.app);
     expect((await admin.patch("/api/v1/workspace", { timeZone: TZ })).statusCode).toBe(200);
-    const ws = admin.session.me?.workspace.id as string;
+    ws = admin.session.me?.workspace.id as string;
     agentA = await userWithRole(t.app, admin, "support");
     agentB = await userWithRole(t.app, admin, "support");
     sales = await userWithRole(t.app, admin, "sales");
@@ -254,6 +257,49 @@ describe.each(databaseKinds)("service dashboard on %s", (kind) => {
     expect(JSON.stringify(bad.errors)).toContain("last day");
     expectProblem(await admin.get("/api/v1/service/dashboard?period=custom&from=2026-11-05&to=2026-11-01"), 400);
     expectProblem(await admin.get("/api/v1/service/dashboard?channel=pigeon"), 400);
+  });
+
+  it("counts SLA clocks met in time, met late and overdue, and leaves running ones out", async () => {
+    // The SLA module's ticket_sla_clocks is on its own branch: the query runs here against a table with its columns.
+    const table = `dash_sla_clocks_${kind}`;
+    const db = t.database.db;
+    await db.execute(sql.raw(`drop table if exists ${table}`));
+    await db.execute(
+      sql.raw(`create table ${table} (workspace_id uuid not null, ticket_id uuid not null, metric text not null,
+        due_at timestamptz, met_at timestamptz, breached_at timestamptz, primary key (workspace_id, ticket_id, metric))`),
+    );
+    const rows = await queryRows<{ id: string; created_at: string | Date; deleted_at: string | Date | null }>(
+      db,
+      sql`select id, created_at, deleted_at from tickets where workspace_id = ${ws}::uuid order by number`,
+    );
+    const expectedCounts: Record<string, { met: number; breached: number }> = {};
+    for (const [i, r] of rows.entries()) {
+      const metric = i % 8 < 4 ? "first_response" : "resolution";
+      const due = new Date(new Date(r.created_at).getTime() + 4 * H);
+      const state = i % 4;
+      const clock =
+        state === 0
+          ? { due, met: new Date(due.getTime() - H), breached: null }
+          : state === 1
+            ? { due, met: new Date(due.getTime() + H), breached: due }
+            : state === 2
+              ? { due: new Date("2099-01-01T00:00:00Z"), met: null, breached: null }
+              : { due, met: null, breached: null };
+      await db.execute(
+        sql`insert into ${sql.identifier(table)} (workspace_id, ticket_id, metric, due_at, met_at, breached_at)
+            values (${ws}::uuid, ${r.id}::uuid, ${metric}, ${clock.due.toISOString()}::timestamptz,
+                    ${clock.met?.toISOString() ?? null}::timestamptz, ${clock.breached?.toISOString() ?? null}::timestamptz)`,
+      );
+      if (r.deleted_at || !inPeriod(new Date(r.created_at)) || state === 2) continue;
+      expectedCounts[metric] ??= { met: 0, breached: 0 };
+      const e = expectedCounts[metric];
+      if (state === 0) e.met++;
+      else e.breached++;
+    }
+    const got = await slaAttainment(db, { workspaceId: ws, from, to, timeZone: TZ }, table);
+    expect(Object.fromEntries((got ?? []).map((m) => [m.metric, { met: m.met, breached: m.breached }]))).toEqual(expectedCounts);
+    expect(await slaAttainment(db, { workspaceId: ws, from, to, timeZone: TZ }, "no_such_clocks")).toBeNull();
+    await db.execute(sql.raw(`drop table ${table}`));
   });
 
   it("shows an empty workspace as zeros and nulls, not errors", async () => {

@@ -211,9 +211,11 @@ export interface SlaAttainmentRow {
  * Met and breached SLA clocks of the period's new tickets, per metric, or null when this installation has no SLA clocks
  * table (the SLA module, issue 19, lands on its own branch: this query reads its ticket_sla_clocks by name, and
  * starts counting as soon as that migration has run). A clock counts once decided: met in time, or past due / breached.
+ * `clocksTable` exists for the test, which checks this SQL against a table of the same columns before the SLA module is merged.
  */
-export async function slaAttainment(db: Db, f: DashboardFilter): Promise<SlaAttainmentRow[] | null> {
-  const [exists] = await queryRows<{ t: string | null }>(db, sql`select to_regclass('ticket_sla_clocks')::text as t`);
+export async function slaAttainment(db: Db, f: DashboardFilter, clocksTable = "ticket_sla_clocks"): Promise<SlaAttainmentRow[] | null> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(clocksTable)) throw new Error(`not a table name: ${clocksTable}`);
+  const [exists] = await queryRows<{ t: string | null }>(db, sql`select to_regclass(${clocksTable})::text as t`);
   if (!exists?.t) return null;
   const breached = sql`(c.breached_at is not null or (c.met_at is null and c.due_at < now()) or (c.met_at > c.due_at))`;
   const rows = await queryRows<{ metric: string; met: number; breached: number }>(
@@ -221,7 +223,7 @@ export async function slaAttainment(db: Db, f: DashboardFilter): Promise<SlaAtta
     sql`select c.metric,
           count(*) filter (where c.met_at is not null and not ${breached})::int as met,
           count(*) filter (where ${breached})::int as breached
-        from tickets t join ticket_sla_clocks c on c.workspace_id = t.workspace_id and c.ticket_id = t.id
+        from tickets t join ${sql.identifier(clocksTable)} c on c.workspace_id = t.workspace_id and c.ticket_id = t.id
         where ${ticketScope(f)} and t.created_at >= ${f.from.toISOString()}::timestamptz and t.created_at < ${f.to.toISOString()}::timestamptz
         group by 1 order by 1`,
   );

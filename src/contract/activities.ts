@@ -133,6 +133,21 @@ export const TimelineEntry = z.discriminatedUnion("kind", [
     refs: z.record(z.string(), z.string()),
   }),
   z.object({
+    kind: z.literal("ticket"),
+    at: Timestamp,
+    ticket: z.object({
+      id: Id,
+      number: z.number().int(),
+      subject: z.string(),
+      status: z.string(),
+      statusLabel: z.string(),
+      statusCategory: z.string(),
+      priority: z.string(),
+      channel: z.string(),
+    }),
+    about: z.string().nullable().describe("On a company's timeline: the contact who opened it"),
+  }),
+  z.object({
     kind: z.literal("submission"),
     at: Timestamp,
     id: Id,
@@ -146,7 +161,7 @@ export const TimelineEntry = z.discriminatedUnion("kind", [
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 /** What a timeline can be narrowed to: the four kinds of activity, and field changes. */
-export const timelineKinds = [...activityTypes, "change"] as const;
+export const timelineKinds = [...activityTypes, "change", "ticket"] as const;
 export type TimelineKind = (typeof timelineKinds)[number];
 const timelineKindList = new RegExp(`^(${timelineKinds.join("|")})(,(${timelineKinds.join("|")}))*$`);
 export const TimelineQuery = z
@@ -157,7 +172,7 @@ export const TimelineQuery = z
       .string()
       .regex(timelineKindList, `Use a comma-separated list of ${timelineKinds.join(", ")}`)
       .optional()
-      .describe("Only these kinds of entry (comma-separated: note, call, email, meeting, change); all when omitted"),
+      .describe("Only these kinds of entry (comma-separated: note, call, email, meeting, change, ticket); all when omitted"),
   })
   .strict();
 export const Timeline = z.object({ data: z.array(TimelineEntry), nextCursor: z.string().nullable() });

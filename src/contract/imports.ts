@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CountryCode, Id, Timestamp } from "./common.js";
 
-export const ImportObject = z.enum(["contact", "company", "deal", "activity"]);
+export const ImportObject = z.enum(["contact", "company", "deal", "activity", "ticket"]);
 /** What an activity row becomes when its type column is empty or absent: a timeline entry, or a task ("task"). */
 export const importActivityTypes = ["note", "call", "email", "meeting", "task"] as const;
 export const ImportActivityType = z.enum(importActivityTypes);

@@ -3,7 +3,7 @@ import { Id } from "./common.js";
 
 export const SearchQuery = z.object({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(50).default(10) }).strict();
 export const SearchHit = z.object({
-  object: z.enum(["company", "contact"]),
+  object: z.enum(["company", "contact", "ticket"]),
   id: Id,
   title: z.string(),
   subtitle: z.string().nullable(),

@@ -8,6 +8,7 @@ const LOADED_BY = {
   company: ["companies", "search_words"],
   deal: ["deals", "deal_stage_changes", "companies", "search_words", ...derivedTables],
   activity: ["activities", "tasks", "contacts"],
+  ticket: ["tickets", "ticket_messages", "contacts"],
 } as const;
 
 /**

@@ -27,6 +27,7 @@ import { listPipelines } from "../deals/pipelines.js";
 import { getDeal } from "../deals/service.js";
 import { diff, type HistoryRow, listHistory, recordChanges } from "../history/service.js";
 import { contactSubmissions } from "../leads/forms.js";
+import { ticketsOnTimeline } from "../tickets/service.js";
 import { assertUsersExist, userNames } from "../users/service.js";
 import { activities, activityAttendees } from "./table.js";
 
@@ -576,11 +577,12 @@ export async function timeline(
   } else {
     await getDeal(ctx, subject.id);
   }
-  const types = kinds ? [...new Set(kinds.filter((k): k is ActivityType => k !== "change"))] : undefined;
+  const types = kinds ? [...new Set(kinds.filter((k): k is ActivityType => k !== "change" && k !== "ticket"))] : undefined;
+  const withTickets = !kinds || kinds.includes("ticket");
   const withChanges = !kinds || kinds.includes("change");
   // Form submissions are neither an activity type nor a change: a type filter leaves them out.
   const readable = scopeOf(ctx.actor, "activity", "read");
-  const [acts, changes, submissions] = await Promise.all([
+  const [acts, changes, submissions, ticketRows] = await Promise.all([
     // Others' entries the role may not read are dropped from the page (a shorter page; the cursor still walks on).
     types?.length === 0 || readable === "none"
       ? []
@@ -591,6 +593,7 @@ export async function timeline(
       ? listHistory(ctx, [{ object: subject.object, recordIds: [subject.id] }], limit + 1, before).then((rows) => withoutHidden(ctx, subject, rows))
       : [],
     subject.object === "contact" && !kinds ? contactSubmissions(ctx, subject.id, limit + 1, before) : [],
+    withTickets ? ticketsOnTimeline(ctx, subject, limit + 1, before) : [],
   ]);
   const refs = await changeRefs(ctx, changes);
   const attendees = await attendeesOf(ctx, acts);
@@ -598,7 +601,7 @@ export async function timeline(
     subject.object !== "contact"
       ? await contactNames(
           ctx,
-          acts.map((x) => x.contactId).filter((id): id is string => Boolean(id)),
+          [...acts.map((x) => x.contactId), ...ticketRows.map((x) => x.contactId)].filter((id): id is string => Boolean(id)),
         )
       : new Map<string, string>();
   const userName = await userNames(
@@ -628,6 +631,14 @@ export async function timeline(
       sortAt: h.at,
     })),
     ...submissions,
+    ...ticketRows.map(({ contactId, createdAt, ...ticket }) => ({
+      kind: "ticket" as const,
+      at: createdAt.toISOString(),
+      ticket,
+      about: contactId && subject.object !== "contact" ? (names.get(contactId) ?? null) : null,
+      sortId: ticket.id,
+      sortAt: createdAt,
+    })),
   ].sort((x, y) => y.sortAt.getTime() - x.sortAt.getTime() || (y.sortId < x.sortId ? -1 : y.sortId > x.sortId ? 1 : 0));
   const page = merged.slice(0, limit);
   const last = page[page.length - 1];

@@ -1,6 +1,6 @@
 /** Import targets per object, header synonyms, and presets for Salesforce, HubSpot and Pipedrive exports. */
 
-export type ImportObject = "contact" | "company" | "deal" | "activity";
+export type ImportObject = "contact" | "company" | "deal" | "activity" | "ticket";
 
 export const contactTargets = [
   "firstName",
@@ -100,6 +100,24 @@ export const activityTargets = [
   "externalId",
 ] as const;
 
+export const ticketTargets = [
+  "subject",
+  "body",
+  "status",
+  "priority",
+  "type",
+  "channel",
+  "contactName",
+  "contactEmail",
+  "ownerEmail",
+  "tags",
+  "satisfaction",
+  "createdAt",
+  "firstResponseAt",
+  "resolvedAt",
+  "externalId",
+] as const;
+
 /**
  * Contact targets several columns may share: a contact holds up to 20 emails and phones, and exports spread them
  * over as many columns (work, home, other…), each kept, in file order.
@@ -112,6 +130,7 @@ const targetsByObject: Record<ImportObject, readonly string[]> = {
   company: companyTargets,
   deal: dealTargets,
   activity: activityTargets,
+  ticket: ticketTargets,
 };
 export const targetsOf = (object: ImportObject): readonly string[] => targetsByObject[object];
 
@@ -123,7 +142,7 @@ export const normHeader = (h: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "");
 
-const synonyms: Record<ImportObject, Record<string, string[]>> = {
+const synonyms: Partial<Record<ImportObject, Record<string, string[]>>> & Record<Exclude<ImportObject, "ticket">, Record<string, string[]>> = {
   contact: {
     firstName: ["firstname", "first", "givenname", "forename", "vorname", "prenom", "personfirstname"],
     lastName: ["lastname", "last", "surname", "familyname", "nachname", "nom", "personlastname"],
@@ -232,8 +251,29 @@ const synonyms: Record<ImportObject, Record<string, string[]>> = {
   },
 };
 
+synonyms.ticket = {
+  subject: ["subject", "ticketsubject", "title", "summary"],
+  body: ["description", "ticketdescription", "body", "message", "content", "details"],
+  status: ["status", "ticketstatus", "state"],
+  priority: ["priority", "ticketpriority", "urgency"],
+  type: ["type", "tickettype", "category"],
+  channel: ["channel", "ticketchannel", "via", "source"],
+  contactName: ["customername", "name", "contactname", "requestername", "requester", "customer"],
+  contactEmail: ["customeremail", "email", "contactemail", "requesteremail", "emailaddress"],
+  ownerEmail: ["assignee", "agent", "assignedto", "owner", "owneremail"],
+  tags: ["tags", "labels"],
+  satisfaction: ["customersatisfactionrating", "satisfaction", "satisfactionrating", "csat", "rating"],
+  createdAt: ["createdat", "created", "createddate", "openedat", "opened", "dateofcreation"],
+  firstResponseAt: ["firstresponsetime", "firstresponseat", "firstreplyat", "firstresponse"],
+  resolvedAt: ["timetoresolution", "resolvedat", "solvedat", "resolutiondate", "closedat"],
+  externalId: ["ticketid", "id", "externalid"],
+};
+
 /** Exact headers of known exports; they win over the generic synonyms. */
-export const presets: Record<string, { label: string; detect: string[] } & Record<ImportObject, Record<string, string>>> = {
+export const presets: Record<
+  string,
+  { label: string; detect: string[] } & Record<Exclude<ImportObject, "ticket">, Record<string, string>> & { ticket?: Record<string, string> }
+> = {
   salesforce: {
     label: "Salesforce",
     detect: [
@@ -499,7 +539,7 @@ export function suggestMapping(
   const presetMap = chosen ? presets[chosen]?.[object] : undefined;
   const presetNorm = new Map(Object.entries(presetMap ?? {}).map(([h, t]) => [normHeader(h), t]));
   const synonymOf = new Map<string, string>();
-  for (const [target, words] of Object.entries(synonyms[object])) for (const w of words) if (!synonymOf.has(w)) synonymOf.set(w, target);
+  for (const [target, words] of Object.entries(synonyms[object] ?? {})) for (const w of words) if (!synonymOf.has(w)) synonymOf.set(w, target);
   const used = new Set<string>();
   const mapping: Record<string, string | null> = {};
   // Two passes: preset headers claim their targets before generic synonyms can.

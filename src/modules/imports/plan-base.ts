@@ -56,8 +56,25 @@ export interface ActivityRowInput {
   ownerId?: string;
 }
 
+/** A ticket row, checked: its status still as written (the run resolves it against the workspace's statuses). */
+export interface TicketRowInput {
+  subject: string;
+  body: string | null;
+  status: string | null;
+  priority: "low" | "normal" | "high" | "urgent";
+  type: string | null;
+  channel: "email" | "web" | "portal" | "phone" | "chat" | "social" | "api" | "import";
+  contactName: string | null;
+  tags: string[];
+  satisfaction: number | null;
+  createdAt: Date | null;
+  firstResponseAt: Date | null;
+  resolvedAt: Date | null;
+  ownerId?: string;
+}
+
 export interface Built {
-  input?: ContactInput | CompanyInput | DealRowInput | ActivityRowInput;
+  input?: ContactInput | CompanyInput | DealRowInput | ActivityRowInput | TicketRowInput;
   /** Which fields the row actually gives (an update touches only these). */
   given: Set<string>;
   refs: Refs;
@@ -65,7 +82,7 @@ export interface Built {
 }
 
 export interface Plan {
-  object: "contact" | "company" | "deal" | "activity";
+  object: "contact" | "company" | "deal" | "activity" | "ticket";
   /** column index → target, in file order (emails and phones keep it; the first one is primary unless `primary` says) */
   columns: { index: number; header: string; target: string }[];
   options: ImportOptions & { match: NonNullable<ImportOptions["match"]> };

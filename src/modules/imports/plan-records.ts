@@ -3,7 +3,17 @@
 import type { callOutcomes } from "../../contract/activities.js";
 import { Tags } from "../../contract/common.js";
 import { normHeader } from "./mapping.js";
-import { type ActivityRowInput, type Built, type DealRowInput, dateFormatAt, type Plan, type Refs, readCustom, splitList } from "./plan-base.js";
+import {
+  type ActivityRowInput,
+  type Built,
+  type DealRowInput,
+  dateFormatAt,
+  type Plan,
+  type Refs,
+  readCustom,
+  splitList,
+  type TicketRowInput,
+} from "./plan-base.js";
 import { notADate, parseBoolean, parseDate, parseDateTime, parseNumber } from "./values.js";
 
 const refTargets = new Set([
@@ -314,5 +324,107 @@ export function buildActivityRow(plan: Plan, values: string[]): Built {
   }
   if (input.type === "meeting" && typeof details.endsAt === "string" && input.at && Date.parse(details.endsAt) < input.at.getTime())
     errors.push("The meeting ends before it starts");
+  return errors.length ? { given, refs, errors } : { input, given, refs, errors };
+}
+
+const channelAliases: Record<string, TicketRowInput["channel"]> = {
+  email: "email",
+  mail: "email",
+  phone: "phone",
+  call: "phone",
+  telephone: "phone",
+  chat: "chat",
+  livechat: "chat",
+  socialmedia: "social",
+  social: "social",
+  twitter: "social",
+  facebook: "social",
+  web: "web",
+  webform: "web",
+  form: "web",
+  portal: "portal",
+  api: "api",
+};
+
+/** A ticket row: subject, the customer's first message, status (resolved to the workspace's statuses later), and when. */
+export function buildTicketRow(plan: Plan, values: string[]): Built {
+  const errors: string[] = [];
+  const refs: Refs = {};
+  const given = new Set<string>();
+  const input: TicketRowInput = {
+    subject: "",
+    body: null,
+    status: null,
+    priority: "normal",
+    type: null,
+    channel: "import",
+    contactName: null,
+    tags: [],
+    satisfaction: null,
+    createdAt: null,
+    firstResponseAt: null,
+    resolvedAt: null,
+  };
+  for (const { index, header, target } of plan.columns) {
+    const raw = (values[index] ?? "").trim();
+    if (!raw) continue;
+    const fail = (msg: string) => errors.push(`${header}: ${msg}`);
+    const dateFormat = dateFormatAt(plan, index);
+    if (readRef(target, raw, refs, fail)) continue;
+    const n = normHeader(raw);
+    switch (target) {
+      case "subject":
+        input.subject = raw.slice(0, 500);
+        break;
+      case "body":
+        if (raw.length > 200_000) fail("longer than 200,000 characters");
+        else input.body = raw;
+        break;
+      case "status":
+        input.status = raw;
+        break;
+      case "priority": {
+        const p = priorityAliases[n];
+        if (p) input.priority = p;
+        else fail(`"${raw}" is not a priority (low, normal, high or urgent)`);
+        break;
+      }
+      case "type":
+        if (/^[\p{L}\p{N} _-]{1,60}$/u.test(raw)) input.type = raw;
+        else fail(`"${raw}" is not a ticket type (letters, digits, spaces, _ and -; at most 60)`);
+        break;
+      case "channel": {
+        const c = channelAliases[n];
+        if (c) input.channel = c;
+        else fail(`"${raw}" is not a channel (email, phone, chat, social media, web, portal or API)`);
+        break;
+      }
+      case "contactName":
+        input.contactName = raw.slice(0, 200);
+        break;
+      case "tags": {
+        const tags = Tags.safeParse(splitList(raw));
+        if (tags.success) input.tags = tags.data;
+        else fail("tags: at most 50, each up to 50 characters");
+        break;
+      }
+      case "satisfaction": {
+        const s = parseNumber(raw, plan.options.numberFormat);
+        if (s !== null && Number.isInteger(s) && s >= 1 && s <= 5) input.satisfaction = s;
+        else fail(`"${raw}" is not a satisfaction rating from 1 to 5`);
+        break;
+      }
+      case "createdAt":
+      case "firstResponseAt":
+      case "resolvedAt": {
+        const d = parseDateTime(raw, dateFormat);
+        if (!d) fail(notADate(raw, dateFormat));
+        else input[target] = d;
+        break;
+      }
+    }
+    given.add(target);
+  }
+  if (!input.subject) errors.push("No subject: a ticket needs one");
   return errors.length ? { given, refs, errors } : { input, given, refs, errors };
 }

@@ -3,7 +3,7 @@ import { CreateCompanyBody } from "../../contract/companies.js";
 import { CreateContactBody, type LeadStatus, type LifecycleStage, leadSources, leadStatuses, lifecycleStages } from "../../contract/contacts.js";
 import { normHeader } from "./mapping.js";
 import { type Built, type CompanyInput, type ContactInput, type Plan, type Refs, readCustom, splitList } from "./plan-base.js";
-import { buildActivityRow, buildDealRow } from "./plan-records.js";
+import { buildActivityRow, buildDealRow, buildTicketRow } from "./plan-records.js";
 import { domainOf, parseBoolean, parseNumber } from "./values.js";
 
 export type { ActivityRowInput, Built, CompanyInput, ContactInput, DealRowInput, Plan, Refs } from "./plan-base.js";
@@ -123,6 +123,7 @@ function splitName(full: string): { firstName: string; lastName: string } {
 export function buildRow(plan: Plan, values: string[]): Built {
   if (plan.object === "deal") return buildDealRow(plan, values);
   if (plan.object === "activity") return buildActivityRow(plan, values);
+  if (plan.object === "ticket") return buildTicketRow(plan, values);
   const errors: string[] = [];
   const refs: Refs = {};
   const given = new Set<string>();

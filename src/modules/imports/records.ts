@@ -20,7 +20,7 @@ import type { Outcome, RunState } from "./outcome.js";
 import type { ActivityRowInput, DealRowInput, Plan } from "./plan.js";
 import { importExternalIds } from "./table.js";
 
-export type ExternalObject = "contact" | "company" | "deal" | "activity";
+export type ExternalObject = "contact" | "company" | "deal" | "activity" | "ticket";
 
 /** Live records by the external ids earlier imports gave them (a record deleted since no longer answers). */
 export async function externalIds(ctx: Ctx, object: ExternalObject, ids: string[]): Promise<Map<string, string>> {

@@ -21,6 +21,7 @@ import { dealIdsByName, trashImportedDeals } from "../deals/import.js";
 import { updateDeal } from "../deals/service.js";
 import { publishEvents } from "../history/service.js";
 import { deleteImportedTasks } from "../tasks/import.js";
+import { deleteImportedTickets, importTickets, type TicketImport, ticketStatusResolver } from "../tickets/import.js";
 import { userIdsByEmailOrName } from "../users/service.js";
 import { checkRecord, loadRules } from "../validation-rules/service.js";
 import { fallbackCurrency, listWorkspaces, workspaceSettings } from "../workspaces/service.js";
@@ -30,6 +31,7 @@ import { contactListTargets, type ImportObject, multiTargets, presets, suggestMa
 import type { Outcome, RunState } from "./outcome.js";
 import { countRows, detectFormat, type FileFormat, type FileSource, inspect, readRows, type SourceRow } from "./parse.js";
 import { type Built, buildRow, type CompanyInput, type ContactInput, type Plan, splitList } from "./plan.js";
+import type { TicketRowInput } from "./plan-base.js";
 import {
   createActivities,
   createDeals,
@@ -267,15 +269,35 @@ const targetLabels: Record<string, string> = {
 };
 const dealLabels: Record<string, string> = { name: "Deal name", ownerEmail: "Owner (user email or name)", tags: "Tags" };
 const activityLabels: Record<string, string> = { ownerEmail: "Owner / assignee (user email or name)" };
+const ticketLabels: Record<string, string> = {
+  subject: "Subject",
+  body: "Description (the customer's first message)",
+  status: "Status (by name: Open, Pending customer, Solved, Closed…)",
+  priority: "Priority (low, medium, high, urgent or critical)",
+  type: "Type (question, incident… or your own)",
+  channel: "Channel (email, phone, chat, social media, web…)",
+  contactName: "Customer name",
+  contactEmail: "Customer email (found, or added as a contact)",
+  ownerEmail: "Assignee (user email or name)",
+  tags: "Tags",
+  satisfaction: "Satisfaction rating (1–5)",
+  createdAt: "Opened at",
+  firstResponseAt: "First response at",
+  resolvedAt: "Resolved at (solved and closed tickets)",
+  externalId: "Ticket id in the other system",
+};
 
 export async function analyseImport(ctx: Ctx, id: string, preset?: string) {
   const job = await getImport(ctx, id);
   const row = await findRow(ctx, id);
   const { sample } = await inspect(sourceOf(ctx, id), row, 10);
-  const custom = job.object !== "activity";
+  const custom = job.object !== "activity" && job.object !== "ticket";
   const defs = custom ? await listCustomFields(ctx, job.object as "contact" | "company" | "deal") : [];
   const saved = await listMappings(ctx, job.object);
-  const labels = { ...targetLabels, ...(job.object === "deal" ? dealLabels : job.object === "activity" ? activityLabels : {}) };
+  const labels = {
+    ...targetLabels,
+    ...(job.object === "deal" ? dealLabels : job.object === "activity" ? activityLabels : job.object === "ticket" ? ticketLabels : {}),
+  };
   return {
     import: job,
     sample,
@@ -365,7 +387,7 @@ const badOption = (path: string, message: string) => new AppError("validation_fa
 
 /** Checks a mapping against the file and the object's fields; new_custom stays as is until a run creates the fields. */
 async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Plan> {
-  const defs = job.object === "activity" ? [] : await listCustomFields(ctx, job.object);
+  const defs = job.object === "activity" || job.object === "ticket" ? [] : await listCustomFields(ctx, job.object);
   const byKey = new Map(defs.map((d) => [d.key, d]));
   const allowed = new Set(targetsOf(job.object));
   const columns: Plan["columns"] = [];
@@ -375,6 +397,7 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
     const index = job.headers.indexOf(header);
     if (index < 0) throw badOption(`mapping.${header}`, "No such column in the file");
     if (target === "new_custom" && job.object === "activity") throw badOption(`mapping.${header}`, "Activities have no custom fields");
+    if (target === "new_custom" && job.object === "ticket") throw badOption(`mapping.${header}`, "Tickets take no new custom fields from an import");
     if (target !== "new_custom" && !allowed.has(target) && !(target.startsWith("custom.") && byKey.has(target.slice(7))))
       throw badOption(`mapping.${header}`, `Unknown target "${target}"`);
     if (target !== "new_custom") {
@@ -406,6 +429,7 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
     company: ["domain", "name", "externalId", "none"],
     deal: ["externalId", "name", "none"],
     activity: ["externalId", "none"],
+    ticket: ["externalId", "none"],
   }[job.object];
   const match = options.match ?? (job.object === "contact" ? "email" : job.object === "company" ? "domain" : used.has("externalId") ? "externalId" : "none");
   if (!matchable.includes(match)) throw badOption("match", `A ${job.object} import matches on ${matchable.join(", ")}`);
@@ -413,6 +437,9 @@ async function makePlan(ctx: Ctx, job: Row, options: ImportOptions): Promise<Pla
   if (match !== "none" && !used.has(needs[match] as string)) throw badOption("match", `Map a column to ${needs[match]} to match on it`);
   if ((job.object === "company" || job.object === "deal") && !used.has("name")) throw badOption("mapping", `Map a column to the ${job.object} name`);
   if (job.object === "activity" && !used.has("subject") && !used.has("body")) throw badOption("mapping", "Map a column to the subject or the body");
+  if (job.object === "ticket" && !used.has("subject")) throw badOption("mapping", "Map a column to the ticket's subject");
+  if (job.object === "ticket" && options.onDuplicate === "update")
+    throw badOption("onDuplicate", "Tickets already imported are skipped or created again; they are not updated");
   if (job.object === "activity" && options.onDuplicate === "update")
     throw badOption("onDuplicate", "Activities already imported are skipped or created again; they are not updated");
   if (job.object === "deal" && options.createMissingStages && !accessOf(ctx.actor).manageSettings)
@@ -663,6 +690,7 @@ async function planBatch(ctx: Ctx, plan: Plan, rows: SourceRow[], state: RunStat
   if (plan.object === "deal" || plan.object === "activity") await resolveContacts(ctx, live(), reject);
   if (plan.object === "deal") await resolveStages(ctx, plan, live(), state, reject);
   if (plan.object === "activity") await resolveActivityLinks(ctx, live(), reject);
+  if (plan.object === "ticket") await resolveTicketStatuses(ctx, live(), reject);
 
   // Duplicates within the batch (and, in previews, earlier batches), among the rows that passed; then the updates.
   if (match !== "none") {
@@ -708,7 +736,7 @@ async function checkValidationRules(
   defaultCountry: string | undefined,
   reject: (o: Outcome, reason: string) => void,
 ): Promise<void> {
-  if (plan.object === "activity") return;
+  if (plan.object === "activity" || plan.object === "ticket") return;
   const rules = await loadRules(ctx, plan.object);
   if (rules.length === 0) return;
   const currency = (await workspaceSettings(ctx)).defaultCurrency ?? fallbackCurrency;
@@ -819,7 +847,7 @@ export type EnqueueImport = (tx: Db, data: ImportRunData) => Promise<unknown>;
 /** Creates the custom fields the mapping asked for (text fields named after their columns) and rewrites the mapping to them. */
 async function createRequestedFields(ctx: Ctx, job: Row, options: ImportOptions): Promise<ImportOptions> {
   const wanted = Object.entries(options.mapping).filter(([, t]) => t === "new_custom");
-  if (wanted.length === 0 || job.object === "activity") return options;
+  if (wanted.length === 0 || job.object === "activity" || job.object === "ticket") return options;
   const object = job.object;
   const existing = await listCustomFields(ctx, object);
   const mapping = { ...options.mapping };
@@ -1101,7 +1129,18 @@ async function commitBatch(ctx: Ctx, job: Row, plan: Plan, outcomes: Outcome[], 
       if (o.built?.refs.externalId)
         ext.push({ workspaceId: ctx.workspaceId, object: plan.object, externalId: o.built.refs.externalId, recordId: rid, importId: job.id });
     };
-    if (plan.object === "activity") {
+    if (plan.object === "ticket") {
+      const { ids, createdContacts } = await importTickets(
+        t,
+        creates.map((o) => ticketImportOf(o)),
+      );
+      for (const c of createdContacts)
+        changes.push({ ...base, object: "contact", recordId: c.id, action: "created", rowNumber: creates[c.index]?.src.row ?? 0, previous: null });
+      creates.forEach((o, i) => {
+        const rid = ids[i];
+        if (rid) created(o, rid, "ticket");
+      });
+    } else if (plan.object === "activity") {
       const ids = await createActivities(t, creates);
       for (const o of creates) {
         const made = ids.get(o);
@@ -1235,6 +1274,7 @@ export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
     ["deal", "updated"],
     ["activity", "created"],
     ["task", "created"],
+    ["ticket", "created"],
     ["deal", "created"],
     ["contact", "created"],
     ["company", "created"],
@@ -1263,6 +1303,7 @@ export async function undoImport(ctx: Ctx, id: string): Promise<ImportJob> {
         else if (object === "company") await bulkCompanies(ctx, { ids, action: "delete" });
         else if (object === "deal") await trashImportedDeals(ctx, ids);
         else if (object === "activity") await trashImportedActivities(ctx, ids);
+        else if (object === "ticket") await deleteImportedTickets(ctx, ids);
         else await deleteImportedTasks(ctx, ids);
       } else {
         for (const r of rows) {
@@ -1323,4 +1364,38 @@ export async function markInterrupted(db: Ctx["db"], olderThanMs = 0): Promise<v
         ),
       );
   }
+}
+
+// ---------- tickets ----------
+
+/** Each ticket row's status, as written, becomes one of the workspace's statuses; a row without one opens as new. */
+async function resolveTicketStatuses(ctx: Ctx, outs: Outcome[], reject: (o: Outcome, reason: string) => void): Promise<void> {
+  const keyOf = await ticketStatusResolver(ctx);
+  for (const o of outs) {
+    const input = o.built?.input as TicketRowInput | undefined;
+    if (!input?.status) continue;
+    const key = keyOf(input.status);
+    if (key) input.status = key;
+    else reject(o, `"${input.status}" is not a ticket status here (add it in Settings → Service, or map the column to nothing)`);
+  }
+}
+
+function ticketImportOf(o: Outcome): TicketImport {
+  const input = o.built?.input as TicketRowInput;
+  return {
+    subject: input.subject,
+    body: input.body,
+    status: input.status ?? "new",
+    priority: input.priority,
+    type: input.type,
+    channel: input.channel,
+    contactEmail: o.built?.refs.contactEmail ?? null,
+    contactName: input.contactName,
+    assigneeId: input.ownerId,
+    tags: input.tags,
+    satisfaction: input.satisfaction,
+    createdAt: input.createdAt,
+    firstResponseAt: input.firstResponseAt,
+    resolvedAt: input.resolvedAt,
+  };
 }

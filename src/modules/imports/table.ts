@@ -7,7 +7,7 @@ export const imports = pgTable(
   {
     workspaceId: workspaceId(),
     id: recordId(),
-    object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
+    object: text("object").$type<"contact" | "company" | "deal" | "activity" | "ticket">().notNull(),
     fileName: text("file_name").notNull(),
     fileSize: integer("file_size").notNull(),
     format: text("format").$type<"csv" | "xlsx">().notNull(),
@@ -61,7 +61,7 @@ export const importChanges = pgTable(
     workspaceId: workspaceId(),
     importId: uuid("import_id").notNull(),
     /** "task" for activity rows that became tasks. */
-    object: text("object").$type<"contact" | "company" | "deal" | "activity" | "task">().notNull(),
+    object: text("object").$type<"contact" | "company" | "deal" | "activity" | "task" | "ticket">().notNull(),
     recordId: uuid("record_id").notNull(),
     action: text("action").$type<"created" | "updated">().notNull(),
     rowNumber: integer("row_number").notNull(),
@@ -89,7 +89,7 @@ export const importExternalIds = pgTable(
   "import_external_ids",
   {
     workspaceId: workspaceId(),
-    object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
+    object: text("object").$type<"contact" | "company" | "deal" | "activity" | "ticket">().notNull(),
     externalId: text("external_id").notNull(),
     recordId: uuid("record_id").notNull(),
     importId: uuid("import_id").notNull(),
@@ -103,7 +103,7 @@ export const importMappings = pgTable(
   {
     workspaceId: workspaceId(),
     id: recordId(),
-    object: text("object").$type<"contact" | "company" | "deal" | "activity">().notNull(),
+    object: text("object").$type<"contact" | "company" | "deal" | "activity" | "ticket">().notNull(),
     name: text("name").notNull(),
     /** Columns in order, `primary` on the primary email and phone column; older rows hold a header → target object. */
     mapping: jsonb("mapping").$type<{ header: string; target: string; primary?: true }[] | Record<string, string>>().notNull(),

@@ -6,6 +6,7 @@ import { assertCan } from "../../core/roles.js";
 import { queryRows } from "../../db/client.js";
 import { searchTerm } from "../../db/record-filters.js";
 import { visibleWhere } from "../../db/visibility.js";
+import { searchTickets } from "../tickets/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
 
 // Global search (issue #5). Numbers: the bench's 1,000,000-contact, 100,000-company workspace on PostgreSQL 15, each
@@ -92,13 +93,24 @@ export async function globalSearch(ctx: Ctx, q: string, limit: number): Promise<
     await tx.execute(sql`select set_config('jit', 'off', true)`);
     return search({ ...ctx, db: tx }, term, likes, limit, likes.length > 1);
   });
-  return rows.map((r) => ({
+  const people = rows.map((r) => ({
     object: r.object,
     id: r.id,
     title: r.title,
     subtitle: r.subtitle || null,
     score: Math.round(Number(r.score) * 1000) / 1000,
   }));
+  // Tickets by number or words, after the people: a few, so a customer's name still lists the customer first.
+  const found = await searchTickets(ctx, q, Math.min(5, limit));
+  const ticketHits: SearchHit[] = found.map((t, i) => ({
+    object: "ticket",
+    id: t.id,
+    title: `#${t.number} ${t.subject}`,
+    subtitle: [t.statusLabel, t.contactName].filter(Boolean).join(" · ") || null,
+    score: /^#?\d+$/.test(q.trim()) ? 1 : Math.round((0.5 - i * 0.01) * 1000) / 1000,
+  }));
+  if (ticketHits.length === 0) return people;
+  return [...people.slice(0, Math.max(limit - ticketHits.length, Math.ceil(limit / 2))), ...ticketHits].slice(0, limit);
 }
 
 /**

@@ -12,7 +12,7 @@ import type {
   UpdateTicketBody,
 } from "../../contract/tickets.js";
 import { TicketListQuery as TicketListQuerySchema, ticketAttachmentLimits } from "../../contract/tickets.js";
-import { accessOf } from "../../core/access.js";
+import { accessOf, scopeOf } from "../../core/access.js";
 import { type Ctx, systemActor } from "../../core/context.js";
 import { AppError, invalidField, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -800,6 +800,91 @@ export async function bulkUpdateTickets(ctx: Ctx, input: BulkTicketBody): Promis
     }
   }
   return { affected };
+}
+
+/**
+ * A contact's, a company's or a deal's tickets, newest first, before a timeline position: what their timelines show
+ * beside activities and changes. Only the tickets the actor may read; trashed ones are left out.
+ */
+export async function ticketsOnTimeline(
+  ctx: Ctx,
+  subject: { object: "contact" | "company" | "deal"; id: string },
+  limit: number,
+  before?: { at: Date; id: string },
+): Promise<
+  {
+    id: string;
+    number: number;
+    subject: string;
+    status: string;
+    statusLabel: string;
+    statusCategory: string;
+    priority: string;
+    channel: string;
+    contactId: string | null;
+    createdAt: Date;
+  }[]
+> {
+  if (scopeOf(ctx.actor, "ticket", "read") === "none") return [];
+  const column = subject.object === "contact" ? tickets.contactId : subject.object === "company" ? tickets.companyId : tickets.dealId;
+  const rows = await ctx.db
+    .select()
+    .from(tickets)
+    .where(
+      and(
+        eq(tickets.workspaceId, ctx.workspaceId),
+        eq(column, subject.id),
+        isNull(tickets.deletedAt),
+        visibleWhere(ctx, "ticket", "read", tickets.assigneeId),
+        before ? or(lt(tickets.createdAt, before.at), and(eq(tickets.createdAt, before.at), lt(tickets.id, before.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(tickets.createdAt), desc(tickets.id))
+    .limit(limit);
+  if (rows.length === 0) return [];
+  const statuses = await statusRows(ctx.db, ctx.workspaceId);
+  return rows.map((r) => {
+    const s = statuses.find((x) => x.key === r.status);
+    return {
+      id: r.id,
+      number: r.number,
+      subject: r.subject,
+      status: r.status,
+      statusLabel: s?.label ?? r.status,
+      statusCategory: s?.category ?? "open",
+      priority: r.priority,
+      channel: r.channel,
+      contactId: r.contactId,
+      createdAt: r.createdAt,
+    };
+  });
+}
+
+/** Tickets for global search: "#123" (or a bare number) by number, otherwise by the words of subject and messages. */
+export async function searchTickets(
+  ctx: Ctx,
+  q: string,
+  limit: number,
+): Promise<{ id: string; number: number; subject: string; statusLabel: string; contactName: string | null }[]> {
+  if (scopeOf(ctx.actor, "ticket", "read") === "none") return [];
+  const byNumber = /^#?(\d{1,9})$/.exec(q.trim());
+  const term = searchTerm(q);
+  if (!byNumber && !/[\p{L}\p{N}]/u.test(term)) return [];
+  const rows = await ctx.db
+    .select()
+    .from(tickets)
+    .where(
+      and(
+        eq(tickets.workspaceId, ctx.workspaceId),
+        isNull(tickets.deletedAt),
+        visibleWhere(ctx, "ticket", "read", tickets.assigneeId),
+        byNumber ? eq(tickets.number, Number(byNumber[1])) : sql`${tickets.searchVector} @@ plainto_tsquery('simple', ${term})`,
+      ),
+    )
+    .orderBy(desc(tickets.updatedAt), desc(tickets.id))
+    .limit(limit);
+  const list = await toTickets(ctx, rows);
+  return list.map((t) => ({ id: t.id, number: t.number, subject: t.subject, statusLabel: t.statusLabel, contactName: t.contactName }));
 }
 
 /** Whether the actor's role may change tickets at all (bulk actions and the composer check it before anything else). */

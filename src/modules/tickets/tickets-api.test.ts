@@ -181,6 +181,28 @@ describe.each(databaseKinds)("tickets API on %s", (kind) => {
     expect(String(tooBig.headers["content-type"])).toMatch(/problem\+json/);
   });
 
+  it("shows tickets on the contact's and company's timelines and in global search", async () => {
+    const ws = await newWorkspace(t.app);
+    const company = (await ws.post("/api/v1/companies", { name: "Zephyr Widgets" })).json();
+    const contact = (
+      await ws.post("/api/v1/contacts", { firstName: "Quentin", lastName: "Blake", emails: [{ email: "qb@zephyr.example" }], companyId: company.id })
+    ).json();
+    const made = await ticket(ws, { subject: "Gearbox rattles loudly", contactId: contact.id, message: { bodyText: "The flux capacitor hums." } });
+    const onContact = (await ws.get(`/api/v1/contacts/${contact.id}/timeline`)).json().data;
+    expect(onContact.find((e: { kind: string }) => e.kind === "ticket")).toMatchObject({ ticket: { id: made.id, number: made.number, statusLabel: "New" } });
+    const onCompany = (await ws.get(`/api/v1/companies/${company.id}/timeline?types=ticket`)).json().data;
+    expect(onCompany).toHaveLength(1);
+    expect(onCompany[0]).toMatchObject({ kind: "ticket", about: "Quentin Blake" });
+    expect((await ws.get(`/api/v1/contacts/${contact.id}/timeline?types=note`)).json().data).toEqual([]);
+    const byNumber = (await ws.get(`/api/v1/search?q=${encodeURIComponent(`#${made.number}`)}`)).json().data;
+    expect(byNumber).toContainEqual(expect.objectContaining({ object: "ticket", id: made.id, title: `#${made.number} Gearbox rattles loudly` }));
+    const byWord = (await ws.get("/api/v1/search?q=capacitor")).json().data;
+    expect(byWord.map((h: { id: string }) => h.id)).toEqual([made.id]);
+    const marketing = await userWithRole(t.app, ws, "marketing");
+    expect((await marketing.get("/api/v1/search?q=capacitor")).json().data).toEqual([]);
+    expect((await marketing.get(`/api/v1/contacts/${contact.id}/timeline`)).json().data.some((e: { kind: string }) => e.kind === "ticket")).toBe(false);
+  });
+
   it("answers bad input with problem+json", async () => {
     expectProblem(await admin.post("/api/v1/tickets", {}), 400, "validation_failed");
     expectProblem(await admin.post("/api/v1/tickets", { subject: "x", contactId: crypto.randomUUID() }), 422);

@@ -2,9 +2,9 @@ import "@mantine/spotlight/styles.css";
 import { Badge, Center, Group, Loader, Text } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { Spotlight } from "@mantine/spotlight";
-import { IconBuilding, IconPlus, IconSearch, IconSettings, IconTrash, IconUser, IconUsers } from "@tabler/icons-react";
+import { IconBuilding, IconLifebuoy, IconPlus, IconSearch, IconSettings, IconTrash, IconUser, IconUsers } from "@tabler/icons-react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useNavigate } from "@tanstack/react-router";
+import { useNavigate, useRouter } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import type { SearchHit } from "../../contract/index.js";
 import { api } from "../http/client.js";
@@ -16,6 +16,7 @@ export default function CommandPalette() {
   const [query, setQuery] = useState("");
   const [debounced] = useDebouncedValue(query.trim(), 180);
   const navigate = useNavigate();
+  const router = useRouter();
   const { isAdmin, may } = usePermissions();
 
   const search = useQuery<SearchHit[]>({
@@ -34,6 +35,7 @@ export default function CommandPalette() {
   }, [search.data, debounced]);
   const contacts = hits.filter((h) => h.object === "contact");
   const companies = hits.filter((h) => h.object === "company");
+  const tickets = hits.filter((h) => h.object === "ticket");
 
   const quick = [
     { id: "go-contacts", label: "Go to contacts", icon: <IconUsers size={18} />, run: () => navigate({ to: "/contacts" }) },
@@ -52,13 +54,26 @@ export default function CommandPalette() {
     <Spotlight.Action
       key={`${h.object}:${h.id}`}
       onClick={() =>
-        void (h.object === "contact" ? navigate({ to: "/contacts/$id", params: { id: h.id } }) : navigate({ to: "/companies/$id", params: { id: h.id } }))
+        // The ticket page's route belongs to the tickets web app; the router's history reaches it without a typed route here.
+        void (h.object === "contact"
+          ? navigate({ to: "/contacts/$id", params: { id: h.id } })
+          : h.object === "ticket"
+            ? router.history.push(`/tickets/${h.id}`)
+            : navigate({ to: "/companies/$id", params: { id: h.id } }))
       }
-      leftSection={h.object === "contact" ? <IconUser size={18} stroke={1.6} /> : <IconBuilding size={18} stroke={1.6} />}
+      leftSection={
+        h.object === "contact" ? (
+          <IconUser size={18} stroke={1.6} />
+        ) : h.object === "ticket" ? (
+          <IconLifebuoy size={18} stroke={1.6} />
+        ) : (
+          <IconBuilding size={18} stroke={1.6} />
+        )
+      }
       label={h.title}
       description={h.subtitle ?? undefined}
       rightSection={
-        <Badge size="xs" variant="light" color={h.object === "contact" ? "indigo" : "teal"}>
+        <Badge size="xs" variant="light" color={h.object === "contact" ? "indigo" : h.object === "ticket" ? "grape" : "teal"}>
           {h.object}
         </Badge>
       }
@@ -69,19 +84,20 @@ export default function CommandPalette() {
   return (
     <Spotlight.Root store={paletteStore} query={query} onQueryChange={setQuery} shortcut={null} scrollable maxHeight={440} size="lg">
       <Spotlight.Search
-        placeholder="Search contacts and companies…"
+        placeholder="Search contacts, companies and tickets (#number)…"
         leftSection={search.isFetching ? <Loader size={16} /> : <IconSearch size={18} stroke={1.6} />}
-        aria-label="Search contacts and companies"
+        aria-label="Search contacts, companies and tickets"
         data-testid="palette-input"
       />
       <Spotlight.ActionsList>
         {!debounced && quick.map((a) => <Spotlight.Action key={a.id} label={a.label} leftSection={a.icon} onClick={() => void a.run()} />)}
         {contacts.length > 0 && <Spotlight.ActionsGroup label="Contacts">{contacts.map(hitAction)}</Spotlight.ActionsGroup>}
         {companies.length > 0 && <Spotlight.ActionsGroup label="Companies">{companies.map(hitAction)}</Spotlight.ActionsGroup>}
+        {tickets.length > 0 && <Spotlight.ActionsGroup label="Tickets">{tickets.map(hitAction)}</Spotlight.ActionsGroup>}
         {debounced && !search.isPending && hits.length === 0 && !search.isError && (
           <Spotlight.Empty>
             <Text fz="sm" c="dimmed" ta="center">
-              Nothing matches “{debounced}”. Search looks at names, emails, phone numbers and domains.
+              Nothing matches “{debounced}”. Search looks at names, emails, phone numbers, domains, and tickets by number or words.
             </Text>
           </Spotlight.Empty>
         )}

@@ -37,10 +37,16 @@ import { ActivityOptions, type ActivityTypeChoice, type DealImportOptions, DealO
 
 type Analysis = z.infer<typeof ImportAnalysis>;
 type Options = z.input<typeof ImportOptions>;
-type ObjectKind = "contact" | "company" | "deal" | "activity";
+type ObjectKind = "contact" | "company" | "deal" | "activity" | "ticket";
 
-const objectNames: Record<ObjectKind, string> = { contact: "contacts", company: "companies", deal: "deals", activity: "activities" };
-const objectTitles: Record<ObjectKind, string> = { contact: "Contacts", company: "Companies", deal: "Deals", activity: "Activities" };
+const objectNames: Record<ObjectKind, string> = { contact: "contacts", company: "companies", deal: "deals", activity: "activities", ticket: "tickets" };
+const objectTitles: Record<ObjectKind, string> = {
+  contact: "Contacts",
+  company: "Companies",
+  deal: "Deals",
+  activity: "Activities",
+  ticket: "Support tickets",
+};
 
 const matchChoices: Record<ObjectKind, { value: string; label: string }[]> = {
   contact: [
@@ -61,6 +67,10 @@ const matchChoices: Record<ObjectKind, { value: string; label: string }[]> = {
   ],
   activity: [
     { value: "externalId", label: "External id column" },
+    { value: "none", label: "Don't look for duplicates" },
+  ],
+  ticket: [
+    { value: "externalId", label: "External id column (skip tickets imported before)" },
     { value: "none", label: "Don't look for duplicates" },
   ],
 };

@@ -27,6 +27,7 @@ import {
   IconEdit,
   IconForms,
   IconHistory,
+  IconLifebuoy,
   IconMail,
   IconNote,
   IconPhone,
@@ -73,6 +74,7 @@ type Entry = TimelineEntry;
 type ActivityEntry = Extract<Entry, { kind: "activity" }>;
 type ChangeEntry = Extract<Entry, { kind: "change" }>;
 type SubmissionEntry = Extract<Entry, { kind: "submission" }>;
+type TicketEntry = Extract<Entry, { kind: "ticket" }>;
 
 const fieldLabels: Record<string, string> = {
   firstName: "First name",
@@ -139,6 +141,7 @@ const kindFilters: { value: TimelineKind; label: string; plural: string }[] = [
   { value: "email", label: "Emails", plural: "emails" },
   { value: "meeting", label: "Meetings", plural: "meetings" },
   { value: "change", label: "Changes", plural: "changes" },
+  { value: "ticket", label: "Tickets", plural: "support tickets" },
 ];
 
 /** Narrows the timeline by kind; none chosen shows everything. The server filters, so paging stays exact. */
@@ -277,6 +280,8 @@ function TimelineEntries({
           <ActivityItem key={`a:${e.activity.id}`} entry={e} users={users} />
         ) : e.kind === "submission" ? (
           <SubmissionRail key={`s:${e.id}`} entry={e} />
+        ) : e.kind === "ticket" ? (
+          <TicketRail key={`t:${e.ticket.id}`} entry={e} />
         ) : (
           <ChangeItem key={`c:${e.id}`} entry={e} users={users} customLabels={customLabels} object={object} />
         );
@@ -496,6 +501,30 @@ function ActivityItem({ entry, users }: { entry: ActivityEntry; users: Map<strin
       >
         It disappears from every timeline it shows on. This can't be undone.
       </ConfirmModal>
+    </Rail>
+  );
+}
+
+const ticketColors: Record<string, string> = { new: "blue", open: "orange", pending: "yellow", solved: "teal", closed: "gray" };
+
+/** A support ticket the customer opened: its number, subject and where it stands; the link opens the ticket. */
+function TicketRail({ entry }: { entry: TicketEntry }) {
+  const t = entry.ticket;
+  return (
+    <Rail icon={<IconLifebuoy size={16} />} color="grape" testId="timeline-ticket">
+      <Group gap="xs" wrap="nowrap" justify="space-between">
+        <Text fz="sm">
+          Opened ticket{" "}
+          <a href={`/tickets/${t.id}`} data-testid="timeline-ticket-link">
+            #{t.number} {t.subject}
+          </a>
+          {entry.about ? ` (${entry.about})` : ""}
+        </Text>
+        <Badge size="sm" variant="light" color={ticketColors[t.statusCategory] ?? "gray"}>
+          {t.statusLabel}
+        </Badge>
+      </Group>
+      <When at={entry.at} />
     </Rail>
   );
 }

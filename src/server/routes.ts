@@ -26,6 +26,7 @@ import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
 import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
+import { serviceReportRoutes } from "../modules/service-reports/routes.js";
 import { slaRoutes } from "../modules/sla/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
@@ -88,6 +89,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await productRoutes(api);
   await quotaRoutes(api);
   await forecastRoutes(api);
+  await serviceReportRoutes(api);
   await eventRoutes(api);
   await auditRoutes(api);
   await historyRoutes(api);

@@ -350,6 +350,8 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
         {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
         {item("/forecast", "Forecast", <IconChartBar size={18} stroke={1.7} />, "nav-forecast")}
+        {/* Those who work tickets; the server refuses the rest (sales, read-only) the same way. */}
+        {may("ticket", "edit") && item("/service/dashboard", "Service dashboard", <IconHeadset size={18} stroke={1.7} />, "nav-service-dashboard")}
         {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}
         {item("/data-quality", "Data quality", <IconCopy size={18} stroke={1.7} />, "nav-data-quality")}
         {item("/imports", "Import", <IconFileImport size={18} stroke={1.7} />, "nav-imports")}

@@ -133,6 +133,11 @@ const quotasRoute = createRoute({
   path: "/forecast/quotas",
   component: lazyRouteComponent(() => import("../forecast/QuotasPage.js"), "QuotasPage"),
 });
+const serviceDashboardRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/service/dashboard",
+  component: lazyRouteComponent(() => import("../service-dashboard/ServiceDashboardPage.js"), "ServiceDashboardPage"),
+});
 const workflowsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/workflows",
@@ -268,6 +273,7 @@ const routeTree = rootRoute.addChildren([
   dataQualityRoute,
   importsRoute,
   forecastRoute,
+  serviceDashboardRoute,
   quotasRoute,
   sessionsRoute,
   workflowsRoute,

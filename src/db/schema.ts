@@ -15,6 +15,7 @@ export * from "../modules/forecast/table.js";
 export * from "../modules/history/table.js";
 export * from "../modules/imports/table.js";
 export * from "../modules/invitations/table.js";
+export * from "../modules/kb/table.js";
 export * from "../modules/leads/table.js";
 export * from "../modules/mail/table.js";
 export * from "../modules/notifications/table.js";

@@ -14,6 +14,7 @@ import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
+import { helpCentreRoutes } from "../modules/kb/public.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
 import { inboundHookRoutes } from "../modules/webhooks/routes.js";
 import { registerAuth } from "./auth.js";
@@ -187,6 +188,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Web-to-lead forms: public, outside /api/v1, with their own urlencoded parser.
   await app.register(async (forms) => publicFormRoutes(forms, { database: options.database }));
   await app.register(async (hooks) => inboundHookRoutes(hooks, { database: options.database }));
+  // The public help centre: server-rendered pages outside /api/v1, before the web app's fallback.
+  await app.register(async (help) => helpCentreRoutes(help, { database: options.database }));
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));

@@ -18,6 +18,7 @@ import { forecastRoutes } from "../modules/forecast/routes.js";
 import { historyRoutes } from "../modules/history/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
 import { invitationRoutes } from "../modules/invitations/routes.js";
+import { kbRoutes } from "../modules/kb/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
@@ -83,6 +84,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await eventRoutes(api);
   await auditRoutes(api);
   await historyRoutes(api);
+  await kbRoutes(api, { publicUrl: deps.publicUrl });
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

@@ -4,6 +4,7 @@ import {
   type AccessObject,
   accessObjects,
   builtInRoles,
+  completePermissions,
   type CreateRoleBody,
   type FieldRules,
   type MyAccess,
@@ -43,7 +44,7 @@ function roleMap(ctx: { db: Db; workspaceId: string }): Promise<ReadonlyMap<stri
 export async function resolveAccess(ctx: { db: Db; workspaceId: string }, userId: string | null, roleKey: string): Promise<Access> {
   const role = (await roleMap(ctx)).get(roleKey);
   const builtIn = builtInRoles[roleKey];
-  const permissions = role?.permissions ?? builtIn?.permissions ?? noRights();
+  const permissions = role ? completePermissions(role.permissions, role.key) : (builtIn?.permissions ?? noRights());
   const base = {
     manageSettings: role?.manageSettings ?? builtIn?.manageSettings ?? false,
     permissions,
@@ -66,7 +67,7 @@ function toRole(r: Row, userCount: number): RoleDefinition {
     name: r.name,
     builtIn: r.builtIn,
     manageSettings: r.manageSettings,
-    permissions: r.permissions,
+    permissions: completePermissions(r.permissions, r.key),
     fieldRules: r.fieldRules,
     userCount,
     createdAt: r.createdAt.toISOString(),
@@ -189,7 +190,7 @@ export async function createRole(ctx: Ctx, input: z.infer<typeof CreateRoleBody>
         name: input.name,
         builtIn: false,
         manageSettings: input.manageSettings ?? source?.manageSettings ?? false,
-        permissions: input.permissions ?? structuredClone(source?.permissions ?? readOnlyPermissions()),
+        permissions: input.permissions ?? structuredClone(source ? completePermissions(source.permissions, source.key) : readOnlyPermissions()),
         fieldRules,
       })
       .returning();

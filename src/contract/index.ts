@@ -14,6 +14,7 @@ export * from "./form-html.js";
 export * from "./imports.js";
 export * from "./invitations.js";
 export * from "./jobs.js";
+export * from "./kb.js";
 export * from "./labels.js";
 export * from "./leads.js";
 export * from "./mail.js";

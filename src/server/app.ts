@@ -14,7 +14,7 @@ import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
-import { helpCentreRoutes } from "../modules/kb/public.js";
+import { helpCentreRoutes } from "../modules/kb/public-routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
 import { inboundHookRoutes } from "../modules/webhooks/routes.js";
 import { registerAuth } from "./auth.js";

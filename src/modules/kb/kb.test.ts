@@ -51,7 +51,12 @@ describe.each(databaseKinds)("knowledge base on %s", (kind) => {
 
     // Publishing a public article is not a new version and puts it in the help centre, with a stable address.
     const published = await admin.patch(`/api/v1/kb/articles/${a.id}`, { status: "published", visibility: "public", title: "Update your card" });
-    expect(published.json()).toMatchObject({ status: "published", version: 3, slug: "how-to-update-your-card", publicUrl: `/help/${slug}/articles/how-to-update-your-card` });
+    expect(published.json()).toMatchObject({
+      status: "published",
+      version: 3,
+      slug: "how-to-update-your-card",
+      publicUrl: `/help/${slug}/articles/how-to-update-your-card`,
+    });
 
     const versions = (await admin.get(`/api/v1/kb/articles/${a.id}/versions`)).json().data;
     expect(versions.map((v: { version: number }) => v.version)).toEqual([3, 2, 1]);
@@ -129,7 +134,9 @@ describe.each(databaseKinds)("knowledge base on %s", (kind) => {
     expect(search.statusCode).toBe(200);
     expect(search.body).toContain("Welcome &lt;aboard&gt;");
     expect(search.body).not.toContain("<script>");
-    expect((await t.app.inject({ method: "GET", url: `/help/${wsSlug}/search?q=${encodeURIComponent("escalation")}` })).body).not.toContain("escalation policy");
+    expect((await t.app.inject({ method: "GET", url: `/help/${wsSlug}/search?q=${encodeURIComponent("escalation")}` })).body).not.toContain(
+      "escalation policy",
+    );
 
     // Another workspace's help centre never shows this one's articles.
     const other = (await admin.get("/api/v1/workspace")).json().slug;

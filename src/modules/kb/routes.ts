@@ -40,9 +40,13 @@ export async function kbRoutes(app: FastifyInstance, deps: { publicUrl?: string 
   const tags = ["knowledge base"];
   const origin = (req: FastifyRequest) => deps.publicUrl ?? `${req.protocol}://${req.host}`;
 
-  r.get("/kb/categories", { schema: { tags, summary: "Knowledge base categories, in order", response: { 200: KbCategoryList, ...problems } } }, async (req) => ({
-    data: await listCategories(req.ctx),
-  }));
+  r.get(
+    "/kb/categories",
+    { schema: { tags, summary: "Knowledge base categories, in order", response: { 200: KbCategoryList, ...problems } } },
+    async (req) => ({
+      data: await listCategories(req.ctx),
+    }),
+  );
   r.post("/kb/categories", { schema: { tags, body: CreateKbCategoryBody, response: { 201: KbCategory, ...problems } } }, async (req, reply) =>
     reply.status(201).send(await createCategory(req.ctx, req.body)),
   );
@@ -113,7 +117,12 @@ export async function kbRoutes(app: FastifyInstance, deps: { publicUrl?: string 
   r.post(
     "/kb/articles/:id/versions/:version/restore",
     {
-      schema: { tags, summary: "Make an earlier version's title and body current again (as a new version)", params: ArticleVersionParams, response: { 200: Article, ...problems } },
+      schema: {
+        tags,
+        summary: "Make an earlier version's title and body current again (as a new version)",
+        params: ArticleVersionParams,
+        response: { 200: Article, ...problems },
+      },
     },
     async (req) => restoreArticleVersion(req.ctx, req.params.id, req.params.version),
   );
@@ -123,7 +132,14 @@ export async function kbRoutes(app: FastifyInstance, deps: { publicUrl?: string 
   );
   r.patch(
     "/kb/settings",
-    { schema: { tags, summary: "Switch the public help centre on or off, or rename it", body: UpdateHelpCentreSettingsBody, response: { 200: HelpCentreSettings, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Switch the public help centre on or off, or rename it",
+        body: UpdateHelpCentreSettingsBody,
+        response: { 200: HelpCentreSettings, ...problems },
+      },
+    },
     async (req) => updateHelpCentreSettings(req.ctx, req.body, origin(req)),
   );
 }

@@ -202,7 +202,9 @@ export async function createCategory(ctx: Ctx, input: CreateKbCategoryBody): Pro
       })
       .returning();
     const category = toCategory(row as CategoryRow, 0);
-    await recordChanges(tx, ctx, [{ object: "kb_category", recordId: category.id, action: "create", changes: diff(null, category, CATEGORY_FIELDS), payload: category }]);
+    await recordChanges(tx, ctx, [
+      { object: "kb_category", recordId: category.id, action: "create", changes: diff(null, category, CATEGORY_FIELDS), payload: category },
+    ]);
     return category;
   });
 }
@@ -443,7 +445,14 @@ export async function listArticles(ctx: Ctx, q: ArticleListQuery): Promise<{ dat
     let rows = await ranked(searchQuery(term));
     // No article has every word: show those with some of them rather than nothing.
     if (rows.length === 0) rows = await ranked(anyWordQuery(term));
-    return { data: await toSummaries(ctx, rows.map((r) => r.article), new Map(rows.map((r) => [r.article.id, r.snippet]))), nextCursor: null };
+    return {
+      data: await toSummaries(
+        ctx,
+        rows.map((r) => r.article),
+        new Map(rows.map((r) => [r.article.id, r.snippet])),
+      ),
+      nextCursor: null,
+    };
   }
   const ks = keyset({ expr: kbArticles.updatedAt, kind: "timestamp", sortable: true }, true, kbArticles.id, q.cursor);
   const rows = await ctx.db
@@ -478,7 +487,9 @@ export async function suggestArticles(ctx: Ctx, text: string, limit: number): Pr
   const rows = await ctx.db
     .select({ article: kbArticles })
     .from(kbArticles)
-    .where(and(eq(kbArticles.workspaceId, ctx.workspaceId), eq(kbArticles.status, "published"), readScopeWhere(ctx), sql`${kbArticles.searchVector} @@ ${query}`))
+    .where(
+      and(eq(kbArticles.workspaceId, ctx.workspaceId), eq(kbArticles.status, "published"), readScopeWhere(ctx), sql`${kbArticles.searchVector} @@ ${query}`),
+    )
     .orderBy(sql`ts_rank_cd(${kbArticles.searchVector}, ${query}) desc`, desc(kbArticles.updatedAt))
     .limit(limit);
   return toSummaries(

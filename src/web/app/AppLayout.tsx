@@ -345,6 +345,7 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/tasks", "Tasks", <IconChecklist size={18} stroke={1.7} />, "nav-tasks")}
         {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
         {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
+        {item("/kb", "Knowledge base", <IconBook size={18} stroke={1.7} />, "nav-kb")}
         {item("/forecast", "Forecast", <IconChartBar size={18} stroke={1.7} />, "nav-forecast")}
         {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}
         {item("/data-quality", "Data quality", <IconCopy size={18} stroke={1.7} />, "nav-data-quality")}

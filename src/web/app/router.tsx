@@ -75,6 +75,16 @@ const tasksRoute = createRoute({
   validateSearch: (s: Record<string, unknown>): { task?: string } => (typeof s.task === "string" ? { task: s.task } : {}),
   component: lazyRouteComponent(() => import("../tasks/TasksPage.js"), "TasksPage"),
 });
+const kbRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/kb",
+  component: lazyRouteComponent(() => import("../kb/KnowledgeBasePage.js"), "KnowledgeBasePage"),
+});
+const articleRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/kb/$id",
+  component: lazyRouteComponent(() => import("../kb/ArticlePage.js"), "ArticlePage"),
+});
 const calendarRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/calendar",
@@ -220,6 +230,8 @@ const routeTree = rootRoute.addChildren([
   accountRoute,
   leadsRoute,
   tasksRoute,
+  kbRoute,
+  articleRoute,
   calendarRoute,
   indexRoute,
   contactsRoute,

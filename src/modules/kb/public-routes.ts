@@ -68,7 +68,12 @@ export async function helpCentreRoutes(app: FastifyInstance, options: { database
     const hc = await findHelpCentre(db, req.params.workspace);
     if (!hc) return notFoundPage(reply, null);
     const { categories, articles } = await publicArticlesByCategory(db, hc);
-    if (articles.length === 0) return send(reply, 200, page(hc, hc.title, `<section><h2>No articles yet</h2><p class="muted">Articles appear here once they are published.</p></section>`));
+    if (articles.length === 0)
+      return send(
+        reply,
+        200,
+        page(hc, hc.title, `<section><h2>No articles yet</h2><p class="muted">Articles appear here once they are published.</p></section>`),
+      );
     const groups = new Map<string | null, PublicArticle[]>();
     for (const a of articles) groups.set(a.categoryId, [...(groups.get(a.categoryId) ?? []), a]);
     const order = [...categories.keys(), null].filter((id) => groups.has(id));
@@ -98,6 +103,10 @@ export async function helpCentreRoutes(app: FastifyInstance, options: { database
     const a = await publicArticle(db, hc, req.params.slug);
     if (!a) return notFoundPage(reply, hc);
     const meta = [a.categoryName ? escapeHtml(a.categoryName) : "", `Updated ${date(a.updatedAt)}`].filter(Boolean).join(" · ");
-    return send(reply, 200, page(hc, `${a.title} — ${hc.title}`, `<article><h1>${escapeHtml(a.title)}</h1><p class="muted">${meta}</p>${a.bodyHtml}</article>`));
+    return send(
+      reply,
+      200,
+      page(hc, `${a.title} — ${hc.title}`, `<article><h1>${escapeHtml(a.title)}</h1><p class="muted">${meta}</p>${a.bodyHtml}</article>`),
+    );
   });
 }

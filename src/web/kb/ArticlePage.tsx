@@ -42,7 +42,8 @@ export function ArticlePage() {
         <AnchorLink to="/kb">Back to the knowledge base</AnchorLink>
       </Alert>
     );
-  return <ArticleEditor key={article.data?.id ?? "new"} article={article.data} />;
+  // A new version (saved here, or restored) starts the editor again from what was saved.
+  return <ArticleEditor key={article.data ? `${article.data.id}@${article.data.version}` : "new"} article={article.data} />;
 }
 
 function ArticleEditor({ article }: { article?: Article }) {
@@ -78,7 +79,6 @@ function ArticleEditor({ article }: { article?: Article }) {
       qc.invalidateQueries({ queryKey: ["kb"] });
       notifySuccess(status === "published" ? "Published" : status === "draft" ? "Taken down; it is a draft again" : "Saved");
       if (!article) navigate({ to: "/kb/$id", params: { id: a.id }, replace: true });
-      else setDraft(draftOf(a));
     },
     onError: (e) => {
       if (isApiError(e)) setTitleError(e.fieldErrors.title ?? null);

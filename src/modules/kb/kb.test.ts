@@ -65,6 +65,9 @@ describe.each(databaseKinds)("knowledge base on %s", (kind) => {
     expect(restored.json()).toMatchObject({ version: 4, title: "How to update your card", bodyHtml: "<p>Open <b>Settings → Billing</b>.</p>" });
     expectProblem(await admin.post(`/api/v1/kb/articles/${a.id}/versions/99/restore`), 404, "not_found");
 
+    const counted = (await admin.get("/api/v1/kb/categories")).json().data.find((c: { id: string }) => c.id === cat.json().id);
+    expect(counted.articleCount).toBe(1);
+
     // Each change is in the history (and so in the audit log and on the event stream).
     const history = await t.database.db.query.recordHistory.findMany({ where: (h, { eq }) => eq(h.recordId, a.id) });
     expect(history.map((h) => h.action).sort()).toEqual(["create", "update", "update", "update"]);

@@ -156,7 +156,8 @@ export async function listCategories(ctx: Ctx): Promise<KbCategory[]> {
   const rows = await ctx.db
     .select({
       category: kbCategories,
-      count: sql<number>`(select count(*)::int from ${kbArticles} where ${kbArticles.workspaceId} = ${kbCategories.workspaceId} and ${kbArticles.categoryId} = ${kbCategories.id}${visible ? sql` and ${visible}` : sql``})`,
+      // Qualified by hand: inside a one-table select Drizzle writes columns unqualified, and "id" would be the article's.
+      count: sql<number>`(select count(*)::int from ${kbArticles} where ${kbArticles.workspaceId} = "kb_categories"."workspace_id" and ${kbArticles.categoryId} = "kb_categories"."id"${visible ? sql` and ${visible}` : sql``})`,
     })
     .from(kbCategories)
     .where(eq(kbCategories.workspaceId, ctx.workspaceId))

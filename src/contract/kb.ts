@@ -136,6 +136,7 @@ export const ArticleSuggestionList = z.object({ data: z.array(ArticleSummary) })
 export const HelpCentreSettings = z.object({
   enabled: z.boolean().describe("Whether the public help centre answers at /help/<workspace>"),
   title: z.string().describe("The help centre's heading"),
+  portalCompanyTickets: z.boolean().describe("Customers signed in to the portal see their company's tickets, not only their own"),
   url: z.string().describe("The help centre's address"),
 });
 export type HelpCentreSettings = z.infer<typeof HelpCentreSettings>;
@@ -143,6 +144,7 @@ export const UpdateHelpCentreSettingsBody = z
   .object({
     enabled: z.boolean().optional(),
     title: z.string().trim().min(1, "Give the help centre a title").max(120).optional(),
+    portalCompanyTickets: z.boolean().optional(),
   })
   .strict();
 export type UpdateHelpCentreSettingsBody = z.infer<typeof UpdateHelpCentreSettingsBody>;

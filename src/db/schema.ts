@@ -19,6 +19,7 @@ export * from "../modules/kb/table.js";
 export * from "../modules/leads/table.js";
 export * from "../modules/mail/table.js";
 export * from "../modules/notifications/table.js";
+export * from "../modules/portal/table.js";
 export * from "../modules/products/table.js";
 export * from "../modules/quotas/table.js";
 export * from "../modules/roles/table.js";

@@ -16,6 +16,7 @@ import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem }
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { helpCentreRoutes } from "../modules/kb/public-routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
+import { portalRoutes } from "../modules/portal/public-routes.js";
 import { inboundHookRoutes } from "../modules/webhooks/routes.js";
 import { registerAuth } from "./auth.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling, registerTextCheck, sendNotFound } from "./errors.js";
@@ -190,6 +191,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (hooks) => inboundHookRoutes(hooks, { database: options.database }));
   // The public help centre: server-rendered pages outside /api/v1, before the web app's fallback.
   await app.register(async (help) => helpCentreRoutes(help, { database: options.database }));
+  // The customer portal (magic-link sign-in, the customer's own tickets), under the help centre's address.
+  await app.register(async (portal) =>
+    portalRoutes(portal, {
+      database: options.database,
+      mailQueue: async () => (await jobSystem()).mail,
+      secureCookies: options.secureCookies ?? false,
+      publicUrl: options.publicUrl,
+    }),
+  );
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { escapeHtml } from "../../contract/form-html.js";
 import type { Database } from "../../db/client.js";
 import { typed } from "../../server/route-kit.js";
-import { findHelpCentre, type HelpCentre, type PublicArticle, publicArticle, publicArticlesByCategory, searchPublicArticles } from "./service.js";
+import { articleLink, date, notFoundPage, page, send } from "./pages.js";
+import { findHelpCentre, type PublicArticle, publicArticle, publicArticlesByCategory, searchPublicArticles } from "./service.js";
 
 /**
  * The public help centre: server-rendered pages (list, search, article) that work without JavaScript, load fast and
@@ -13,52 +14,6 @@ import { findHelpCentre, type HelpCentre, type PublicArticle, publicArticle, pub
 const HelpParams = z.object({ workspace: z.string().max(100) }).strict();
 const ArticleParams = z.object({ workspace: z.string().max(100), slug: z.string().max(200) }).strict();
 const SearchQuery = z.object({ q: z.string().max(200).optional() });
-
-const date = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
-
-function page(hc: HelpCentre, title: string, body: string, q = ""): string {
-  const home = `/help/${encodeURIComponent(hc.slug)}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; background: #f6f7f9; color: #1a1b1e; margin: 0; line-height: 1.55; }
-  header { background: #1c7ed6; color: #fff; padding: 28px 16px; }
-  header .inner, main { max-width: 820px; margin: 0 auto; }
-  header a { color: #fff; text-decoration: none; }
-  header h1 { margin: 0 0 14px; font-size: 26px; }
-  form { display: flex; gap: 8px; }
-  input[type=search] { flex: 1; padding: 10px 12px; border: 0; border-radius: 6px; font: inherit; }
-  button { background: #fff; color: #1c7ed6; border: 0; border-radius: 6px; padding: 10px 16px; font: inherit; font-weight: 600; cursor: pointer; }
-  main { padding: 24px 16px 48px; }
-  section, article { background: #fff; border: 1px solid #e3e5e8; border-radius: 10px; padding: 20px 24px; margin-bottom: 16px; }
-  h2 { font-size: 19px; margin: 0 0 10px; }
-  ul { padding-left: 20px; margin: 0; }
-  li { margin: 6px 0; }
-  .muted { color: #6b7079; font-size: 14px; }
-  a { color: #1971c2; }
-  article img { max-width: 100%; }
-</style></head>
-<body><header><div class="inner"><h1><a href="${home}">${escapeHtml(hc.title)}</a></h1>
-<form action="${home}/search" method="get" role="search"><input type="search" name="q" value="${escapeHtml(q)}" placeholder="Search the help centre" aria-label="Search the help centre"><button type="submit">Search</button></form>
-</div></header><main>${body}</main></body></html>`;
-}
-
-const articleLink = (hc: HelpCentre, a: PublicArticle) => `/help/${encodeURIComponent(hc.slug)}/articles/${encodeURIComponent(a.slug)}`;
-
-function send(reply: FastifyReply, status: number, html: string) {
-  return reply.status(status).type("text/html; charset=utf-8").header("cache-control", "public, max-age=60").send(html);
-}
-
-function notFoundPage(reply: FastifyReply, hc: HelpCentre | null) {
-  const body = `<section><h2>Not found</h2><p>There is no such page${hc ? ` in this help centre. <a href="/help/${encodeURIComponent(hc.slug)}">Back to all articles</a>` : ""}.</p></section>`;
-  if (!hc)
-    return reply
-      .status(404)
-      .type("text/html; charset=utf-8")
-      .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body><main>${body}</main></body></html>`);
-  return send(reply, 404, page(hc, "Not found", body));
-}
 
 export async function helpCentreRoutes(app: FastifyInstance, options: { database: Database }): Promise<void> {
   const db = options.database.db;

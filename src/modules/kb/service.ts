@@ -506,6 +506,7 @@ export async function helpCentreSettings(ctx: Ctx, publicUrl?: string): Promise<
   const ws = await getWorkspace(ctx.db, ctx.workspaceId);
   return {
     enabled: row?.helpCentreEnabled ?? true,
+    portalCompanyTickets: row?.portalCompanyTickets ?? false,
     title: row?.helpCentreTitle ?? `${ws?.name ?? ""} help centre`.trim(),
     url: await helpCentreBase(ctx, publicUrl),
   };
@@ -517,6 +518,7 @@ export async function updateHelpCentreSettings(ctx: Ctx, input: UpdateHelpCentre
     const set = {
       ...(input.enabled === undefined ? {} : { helpCentreEnabled: input.enabled }),
       ...(input.title === undefined ? {} : { helpCentreTitle: input.title }),
+      ...(input.portalCompanyTickets === undefined ? {} : { portalCompanyTickets: input.portalCompanyTickets }),
       updatedAt: new Date(),
     };
     await tx
@@ -535,6 +537,9 @@ export interface HelpCentre {
   workspaceId: string;
   slug: string;
   title: string;
+  workspaceName: string;
+  /** The portal shows customers their company's tickets too. */
+  companyTickets: boolean;
 }
 
 /** The help centre of a workspace, or null when there is none to show (unknown workspace, or switched off). */
@@ -543,7 +548,13 @@ export async function findHelpCentre(db: Db, slug: string): Promise<HelpCentre |
   if (!ws) return null;
   const [settings] = await db.select().from(kbSettings).where(eq(kbSettings.workspaceId, ws.id));
   if (settings && !settings.helpCentreEnabled) return null;
-  return { workspaceId: ws.id, slug: ws.slug, title: settings?.helpCentreTitle ?? `${ws.name} help centre` };
+  return {
+    workspaceId: ws.id,
+    slug: ws.slug,
+    title: settings?.helpCentreTitle ?? `${ws.name} help centre`,
+    workspaceName: ws.name,
+    companyTickets: settings?.portalCompanyTickets ?? false,
+  };
 }
 
 /** What the world may read: published, public articles. */

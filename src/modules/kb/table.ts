@@ -81,5 +81,7 @@ export const kbSettings = pgTable("kb_settings", {
   workspaceId: workspaceId().primaryKey(),
   helpCentreEnabled: boolean("help_centre_enabled").notNull().default(true),
   helpCentreTitle: text("help_centre_title"),
+  /** Portal customers see every ticket of their company, not only their own. */
+  portalCompanyTickets: boolean("portal_company_tickets").notNull().default(false),
   updatedAt: updatedAt(),
 });

@@ -13,9 +13,11 @@ import {
   optionsOf,
   taskPriorityLabels,
   taskStatusLabels,
+  ticketChannelLabels,
+  ticketPriorityLabels,
 } from "./labels.js";
 
-export const registryObjects = ["contact", "company", "deal", "task", "activity"] as const;
+export const registryObjects = ["contact", "company", "deal", "task", "activity", "ticket"] as const;
 export type RegistryObject = (typeof registryObjects)[number];
 
 export const fieldTypes = [
@@ -242,6 +244,29 @@ export const builtInFields: FieldRegistry = {
       { name: "contact", label: "Contact", object: "contact", many: false },
       { name: "company", label: "Company", object: "company", many: false },
       { name: "deal", label: "Deal", object: "deal", many: false },
+    ],
+  },
+  ticket: {
+    object: "ticket",
+    label: "Ticket",
+    fields: [
+      f("number", "Number", "number"),
+      f("subject", "Subject", "text"),
+      f("status", "Status", "text"),
+      f("priority", "Priority", "select", { options: opts(ticketPriorityLabels) }),
+      f("type", "Type", "text"),
+      f("channel", "Channel", "select", { options: opts(ticketChannelLabels) }),
+      f("senderDomain", "Sender's email domain", "text", { sortable: false }),
+      f("assigneeId", "Assignee", "user", { relation: "user", dynamicOptions: usersOptions, sortable: false }),
+      f("contactId", "Contact", "relation", { relation: "contact", sortable: false }),
+      f("companyId", "Company", "relation", { relation: "company", sortable: false }),
+      f("tags", "Tags", "tags", { sortable: false }),
+      f("satisfaction", "Satisfaction (1–5)", "number"),
+      ...timestamps,
+    ],
+    relations: [
+      { name: "contact", label: "Contact", object: "contact", many: false },
+      { name: "company", label: "Company", object: "company", many: false },
     ],
   },
 };

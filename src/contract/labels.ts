@@ -150,3 +150,16 @@ export const mailKindLabels: LabelMap = {
   satisfaction_survey: "Satisfaction survey",
   other: "Other",
 } satisfies Labels<typeof mailKinds>;
+
+// Tickets' (src/contract/tickets.ts re-exports these; defined here so the field registry reads them without a cycle).
+export const ticketPriorityLabels: LabelMap = { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" };
+export const ticketChannelLabels: LabelMap = {
+  email: "Email",
+  web: "Web form",
+  portal: "Portal",
+  phone: "Phone",
+  chat: "Chat",
+  social: "Social media",
+  api: "API",
+  import: "Import",
+};

@@ -2,26 +2,17 @@ import { z } from "zod";
 import { CustomValues, Id, listOf, Tags, Timestamp } from "./common.js";
 import { Condition } from "./conditions.js";
 
+export { ticketChannelLabels, ticketPriorityLabels } from "./labels.js";
+
 // ---- fixed vocabularies ----
 
 export const ticketPriorities = ["low", "normal", "high", "urgent"] as const;
 export const TicketPriority = z.enum(ticketPriorities);
 export type TicketPriority = z.infer<typeof TicketPriority>;
-export const ticketPriorityLabels: Record<TicketPriority, string> = { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" };
 
 export const ticketChannels = ["email", "web", "portal", "phone", "chat", "social", "api", "import"] as const;
 export const TicketChannel = z.enum(ticketChannels);
 export type TicketChannel = z.infer<typeof TicketChannel>;
-export const ticketChannelLabels: Record<TicketChannel, string> = {
-  email: "Email",
-  web: "Web form",
-  portal: "Portal",
-  phone: "Phone",
-  chat: "Chat",
-  social: "Social media",
-  api: "API",
-  import: "Import",
-};
 
 /** Built-in types; a workspace may use others (a type is free text of letters, digits, _ and -). */
 export const ticketTypes = ["question", "incident", "problem", "task"] as const;

@@ -131,6 +131,13 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     ids.webhook = (await created(a.post("/api/v1/webhooks", { url: "https://qzmarker.example/hook", eventTypes: ["contact.created"] }), "webhook"))
       .id as string;
     ids.inbound = (await created(a.post("/api/v1/webhooks/inbound", { name: `${MARK} inbound` }), "inbound hook")).id as string;
+    ids.queue = (await created(a.post("/api/v1/ticket-queues", { name: `${MARK} queue`, routing: "round_robin", memberIds: [ids.user] }), "queue"))
+      .id as string;
+    const ticket = { subject: `${MARK} ticket`, contactId: ids.contact, queueId: ids.queue, message: { bodyText: `${MARK} first message` } };
+    ids.ticket = (await created(a.post("/api/v1/tickets", ticket), "ticket")).id as string;
+    await created(a.post(`/api/v1/tickets/${ids.ticket}/messages`, { kind: "note", bodyText: `${MARK} internal note` }), "ticket note");
+    const routing = { name: `${MARK} routing`, condition: { all: [{ field: "channel", op: "eq", value: "email" }] }, queueId: ids.queue };
+    ids.routingRule = (await created(a.post("/api/v1/ticket-routing-rules", routing), "routing rule")).id as string;
     const candidates = (await created(a.get("/api/v1/duplicates?object=contact"), "duplicates")).data as { id: string }[];
     ids.duplicate = candidates[0]?.id ?? uuid();
     doc = (await b.get("/api/openapi.json")).json() as Doc;
@@ -162,6 +169,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       fieldid: ids.field,
       activityid: ids.activity,
       taskid: ids.task,
+      ticketid: ids.ticket,
+      queueid: ids.queue,
       recordid: ids.contact,
       memberids: ids.user,
       contactids: ids.contact,
@@ -176,6 +185,9 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       [/^\/api\/v1\/companies\//, ids.company],
       [/^\/api\/v1\/deals\//, ids.deal],
       [/^\/api\/v1\/tasks\//, ids.task],
+      [/^\/api\/v1\/tickets\//, ids.ticket],
+      [/^\/api\/v1\/ticket-queues\//, ids.queue],
+      [/^\/api\/v1\/ticket-routing-rules\//, ids.routingRule],
       [/^\/api\/v1\/activities\//, ids.activity],
       [/^\/api\/v1\/meetings\//, ids.meeting],
       [/^\/api\/v1\/forms\//, ids.form],
@@ -330,6 +342,11 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       `/api/v1/deals/${ids.deal}`,
       `/api/v1/deals/${ids.deal}/line-items`,
       `/api/v1/tasks/${ids.task}`,
+      `/api/v1/tickets/${ids.ticket}`,
+      `/api/v1/tickets/${ids.ticket}/messages`,
+      `/api/v1/ticket-queues/${ids.queue}`,
+      "/api/v1/ticket-routing-rules",
+      "/api/v1/ticket-statuses",
       `/api/v1/contacts/${ids.contact}/timeline`,
       `/api/v1/users/${ids.user}`,
       `/api/v1/forms/${ids.form}`,

@@ -28,6 +28,7 @@ import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
 import { taskRoutes } from "../modules/tasks/routes.js";
+import { ticketRoutes } from "../modules/tickets/routes.js";
 import { userRoutes } from "../modules/users/routes.js";
 import { validationRuleRoutes } from "../modules/validation-rules/routes.js";
 import { vcardRoutes } from "../modules/vcard/routes.js";
@@ -68,6 +69,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await leadRoutes(api);
   await activityRoutes(api);
   await taskRoutes(api);
+  await ticketRoutes(api, { mailQueue });
   await notificationRoutes(api, { emailConfigured: deps.emailConfigured ?? false });
   await calendarRoutes(api, { publicUrl: deps.publicUrl });
   await searchRoutes(api);

@@ -21,7 +21,7 @@ describe.each(databaseKinds)("conditions (%s)", (kind) => {
   let workspaceId: string;
   let userId: string;
   let context: ConditionContext;
-  const records: Record<RegistryObject, Record<string, unknown>[]> = { contact: [], company: [], deal: [], task: [], activity: [] };
+  const records: Record<RegistryObject, Record<string, unknown>[]> = { contact: [], company: [], deal: [], task: [], activity: [], ticket: [] };
   const day = (n: number) => isoDate(addToDate(localDateOf(context.now, timeZone), "day", n));
 
   beforeAll(async () => {

@@ -6,6 +6,7 @@ import { companyConditionSources, companyConditionTable } from "../companies/con
 import { contactConditionSources, contactConditionTable } from "../contacts/condition-fields.js";
 import { dealConditionSources, dealConditionTable, dealContactLinks } from "../deals/condition-fields.js";
 import { taskConditionSources, taskConditionTable } from "../tasks/condition-fields.js";
+import { ticketConditionSources, ticketConditionTable } from "../tickets/condition-fields.js";
 import type { AnyTable, FieldSource } from "./types.js";
 
 export type { FieldSource, StorageKind } from "./types.js";
@@ -16,6 +17,7 @@ export const builtInSources: Readonly<Record<RegistryObject, Readonly<Record<str
   deal: dealConditionSources,
   task: taskConditionSources,
   activity: activityConditionSources,
+  ticket: ticketConditionSources,
 };
 
 /** A custom field's value sits in the record's jsonb `custom` under its key. */
@@ -50,10 +52,11 @@ export const tableOf: Readonly<Record<RegistryObject, PgTable & AnyTable>> = {
   deal: dealConditionTable,
   task: taskConditionTable,
   activity: activityConditionTable,
+  ticket: ticketConditionTable,
 };
 
 /** Objects whose rows go to the trash (a related record in the trash is no longer related). */
-const trashable: ReadonlySet<RegistryObject> = new Set(["contact", "company", "deal", "activity"]);
+const trashable: ReadonlySet<RegistryObject> = new Set(["contact", "company", "deal", "activity", "ticket"]);
 
 let aliasCounter = 0;
 
@@ -90,8 +93,10 @@ export function relationJoin(object: RegistryObject, relation: string, outer: An
     case "contact.company":
     case "deal.company":
     case "activity.company":
+    case "ticket.company":
       return one("company", "companyId");
     case "activity.contact":
+    case "ticket.contact":
       return one("contact", "contactId");
     case "activity.deal":
       return one("deal", "dealId");

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type {
   AddTicketMessageBody,
+  BulkTicketBody,
   CreateTicketBody,
   CreateTicketExtras,
   Ticket,
@@ -15,7 +16,7 @@ import { accessOf } from "../../core/access.js";
 import { type Ctx, systemActor } from "../../core/context.js";
 import { AppError, invalidField, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { assertCan, assertMayCreate } from "../../core/roles.js";
+import { assertCan, assertMayAtAll, assertMayCreate } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { queryRows } from "../../db/client.js";
 import { searchTerm, searchText } from "../../db/record-filters.js";
@@ -27,6 +28,7 @@ import { type MailQueue, queueMail } from "../mail/service.js";
 import { assertUsersExist, userNames } from "../users/service.js";
 import { checkAttachments, type StoredAttachmentInput } from "./attachments.js";
 import { defaultQueueId, existingQueueIds, pickAssignee } from "./routing.js";
+import { routeByRules } from "./rules.js";
 import { firstOf, statusOf, statusRows } from "./statuses.js";
 import { ticketAttachments, ticketCounters, ticketMessages, ticketQueues, tickets } from "./table.js";
 
@@ -263,10 +265,26 @@ export async function createTicket(ctx: Ctx, input: CreateTicketBody, extras: Cr
     (input.message?.attachments ?? []).map((a) => ({ ...a, content: Buffer.from(a.contentBase64, "base64") })),
     extras.message?.attachments,
   );
-  const priority = input.priority ?? "normal";
+  let priority = input.priority ?? "normal";
   let queueId = input.queueId ?? null;
   const routeRules = !extras.noRouting && input.queueId === undefined && !input.assigneeId;
-  if (routeRules) queueId = await defaultQueueId(ctx.db, ctx.workspaceId);
+  if (routeRules) {
+    const routed = await routeByRules(ctx, {
+      subject: input.subject,
+      channel,
+      priority,
+      type: input.type ?? null,
+      tags: input.tags ?? [],
+      custom: input.custom ?? {},
+      fromAddress: extras.message?.fromAddress ?? input.requester?.email ?? null,
+      contactId,
+      companyId,
+    });
+    if (routed) {
+      queueId = routed.queueId;
+      if (routed.priority && !input.priority) priority = routed.priority;
+    } else queueId = await defaultQueueId(ctx.db, ctx.workspaceId);
+  }
   const now = extras.createdAt ?? new Date();
   const id = newId();
   const bodyText = input.message?.bodyText ?? extras.message?.bodyText ?? "";
@@ -748,6 +766,40 @@ export async function listTickets(ctx: Ctx, rawQuery: TicketListQuery): Promise<
   const slice = rows.slice(0, q.limit);
   const last = slice[slice.length - 1];
   return { data: await toTickets(ctx, slice, statuses), nextCursor: more && last ? encodeCursor(last[key], last.id) : null };
+}
+
+/**
+ * One change to many tickets (status, assignee, queue, priority, tags, or to the trash): each goes through the same
+ * rules as a single change, so history, events and permissions are the same; a ticket the actor may not change is
+ * skipped and counted out.
+ */
+export async function bulkUpdateTickets(ctx: Ctx, input: BulkTicketBody): Promise<{ affected: number }> {
+  assertMayAtAll(ctx.actor, "ticket", input.delete ? "delete" : "edit");
+  let affected = 0;
+  for (const id of [...new Set(input.ids)]) {
+    try {
+      if (input.delete) await deleteTicket(ctx, id);
+      else {
+        const patch: UpdateTicketBody = {};
+        if (input.status) patch.status = input.status;
+        if (input.assigneeId !== undefined) patch.assigneeId = input.assigneeId;
+        if (input.queueId !== undefined) patch.queueId = input.queueId;
+        if (input.priority) patch.priority = input.priority;
+        if (input.addTags?.length || input.removeTags?.length) {
+          const [row] = await ctx.db.select({ tags: tickets.tags }).from(tickets).where(scoped(ctx, id));
+          if (!row) continue;
+          patch.tags = [...new Set([...row.tags.filter((t) => !input.removeTags?.includes(t)), ...(input.addTags ?? [])])];
+        }
+        await updateTicket(ctx, id, patch);
+      }
+      affected++;
+    } catch (e) {
+      // A field error is the whole request's fault (a bad status): report it rather than skip every ticket.
+      if (e instanceof AppError && (e.code === "not_found" || e.code === "forbidden")) continue;
+      throw e;
+    }
+  }
+  return { affected };
 }
 
 /** Whether the actor's role may change tickets at all (bulk actions and the composer check it before anything else). */

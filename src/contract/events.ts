@@ -56,6 +56,7 @@ export const eventObjects = {
   workflow: { label: "Workflow", record: AnyRecord, actions: ["created", "updated", "deleted"] },
   // An article's record is its summary (title, status, visibility, version), not its body.
   article: { label: "Knowledge base article", record: ArticleSummary, actions: ["created", "updated", "deleted"] },
+  csat_settings: { label: "Satisfaction survey settings", record: AnyRecord, actions: ["updated"] },
   help_centre_settings: { label: "Help centre settings", record: AnyRecord, actions: ["updated"] },
   kb_category: { label: "Knowledge base category", record: KbCategory, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;

@@ -7,6 +7,7 @@ export * from "../modules/auth/table.js";
 export * from "../modules/calendar/table.js";
 export * from "../modules/companies/table.js";
 export * from "../modules/contacts/table.js";
+export * from "../modules/csat/table.js";
 export * from "../modules/custom-fields/table.js";
 export * from "../modules/deals/table.js";
 export * from "../modules/duplicates/table.js";

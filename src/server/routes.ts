@@ -9,6 +9,7 @@ import { authRoutes } from "../modules/auth/routes.js";
 import { calendarRoutes } from "../modules/calendar/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
 import { contactRoutes } from "../modules/contacts/routes.js";
+import { csatRoutes } from "../modules/csat/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
 import { dealRoutes } from "../modules/deals/routes.js";
 import { duplicateRoutes } from "../modules/duplicates/routes.js";
@@ -87,6 +88,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await auditRoutes(api);
   await historyRoutes(api);
   await kbRoutes(api, { publicUrl: deps.publicUrl });
+  await csatRoutes(api);
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

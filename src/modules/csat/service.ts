@@ -12,6 +12,7 @@ import { randomToken, sha256 } from "../auth/tokens.js";
 import { getContact } from "../contacts/service.js";
 import { recordChanges } from "../history/service.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
+import { listTicketQueues } from "../tickets/queues.js";
 import { getTicket, updateTicket } from "../tickets/service.js";
 import { userNames } from "../users/service.js";
 import { csatSettings, csatSurveys } from "./table.js";
@@ -274,7 +275,7 @@ export async function ticketSurveys(ctx: Ctx, ticketId: string): Promise<CsatSur
 type BucketRow = { id: string | null; answered: number; average: string | null; satisfied: string | null };
 
 /** Results over the surveys sent in the last `days`: overall, per agent and per queue (as they were at solving). */
-export async function csatSummary(ctx: Ctx, days: number, queueNames: (ids: string[]) => Promise<Map<string, string>>): Promise<CsatSummary> {
+export async function csatSummary(ctx: Ctx, days: number): Promise<CsatSummary> {
   assertCan(ctx.actor, "read");
   const since = new Date(Date.now() - days * 86_400_000);
   const scope = sql`workspace_id = ${ctx.workspaceId}::uuid and sent_at >= ${since.toISOString()}::timestamptz`;
@@ -301,11 +302,17 @@ export async function csatSummary(ctx: Ctx, days: number, queueNames: (ids: stri
       ctx,
       agents.flatMap((a) => (a.id ? [a.id] : [])),
     ),
-    queueNames(queues.flatMap((q) => (q.id ? [q.id] : []))),
+    listTicketQueues(ctx).then((list) => new Map(list.map((q) => [q.id, q.name]))),
   ]);
   const num = (v: string | null) => (v === null ? null : Number(v));
   const shape = (rows: BucketRow[], names: Map<string, string>, none: string) =>
-    rows.map((r) => ({ id: r.id, name: r.id ? (names.get(r.id) ?? "Removed") : none, answered: r.answered, average: num(r.average), satisfied: num(r.satisfied) }));
+    rows.map((r) => ({
+      id: r.id,
+      name: r.id ? (names.get(r.id) ?? "Removed") : none,
+      answered: r.answered,
+      average: num(r.average),
+      satisfied: num(r.satisfied),
+    }));
   const sent = totals?.sent ?? 0;
   const answered = totals?.answered ?? 0;
   return {

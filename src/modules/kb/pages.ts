@@ -64,4 +64,3 @@ export function notFoundPage(reply: FastifyReply, hc: HelpCentre | null) {
       .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body><main>${body}</main></body></html>`);
   return send(reply, 404, page(hc, "Not found", body));
 }
-

@@ -84,9 +84,14 @@ function assertCategoryEditor(ctx: Ctx) {
 
 // ---- shaping ----
 
+/** The help centre's path (/help/<workspace slug>): the portal's and the satisfaction surveys' links start with it. */
+export async function helpCentrePath(db: Db, workspaceId: string): Promise<string> {
+  const ws = await getWorkspace(db, workspaceId);
+  return `/help/${encodeURIComponent(ws?.slug ?? "")}`;
+}
+
 async function helpCentreBase(ctx: Ctx, publicUrl?: string): Promise<string> {
-  const ws = await getWorkspace(ctx.db, ctx.workspaceId);
-  return `${publicUrl ?? ""}/help/${encodeURIComponent(ws?.slug ?? "")}`;
+  return `${publicUrl ?? ""}${await helpCentrePath(ctx.db, ctx.workspaceId)}`;
 }
 
 async function toSummaries(ctx: Ctx, rows: ArticleRow[], excerpts?: Map<string, string>): Promise<ArticleSummary[]> {

@@ -37,7 +37,12 @@ describe.each(databaseKinds)("customer portal on %s", (kind) => {
     t.app.inject({ method: "POST", url, headers: { ...FORM, ...(cookie ? { cookie } : {}) }, payload: new URLSearchParams(form).toString() });
   const get = (url: string, cookie?: string) => t.app.inject({ method: "GET", url, headers: cookie ? { cookie } : {} });
   const linksTo = async (email: string) =>
-    (await t.database.db.select().from(mailMessages).where(and(eq(mailMessages.workspaceId, workspaceId), eq(mailMessages.kind, "portal_link"))))
+    (
+      await t.database.db
+        .select()
+        .from(mailMessages)
+        .where(and(eq(mailMessages.workspaceId, workspaceId), eq(mailMessages.kind, "portal_link")))
+    )
       .filter((m) => m.toAddresses.some((a) => a.address === email))
       .map((m) => /https?:\/\/\S+\/auth\?token=\S+/.exec(m.text ?? "")?.[0] ?? "");
   const cookieOf = (res: LightMyRequestResponse) => {

@@ -238,7 +238,14 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
       throw err;
     });
     if (!ticket)
-      return render(reply, hc, session, "Not found", `<section><h2>Not found</h2><p>There is no such request among yours. <a href="${base(hc)}/tickets">Back to my requests</a></p></section>`, 404);
+      return render(
+        reply,
+        hc,
+        session,
+        "Not found",
+        `<section><h2>Not found</h2><p>There is no such request among yours. <a href="${base(hc)}/tickets">Back to my requests</a></p></section>`,
+        404,
+      );
     const closed = ticket.statusCategory === "closed";
     const replyForm = closed
       ? `<p class="muted">This request is closed. <a href="${base(hc)}/tickets/new">Open a new one</a> if you need more help.</p>`

@@ -58,9 +58,7 @@ export async function requestPortalLink(
   const secret = randomToken();
   const expiresAt = new Date(now.getTime() + LINK_MINUTES * 60_000);
   await db.transaction(async (tx) => {
-    await tx
-      .insert(portalLinks)
-      .values({ workspaceId, id: newId(), contactId, email, tokenHash: sha256(secret), expiresAt, createdAt: now });
+    await tx.insert(portalLinks).values({ workspaceId, id: newId(), contactId, email, tokenHash: sha256(secret), expiresAt, createdAt: now });
     const link = `${input.baseUrl}${input.portalPath}/auth?token=${encodeURIComponent(`${workspaceId}.${secret}`)}`;
     await queueMail({ db: tx, workspaceId }, mail, {
       kind: "portal_link",
@@ -83,12 +81,7 @@ export async function redeemPortalLink(db: Db, workspaceId: string, secret: stri
       .update(portalLinks)
       .set({ usedAt: now })
       .where(
-        and(
-          eq(portalLinks.workspaceId, workspaceId),
-          eq(portalLinks.tokenHash, sha256(secret)),
-          isNull(portalLinks.usedAt),
-          gt(portalLinks.expiresAt, now),
-        ),
+        and(eq(portalLinks.workspaceId, workspaceId), eq(portalLinks.tokenHash, sha256(secret)), isNull(portalLinks.usedAt), gt(portalLinks.expiresAt, now)),
       )
       .returning();
     if (!link) throw new AppError("link_expired", "This sign-in link has expired or was used already. Ask for a new one.");

@@ -68,7 +68,10 @@ suite("knowledge base and help centre (Chromium)", () => {
         await pub.goto(new URL(href as string, server.url).toString());
         await see(pub.getByRole("heading", { name: "How do I change my invoice address?" }));
         expect(await pub.locator("article strong").first().textContent()).toBe("Settings");
-        await pub.getByRole("link", { name: /help centre/ }).first().click();
+        await pub
+          .getByRole("link", { name: /help centre/ })
+          .first()
+          .click();
         await see(pub.getByRole("heading", { name: "Billing" }));
         await pub.getByLabel("Search the help centre").fill("invoices");
         await pub.getByRole("button", { name: "Search" }).click();

@@ -4,6 +4,7 @@ export * from "./auth.js";
 export * from "./common.js";
 export * from "./companies.js";
 export * from "./contacts.js";
+export * from "./csat.js";
 export * from "./custom-fields.js";
 export * from "./data-quality.js";
 export * from "./deals.js";

@@ -69,8 +69,8 @@ export async function scheduleSurveys(tx: Db, events: Event[]): Promise<{ worksp
   for (const e of events) {
     const t = e.data.record as Partial<Ticket> | null;
     if (!t?.id || t.statusCategory !== "solved" || !t.contactId || typeof t.number !== "number") continue;
-    let s = settings.get(e.workspaceId);
-    if (!s) settings.set(e.workspaceId, (s = await csatSettingsOf(tx, e.workspaceId)));
+    const s = settings.get(e.workspaceId) ?? (await csatSettingsOf(tx, e.workspaceId));
+    settings.set(e.workspaceId, s);
     if (!s.enabled) continue;
     const sendAt = new Date(new Date(e.occurredAt).getTime() + s.delayMinutes * 60_000);
     const id = newId();
@@ -163,7 +163,7 @@ async function sendOne(tx: Db, survey: typeof csatSurveys.$inferSelect, options:
   const secret = randomToken();
   const link = `${options.baseUrl}${await options.helpPath(tx, survey.workspaceId)}/csat?token=${encodeURIComponent(`${survey.workspaceId}.${secret}`)}`;
   const choices = ratingChoices(survey.scale);
-  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   await queueMail({ db: tx, workspaceId: survey.workspaceId }, options.mail, {
     kind: "satisfaction_survey",
     to: email,
@@ -171,8 +171,8 @@ async function sendOne(tx: Db, survey: typeof csatSurveys.$inferSelect, options:
     text: `${settings.question}\n\nAbout your request #${ticket.number} "${ticket.subject}". One click answers:\n\n${choices
       .map((c) => `${c.label}: ${link}&rating=${c.value}`)
       .join("\n")}\n`,
-    html: `<p>${escape(settings.question)}</p><p>About your request #${ticket.number} “${escape(ticket.subject)}”. One click answers:</p><p>${choices
-      .map((c) => `<a href="${escape(`${link}&rating=${c.value}`)}">${escape(c.label)}</a>`)
+    html: `<p>${esc(settings.question)}</p><p>About your request #${ticket.number} “${esc(ticket.subject)}”. One click answers:</p><p>${choices
+      .map((c) => `<a href="${esc(`${link}&rating=${c.value}`)}">${esc(c.label)}</a>`)
       .join(" &nbsp;·&nbsp; ")}</p>`,
     // Each link answers for the customer: the email log shows the envelope, not the body.
     sensitive: true,

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { escapeHtml } from "../../contract/form-html.js";
 import type { Database } from "../../db/client.js";

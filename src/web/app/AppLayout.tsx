@@ -25,6 +25,7 @@ import {
   IconLock,
   IconLogout,
   IconMail,
+  IconMoodSmile,
   IconMoon,
   IconPackage,
   IconRoute,
@@ -366,6 +367,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
             {item("/settings/sso", "Single sign-on", <IconShieldLock size={18} stroke={1.7} />, "nav-sso")}
+            {item("/settings/satisfaction", "Satisfaction surveys", <IconMoodSmile size={18} stroke={1.7} />, "nav-satisfaction")}
             {item("/settings/webhooks", "Webhooks", <IconWebhook size={18} stroke={1.7} />, "nav-webhooks")}
             {item("/settings/audit", "Audit log", <IconShieldCheck size={18} stroke={1.7} />, "nav-audit")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}

@@ -193,6 +193,11 @@ const auditSettingsRoute = createRoute({
   path: "/audit",
   component: lazyRouteComponent(() => import("../settings/AuditSettings.js"), "AuditSettings"),
 });
+const satisfactionSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/satisfaction",
+  component: lazyRouteComponent(() => import("../settings/SatisfactionSettings.js"), "SatisfactionSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
@@ -265,6 +270,7 @@ const routeTree = rootRoute.addChildren([
     assignmentSettingsRoute,
     scoringSettingsRoute,
     ssoSettingsRoute,
+    satisfactionSettingsRoute,
   ]),
 ]);
 

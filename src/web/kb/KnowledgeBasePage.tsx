@@ -282,10 +282,11 @@ function HelpCentreCard() {
   const settings = useQuery(helpCentreQuery);
   const qc = useQueryClient();
   const update = useMutation({
-    mutationFn: (body: { enabled?: boolean; title?: string }) => kbApi.updateSettings(body),
-    onSuccess: (s) => {
+    mutationFn: (body: { enabled?: boolean; title?: string; portalCompanyTickets?: boolean }) => kbApi.updateSettings(body),
+    onSuccess: (s, body) => {
       qc.setQueryData(helpCentreQuery.queryKey, s);
-      notifySuccess(s.enabled ? "The help centre is on" : "The help centre is off");
+      if (body.enabled !== undefined) notifySuccess(s.enabled ? "The help centre and portal are on" : "The help centre and portal are off");
+      else notifySuccess(s.portalCompanyTickets ? "Customers now see their company's tickets" : "Customers now see only their own tickets");
     },
     onError: (e) => notifyError(e, "Could not change the help centre"),
   });
@@ -297,7 +298,7 @@ function HelpCentreCard() {
           Help centre
         </Text>
         <Switch
-          label="Public help centre"
+          label="Public help centre and portal"
           checked={settings.data.enabled}
           onChange={(e) => update.mutate({ enabled: e.currentTarget.checked })}
           disabled={update.isPending}
@@ -306,11 +307,29 @@ function HelpCentreCard() {
           Published public articles, readable by anyone with the link.
         </Text>
         {settings.data.enabled && (
-          <Anchor href={settings.data.url} target="_blank" rel="noopener" fz="sm" data-testid="help-centre-link">
-            <Group gap={4} wrap="nowrap">
-              Open the help centre <IconExternalLink size={14} />
-            </Group>
-          </Anchor>
+          <>
+            <Anchor href={settings.data.url} target="_blank" rel="noopener" fz="sm" data-testid="help-centre-link">
+              <Group gap={4} wrap="nowrap">
+                Open the help centre <IconExternalLink size={14} />
+              </Group>
+            </Anchor>
+            <Anchor href={`${settings.data.url}/portal`} target="_blank" rel="noopener" fz="sm" data-testid="portal-link">
+              <Group gap={4} wrap="nowrap">
+                Open the customer portal <IconExternalLink size={14} />
+              </Group>
+            </Anchor>
+            <Text fz="xs" c="dimmed">
+              Customers sign in with a link sent to their email and see their requests.
+            </Text>
+            <Switch
+              size="xs"
+              label="Show customers their company's tickets too"
+              checked={settings.data.portalCompanyTickets}
+              onChange={(e) => update.mutate({ portalCompanyTickets: e.currentTarget.checked })}
+              disabled={update.isPending}
+              data-testid="portal-company-tickets"
+            />
+          </>
         )}
       </Stack>
     </Card>

@@ -238,7 +238,11 @@ export interface JobSystemOptions {
   smtpUrl?: string;
   /** Sender of the product's mail (MAIL_FROM). */
   mailFrom?: string;
-  publicUrl?: string;
+  /**
+   * The address links in mail start with (RAPPORT_PUBLIC_URL). A function is asked at each use: a server that was not
+   * told its address knows it only once it listens.
+   */
+  publicUrl?: string | (() => string | undefined);
   log: ReminderLog;
   /** Events older than this are pruned (default 30 days). */
   eventRetentionDays?: number;
@@ -347,6 +351,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
 
   const workers = new Map<string, string>();
   const now = () => new Date(options.clock?.now() ?? Date.now());
+  const publicUrl = () => (typeof options.publicUrl === "function" ? options.publicUrl() : options.publicUrl) ?? "http://localhost:3000";
   const scheduleDelivery: ScheduleDelivery = async (key, o) => {
     await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
   };
@@ -374,14 +379,14 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     "audit.prune": async () => pruneAudit(db, now()),
     "tasks.reminders": async () => ({
       delivered: await deliverDueReminders(
-        { db, mail, publicUrl: options.publicUrl ?? "http://localhost:3000", log },
+        { db, mail, publicUrl: publicUrl(), log },
         new Date(options.clock?.now() ?? Date.now()),
       ),
     }),
     "csat.send": async () =>
       sendDueSurveys(
         db,
-        { mail, baseUrl: options.publicUrl ?? "http://localhost:3000", helpPath: helpCentrePath },
+        { mail, baseUrl: publicUrl(), helpPath: helpCentrePath },
         new Date(options.clock?.now() ?? Date.now()),
       ),
     "portal.prune": async () => prunePortal(db, now()),

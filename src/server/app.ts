@@ -135,7 +135,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
       worker: options.jobs?.worker ?? false,
       smtpUrl: options.smtpUrl,
       mailFrom: options.mailFrom,
-      publicUrl: options.publicUrl,
+      // Unset: the address this server listens on, so links in mail reach it (a proxy in front sets RAPPORT_PUBLIC_URL).
+      publicUrl:
+        options.publicUrl ??
+        (() => {
+          const address = app.server.address();
+          return typeof address === "object" && address ? `http://localhost:${address.port}` : undefined;
+        }),
       log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
       clock: options.jobs?.clock,
       consumers: options.jobs?.consumers,

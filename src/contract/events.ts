@@ -7,6 +7,7 @@ import { ValidationRule } from "./data-quality.js";
 import { Deal, LostReason, Pipeline } from "./deals.js";
 import { Quota } from "./forecast.js";
 import { ImportEventRecord } from "./imports.js";
+import { ArticleSummary, KbCategory } from "./kb.js";
 import { AssignmentRule, ScoringRule } from "./leads.js";
 import { PriceList, Product } from "./products.js";
 import { RoleDefinition } from "./roles.js";
@@ -56,6 +57,11 @@ export const eventObjects = {
   lead_settings: { label: "Lead settings", record: AnyRecord, actions: ["updated"] },
   // A workflow's record: its id, name, status, team and published version (publish, pause and resume are updates).
   workflow: { label: "Workflow", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  // An article's record is its summary (title, status, visibility, version), not its body.
+  article: { label: "Knowledge base article", record: ArticleSummary, actions: ["created", "updated", "deleted"] },
+  csat_settings: { label: "Satisfaction survey settings", record: AnyRecord, actions: ["updated"] },
+  help_centre_settings: { label: "Help centre settings", record: AnyRecord, actions: ["updated"] },
+  kb_category: { label: "Knowledge base category", record: KbCategory, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
 
 export type EventObject = keyof typeof eventObjects;

@@ -146,6 +146,8 @@ export const mailKindLabels: LabelMap = {
   password_reset: "Password reset",
   workflow: "Workflow email",
   ticket_reply: "Ticket reply",
+  portal_link: "Portal sign-in link",
+  satisfaction_survey: "Satisfaction survey",
   other: "Other",
 } satisfies Labels<typeof mailKinds>;
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, RoleKey, Timestamp } from "./common.js";
 
 /** The objects whose records a role's rights govern. */
-export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket"] as const;
+export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article"] as const;
 export const AccessObject = z.enum(accessObjects);
 export type AccessObject = z.infer<typeof AccessObject>;
 
@@ -15,6 +15,7 @@ export const accessObjectLabels: Record<AccessObject, string> = {
   product: "Products",
   import: "Imports",
   ticket: "Tickets",
+  article: "Knowledge base articles",
 };
 
 /**
@@ -98,6 +99,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
     permissions: {
       ...every({ read: "all", create: true, edit: "team", delete: "team" }),
       product: ALL,
+      article: ALL,
       // A manager undoes anyone's import (an importer's mistake found after they left).
       import: { read: "all", create: true, edit: "all", delete: "all" },
       // Service managers work every queue's tickets, reassigning and closing across teams.
@@ -108,7 +110,13 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
     name: "Sales",
     manageSettings: false,
     // Sales sees its customers' tickets beside their deals, read-only: answering them is support's work.
-    permissions: { ...every(OWN_WORK), product: READ, import: { read: "all", create: true, edit: "own", delete: "own" }, ticket: READ },
+    permissions: {
+      ...every(OWN_WORK),
+      product: READ,
+      import: { read: "all", create: true, edit: "own", delete: "own" },
+      ticket: READ,
+      article: READ,
+    },
   },
   support: {
     name: "Support",
@@ -122,6 +130,8 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       activity: OWN_WORK,
       product: READ,
       ticket: { read: "all", create: true, edit: "all", delete: "none" },
+      // Support writes the knowledge base it answers from, and keeps it current whoever wrote an article.
+      article: { read: "all", create: true, edit: "all", delete: "own" },
     },
   },
   marketing: {
@@ -136,12 +146,23 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       activity: OWN_WORK,
       product: READ,
       import: { read: "all", create: true, edit: "own", delete: "own" },
+      article: OWN_WORK,
     },
   },
   read_only: { name: "Read-only", manageSettings: false, permissions: { ...every(READ), import: NONE } },
 };
 
 /** Rights a new custom role starts with when it copies nothing: reading, no changes. */
+/**
+ * A stored role's rights completed for objects added after it was saved: a built-in role gets its default for them,
+ * a custom role none, so a new object never opens up to a role nobody reviewed for it.
+ */
+export function completePermissions(stored: Partial<Permissions>, roleKey: string): Permissions {
+  if (accessObjects.every((o) => stored[o])) return stored as Permissions;
+  const defaults = builtInRoles[roleKey]?.permissions;
+  return Object.fromEntries(accessObjects.map((o) => [o, stored[o] ?? defaults?.[o] ?? NONE])) as Permissions;
+}
+
 export const readOnlyPermissions = (): Permissions => structuredClone((builtInRoles.read_only as { permissions: Permissions }).permissions);
 
 // ---- sharing ----

@@ -67,6 +67,7 @@ const objectNames: Record<AccessObject, string> = {
   product: "Product",
   import: "Import",
   ticket: "Ticket",
+  article: "Article",
 };
 
 /**

@@ -4,16 +4,19 @@ import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { auditConsumer, pruneAudit } from "../modules/audit/service.js";
+import { scheduleSurveys, sendDueSurveys } from "../modules/csat/service.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
 import { pruneFiles } from "../modules/imports/files.js";
 import { type EnqueueImport, type ImportRunData, runImportJob } from "../modules/imports/service.js";
+import { helpCentrePath } from "../modules/kb/service.js";
 import { companyRescores, engagementEventTypes, rescoreEngaged } from "../modules/leads/reactions.js";
 import { rescoreCompanyContacts, rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/service.js";
 import { createMailTransport } from "../modules/mail/transport.js";
 import { recomputeTickets, recomputeWorkspace } from "../modules/sla/clocks.js";
 import { detectSlaEvents, type ScheduleCheck } from "../modules/sla/detect.js";
+import { prunePortal } from "../modules/portal/service.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
 import { type DeliveryKey, deliverPending, deliveryKeyOf, fanOut, type ScheduleDelivery, sweepDue } from "../modules/webhooks/service.js";
 import { type EngineDeps, executeRun, type RunJob, sweepRuns, workflowConsumer } from "../modules/workflows/engine.js";
@@ -27,6 +30,8 @@ export interface JobData {
   "events.prune": Record<string, never>;
   "audit.prune": Record<string, never>;
   "tasks.reminders": Record<string, never>;
+  "csat.send": Record<string, never>;
+  "portal.prune": Record<string, never>;
   "scoring.decay": Record<string, never>;
   "scoring.rescore_workspace": { workspaceId: string };
   "scoring.rescore_company": { workspaceId: string; companyId: string };
@@ -104,6 +109,20 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     description: "Delivers due task reminders in the app and by email",
     options: { policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 300 },
     cron: "* * * * *",
+    concurrency: 1,
+  },
+  "csat.send": {
+    label: "Satisfaction surveys",
+    description: "Sends the satisfaction surveys that are due (or skips them, saying why)",
+    options: { policy: "stately", retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 600 },
+    cron: "*/5 * * * *",
+    concurrency: 1,
+  },
+  "portal.prune": {
+    label: "Portal clean-up",
+    description: "Deletes expired customer-portal sessions and sign-in links",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 60, retryBackoff: true },
+    cron: "41 3 * * *",
     concurrency: 1,
   },
   "scoring.decay": {
@@ -248,7 +267,11 @@ export interface JobSystemOptions {
   smtpUrl?: string;
   /** Sender of the product's mail (MAIL_FROM). */
   mailFrom?: string;
-  publicUrl?: string;
+  /**
+   * The address links in mail start with (RAPPORT_PUBLIC_URL). A function is asked at each use: a server that was not
+   * told its address knows it only once it listens.
+   */
+  publicUrl?: string | (() => string | undefined);
   log: ReminderLog;
   /** Events older than this are pruned (default 30 days). */
   eventRetentionDays?: number;
@@ -357,6 +380,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
 
   const workers = new Map<string, string>();
   const now = () => new Date(options.clock?.now() ?? Date.now());
+  const publicUrl = () => (typeof options.publicUrl === "function" ? options.publicUrl() : options.publicUrl) ?? "http://localhost:3000";
   const scheduleDelivery: ScheduleDelivery = async (key, o) => {
     await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
   };
@@ -401,10 +425,17 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     "audit.prune": async () => pruneAudit(db, now()),
     "tasks.reminders": async () => ({
       delivered: await deliverDueReminders(
-        { db, mail, publicUrl: options.publicUrl ?? "http://localhost:3000", log },
+        { db, mail, publicUrl: publicUrl(), log },
         new Date(options.clock?.now() ?? Date.now()),
       ),
     }),
+    "csat.send": async () =>
+      sendDueSurveys(
+        db,
+        { mail, baseUrl: publicUrl(), helpPath: helpCentrePath },
+        new Date(options.clock?.now() ?? Date.now()),
+      ),
+    "portal.prune": async () => prunePortal(db, now()),
     "scoring.decay": async () => ({ rescored: await rescoreDue(db, new Date(options.clock?.now() ?? Date.now())) }),
     "scoring.rescore_workspace": async (job) => {
       await runWorkspaceRescore(systemCtx(db, job.data.workspaceId));
@@ -550,6 +581,16 @@ function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDel
       types: ["company.updated"],
       async handle(tx, events) {
         for (const r of companyRescores(events)) await send("scoring.rescore_company", r, { singletonKey: `${r.workspaceId}:${r.companyId}`, tx });
+      },
+    },
+    {
+      name: "csat.schedule",
+      // A solved ticket gets its survey written here, and the sender woken at its due time (a sweep every 5 minutes
+      // catches a lost wake-up).
+      types: ["ticket.status_changed"],
+      skipImports: true,
+      async handle(tx, events) {
+        for (const s of await scheduleSurveys(tx, events)) await send("csat.send", {}, { startAfter: s.sendAt, singletonKey: `${s.sendAt.toISOString()}`, tx });
       },
     },
     {

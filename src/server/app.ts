@@ -14,7 +14,10 @@ import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
+import { csatPublicRoutes } from "../modules/csat/public-routes.js";
+import { helpCentreRoutes } from "../modules/kb/public-routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
+import { portalRoutes } from "../modules/portal/public-routes.js";
 import { inboundHookRoutes } from "../modules/webhooks/routes.js";
 import { registerAuth } from "./auth.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling, registerTextCheck, sendNotFound } from "./errors.js";
@@ -132,7 +135,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
       worker: options.jobs?.worker ?? false,
       smtpUrl: options.smtpUrl,
       mailFrom: options.mailFrom,
-      publicUrl: options.publicUrl,
+      // Unset: the address this server listens on, so links in mail reach it (a proxy in front sets RAPPORT_PUBLIC_URL).
+      publicUrl:
+        options.publicUrl ??
+        (() => {
+          const address = app.server.address();
+          return typeof address === "object" && address ? `http://localhost:${address.port}` : undefined;
+        }),
       log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
       clock: options.jobs?.clock,
       consumers: options.jobs?.consumers,
@@ -188,6 +197,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Web-to-lead forms: public, outside /api/v1, with their own urlencoded parser.
   await app.register(async (forms) => publicFormRoutes(forms, { database: options.database }));
   await app.register(async (hooks) => inboundHookRoutes(hooks, { database: options.database }));
+  // The public help centre: server-rendered pages outside /api/v1, before the web app's fallback.
+  await app.register(async (help) => helpCentreRoutes(help, { database: options.database }));
+  // One-click answers to satisfaction surveys, under the help centre's address.
+  await app.register(async (csat) => csatPublicRoutes(csat, { database: options.database }));
+  // The customer portal (magic-link sign-in, the customer's own tickets), under the help centre's address.
+  await app.register(async (portal) =>
+    portalRoutes(portal, {
+      database: options.database,
+      mailQueue: async () => (await jobSystem()).mail,
+      secureCookies: options.secureCookies ?? false,
+      publicUrl: options.publicUrl,
+    }),
+  );
 
   const webDir = options.webDir ? resolve(options.webDir) : undefined;
   const hasWeb = Boolean(webDir && existsSync(resolve(webDir, "index.html")));

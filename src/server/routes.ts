@@ -10,6 +10,7 @@ import { calendarRoutes } from "../modules/calendar/routes.js";
 import { cannedReplyRoutes } from "../modules/canned-replies/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
 import { contactRoutes } from "../modules/contacts/routes.js";
+import { csatRoutes } from "../modules/csat/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
 import { dealRoutes } from "../modules/deals/routes.js";
 import { duplicateRoutes } from "../modules/duplicates/routes.js";
@@ -19,6 +20,7 @@ import { forecastRoutes } from "../modules/forecast/routes.js";
 import { historyRoutes } from "../modules/history/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
 import { invitationRoutes } from "../modules/invitations/routes.js";
+import { kbRoutes } from "../modules/kb/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
@@ -93,6 +95,8 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await eventRoutes(api);
   await auditRoutes(api);
   await historyRoutes(api);
+  await kbRoutes(api, { publicUrl: deps.publicUrl });
+  await csatRoutes(api);
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

@@ -5,6 +5,7 @@ import {
   accessObjects,
   builtInRoles,
   type CreateRoleBody,
+  completePermissions,
   type FieldRules,
   type MyAccess,
   type Permissions,
@@ -43,10 +44,7 @@ function roleMap(ctx: { db: Db; workspaceId: string }): Promise<ReadonlyMap<stri
 export async function resolveAccess(ctx: { db: Db; workspaceId: string }, userId: string | null, roleKey: string): Promise<Access> {
   const role = (await roleMap(ctx)).get(roleKey);
   const builtIn = builtInRoles[roleKey];
-  // An object added after the role was stored (its migration fills stored roles, a restore may bring older ones)
-  // takes the built-in role's default, or no rights for a custom role.
-  const defaults = builtIn?.permissions ?? noRights();
-  const permissions = role ? ({ ...defaults, ...role.permissions } as Permissions) : defaults;
+  const permissions = role ? completePermissions(role.permissions, role.key) : (builtIn?.permissions ?? noRights());
   const base = {
     manageSettings: role?.manageSettings ?? builtIn?.manageSettings ?? false,
     permissions,
@@ -69,7 +67,7 @@ function toRole(r: Row, userCount: number): RoleDefinition {
     name: r.name,
     builtIn: r.builtIn,
     manageSettings: r.manageSettings,
-    permissions: r.permissions,
+    permissions: completePermissions(r.permissions, r.key),
     fieldRules: r.fieldRules,
     userCount,
     createdAt: r.createdAt.toISOString(),
@@ -192,7 +190,7 @@ export async function createRole(ctx: Ctx, input: z.infer<typeof CreateRoleBody>
         name: input.name,
         builtIn: false,
         manageSettings: input.manageSettings ?? source?.manageSettings ?? false,
-        permissions: input.permissions ?? structuredClone(source?.permissions ?? readOnlyPermissions()),
+        permissions: input.permissions ?? structuredClone(source ? completePermissions(source.permissions, source.key) : readOnlyPermissions()),
         fieldRules,
       })
       .returning();

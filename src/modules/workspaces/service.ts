@@ -45,6 +45,12 @@ export async function getWorkspace(db: Db, id: string) {
   return w ?? null;
 }
 
+/** A workspace by its public name (the help centre's and portal's addresses carry it). */
+export async function workspaceBySlug(db: Db, slug: string) {
+  const [w] = await db.select().from(workspaces).where(eq(workspaces.slug, slug));
+  return w ?? null;
+}
+
 export interface WorkspaceSettings {
   defaultCountry?: string;
   defaultCurrency?: string;

@@ -27,6 +27,7 @@ import {
   IconLock,
   IconLogout,
   IconMail,
+  IconMoodSmile,
   IconMoon,
   IconPackage,
   IconRoute,
@@ -349,6 +350,7 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/tasks", "Tasks", <IconChecklist size={18} stroke={1.7} />, "nav-tasks")}
         {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
         {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
+        {item("/kb", "Knowledge base", <IconBook size={18} stroke={1.7} />, "nav-kb")}
         {item("/forecast", "Forecast", <IconChartBar size={18} stroke={1.7} />, "nav-forecast")}
         {/* Those who work tickets; the server refuses the rest (sales, read-only) the same way. */}
         {may("ticket", "edit") && item("/service/dashboard", "Service dashboard", <IconHeadset size={18} stroke={1.7} />, "nav-service-dashboard")}
@@ -372,6 +374,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/service-levels", "Service levels", <IconClockHour4 size={18} stroke={1.7} />, "nav-service-levels")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
             {item("/settings/sso", "Single sign-on", <IconShieldLock size={18} stroke={1.7} />, "nav-sso")}
+            {item("/settings/satisfaction", "Satisfaction surveys", <IconMoodSmile size={18} stroke={1.7} />, "nav-satisfaction")}
             {item("/settings/webhooks", "Webhooks", <IconWebhook size={18} stroke={1.7} />, "nav-webhooks")}
             {item("/settings/audit", "Audit log", <IconShieldCheck size={18} stroke={1.7} />, "nav-audit")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}

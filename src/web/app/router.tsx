@@ -102,6 +102,15 @@ const serviceSettingsRoute = createRoute({
   path: "/service",
   validateSearch: (s: Record<string, unknown>): { tab?: string } => (typeof s.tab === "string" ? { tab: s.tab } : {}),
   component: lazyRouteComponent(() => import("../settings/ServiceSettings.js"), "ServiceSettings"),
+const kbRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/kb",
+  component: lazyRouteComponent(() => import("../kb/KnowledgeBasePage.js"), "KnowledgeBasePage"),
+});
+const articleRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/kb/$id",
+  component: lazyRouteComponent(() => import("../kb/ArticlePage.js"), "ArticlePage"),
 });
 const calendarRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -221,6 +230,11 @@ const auditSettingsRoute = createRoute({
   path: "/audit",
   component: lazyRouteComponent(() => import("../settings/AuditSettings.js"), "AuditSettings"),
 });
+const satisfactionSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/satisfaction",
+  component: lazyRouteComponent(() => import("../settings/SatisfactionSettings.js"), "SatisfactionSettings"),
+});
 const apiKeysRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/api-keys",
@@ -260,6 +274,8 @@ const routeTree = rootRoute.addChildren([
   tasksRoute,
   ticketsRoute,
   ticketRoute,
+  kbRoute,
+  articleRoute,
   calendarRoute,
   indexRoute,
   contactsRoute,
@@ -296,6 +312,7 @@ const routeTree = rootRoute.addChildren([
     scoringSettingsRoute,
     ssoSettingsRoute,
     serviceSettingsRoute,
+    satisfactionSettingsRoute,
   ]),
 ]);
 

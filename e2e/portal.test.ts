@@ -73,11 +73,17 @@ suite("customer portal and satisfaction survey (Chromium)", () => {
         slug = (await api("GET", "/api/v1/workspace")).json.slug;
         const contact = await api("POST", "/api/v1/contacts", { firstName: "Cleo", lastName: "Customer", emails: [{ email: "cleo@client.test" }] });
         expect(contact.status).toBe(201);
-        const made = await api("POST", "/api/v1/tickets", { subject: "Router keeps rebooting", contactId: contact.json.id, message: { bodyText: "Every hour, since Monday." } });
+        const made = await api("POST", "/api/v1/tickets", {
+          subject: "Router keeps rebooting",
+          contactId: contact.json.id,
+          message: { bodyText: "Every hour, since Monday." },
+        });
         expect(made.status).toBe(201);
         ticket = made.json;
         expect((await api("PATCH", "/api/v1/csat/settings", { enabled: true, delayMinutes: 0 })).status).toBe(200);
-        expect((await api("POST", `/api/v1/tickets/${ticket.id}/messages`, { kind: "reply", bodyText: "Please update the firmware to 2.1." })).status).toBe(201);
+        expect((await api("POST", `/api/v1/tickets/${ticket.id}/messages`, { kind: "reply", bodyText: "Please update the firmware to 2.1." })).status).toBe(
+          201,
+        );
         const reply = await mailTo("cleo@client.test", /Router keeps rebooting/);
         expect(reply.subject).toContain(`[#${ticket.number}]`);
       }),

@@ -14,9 +14,9 @@ import { companyRescores, engagementEventTypes, rescoreEngaged } from "../module
 import { rescoreCompanyContacts, rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/service.js";
 import { createMailTransport } from "../modules/mail/transport.js";
+import { prunePortal } from "../modules/portal/service.js";
 import { recomputeTickets, recomputeWorkspace } from "../modules/sla/clocks.js";
 import { detectSlaEvents, type ScheduleCheck } from "../modules/sla/detect.js";
-import { prunePortal } from "../modules/portal/service.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
 import { type DeliveryKey, deliverPending, deliveryKeyOf, fanOut, type ScheduleDelivery, sweepDue } from "../modules/webhooks/service.js";
 import { type EngineDeps, executeRun, type RunJob, sweepRuns, workflowConsumer } from "../modules/workflows/engine.js";
@@ -424,17 +424,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     },
     "audit.prune": async () => pruneAudit(db, now()),
     "tasks.reminders": async () => ({
-      delivered: await deliverDueReminders(
-        { db, mail, publicUrl: publicUrl(), log },
-        new Date(options.clock?.now() ?? Date.now()),
-      ),
+      delivered: await deliverDueReminders({ db, mail, publicUrl: publicUrl(), log }, new Date(options.clock?.now() ?? Date.now())),
     }),
-    "csat.send": async () =>
-      sendDueSurveys(
-        db,
-        { mail, baseUrl: publicUrl(), helpPath: helpCentrePath },
-        new Date(options.clock?.now() ?? Date.now()),
-      ),
+    "csat.send": async () => sendDueSurveys(db, { mail, baseUrl: publicUrl(), helpPath: helpCentrePath }, new Date(options.clock?.now() ?? Date.now())),
     "portal.prune": async () => prunePortal(db, now()),
     "scoring.decay": async () => ({ rescored: await rescoreDue(db, new Date(options.clock?.now() ?? Date.now())) }),
     "scoring.rescore_workspace": async (job) => {

@@ -102,6 +102,7 @@ const serviceSettingsRoute = createRoute({
   path: "/service",
   validateSearch: (s: Record<string, unknown>): { tab?: string } => (typeof s.tab === "string" ? { tab: s.tab } : {}),
   component: lazyRouteComponent(() => import("../settings/ServiceSettings.js"), "ServiceSettings"),
+});
 const kbRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/kb",

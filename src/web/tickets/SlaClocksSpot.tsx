@@ -1,8 +1,6 @@
-/**
- * Where the ticket page shows its SLA clocks. svc-sla builds `<SlaClocks ticketId>` in src/web/sla; at merge the lead
- * replaces this body with `return <SlaClocks ticketId={ticketId} />` (one import, one line). Until then: nothing,
- * so the page carries no dead placeholder for users.
- */
-export function SlaClocksSpot(_props: { ticketId: string }) {
-  return null;
+import { SlaClocks } from "../sla/SlaClocks.js";
+
+/** Where the ticket page shows its SLA clocks (src/web/sla). */
+export function SlaClocksSpot({ ticketId }: { ticketId: string }) {
+  return <SlaClocks ticketId={ticketId} />;
 }

@@ -24,12 +24,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
 import { presenceStateLabels } from "../../contract/canned-replies.js";
+import { fiveLabels } from "../../contract/csat.js";
 import { ticketTypes } from "../../contract/tickets.js";
 import { usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
 import { UserPicker } from "../components/pickers.js";
 import { RecordDealsPanel } from "../deals/RecordDealsPanel.js";
 import { api } from "../http/client.js";
+import { KbSuggestions } from "../kb/KbSuggestions.js";
 import { formatDateTime } from "../lib/dates.js";
 import { humanize } from "../lib/format.js";
 import { notifyError } from "../lib/notify.js";
@@ -364,102 +366,109 @@ function ReplyComposer({ ticket, onReplying }: { ticket: Ticket; onReplying: (v:
     },
     onError: (e) => notifyError(e, "Could not apply the macro"),
   });
+  // What the customer asked, for the knowledge base's suggestions: the subject and their latest message (the
+  // conversation's query, already loaded).
+  const messages = useQuery(messagesQuery(ticket.id));
+  const asked = (messages.data ?? []).filter((m) => m.direction === "in").at(-1)?.bodyText ?? "";
   if (!may("ticket", "edit")) return null;
   return (
-    <Card withBorder radius="md" padding="sm" data-testid="composer" bg={kind === "note" ? "var(--mantine-color-yellow-light)" : undefined}>
-      <Stack gap="xs">
-        <Group justify="space-between" wrap="wrap" gap="xs">
-          <SegmentedControl
-            size="xs"
-            value={kind}
-            onChange={(v) => setKind(v as "reply" | "note")}
-            data={[
-              { value: "reply", label: "Reply to customer" },
-              { value: "note", label: "Internal note" },
-            ]}
-            data-testid="composer-kind"
+    <Stack gap="sm">
+      <Card withBorder radius="md" padding="sm" data-testid="composer" bg={kind === "note" ? "var(--mantine-color-yellow-light)" : undefined}>
+        <Stack gap="xs">
+          <Group justify="space-between" wrap="wrap" gap="xs">
+            <SegmentedControl
+              size="xs"
+              value={kind}
+              onChange={(v) => setKind(v as "reply" | "note")}
+              data={[
+                { value: "reply", label: "Reply to customer" },
+                { value: "note", label: "Internal note" },
+              ]}
+              data-testid="composer-kind"
+            />
+            <Group gap="xs">
+              <Select
+                size="xs"
+                w={190}
+                placeholder="Insert canned reply…"
+                aria-label="Insert canned reply"
+                searchable
+                data={(canned.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+                value={null}
+                onChange={(v) => v && useCanned.mutate(v)}
+                nothingFoundMessage="No canned replies — add them under Settings → Service desk"
+                data-testid="canned-picker"
+              />
+              <Select
+                size="xs"
+                w={170}
+                placeholder="Apply macro…"
+                aria-label="Apply macro"
+                data={(macros.data ?? []).map((m) => ({ value: m.id, label: m.name }))}
+                value={null}
+                onChange={(v) => v && applyMacro.mutate(v)}
+                nothingFoundMessage="No macros yet"
+                data-testid="macro-picker"
+              />
+            </Group>
+          </Group>
+          <Textarea
+            ref={area}
+            autosize
+            minRows={4}
+            maxRows={16}
+            placeholder={kind === "note" ? "Only your team sees internal notes." : `Reply to ${ticket.contactName ?? "the customer"} by email…`}
+            aria-label={kind === "note" ? "Internal note" : "Reply"}
+            value={text}
+            onChange={(e) => setText(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.metaKey || e.ctrlKey) && text.trim()) send.mutate();
+            }}
+            data-testid="composer-text"
           />
-          <Group gap="xs">
-            <Select
-              size="xs"
-              w={190}
-              placeholder="Insert canned reply…"
-              aria-label="Insert canned reply"
-              searchable
-              data={(canned.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
-              value={null}
-              onChange={(v) => v && useCanned.mutate(v)}
-              nothingFoundMessage="No canned replies — add them under Settings → Service desk"
-              data-testid="canned-picker"
-            />
-            <Select
-              size="xs"
-              w={170}
-              placeholder="Apply macro…"
-              aria-label="Apply macro"
-              data={(macros.data ?? []).map((m) => ({ value: m.id, label: m.name }))}
-              value={null}
-              onChange={(v) => v && applyMacro.mutate(v)}
-              nothingFoundMessage="No macros yet"
-              data-testid="macro-picker"
-            />
+          {files.length > 0 && (
+            <Group gap={6}>
+              {files.map((f) => (
+                <Badge
+                  key={f.key}
+                  variant="light"
+                  rightSection={
+                    <IconX
+                      size={10}
+                      style={{ cursor: "pointer" }}
+                      aria-label={`Remove ${f.filename}`}
+                      onClick={() => setFiles((fs) => fs.filter((x) => x.key !== f.key))}
+                    />
+                  }
+                >
+                  {f.filename}
+                </Badge>
+              ))}
+            </Group>
+          )}
+          <Group justify="space-between">
+            <FileButton multiple onChange={async (picked) => setFiles([...files, ...(await Promise.all(picked.map(readFile)))])}>
+              {(props) => (
+                <Button {...props} size="xs" variant="subtle" leftSection={<IconPaperclip size={14} />}>
+                  Attach files
+                </Button>
+              )}
+            </FileButton>
+            <Button
+              leftSection={kind === "note" ? <IconLock size={16} /> : <IconSend size={16} />}
+              color={kind === "note" ? "yellow" : undefined}
+              onClick={() => send.mutate()}
+              loading={send.isPending}
+              disabled={!text.trim()}
+              data-testid="composer-send"
+            >
+              {kind === "note" ? "Add note" : "Send reply"}
+            </Button>
           </Group>
-        </Group>
-        <Textarea
-          ref={area}
-          autosize
-          minRows={4}
-          maxRows={16}
-          placeholder={kind === "note" ? "Only your team sees internal notes." : `Reply to ${ticket.contactName ?? "the customer"} by email…`}
-          aria-label={kind === "note" ? "Internal note" : "Reply"}
-          value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && (e.metaKey || e.ctrlKey) && text.trim()) send.mutate();
-          }}
-          data-testid="composer-text"
-        />
-        {files.length > 0 && (
-          <Group gap={6}>
-            {files.map((f) => (
-              <Badge
-                key={f.key}
-                variant="light"
-                rightSection={
-                  <IconX
-                    size={10}
-                    style={{ cursor: "pointer" }}
-                    aria-label={`Remove ${f.filename}`}
-                    onClick={() => setFiles((fs) => fs.filter((x) => x.key !== f.key))}
-                  />
-                }
-              >
-                {f.filename}
-              </Badge>
-            ))}
-          </Group>
-        )}
-        <Group justify="space-between">
-          <FileButton multiple onChange={async (picked) => setFiles([...files, ...(await Promise.all(picked.map(readFile)))])}>
-            {(props) => (
-              <Button {...props} size="xs" variant="subtle" leftSection={<IconPaperclip size={14} />}>
-                Attach files
-              </Button>
-            )}
-          </FileButton>
-          <Button
-            leftSection={kind === "note" ? <IconLock size={16} /> : <IconSend size={16} />}
-            color={kind === "note" ? "yellow" : undefined}
-            onClick={() => send.mutate()}
-            loading={send.isPending}
-            disabled={!text.trim()}
-            data-testid="composer-send"
-          >
-            {kind === "note" ? "Add note" : "Send reply"}
-          </Button>
-        </Group>
-      </Stack>
-    </Card>
+        </Stack>
+      </Card>
+      <KbSuggestions text={`${ticket.subject}\n${asked}`} onInsertLink={(url, a) => insert(`${a.title}: ${url}`)} />
+    </Stack>
   );
 }
 
@@ -473,6 +482,22 @@ function SidePanel({ ticket }: { ticket: Ticket }) {
   return (
     <Stack gap="md" data-testid="ticket-side-panel">
       <SlaClocksSpot ticketId={ticket.id} />
+      {ticket.satisfaction !== null && (
+        <Card withBorder radius="md" padding="sm" data-testid="ticket-satisfaction">
+          <Text fw={600} fz="sm" mb={4}>
+            Customer's rating
+          </Text>
+          <Text fz="lg" c="yellow.7" aria-label={`${ticket.satisfaction} out of 5`}>
+            {"★".repeat(ticket.satisfaction)}
+            <Text span c="gray.4" inherit>
+              {"★".repeat(Math.max(0, 5 - ticket.satisfaction))}
+            </Text>
+          </Text>
+          <Text fz="sm">
+            {ticket.satisfaction} of 5 · {fiveLabels[ticket.satisfaction] ?? ""}
+          </Text>
+        </Card>
+      )}
       <Card withBorder radius="md" padding="sm">
         <Text fw={600} fz="sm" mb={4}>
           Customer

@@ -51,6 +51,8 @@ export const eventObjects = {
   lead_settings: { label: "Lead settings", record: AnyRecord, actions: ["updated"] },
   // A workflow's record: its id, name, status, team and published version (publish, pause and resume are updates).
   workflow: { label: "Workflow", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  // An inbound mailbox: its address, queue and IMAP settings, never the IMAP password.
+  mailbox: { label: "Mailbox", record: AnyRecord, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
 
 export type EventObject = keyof typeof eventObjects;

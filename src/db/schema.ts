@@ -17,6 +17,7 @@ export * from "../modules/imports/table.js";
 export * from "../modules/invitations/table.js";
 export * from "../modules/leads/table.js";
 export * from "../modules/mail/table.js";
+export * from "../modules/mail-in/table.js";
 export * from "../modules/notifications/table.js";
 export * from "../modules/products/table.js";
 export * from "../modules/quotas/table.js";

@@ -12,9 +12,11 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fa
 import { z } from "zod";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
-import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
+import { defaultMailFrom, type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
+import { type RunningReceiver, startMailReceiver } from "../modules/mail-in/receiver.js";
+import { deliverToTickets } from "../modules/mail-in/threading.js";
 import { inboundHookRoutes } from "../modules/webhooks/routes.js";
 import { registerAuth } from "./auth.js";
 import { clientErrorHandler, frameworkErrors, registerErrorHandling, registerTextCheck, sendNotFound } from "./errors.js";
@@ -48,6 +50,8 @@ export interface AppOptions {
   signup?: "open" | "closed";
   /** RAPPORT_SECRET_KEY: seals secrets kept for outside services (SSO client secrets) at rest; omitted keeps them as given. */
   secretKey?: string;
+  /** Receive mail for the workspaces' mailboxes by SMTP on this port (MAIL_IN_SMTP_PORT; 0: any free port, for tests). */
+  mailIn?: { port: number; host?: string; maxBytes?: number };
 }
 
 export type App = FastifyInstance;
@@ -140,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       eventRetentionDays: options.jobs?.eventRetentionDays,
       extraQueues: options.jobs?.extraQueues,
       webhookTimeoutMs: options.jobs?.webhookTimeoutMs,
+      secretKey: options.secretKey,
     });
     return system;
   };
@@ -149,6 +154,28 @@ export async function buildApp(options: AppOptions): Promise<App> {
     notify: async (name: string) => (await jobSystem()).notify(name),
   });
   if (options.jobs?.worker) app.addHook("onReady", async () => void (await jobSystem()));
+
+  // The inbound SMTP receiver: its acknowledgements go through the same outbox (and job system) as all other mail.
+  let receiver: RunningReceiver | undefined;
+  const mailIn = options.mailIn;
+  if (mailIn)
+    app.addHook("onReady", async () => {
+      receiver = await startMailReceiver({
+        db: options.database.db,
+        port: mailIn.port,
+        host: mailIn.host,
+        maxBytes: mailIn.maxBytes,
+        deps: {
+          deliver: deliverToTickets,
+          mail: { from: options.mailFrom ?? defaultMailFrom, enqueue: async (tx, job) => (await jobSystem()).mail.enqueue(tx, job) },
+        },
+        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
+      });
+    });
+  app.addHook("onClose", async () => {
+    await receiver?.close();
+  });
+  const mailReceiver = () => (receiver ? { host: receiver.host, port: receiver.port } : null);
   app.addHook("onClose", async () => {
     if (system) await (await system).stop();
   });
@@ -176,6 +203,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         signup: options.signup,
         secretKey: options.secretKey,
         jobSystem,
+        mailReceiver,
       });
     },
     {

@@ -20,6 +20,7 @@ import { importRoutes } from "../modules/imports/routes.js";
 import { invitationRoutes } from "../modules/invitations/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
+import { mailInRoutes } from "../modules/mail-in/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
@@ -50,6 +51,8 @@ export interface RouteDeps {
   secretKey?: string;
   /** The job queue, started on first use. */
   jobSystem: () => Promise<JobSystem>;
+  /** Where this server receives mail by SMTP, when it does. */
+  mailReceiver?: () => { host: string; port: number } | null;
 }
 
 export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -93,4 +96,5 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await workflowRoutes(api, { engine: async () => (await deps.jobSystem()).workflowEngine });
   await jobRoutes(api, deps);
   await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
+  await mailInRoutes(api, { secretKey: deps.secretKey, mailReceiver: deps.mailReceiver ?? (() => null) });
 }

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import chardet from "chardet";
 import EmailReplyParser from "email-reply-parser";
+import iconv from "iconv-lite";
 import { type AddressObject, type HeaderValue, simpleParser } from "mailparser";
 import type { MailAddress } from "../../contract/mail.js";
 import { sanitiseEmailHtml } from "../../core/html.js";
@@ -36,6 +38,8 @@ export interface ParsedInbound {
   autoSubmitted: string | null;
   precedence: string | null;
   xLoop: string[];
+  /** The List-Id header: mailing list traffic. */
+  listId: string | null;
   /** The envelope's or header's Return-Path; "" for the null sender <>. null when absent. */
   returnPath: string | null;
   /** Where the message's body could not be read as it claims (a bad charset, broken MIME), in words. */
@@ -74,14 +78,25 @@ const headerText = (v: HeaderValue | undefined): string | null => {
 // Kept on the ticket message for a reader of the headers; Received lines and DKIM signatures are in the original.
 const keptHeaders = ["date", "from", "to", "cc", "reply-to", "subject", "message-id", "in-reply-to", "auto-submitted", "precedence", "list-id", "x-mailer"];
 
+// The reply parser's patterns take quadratic time on long texts (a 100 kB quote: seconds): it reads only the head,
+// where a reply's own words are; a head with no quote in it keeps the rest of the text too.
+const REPLY_PARSE_LIMIT = 32_768;
+
+// Outlook and others mark the quoted message with a rule and a From:/Sent: block instead of "On … wrote:" or ">".
+const outlookQuote = /^[ \t]*(?:-{3,}[ \t]*Original Message[ \t]*-{3,}|_{10,}|-{10,})[ \t]*\n(?:[ \t]*\n)*[ \t]*\*?From:\*?[ \t]/im;
+
 /** Strips quoted history and signatures (GitHub's email_reply_parser rules, ported); never returns nothing for a non-empty body. */
 export function visibleReply(text: string): string {
   const normalised = text.replace(/\r\n?/g, "\n");
+  const quote = outlookQuote.exec(normalised);
+  const own = quote ? normalised.slice(0, quote.index) : normalised;
+  const head = own.slice(0, REPLY_PARSE_LIMIT);
   let visible: string;
   try {
-    visible = new EmailReplyParser().read(normalised).getVisibleText().trim();
+    visible = new EmailReplyParser().read(head).getVisibleText().trim();
+    if (own.length > REPLY_PARSE_LIMIT && visible === head.trim()) visible = own.trim();
   } catch {
-    visible = normalised.trim();
+    visible = own.trim();
   }
   // A message that is all quote (a forward with no words of its own) keeps its text rather than vanishing.
   return visible || normalised.trim();
@@ -97,8 +112,13 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
   const mail = await simpleParser(raw, { keepCidLinks: true, skipImageLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: 5_000_000 });
   const h = mail.headers;
   const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(headerText(h.get("content-type")) ?? "")?.[1];
-  if (charset && !isKnownCharset(charset)) warnings.push(`Unknown charset "${charset}": the text was read as UTF-8 / Latin-1`);
-  const originalText = (mail.text ?? "").replace(/\r\n?/g, "\n");
+  // Every part's declared charset (the raw bytes' Content-Type parameters), to say which could not be read.
+  const declared = new Set([...raw.toString("latin1").matchAll(/charset\s*=\s*"?([^";\s]+)/gi)].map((m) => (m[1] ?? "").toLowerCase()));
+  for (const name of declared) if (!isKnownCharset(name)) warnings.push(`Unknown charset "${name}": that part was read as UTF-8 / Latin-1`);
+  // mailparser leaves UTF-7 (old Outlook) undecoded; iconv-lite reads it.
+  const utf7 = (t: string) => iconv.decode(Buffer.from(t, "latin1"), "utf7");
+  let originalText = (mail.text ?? "").replace(/\r\n?/g, "\n");
+  if (declared.has("utf-7") && /\+[A-Za-z0-9+/]+-?/.test(originalText)) originalText = utf7(originalText);
   const html = typeof mail.html === "string" && mail.html ? sanitiseEmailHtml(mail.html) || null : null;
   const headers: Record<string, string> = {};
   for (const name of keptHeaders) {
@@ -109,6 +129,10 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
   const xLoop = mail.headerLines.filter((l) => l.key === "x-loop").map((l) => l.line.replace(/^x-loop:\s*/i, "").trim().toLowerCase());
   const from = addresses(mail.from)[0] ?? null;
   if (!from) warnings.push("No sender address in From");
+  let subject = (mail.subject ?? "").replace(/[\r\n]+/g, " ").trim();
+  if (subject.includes("\ufffd")) subject = rawHeaderText(raw, "subject", charset) ?? subject;
+  else if (/=\?utf-7\?/i.test(rawHeaderText(raw, "subject", "latin1") ?? "")) subject = utf7(subject);
+  if (originalText.includes("\ufffd")) warnings.push("Some characters of the text could not be decoded (a wrong or missing charset)");
   return {
     messageId: normaliseMessageId(mail.messageId),
     inReplyTo: idList(mail.inReplyTo)[0] ?? null,
@@ -117,7 +141,7 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
     replyTo: addresses(mail.replyTo)[0] ?? null,
     to: addresses(mail.to),
     cc: addresses(mail.cc),
-    subject: (mail.subject ?? "").replace(/[\r\n]+/g, " ").trim(),
+    subject,
     bodyText: visibleReply(originalText),
     originalText,
     bodyHtml: html,
@@ -131,9 +155,29 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
     autoSubmitted: headerText(h.get("auto-submitted"))?.trim().toLowerCase() ?? null,
     precedence: headerText(h.get("precedence"))?.trim().toLowerCase() ?? null,
     xLoop,
+    listId: mail.headerLines.find((l) => l.key === "list-id")?.line.replace(/^list-id:\s*/i, "") ?? null,
     returnPath: returnPathRaw === undefined ? null : (/<([^>]*)>/.exec(returnPathRaw)?.[1] ?? returnPathRaw.replace(/^return-path:\s*/i, "")).trim().toLowerCase(),
     warnings,
   };
+}
+
+/**
+ * A header sent as raw 8-bit bytes instead of RFC 2047 words (old Outlook, spam): mailparser reads them as UTF-8 and
+ * gets replacement characters. Decoded again in the message's declared charset, else the one chardet guesses.
+ */
+function rawHeaderText(raw: Buffer, name: string, declared: string | undefined): string | null {
+  const end = raw.indexOf("\r\n\r\n") >= 0 ? raw.indexOf("\r\n\r\n") : raw.indexOf("\n\n");
+  const head = raw.subarray(0, end < 0 ? raw.length : end);
+  const text = head.toString("latin1");
+  const m = new RegExp(`^${name}:[ \\t]*((?:.*)(?:\\r?\\n[ \\t].*)*)`, "im").exec(text);
+  if (!m || m.index === undefined) return null;
+  const bytes = Buffer.from(m[1] ?? "", "latin1");
+  const guess = declared && iconv.encodingExists(declared) ? declared : (chardet.detect(raw) ?? "windows-1252");
+  const encoding = iconv.encodingExists(guess) ? guess : "windows-1252";
+  return iconv
+    .decode(bytes, encoding)
+    .replace(/\r?\n[ \t]+/g, " ")
+    .trim();
 }
 
 function isKnownCharset(name: string): boolean {
@@ -191,7 +235,7 @@ export function loopGuard(m: ParsedInbound, ours: { loopMarker: string; addresse
           ? "Empty Return-Path (a bounce or other automatic message)"
           : m.xLoop.length > 0
             ? "X-Loop header of another system"
-            : m.headers["list-id"]
+            : m.listId
               ? "Mailing list message (List-Id)"
               : !m.from
                 ? "No sender address"

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type {
   CreateMailboxBody,
   ImapSettingsBody,
@@ -458,7 +458,7 @@ const toInbound = (r: Omit<InboundRow, "raw">): InboundMessage => ({
   receivedAt: r.receivedAt.toISOString(),
 });
 
-const { raw: _raw, ...summaryColumns } = inboundMessages._.columns;
+const { raw: _raw, ...summaryColumns } = getTableColumns(inboundMessages);
 
 export async function listInboundMessages(ctx: Ctx, q: { limit: number; mailboxId?: string; status?: InboundStatus }): Promise<{ data: InboundMessage[]; nextCursor: null }> {
   assertCan(ctx.actor, "admin");

@@ -11,6 +11,7 @@ import { AssignmentRule, ScoringRule } from "./leads.js";
 import { PriceList, Product } from "./products.js";
 import { RoleDefinition } from "./roles.js";
 import { Task } from "./tasks.js";
+import { Ticket, TicketMessageEventRecord } from "./tickets.js";
 import { ApiKey, Team, User } from "./users.js";
 
 /**
@@ -26,6 +27,7 @@ export const eventObjects = {
   company: { label: "Company", record: Company, actions: ["created", "updated", "deleted", "restored", "merged"] },
   deal: { label: "Deal", record: Deal, actions: ["created", "updated", "deleted", "restored"] },
   task: { label: "Task", record: Task, actions: ["created", "updated", "deleted", "restored"] },
+  ticket: { label: "Ticket", record: Ticket, actions: ["created", "updated", "deleted", "restored"] },
   activity: { label: "Activity", record: Activity, actions: ["updated", "deleted", "restored"] },
   product: { label: "Product", record: Product, actions: ["created", "updated", "deleted"] },
   price_list: { label: "Price list", record: PriceList, actions: ["created", "updated", "deleted"] },
@@ -72,6 +74,19 @@ export const namedEvents = {
   },
   "activity.logged": { object: "activity", description: "A call, meeting, email or note was logged" },
   "task.completed": { object: "task", description: "A task was marked done (also emitted as task.updated)" },
+  "ticket.status_changed": {
+    object: "ticket",
+    description: "A ticket moved to another status (also emitted as ticket.updated); changes holds status old → new",
+  },
+  "ticket.assigned": {
+    object: "ticket",
+    description: "A ticket was given to an agent, by hand or by its queue's routing (also emitted as ticket.created or ticket.updated)",
+  },
+  "ticket.message_added": {
+    object: "ticket",
+    description: "A reply or an internal note was added to a ticket; record is { ticketId, messageId, number, kind, direction }, never the message's text",
+    record: TicketMessageEventRecord,
+  },
   "form.submitted": { object: "form", description: "A web-to-lead form was submitted; record is the submission" },
   "import.finished": {
     object: "import",

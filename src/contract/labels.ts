@@ -145,5 +145,6 @@ export const mailKindLabels: LabelMap = {
   invitation: "Invitation",
   password_reset: "Password reset",
   workflow: "Workflow email",
+  ticket_reply: "Ticket reply",
   other: "Other",
 } satisfies Labels<typeof mailKinds>;

@@ -10,7 +10,7 @@ export const MailStatus = z.enum(mailStatuses);
 export type MailStatus = z.infer<typeof MailStatus>;
 
 /** What made the product send a message; the log shows it by label. */
-export const mailKinds = ["task_reminder", "test", "invitation", "password_reset", "workflow", "other"] as const;
+export const mailKinds = ["task_reminder", "test", "invitation", "password_reset", "workflow", "ticket_reply", "other"] as const;
 export const MailKind = z.enum(mailKinds);
 export type MailKind = z.infer<typeof MailKind>;
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, RoleKey, Timestamp } from "./common.js";
 
 /** The objects whose records a role's rights govern. */
-export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import"] as const;
+export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket"] as const;
 export const AccessObject = z.enum(accessObjects);
 export type AccessObject = z.infer<typeof AccessObject>;
 
@@ -14,6 +14,7 @@ export const accessObjectLabels: Record<AccessObject, string> = {
   activity: "Activities",
   product: "Products",
   import: "Imports",
+  ticket: "Tickets",
 };
 
 /**
@@ -99,12 +100,15 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       product: ALL,
       // A manager undoes anyone's import (an importer's mistake found after they left).
       import: { read: "all", create: true, edit: "all", delete: "all" },
+      // Service managers work every queue's tickets, reassigning and closing across teams.
+      ticket: ALL,
     },
   },
   sales: {
     name: "Sales",
     manageSettings: false,
-    permissions: { ...every(OWN_WORK), product: READ, import: { read: "all", create: true, edit: "own", delete: "own" } },
+    // Sales sees its customers' tickets beside their deals, read-only: answering them is support's work.
+    permissions: { ...every(OWN_WORK), product: READ, import: { read: "all", create: true, edit: "own", delete: "own" }, ticket: READ },
   },
   support: {
     name: "Support",
@@ -117,6 +121,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       task: OWN_WORK,
       activity: OWN_WORK,
       product: READ,
+      ticket: { read: "all", create: true, edit: "all", delete: "none" },
     },
   },
   marketing: {

@@ -24,6 +24,7 @@ export * from "../modules/quotas/table.js";
 export * from "../modules/roles/table.js";
 export * from "../modules/sso/table.js";
 export * from "../modules/tasks/table.js";
+export * from "../modules/tickets/table.js";
 export * from "../modules/users/table.js";
 export * from "../modules/validation-rules/table.js";
 export * from "../modules/views/table.js";

@@ -66,6 +66,7 @@ const objectNames: Record<AccessObject, string> = {
   activity: "Activity",
   product: "Product",
   import: "Import",
+  ticket: "Ticket",
 };
 
 /**

@@ -74,6 +74,9 @@ export function eventTypesOf(r: Pick<ChangeRecord, "object" | "action" | "change
   const types = [`${r.object}.${pastTense[r.action]}` as EventType];
   if (r.object === "deal" && r.action === "update" && r.changes.some((c) => c.field === "stage")) types.push("deal.stage_changed");
   if (r.object === "task" && r.action === "update" && r.changes.some((c) => c.field === "status" && c.to === "done")) types.push("task.completed");
+  if (r.object === "ticket" && r.action === "update" && r.changes.some((c) => c.field === "status")) types.push("ticket.status_changed");
+  if (r.object === "ticket" && (r.action === "create" || r.action === "update") && r.changes.some((c) => c.field === "assigneeId" && c.to))
+    types.push("ticket.assigned");
   return types;
 }
 

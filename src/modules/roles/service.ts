@@ -43,7 +43,10 @@ function roleMap(ctx: { db: Db; workspaceId: string }): Promise<ReadonlyMap<stri
 export async function resolveAccess(ctx: { db: Db; workspaceId: string }, userId: string | null, roleKey: string): Promise<Access> {
   const role = (await roleMap(ctx)).get(roleKey);
   const builtIn = builtInRoles[roleKey];
-  const permissions = role?.permissions ?? builtIn?.permissions ?? noRights();
+  // An object added after the role was stored (its migration fills stored roles, a restore may bring older ones)
+  // takes the built-in role's default, or no rights for a custom role.
+  const defaults = builtIn?.permissions ?? noRights();
+  const permissions = role ? ({ ...defaults, ...role.permissions } as Permissions) : defaults;
   const base = {
     manageSettings: role?.manageSettings ?? builtIn?.manageSettings ?? false,
     permissions,

@@ -58,6 +58,7 @@ export const MailboxList = z.object({
     .nullable()
     .describe("Where this server receives mail by SMTP (MAIL_IN_SMTP_PORT); null when it does not"),
 });
+export type MailboxList = z.infer<typeof MailboxList>;
 
 export const CreateMailboxBody = z
   .object({
@@ -95,11 +96,11 @@ export const TestImapResult = z.object({
 export type TestImapResult = z.infer<typeof TestImapResult>;
 
 /**
- * What became of one received message. ticket_created / threaded: it is on a ticket; duplicate: the same message
- * (same Message-ID) was already taken in, through this or another mailbox; ignored: our own mail coming back (a loop);
- * failed: it could not be parsed or stored (the raw message is kept for a look).
+ * What became of one received message. ticket_created / threaded: it is on a ticket; ignored: our own mail coming back
+ * (a loop); failed: it could not be read or taken into a ticket (the raw message is kept for a look, with the reason).
+ * A duplicate (the same Message-ID again, through this or another mailbox) is not stored a second time.
  */
-export const inboundStatuses = ["ticket_created", "threaded", "duplicate", "ignored", "failed"] as const;
+export const inboundStatuses = ["ticket_created", "threaded", "ignored", "failed"] as const;
 export const InboundStatus = z.enum(inboundStatuses);
 export type InboundStatus = z.infer<typeof InboundStatus>;
 

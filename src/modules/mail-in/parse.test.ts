@@ -1,19 +1,10 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { datasetMessages, emailDatasets as datasets, replyParserCases as replies } from "../../test/email-datasets.js";
 import { cleanSubject, dedupeKeyOf, loopGuard, normaliseMessageId, parseInbound, ticketNumberIn, visibleReply } from "./parse.js";
 
-const datasets = join(import.meta.dirname, "../../../../shared/datasets/email");
-const replies = join(datasets, "email_reply_parser");
 const read = (dir: string, name: string) => readFileSync(join(dir, name));
-
-/** Every raw message of the email datasets (.eml/.txt/.msg), except the reply parser's plain bodies. */
-export function datasetMessages(): string[] {
-  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
-  return walk(datasets)
-    .filter((f) => /\.(eml|txt|msg)$/i.test(f) && !f.startsWith(replies))
-    .sort();
-}
 
 describe("visible reply (GitHub's email_reply_parser cases)", () => {
   const visible = (name: string) => visibleReply(read(replies, name).toString("utf8"));

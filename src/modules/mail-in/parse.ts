@@ -52,9 +52,9 @@ const idList = (v: string | string[] | undefined | null): string[] =>
     .map(normaliseMessageId)
     .filter((s): s is string => Boolean(s));
 
-/** `<abc@host>` → `abc@host`; the form ticket messages store Message-IDs in. */
+/** `<abc@Host>` → `abc@host`; the form ticket messages store Message-IDs in (lower case, as the tickets module compares them). */
 export function normaliseMessageId(v: string | null | undefined): string | null {
-  const s = (v ?? "").trim().replace(/^<+/, "").replace(/>+$/, "").trim();
+  const s = (v ?? "").trim().replace(/^<+/, "").replace(/>+$/, "").trim().toLowerCase();
   return s && s.length <= 998 && !/\s/.test(s) ? s : null;
 }
 

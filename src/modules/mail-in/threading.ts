@@ -1,6 +1,6 @@
 import type { Ctx } from "../../core/context.js";
 import { contactIdByEmail } from "../contacts/service.js";
-import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber } from "../tickets/service.js";
+import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber, listTicketMessages } from "../tickets/service.js";
 import { getUser, userIdsByEmail } from "../users/service.js";
 import { cleanSubject, type ParsedInbound, ticketNumberIn } from "./parse.js";
 import type { Deliver, Delivered, MailboxTarget } from "./service.js";
@@ -57,7 +57,7 @@ export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mail
     const message = await addTicketMessage(actorCtx, ticket.id, {
       ...messageBody(m),
       kind: agentId ? "note" : "reply",
-      direction: "in",
+      direction: agentId ? "out" : "in",
     });
     return {
       status: "threaded",
@@ -70,14 +70,17 @@ export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mail
     };
   }
 
-  const created = await createTicket(ctx, {
-    requester: { email: from.address, name: from.name ?? undefined },
-    subject: (cleanSubject(m.subject) || "(no subject)").slice(0, 500),
-    channel: "email",
-    ...(mailbox.queueId ? { queueId: mailbox.queueId } : {}),
-    message: messageBody(m),
-  });
-  const [first] = await import("../tickets/service.js").then((s) => s.listTicketMessages(ctx, created.id));
+  const created = await createTicket(
+    ctx,
+    {
+      requester: { email: from.address, ...(from.name ? { name: from.name.slice(0, 200) } : {}) },
+      subject: (cleanSubject(m.subject) || "(no subject)").slice(0, 500),
+      channel: "email",
+      ...(mailbox.queueId ? { queueId: mailbox.queueId } : {}),
+    },
+    { message: messageBody(m) },
+  );
+  const first = (await listTicketMessages(ctx, created.id)).find((x) => x.direction === "in");
   return {
     status: "ticket_created",
     ticketId: created.id,

@@ -12,7 +12,7 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fa
 import { z } from "zod";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
-import { defaultMailFrom, type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
+import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
 import { type RunningReceiver, startMailReceiver } from "../modules/mail-in/receiver.js";
@@ -160,6 +160,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const mailIn = options.mailIn;
   if (mailIn)
     app.addHook("onReady", async () => {
+      // The job system first: acknowledgements enqueue inside the receiving transaction, and starting pg-boss there
+      // would wait for the connection that transaction holds (PGlite has one).
+      const jobs = await jobSystem();
       receiver = await startMailReceiver({
         db: options.database.db,
         port: mailIn.port,
@@ -167,7 +170,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         maxBytes: mailIn.maxBytes,
         deps: {
           deliver: deliverToTickets,
-          mail: { from: options.mailFrom ?? defaultMailFrom, enqueue: async (tx, job) => (await jobSystem()).mail.enqueue(tx, job) },
+          mail: jobs.mail,
         },
         log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
       });

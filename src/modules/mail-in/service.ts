@@ -394,8 +394,15 @@ async function receiveInto(
     if (delivered.status === "ticket_created" && mailbox.autoAcknowledge && deps.mail && delivered.requester) {
       noAck ??= await overAckLimit(tx, mailbox.workspaceId, delivered.requester.address, now, deps.ackLimitPerHour ?? 5);
       if (!noAck) {
-        await acknowledge(ctx, deps.mail, mailbox, parsed, delivered);
-        acknowledged = true;
+        const queue = deps.mail;
+        try {
+          // A savepoint: an address the outbox refuses (no domain dot, say) costs the acknowledgement, not the ticket.
+          await tx.transaction(async (inner) => acknowledge({ ...ctx, db: inner }, queue, mailbox, parsed, delivered));
+          acknowledged = true;
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          noAck = `the acknowledgement could not be queued (${e.message})`;
+        }
       }
     }
     const reason = [delivered.reason, noAck && delivered.status === "ticket_created" ? `No acknowledgement: ${noAck}` : null].filter(Boolean).join("; ") || null;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -55,6 +55,8 @@ export async function startDovecot(): Promise<Dovecot> {
   const owner = root ? await uidOf("dovecot") : { uid: me.uid, gid: me.gid };
   if (!owner) throw new Error("No dovecot system user to keep the test mail as");
   const loginUser = root ? "dovenull" : me.username;
+  // mkdtemp makes the folder private; Dovecot's login and mail processes run as other users and must reach it.
+  await chmod(dir, 0o755);
   for (const sub of ["run", "state", "mail", "home"]) await mkdir(join(dir, sub), { recursive: true });
   const config = `
 base_dir = ${dir}/run
@@ -123,7 +125,7 @@ userdb {
     await c.logout();
   };
   const client = () => {
-    const c = new ImapFlow({ host: "127.0.0.1", port, secure: false, auth: { user, pass: password }, logger: false });
+    const c = new ImapFlow({ host: "127.0.0.1", port, secure: false, auth: { user, pass: password }, logger: false, greetingTimeout: 30_000, connectionTimeout: 30_000 });
     c.on("error", () => {});
     return c;
   };

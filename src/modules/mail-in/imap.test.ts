@@ -33,6 +33,8 @@ describe.skipIf(Boolean(dovecotMissing)).each(databaseKinds)("IMAP polling again
     workspaceId = admin.session.me?.workspace.id as string;
     const jobs = t.app.jobs;
     if (!jobs) throw new Error("no job queue");
+    // Started before any poll: acknowledgements enqueue inside the receiving transaction (PGlite has one connection).
+    await jobs.ready();
     mail = { from: "rapport@acme.test", enqueue: (tx, job) => jobs.send("mail.send", job, { tx }) };
   });
   afterAll(async () => {

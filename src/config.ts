@@ -69,7 +69,12 @@ const Env = z.object({
   MAIL_IN_SMTP_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65535).optional()),
   MAIL_IN_SMTP_HOST: z.preprocess(unsetIfEmpty, z.string().default("0.0.0.0")),
   /** Largest message the SMTP receiver takes, in bytes (default 25 MB). */
-  MAIL_IN_MAX_BYTES: z.coerce.number().int().min(10_000).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+  MAIL_IN_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(200 * 1024 * 1024)
+    .default(25 * 1024 * 1024),
   /** Requests per minute to /api/v1 per API key or signed-in user (per IP when anonymous); 0 turns the limit off. */
   RAPPORT_API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
   /** Seconds between polls of each job queue when no notification wakes it. */

@@ -125,7 +125,15 @@ userdb {
     await c.logout();
   };
   const client = () => {
-    const c = new ImapFlow({ host: "127.0.0.1", port, secure: false, auth: { user, pass: password }, logger: false, greetingTimeout: 30_000, connectionTimeout: 30_000 });
+    const c = new ImapFlow({
+      host: "127.0.0.1",
+      port,
+      secure: false,
+      auth: { user, pass: password },
+      logger: false,
+      greetingTimeout: 30_000,
+      connectionTimeout: 30_000,
+    });
     c.on("error", () => {});
     return c;
   };
@@ -155,8 +163,9 @@ userdb {
     append: (raw, folder = "INBOX") =>
       withClient(async (c) => {
         const r = await c.append(folder, raw);
-        if (!r || !r.uid) throw new Error("APPEND returned no UID");
-        return r.uid;
+        const uid = r ? r.uid : undefined;
+        if (!uid) throw new Error("APPEND returned no UID");
+        return uid;
       }),
     recreate: (folder) =>
       withClient(async (c) => {

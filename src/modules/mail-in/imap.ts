@@ -71,10 +71,21 @@ export interface PollResult {
  * connection) resumes after the last committed message; one that had committed a message but not yet the checkpoint
  * meets it again and the Message-ID dedupe drops it. Messages are only read, never flagged or moved.
  */
-export async function pollMailbox(db: Db, deps: ReceiveDeps, key: PollKey, secretKey: string | undefined, options: { batch?: number } = {}): Promise<PollResult> {
+export async function pollMailbox(
+  db: Db,
+  deps: ReceiveDeps,
+  key: PollKey,
+  secretKey: string | undefined,
+  options: { batch?: number } = {},
+): Promise<PollResult> {
   const scoped = scopedToWorkspace(db, key.workspaceId);
   const where = and(eq(mailboxes.workspaceId, key.workspaceId), eq(mailboxes.id, key.mailboxId));
-  const [row] = await scoped.transaction((tx) => tx.select().from(mailboxes).where(and(where, isNotNull(mailboxes.imapHost))));
+  const [row] = await scoped.transaction((tx) =>
+    tx
+      .select()
+      .from(mailboxes)
+      .where(and(where, isNotNull(mailboxes.imapHost))),
+  );
   if (!row?.enabled) return { fetched: 0, lastUid: row?.imapLastUid ?? 0 };
   const target = imapTargetOf(row, secretKey);
   if (!target) return { fetched: 0, lastUid: row.imapLastUid };
@@ -102,7 +113,13 @@ export async function pollMailbox(db: Db, deps: ReceiveDeps, key: PollKey, secre
         .slice(0, options.batch ?? 200);
       const [mailbox] = await stored(() => scoped.transaction((tx) => tx.select().from(mailboxes).where(where)));
       if (!mailbox) return { fetched, lastUid };
-      const targetBox = { workspaceId: key.workspaceId, id: key.mailboxId, address: mailbox.address, queueId: mailbox.queueId, autoAcknowledge: mailbox.autoAcknowledge };
+      const targetBox = {
+        workspaceId: key.workspaceId,
+        id: key.mailboxId,
+        address: mailbox.address,
+        queueId: mailbox.queueId,
+        autoAcknowledge: mailbox.autoAcknowledge,
+      };
       for (const uid of uids) {
         const message = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
         const raw = message ? message.source : undefined;

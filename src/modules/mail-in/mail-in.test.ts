@@ -23,7 +23,15 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
   let ctx: Ctx;
 
   const inbound = async (where = sql`true`) =>
-    queryRows<{ id: string; status: string; reason: string | null; ticket_id: string | null; ticket_message_id: string | null; acknowledged: boolean; message_id: string | null }>(
+    queryRows<{
+      id: string;
+      status: string;
+      reason: string | null;
+      ticket_id: string | null;
+      ticket_message_id: string | null;
+      acknowledged: boolean;
+      message_id: string | null;
+    }>(
       t.database.db,
       sql`select id, status, reason, ticket_id, ticket_message_id, acknowledged, message_id from inbound_messages
            where workspace_id = ${workspaceId}::uuid and ${where} order by created_at, id`,
@@ -118,7 +126,13 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
 
     // The contact replies to our acknowledgement: the number in the subject is trusted.
     const reply = mid();
-    await send({ from: "bob@customer.example", to: support, subject: `Re: [#${ticket.number}] Cannot log in`, text: "Still broken\n\nOn Mon, support wrote:\n> We got it", messageId: reply });
+    await send({
+      from: "bob@customer.example",
+      to: support,
+      subject: `Re: [#${ticket.number}] Cannot log in`,
+      text: "Still broken\n\nOn Mon, support wrote:\n> We got it",
+      messageId: reply,
+    });
     expect(await byMessageId(reply.slice(1, -1))).toMatchObject({ status: "threaded", ticket_id: ticket.id, acknowledged: false });
 
     // A stranger types the same number: a new ticket of their own, and the reason is kept.
@@ -157,7 +171,14 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
 
   it("never answers automatic mail, ignores our own, and limits acknowledgements per sender", async () => {
     const auto = mid();
-    await send({ from: "robot@customer.example", to: support, subject: "Out of office", text: "away", messageId: auto, headers: { "Auto-Submitted": "auto-replied" } });
+    await send({
+      from: "robot@customer.example",
+      to: support,
+      subject: "Out of office",
+      text: "away",
+      messageId: auto,
+      headers: { "Auto-Submitted": "auto-replied" },
+    });
     expect(await byMessageId(auto.slice(1, -1))).toMatchObject({ status: "ticket_created", acknowledged: false });
     expect((await byMessageId(auto.slice(1, -1)))?.reason).toMatch(/Auto-Submitted/);
     const bulk = mid();
@@ -165,7 +186,14 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
     expect(await byMessageId(bulk.slice(1, -1))).toMatchObject({ acknowledged: false });
 
     const looped = mid();
-    await send({ from: "someone@customer.example", to: support, subject: "[#1] ack", text: "x", messageId: looped, headers: { "X-Loop": "rapport@acme.test" } });
+    await send({
+      from: "someone@customer.example",
+      to: support,
+      subject: "[#1] ack",
+      text: "x",
+      messageId: looped,
+      headers: { "X-Loop": "rapport@acme.test" },
+    });
     expect(await byMessageId(looped.slice(1, -1))).toMatchObject({ status: "ignored", ticket_id: null });
     const ours = mid();
     await send({ from: sales, to: support, subject: "from ourselves", text: "x", messageId: ours });
@@ -203,9 +231,9 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
     const outcomes = new Map<string, string>();
     for (const file of files) {
       const name = relative(process.cwd(), file);
-      const reply = await send({ envelope: { from: "sender@dataset.example", to: [support] }, raw: readFileSync(file) }).catch(
-        (e: unknown) => ({ response: `error ${smtpCodeOf(e)} ${(e as Error).message}` }),
-      );
+      const reply = await send({ envelope: { from: "sender@dataset.example", to: [support] }, raw: readFileSync(file) }).catch((e: unknown) => ({
+        response: `error ${smtpCodeOf(e)} ${(e as Error).message}`,
+      }));
       outcomes.set(name, reply.response);
       expect(reply.response, name).toMatch(/^250 /);
     }
@@ -218,7 +246,10 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
     expect(failed).toBeLessThan(10);
 
     // Charsets decoded and attachments kept, read back from the tickets.
-    const tickets = await queryRows<{ id: string; subject: string }>(t.database.db, sql`select id, subject from tickets where workspace_id = ${workspaceId}::uuid`);
+    const tickets = await queryRows<{ id: string; subject: string }>(
+      t.database.db,
+      sql`select id, subject from tickets where workspace_id = ${workspaceId}::uuid`,
+    );
     expect(tickets.some((x) => x.subject.includes("Die Hasen und die Frösche"))).toBe(true);
     const attachments = await queryRows<{ n: number }>(
       t.database.db,

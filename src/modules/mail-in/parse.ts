@@ -62,7 +62,7 @@ const addresses = (v: AddressObject | AddressObject[] | undefined): MailAddress[
   (Array.isArray(v) ? v : v ? [v] : [])
     .flatMap((o) => o.value)
     .flatMap((a) => (a.group ? a.group : [a]))
-    .filter((a) => a.address && a.address.includes("@"))
+    .filter((a) => a.address?.includes("@"))
     .map((a) => ({ name: a.name?.trim() || null, address: (a.address as string).trim().toLowerCase() }));
 
 const headerText = (v: HeaderValue | undefined): string | null => {
@@ -126,7 +126,14 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
     if (value) headers[name] = value.slice(0, 2000);
   }
   const returnPathRaw = mail.headerLines.find((l) => l.key === "return-path")?.line;
-  const xLoop = mail.headerLines.filter((l) => l.key === "x-loop").map((l) => l.line.replace(/^x-loop:\s*/i, "").trim().toLowerCase());
+  const xLoop = mail.headerLines
+    .filter((l) => l.key === "x-loop")
+    .map((l) =>
+      l.line
+        .replace(/^x-loop:\s*/i, "")
+        .trim()
+        .toLowerCase(),
+    );
   const from = addresses(mail.from)[0] ?? null;
   if (!from) warnings.push("No sender address in From");
   let subject = (mail.subject ?? "").replace(/[\r\n]+/g, " ").trim();
@@ -156,7 +163,8 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
     precedence: headerText(h.get("precedence"))?.trim().toLowerCase() ?? null,
     xLoop,
     listId: mail.headerLines.find((l) => l.key === "list-id")?.line.replace(/^list-id:\s*/i, "") ?? null,
-    returnPath: returnPathRaw === undefined ? null : (/<([^>]*)>/.exec(returnPathRaw)?.[1] ?? returnPathRaw.replace(/^return-path:\s*/i, "")).trim().toLowerCase(),
+    returnPath:
+      returnPathRaw === undefined ? null : (/<([^>]*)>/.exec(returnPathRaw)?.[1] ?? returnPathRaw.replace(/^return-path:\s*/i, "")).trim().toLowerCase(),
     warnings,
   };
 }

@@ -89,7 +89,8 @@ const uniqueAddress = async <T>(work: () => Promise<T>): Promise<T> => {
     return await work();
   } catch (e) {
     const text = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? "")}`;
-    if (/mailboxes_address_key/.test(text)) throw new AppError("conflict", "This address already receives mail into a workspace.", [{ path: "address", message: "Already in use" }]);
+    if (/mailboxes_address_key/.test(text))
+      throw new AppError("conflict", "This address already receives mail into a workspace.", [{ path: "address", message: "Already in use" }]);
     throw e;
   }
 };
@@ -358,7 +359,8 @@ async function receiveInto(
       })
       .onConflictDoNothing()
       .returning({ id: inboundMessages.id });
-    if (!stored) return { ...base, status: "duplicate", inboundId: null, ticketId: null, ticketMessageId: null, acknowledged: false, reason: "Already received" };
+    if (!stored)
+      return { ...base, status: "duplicate", inboundId: null, ticketId: null, ticketMessageId: null, acknowledged: false, reason: "Already received" };
     const settle = async (set: Partial<InboundRow>) => {
       await tx
         .update(inboundMessages)
@@ -405,7 +407,8 @@ async function receiveInto(
         }
       }
     }
-    const reason = [delivered.reason, noAck && delivered.status === "ticket_created" ? `No acknowledgement: ${noAck}` : null].filter(Boolean).join("; ") || null;
+    const reason =
+      [delivered.reason, noAck && delivered.status === "ticket_created" ? `No acknowledgement: ${noAck}` : null].filter(Boolean).join("; ") || null;
     await settle({ status: delivered.status, reason, ticketId: delivered.ticketId, ticketMessageId: delivered.ticketMessageId, acknowledged });
     return { ...base, status: delivered.status, inboundId: id, ticketId: delivered.ticketId, ticketMessageId: delivered.ticketMessageId, acknowledged, reason };
   });
@@ -467,7 +470,10 @@ const toInbound = (r: Omit<InboundRow, "raw">): InboundMessage => ({
 
 const { raw: _raw, ...summaryColumns } = getTableColumns(inboundMessages);
 
-export async function listInboundMessages(ctx: Ctx, q: { limit: number; mailboxId?: string; status?: InboundStatus }): Promise<{ data: InboundMessage[]; nextCursor: null }> {
+export async function listInboundMessages(
+  ctx: Ctx,
+  q: { limit: number; mailboxId?: string; status?: InboundStatus },
+): Promise<{ data: InboundMessage[]; nextCursor: null }> {
   assertCan(ctx.actor, "admin");
   const i = inboundMessages;
   const rows = await ctx.db

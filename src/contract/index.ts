@@ -17,6 +17,7 @@ export * from "./jobs.js";
 export * from "./labels.js";
 export * from "./leads.js";
 export * from "./mail.js";
+export * from "./mail-in.js";
 export * from "./notifications.js";
 export * from "./products.js";
 export * from "./roles.js";

@@ -133,6 +133,11 @@ const ssoSettingsRoute = createRoute({
   path: "/sso",
   component: lazyRouteComponent(() => import("../settings/SsoSettings.js"), "SsoSettings"),
 });
+const mailboxesSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/mailboxes",
+  component: lazyRouteComponent(() => import("../settings/MailboxesSettings.js"), "MailboxesSettings"),
+});
 const sessionsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/account/sessions",
@@ -253,6 +258,7 @@ const routeTree = rootRoute.addChildren([
     assignmentSettingsRoute,
     scoringSettingsRoute,
     ssoSettingsRoute,
+    mailboxesSettingsRoute,
   ]),
 ]);
 

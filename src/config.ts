@@ -65,6 +65,16 @@ const Env = z.object({
   RAPPORT_PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: "RAPPORT_PUBLIC_URL must be an http(s) URL" }).optional()),
   /** Seals secrets Rapport keeps for outside services (SSO client secrets) at rest; keep it out of backups. */
   RAPPORT_SECRET_KEY: z.preprocess(unsetIfEmpty, z.string().min(16, "RAPPORT_SECRET_KEY must be at least 16 characters").optional()),
+  /** Receive mail for the workspaces' mailboxes by SMTP on this port (e.g. 25 or 2525 behind the MX); unset: no receiver. */
+  MAIL_IN_SMTP_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65535).optional()),
+  MAIL_IN_SMTP_HOST: z.preprocess(unsetIfEmpty, z.string().default("0.0.0.0")),
+  /** Largest message the SMTP receiver takes, in bytes (default 25 MB). */
+  MAIL_IN_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(200 * 1024 * 1024)
+    .default(25 * 1024 * 1024),
   /** Requests per minute to /api/v1 per API key or signed-in user (per IP when anonymous); 0 turns the limit off. */
   RAPPORT_API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
   /** Seconds between polls of each job queue when no notification wakes it. */

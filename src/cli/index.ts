@@ -66,6 +66,7 @@ program
       publicUrl: e.RAPPORT_PUBLIC_URL,
       signup: e.RAPPORT_SIGNUP,
       secretKey: e.RAPPORT_SECRET_KEY,
+      mailIn: e.MAIL_IN_SMTP_PORT ? { port: e.MAIL_IN_SMTP_PORT, host: e.MAIL_IN_SMTP_HOST, maxBytes: e.MAIL_IN_MAX_BYTES } : undefined,
     });
     server.app.log.info(
       `Rapport is running on ${server.url} (${server.database.kind === "pglite" ? `embedded database in ${e.RAPPORT_DATA_DIR}` : "PostgreSQL"})`,

@@ -51,6 +51,7 @@ export function registerWorkerCommand(program: Command): void {
         log,
         pollingIntervalSeconds: e.RAPPORT_JOB_POLL_SECONDS,
         eventRetentionDays: e.RAPPORT_EVENT_RETENTION_DAYS,
+        secretKey: e.RAPPORT_SECRET_KEY,
       });
       log.info(`Rapport worker running (${database.kind})`);
       const stop = async () => {

@@ -62,6 +62,8 @@ export const eventObjects = {
   csat_settings: { label: "Satisfaction survey settings", record: AnyRecord, actions: ["updated"] },
   help_centre_settings: { label: "Help centre settings", record: AnyRecord, actions: ["updated"] },
   kb_category: { label: "Knowledge base category", record: KbCategory, actions: ["created", "updated", "deleted"] },
+  // An inbound mailbox: its address, queue and IMAP settings, never the IMAP password.
+  mailbox: { label: "Mailbox", record: AnyRecord, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
 
 export type EventObject = keyof typeof eventObjects;

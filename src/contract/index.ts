@@ -19,6 +19,7 @@ export * from "./kb.js";
 export * from "./labels.js";
 export * from "./leads.js";
 export * from "./mail.js";
+export * from "./mail-in.js";
 export * from "./notifications.js";
 export * from "./products.js";
 export * from "./roles.js";

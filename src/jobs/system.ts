@@ -14,6 +14,8 @@ import { companyRescores, engagementEventTypes, rescoreEngaged } from "../module
 import { rescoreCompanyContacts, rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
 import { type MailJob, type MailQueue, sendQueuedMail } from "../modules/mail/service.js";
 import { createMailTransport } from "../modules/mail/transport.js";
+import { imapMailboxes, type PollKey, pollMailbox } from "../modules/mail-in/imap.js";
+import { deliverToTickets } from "../modules/mail-in/threading.js";
 import { prunePortal } from "../modules/portal/service.js";
 import { recomputeTickets, recomputeWorkspace } from "../modules/sla/clocks.js";
 import { detectSlaEvents, type ScheduleCheck } from "../modules/sla/detect.js";
@@ -49,6 +51,8 @@ export interface JobData {
   "sla.check": Record<string, never>;
   "sla.recompute": { workspaceId: string; ticketIds: string[] };
   "sla.recompute_workspace": { workspaceId: string };
+  "mail_in.poll": Record<string, never>;
+  "mail_in.poll_mailbox": PollKey;
 }
 export type QueueName = keyof JobData;
 
@@ -256,6 +260,21 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     options: { policy: "stately", retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 900, expireInSeconds: 3600 },
     concurrency: 1,
   },
+  "mail_in.poll": {
+    label: "Mailbox polling",
+    description: "Every minute: queues a poll of each mailbox read over IMAP",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true },
+    cron: "* * * * *",
+    concurrency: 1,
+  },
+  "mail_in.poll_mailbox": {
+    label: "Mailbox poll",
+    description: "Takes new messages of one IMAP mailbox into tickets, after its checkpoint (UIDVALIDITY and last UID)",
+    // Stately per mailbox (singleton key): one poll at a time, so two never take the same UIDs. An IMAP failure is
+    // kept on the mailbox (Settings → Mailboxes) and the next minute's poll tries again; job retries cover the database.
+    options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 900 },
+    concurrency: 2,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -285,6 +304,8 @@ export interface JobSystemOptions {
   only?: readonly QueueName[];
   /** How long a webhook receiver has to answer (default 15 s; tests shorten it). */
   webhookTimeoutMs?: number;
+  /** RAPPORT_SECRET_KEY: opens the IMAP passwords of polled mailboxes. */
+  secretKey?: string;
   /** Queues beside the built-in ones, with their handlers (tests, extensions). */
   extraQueues?: Record<string, ExtraQueue>;
   /** false: work only the extra queues (a process dedicated to them: tests, benchmarks). Default true. */
@@ -466,6 +487,12 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       stored: await recomputeTickets(systemCtx(db, job.data.workspaceId), job.data.ticketIds, now(), scheduleSlaCheck),
     }),
     "sla.recompute_workspace": async (job) => ({ stored: await recomputeWorkspace(systemCtx(db, job.data.workspaceId), now(), scheduleSlaCheck) }),
+    "mail_in.poll": async () => {
+      const keys = await imapMailboxes(db);
+      for (const k of keys) await send("mail_in.poll_mailbox", k, { singletonKey: k.mailboxId });
+      return { mailboxes: keys.length };
+    },
+    "mail_in.poll_mailbox": async (job) => pollMailbox(db, { deliver: deliverToTickets, mail, now }, job.data, options.secretKey),
   };
 
   let unlisten: (() => Promise<void>) | undefined;

@@ -17,6 +17,8 @@ import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { csatPublicRoutes } from "../modules/csat/public-routes.js";
 import { helpCentreRoutes } from "../modules/kb/public-routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
+import { type RunningReceiver, startMailReceiver } from "../modules/mail-in/receiver.js";
+import { deliverToTickets } from "../modules/mail-in/threading.js";
 import { portalRoutes } from "../modules/portal/public-routes.js";
 import { inboundHookRoutes } from "../modules/webhooks/routes.js";
 import { registerAuth } from "./auth.js";
@@ -51,6 +53,8 @@ export interface AppOptions {
   signup?: "open" | "closed";
   /** RAPPORT_SECRET_KEY: seals secrets kept for outside services (SSO client secrets) at rest; omitted keeps them as given. */
   secretKey?: string;
+  /** Receive mail for the workspaces' mailboxes by SMTP on this port (MAIL_IN_SMTP_PORT; 0: any free port, for tests). */
+  mailIn?: { port: number; host?: string; maxBytes?: number };
 }
 
 export type App = FastifyInstance;
@@ -149,6 +153,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       eventRetentionDays: options.jobs?.eventRetentionDays,
       extraQueues: options.jobs?.extraQueues,
       webhookTimeoutMs: options.jobs?.webhookTimeoutMs,
+      secretKey: options.secretKey,
     });
     return system;
   };
@@ -158,6 +163,31 @@ export async function buildApp(options: AppOptions): Promise<App> {
     notify: async (name: string) => (await jobSystem()).notify(name),
   });
   if (options.jobs?.worker) app.addHook("onReady", async () => void (await jobSystem()));
+
+  // The inbound SMTP receiver: its acknowledgements go through the same outbox (and job system) as all other mail.
+  let receiver: RunningReceiver | undefined;
+  const mailIn = options.mailIn;
+  if (mailIn)
+    app.addHook("onReady", async () => {
+      // The job system first: acknowledgements enqueue inside the receiving transaction, and starting pg-boss there
+      // would wait for the connection that transaction holds (PGlite has one).
+      const jobs = await jobSystem();
+      receiver = await startMailReceiver({
+        db: options.database.db,
+        port: mailIn.port,
+        host: mailIn.host,
+        maxBytes: mailIn.maxBytes,
+        deps: {
+          deliver: deliverToTickets,
+          mail: jobs.mail,
+        },
+        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
+      });
+    });
+  app.addHook("onClose", async () => {
+    await receiver?.close();
+  });
+  const mailReceiver = () => (receiver ? { host: receiver.host, port: receiver.port } : null);
   app.addHook("onClose", async () => {
     if (system) await (await system).stop();
   });
@@ -186,6 +216,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         secretKey: options.secretKey,
         clock: options.jobs?.clock,
         jobSystem,
+        mailReceiver,
       });
     },
     {

@@ -23,6 +23,7 @@ import { invitationRoutes } from "../modules/invitations/routes.js";
 import { kbRoutes } from "../modules/kb/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
+import { mailInRoutes } from "../modules/mail-in/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
@@ -59,6 +60,8 @@ export interface RouteDeps {
   clock?: { now(): number };
   /** The job queue, started on first use. */
   jobSystem: () => Promise<JobSystem>;
+  /** Where this server receives mail by SMTP, when it does. */
+  mailReceiver?: () => { host: string; port: number } | null;
 }
 
 export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -109,4 +112,5 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await cannedReplyRoutes(api, { mailQueue });
   await ticketPresenceRoutes(api, { clock: deps.clock });
   await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
+  await mailInRoutes(api, { secretKey: deps.secretKey, mailReceiver: deps.mailReceiver ?? (() => null) });
 }

@@ -34,6 +34,8 @@ export interface StartOptions {
   /** RAPPORT_SIGNUP (default open). */
   signup?: "open" | "closed";
   secretKey?: string;
+  /** MAIL_IN_SMTP_*: receive mail for the mailboxes by SMTP. */
+  mailIn?: { port: number; host?: string; maxBytes?: number };
 }
 
 export interface RunningServer {
@@ -65,6 +67,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     publicUrl: options.publicUrl,
     signup: options.signup,
     secretKey: options.secretKey,
+    mailIn: options.mailIn,
   });
   await app.listen({ port: options.port ?? 3000, host: options.host ?? "127.0.0.1" });
   const address = app.server.address();

@@ -85,6 +85,7 @@ export async function createTestApp(
     trustProxy?: string[];
     signup?: "open" | "closed";
     secretKey?: string;
+    mailIn?: AppOptions["mailIn"];
   } = {},
 ): Promise<TestApp> {
   const own = kind === "postgres" && options.privateDatabase ? await openPrivatePostgres() : undefined;
@@ -101,6 +102,7 @@ export async function createTestApp(
     publicUrl: options.publicUrl,
     signup: options.signup,
     secretKey: options.secretKey,
+    mailIn: options.mailIn,
   });
   await app.ready();
   return {

@@ -379,6 +379,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/audit", "Audit log", <IconShieldCheck size={18} stroke={1.7} />, "nav-audit")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}
             {item("/settings/email", "Email log", <IconMail size={18} stroke={1.7} />, "nav-email")}
+            {item("/settings/mailboxes", "Mailboxes", <IconMail size={18} stroke={1.7} />, "nav-mailboxes")}
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
             {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}
             {item("/settings/scoring", "Lead scoring", <IconGauge size={18} stroke={1.7} />, "nav-scoring")}

@@ -176,6 +176,11 @@ const ssoSettingsRoute = createRoute({
   path: "/sso",
   component: lazyRouteComponent(() => import("../settings/SsoSettings.js"), "SsoSettings"),
 });
+const mailboxesSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/mailboxes",
+  component: lazyRouteComponent(() => import("../settings/MailboxesSettings.js"), "MailboxesSettings"),
+});
 const sessionsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/account/sessions",
@@ -314,6 +319,7 @@ const routeTree = rootRoute.addChildren([
     ssoSettingsRoute,
     serviceSettingsRoute,
     satisfactionSettingsRoute,
+    mailboxesSettingsRoute,
   ]),
 ]);
 

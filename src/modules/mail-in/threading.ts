@@ -1,0 +1,93 @@
+import type { Ctx } from "../../core/context.js";
+import { contactIdByEmail } from "../contacts/service.js";
+import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber, listTicketMessages } from "../tickets/service.js";
+import { getUser, userIdsByEmail } from "../users/service.js";
+import { cleanSubject, type ParsedInbound, ticketNumberIn } from "./parse.js";
+import type { Deliver, Delivered, MailboxTarget } from "./service.js";
+
+/** The message as a ticket message: the visible reply, the full original, the addressing and the attachments. */
+const messageBody = (m: ParsedInbound) => ({
+  bodyText: m.bodyText || "(no text)",
+  bodyHtml: m.bodyHtml,
+  originalText: m.originalText,
+  fromAddress: m.from?.address,
+  to: m.to,
+  cc: m.cc,
+  subject: m.subject,
+  messageId: m.messageId ?? undefined,
+  inReplyTo: m.inReplyTo ?? undefined,
+  references: m.references,
+  headers: m.headers,
+  attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content, contentId: a.contentId ?? undefined })),
+});
+
+/**
+ * Where a received message belongs, in order:
+ * 1. `[#123]` in the subject, trusted only when the sender is that ticket's contact or one of our agents (anyone can
+ *    type a number into a subject; a stranger's guess must not land in someone else's ticket);
+ * 2. In-Reply-To / References naming a message of a ticket (a reply that lost the tag, or a thread joined late);
+ * 3. otherwise a new ticket for the sender, on the mailbox's queue.
+ * An agent's message is added as an internal note in their name, never sent on to the customer: a From address is
+ * easy to forge, and what goes out to customers is written in Rapport.
+ */
+export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mailbox: MailboxTarget): Promise<Delivered> => {
+  const from = m.from;
+  if (!from) throw new Error("No sender address");
+  const agentId = (await userIdsByEmail(ctx, [from.address])).get(from.address) ?? null;
+  let reason: string | null = null;
+
+  const number = ticketNumberIn(m.subject);
+  let ticket = number === null ? null : await findTicketByNumber(ctx, number);
+  if (ticket) {
+    const senderContact = agentId ? null : await contactIdByEmail(ctx, from.address);
+    if (!agentId && (!senderContact || senderContact !== ticket.contactId)) {
+      reason = `The subject names ticket #${ticket.number}, but ${from.address} is neither its contact nor an agent`;
+      ticket = null;
+    }
+  } else if (number !== null) reason = `The subject names ticket #${number}, which does not exist`;
+
+  if (!ticket) {
+    const ids = [...new Set([m.inReplyTo, ...m.references].filter((s): s is string => Boolean(s)))];
+    ticket = ids.length ? await findTicketByMessageIds(ctx, ids) : null;
+    if (ticket) reason = null;
+  }
+
+  if (ticket) {
+    const actorCtx = agentId ? { ...ctx, actor: { kind: "user" as const, userId: agentId, role: (await getUser(ctx, agentId)).role } } : ctx;
+    const message = await addTicketMessage(actorCtx, ticket.id, {
+      ...messageBody(m),
+      kind: agentId ? "note" : "reply",
+      direction: agentId ? "out" : "in",
+    });
+    return {
+      status: "threaded",
+      ticketId: ticket.id,
+      ticketNumber: ticket.number,
+      ticketSubject: ticket.subject,
+      ticketMessageId: message.id,
+      reason,
+      requester: null,
+    };
+  }
+
+  const created = await createTicket(
+    ctx,
+    {
+      requester: { email: from.address, ...(from.name ? { name: from.name.slice(0, 200) } : {}) },
+      subject: (cleanSubject(m.subject) || "(no subject)").slice(0, 500),
+      channel: "email",
+      ...(mailbox.queueId ? { queueId: mailbox.queueId } : {}),
+    },
+    { message: messageBody(m) },
+  );
+  const first = (await listTicketMessages(ctx, created.id)).find((x) => x.direction === "in");
+  return {
+    status: "ticket_created",
+    ticketId: created.id,
+    ticketNumber: created.number,
+    ticketSubject: created.subject,
+    ticketMessageId: first?.id ?? "",
+    reason,
+    requester: { address: from.address, name: from.name },
+  };
+};

@@ -129,7 +129,8 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       task: OWN_WORK,
       activity: OWN_WORK,
       product: READ,
-      ticket: { read: "all", create: true, edit: "all", delete: "none" },
+      // "Team's" tickets are those of the agent's queues (and any ticket in no queue): src/modules/tickets/access.ts.
+      ticket: { read: "team", create: true, edit: "team", delete: "none" },
       // Support writes the knowledge base it answers from, and keeps it current whoever wrote an article.
       article: { read: "all", create: true, edit: "all", delete: "own" },
     },

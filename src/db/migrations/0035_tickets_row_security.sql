@@ -16,7 +16,7 @@ END $$;
 UPDATE "roles" SET "permissions" = "permissions" || jsonb_build_object('ticket',
   CASE
     WHEN "built_in" AND "key" IN ('admin', 'manager') THEN '{"read":"all","create":true,"edit":"all","delete":"all"}'::jsonb
-    WHEN "built_in" AND "key" = 'support' THEN '{"read":"all","create":true,"edit":"all","delete":"none"}'::jsonb
+    WHEN "built_in" AND "key" = 'support' THEN '{"read":"team","create":true,"edit":"team","delete":"none"}'::jsonb
     WHEN "built_in" AND "key" IN ('sales', 'read_only') THEN '{"read":"all","create":false,"edit":"none","delete":"none"}'::jsonb
     ELSE '{"read":"none","create":false,"edit":"none","delete":"none"}'::jsonb
   END)

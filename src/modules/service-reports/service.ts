@@ -12,7 +12,7 @@ import { scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { dayInZone, offsetMinutes } from "../../core/time-zone.js";
-import { visibleWhere } from "../../db/visibility.js";
+import { ticketVisibleWhere } from "../tickets/access.js";
 import {
   backlogCounts,
   type CreatedGroup,
@@ -120,7 +120,7 @@ export async function serviceDashboard(ctx: Ctx, q: ServiceDashboardQuery, now =
     assigneeId,
     channel: q.channel,
     priority: q.priority,
-    visible: visibleWhere(ctx, "ticket", "read", sql`t.assignee_id`, sql`t.id`),
+    visible: ticketVisibleWhere(ctx, "read", { assignee: sql`t.assignee_id`, queue: sql`t.queue_id` }),
   };
   const statuses = await ticketStatuses(ctx);
   const openStatuses = statuses.filter((s) => s.category !== "solved" && s.category !== "closed");

@@ -20,12 +20,12 @@ import { assertCan, assertMayAtAll, assertMayCreate } from "../../core/roles.js"
 import type { Db } from "../../db/client.js";
 import { queryRows } from "../../db/client.js";
 import { searchTerm, searchText } from "../../db/record-filters.js";
-import { assertAccess, visibleWhere } from "../../db/visibility.js";
 import { companyNames } from "../companies/service.js";
 import { contactCompanyIds, contactIdByEmail, contactNames, contactsForScoring, createContact, existingContactIds } from "../contacts/service.js";
 import { diff, publishEvents, recordChanges } from "../history/service.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
 import { assertUsersExist, userNames } from "../users/service.js";
+import { assertTicketAccess, ticketVisibleWhere } from "./access.js";
 import { checkAttachments, type StoredAttachmentInput } from "./attachments.js";
 import { defaultQueueId, existingQueueIds, pickAssignee } from "./routing.js";
 import { routeByRules } from "./rules.js";
@@ -58,8 +58,6 @@ export interface TicketDeps {
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
-/** A ticket's owner for the role's rule is its assignee. */
-const owned = (row: Row) => ({ id: row.id, ownerId: row.assigneeId });
 const scoped = (ctx: Ctx, id: string) => and(eq(tickets.workspaceId, ctx.workspaceId), eq(tickets.id, id));
 /** Message-IDs are compared without the angle brackets and case-insensitively in their domain part; stored lower-cased. */
 export const normaliseMessageId = (id: string | null | undefined): string | null => {
@@ -158,7 +156,7 @@ async function findRow(db: Db, ctx: Ctx, id: string, options: { trashed?: boolea
 }
 
 async function readable(ctx: Ctx, row: Row): Promise<void> {
-  await assertAccess(ctx, "ticket", "read", owned(row));
+  await assertTicketAccess(ctx, "read", row);
 }
 
 export async function getTicket(ctx: Ctx, id: string): Promise<Ticket> {
@@ -423,7 +421,7 @@ export async function addTicketMessage(ctx: Ctx, ticketId: string, body: AddTick
   assertCan(ctx.actor, "read");
   const before = await findRow(ctx.db, ctx, ticketId);
   // Customers' mail arrives as the system; agents need the right to change the ticket to write on it.
-  if (ctx.actor.kind !== "system") await assertAccess(ctx, "ticket", "edit", owned(before));
+  if (ctx.actor.kind !== "system") await assertTicketAccess(ctx, "edit", before);
   if (body.kind === "note" && body.direction === "in") throw invalidField("direction", "a note is written by an agent: direction out");
   const attachments = await checkAttachments(body.attachments);
   const statuses = await statusRows(ctx.db, ctx.workspaceId);
@@ -611,7 +609,7 @@ function statusChange(statuses: TicketStatusDef[], before: Row, key: string): Pa
 export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicketBody): Promise<Ticket> {
   assertCan(ctx.actor, "read");
   const before = await findRow(ctx.db, ctx, id);
-  await assertAccess(ctx, "ticket", "edit", owned(before));
+  await assertTicketAccess(ctx, "edit", before);
   await checkRefs(ctx, input);
   if (input.contactId && !(await existingContactIds(ctx, [input.contactId])).has(input.contactId))
     throw new AppError("invalid_reference", "contactId: no such contact", [{ path: "contactId", message: "No such contact" }]);
@@ -650,7 +648,7 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicketBody
 export async function deleteTicket(ctx: Ctx, id: string): Promise<void> {
   assertCan(ctx.actor, "read");
   const row = await findRow(ctx.db, ctx, id);
-  await assertAccess(ctx, "ticket", "delete", owned(row));
+  await assertTicketAccess(ctx, "delete", row);
   await ctx.db.transaction(async (tx) => {
     await tx.update(tickets).set({ deletedAt: new Date() }).where(scoped(ctx, id));
     await recordChanges(tx, ctx, [{ object: OBJECT, recordId: id, action: "delete", changes: [], payload: (await toTickets({ ...ctx, db: tx }, [row]))[0] }]);
@@ -660,7 +658,7 @@ export async function deleteTicket(ctx: Ctx, id: string): Promise<void> {
 export async function restoreTicket(ctx: Ctx, id: string): Promise<Ticket> {
   assertCan(ctx.actor, "read");
   const row = await findRow(ctx.db, ctx, id, { trashed: true });
-  await assertAccess(ctx, "ticket", "delete", owned(row));
+  await assertTicketAccess(ctx, "delete", row);
   if (!row.deletedAt) return getTicket(ctx, id);
   await ctx.db.transaction(async (tx) => {
     const [restored] = await tx.update(tickets).set({ deletedAt: null, updatedAt: new Date() }).where(scoped(ctx, id)).returning();
@@ -746,7 +744,7 @@ export async function listTickets(ctx: Ctx, rawQuery: TicketListQuery): Promise<
       and(
         eq(tickets.workspaceId, ctx.workspaceId),
         q.trashed === "true" ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt),
-        visibleWhere(ctx, "ticket", "read", tickets.assigneeId),
+        ticketVisibleWhere(ctx, "read", { assignee: tickets.assigneeId, queue: tickets.queueId }),
         statusKeys.length ? inArray(tickets.status, statusKeys) : undefined,
         q.queue === "none" ? isNull(tickets.queueId) : q.queue ? eq(tickets.queueId, q.queue.toLowerCase()) : undefined,
         assignee,
@@ -835,7 +833,7 @@ export async function ticketsOnTimeline(
         eq(tickets.workspaceId, ctx.workspaceId),
         eq(column, subject.id),
         isNull(tickets.deletedAt),
-        visibleWhere(ctx, "ticket", "read", tickets.assigneeId),
+        ticketVisibleWhere(ctx, "read", { assignee: tickets.assigneeId, queue: tickets.queueId }),
         before ? or(lt(tickets.createdAt, before.at), and(eq(tickets.createdAt, before.at), lt(tickets.id, before.id))) : undefined,
       ),
     )
@@ -877,7 +875,7 @@ export async function searchTickets(
       and(
         eq(tickets.workspaceId, ctx.workspaceId),
         isNull(tickets.deletedAt),
-        visibleWhere(ctx, "ticket", "read", tickets.assigneeId),
+        ticketVisibleWhere(ctx, "read", { assignee: tickets.assigneeId, queue: tickets.queueId }),
         byNumber ? eq(tickets.number, Number(byNumber[1])) : sql`${tickets.searchVector} @@ plainto_tsquery('simple', ${term})`,
       ),
     )

@@ -116,6 +116,29 @@ describe.each(databaseKinds)("tickets API on %s", (kind) => {
     expectProblem(await support.post("/api/v1/ticket-statuses", { key: "waiting", label: "Waiting", category: "pending" }), 403, "forbidden");
   });
 
+  it("support works the tickets of its queues (and tickets in no queue), not other queues'", async () => {
+    const ws = await newWorkspace(t.app);
+    const agent = await userWithRole(t.app, ws, "support");
+    const other = await userWithRole(t.app, ws, "support");
+    const mine = (await ws.post("/api/v1/ticket-queues", { name: "Billing", routing: "manual", memberIds: [agent.userId] })).json();
+    const theirs = (await ws.post("/api/v1/ticket-queues", { name: "Hardware", routing: "manual", memberIds: [other.userId] })).json();
+    const inMine = await ticket(ws, { subject: "Invoice wrong", queueId: mine.id });
+    const inTheirs = await ticket(ws, { subject: "Broken screen", queueId: theirs.id });
+    const unqueued = await ticket(ws, { subject: "General question", queueId: null });
+    const listed = (await agent.get("/api/v1/tickets?limit=50")).json().data.map((x: TicketJson) => x.id);
+    expect(listed.sort()).toEqual([inMine.id, unqueued.id].sort());
+    expectProblem(await agent.get(`/api/v1/tickets/${inTheirs.id}`), 404, "not_found");
+    expectProblem(await agent.patch(`/api/v1/tickets/${inTheirs.id}`, { status: "solved" }), 404, "not_found");
+    expect((await agent.patch(`/api/v1/tickets/${inMine.id}`, { status: "open" })).statusCode).toBe(200);
+    // Bulk changes skip what the agent may not reach.
+    expect((await agent.post("/api/v1/tickets/bulk", { ids: [inMine.id, inTheirs.id], priority: "high" })).json().affected).toBe(1);
+    // Handed to the agent, a ticket of another queue is theirs to work.
+    await ws.patch(`/api/v1/tickets/${inTheirs.id}`, { assigneeId: agent.userId });
+    expect((await agent.get(`/api/v1/tickets/${inTheirs.id}`)).statusCode).toBe(200);
+    // Admins reach every queue.
+    expect((await ws.get("/api/v1/tickets?limit=50")).json().data).toHaveLength(3);
+  });
+
   it("bulk changes status, assignee and tags with history; statuses can be added and renamed", async () => {
     const added = await admin.post("/api/v1/ticket-statuses", { key: "waiting_on_dev", label: "Waiting on dev", category: "pending" });
     expect(added.statusCode, added.body).toBe(201);

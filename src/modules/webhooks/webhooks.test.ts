@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { TestClock } from "pg-boss";
 import { Webhook as Verifier } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { untilOnClock } from "../../test/clock-wait.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, unique, userWithRole } from "../../test/harness.js";
 import { postJson } from "./delivery.js";
 import { guardedLookup, isPrivateAddress } from "./ssrf.js";
@@ -117,17 +118,8 @@ describe.each(databaseKinds)("webhooks on %s", (kind) => {
   const clock = new TestClock(Date.now());
 
   /** Moves time in steps until the condition holds (each step lets due timers, polls and sends run). */
-  async function until(cond: () => Promise<boolean> | boolean, stepMs = 500, steps = 200): Promise<void> {
-    for (let i = 0; i < steps; i++) {
-      if (await cond()) return;
-      // Long steps jump (firing nothing on the way, as if the process slept) and then tick a second, so each due
-      // timer fires once: ticking minutes away would replay every 1-second poll of every queue.
-      if (stepMs > 2000) await clock.setTime(clock.now() + stepMs - 1000);
-      await clock.tick(Math.min(stepMs, 1000));
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    throw new Error("condition not reached");
-  }
+  // The shared clock wait: it also gives a loaded machine's worker real time once the clock has moved far enough.
+  const until = (cond: () => Promise<boolean> | boolean, stepMs = 500, steps = 200) => untilOnClock(clock, cond, stepMs, steps);
 
   beforeAll(async () => {
     receiver = await startReceiver();

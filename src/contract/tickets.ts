@@ -213,6 +213,8 @@ export type CreateTicketBody = z.infer<typeof CreateTicketBody>;
 export interface CreateTicketExtras {
   /** The first message's mail details (email channel). */
   message?: Partial<Omit<AddTicketMessageBody, "kind">>;
+  /** The first message's id, chosen by the caller: email-in links the stored original to it without reading it back. */
+  firstMessageId?: string;
   createdAt?: Date;
   satisfaction?: number | null;
   firstResponseAt?: Date | null;

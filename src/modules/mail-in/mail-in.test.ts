@@ -103,6 +103,8 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
     expect(message).toMatchObject({ direction: "in", kind: "reply", bodyText: "Hello,\n\nThe printer is on fire." });
     expect(message?.originalText).toContain("-- \nAnn");
     expect(message?.attachments.map((a) => a.filename)).toEqual(["photo.png"]);
+    // The stored original points at the ticket's first message (its id chosen before the ticket was written).
+    expect(row?.ticket_message_id).toBe(message?.id);
     const [ack] = await acks("ann@customer.example");
     expect(ack?.subject).toBe(`[#${ticket.number}] Printer on fire`);
     expect(ack?.from_address).toBe(support);
@@ -205,6 +207,29 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
     const flood = await inbound(sql`from_address = 'flood@customer.example'`);
     expect(flood.filter((r) => r.status === "ticket_created")).toHaveLength(7);
     expect(flood.at(-1)?.reason).toMatch(/already sent 5 acknowledgements/);
+  });
+
+  it("takes messages arriving on parallel SMTP connections each into a ticket of its own, numbered without gaps or repeats", async () => {
+    // What an MTA with a queue for us does: several connections at once, all racing for the ticket counter.
+    const ids = Array.from({ length: 8 }, () => mid());
+    const replies = await Promise.all(
+      ids.map((id, i) =>
+        send({ from: `Racer ${i} <${unique("racer")}@customer.example>`, to: support, subject: `Race ${i}`, text: "Same moment", messageId: id }),
+      ),
+    );
+    for (const r of replies) expect(r.response).toMatch(/^250/);
+    const rows = await Promise.all(ids.map((id) => byMessageId(id.slice(1, -1))));
+    for (const r of rows) expect(r).toMatchObject({ status: "ticket_created", acknowledged: true });
+    const numbers = await queryRows<{ number: number }>(
+      t.database.db,
+      sql`select number from tickets where workspace_id = ${workspaceId}::uuid and id in (${sql.join(
+        rows.map((r) => sql`${r?.ticket_id}::uuid`),
+        sql`, `,
+      )}) order by number`,
+    );
+    expect(numbers).toHaveLength(8);
+    const first = numbers[0]?.number as number;
+    expect(numbers.map((n) => n.number)).toEqual(Array.from({ length: 8 }, (_, i) => first + i));
   });
 
   it("refuses unknown recipients at RCPT TO and messages over the size limit", async () => {

@@ -398,8 +398,11 @@ async function receiveInto(
       if (!noAck) {
         const queue = deps.mail;
         try {
-          // A savepoint: an address the outbox refuses (no domain dot, say) costs the acknowledgement, not the ticket.
-          await tx.transaction(async (inner) => acknowledge({ ...ctx, db: inner }, queue, mailbox, parsed, delivered));
+          // An address the outbox refuses (no domain dot, say) costs the acknowledgement, not the ticket. No savepoint:
+          // queueMail checks everything before its first statement, so a refusal (AppError) leaves nothing to undo,
+          // and a database error fails the whole message anyway (451, the sender retries). Two round trips fewer,
+          // inside the ticket counter's lock.
+          await acknowledge(ctx, queue, mailbox, parsed, delivered);
           acknowledged = true;
         } catch (e) {
           if (!(e instanceof AppError)) throw e;

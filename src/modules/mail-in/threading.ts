@@ -1,6 +1,7 @@
 import type { Ctx } from "../../core/context.js";
+import { newId } from "../../core/ids.js";
 import { contactIdByEmail } from "../contacts/service.js";
-import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber, listTicketMessages } from "../tickets/service.js";
+import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber } from "../tickets/service.js";
 import { getUser, userIdsByEmail } from "../users/service.js";
 import { cleanSubject, type ParsedInbound, ticketNumberIn } from "./parse.js";
 import type { Deliver, Delivered, MailboxTarget } from "./service.js";
@@ -70,6 +71,7 @@ export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mail
     };
   }
 
+  const firstMessageId = newId();
   const created = await createTicket(
     ctx,
     {
@@ -78,15 +80,14 @@ export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mail
       channel: "email",
       ...(mailbox.queueId ? { queueId: mailbox.queueId } : {}),
     },
-    { message: messageBody(m) },
+    { message: messageBody(m), firstMessageId },
   );
-  const first = (await listTicketMessages(ctx, created.id)).find((x) => x.direction === "in");
   return {
     status: "ticket_created",
     ticketId: created.id,
     ticketNumber: created.number,
     ticketSubject: created.subject,
-    ticketMessageId: first?.id ?? "",
+    ticketMessageId: firstMessageId,
     reason,
     requester: { address: from.address, name: from.name },
   };

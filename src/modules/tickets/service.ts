@@ -286,7 +286,7 @@ export async function createTicket(ctx: Ctx, input: CreateTicketBody, extras: Cr
   const now = extras.createdAt ?? new Date();
   const id = newId();
   const bodyText = input.message?.bodyText ?? extras.message?.bodyText ?? "";
-  const row = await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const number = await nextNumber(tx, ctx.workspaceId);
     const assigneeId = input.assigneeId ?? (queueId && !extras.noRouting ? await pickAssignee(tx, ctx.workspaceId, queueId) : null);
     const solved = status.category === "solved" || status.category === "closed";
@@ -320,13 +320,15 @@ export async function createTicket(ctx: Ctx, input: CreateTicketBody, extras: Cr
       })
       .returning();
     const created = inserted as Row;
+    // The event's record is also what the caller gets back: read once, inside the transaction.
+    const [ticket] = await toTickets({ ...ctx, db: tx }, [created], statuses);
     await recordChanges(tx, ctx, [
       {
         object: OBJECT,
         recordId: id,
         action: "create",
         changes: diff(null, snapshot(created), HISTORY_FIELDS),
-        payload: (await toTickets({ ...ctx, db: tx }, [created], statuses))[0],
+        payload: ticket,
       },
     ]);
     if (input.message || extras.message) {
@@ -340,11 +342,11 @@ export async function createTicket(ctx: Ctx, input: CreateTicketBody, extras: Cr
         authorContactId: extras.message?.authorContactId ?? contactId,
         createdAt: now,
         attachments,
+        ...(extras.firstMessageId ? { id: extras.firstMessageId } : {}),
       });
     }
-    return created;
+    return ticket as Ticket;
   });
-  return (await toTickets(ctx, [row], statuses))[0] as Ticket;
 }
 
 /** Writes one message, its attachments and its ticket.message_added event, in the caller's transaction. */
@@ -352,9 +354,9 @@ async function insertMessage(
   tx: Db,
   ctx: Ctx,
   ticket: Row,
-  body: Omit<AddTicketMessageBody, "attachments"> & { attachments: StoredAttachmentInput[]; mailId?: string | null },
+  body: Omit<AddTicketMessageBody, "attachments"> & { attachments: StoredAttachmentInput[]; mailId?: string | null; id?: string },
 ): Promise<MessageRow> {
-  const id = newId();
+  const id = body.id ?? newId();
   const [row] = await tx
     .insert(ticketMessages)
     .values({

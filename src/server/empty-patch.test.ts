@@ -61,6 +61,15 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/tickets/{id}": async () => idOf(await a.post("/api/v1/tickets", { subject: "Patch me", tags: ["x"] })),
       "/ticket-statuses/{key}": async () => "pending_customer",
       "/ticket-queues/{id}": async () => idOf(await a.post("/api/v1/ticket-queues", { name: unique("Queue"), memberIds: [sales.userId] })),
+      "/canned-replies/{id}": async () => idOf(await a.post("/api/v1/canned-replies", { name: unique("Canned"), body: "Hello {{ contact.first_name }}" })),
+      "/macros/{id}": async () => idOf(await a.post("/api/v1/macros", { name: unique("Macro"), changes: { priority: "high" } })),
+      "/csat/settings": async () => null,
+      "/kb/settings": async () => null,
+      "/kb/categories/{id}": async () => idOf(await a.post("/api/v1/kb/categories", { name: unique("Category") })),
+      "/kb/articles/{id}": async () => idOf(await a.post("/api/v1/kb/articles", { title: unique("Article"), bodyHtml: "<p>x</p>" })),
+      "/mailboxes/{id}": async () => idOf(await a.post("/api/v1/mailboxes", { name: unique("Help"), address: `${unique("help")}@support.example.com` })),
+      "/sla/calendars/{id}": async () => idOf(await a.post("/api/v1/sla/calendars", { name: unique("Hours"), timeZone: "Europe/Berlin" })),
+      "/sla/policies/{id}": async () => idOf(await a.post("/api/v1/sla/policies", { name: unique("Policy"), resolutionMinutes: 60 })),
       "/ticket-routing-rules/{id}": async () => {
         const queueId = idOf(await a.post("/api/v1/ticket-queues", { name: unique("Queue") }));
         return idOf(

@@ -91,7 +91,10 @@ const Minutes = z
 const PolicyFields = z.object({
   name: z.string().trim().min(1, "Give the policy a name").max(120),
   position: z.number().int().min(0).max(10_000).describe("Policies are tried in position order; the first that matches a ticket applies"),
-  condition: Condition.describe("Which tickets the policy covers (the one condition language over ticket fields); {all:[]} matches every ticket"),
+  // Which tickets the policy covers (the one condition language over ticket fields); {all:[]} matches every ticket.
+  // Not .describe()d: a described copy of the recursive Condition sends the response serializer's JSON Schema writer
+  // into endless recursion, and the route falls back to slow zod serialization (src/server/serializer.test.ts).
+  condition: Condition,
   firstResponseMinutes: Minutes.nullable().describe("Business minutes to the first public agent reply"),
   nextResponseMinutes: Minutes.nullable().describe("Business minutes from each customer message to the next agent reply"),
   resolutionMinutes: Minutes.nullable().describe("Business minutes from creation to solved"),

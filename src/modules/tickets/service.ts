@@ -8,6 +8,7 @@ import type {
   TicketAddress,
   TicketListQuery,
   TicketMessage,
+  TicketStatusCategory,
   TicketStatusDef,
   UpdateTicketBody,
 } from "../../contract/tickets.js";
@@ -58,6 +59,11 @@ export interface TicketDeps {
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
+/** A ticket's status with the workspace's label and category for it (a status removed since reads as open). */
+const statusFields = (defs: readonly { key: string; label: string; category: TicketStatusCategory }[], key: string) => {
+  const def = defs.find((d) => d.key === key);
+  return { status: key, statusLabel: def?.label ?? key, statusCategory: def?.category ?? ("open" as const) };
+};
 const scoped = (ctx: Ctx, id: string) => and(eq(tickets.workspaceId, ctx.workspaceId), eq(tickets.id, id));
 /** Message-IDs are compared without the angle brackets and case-insensitively in their domain part; stored lower-cased. */
 export const normaliseMessageId = (id: string | null | undefined): string | null => {
@@ -93,14 +99,11 @@ async function toTickets(ctx: Ctx, rows: Row[], statuses?: TicketStatusDef[]): P
     : [];
   const queueNames = new Map(queues.map((q) => [q.id, q.name]));
   return rows.map((r) => {
-    const status = defs.find((s) => s.key === r.status);
     return {
       id: r.id,
       number: r.number,
       subject: r.subject,
-      status: r.status,
-      statusLabel: status?.label ?? r.status,
-      statusCategory: status?.category ?? "open",
+      ...statusFields(defs, r.status),
       priority: r.priority,
       type: r.type,
       channel: r.channel,
@@ -844,14 +847,11 @@ export async function ticketsOnTimeline(
   if (rows.length === 0) return [];
   const statuses = await statusRows(ctx.db, ctx.workspaceId);
   return rows.map((r) => {
-    const s = statuses.find((x) => x.key === r.status);
     return {
       id: r.id,
       number: r.number,
       subject: r.subject,
-      status: r.status,
-      statusLabel: s?.label ?? r.status,
-      statusCategory: s?.category ?? "open",
+      ...statusFields(statuses, r.status),
       priority: r.priority,
       channel: r.channel,
       contactId: r.contactId,

@@ -4,7 +4,6 @@ import { Company, UpdateCompanyBody } from "../../contract/companies.js";
 import { Contact, UpdateContactBody } from "../../contract/contacts.js";
 import { Deal, UpdateDealBody } from "../../contract/deals.js";
 import { Task, UpdateTaskBody } from "../../contract/tasks.js";
-import { Ticket, UpdateTicketBody } from "../../contract/tickets.js";
 import type { WorkflowObject } from "../../contract/workflows.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
@@ -14,7 +13,6 @@ import { getContact, updateContact } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { getDeal, updateDeal } from "../deals/service.js";
 import { getTask, updateTask } from "../tasks/service.js";
-import { getTicket, updateTicket } from "../tickets/service.js";
 
 /** A record as workflows see it: the object's API shape (what merge fields and conditions read). */
 export type WfRecord = Record<string, unknown> & { id: string };
@@ -25,7 +23,6 @@ const shapes: Record<WorkflowObject, z.ZodObject> = {
   deal: Deal,
   task: Task,
   activity: Activity as unknown as z.ZodObject,
-  ticket: Ticket,
 };
 const writable: Record<WorkflowObject, z.ZodObject | null> = {
   contact: UpdateContactBody as unknown as z.ZodObject,
@@ -33,7 +30,6 @@ const writable: Record<WorkflowObject, z.ZodObject | null> = {
   deal: UpdateDealBody as unknown as z.ZodObject,
   task: UpdateTaskBody as unknown as z.ZodObject,
   activity: null,
-  ticket: UpdateTicketBody as unknown as z.ZodObject,
 };
 
 /** The fields of an object a condition or merge field may read, custom fields as custom.<key>. */
@@ -68,9 +64,7 @@ export async function loadRecord(ctx: Ctx, object: string, id: string): Promise<
             ? getTask(ctx, id)
             : object === "activity"
               ? getActivity(ctx, id)
-              : object === "ticket"
-                ? getTicket(ctx, id)
-                : null);
+              : null);
     if (!r || (r as { deletedAt?: string | null }).deletedAt) return null;
     return r as unknown as WfRecord;
   } catch (err) {
@@ -107,13 +101,11 @@ export async function updateRecord(ctx: Ctx, object: string, id: string, record:
       ? updateCompany(ctx, id, data)
       : object === "deal"
         ? updateDeal(ctx, id, data)
-        : object === "ticket"
-          ? updateTicket(ctx, id, data)
-          : updateTask(ctx, id, data));
+        : updateTask(ctx, id, data));
   return out as unknown as WfRecord;
 }
 
-/** Who owns a record: contacts, companies and deals have an owner, tasks and tickets an assignee, activities an author. */
+/** Who owns a record: contacts, companies and deals have an owner, tasks an assignee, activities an author. */
 export function ownerOf(record: WfRecord | null): string | null {
   if (!record) return null;
   return (record.ownerId ?? record.assigneeId ?? record.authorId ?? null) as string | null;
@@ -122,7 +114,6 @@ export function ownerOf(record: WfRecord | null): string | null {
 export function labelOf(object: string, record: WfRecord | null): string | null {
   if (!record) return null;
   const r = record as Record<string, unknown>;
-  if (object === "ticket" && typeof r.number === "number") return `#${r.number} ${String(r.subject ?? "")}`.trim();
   const name = r.fullName ?? r.name ?? r.title ?? r.subject ?? null;
   return typeof name === "string" && name.trim() ? name : `${object} ${record.id.slice(0, 8)}`;
 }

@@ -3,42 +3,27 @@
  * task reminder goes out through the outbox, the log shows it as sent, and opening it shows what was sent; a test
  * email from the page arrives with the Message-ID the log shows.
  */
-import type { AddressInfo } from "node:net";
-import { type ParsedMail, simpleParser } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import type { Page } from "playwright-core";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
+import { type BrowserSession, type MailCatcher, openBrowserSession, STEP, screenshotSteps, signUp, startMailCatcher, suite } from "./support.js";
 
 suite("Settings → Email log (Chromium)", () => {
   const errors: string[] = [];
-  const inbox: ParsedMail[] = [];
-  let smtp: SMTPServer;
+  let mail: MailCatcher;
+  let inbox: ParsedMail[] = [];
   let session: BrowserSession;
   let page: Page;
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      logger: false,
-      onData(stream, _session, done) {
-        simpleParser(stream)
-          .then((m) => {
-            inbox.push(m);
-            done();
-          })
-          .catch(done);
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-    const { port } = smtp.server.address() as AddressInfo;
-    session = await openBrowserSession(errors, { jobPollingSeconds: 0.5, smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: "Rapport <crm@mail.test>" });
+    mail = await startMailCatcher();
+    inbox = mail.inbox;
+    session = await openBrowserSession(errors, { jobPollingSeconds: 0.5, smtpUrl: mail.url, mailFrom: "Rapport <crm@mail.test>" });
     page = session.page;
   });
   afterAll(async () => {
     await session?.close();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await mail?.close();
   });
 
   const step = screenshotSteps(() => page, "mail");

@@ -3,17 +3,15 @@
  * customer signs in to the portal with a magic link, reads the agent's reply, answers from the portal, and rates the
  * solved ticket with one click in the satisfaction survey, which lands on the ticket.
  */
-import type { AddressInfo } from "node:net";
-import { type ParsedMail, simpleParser } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type BrowserSession, openBrowserSession, STEP, screenshotSteps, signUp, suite } from "./support.js";
+import { type BrowserSession, type MailCatcher, openBrowserSession, STEP, screenshotSteps, signUp, startMailCatcher, suite } from "./support.js";
 
 suite("customer portal and satisfaction survey (Chromium)", () => {
   const errors: string[] = [];
-  const inbox: ParsedMail[] = [];
-  let smtp: SMTPServer;
+  let mail: MailCatcher;
+  let inbox: ParsedMail[] = [];
   let session: BrowserSession;
   let page: Page;
   let customer: Page;
@@ -22,22 +20,9 @@ suite("customer portal and satisfaction survey (Chromium)", () => {
   let ticket = { id: "", number: 0 };
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      logger: false,
-      onData(stream, _session, done) {
-        simpleParser(stream)
-          .then((m) => {
-            inbox.push(m);
-            done();
-          })
-          .catch(done);
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-    const { port } = smtp.server.address() as AddressInfo;
-    session = await openBrowserSession(errors, { jobPollingSeconds: 0.5, smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: "Acme Support <support@acme.test>" });
+    mail = await startMailCatcher();
+    inbox = mail.inbox;
+    session = await openBrowserSession(errors, { jobPollingSeconds: 0.5, smtpUrl: mail.url, mailFrom: "Acme Support <support@acme.test>" });
     page = session.page;
     customerContext = (await session.context.browser()?.newContext({ viewport: { width: 420, height: 860 } })) as BrowserContext;
     customer = await customerContext.newPage();
@@ -46,7 +31,7 @@ suite("customer portal and satisfaction survey (Chromium)", () => {
   afterAll(async () => {
     await customerContext?.close();
     await session?.close();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await mail?.close();
   });
 
   const step = screenshotSteps(() => customer, "portal");

@@ -1,8 +1,11 @@
 /** What every browser test shares: finding Chromium, building the web app, launching, and failure screenshots. */
 import { existsSync, readdirSync, statSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ParsedMail, simpleParser } from "mailparser";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { SMTPServer } from "smtp-server";
 import { describe } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -143,4 +146,33 @@ export async function signUp(page: Page, admin: NewAdmin): Promise<void> {
   await page.getByRole("textbox", { name: "Password" }).fill(admin.password ?? "correct-horse-battery-staple");
   await page.getByTestId("signup-submit").click();
   await page.getByTestId("navbar").waitFor({ state: "visible" });
+}
+
+export interface MailCatcher {
+  /** Every message received so far, parsed. */
+  inbox: ParsedMail[];
+  /** smtp:// URL for the server's SMTP_URL. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server on loopback that keeps what it receives: the suites' way to read the mail the app sends. */
+export async function startMailCatcher(): Promise<MailCatcher> {
+  const inbox: ParsedMail[] = [];
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, _session, done) {
+      simpleParser(stream)
+        .then((m) => {
+          inbox.push(m);
+          done();
+        })
+        .catch(done);
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  const { port } = smtp.server.address() as AddressInfo;
+  return { inbox, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => smtp.close(() => resolve())) };
 }

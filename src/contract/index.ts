@@ -20,6 +20,8 @@ export * from "./labels.js";
 export * from "./leads.js";
 export * from "./mail.js";
 export * from "./mail-in.js";
+export * from "./home.js";
+export * from "./next-actions.js";
 export * from "./notifications.js";
 export * from "./products.js";
 export * from "./roles.js";

@@ -21,6 +21,7 @@ export * from "../modules/kb/table.js";
 export * from "../modules/leads/table.js";
 export * from "../modules/mail/table.js";
 export * from "../modules/mail-in/table.js";
+export * from "../modules/next-actions/table.js";
 export * from "../modules/notifications/table.js";
 export * from "../modules/portal/table.js";
 export * from "../modules/products/table.js";

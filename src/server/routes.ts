@@ -21,9 +21,11 @@ import { historyRoutes } from "../modules/history/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
 import { invitationRoutes } from "../modules/invitations/routes.js";
 import { kbRoutes } from "../modules/kb/routes.js";
+import { homeRoutes } from "../modules/home/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
 import { mailRoutes } from "../modules/mail/routes.js";
 import { mailInRoutes } from "../modules/mail-in/routes.js";
+import { nextActionRoutes } from "../modules/next-actions/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
@@ -100,6 +102,8 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await historyRoutes(api);
   await kbRoutes(api, { publicUrl: deps.publicUrl });
   await csatRoutes(api);
+  await homeRoutes(api);
+  await nextActionRoutes(api);
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

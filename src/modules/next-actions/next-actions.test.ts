@@ -48,6 +48,8 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     const stuck = await created(admin, "/api/v1/deals", { name: "Stuck deal", stageId: stage("Proposal") });
     await exec(sql`update deals set stage_entered_at = ${base.toISOString()}::timestamptz where id = ${stuck.id}::uuid`);
     await exec(sql`update deal_stage_changes set at = ${base.toISOString()}::timestamptz where deal_id = ${stuck.id}::uuid`);
+    // The stage's playbook tasks fell due two days after the deal entered it.
+    await exec(sql`update tasks set due_at = ${new Date(base.getTime() + 2 * DAY).toISOString()}::timestamptz, remind_at = null where related_id = ${stuck.id}::uuid`);
 
     // Eleven days in: within the usual twelve, nothing to say.
     expect(ofKind(await list(new Date(base.getTime() + 11 * DAY)), "stalled_deal")).toEqual([]);
@@ -87,7 +89,7 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     expect(leads.map((a) => a.record.id)).toEqual([hot.id]);
     expect(leads[0]).toMatchObject({ title: "Call Hana Hot", metrics: { leadScore: 85 }, reason: "Lead score 85 (hot from 70) and no call, email or meeting yet" });
 
-    expectProblem(await admin.post("/api/v1/next-actions/act", { key: `hot_lead:${hot.id}`, verb: "complete_task" }), 422, "validation_failed");
+    expectProblem(await admin.post("/api/v1/next-actions/act", { key: `hot_lead:${hot.id}`, verb: "complete_task" }), 400, "validation_failed");
     const res = await admin.post("/api/v1/next-actions/act", { key: `hot_lead:${hot.id}`, verb: "log_call" });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ done: "Call with Hana Hot logged", created: { object: "activity" } });
@@ -148,7 +150,7 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     expect(after).not.toContain(a.id);
     expect((await admin.post("/api/v1/next-actions/restore", { key: `hot_lead:${a.id}` })).statusCode).toBe(204);
     expect(await ids(now)).toContain(a.id);
-    expectProblem(await admin.post("/api/v1/next-actions/dismiss", { key: "nonsense:1" }), 422, "validation_failed");
+    expectProblem(await admin.post("/api/v1/next-actions/dismiss", { key: "nonsense:1" }), 400, "validation_failed");
   });
 
   it("computes association rules over purchases with hand-checked support and confidence, and suggests the missing product", async () => {
@@ -158,7 +160,7 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     const own: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
     const p = ((await c.get("/api/v1/pipelines")).json().data as Pipeline[]).find((x) => x.isDefault) as Pipeline;
     const won = p.stages.find((s) => s.type === "won")?.id as string;
-    const product = async (name: string) => (await created(c, "/api/v1/products", { name, unitPrice: "100", currency: "EUR" })).id;
+    const product = async (name: string) => (await created(c, "/api/v1/products", { name, sku: name.toUpperCase(), unitPrice: "100", currency: "EUR" })).id;
     const [p1, p2, p3] = [await product("Laptop"), await product("Dock"), await product("Warranty")];
     const baskets: [string, string[]][] = [
       ["C1", [p1, p2]],
@@ -228,6 +230,6 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     expect(((await rep.get("/api/v1/next-actions")).json().data as NextAction[]).map((a) => a.record.id)).toEqual([mine.id]);
     expectProblem(await rep.get(`/api/v1/next-actions?object=company&id=${adminCompany.id}`), 404, "not_found");
     expectProblem(await rep.post("/api/v1/next-actions/act", { key: `hot_lead:${theirs.id}`, verb: "log_call" }), 404, "not_found");
-    expectProblem(await rep.get(`/api/v1/next-actions?object=company`), 422, "validation_failed");
+    expectProblem(await rep.get(`/api/v1/next-actions?object=company`), 400, "validation_failed");
   });
 });

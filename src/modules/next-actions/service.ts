@@ -174,6 +174,8 @@ export async function actOnNextAction(ctx: Ctx, body: ActOnNextActionBody, now =
   }
   const deal = await createDeal(ctx, {
     name: `${product.name} for ${customer.name}`,
+    // In the product's currency, so its list price applies without a price list.
+    currency: product.currency,
     ...(customer.object === "company" ? { companyId: id } : { contacts: [{ contactId: id }] }),
     ownerId: ctx.actor.userId,
   });

@@ -55,7 +55,10 @@ export async function recentOnOwnedRecords(ctx: Ctx, userId: string, since: Date
         order by x.occurred_at desc, x.id, x.rank
         limit ${limit}`,
   );
-  const names = await userNames(ctx, rows.flatMap((r) => (r.author_id ? [r.author_id] : [])));
+  const names = await userNames(
+    ctx,
+    rows.flatMap((r) => (r.author_id ? [r.author_id] : [])),
+  );
   return rows.map((r) => ({
     id: r.id,
     type: r.type,

@@ -73,7 +73,13 @@ export async function homeMeetings(ctx: Ctx, now = new Date()): Promise<HomeMeet
       startsAt: m.occurredAt,
       endsAt: typeof m.details.endsAt === "string" ? m.details.endsAt : null,
       location: typeof m.details.location === "string" ? m.details.location : null,
-      record: m.dealId ? { object: "deal", id: m.dealId } : m.contactId ? { object: "contact", id: m.contactId } : m.companyId ? { object: "company", id: m.companyId } : null,
+      record: m.dealId
+        ? { object: "deal", id: m.dealId }
+        : m.contactId
+          ? { object: "contact", id: m.contactId }
+          : m.companyId
+            ? { object: "company", id: m.companyId }
+            : null,
       attendeeCount: m.attendees.length,
     })),
   };

@@ -49,7 +49,9 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     await exec(sql`update deals set stage_entered_at = ${base.toISOString()}::timestamptz where id = ${stuck.id}::uuid`);
     await exec(sql`update deal_stage_changes set at = ${base.toISOString()}::timestamptz where deal_id = ${stuck.id}::uuid`);
     // The stage's playbook tasks fell due two days after the deal entered it.
-    await exec(sql`update tasks set due_at = ${new Date(base.getTime() + 2 * DAY).toISOString()}::timestamptz, remind_at = null where related_id = ${stuck.id}::uuid`);
+    await exec(
+      sql`update tasks set due_at = ${new Date(base.getTime() + 2 * DAY).toISOString()}::timestamptz, remind_at = null where related_id = ${stuck.id}::uuid`,
+    );
 
     // Eleven days in: within the usual twelve, nothing to say.
     expect(ofKind(await list(new Date(base.getTime() + 11 * DAY)), "stalled_deal")).toEqual([]);
@@ -87,7 +89,11 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     const now = new Date();
     const leads = ofKind(await list(now), "hot_lead");
     expect(leads.map((a) => a.record.id)).toEqual([hot.id]);
-    expect(leads[0]).toMatchObject({ title: "Call Hana Hot", metrics: { leadScore: 85 }, reason: "Lead score 85 (hot from 70) and no call, email or meeting yet" });
+    expect(leads[0]).toMatchObject({
+      title: "Call Hana Hot",
+      metrics: { leadScore: 85 },
+      reason: "Lead score 85 (hot from 70) and no call, email or meeting yet",
+    });
 
     expectProblem(await admin.post("/api/v1/next-actions/act", { key: `hot_lead:${hot.id}`, verb: "complete_task" }), 400, "validation_failed");
     const res = await admin.post("/api/v1/next-actions/act", { key: `hot_lead:${hot.id}`, verb: "log_call" });
@@ -101,7 +107,11 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     const task = await created(admin, "/api/v1/tasks", { title: "Send the quote", dueAt: due.toISOString() });
     expect(ofKind(await list(new Date(due.getTime() - 3_600_000)), "overdue_task").map((a) => a.record.id)).not.toContain(task.id);
     const overdue = ofKind(await list(new Date()), "overdue_task").find((a) => a.record.id === task.id);
-    expect(overdue).toMatchObject({ title: "Send the quote", reason: "Follow-up overdue by 2 days", verbs: [{ verb: "complete_task" }, { verb: "reschedule_task" }] });
+    expect(overdue).toMatchObject({
+      title: "Send the quote",
+      reason: "Follow-up overdue by 2 days",
+      verbs: [{ verb: "complete_task" }, { verb: "reschedule_task" }],
+    });
 
     const now = new Date();
     await actOnNextAction(ctx, { key: `overdue_task:${task.id}`, verb: "reschedule_task" }, now);
@@ -180,10 +190,12 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     // 5 customers; Laptop bought by 4, Dock by 3, Warranty by 2; Laptop+Dock by 2, the other pairs by 1 (below the minimum of 2).
     const rules = await associationRules(own);
     const round = (x: number) => Math.round(x * 10_000) / 10_000;
-    expect(rules.map((r) => [r.fromProductId, r.toProductId, r.both, r.fromBuyers, r.customers, round(r.support), round(r.confidence), round(r.lift)])).toEqual([
-      [p2, p1, 2, 3, 5, 0.4, 0.6667, 0.8333],
-      [p1, p2, 2, 4, 5, 0.4, 0.5, 0.8333],
-    ]);
+    expect(rules.map((r) => [r.fromProductId, r.toProductId, r.both, r.fromBuyers, r.customers, round(r.support), round(r.confidence), round(r.lift)])).toEqual(
+      [
+        [p2, p1, 2, 3, 5, 0.4, 0.6667, 0.8333],
+        [p1, p2, 2, 4, 5, 0.4, 0.5, 0.8333],
+      ],
+    );
 
     const actions = ofKind(await listNextActions(own, q(), new Date()), "cross_sell");
     expect(actions.map((a) => [a.record.name, a.related?.name, round(a.metrics.confidence ?? 0), round(a.metrics.support ?? 0)])).toEqual([
@@ -211,12 +223,18 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     const roles = (await c.get("/api/v1/roles")).json().data as { id: string; key: string; permissions: Record<string, unknown> }[];
     const sales = roles.find((r) => r.key === "sales") as (typeof roles)[number];
     const ownScope = { read: "own", create: true, edit: "own", delete: "own" };
-    expect((await c.patch(`/api/v1/roles/${sales.id}`, { permissions: { ...sales.permissions, contact: ownScope, company: ownScope, deal: ownScope } })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await c.patch(`/api/v1/roles/${sales.id}`, { permissions: { ...sales.permissions, contact: ownScope, company: ownScope, deal: ownScope } })).statusCode,
+    ).toBe(200);
     const repCompany = await created(c, "/api/v1/companies", { name: "Rep Co", ownerId: rep.userId });
     const adminCompany = await created(c, "/api/v1/companies", { name: "Admin Co" });
-    const mine = await created(c, "/api/v1/contacts", { firstName: "Mine", lastName: "Lead", companyId: repCompany.id, ownerId: rep.userId, lifecycleStage: "lead" });
+    const mine = await created(c, "/api/v1/contacts", {
+      firstName: "Mine",
+      lastName: "Lead",
+      companyId: repCompany.id,
+      ownerId: rep.userId,
+      lifecycleStage: "lead",
+    });
     const theirs = await created(c, "/api/v1/contacts", { firstName: "Theirs", lastName: "Lead", companyId: repCompany.id, lifecycleStage: "lead" });
     await exec(sql`update contacts set lead_score = 95 where id in (${mine.id}::uuid, ${theirs.id}::uuid)`);
 

@@ -1,5 +1,12 @@
 import type { FastifyInstance } from "fastify";
-import { ActOnNextActionBody, DismissNextActionBody, NextActionList, NextActionQuery, NextActionResult, RestoreNextActionBody } from "../../contract/next-actions.js";
+import {
+  ActOnNextActionBody,
+  DismissNextActionBody,
+  NextActionList,
+  NextActionQuery,
+  NextActionResult,
+  RestoreNextActionBody,
+} from "../../contract/next-actions.js";
 import { NoContent, problems, typed } from "../../server/route-kit.js";
 import { actOnNextAction, dismissNextAction, listNextActions, restoreNextAction } from "./service.js";
 
@@ -35,7 +42,12 @@ export async function nextActionRoutes(app: FastifyInstance): Promise<void> {
   r.post(
     "/next-actions/dismiss",
     {
-      schema: { tags, summary: "Dismiss a suggestion for good, or snooze it for some days (yours only)", body: DismissNextActionBody, response: { 204: NoContent, ...problems } },
+      schema: {
+        tags,
+        summary: "Dismiss a suggestion for good, or snooze it for some days (yours only)",
+        body: DismissNextActionBody,
+        response: { 204: NoContent, ...problems },
+      },
     },
     async (req, reply) => {
       await dismissNextAction(req.ctx, req.body);

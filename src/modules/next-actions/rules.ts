@@ -196,9 +196,10 @@ export async function quietCustomers({ ctx, scope, now, limit }: RuleInput): Pro
       kind: "no_recent_contact",
       source: "rules",
       title: `Check in with ${name}`,
-      reason: r.last_ms != null
-        ? `Customer with no call, email or meeting for ${plural(since, "day")} (quiet after ${QUIET_CUSTOMER_DAYS})`
-        : `Customer never called, emailed or met in ${plural(since, "day")} on record`,
+      reason:
+        r.last_ms != null
+          ? `Customer with no call, email or meeting for ${plural(since, "day")} (quiet after ${QUIET_CUSTOMER_DAYS})`
+          : `Customer never called, emailed or met in ${plural(since, "day")} on record`,
       record: { object: "contact", id: r.id, name },
       related: null,
       verbs: [
@@ -322,10 +323,16 @@ function rulesSql(ws: string): SQL {
 }
 
 export async function associationRules(ctx: Ctx): Promise<AssociationRule[]> {
-  const rows = await queryRows<{ x: string; y: string; both_n: number; x_buyers: number; customers: number; support: number; confidence: number; lift: number }>(
-    ctx.db,
-    sql`with ${rulesSql(ctx.workspaceId)} select * from rules order by confidence desc, support desc, x, y`,
-  );
+  const rows = await queryRows<{
+    x: string;
+    y: string;
+    both_n: number;
+    x_buyers: number;
+    customers: number;
+    support: number;
+    confidence: number;
+    lift: number;
+  }>(ctx.db, sql`with ${rulesSql(ctx.workspaceId)} select * from rules order by confidence desc, support desc, x, y`);
   return rows.map((r) => ({
     fromProductId: r.x,
     toProductId: r.y,
@@ -349,8 +356,7 @@ function targetCustomers(ctx: Ctx, scope: ActionScope): SQL {
   const contacts = (where: SQL) =>
     sql`select 'contact:' || c.id::text as customer, 'contact' as object, c.id, coalesce(${contactName}, 'Unnamed contact') as name from contacts c
         where ${and([sql`c.workspace_id = ${ws}::uuid and c.deleted_at is null and c.company_id is null`, where, contactVisible])}`;
-  if (scope.kind === "mine")
-    return sql`${companies(sql`co.owner_id = ${scope.userId}::uuid`)} union all ${contacts(sql`c.owner_id = ${scope.userId}::uuid`)}`;
+  if (scope.kind === "mine") return sql`${companies(sql`co.owner_id = ${scope.userId}::uuid`)} union all ${contacts(sql`c.owner_id = ${scope.userId}::uuid`)}`;
   if (scope.object === "company") return companies(sql`co.id = ${scope.id}::uuid`);
   if (scope.object === "contact")
     return sql`${companies(sql`co.id = (select company_id from contacts where workspace_id = ${ws}::uuid and id = ${scope.id}::uuid)`)}

@@ -89,9 +89,7 @@ export async function restoreNextAction(ctx: Ctx, key: string): Promise<void> {
   const userId = needUser(ctx);
   await ctx.db
     .delete(nextActionDismissals)
-    .where(
-      and(eq(nextActionDismissals.workspaceId, ctx.workspaceId), eq(nextActionDismissals.userId, userId), eq(nextActionDismissals.actionKey, key)),
-    );
+    .where(and(eq(nextActionDismissals.workspaceId, ctx.workspaceId), eq(nextActionDismissals.userId, userId), eq(nextActionDismissals.actionKey, key)));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -22,6 +22,7 @@ import {
   IconForms,
   IconGauge,
   IconHeadset,
+  IconHome,
   IconKeyboard,
   IconLayoutKanban,
   IconLock,
@@ -170,7 +171,7 @@ function Header({
       }
       // The role, and so the rights, are this workspace's: fetched before the next page renders.
       await qc.fetchQuery({ ...accessQuery, staleTime: 0 });
-      await navigate({ to: "/contacts" });
+      await navigate({ to: "/home" });
       qc.setQueryData(["me"], next);
     } catch (e) {
       notifyError(e, "Could not switch workspace");
@@ -212,7 +213,7 @@ function Header({
         />
         {/* The link's name is its visible word (WCAG 2.5.3): the logo's letter is drawn by CSS, and on phones the
             word is only visually hidden so the link keeps its name. */}
-        <Link to="/contacts" className={classes.brand}>
+        <Link to="/home" className={classes.brand}>
           <span className={classes.logo} aria-hidden />
           <Text fw={700} fz="lg" className={classes.brandText}>
             Rapport
@@ -342,6 +343,7 @@ function Navigation({ pathname }: { pathname: string }) {
   return (
     <>
       <AppShell.Section grow style={{ overflowY: "auto" }}>
+        {item("/home", "Home", <IconHome size={18} stroke={1.7} />, "nav-home")}
         {item("/contacts", "Contacts", <IconUsers size={18} stroke={1.7} />, "nav-contacts")}
         {item("/leads", "Leads", <IconFilter size={18} stroke={1.7} />, "nav-leads")}
         {item("/companies", "Companies", <IconBuilding size={18} stroke={1.7} />, "nav-companies")}

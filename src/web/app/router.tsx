@@ -12,8 +12,14 @@ const indexRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/",
   beforeLoad: () => {
-    throw redirect({ to: "/contacts" });
+    throw redirect({ to: "/home" });
   },
+});
+// "My day": where people land after signing in.
+const homeRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/home",
+  component: lazyRouteComponent(() => import("../home/HomePage.js"), "HomePage"),
 });
 
 /** `?new=true` opens the create form (used by the command palette). */
@@ -284,6 +290,7 @@ const routeTree = rootRoute.addChildren([
   articleRoute,
   calendarRoute,
   indexRoute,
+  homeRoute,
   contactsRoute,
   contactRoute,
   companiesRoute,

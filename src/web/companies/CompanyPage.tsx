@@ -10,6 +10,7 @@ import { AnchorLink } from "../components/links.js";
 import { ContactFormDrawer } from "../contacts/ContactForm.js";
 import { PurchasesPanel } from "../deals/PurchasesPanel.js";
 import { RecordDealsPanel } from "../deals/RecordDealsPanel.js";
+import { NextActionsPanel } from "../home/NextActionsPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { formatDateTime, formatMoney, formatNumber, phoneWithExtension, telHref } from "../lib/format.js";
@@ -176,6 +177,7 @@ export function CompanyPage() {
                 <DetailsCard title="Custom fields" testId="company-custom-fields" items={editableCustomItems("company", c, customFields.data ?? [])} />
               )}
               <CompanyContacts company={c} canWrite={may("contact", "create") && !c.deletedAt} />
+              {!c.deletedAt && <NextActionsPanel target={{ object: "company", id: c.id }} title="Suggested next steps" />}
               {!c.deletedAt && <RecordTasksPanel object="company" id={c.id} name={c.name} />}
               <RecordDealsPanel object="company" id={c.id} name={c.name} />
               <PurchasesPanel object="company" id={c.id} />

@@ -9,6 +9,7 @@ import { AnchorLink } from "../components/links.js";
 import { PurchasesPanel } from "../deals/PurchasesPanel.js";
 import { RecordDealsPanel } from "../deals/RecordDealsPanel.js";
 import { DownloadVcardButton } from "../exports/DownloadVcardButton.js";
+import { NextActionsPanel } from "../home/NextActionsPanel.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
 import { LeadPanel } from "../leads/LeadPanel.js";
 import { formatDateTime, leadSourceLabels, phoneWithExtension, telHref } from "../lib/format.js";
@@ -209,6 +210,7 @@ export function ContactPage() {
               {(customFields.data?.length ?? 0) > 0 && (
                 <DetailsCard title="Custom fields" testId="contact-custom-fields" items={editableCustomItems("contact", c, customFields.data ?? [])} />
               )}
+              {!c.deletedAt && <NextActionsPanel target={{ object: "contact", id: c.id }} title="Suggested next steps" />}
               {!c.deletedAt && <RecordTasksPanel object="contact" id={c.id} name={c.fullName} />}
               <RecordDealsPanel
                 object="contact"

@@ -8,6 +8,7 @@ import { type Deal, dealSourceLabels, labelOf, type Stage } from "../../contract
 import { RecordRightsContext, usePermissions } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { AnchorLink } from "../components/links.js";
+import { NextActionsPanel } from "../home/NextActionsPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery } from "../http/queries.js";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format.js";
@@ -263,6 +264,7 @@ export function DealPage() {
               {(customFields.data?.length ?? 0) > 0 && <DetailsCard title="Custom fields" items={editableCustomItems("deal", d, customFields.data ?? [])} />}
               <ContactsCard deal={d} onEdit={editable ? () => setEditing(true) : undefined} />
               <StageHistoryCard id={d.id} />
+              {!d.deletedAt && <NextActionsPanel target={{ object: "deal", id: d.id }} title="Suggested next steps" />}
               <TasksCard id={d.id} />
             </Stack>
           </Grid.Col>

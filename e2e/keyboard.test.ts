@@ -85,6 +85,7 @@ suite("keyboard shortcuts and focus (Chromium)", () => {
           ["q", "/data-quality"],
           ["i", "/imports"],
           ["x", "/trash"],
+          ["h", "/home"],
           ["s", "/settings/users"],
           ["c", "/contacts"],
         ];
@@ -232,7 +233,7 @@ suite("keyboard shortcuts and focus (Chromium)", () => {
         await see(byTestId("record-row"));
         await byTestId("nav-burger").click();
         // Opening moves focus into the navigation.
-        await expect.poll(activeTestId).toBe("nav-contacts");
+        await expect.poll(activeTestId).toBe("nav-home");
         expect(await byTestId("navbar").getAttribute("inert")).toBeNull();
         await page.keyboard.press("Escape");
         await expect.poll(() => byTestId("navbar").getAttribute("inert")).toBe("");

@@ -45,7 +45,9 @@ suite("web app main path (Chromium)", () => {
         await byTestId("signup-submit").click();
         await see(page.getByText("Name your workspace"));
         await signUp(page, admin);
-        await see(byTestId("list-empty"));
+        // Signed in, people land on their day.
+        await see(byTestId("home-page"));
+        expect(new URL(page.url()).pathname).toBe("/home");
         expect(await byTestId("user-menu").getAttribute("aria-label")).toContain(admin.name);
       }),
     STEP,

@@ -4,8 +4,6 @@ import type { Ctx } from "../../core/context.js";
 import { type Client, createTestApp, databaseKinds, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { homeActivity, homeDeals, homeMeetings, homeQuota, homeTasks } from "./service.js";
 
-const HOUR = 3_600_000;
-
 async function created(c: Client, url: string, body: unknown): Promise<{ id: string }> {
   const res = await c.post(url, body);
   expect(res.statusCode, res.body).toBe(201);

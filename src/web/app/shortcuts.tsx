@@ -5,6 +5,7 @@ import { isMac } from "../lib/format.js";
 
 /** `g` then one of these keys goes to the page; `admin` ones only for admins (the only ones who see that page). */
 export const goToShortcuts = [
+  { key: "h", to: "/home", label: "Home (my day)" },
   { key: "c", to: "/contacts", label: "Contacts" },
   { key: "o", to: "/companies", label: "Companies (organisations)" },
   { key: "l", to: "/leads", label: "Leads" },

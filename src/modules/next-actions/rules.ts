@@ -368,8 +368,38 @@ function targetCustomers(ctx: Ctx, scope: ActionScope): SQL {
              )}`;
 }
 
-export async function crossSell({ ctx, scope, limit }: RuleInput): Promise<NextAction[]> {
+/** The most rules kept per workspace: the strongest, by confidence then support. */
+const MAX_RULES = 2_000;
+/** How long a workspace's rules are reused at most, even when its won deals look unchanged. */
+const RULES_TTL_MS = 15 * 60_000;
+const ruleCache = new Map<string, { fingerprint: string; at: number; rules: AssociationRule[] }>();
+
+/**
+ * The workspace's rules, computed over every purchase only when its won deals changed (their count or latest close,
+ * an index-only read) or after RULES_TTL_MS: the full computation reads every won deal's line items, too much for each
+ * home page at a million deals, and the statistics of thousands of customers barely move between two page loads.
+ */
+export async function cachedAssociationRules(ctx: Ctx, now: Date): Promise<AssociationRule[]> {
+  const [f] = await queryRows<{ n: number; last: string | null }>(
+    ctx.db,
+    sql`select count(*)::int as n, max(closed_at)::text as last from deals
+        where workspace_id = ${ctx.workspaceId}::uuid and status = 'won' and deleted_at is null`,
+  );
+  const fingerprint = `${f?.n ?? 0}:${f?.last ?? ""}`;
+  const hit = ruleCache.get(ctx.workspaceId);
+  if (hit && hit.fingerprint === fingerprint && now.getTime() - hit.at < RULES_TTL_MS && now.getTime() >= hit.at) return hit.rules;
+  const rules = (await associationRules(ctx)).slice(0, MAX_RULES);
+  if (ruleCache.size >= 1_000) ruleCache.delete(ruleCache.keys().next().value as string);
+  ruleCache.set(ctx.workspaceId, { fingerprint, at: now.getTime(), rules });
+  return rules;
+}
+
+const pgArray = (values: (string | number)[]) => `{${values.join(",")}}`;
+
+export async function crossSell({ ctx, scope, now, limit }: RuleInput): Promise<NextAction[]> {
   const ws = ctx.workspaceId;
+  const known = await cachedAssociationRules(ctx, now);
+  if (known.length === 0) return [];
   const rows = await queryRows<{
     object: "company" | "contact";
     id: string;
@@ -384,17 +414,33 @@ export async function crossSell({ ctx, scope, limit }: RuleInput): Promise<NextA
     lift: number;
   }>(
     ctx.db,
-    sql`with ${rulesSql(ws)},
+    sql`with rules as (
+          select * from unnest(${pgArray(known.map((r) => r.fromProductId))}::uuid[], ${pgArray(known.map((r) => r.toProductId))}::uuid[],
+                               ${pgArray(known.map((r) => r.both))}::int[], ${pgArray(known.map((r) => r.support))}::float8[],
+                               ${pgArray(known.map((r) => r.confidence))}::float8[], ${pgArray(known.map((r) => r.lift))}::float8[])
+                 as r(x, y, both_n, support, confidence, lift)
+        ),
         targets as (${targetCustomers(ctx, scope)}),
-        owned as (select p.customer, p.product_id from purchases p where p.customer in (select customer from targets)),
-        -- Already bought, or already offered in an open deal: nothing to suggest.
-        offered as (${purchases(ws, sql`d.status = 'open'`)}),
+        -- The targets' own won and open deals' products only, through the company and contact indexes.
+        theirs as (
+          select t.customer, d.status, li.product_id from targets t
+          join deals d on d.workspace_id = ${ws}::uuid and d.company_id = t.id and d.deleted_at is null and d.status in ('won', 'open')
+          join deal_line_items li on li.workspace_id = d.workspace_id and li.deal_id = d.id and li.product_id is not null
+          where t.object = 'company'
+          union all
+          select t.customer, d.status, li.product_id from targets t
+          join deal_contacts dc on dc.workspace_id = ${ws}::uuid and dc.contact_id = t.id
+          join deals d on d.workspace_id = dc.workspace_id and d.id = dc.deal_id and d.company_id is null and d.deleted_at is null and d.status in ('won', 'open')
+          join deal_line_items li on li.workspace_id = d.workspace_id and li.deal_id = d.id and li.product_id is not null
+          where t.object = 'contact'
+        ),
+        owned as (select distinct customer, product_id from theirs where status = 'won'),
         cand as (
           select o.customer, r.x, r.y, r.both_n, r.support, r.confidence, r.lift,
                  row_number() over (partition by o.customer, r.y order by r.confidence desc, r.support desc, r.x) as rn
           from owned o join rules r on r.x = o.product_id
-          where not exists (select 1 from owned o2 where o2.customer = o.customer and o2.product_id = r.y)
-            and not exists (select 1 from offered f where f.customer = o.customer and f.product_id = r.y)
+          -- Already bought, or already offered in an open deal: nothing to suggest.
+          where not exists (select 1 from theirs o2 where o2.customer = o.customer and o2.product_id = r.y)
         )
         select t.object, t.id, t.name, cand.x, px.name as x_name, cand.y, py.name as y_name, cand.both_n, cand.support, cand.confidence, cand.lift
         from cand

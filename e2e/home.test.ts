@@ -109,6 +109,33 @@ suite("home page and next best actions (Chromium)", () => {
         await see(page.getByText("Dock for Gamma Ltd"));
         await see(byTestId("next-actions"));
         expect(await byTestId("next-action").filter({ hasText: "Offer Dock" }).count()).toBe(0);
+      }),
+    STEP,
+  );
+
+  it(
+    "shows my quota attainment as a chart and the deals closing this month",
+    () =>
+      step("04-quota-deals", async () => {
+        const me = ((await (await page.request.get(`${server.url}/api/v1/auth/me`)).json()) as { user: { id: string } }).user.id;
+        const today = new Date();
+        const month = `${today.getUTCFullYear()}-${String(today.getUTCMonth() + 1).padStart(2, "0")}`;
+        const quota = await page.request.put(`${server.url}/api/v1/quotas`, {
+          data: { quotas: [{ subjectType: "user", subjectId: me, period: month, amount: 4000, currency: "EUR" }] },
+        });
+        expect(quota.status()).toBe(200);
+        const pipelines = (await (await page.request.get(`${server.url}/api/v1/pipelines`)).json()) as {
+          data: { isDefault: boolean; stages: { id: string; type: string }[] }[];
+        };
+        const won = pipelines.data.find((p) => p.isDefault)?.stages.find((s) => s.type === "won")?.id as string;
+        const closed = await post("/deals", { name: "Fleet renewal", amount: "1000", currency: "EUR" });
+        await post(`/deals/${closed.id}/stage`, { stageId: won });
+        const lastDay = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
+        await post("/deals", { name: "Warehouse scanners", amount: "2500", currency: "EUR", expectedCloseDate: lastDay });
+        await byTestId("nav-home").click();
+        await see(byTestId("home-page"));
+        await expect.poll(() => byTestId("home-quota-attainment").textContent()).toBe("25 %");
+        await see(byTestId("home-deal").filter({ hasText: "Warehouse scanners" }));
         expect(errors).toEqual([]);
       }),
     STEP,

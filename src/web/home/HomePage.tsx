@@ -280,9 +280,9 @@ export function HomePage() {
                               )}
                             </Table.Td>
                             <Table.Td>
-                              <Badge variant="outline" size="sm">
+                              <Text fz="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
                                 {deal.stageName} · {deal.stageProbability} %
-                              </Badge>
+                              </Text>
                             </Table.Td>
                             <Table.Td c="dimmed" style={{ whiteSpace: "nowrap" }}>
                               {formatDate(deal.expectedCloseDate)}

@@ -423,32 +423,39 @@ export async function crossSell({ ctx, scope, now, limit }: RuleInput): Promise<
         targets as (${targetCustomers(ctx, scope)}),
         -- The targets' own won and open deals' products only, through the company and contact indexes.
         theirs as (
-          select t.customer, d.status, li.product_id from targets t
+          select t.object, t.id, t.name, d.status, li.product_id from targets t
           join deals d on d.workspace_id = ${ws}::uuid and d.company_id = t.id and d.deleted_at is null and d.status in ('won', 'open')
           join deal_line_items li on li.workspace_id = d.workspace_id and li.deal_id = d.id and li.product_id is not null
           where t.object = 'company'
           union all
-          select t.customer, d.status, li.product_id from targets t
+          select t.object, t.id, t.name, d.status, li.product_id from targets t
           join deal_contacts dc on dc.workspace_id = ${ws}::uuid and dc.contact_id = t.id
           join deals d on d.workspace_id = dc.workspace_id and d.id = dc.deal_id and d.company_id is null and d.deleted_at is null and d.status in ('won', 'open')
           join deal_line_items li on li.workspace_id = d.workspace_id and li.deal_id = d.id and li.product_id is not null
           where t.object = 'contact'
         ),
-        owned as (select distinct customer, product_id from theirs where status = 'won'),
+        -- One row per customer with what they bought and what they have (bought, or on an open deal) as arrays: the
+        -- checks below are per row, never a join the planner could misjudge.
+        have as (
+          select object, id, name, array_agg(distinct product_id) as products,
+                 array_agg(distinct product_id) filter (where status = 'won') as bought
+          from theirs group by object, id, name
+        ),
         cand as (
-          select o.customer, r.x, r.y, r.both_n, r.support, r.confidence, r.lift,
-                 row_number() over (partition by o.customer, r.y order by r.confidence desc, r.support desc, r.x) as rn
-          from owned o join rules r on r.x = o.product_id
+          select h.object, h.id, h.name, r.x, r.y, r.both_n, r.support, r.confidence, r.lift,
+                 row_number() over (partition by h.id, r.y order by r.confidence desc, r.support desc, r.x) as rn
+          from have h
+          cross join lateral unnest(h.bought) as b(product_id)
+          join rules r on r.x = b.product_id
           -- Already bought, or already offered in an open deal: nothing to suggest.
-          where not exists (select 1 from theirs o2 where o2.customer = o.customer and o2.product_id = r.y)
-        )
-        select t.object, t.id, t.name, cand.x, px.name as x_name, cand.y, py.name as y_name, cand.both_n, cand.support, cand.confidence, cand.lift
-        from cand
-        join targets t on t.customer = cand.customer
-        join products px on px.workspace_id = ${ws}::uuid and px.id = cand.x
-        join products py on py.workspace_id = ${ws}::uuid and py.id = cand.y
-        where cand.rn = 1
-        order by cand.confidence desc, cand.support desc, t.id, cand.y
+          where h.bought is not null and not (r.y = any(h.products))
+        ),
+        best as (select * from cand where rn = 1 order by confidence desc, support desc, id, y limit ${limit})
+        select best.object, best.id, best.name, best.x, px.name as x_name, best.y, py.name as y_name, best.both_n, best.support, best.confidence, best.lift
+        from best
+        join products px on px.workspace_id = ${ws}::uuid and px.id = best.x
+        join products py on py.workspace_id = ${ws}::uuid and py.id = best.y
+        order by best.confidence desc, best.support desc, best.id, best.y
         limit ${limit}`,
   );
   return rows.map((r) => {

@@ -217,6 +217,43 @@ describe.each(databaseKinds)("next best actions on %s", (kind) => {
     expect(ofKind(await listNextActions(own, q(), new Date()), "cross_sell").map((a) => a.record.name)).toEqual(["C4", "C3"]);
   });
 
+  it("treats a contact without a company as the customer of the deals they are on, on the contact's and the deal's page", async () => {
+    const c = await newWorkspace(t.app);
+    const me = c.session.me as { user: { id: string }; workspace: { id: string } };
+    const own: Ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "user", userId: me.user.id, role: "admin" } };
+    const p = ((await c.get("/api/v1/pipelines")).json().data as Pipeline[]).find((x) => x.isDefault) as Pipeline;
+    const won = p.stages.find((s) => s.type === "won")?.id as string;
+    const product = async (name: string) => (await created(c, "/api/v1/products", { name, sku: name.toUpperCase(), unitPrice: "10", currency: "EUR" })).id;
+    const [tent, stove] = [await product("Tent"), await product("Stove")];
+    const deals: Record<string, string> = {};
+    const contacts: Record<string, string> = {};
+    for (const [name, items] of [
+      ["Kim", [tent, stove]],
+      ["Lou", [tent, stove]],
+      ["Max", [tent]],
+    ] as [string, string[]][]) {
+      contacts[name] = (await created(c, "/api/v1/contacts", { firstName: name, lastName: "Camper" })).id;
+      const deal = await created(c, "/api/v1/deals", { name: `${name}'s kit`, contacts: [{ contactId: contacts[name] }], currency: "EUR" });
+      deals[name] = deal.id;
+      expect((await c.call("PUT", `/api/v1/deals/${deal.id}/line-items`, { items: items.map((productId) => ({ productId, quantity: 1 })) })).statusCode).toBe(
+        200,
+      );
+      expect((await c.post(`/api/v1/deals/${deal.id}/stage`, { stageId: won })).statusCode).toBe(200);
+    }
+    const names = async (over: Partial<{ object: "contact" | "deal"; id: string }>) =>
+      ofKind(await listNextActions(own, q(over), new Date()), "cross_sell").map((a) => [a.record.object, a.record.name, a.related?.name, a.metrics.confidence]);
+    // Tent -> Stove: 2 of the 3 Tent buyers bought a Stove.
+    expect(await names({})).toEqual([["contact", "Max Camper", "Stove", 2 / 3]]);
+    expect(await names({ object: "contact", id: contacts.Max as string })).toEqual([["contact", "Max Camper", "Stove", 2 / 3]]);
+    expect(await names({ object: "deal", id: deals.Max as string })).toEqual([["contact", "Max Camper", "Stove", 2 / 3]]);
+    expect(await names({ object: "contact", id: contacts.Kim as string })).toEqual([]);
+    const res = await actOnNextAction(own, { key: `cross_sell:${contacts.Max}:${stove}`, verb: "create_task" });
+    expect((await c.get(`/api/v1/tasks/${res.created?.id}`)).json()).toMatchObject({
+      title: "Offer Stove to Max Camper",
+      related: { object: "contact", id: contacts.Max },
+    });
+  });
+
   it("shows a sales user narrowed to their own records only the suggestions on records they can read", async () => {
     const c = await newWorkspace(t.app);
     const rep = await userWithRole(t.app, c, "sales");

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, inArray } from "drizzle-orm";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { type Ctx, systemActor } from "../../core/context.js";
 import type { Db } from "../../db/client.js";

@@ -12,7 +12,7 @@ import { type Hit, recordHit, unsubscribe } from "./tracking.js";
  * altered or expired one gets the same plain page whatever was wrong, so nothing tells which messages or addresses
  * exist. Kept cheap: a signature check, one read and one insert.
  */
-const Params = z.object({ token: z.string().max(4000) }).strict();
+const Query = z.object({ t: z.string().max(4000).default("") });
 // A 1×1 transparent GIF.
 const PIXEL = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
 
@@ -45,7 +45,7 @@ export async function marketingPublicRoutes(app: FastifyInstance, options: { dat
 
   const claimsOf = async (token: string, kind: LinkClaims["k"]): Promise<LinkClaims | null> => {
     try {
-      return await verifyLink(db, token.replace(/\.gif$/, ""), kind);
+      return await verifyLink(db, token, kind);
     } catch (err) {
       if (err instanceof AppError) return null;
       throw err;
@@ -54,10 +54,10 @@ export async function marketingPublicRoutes(app: FastifyInstance, options: { dat
 
   app.route({
     method: ["GET", "HEAD"],
-    url: "/m/o/:token",
-    schema: { hide: true, params: Params },
+    url: "/m/o",
+    schema: { hide: true, querystring: Query },
     handler: async (req, reply) => {
-      const { token } = req.params as z.infer<typeof Params>;
+      const token = (req.query as z.infer<typeof Query>).t;
       const claims = await claimsOf(token, "o");
       // The pixel is answered the same either way: an image never says whether its link was genuine.
       if (claims) await recordHit(db, claims, hitOf(req)).catch((e: unknown) => req.log.warn({ err: e }, "recording an open failed"));
@@ -67,10 +67,10 @@ export async function marketingPublicRoutes(app: FastifyInstance, options: { dat
 
   app.route({
     method: ["GET", "HEAD"],
-    url: "/m/c/:token",
-    schema: { hide: true, params: Params },
+    url: "/m/c",
+    schema: { hide: true, querystring: Query },
     handler: async (req, reply) => {
-      const { token } = req.params as z.infer<typeof Params>;
+      const token = (req.query as z.infer<typeof Query>).t;
       const claims = await claimsOf(token, "c");
       // Only the destination the signature covers, and only http(s): never an open redirect.
       if (!claims?.u || !/^https?:\/\//i.test(claims.u)) return invalidPage(reply);
@@ -79,20 +79,20 @@ export async function marketingPublicRoutes(app: FastifyInstance, options: { dat
     },
   });
 
-  app.get("/m/u/:token", { schema: { hide: true, params: Params } }, async (req, reply) => {
-    const { token } = req.params as z.infer<typeof Params>;
+  app.get("/m/u", { schema: { hide: true, querystring: Query } }, async (req, reply) => {
+    const token = (req.query as z.infer<typeof Query>).t;
     if (!(await claimsOf(token, "u"))) return invalidPage(reply);
     // A GET never unsubscribes: link scanners follow every link. The button posts, as a person would.
     return page(
       reply,
       200,
       "Unsubscribe",
-      `<p>Stop receiving marketing email from us at this address?</p><form method="post" action="/m/u/${escapeHtml(encodeURIComponent(token))}"><button type="submit">Unsubscribe</button></form>`,
+      `<p>Stop receiving marketing email from us at this address?</p><form method="post" action="/m/u?t=${escapeHtml(encodeURIComponent(token))}"><button type="submit">Unsubscribe</button></form>`,
     );
   });
 
-  app.post("/m/u/:token", { schema: { hide: true, params: Params } }, async (req, reply) => {
-    const { token } = req.params as z.infer<typeof Params>;
+  app.post("/m/u", { schema: { hide: true, querystring: Query } }, async (req, reply) => {
+    const token = (req.query as z.infer<typeof Query>).t;
     const claims = await claimsOf(token, "u");
     if (!claims) return invalidPage(reply);
     const oneClick = typeof req.body === "string" && req.body.includes("List-Unsubscribe=One-Click");

@@ -44,7 +44,7 @@ export async function sendMarketingEmail(ctx: Ctx, queue: MailQueue, send: Marke
   const base = (settings.trackingBaseUrl ?? send.baseUrl).replace(/\/+$/, "");
   const mailId = newId();
   const claims = { w: ctx.workspaceId, m: mailId, c: send.contactId };
-  const unsubscribeUrl = `${base}/m/u/${await signLink(ctx.db, { k: "u", ...claims })}`;
+  const unsubscribeUrl = `${base}/m/u?t=${await signLink(ctx.db, { k: "u", ...claims })}`;
   const rendered = await renderTemplate(source, data, {
     unsubscribeUrl,
     footer:
@@ -57,9 +57,9 @@ export async function sendMarketingEmail(ctx: Ctx, queue: MailQueue, send: Marke
   if (send.tracking !== false) {
     const expires = Math.floor(Date.now() / 1000) + YEAR_SECONDS;
     html = await rewriteLinks(html, async (url) =>
-      url.startsWith(`${base}/m/u/`) ? null : `${base}/m/c/${await signLink(ctx.db, { k: "c", ...claims, u: url, x: expires })}`,
+      url.startsWith(`${base}/m/u?`) ? null : `${base}/m/c?t=${await signLink(ctx.db, { k: "c", ...claims, u: url, x: expires })}`,
     );
-    const pixel = `<img src="${base}/m/o/${await signLink(ctx.db, { k: "o", ...claims, x: expires })}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0">`;
+    const pixel = `<img src="${base}/m/o?t=${await signLink(ctx.db, { k: "o", ...claims, x: expires })}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0">`;
     html = html.includes("</body>") ? html.replace("</body>", `${pixel}</body>`) : html + pixel;
   }
   const mailto = settings.bounceAddress ? `<mailto:${settings.bounceAddress}?subject=unsubscribe%20${mailId}>, ` : "";

@@ -109,7 +109,7 @@ export async function deleteDkimKey(ctx: Ctx, env: SendingEnv, domain: string): 
 
 /** Whether the address is one of the workspace's verified senders (or the server's default sender). */
 export async function assertSender(db: Db, workspaceId: string, address: string, defaultFrom: string): Promise<void> {
-  const a = address.trim().toLowerCase();
+  const a = (/<([^>]+)>/.exec(address)?.[1] ?? address).trim().toLowerCase();
   if (defaultFrom.toLowerCase().includes(`<${a}>`) || defaultFrom.toLowerCase() === a) return;
   const row = await settingsRow(db, workspaceId);
   if (!row.senders.some((s) => s.address === a)) throw invalidField("from", `${address} is not one of the sender addresses in Settings → Email sending`);

@@ -1,11 +1,10 @@
-import { and, inArray } from "drizzle-orm";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { type Ctx, systemActor } from "../../core/context.js";
 import type { Db } from "../../db/client.js";
 import { logActivity } from "../activities/service.js";
 import { publishEvents } from "../history/service.js";
 import { mailIdOfVerp, workspacesByBounceAddress } from "../mail/sending.js";
-import { mailMessages } from "../mail/table.js";
+import { outboxMessages } from "../mail/tracking.js";
 import { unsubscribe } from "./tracking.js";
 
 /**
@@ -146,21 +145,7 @@ export async function receiveBounce(db: Db, raw: Buffer, recipients: string[], l
   }
   const workspaces = [...new Set((await Promise.all(recipients.map((r) => workspacesByBounceAddress(db, r)))).flat())];
   const candidates = [...recipients.map(mailIdOfVerp), report.originalMailId, uuidOfMessageId(report.originalMessageId)].filter((x): x is string => Boolean(x));
-  const [mail] =
-    candidates.length && workspaces.length
-      ? await db
-          .select({
-            workspaceId: mailMessages.workspaceId,
-            id: mailMessages.id,
-            messageId: mailMessages.messageId,
-            to: mailMessages.toAddresses,
-            relatedObject: mailMessages.relatedObject,
-            relatedId: mailMessages.relatedId,
-          })
-          .from(mailMessages)
-          .where(and(inArray(mailMessages.workspaceId, workspaces), inArray(mailMessages.id, candidates)))
-          .limit(1)
-      : [];
+  const [mail] = await outboxMessages(db, workspaces, candidates);
   const workspaceId = mail?.workspaceId ?? (workspaces.length === 1 ? (workspaces[0] as string) : null);
   if (!workspaceId) {
     log?.warn(`Bounce receiver: a ${report.type} report matched no workspace; dropped`);
@@ -180,8 +165,8 @@ export async function receiveBounce(db: Db, raw: Buffer, recipients: string[], l
   const recordId = mail?.id ?? crypto.randomUUID();
   const events =
     report.type === "complaint"
-      ? report.complainant || mail?.to[0]?.address
-        ? [{ type: "mail.complained" as const, recordId, record: { address: (report.complainant ?? mail?.to[0]?.address) as string, messageId } }]
+      ? report.complainant || mail?.to
+        ? [{ type: "mail.complained" as const, recordId, record: { address: (report.complainant ?? mail?.to) as string, messageId } }]
         : []
       : report.recipients.map((r) => ({ type: "mail.bounced" as const, recordId, record: { address: r.address, kind: r.kind, reason: r.reason, messageId } }));
   if (events.length === 0) {

@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { type MailQueue, sendQueuedMail } from "../mail/service.js";
+import { recipientStats } from "../mail/tracking.js";
 import { createMailTransport } from "../mail/transport.js";
 import { receiveBounce } from "./bounces.js";
 import { sendMarketingEmail } from "./public.js";
-import { recipientStats } from "./tracking.js";
 
 /** A real SMTP server on loopback keeping each message raw, parsed, and with its envelope sender. */
 async function startCatcher() {

@@ -4,7 +4,8 @@ import { escapeHtml } from "../../contract/form-html.js";
 import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
 import { type LinkClaims, verifyLink } from "../mail/sending.js";
-import { type Hit, recordHit, unsubscribe } from "./tracking.js";
+import { type Hit, recordHit } from "../mail/tracking.js";
+import { unsubscribe } from "./tracking.js";
 
 /**
  * The public ends of marketing mail, outside /api/v1 and without sign-in: the open pixel, click redirects and the

@@ -1,106 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
 import { type Ctx, systemActor } from "../../core/context.js";
-import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
 import { logActivity } from "../activities/service.js";
 import { publishEvents } from "../history/service.js";
 import type { LinkClaims } from "../mail/sending.js";
-import { mailMessages, mailTrackingEvents } from "../mail/table.js";
-
-/**
- * Opens, clicks and unsubscribes arriving through signed links. Each hit is one insert; whether a machine made it is
- * decided on the spot and stored beside it, so reports count people and machines apart without re-deciding.
- */
-
-export interface Hit {
-  method: string;
-  ip: string | null;
-  userAgent: string | null;
-  at: Date;
-}
-
-// Apple Mail Privacy Protection fetches every image through Apple's proxies (17.0.0.0/8) with a generic UA; Google's
-// and Yahoo's image proxies fetch on behalf of a person who opened, so they are not flagged.
-const appleProxy = (ip: string | null) => Boolean(ip && /^(::ffff:)?17\./.test(ip));
-const privacyProxyUa = /^Mozilla\/5\.0$|AppleMailPrivacy|Apple-Mail-Privacy/i;
-// Security gateways that follow every link of incoming mail before a person sees it.
-const scannerUa =
-  /bot|crawl|spider|scanner|barracuda|proofpoint|mimecast|safelinks|microsoft office|ms-office|urldefense|symantec|trendmicro|fireeye|sophos|forcepoint|python-requests|curl\/|wget|go-http-client|java\/|okhttp|headlesschrome|phantomjs/i;
-/** A click this soon after the message left is a scanner's: no person opens and clicks that fast. */
-export const SCANNER_WINDOW_MS = 10_000;
-
-export function machineReason(kind: "open" | "click", hit: Hit, sentAt: Date | null): string | null {
-  if (hit.method === "HEAD") return "head_request";
-  const ua = hit.userAgent ?? "";
-  if (!ua) return "no_user_agent";
-  if (scannerUa.test(ua)) return "link_scanner";
-  if (kind === "open" && (appleProxy(hit.ip) || privacyProxyUa.test(ua))) return "privacy_proxy";
-  if (kind === "click" && sentAt && hit.at.getTime() - sentAt.getTime() < SCANNER_WINDOW_MS) return "too_fast";
-  return null;
-}
-
-/** Records an open or click of a genuine link; false when its message is gone (deleted with its workspace). */
-export async function recordHit(db: Db, claims: LinkClaims, hit: Hit): Promise<boolean> {
-  const kind = claims.k === "o" ? "open" : "click";
-  const [mail] = await db
-    .select({ sentAt: mailMessages.sentAt })
-    .from(mailMessages)
-    .where(and(eq(mailMessages.workspaceId, claims.w), eq(mailMessages.id, claims.m)));
-  if (!mail) return false;
-  const reason = machineReason(kind, hit, mail.sentAt);
-  await db.insert(mailTrackingEvents).values({
-    workspaceId: claims.w,
-    id: newId(),
-    mailId: claims.m,
-    contactId: claims.c,
-    kind,
-    url: kind === "click" ? (claims.u ?? null) : null,
-    machine: reason !== null,
-    machineReason: reason,
-    userAgent: hit.userAgent?.slice(0, 500) ?? null,
-    at: hit.at,
-  });
-  return true;
-}
-
-export interface RecipientStats {
-  mailId: string;
-  contactId: string | null;
-  firstOpenAt: string | null;
-  opens: number;
-  machineOpens: number;
-  firstClickAt: string | null;
-  clicks: number;
-  machineClicks: number;
-}
-
-/** First and total opens and clicks of one message, people and machines apart (one grouped query). */
-export async function recipientStats(ctx: Pick<Ctx, "db" | "workspaceId">, mailId: string): Promise<RecipientStats> {
-  const e = mailTrackingEvents;
-  const [row] = await ctx.db
-    .select({
-      contactId: sql<string | null>`max(${e.contactId}::text)`,
-      firstOpenAt: sql<string | null>`min(${e.at}) filter (where ${e.kind} = 'open' and not ${e.machine})`,
-      opens: sql<number>`count(*) filter (where ${e.kind} = 'open' and not ${e.machine})::int`,
-      machineOpens: sql<number>`count(*) filter (where ${e.kind} = 'open' and ${e.machine})::int`,
-      firstClickAt: sql<string | null>`min(${e.at}) filter (where ${e.kind} = 'click' and not ${e.machine})`,
-      clicks: sql<number>`count(*) filter (where ${e.kind} = 'click' and not ${e.machine})::int`,
-      machineClicks: sql<number>`count(*) filter (where ${e.kind} = 'click' and ${e.machine})::int`,
-    })
-    .from(e)
-    .where(and(eq(e.workspaceId, ctx.workspaceId), eq(e.mailId, mailId)));
-  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
-  return {
-    mailId,
-    contactId: row?.contactId ?? null,
-    firstOpenAt: iso(row?.firstOpenAt),
-    opens: Number(row?.opens ?? 0),
-    machineOpens: Number(row?.machineOpens ?? 0),
-    firstClickAt: iso(row?.firstClickAt),
-    clicks: Number(row?.clicks ?? 0),
-    machineClicks: Number(row?.machineClicks ?? 0),
-  };
-}
+import { outboxMessages } from "../mail/tracking.js";
 
 /**
  * An unsubscribe through a genuine link (or a mailto naming a message we sent): publishes marketing.unsubscribed for
@@ -108,11 +11,8 @@ export async function recipientStats(ctx: Pick<Ctx, "db" | "workspaceId">, mailI
  * went to.
  */
 export async function unsubscribe(db: Db, claims: Pick<LinkClaims, "w" | "m" | "c">, source: string): Promise<{ address: string } | null> {
-  const [mail] = await db
-    .select({ to: mailMessages.toAddresses })
-    .from(mailMessages)
-    .where(and(eq(mailMessages.workspaceId, claims.w), eq(mailMessages.id, claims.m)));
-  const address = mail?.to[0]?.address;
+  const [mail] = await outboxMessages(db, [claims.w], [claims.m]);
+  const address = mail?.to;
   if (!address || !claims.c) return null;
   const contactId = claims.c;
   await db.transaction(async (tx) => {

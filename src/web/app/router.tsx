@@ -103,6 +103,16 @@ const serviceSettingsRoute = createRoute({
   validateSearch: (s: Record<string, unknown>): { tab?: string } => (typeof s.tab === "string" ? { tab: s.tab } : {}),
   component: lazyRouteComponent(() => import("../settings/ServiceSettings.js"), "ServiceSettings"),
 });
+const emailTemplatesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/templates",
+  component: lazyRouteComponent(() => import("../email-templates/EmailTemplatesPage.js"), "EmailTemplatesPage"),
+});
+const emailSendingRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/email-sending",
+  component: lazyRouteComponent(() => import("../settings/EmailSendingSettings.js"), "EmailSendingSettings"),
+});
 const kbRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/kb",
@@ -281,6 +291,7 @@ const routeTree = rootRoute.addChildren([
   ticketsRoute,
   ticketRoute,
   kbRoute,
+  emailTemplatesRoute,
   articleRoute,
   calendarRoute,
   indexRoute,
@@ -311,6 +322,7 @@ const routeTree = rootRoute.addChildren([
     jobsSettingsRoute,
     slaSettingsRoute,
     mailSettingsRoute,
+    emailSendingRoute,
     webhooksSettingsRoute,
     pipelinesSettingsRoute,
     formsSettingsRoute,

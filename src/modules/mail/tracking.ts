@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
-import type { Db } from "../../db/client.js";
+import { type Db, queryRows } from "../../db/client.js";
 import type { LinkClaims } from "./sending.js";
 import { mailMessages, mailTrackingEvents } from "./table.js";
 
@@ -37,28 +37,27 @@ export function machineReason(kind: "open" | "click", hit: Hit, sentAt: Date | n
   return null;
 }
 
-/** Records an open or click of a genuine link; false when its message is gone (deleted with its workspace). */
+/**
+ * Records an open or click of a genuine link, in one statement (the endpoints stay cheap: no read before the write):
+ * the "too soon after sending" test reads the message's sent_at inside the insert. False when the message is gone.
+ */
 export async function recordHit(db: Db, claims: LinkClaims, hit: Hit): Promise<boolean> {
   const kind = claims.k === "o" ? "open" : "click";
-  const [mail] = await db
-    .select({ sentAt: mailMessages.sentAt })
-    .from(mailMessages)
-    .where(and(eq(mailMessages.workspaceId, claims.w), eq(mailMessages.id, claims.m)));
-  if (!mail) return false;
-  const reason = machineReason(kind, hit, mail.sentAt);
-  await db.insert(mailTrackingEvents).values({
-    workspaceId: claims.w,
-    id: newId(),
-    mailId: claims.m,
-    contactId: claims.c,
-    kind,
-    url: kind === "click" ? (claims.u ?? null) : null,
-    machine: reason !== null,
-    machineReason: reason,
-    userAgent: hit.userAgent?.slice(0, 500) ?? null,
-    at: hit.at,
-  });
-  return true;
+  // Everything but the timing is known from the request; the timing needs the message, so SQL decides it.
+  const reason = machineReason(kind, hit, null);
+  const m = mailMessages;
+  const inserted = await queryRows<{ id: string }>(
+    db,
+    sql`
+    insert into ${mailTrackingEvents} (workspace_id, id, mail_id, contact_id, kind, url, machine, machine_reason, user_agent, at)
+    select ${m.workspaceId}, ${newId()}, ${m.id}, ${claims.c}::uuid, ${kind}, ${kind === "click" ? (claims.u ?? null) : null},
+      r.reason is not null, r.reason, ${hit.userAgent?.slice(0, 500) ?? null}, ${hit.at.toISOString()}::timestamptz
+    from ${m}
+    cross join lateral (select coalesce(${reason}::text, case when ${kind} = 'click' and ${m.sentAt} > ${hit.at.toISOString()}::timestamptz - make_interval(secs => ${SCANNER_WINDOW_MS / 1000}) then 'too_fast' end) as reason) r
+    where ${m.workspaceId} = ${claims.w} and ${m.id} = ${claims.m}
+    returning id`,
+  );
+  return inserted.length > 0;
 }
 
 export interface RecipientStats {

@@ -41,8 +41,11 @@ const sent = await sendMarketingEmail(
 );
 await database.db.execute(sql`update mail_messages set sent_at = now() - interval '1 hour' where id = ${sent.mailId}`);
 const [mail] = await queryRows<{ html: string }>(database.db, sql`select html from mail_messages where id = ${sent.mailId}`);
-const click = new URL((/href="([^"]*\/m\/c\?t=[^"]+)"/.exec(mail?.html ?? "")?.[1] as string).replaceAll("&amp;", "&"));
-const open = new URL(/src="([^"]*\/m\/o\?t=[^"]+)"/.exec(mail?.html ?? "")?.[1] as string);
+const clickHref = /href="([^"]*\/m\/c\?t=[^"]+)"/.exec(mail?.html ?? "")?.[1];
+const openSrc = /src="([^"]*\/m\/o\?t=[^"]+)"/.exec(mail?.html ?? "")?.[1];
+if (!clickHref || !openSrc) throw new Error("the message has no tracked link or pixel");
+const click = new URL(clickHref.replaceAll("&amp;", "&"));
+const open = new URL(openSrc);
 
 // The baseline: the same insert and redirect, no signature, no lookup.
 const bare = Fastify({ logger: false });

@@ -57,14 +57,14 @@ suite("Marketing → Templates (Chromium)", () => {
         await page.getByTestId("preview-contact").fill("Grace");
         await page.getByRole("option", { name: "Grace Hopper" }).click();
         await expect.poll(() => page.getByTestId("preview-subject").textContent()).toContain("Welcome, Grace");
-        await expect
-          .poll(() => page.frameLocator('[data-testid="preview-frame"]').locator("body").textContent())
-          .toContain("Hello Grace, from our team");
+        await expect.poll(() => page.frameLocator('[data-testid="preview-frame"]').locator("body").textContent()).toContain("Hello Grace, from our team");
 
         await page.getByTestId("save-template").click();
         await page.getByTestId("template-list").getByText("Welcome", { exact: true }).waitFor({ state: "visible" });
         await page.getByTestId("send-test").click();
-        await expect.poll(() => inbox.find((m) => m.subject === "[Test] Welcome, Grace")?.html || "", { timeout: 60_000 }).toContain("Hello Grace, from our team");
+        await expect
+          .poll(() => inbox.find((m) => m.subject === "[Test] Welcome, Grace")?.html || "", { timeout: 60_000 })
+          .toContain("Hello Grace, from our team");
         const sent = inbox.find((m) => m.subject === "[Test] Welcome, Grace");
         expect(sent?.text).toContain("Hello Grace, from our team");
         const to = sent?.to;

@@ -125,6 +125,23 @@ export const namedEvents = {
       "A ticket's SLA clock passed its target before the metric was met, once per clock; record is { ticketId, ticketNumber, metric, policyId, policyName, dueAt, warnAt }",
     record: SlaEventRecord,
   },
+  "marketing.unsubscribed": {
+    object: "contact",
+    description:
+      "A contact unsubscribed from marketing email (the one-click List-Unsubscribe POST, the unsubscribe page, or a mailto); record is { contactId, address, source }",
+    record: z.object({ contactId: z.uuid(), address: z.string(), source: z.string() }),
+  },
+  "mail.bounced": {
+    object: "mail",
+    description:
+      "A delivery status notification (RFC 3464) reported a message undeliverable: hard (5.x.x) or soft (4.x.x); record is { address, kind, reason, messageId }",
+    record: z.object({ address: z.string(), kind: z.enum(["hard", "soft"]), reason: z.string(), messageId: z.string().nullable() }),
+  },
+  "mail.complained": {
+    object: "mail",
+    description: "A recipient's mail provider reported a spam complaint (ARF feedback report); record is { address, messageId }",
+    record: z.object({ address: z.string(), messageId: z.string().nullable() }),
+  },
   "inbound_hook.received": {
     object: "inbound_hook",
     description: "An inbound webhook URL received a JSON POST; record is { hookId, hookName, receivedAt, body }",

@@ -8,6 +8,7 @@ export * from "./csat.js";
 export * from "./custom-fields.js";
 export * from "./data-quality.js";
 export * from "./deals.js";
+export * from "./email-templates.js";
 export * from "./events.js";
 export * from "./exports.js";
 export * from "./forecast.js";

@@ -148,6 +148,8 @@ export const mailKindLabels: LabelMap = {
   ticket_reply: "Ticket reply",
   portal_link: "Portal sign-in link",
   satisfaction_survey: "Satisfaction survey",
+  marketing: "Marketing email",
+  template_test: "Template test",
   other: "Other",
 } satisfies Labels<typeof mailKinds>;
 

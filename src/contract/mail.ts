@@ -19,6 +19,8 @@ export const mailKinds = [
   "ticket_reply",
   "portal_link",
   "satisfaction_survey",
+  "marketing",
+  "template_test",
   "other",
 ] as const;
 export const MailKind = z.enum(mailKinds);

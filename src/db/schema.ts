@@ -12,6 +12,7 @@ export * from "../modules/csat/table.js";
 export * from "../modules/custom-fields/table.js";
 export * from "../modules/deals/table.js";
 export * from "../modules/duplicates/table.js";
+export * from "../modules/email-templates/table.js";
 export * from "../modules/events/table.js";
 export * from "../modules/forecast/table.js";
 export * from "../modules/history/table.js";

@@ -454,7 +454,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     "duplicates.scan": async (job) => scanDuplicates(systemCtx(db, job.data.workspaceId)),
     "mail.send": async (job) => {
       const retryLimit = specs["mail.send"]?.options.retryLimit ?? 0;
-      const outcome = await sendQueuedMail(db, transport, job.data, { retryCount: job.retryCount, retryLimit });
+      const outcome = await sendQueuedMail(db, transport, job.data, { retryCount: job.retryCount, retryLimit }, { secretKey: options.secretKey });
       if (outcome.retry) throw outcome.retry;
       return { status: outcome.status };
     },

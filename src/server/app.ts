@@ -15,8 +15,11 @@ import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
 import { csatPublicRoutes } from "../modules/csat/public-routes.js";
+import { receiveBounce } from "../modules/email-templates/bounces.js";
+import { marketingPublicRoutes } from "../modules/email-templates/public-routes.js";
 import { helpCentreRoutes } from "../modules/kb/public-routes.js";
 import { publicFormRoutes } from "../modules/leads/public.js";
+import { workspacesByBounceAddress } from "../modules/mail/sending.js";
 import { type RunningReceiver, startMailReceiver } from "../modules/mail-in/receiver.js";
 import { deliverToTickets } from "../modules/mail-in/threading.js";
 import { portalRoutes } from "../modules/portal/public-routes.js";
@@ -181,6 +184,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
           deliver: deliverToTickets,
           mail: jobs.mail,
         },
+        bounces: {
+          accepts: async (address) => (await workspacesByBounceAddress(options.database.db, address)).length > 0,
+          receive: (raw, recipients) => receiveBounce(options.database.db, raw, recipients, { warn: (m) => app.log.warn(m) }),
+        },
         log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
       });
     });
@@ -230,6 +237,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (hooks) => inboundHookRoutes(hooks, { database: options.database }));
   // The public help centre: server-rendered pages outside /api/v1, before the web app's fallback.
   await app.register(async (help) => helpCentreRoutes(help, { database: options.database }));
+  // Marketing mail's open pixel, click redirects and (one-click) unsubscribe: public, signed links.
+  await app.register(async (m) => marketingPublicRoutes(m, { database: options.database }));
   // One-click answers to satisfaction surveys, under the help centre's address.
   await app.register(async (csat) => csatPublicRoutes(csat, { database: options.database }));
   // The customer portal (magic-link sign-in, the customer's own tickets), under the help centre's address.

@@ -14,6 +14,7 @@ import { csatRoutes } from "../modules/csat/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
 import { dealRoutes } from "../modules/deals/routes.js";
 import { duplicateRoutes } from "../modules/duplicates/routes.js";
+import { emailTemplateRoutes } from "../modules/email-templates/routes.js";
 import { eventRoutes } from "../modules/events/routes.js";
 import { exportRoutes } from "../modules/exports/routes.js";
 import { forecastRoutes } from "../modules/forecast/routes.js";
@@ -117,4 +118,10 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await ticketPresenceRoutes(api, { clock: deps.clock });
   await mailRoutes(api, { emailConfigured: deps.emailConfigured ?? false, mailQueue: async () => (await deps.jobSystem()).mail });
   await mailInRoutes(api, { secretKey: deps.secretKey, mailReceiver: deps.mailReceiver ?? (() => null) });
+  await emailTemplateRoutes(api, {
+    emailConfigured: deps.emailConfigured ?? false,
+    mailQueue: async () => (await deps.jobSystem()).mail,
+    secretKey: deps.secretKey,
+    mailReceiver: deps.mailReceiver ?? (() => null),
+  });
 }

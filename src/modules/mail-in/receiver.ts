@@ -14,6 +14,11 @@ export interface ReceiverOptions {
   /** Name in the greeting and EHLO. */
   name?: string;
   log?: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  /**
+   * The bounce address (Settings → Email sending): mail to it (with any VERP tag) is accepted and handed over as
+   * delivery reports rather than tickets.
+   */
+  bounces?: { accepts(address: string): Promise<boolean>; receive(raw: Buffer, recipients: string[]): Promise<unknown> };
   /** Called after each message is taken in (tests, benchmarks). */
   onReceived?: (results: ReceiveResult[]) => void;
 }
@@ -26,6 +31,7 @@ export interface RunningReceiver {
 
 interface Session extends SMTPServerSession {
   mailboxes?: MailboxTarget[];
+  bounceRcpts?: string[];
 }
 
 const smtpError = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
@@ -51,8 +57,14 @@ export async function startMailReceiver(options: ReceiverOptions): Promise<Runni
     maxClients: 200,
     onRcptTo(address, session: Session, callback) {
       findMailboxesByAddress(options.db, [address.address])
-        .then(([mailbox]) => {
-          if (!mailbox) return callback(smtpError(`5.1.1 <${address.address}>: no such mailbox here`, 550));
+        .then(async ([mailbox]) => {
+          if (!mailbox) {
+            if (options.bounces && (await options.bounces.accepts(address.address))) {
+              session.bounceRcpts = [...(session.bounceRcpts ?? []), address.address];
+              return callback();
+            }
+            return callback(smtpError(`5.1.1 <${address.address}>: no such mailbox here`, 550));
+          }
           session.mailboxes = [...(session.mailboxes ?? []), mailbox];
           callback();
         })
@@ -69,6 +81,23 @@ export async function startMailReceiver(options: ReceiverOptions): Promise<Runni
         if ((stream as { sizeExceeded?: boolean }).sizeExceeded)
           return callback(smtpError(`5.3.4 Message too big: this server takes at most ${maxBytes} bytes`, 552));
         const raw = Buffer.concat(chunks);
+        const bounceRcpts = session.bounceRcpts ?? [];
+        if (bounceRcpts.length && options.bounces) {
+          const bounces = options.bounces;
+          bounces
+            .receive(raw, bounceRcpts)
+            .then(async () => {
+              if (!session.mailboxes?.length) return callback(null, "Report received");
+              const results = await receiveMessage(options.db, options.deps, { raw, mailboxes: session.mailboxes, via: "smtp" });
+              options.onReceived?.(results);
+              callback(null, "Received");
+            })
+            .catch((e: unknown) => {
+              log?.error(`Mail receiver: taking in a report failed: ${(e as Error).message}`);
+              callback(smtpError("4.3.0 Temporary failure, try again later", 451));
+            });
+          return;
+        }
         receiveMessage(options.db, options.deps, { raw, mailboxes: session.mailboxes ?? [], via: "smtp" })
           .then((results) => {
             options.onReceived?.(results);

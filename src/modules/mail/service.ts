@@ -9,6 +9,7 @@ import { newId } from "../../core/ids.js";
 import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { getUser } from "../users/service.js";
+import { dkimFor, settingsRow, verpAddress } from "./sending.js";
 import { mailMessages } from "./table.js";
 import { classifySendError, type MailTransport } from "./transport.js";
 
@@ -36,14 +37,21 @@ export interface OutgoingMail {
   cc?: Recipients;
   subject: string;
   text: string;
-  /** Sanitised before it is stored. */
+  /** Sanitised before it is stored (unless htmlIsSanitised). */
   html?: string | null;
+  /**
+   * The caller built the HTML from parts it sanitised itself inside a fixed layout (the marketing templates' MJML,
+   * whose inline styles and head the outbox's own sanitiser would strip): stored as given.
+   */
+  htmlIsSanitised?: boolean;
   headers?: Record<string, string>;
   /** The body carries a secret (sign-in or reset link): the log shows the envelope, not the content. */
   sensitive?: boolean;
   related?: { object: string; id: string };
   /** Default: the queue's sender (MAIL_FROM). */
   from?: string;
+  /** The outbox id, when the caller needs it before queueing (links that name the message); default: a new one. */
+  id?: string;
 }
 
 type Row = typeof mailMessages.$inferSelect;
@@ -114,7 +122,7 @@ export async function queueMail(ctx: Pick<Ctx, "db" | "workspaceId">, queue: Mai
   if (!subject) throw invalidField("subject", "a message needs a subject");
   const from = mail.from ?? queue.from;
   if (parseAddresses("from", from, (a) => SENDER.test(a)).length !== 1) throw invalidField("from", "one sender address");
-  const id = newId();
+  const id = mail.id ?? newId();
   const messageId = messageIdFor(id, from);
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
@@ -127,7 +135,7 @@ export async function queueMail(ctx: Pick<Ctx, "db" | "workspaceId">, queue: Mai
       ccAddresses: cc,
       subject: subject.slice(0, 998),
       text: mail.text,
-      html: mail.html ? sanitiseEmailHtml(mail.html) || null : null,
+      html: mail.html ? (mail.htmlIsSanitised ? mail.html : sanitiseEmailHtml(mail.html)) || null : null,
       headers: checkHeaders(mail.headers ?? {}),
       messageId,
       sensitive: mail.sensitive ?? false,
@@ -162,6 +170,7 @@ export async function sendQueuedMail(
   transport: MailTransport | null,
   job: MailJob,
   attempt: { retryCount: number; retryLimit: number },
+  options: { secretKey?: string } = {},
 ): Promise<SendOutcome> {
   const m = mailMessages;
   const mine = and(eq(m.workspaceId, job.workspaceId), eq(m.id, job.mailId), inArray(m.status, ["queued", "sending"]));
@@ -181,7 +190,11 @@ export async function sendQueuedMail(
       .set({ ...set, updatedAt: new Date() })
       .where(and(eq(m.workspaceId, row.workspaceId), eq(m.id, row.id), eq(m.status, "sending")));
   try {
+    const dkim = await dkimFor(db, row.workspaceId, row.fromAddress, options.secretKey);
+    const bounce = row.kind === "marketing" ? (await settingsRow(db, row.workspaceId)).bounceAddress : null;
     await transport.send({
+      dkim,
+      envelopeFrom: bounce ? verpAddress(bounce, row.id) : null,
       from: row.fromAddress,
       to: row.toAddresses.map(formatAddress),
       cc: row.ccAddresses.map(formatAddress),

@@ -10,6 +10,10 @@ export interface WireMessage {
   html: string | null;
   headers: Record<string, string>;
   messageId: string;
+  /** Signs the message (nodemailer's DKIM option); the headers it signs include From, Subject and List-Unsubscribe*. */
+  dkim?: { domainName: string; keySelector: string; privateKey: string } | null;
+  /** The envelope sender (Return-Path) when bounces go elsewhere than From: the VERP bounce address. */
+  envelopeFrom?: string | null;
 }
 
 export interface MailTransport {
@@ -37,6 +41,16 @@ export function createMailTransport(smtpUrl: string | undefined): MailTransport 
         html: m.html ?? undefined,
         headers: m.headers,
         messageId: m.messageId,
+        ...(m.envelopeFrom ? { envelope: { from: m.envelopeFrom, to: [...m.to, ...m.cc] } } : {}),
+        ...(m.dkim
+          ? {
+              dkim: {
+                ...m.dkim,
+                // The one-click unsubscribe headers must be covered by the signature (RFC 8058 §4).
+                headerFieldNames: "from:sender:reply-to:subject:date:message-id:to:cc:mime-version:content-type:list-unsubscribe:list-unsubscribe-post",
+              },
+            }
+          : {}),
       });
       return String(info.response ?? "");
     },

@@ -28,6 +28,7 @@ import {
   IconLock,
   IconLogout,
   IconMail,
+  IconMailCog,
   IconMoodSmile,
   IconMoon,
   IconPackage,
@@ -38,6 +39,7 @@ import {
   IconShieldLock,
   IconSun,
   IconTargetArrow,
+  IconTemplate,
   IconTicket,
   IconTrash,
   IconUserCircle,
@@ -363,6 +365,10 @@ function Navigation({ pathname }: { pathname: string }) {
           Automation
         </Text>
         {item("/workflows", "Workflows", <IconBolt size={18} stroke={1.7} />, "nav-workflows")}
+        <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>
+          Marketing
+        </Text>
+        {item("/marketing/templates", "Templates", <IconTemplate size={18} stroke={1.7} />, "nav-email-templates")}
         {isAdmin && (
           <>
             <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>
@@ -381,6 +387,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/audit", "Audit log", <IconShieldCheck size={18} stroke={1.7} />, "nav-audit")}
             {item("/settings/jobs", "Jobs", <IconActivityHeartbeat size={18} stroke={1.7} />, "nav-jobs")}
             {item("/settings/email", "Email log", <IconMail size={18} stroke={1.7} />, "nav-email")}
+            {item("/settings/email-sending", "Email sending", <IconMailCog size={18} stroke={1.7} />, "nav-email-sending")}
             {item("/settings/mailboxes", "Mailboxes", <IconMail size={18} stroke={1.7} />, "nav-mailboxes")}
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
             {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}

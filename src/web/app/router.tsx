@@ -109,6 +109,16 @@ const serviceSettingsRoute = createRoute({
   validateSearch: (s: Record<string, unknown>): { tab?: string } => (typeof s.tab === "string" ? { tab: s.tab } : {}),
   component: lazyRouteComponent(() => import("../settings/ServiceSettings.js"), "ServiceSettings"),
 });
+const emailTemplatesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/templates",
+  component: lazyRouteComponent(() => import("../email-templates/EmailTemplatesPage.js"), "EmailTemplatesPage"),
+});
+const emailSendingRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/email-sending",
+  component: lazyRouteComponent(() => import("../settings/EmailSendingSettings.js"), "EmailSendingSettings"),
+});
 const kbRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/kb",
@@ -287,6 +297,7 @@ const routeTree = rootRoute.addChildren([
   ticketsRoute,
   ticketRoute,
   kbRoute,
+  emailTemplatesRoute,
   articleRoute,
   calendarRoute,
   indexRoute,
@@ -318,6 +329,7 @@ const routeTree = rootRoute.addChildren([
     jobsSettingsRoute,
     slaSettingsRoute,
     mailSettingsRoute,
+    emailSendingRoute,
     webhooksSettingsRoute,
     pipelinesSettingsRoute,
     formsSettingsRoute,

@@ -1,0 +1,121 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Ctx } from "../../core/context.js";
+import { newId } from "../../core/ids.js";
+import { type Db, queryRows } from "../../db/client.js";
+import type { LinkClaims } from "./sending.js";
+import { mailMessages, mailTrackingEvents } from "./table.js";
+
+/**
+ * Opens, clicks and unsubscribes arriving through signed links. Each hit is one insert; whether a machine made it is
+ * decided on the spot and stored beside it, so reports count people and machines apart without re-deciding.
+ */
+
+export interface Hit {
+  method: string;
+  ip: string | null;
+  userAgent: string | null;
+  at: Date;
+}
+
+// Apple Mail Privacy Protection fetches every image through Apple's proxies (17.0.0.0/8) with a generic UA; Google's
+// and Yahoo's image proxies fetch on behalf of a person who opened, so they are not flagged.
+const appleProxy = (ip: string | null) => Boolean(ip && /^(::ffff:)?17\./.test(ip));
+const privacyProxyUa = /^Mozilla\/5\.0$|AppleMailPrivacy|Apple-Mail-Privacy/i;
+// Security gateways that follow every link of incoming mail before a person sees it.
+const scannerUa =
+  /bot|crawl|spider|scanner|barracuda|proofpoint|mimecast|safelinks|microsoft office|ms-office|urldefense|symantec|trendmicro|fireeye|sophos|forcepoint|python-requests|curl\/|wget|go-http-client|java\/|okhttp|headlesschrome|phantomjs/i;
+/** A click this soon after the message left is a scanner's: no person opens and clicks that fast. */
+export const SCANNER_WINDOW_MS = 10_000;
+
+export function machineReason(kind: "open" | "click", hit: Hit, sentAt: Date | null): string | null {
+  if (hit.method === "HEAD") return "head_request";
+  const ua = hit.userAgent ?? "";
+  if (!ua) return "no_user_agent";
+  if (scannerUa.test(ua)) return "link_scanner";
+  if (kind === "open" && (appleProxy(hit.ip) || privacyProxyUa.test(ua))) return "privacy_proxy";
+  if (kind === "click" && sentAt && hit.at.getTime() - sentAt.getTime() < SCANNER_WINDOW_MS) return "too_fast";
+  return null;
+}
+
+/**
+ * Records an open or click of a genuine link, in one statement (the endpoints stay cheap: no read before the write):
+ * the "too soon after sending" test reads the message's sent_at inside the insert. False when the message is gone.
+ */
+export async function recordHit(db: Db, claims: LinkClaims, hit: Hit): Promise<boolean> {
+  const kind = claims.k === "o" ? "open" : "click";
+  // Everything but the timing is known from the request; the timing needs the message, so SQL decides it.
+  const reason = machineReason(kind, hit, null);
+  const m = mailMessages;
+  const inserted = await queryRows<{ id: string }>(
+    db,
+    sql`
+    insert into ${mailTrackingEvents} (workspace_id, id, mail_id, contact_id, kind, url, machine, machine_reason, user_agent, at)
+    select ${m.workspaceId}, ${newId()}, ${m.id}, ${claims.c}::uuid, ${kind}, ${kind === "click" ? (claims.u ?? null) : null},
+      r.reason is not null, r.reason, ${hit.userAgent?.slice(0, 500) ?? null}, ${hit.at.toISOString()}::timestamptz
+    from ${m}
+    cross join lateral (select coalesce(${reason}::text, case when ${kind} = 'click' and ${m.sentAt} > ${hit.at.toISOString()}::timestamptz - make_interval(secs => ${SCANNER_WINDOW_MS / 1000}) then 'too_fast' end) as reason) r
+    where ${m.workspaceId} = ${claims.w} and ${m.id} = ${claims.m}
+    returning id`,
+  );
+  return inserted.length > 0;
+}
+
+export interface RecipientStats {
+  mailId: string;
+  contactId: string | null;
+  firstOpenAt: string | null;
+  opens: number;
+  machineOpens: number;
+  firstClickAt: string | null;
+  clicks: number;
+  machineClicks: number;
+}
+
+/** First and total opens and clicks of one message, people and machines apart (one grouped query). */
+export async function recipientStats(ctx: Pick<Ctx, "db" | "workspaceId">, mailId: string): Promise<RecipientStats> {
+  const e = mailTrackingEvents;
+  const [row] = await ctx.db
+    .select({
+      contactId: sql<string | null>`max(${e.contactId}::text)`,
+      firstOpenAt: sql<string | null>`min(${e.at}) filter (where ${e.kind} = 'open' and not ${e.machine})`,
+      opens: sql<number>`count(*) filter (where ${e.kind} = 'open' and not ${e.machine})::int`,
+      machineOpens: sql<number>`count(*) filter (where ${e.kind} = 'open' and ${e.machine})::int`,
+      firstClickAt: sql<string | null>`min(${e.at}) filter (where ${e.kind} = 'click' and not ${e.machine})`,
+      clicks: sql<number>`count(*) filter (where ${e.kind} = 'click' and not ${e.machine})::int`,
+      machineClicks: sql<number>`count(*) filter (where ${e.kind} = 'click' and ${e.machine})::int`,
+    })
+    .from(e)
+    .where(and(eq(e.workspaceId, ctx.workspaceId), eq(e.mailId, mailId)));
+  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+  return {
+    mailId,
+    contactId: row?.contactId ?? null,
+    firstOpenAt: iso(row?.firstOpenAt),
+    opens: Number(row?.opens ?? 0),
+    machineOpens: Number(row?.machineOpens ?? 0),
+    firstClickAt: iso(row?.firstClickAt),
+    clicks: Number(row?.clicks ?? 0),
+    machineClicks: Number(row?.machineClicks ?? 0),
+  };
+}
+
+/** Who an outbox message went to and what it is about: for bounces, complaints and unsubscribes naming it. */
+export async function outboxMessages(
+  db: Db,
+  workspaceIds: string[],
+  mailIds: string[],
+): Promise<{ workspaceId: string; id: string; messageId: string; to: string | null; relatedObject: string | null; relatedId: string | null }[]> {
+  if (workspaceIds.length === 0 || mailIds.length === 0) return [];
+  const rows = await db
+    .select({
+      workspaceId: mailMessages.workspaceId,
+      id: mailMessages.id,
+      messageId: mailMessages.messageId,
+      to: mailMessages.toAddresses,
+      relatedObject: mailMessages.relatedObject,
+      relatedId: mailMessages.relatedId,
+    })
+    .from(mailMessages)
+    .where(and(inArray(mailMessages.workspaceId, workspaceIds), inArray(mailMessages.id, mailIds)));
+  return rows.map((r) => ({ ...r, to: r.to[0]?.address ?? null }));
+}

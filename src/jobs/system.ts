@@ -4,6 +4,7 @@ import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { auditConsumer, pruneAudit } from "../modules/audit/service.js";
+import { reportCacheConsumer } from "../modules/reports/service.js";
 import { scheduleSurveys, sendDueSurveys } from "../modules/csat/service.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
@@ -552,6 +553,8 @@ function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDel
   return [
     // Every change becomes an audit log entry (modules/audit), written with the cursor.
     auditConsumer,
+    // Every change bumps its object's data version, which cached report results are checked against (modules/reports).
+    reportCacheConsumer,
     {
       // One delivery row per subscribed endpoint and event, and its job, written with the cursor (modules/webhooks).
       name: "webhooks",

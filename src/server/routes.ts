@@ -96,7 +96,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await quotaRoutes(api);
   await forecastRoutes(api);
   await serviceReportRoutes(api);
-  await reportRoutes(api);
+  await reportRoutes(api, { clock: deps.clock });
   await eventRoutes(api);
   await auditRoutes(api);
   await historyRoutes(api);

@@ -353,7 +353,7 @@ export async function runCompiled(ctx: Ctx, q: CompiledReport, def: ReportDefini
   const query = sql`with g as (${grouped})${totals}
     select ${sql.join([...keys, ...values, sql`count(*) over () as group_count`], sql`, `)}
     from g${totalJoin}
-    order by ${sql.join(order, sql`, `)}
+    ${order.length ? sql`order by ${sql.join(order, sql`, `)}` : sql``}
     limit ${limit}`;
   const list = await jsonRows<Record<string, unknown>>(ctx.db, query);
   return list.map((r) => ({

@@ -58,8 +58,10 @@ async function sendFile(ctx: Ctx, reply: FastifyReply, name: string, format: "cs
     .send(body);
 }
 
-export async function reportRoutes(app: FastifyInstance): Promise<void> {
+export async function reportRoutes(app: FastifyInstance, deps: { clock?: { now(): number } } = {}): Promise<void> {
   const r = typed(app);
+  // The server's clock: relative dates ("this quarter") are read against it, and tests move it.
+  const now = () => new Date(deps.clock?.now() ?? Date.now());
   const tags = ["reports"];
   r.post(
     "/reports/run",
@@ -71,7 +73,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: ReportResult, ...problems },
       },
     },
-    async (req) => runReport(req.ctx, req.body.definition, req.body.filter),
+    async (req) => runReport(req.ctx, req.body.definition, req.body.filter, now()),
   );
   r.post(
     "/reports/drilldown",
@@ -88,7 +90,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
   r.post(
     "/reports/export",
     { schema: { tags, summary: "A report definition's result as CSV or XLSX", body: ExportReportBody, response: problems } },
-    async (req, reply) => sendFile(req.ctx, reply, "report", req.body.format, await runReport(req.ctx, req.body.definition, req.body.filter)),
+    async (req, reply) => sendFile(req.ctx, reply, "report", req.body.format, await runReport(req.ctx, req.body.definition, req.body.filter, now())),
   );
   r.get("/reports", { schema: { tags, summary: "Saved reports the viewer may open", response: { 200: ReportList, ...problems } } }, async (req) => ({
     data: await listReports(req.ctx),
@@ -123,14 +125,14 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: ReportResult, ...problems },
       },
     },
-    async (req) => runSavedReport(req.ctx, req.params.id, req.body.filter),
+    async (req) => runSavedReport(req.ctx, req.params.id, req.body.filter, now()),
   );
   r.get(
     "/reports/:id/export",
     { schema: { tags, summary: "A saved report's result as CSV or XLSX", params: IdParams, querystring: ExportFormatQuery, response: problems } },
     async (req, reply) => {
       const report = await getReport(req.ctx, req.params.id);
-      return sendFile(req.ctx, reply, report.name, req.query.format, await runReport(req.ctx, report.definition));
+      return sendFile(req.ctx, reply, report.name, req.query.format, await runReport(req.ctx, report.definition, undefined, now()));
     },
   );
 }

@@ -383,9 +383,9 @@ export async function deleteReport(ctx: Ctx, id: string): Promise<void> {
 }
 
 /** Runs a saved report by id, with a dashboard's extra filter: what a dashboard widget calls. */
-export async function runSavedReport(ctx: Ctx, id: string, extra?: Condition): Promise<ReportResult> {
+export async function runSavedReport(ctx: Ctx, id: string, extra?: Condition, now = new Date()): Promise<ReportResult> {
   const row = await readReport(ctx, id);
-  return runReport(ctx, row.definition, extra);
+  return runReport(ctx, row.definition, extra, now);
 }
 
 // ---- export ----

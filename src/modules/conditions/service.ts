@@ -13,8 +13,8 @@ import {
   validateCondition,
 } from "../../contract/conditions.js";
 import { type CustomFieldLike, type FieldRegistry, fieldRegistry, type RegistryObject } from "../../contract/fields.js";
-import type { Ctx } from "../../core/context.js";
 import { accessOf } from "../../core/access.js";
+import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { queryRows } from "../../db/client.js";
 import { listCustomFields } from "../custom-fields/service.js";

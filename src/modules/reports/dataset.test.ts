@@ -132,7 +132,12 @@ describe.skipIf(!present).each(databaseKinds)("reports on the CRM sales opportun
   });
 
   it("won value by close quarter", async () => {
-    const r = await run({ object: "deal", filter: won, groupBy: [{ field: "closedAt", bucket: "quarter" }], measures: [{ fn: "sum", field: "amount" }, { fn: "count" }] });
+    const r = await run({
+      object: "deal",
+      filter: won,
+      groupBy: [{ field: "closedAt", bucket: "quarter" }],
+      measures: [{ fn: "sum", field: "amount" }, { fn: "count" }],
+    });
     expect(byLabel(r)).toEqual(tally(wonRows(), (x) => quarterOf(x.close_date as string), value));
     expect(new Map(r.rows.map((row) => [row.labels[0], row.values[1]]))).toEqual(tally(wonRows(), (x) => quarterOf(x.close_date as string)));
     // Quarters come in order.

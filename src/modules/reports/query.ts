@@ -96,7 +96,14 @@ export function visibilityOf(ctx: Ctx, object: RegistryObject, t: ReturnType<typ
   return visibleWhere(ctx, p.access, "read", t[p.column], t.id);
 }
 
-function dimensionOf(g: GroupBy, i: number, object: RegistryObject, c: ConditionContext, t: ReturnType<typeof tableFor>, errors: FieldError[]): Dimension | null {
+function dimensionOf(
+  g: GroupBy,
+  i: number,
+  object: RegistryObject,
+  c: ConditionContext,
+  t: ReturnType<typeof tableFor>,
+  errors: FieldError[],
+): Dimension | null {
   const path = `groupBy.${i}.field`;
   if (g.field === OWNER_TEAM) {
     if (g.bucket) errors.push({ path: `groupBy.${i}.bucket`, message: "Only dates are bucketed" });
@@ -154,11 +161,26 @@ function dimensionOf(g: GroupBy, i: number, object: RegistryObject, c: Condition
     join,
     field: r.field,
     bucket,
-    relationObject: r.field.type === "relation" && r.field.relation && r.field.relation !== "user" && r.field.relation !== "team" && r.field.relation !== "pipeline" && r.field.relation !== "stage" ? r.field.relation : undefined,
+    relationObject:
+      r.field.type === "relation" &&
+      r.field.relation &&
+      r.field.relation !== "user" &&
+      r.field.relation !== "team" &&
+      r.field.relation !== "pipeline" &&
+      r.field.relation !== "stage"
+        ? r.field.relation
+        : undefined,
   };
 }
 
-function measureOf(m: Measure, i: number, object: RegistryObject, c: ConditionContext, t: ReturnType<typeof tableFor>, errors: FieldError[]): CompiledMeasure | null {
+function measureOf(
+  m: Measure,
+  i: number,
+  object: RegistryObject,
+  c: ConditionContext,
+  t: ReturnType<typeof tableFor>,
+  errors: FieldError[],
+): CompiledMeasure | null {
   const need = measureNeedsField[m.fn];
   const fnLabel = measureFnLabels[m.fn];
   if (need === "yes" && !m.field) {
@@ -189,7 +211,10 @@ function measureOf(m: Measure, i: number, object: RegistryObject, c: ConditionCo
       return null;
     }
     if (r.relation) {
-      errors.push({ path: `measures.${i}.field`, message: `Measure a ${r.relation.label.toLowerCase()}'s field in a report on ${r.relation.label.toLowerCase()}` });
+      errors.push({
+        path: `measures.${i}.field`,
+        message: `Measure a ${r.relation.label.toLowerCase()}'s field in a report on ${r.relation.label.toLowerCase()}`,
+      });
       return null;
     }
     const source = sourceOf(object, r.field);

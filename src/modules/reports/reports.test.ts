@@ -7,8 +7,7 @@ import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { customFields } from "../custom-fields/table.js";
-import { pipelineStages, pipelines } from "../deals/table.js";
-import { deals } from "../deals/table.js";
+import { deals, pipelineStages, pipelines } from "../deals/table.js";
 import { dispatchEvents } from "../events/service.js";
 import { reportCacheConsumer } from "./service.js";
 
@@ -44,7 +43,8 @@ const run = async (c: Client, definition: ReportDefinitionInput, filter?: Condit
   return res.json() as ReportResult;
 };
 /** Rows as "label|label → value, value" for readable expectations; numbers rounded to 2 places. */
-const flat = (r: ReportResult) => r.rows.map((row) => `${row.labels.join("|")} → ${row.values.map((v) => (v === null ? "null" : Math.round(v * 100) / 100)).join(", ")}`);
+const flat = (r: ReportResult) =>
+  r.rows.map((row) => `${row.labels.join("|")} → ${row.values.map((v) => (v === null ? "null" : Math.round(v * 100) / 100)).join(", ")}`);
 
 describe.each(databaseKinds)("report builder on %s", (kind) => {
   let t: TestApp;
@@ -111,12 +111,7 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
     const r = await run(admin, {
       object: "deal",
       filter: usd,
-      measures: [
-        { fn: "count" },
-        { fn: "countDistinct", field: "ownerId" },
-        { fn: "sum", field: "amount" },
-        { fn: "avg", field: "amount" },
-      ],
+      measures: [{ fn: "count" }, { fn: "countDistinct", field: "ownerId" }, { fn: "sum", field: "amount" }, { fn: "avg", field: "amount" }],
     });
     // Summing money adds the currency as a group column, even with no group by.
     expect(r.columns.map((c) => c.kind)).toEqual(["currency", "measure", "measure", "measure", "measure"]);
@@ -124,7 +119,12 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
     const more = await run(admin, {
       object: "deal",
       filter: usd,
-      measures: [{ fn: "min", field: "amount" }, { fn: "max", field: "amount" }, { fn: "median", field: "amount" }, { fn: "rate", where: { field: "status", op: "eq", value: "won" } }],
+      measures: [
+        { fn: "min", field: "amount" },
+        { fn: "max", field: "amount" },
+        { fn: "median", field: "amount" },
+        { fn: "rate", where: { field: "status", op: "eq", value: "won" } },
+      ],
     });
     expect(flat(more)).toEqual(["USD → 500, 4000, 2000, 50"]);
     const share = await run(admin, {
@@ -141,7 +141,12 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
   });
 
   it("groups by related records, the owner's team, stages and custom fields, with labels", async () => {
-    const team = await run(admin, { object: "deal", groupBy: [{ field: "ownerTeam" }], measures: [{ fn: "count" }], sort: { by: "group", index: 0, direction: "asc" } });
+    const team = await run(admin, {
+      object: "deal",
+      groupBy: [{ field: "ownerTeam" }],
+      measures: [{ fn: "count" }],
+      sort: { by: "group", index: 0, direction: "asc" },
+    });
     const byLabel = Object.fromEntries(team.rows.map((row) => [row.labels[0], row.values[0]]));
     // A person in two teams counts in both, as a deal with two contacts would; no owner, no team.
     expect(byLabel).toEqual({ East: 6, West: 2, "No team": 1 });
@@ -154,7 +159,9 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
       measures: [{ fn: "count" }],
       sort: { by: "group", index: 0, direction: "asc" },
     });
-    const cells = Object.fromEntries(tier.rows.map((row) => [`${row.labels[0]}|${row.keys[1] === r1.userId ? "r1" : row.keys[1] === r2.userId ? "r2" : row.labels[1]}`, row.values[0]]));
+    const cells = Object.fromEntries(
+      tier.rows.map((row) => [`${row.labels[0]}|${row.keys[1] === r1.userId ? "r1" : row.keys[1] === r2.userId ? "r2" : row.labels[1]}`, row.values[0]]),
+    );
     expect(cells).toEqual({ "gold|r1": 2, "silver|r2": 1, "None|r1": 1, "None|r2": 1, "None|No one": 1 });
     expect(tier.rows.at(-1)?.labels[0]).toBe("None");
   });
@@ -269,7 +276,9 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
     expect(await bad({ object: "deal", groupBy: [{ field: "colour" }], measures: [{ fn: "count" }] }, "groupBy.0.field")).toMatch(/Unknown field 'colour'/);
     expect(await bad({ object: "deal", groupBy: [{ field: "tags" }], measures: [{ fn: "count" }] }, "groupBy.0.field")).toMatch(/several values/);
     expect(await bad({ object: "deal", groupBy: [{ field: "contacts.firstName" }], measures: [{ fn: "count" }] }, "groupBy.0.field")).toMatch(/many contacts/);
-    expect(await bad({ object: "deal", groupBy: [{ field: "status", bucket: "month" }], measures: [{ fn: "count" }] }, "groupBy.0.bucket")).toMatch(/not a date/);
+    expect(await bad({ object: "deal", groupBy: [{ field: "status", bucket: "month" }], measures: [{ fn: "count" }] }, "groupBy.0.bucket")).toMatch(
+      /not a date/,
+    );
     expect(await bad({ object: "deal", measures: [{ fn: "sum", field: "name" }] }, "measures.0.field")).toMatch(/not a number/);
     expect(await bad({ object: "deal", measures: [{ fn: "avg" }] }, "measures.0.field")).toMatch(/needs a field/);
     expect(await bad({ object: "deal", filter: { field: "amount", op: "gt", value: "lots" }, measures: [{ fn: "count" }] }, "filter.value")).toMatch(/number/);
@@ -321,7 +330,10 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
     const csv = await r1.get(`/api/v1/reports/${id}/export?format=csv`);
     expect(csv.statusCode).toBe(200);
     expect(csv.headers["content-type"]).toContain("text/csv");
-    const lines = csv.body.replace(/^\uFEFF/, "").trim().split(/\r\n/);
+    const lines = csv.body
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split(/\r\n/);
     expect(lines[0]).toBe("Status,Count");
     expect(lines).toContain("Won,4");
     const xlsx = await r1.post("/api/v1/reports/export", { definition, format: "xlsx" });

@@ -20,17 +20,7 @@ import { NoContent, problems, typed } from "../../server/route-kit.js";
 import type { ColumnSpec } from "../exports/columns.js";
 import { writeCsv, writeXlsx } from "../exports/service.js";
 import { workspaceTimeZone } from "../workspaces/service.js";
-import {
-  createReport,
-  deleteReport,
-  drillDown,
-  getReport,
-  listReports,
-  resultTable,
-  runReport,
-  runSavedReport,
-  updateReport,
-} from "./service.js";
+import { createReport, deleteReport, drillDown, getReport, listReports, resultTable, runReport, runSavedReport, updateReport } from "./service.js";
 
 const types = { csv: "text/csv; charset=utf-8", xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" } as const;
 
@@ -95,10 +85,8 @@ export async function reportRoutes(app: FastifyInstance, deps: { clock?: { now()
   r.get("/reports", { schema: { tags, summary: "Saved reports the viewer may open", response: { 200: ReportList, ...problems } } }, async (req) => ({
     data: await listReports(req.ctx),
   }));
-  r.post(
-    "/reports",
-    { schema: { tags, summary: "Save a report", body: CreateReport, response: { 201: Report, ...problems } } },
-    async (req, reply) => reply.status(201).send(await createReport(req.ctx, req.body)),
+  r.post("/reports", { schema: { tags, summary: "Save a report", body: CreateReport, response: { 201: Report, ...problems } } }, async (req, reply) =>
+    reply.status(201).send(await createReport(req.ctx, req.body)),
   );
   r.get("/reports/:id", { schema: { tags, params: IdParams, response: { 200: Report, ...problems } } }, async (req) => getReport(req.ctx, req.params.id));
   r.patch(
@@ -106,14 +94,10 @@ export async function reportRoutes(app: FastifyInstance, deps: { clock?: { now()
     { schema: { tags, summary: "Change a report (its owner or an admin)", params: IdParams, body: UpdateReport, response: { 200: Report, ...problems } } },
     async (req) => updateReport(req.ctx, req.params.id, req.body),
   );
-  r.delete(
-    "/reports/:id",
-    { schema: { tags, params: IdParams, response: { 204: NoContent, ...problems } } },
-    async (req, reply) => {
-      await deleteReport(req.ctx, req.params.id);
-      return reply.status(204).send(null);
-    },
-  );
+  r.delete("/reports/:id", { schema: { tags, params: IdParams, response: { 204: NoContent, ...problems } } }, async (req, reply) => {
+    await deleteReport(req.ctx, req.params.id);
+    return reply.status(204).send(null);
+  });
   r.post(
     "/reports/:id/run",
     {

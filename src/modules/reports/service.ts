@@ -215,7 +215,10 @@ export const reportCacheConsumer: Consumer = {
       await tx
         .insert(reportDataVersions)
         .values({ workspaceId, object, version: n })
-        .onConflictDoUpdate({ target: [reportDataVersions.workspaceId, reportDataVersions.object], set: { version: sql`${reportDataVersions.version} + ${n}` } });
+        .onConflictDoUpdate({
+          target: [reportDataVersions.workspaceId, reportDataVersions.object],
+          set: { version: sql`${reportDataVersions.version} + ${n}` },
+        });
     }
   },
 };
@@ -230,7 +233,14 @@ async function keyCondition(ctx: Ctx, def: ReportDefinition, d: Dimension, key: 
     const teams = await listTeams(ctx);
     if (key === null) {
       const anyTeam = [...new Set(teams.flatMap((t) => t.memberIds))];
-      return anyTeam.length ? { any: [{ field: person, op: "empty" }, { field: person, op: "notIn", value: anyTeam }] } : { all: [] };
+      return anyTeam.length
+        ? {
+            any: [
+              { field: person, op: "empty" },
+              { field: person, op: "notIn", value: anyTeam },
+            ],
+          }
+        : { all: [] };
     }
     const members = teams.find((t) => t.id === key)?.memberIds ?? [];
     return members.length ? { field: person, op: "in", value: [...members] } : { any: [] };

@@ -18,10 +18,7 @@ export const reports = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    primaryKey({ columns: [t.workspaceId, t.id] }),
-    reference("reports_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null"),
-  ],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), reference("reports_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null")],
 );
 
 /**

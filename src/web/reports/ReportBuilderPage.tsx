@@ -342,6 +342,7 @@ function Builder({ report }: { report: Report | null }) {
                       data={measureChoices(m.fn)}
                       value={m.field ?? null}
                       clearable={measureNeedsField[m.fn] === "optional"}
+                      allowDeselect={measureNeedsField[m.fn] === "optional"}
                       onChange={(v) => setMeasure(i, { ...m, field: v ?? undefined } as Measure)}
                       style={{ flex: 1 }}
                       data-testid={`report-measure-field-${i}`}

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Condition, type ConditionLeaf, isGroup, leavesOf, resolveFieldPath, validateCondition } from "../../contract/conditions.js";
-import { type FieldDef, findField, type RegistryObject } from "../../contract/fields.js";
+import { type FieldDef, type FieldRegistry, findField, type RegistryObject, registryObjects } from "../../contract/fields.js";
 import {
   type DateBucket,
   type GroupBy,
@@ -12,6 +12,7 @@ import {
   type ReportDefinition,
 } from "../../contract/reports.js";
 import type { AccessObject } from "../../contract/roles.js";
+import { hiddenFields } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, type FieldError } from "../../core/errors.js";
 import { jsonRows } from "../../db/client.js";
@@ -273,6 +274,19 @@ function measureOf(
   };
 }
 
+/**
+ * The registry as the viewer's role sees it: custom fields it hides are not there to filter, group or measure by
+ * (a report grouped by a hidden field would show its values), so naming one is refused like an unknown field.
+ */
+function withoutHiddenFields(ctx: Ctx, c: ConditionContext): ConditionContext {
+  const hidden = registryObjects.map((o) => [o, new Set(hiddenFields(ctx.actor, personColumn[o].access))] as const);
+  if (hidden.every(([, keys]) => keys.size === 0)) return c;
+  const registry = Object.fromEntries(
+    hidden.map(([o, keys]) => [o, { ...c.registry[o], fields: c.registry[o].fields.filter((f) => !(f.custom && keys.has(f.name.slice(7)))) }]),
+  ) as unknown as FieldRegistry;
+  return { ...c, registry };
+}
+
 /** Related objects a condition reads (company.industry → company), for the cache's versions. */
 function relatedObjects(condition: Condition | undefined, object: RegistryObject, c: ConditionContext): RegistryObject[] {
   if (!condition) return [];
@@ -286,7 +300,8 @@ function relatedObjects(condition: Condition | undefined, object: RegistryObject
  * Checks a definition against the registry and compiles it; every problem is refused at once, each with the path
  * of the part of the definition it is about (`groupBy.1.field`, `measures.0.field`, `filter.all.2.value`).
  */
-export function compileReport(ctx: Ctx, def: ReportDefinition, c: ConditionContext, extra?: Condition): CompiledReport {
+export function compileReport(ctx: Ctx, def: ReportDefinition, context: ConditionContext, extra?: Condition): CompiledReport {
+  const c = withoutHiddenFields(ctx, context);
   const object = def.object;
   const t = tableFor(object);
   const errors: FieldError[] = [];

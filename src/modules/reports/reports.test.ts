@@ -346,6 +346,23 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
     expect((await r1.del(`/api/v1/reports/${id}`)).statusCode).toBe(204);
   });
 
+  it("offers no custom field the viewer's role hides, to group, measure or filter by", async () => {
+    const roles = (await admin.get("/api/v1/roles")).json().data as { id: string; key: string }[];
+    const sales = roles.find((r) => r.key === "sales") as (typeof roles)[number];
+    expect((await admin.patch(`/api/v1/roles/${sales.id}`, { fieldRules: { deal: { tier: "hidden" } } })).statusCode).toBe(200);
+    try {
+      const def = { object: "deal", groupBy: [{ field: "custom.tier" }], measures: [{ fn: "count" }] };
+      const refused = expectProblem(await r1.post("/api/v1/reports/run", { definition: def }), 400, "validation_failed") as { errors: { path: string }[] };
+      expect(refused.errors.map((e) => e.path)).toEqual(["groupBy.0.field"]);
+      const filtered = { object: "deal", filter: { field: "custom.tier", op: "eq", value: "gold" }, measures: [{ fn: "count" }] };
+      expectProblem(await r1.post("/api/v1/reports/run", { definition: filtered }), 400, "validation_failed");
+      // The admin still sees it.
+      expect((await admin.post("/api/v1/reports/run", { definition: def })).statusCode).toBe(200);
+    } finally {
+      await admin.patch(`/api/v1/roles/${sales.id}`, { fieldRules: {} });
+    }
+  });
+
   it("never counts records the viewer may not read", async () => {
     const roles = (await admin.get("/api/v1/roles")).json().data as { id: string; key: string; permissions: Record<string, unknown> }[];
     const sales = roles.find((r) => r.key === "sales") as (typeof roles)[number];

@@ -3,7 +3,7 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReportDefinitionInput, ReportResult } from "../../contract/reports.js";
 import { newId } from "../../core/ids.js";
-import { type Client, createTestApp, databaseKinds, newWorkspace, type TestApp } from "../../test/harness.js";
+import { type Client, createTestApp, databaseKinds, newWorkspace, type TestApp, unique } from "../../test/harness.js";
 import { companies } from "../companies/table.js";
 import { customFields } from "../custom-fields/table.js";
 import { deals, pipelineStages, pipelines } from "../deals/table.js";
@@ -46,7 +46,12 @@ describe.skipIf(!present).each(databaseKinds)("reports on the CRM sales opportun
 
     // Agents are users; their managers' teams and regional offices are teams.
     for (const [i, a] of teams.entries()) {
-      const res = await admin.post("/api/v1/users", { name: a.sales_agent, email: `agent${i}@example.com`, role: "sales", password: "correct horse battery" });
+      const res = await admin.post("/api/v1/users", {
+        name: a.sales_agent,
+        email: `${unique(`agent${i}`)}@example.com`,
+        role: "sales",
+        password: "correct horse battery",
+      });
       expect(res.statusCode, res.body).toBe(201);
       agentIds.set(a.sales_agent as string, res.json().id);
     }

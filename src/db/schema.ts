@@ -27,6 +27,7 @@ export * from "../modules/notifications/table.js";
 export * from "../modules/portal/table.js";
 export * from "../modules/products/table.js";
 export * from "../modules/quotas/table.js";
+export * from "../modules/reports/table.js";
 export * from "../modules/roles/table.js";
 export * from "../modules/sla/table.js";
 export * from "../modules/sso/table.js";

@@ -17,6 +17,7 @@ import { createMailTransport } from "../modules/mail/transport.js";
 import { imapMailboxes, type PollKey, pollMailbox } from "../modules/mail-in/imap.js";
 import { deliverToTickets } from "../modules/mail-in/threading.js";
 import { prunePortal } from "../modules/portal/service.js";
+import { reportCacheConsumer } from "../modules/reports/service.js";
 import { recomputeTickets, recomputeWorkspace } from "../modules/sla/clocks.js";
 import { detectSlaEvents, type ScheduleCheck } from "../modules/sla/detect.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
@@ -552,6 +553,8 @@ function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDel
   return [
     // Every change becomes an audit log entry (modules/audit), written with the cursor.
     auditConsumer,
+    // Every change bumps its object's data version, which cached report results are checked against (modules/reports).
+    reportCacheConsumer,
     {
       // One delivery row per subscribed endpoint and event, and its job, written with the cursor (modules/webhooks).
       name: "webhooks",

@@ -36,6 +36,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/teams/{id}": async () => idOf(await a.post("/api/v1/teams", { name: unique("Team"), memberIds: [sales.userId] })),
       "/views/{id}": async () => idOf(await a.post("/api/v1/views", { object: "contact", name: "Mine", shared: false, state: {} })),
       "/tasks/{id}": async () => idOf(await a.post("/api/v1/tasks", { title: "Call back" })),
+      "/reports/{id}": async () => idOf(await a.post("/api/v1/reports", { name: "Counts", definition: { object: "deal", measures: [{ fn: "count" }] } })),
       "/workspace": async () => null,
       "/forms/{id}": async () => idOf(await a.post("/api/v1/forms", { name: "Contact us", fields: [{ key: "email", label: "Email" }] })),
       "/assignment-rules/{id}": async () =>

@@ -115,6 +115,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     ids.slaPolicy = (await created(a.post("/api/v1/sla/policies", { name: `${MARK} policy`, resolutionMinutes: 60 }), "policy")).id as string;
     ids.view = (await created(a.post("/api/v1/views", { object: "contact", name: `${MARK} view`, shared: true, state: { filters: [], columns: [] } }), "view"))
       .id as string;
+    const report = { name: `${MARK} report`, visibility: "workspace", definition: { object: "contact", measures: [{ fn: "count" }] } };
+    ids.report = (await created(a.post("/api/v1/reports", report), "report")).id as string;
     const form = {
       name: `${MARK} form`,
       fields: [
@@ -201,6 +203,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       [/^\/api\/v1\/api-keys\//, ids.apiKey],
       [/^\/api\/v1\/custom-fields\//, ids.field],
       [/^\/api\/v1\/views\//, ids.view],
+      [/^\/api\/v1\/reports\//, ids.report],
       [/^\/api\/v1\/validation-rules\//, ids.validationRule],
       [/^\/api\/v1\/sla\/calendars\//, ids.slaCalendar],
       [/^\/api\/v1\/sla\/policies\//, ids.slaPolicy],
@@ -363,6 +366,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       "/api/v1/custom-fields",
       "/api/v1/validation-rules",
       "/api/v1/views",
+      "/api/v1/reports",
+      `/api/v1/reports/${ids.report}`,
       "/api/v1/assignment-rules",
       "/api/v1/scoring-rules",
       "/api/v1/lost-reasons",

@@ -30,6 +30,7 @@ import { nextActionRoutes } from "../modules/next-actions/routes.js";
 import { notificationRoutes } from "../modules/notifications/routes.js";
 import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
+import { reportRoutes } from "../modules/reports/routes.js";
 import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
 import { serviceReportRoutes } from "../modules/service-reports/routes.js";
@@ -98,6 +99,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await quotaRoutes(api);
   await forecastRoutes(api);
   await serviceReportRoutes(api);
+  await reportRoutes(api, { clock: deps.clock });
   await eventRoutes(api);
   await auditRoutes(api);
   await historyRoutes(api);

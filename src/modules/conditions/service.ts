@@ -13,6 +13,7 @@ import {
   validateCondition,
 } from "../../contract/conditions.js";
 import { type CustomFieldLike, type FieldRegistry, fieldRegistry, type RegistryObject } from "../../contract/fields.js";
+import { accessOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { queryRows } from "../../db/client.js";
@@ -29,6 +30,8 @@ export interface ConditionContext {
   now: Date;
   /** Who "me" is in a user field; no one when absent. */
   userId?: string | null;
+  /** Who "myTeam" is in a user field: everyone sharing a team with the user (the user included). */
+  teammateIds?: readonly string[];
 }
 
 /** For update triggers: the record before the change (changed / changedFrom / changedTo compare with it). */
@@ -46,7 +49,7 @@ export interface EvaluateContext extends ConditionContext {
 /** The context for a workspace: its custom fields joined into the registry, its time zone, now, the actor as "me". */
 export async function conditionContext(ctx: Ctx, now = new Date()): Promise<ConditionContext> {
   const [defs, timeZone] = await Promise.all([listCustomFields(ctx), workspaceTimeZone(ctx)]);
-  return { registry: fieldRegistry(defs as CustomFieldLike[]), timeZone, now, userId: ctx.actor.userId };
+  return { registry: fieldRegistry(defs as CustomFieldLike[]), timeZone, now, userId: ctx.actor.userId, teammateIds: accessOf(ctx.actor).teammateIds };
 }
 
 /** Throws validation_failed with every problem (path and message) when the condition does not fit the registry. */
@@ -72,14 +75,46 @@ const bool = (v: unknown) => v === true || v === "true";
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const isTemporal = (kind: FieldSource["kind"]) => kind === "datetime" || kind === "date" || kind === "datetext";
 const usesBounds = (op: ConditionLeaf["op"]) =>
-  ["eq", "before", "after", "gt", "gte", "lt", "lte", "between", "inLast", "inNext", "olderThan", "thisWeek", "thisMonth", "thisQuarter", "thisYear"].includes(
-    op,
-  );
+  [
+    "eq",
+    "before",
+    "after",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "inLast",
+    "inNext",
+    "olderThan",
+    "thisWeek",
+    "thisMonth",
+    "thisQuarter",
+    "thisYear",
+    "today",
+    "yesterday",
+    "lastWeek",
+    "lastMonth",
+    "lastQuarter",
+    "lastYear",
+    "monthToDate",
+    "quarterToDate",
+    "yearToDate",
+  ].includes(op);
 
-/** "me" in a user field is the context's user (none: a value no record holds). */
-function resolveMe(value: unknown, c: ConditionContext): unknown {
-  if (Array.isArray(value)) return value.map((v) => resolveMe(v, c));
-  return value === "me" ? (c.userId ?? "00000000-0000-0000-0000-000000000000") : value;
+const NOBODY = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * "me" in a user field is the context's user (none: a value no record holds); "myTeam" everyone sharing a team with
+ * them, so "is my team" reads as "is any of" those people and "is not my team" as "is none of" them.
+ */
+function resolveMe(leaf: ConditionLeaf, c: ConditionContext): { op: ConditionLeaf["op"]; value: unknown } {
+  const team = () => (c.teammateIds?.length ? [...c.teammateIds] : [c.userId ?? NOBODY]);
+  const one = (v: unknown): unknown[] => (v === "me" ? [c.userId ?? NOBODY] : v === "myTeam" ? team() : [v]);
+  const v = leaf.value;
+  if (Array.isArray(v)) return { op: leaf.op, value: [...new Set(v.flatMap(one))] };
+  if (v === "myTeam" && (leaf.op === "eq" || leaf.op === "neq")) return { op: leaf.op === "eq" ? "in" : "notIn", value: team() };
+  return { op: leaf.op, value: v === "me" ? (c.userId ?? NOBODY) : v };
 }
 
 function boundsFor(kind: FieldSource["kind"], leaf: ConditionLeaf, c: ConditionContext): Bounds<Date> | Bounds<string> | null {
@@ -119,9 +154,11 @@ function inBounds(kind: FieldSource["kind"], v: unknown, b: Bounds<Date> | Bound
 }
 
 /** One value against a leaf (no change operators, no relation). */
-function matchValue(r: ResolvedField & { source: FieldSource }, v: unknown, leaf: ConditionLeaf, c: ConditionContext): boolean {
+function matchValue(r: ResolvedField & { source: FieldSource }, v: unknown, given: ConditionLeaf, c: ConditionContext): boolean {
   const kind = r.source.kind;
-  const value = r.field.type === "user" ? resolveMe(leaf.value, c) : leaf.value;
+  const me = r.field.type === "user" ? resolveMe(given, c) : { op: given.op, value: given.value };
+  const leaf: ConditionLeaf = me.op === given.op ? given : { ...given, op: me.op };
+  const value = me.value;
   if (leaf.op === "empty") return isBlank(v);
   if (leaf.op === "notEmpty") return !isBlank(v);
   if (kind === "array" || kind === "jsonarray") {
@@ -355,15 +392,17 @@ export function toSql(condition: Condition, object: RegistryObject, context: Con
     ]);
   }
   const r = resolve(context.registry, object, condition);
-  const value = r.field.type === "user" ? resolveMe(condition.value, context) : condition.value;
+  const me = r.field.type === "user" ? resolveMe(condition, context) : { op: condition.op, value: condition.value };
+  const leaf: ConditionLeaf = me.op === condition.op ? condition : { ...condition, op: me.op };
+  const value = me.value;
   if (r.relation) {
     const join = relationJoin(object, r.relation.name, table);
-    if (!join) throw unsupported(condition);
+    if (!join) throw unsupported(leaf);
     const e = sql`${r.source.sql(join.table)}`;
-    const exists = sql`exists (select 1 from ${join.from} where ${join.link} and ${leafSql(e, r.source.kind, condition, value, context)})`;
-    return condition.quantifier === "none" ? sql`not ${exists}` : exists;
+    const exists = sql`exists (select 1 from ${join.from} where ${join.link} and ${leafSql(e, r.source.kind, leaf, value, context)})`;
+    return leaf.quantifier === "none" ? sql`not ${exists}` : exists;
   }
-  return leafSql(sql`${r.source.sql(table)}`, r.source.kind, condition, value, context);
+  return leafSql(sql`${r.source.sql(table)}`, r.source.kind, leaf, value, context);
 }
 
 // ---- list filters ----

@@ -88,6 +88,30 @@ const periodOf: Partial<Record<ConditionLeaf["op"], "week" | "month" | "quarter"
   thisYear: "year",
 };
 
+type Period = "day" | "week" | "month" | "quarter" | "year";
+/** Whole calendar periods relative to today: the period, and how many periods back (0 this one, 1 the one before). */
+const wholePeriodOf: Partial<Record<ConditionLeaf["op"], { unit: Period; back: number }>> = {
+  today: { unit: "day", back: 0 },
+  yesterday: { unit: "day", back: 1 },
+  lastWeek: { unit: "week", back: 1 },
+  lastMonth: { unit: "month", back: 1 },
+  lastQuarter: { unit: "quarter", back: 1 },
+  lastYear: { unit: "year", back: 1 },
+};
+/** Periods from their first day up to now ("quarter to date"). */
+const toDateOf: Partial<Record<ConditionLeaf["op"], "month" | "quarter" | "year">> = {
+  monthToDate: "month",
+  quarterToDate: "quarter",
+  yearToDate: "year",
+};
+
+/** First day of a whole period (inclusive) and the day after it ends (exclusive), in local dates. */
+function wholePeriod(today: LocalDate, unit: Period, back: number): { start: LocalDate; end: LocalDate } {
+  const current = unit === "day" ? today : startOfPeriod(today, unit);
+  const start = addToDate(current, unit, -back);
+  return { start, end: addToDate(start, unit, 1) };
+}
+
 /**
  * The bounds a temporal operator puts on a datetime field. Days are the workspace's days: "2026-03-01" means from
  * that local midnight to the next, "in the last 7 days" from the start of the day a week ago until now.
@@ -104,6 +128,13 @@ export function datetimeBounds(op: ConditionLeaf["op"], value: unknown, t: TimeC
     const start = startOfPeriod(today, period);
     return { gte: dayStart(start), lt: dayStart(addToDate(start, period, 1)) };
   }
+  const whole = wholePeriodOf[op];
+  if (whole) {
+    const { start, end } = wholePeriod(today, whole.unit, whole.back);
+    return { gte: dayStart(start), lt: dayStart(end) };
+  }
+  const toDate = toDateOf[op];
+  if (toDate) return { gte: dayStart(startOfPeriod(today, toDate)), lte: t.now };
   const span = value as RelativeSpan;
   switch (op) {
     case "eq": {
@@ -151,6 +182,13 @@ export function dateBounds(op: ConditionLeaf["op"], value: unknown, t: TimeConte
     const start = startOfPeriod(today, period);
     return { gte: isoDate(start), lt: isoDate(addToDate(start, period, 1)) };
   }
+  const whole = wholePeriodOf[op];
+  if (whole) {
+    const { start, end } = wholePeriod(today, whole.unit, whole.back);
+    return { gte: isoDate(start), lt: isoDate(end) };
+  }
+  const toDate = toDateOf[op];
+  if (toDate) return { gte: isoDate(startOfPeriod(today, toDate)), lte: isoDate(today) };
   const span = value as RelativeSpan;
   const shifted = (n: number) =>
     span.unit === "hour" ? isoDate(localDateOf(new Date(t.now.getTime() + n * HOUR), tz)) : isoDate(addToDate(today, span.unit, n));

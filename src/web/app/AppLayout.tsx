@@ -11,6 +11,7 @@ import {
   IconBuildingSkyscraper,
   IconCalendar,
   IconChartBar,
+  IconChartPie,
   IconCheck,
   IconChecklist,
   IconChevronDown,
@@ -356,6 +357,7 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/products", "Products", <IconPackage size={18} stroke={1.7} />, "nav-products")}
         {item("/kb", "Knowledge base", <IconBook size={18} stroke={1.7} />, "nav-kb")}
         {item("/forecast", "Forecast", <IconChartBar size={18} stroke={1.7} />, "nav-forecast")}
+        {item("/reports", "Reports", <IconChartPie size={18} stroke={1.7} />, "nav-reports")}
         {/* Those who work tickets; the server refuses the rest (sales, read-only) the same way. */}
         {may("ticket", "edit") && item("/service/dashboard", "Service dashboard", <IconHeadset size={18} stroke={1.7} />, "nav-service-dashboard")}
         {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}

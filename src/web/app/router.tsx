@@ -50,6 +50,11 @@ const companyRoute = createRoute({
 const dealsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/deals",
+  // A report's drill-down opens the table with its filter (a condition as JSON) and says where it came from.
+  validateSearch: (s: Record<string, unknown>): { filter?: string; drill?: string } => ({
+    filter: typeof s.filter === "string" ? s.filter : undefined,
+    drill: typeof s.drill === "string" ? s.drill : undefined,
+  }),
   // The board's data starts loading with the page's code (on a link's hover, too) instead of after it: pipelines,
   // then the default pipeline's unfiltered board, which is the page's first query. Not awaited: the page renders
   // as soon as its code is in and picks the requests up where they are.
@@ -153,6 +158,16 @@ const forecastRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/forecast",
   component: lazyRouteComponent(() => import("../forecast/ForecastPage.js"), "ForecastPage"),
+});
+const reportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reports",
+  component: lazyRouteComponent(() => import("../reports/ReportsPage.js"), "ReportsPage"),
+});
+const reportRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reports/$id",
+  component: lazyRouteComponent(() => import("../reports/ReportBuilderPage.js"), "ReportBuilderPage"),
 });
 const quotasRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -313,6 +328,8 @@ const routeTree = rootRoute.addChildren([
   dataQualityRoute,
   importsRoute,
   forecastRoute,
+  reportsRoute,
+  reportRoute,
   serviceDashboardRoute,
   quotasRoute,
   sessionsRoute,

@@ -34,7 +34,7 @@ import {
 import { useDebouncedValue, useDocumentTitle } from "@mantine/hooks";
 import { IconAlertCircle, IconArrowsRightLeft, IconCalendar, IconDots, IconLayoutKanban, IconPlus, IconTable, IconTargetArrow } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate } from "@tanstack/react-router";
+import { useNavigate, useSearch } from "@tanstack/react-router";
 import { memo, useEffect, useMemo, useState } from "react";
 import type { Board, BoardCard, Deal, Stage } from "../../contract/index.js";
 import { usePermissions } from "../app/me.js";
@@ -97,13 +97,19 @@ export function DealsBoardPage() {
   const navigate = useNavigate();
   const pipelines = useQuery(pipelinesQuery);
   const [pipelineId, setPipelineId] = useState<string | null>(null);
-  const [view, setView] = useState<"board" | "table">(() => (sessionStorage.getItem(DEALS_VIEW_KEY) === "table" ? "table" : "board"));
+  const search = useSearch({ strict: false }) as { filter?: string; drill?: string };
+  const drill = search.filter;
+  const [view, setView] = useState<"board" | "table">(() => (drill || sessionStorage.getItem(DEALS_VIEW_KEY) === "table" ? "table" : "board"));
   const [filters, setFilters] = useState<BoardFilters>({});
   const [q, setQ] = useState("");
   const [debouncedQ] = useDebouncedValue(q, 250);
   const [creating, setCreating] = useState(false);
   const pipeline = pipelines.data?.find((p) => p.id === pipelineId) ?? defaultPipeline(pipelines.data);
-  const effective = useMemo(() => ({ ...filters, q: debouncedQ.trim() || undefined }), [filters, debouncedQ]);
+  const effective = useMemo(() => ({ ...filters, q: debouncedQ.trim() || undefined, filter: drill }), [filters, debouncedQ, drill]);
+  // The board cannot show a report's drill-down (its columns are stages, not the report's records): the table does.
+  useEffect(() => {
+    if (drill) setView("table");
+  }, [drill]);
   useEffect(() => sessionStorage.setItem(DEALS_VIEW_KEY, view), [view]);
 
   const filterBar = (
@@ -220,6 +226,16 @@ export function DealsBoardPage() {
         </Group>
       </Group>
       {filterBar}
+      {drill && (
+        <Alert color="blue" variant="light" data-testid="drill-banner" title="Records behind a report">
+          <Group justify="space-between" wrap="nowrap">
+            <Text fz="sm">{search.drill ?? "Filtered by a report"}</Text>
+            <Button size="compact-sm" variant="subtle" onClick={() => void navigate({ to: "/deals", search: {} as never })}>
+              Show all deals
+            </Button>
+          </Group>
+        </Alert>
+      )}
       {pipelines.isError ? (
         <Alert color="red" icon={<IconAlertCircle size={16} />} title="Could not load pipelines">
           {pipelines.error.message}

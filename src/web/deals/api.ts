@@ -9,6 +9,8 @@ export interface BoardFilters {
   amountMin?: string;
   amountMax?: string;
   q?: string;
+  /** A condition as JSON (the list's `filter`): a report's drill-down. */
+  filter?: string;
 }
 
 export const CARDS_PER_COLUMN = 25;

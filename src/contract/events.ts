@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Activity } from "./activities.js";
 import { Company } from "./companies.js";
 import { Contact } from "./contacts.js";
+import { MailFeedbackRecord } from "./consent.js";
 import { CustomField } from "./custom-fields.js";
 import { ValidationRule } from "./data-quality.js";
 import { Deal, LostReason, Pipeline } from "./deals.js";
@@ -64,6 +65,9 @@ export const eventObjects = {
   kb_category: { label: "Knowledge base category", record: KbCategory, actions: ["created", "updated", "deleted"] },
   // An inbound mailbox: its address, queue and IMAP settings, never the IMAP password.
   mailbox: { label: "Mailbox", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  // A segment's record: its id, name, kind and condition, never its members.
+  segment: { label: "Segment", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  consent_topic: { label: "Subscription topic", record: AnyRecord, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
 
 export type EventObject = keyof typeof eventObjects;
@@ -124,6 +128,21 @@ export const namedEvents = {
     description:
       "A ticket's SLA clock passed its target before the metric was met, once per clock; record is { ticketId, ticketNumber, metric, policyId, policyName, dueAt, warnAt }",
     record: SlaEventRecord,
+  },
+  "contact.consent_changed": {
+    object: "contact",
+    description:
+      "A contact's consent for a channel (and subscription topic) was recorded: granted, unsubscribed or pending; record is the consent record { id, contactId, channel, topicId, status, source }",
+  },
+  "mail.bounced": {
+    object: "mail",
+    description: "A message bounced; record is { address, kind: hard | soft, reason, messageId? }. Hard bounces, and soft ones that repeat, suppress the address",
+    record: MailFeedbackRecord,
+  },
+  "mail.complained": {
+    object: "mail",
+    description: "A recipient reported a message as spam (a feedback report); record is { address, kind, reason, messageId? }. The address is suppressed",
+    record: MailFeedbackRecord,
   },
   "inbound_hook.received": {
     object: "inbound_hook",

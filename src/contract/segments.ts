@@ -90,6 +90,27 @@ export const rfmGroupLabels: Record<RfmGroup, string> = {
   lost: "Lost",
 };
 
+/**
+ * The usual RFM map on a 5 × 5 grid of recency against the frequency-and-monetary score: e.g. recent and frequent
+ * buyers are champions, frequent buyers who stopped are "can't lose them", old one-off buyers are lost.
+ */
+export function rfmGroupOf(recency: number, frequencyMonetary: number): RfmGroup {
+  const r = recency;
+  const fm = frequencyMonetary;
+  if (r >= 4 && fm >= 4) return r === 4 && fm === 4 ? "loyal" : "champions";
+  if (r === 3 && fm >= 4) return "loyal";
+  if (r >= 4 && fm >= 2) return "potential_loyalist";
+  if (r === 5) return "new_customers";
+  if (r === 4) return "promising";
+  if (r === 3) return fm === 3 ? "need_attention" : "about_to_sleep";
+  if (fm === 5) return "cant_lose";
+  if (fm >= 3) return "at_risk";
+  return r === 2 ? "hibernating" : "lost";
+}
+
+/** The frequency and monetary quintiles as one score: their average, half rounded up. */
+export const frequencyMonetaryOf = (frequency: number, monetary: number): number => Math.ceil((frequency + monetary) / 2);
+
 export const RfmCell = z.object({
   recency: z.number().int().min(1).max(5).describe("5 bought most recently"),
   frequencyMonetary: z.number().int().min(1).max(5).describe("The average of the frequency and monetary quintiles, rounded; 5 buys most"),

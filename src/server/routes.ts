@@ -29,6 +29,7 @@ import { productRoutes } from "../modules/products/routes.js";
 import { quotaRoutes } from "../modules/quotas/routes.js";
 import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
+import { segmentRoutes } from "../modules/segments/routes.js";
 import { serviceReportRoutes } from "../modules/service-reports/routes.js";
 import { slaRoutes } from "../modules/sla/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
@@ -100,6 +101,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await historyRoutes(api);
   await kbRoutes(api, { publicUrl: deps.publicUrl });
   await csatRoutes(api);
+  await segmentRoutes(api);
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

@@ -38,8 +38,12 @@ export const ConsentTopic = z.object({ id: Id, name: z.string(), description: z.
 export type ConsentTopic = z.infer<typeof ConsentTopic>;
 export const ConsentTopicList = z.object({ data: z.array(ConsentTopic) });
 const TopicName = z.string().trim().min(1, "Give the topic a name").max(80, "A topic name is at most 80 characters");
-export const CreateConsentTopicBody = z.object({ name: TopicName, description: z.string().trim().max(500).optional(), active: z.boolean().optional() }).strict();
-export const UpdateConsentTopicBody = z.object({ name: TopicName.optional(), description: z.string().trim().max(500).optional(), active: z.boolean().optional() }).strict();
+export const CreateConsentTopicBody = z
+  .object({ name: TopicName, description: z.string().trim().max(500).optional(), active: z.boolean().optional() })
+  .strict();
+export const UpdateConsentTopicBody = z
+  .object({ name: TopicName.optional(), description: z.string().trim().max(500).optional(), active: z.boolean().optional() })
+  .strict();
 
 // ---- records ----
 
@@ -83,7 +87,13 @@ export type ContactConsent = z.infer<typeof ContactConsent>;
 
 // ---- suppression list ----
 
-export const Suppression = z.object({ address: z.string(), reason: SuppressionReason, note: z.string(), createdAt: Timestamp, createdByName: z.string().nullable() });
+export const Suppression = z.object({
+  address: z.string(),
+  reason: SuppressionReason,
+  note: z.string(),
+  createdAt: Timestamp,
+  createdByName: z.string().nullable(),
+});
 export type Suppression = z.infer<typeof Suppression>;
 export const SuppressionListQuery = z
   .object({

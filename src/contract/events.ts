@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { Activity } from "./activities.js";
 import { Company } from "./companies.js";
-import { Contact } from "./contacts.js";
 import { MailFeedbackRecord } from "./consent.js";
+import { Contact } from "./contacts.js";
 import { CustomField } from "./custom-fields.js";
 import { ValidationRule } from "./data-quality.js";
 import { Deal, LostReason, Pipeline } from "./deals.js";
@@ -136,7 +136,8 @@ export const namedEvents = {
   },
   "mail.bounced": {
     object: "mail",
-    description: "A message bounced; record is { address, kind: hard | soft, reason, messageId? }. Hard bounces, and soft ones that repeat, suppress the address",
+    description:
+      "A message bounced; record is { address, kind: hard | soft, reason, messageId? }. Hard bounces, and soft ones that repeat, suppress the address",
     record: MailFeedbackRecord,
   },
   "mail.complained": {

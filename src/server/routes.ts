@@ -9,6 +9,7 @@ import { authRoutes } from "../modules/auth/routes.js";
 import { calendarRoutes } from "../modules/calendar/routes.js";
 import { cannedReplyRoutes } from "../modules/canned-replies/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
+import { consentRoutes } from "../modules/consent/routes.js";
 import { contactRoutes } from "../modules/contacts/routes.js";
 import { csatRoutes } from "../modules/csat/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
@@ -102,6 +103,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await kbRoutes(api, { publicUrl: deps.publicUrl });
   await csatRoutes(api);
   await segmentRoutes(api);
+  await consentRoutes(api, { publicUrl: deps.publicUrl });
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

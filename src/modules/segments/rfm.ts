@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { type RfmGroup, type RfmReport, type RfmContactsQuery as RfmQuery, rfmGroupOf, rfmGroups } from "../../contract/segments.js";
+import { type RfmGroup, type RfmContactsQuery as RfmQuery, type RfmReport, rfmGroupOf, rfmGroups } from "../../contract/segments.js";
 import type { Ctx } from "../../core/context.js";
 import { queryRows } from "../../db/client.js";
 import { visibleWhere } from "../../db/visibility.js";
@@ -13,7 +13,8 @@ const contacts = tableOf.contact;
 /** The group of each grid cell as a SQL CASE, from the same map the contract (and the grid) use. */
 function groupCase(r: SQL, fm: SQL): SQL {
   const whens: SQL[] = [];
-  for (let ri = 1; ri <= 5; ri++) for (let fi = 1; fi <= 5; fi++) whens.push(sql`when ${r} = ${sql.raw(String(ri))} and ${fm} = ${sql.raw(String(fi))} then ${rfmGroupOf(ri, fi)}`);
+  for (let ri = 1; ri <= 5; ri++)
+    for (let fi = 1; fi <= 5; fi++) whens.push(sql`when ${r} = ${sql.raw(String(ri))} and ${fm} = ${sql.raw(String(fi))} then ${rfmGroupOf(ri, fi)}`);
   return sql`(case ${sql.join(whens, sql` `)} end)`;
 }
 

@@ -32,9 +32,13 @@ export async function segmentRoutes(app: FastifyInstance): Promise<void> {
   const r = typed(app);
   const tags = ["segments"];
 
-  r.get("/segments", { schema: { tags, summary: "Segments and static lists, with their member counts now", response: { 200: SegmentList, ...problems } } }, async (req) => ({
-    data: await listSegments(req.ctx),
-  }));
+  r.get(
+    "/segments",
+    { schema: { tags, summary: "Segments and static lists, with their member counts now", response: { 200: SegmentList, ...problems } } },
+    async (req) => ({
+      data: await listSegments(req.ctx),
+    }),
+  );
   r.post(
     "/segments",
     { schema: { tags, summary: "Create a dynamic segment (a condition) or a static list", body: CreateSegmentBody, response: { 201: Segment, ...problems } } },
@@ -52,8 +56,10 @@ export async function segmentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req) => ({ count: await previewSegment(req.ctx, req.body.condition) }),
   );
-  r.get("/segments/rfm", { schema: { tags, summary: "RFM grid of customers from their purchases (won deals)", response: { 200: RfmReport, ...problems } } }, async (req) =>
-    rfmReport(req.ctx),
+  r.get(
+    "/segments/rfm",
+    { schema: { tags, summary: "RFM grid of customers from their purchases (won deals)", response: { 200: RfmReport, ...problems } } },
+    async (req) => rfmReport(req.ctx),
   );
   r.get(
     "/segments/rfm/contacts",
@@ -70,19 +76,37 @@ export async function segmentRoutes(app: FastifyInstance): Promise<void> {
   });
   r.post(
     "/segments/:id/members",
-    { schema: { tags, summary: "Add contacts to a static list", params: IdParams, body: SegmentMembersBody, response: { 200: SegmentMembersResult, ...problems } } },
-    async (req) => ({ changed: await addMembers(req.ctx, req.params.id, req.body.contactIds, req.body.source ?? (req.ctx.actor.kind === "api_key" ? "api" : "manual")) }),
+    {
+      schema: {
+        tags,
+        summary: "Add contacts to a static list",
+        params: IdParams,
+        body: SegmentMembersBody,
+        response: { 200: SegmentMembersResult, ...problems },
+      },
+    },
+    async (req) => ({
+      changed: await addMembers(req.ctx, req.params.id, req.body.contactIds, req.body.source ?? (req.ctx.actor.kind === "api_key" ? "api" : "manual")),
+    }),
   );
   r.post(
     "/segments/:id/members/remove",
     {
-      schema: { tags, summary: "Remove contacts from a static list", params: IdParams, body: SegmentMembersBody, response: { 200: SegmentMembersResult, ...problems } },
+      schema: {
+        tags,
+        summary: "Remove contacts from a static list",
+        params: IdParams,
+        body: SegmentMembersBody,
+        response: { 200: SegmentMembersResult, ...problems },
+      },
     },
     async (req) => ({ changed: await removeMembers(req.ctx, req.params.id, req.body.contactIds) }),
   );
   r.get(
     "/contacts/:id/segments",
-    { schema: { tags, summary: "The lists a contact is on and the segments it matches now", params: IdParams, response: { 200: ContactSegments, ...problems } } },
+    {
+      schema: { tags, summary: "The lists a contact is on and the segments it matches now", params: IdParams, response: { 200: ContactSegments, ...problems } },
+    },
     async (req) => ({ data: await segmentsOfContact(req.ctx, req.params.id) }),
   );
 }

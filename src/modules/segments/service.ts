@@ -54,7 +54,11 @@ async function findRow(ctx: Ctx, id: string): Promise<Row> {
 
 export async function listSegments(ctx: Ctx): Promise<Segment[]> {
   assertAudienceRead(ctx);
-  const rows = await ctx.db.select().from(segments).where(eq(segments.workspaceId, ctx.workspaceId)).orderBy(asc(sql`lower(${segments.name})`));
+  const rows = await ctx.db
+    .select()
+    .from(segments)
+    .where(eq(segments.workspaceId, ctx.workspaceId))
+    .orderBy(asc(sql`lower(${segments.name})`));
   const context = await conditionContext(ctx);
   const out: Segment[] = [];
   // One count per segment: a workspace keeps tens of segments, each an indexed count.
@@ -114,7 +118,9 @@ export async function createSegment(ctx: Ctx, body: CreateSegmentBody): Promise<
       })
       .returning();
     const created = r as Row;
-    await recordChanges(tx, ctx, [{ object: "segment", recordId: created.id, action: "create", changes: diff(null, created, FIELDS), payload: summary(created) }]);
+    await recordChanges(tx, ctx, [
+      { object: "segment", recordId: created.id, action: "create", changes: diff(null, created, FIELDS), payload: summary(created) },
+    ]);
     return created;
   });
   return toSegment(row, await countOf(ctx, row, context));
@@ -208,7 +214,11 @@ async function touch(ctx: Ctx, id: string) {
 /** The static lists a contact is on and the dynamic segments it matches now: one query for all of them. */
 export async function segmentsOfContact(ctx: Ctx, contactId: string): Promise<{ id: string; name: string; kind: SegmentKind }[]> {
   assertAudienceRead(ctx);
-  const rows = await ctx.db.select().from(segments).where(eq(segments.workspaceId, ctx.workspaceId)).orderBy(asc(sql`lower(${segments.name})`));
+  const rows = await ctx.db
+    .select()
+    .from(segments)
+    .where(eq(segments.workspaceId, ctx.workspaceId))
+    .orderBy(asc(sql`lower(${segments.name})`));
   if (rows.length === 0) return [];
   const context = await conditionContext(ctx);
   const columns = sql.join(

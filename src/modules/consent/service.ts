@@ -22,7 +22,7 @@ import { type Db, queryRows } from "../../db/client.js";
 import { getContact } from "../contacts/service.js";
 import { diff, publishEvents, recordChanges } from "../history/service.js";
 import { assertAudienceManage, assertAudienceRead } from "../segments/access.js";
-import { users } from "../users/table.js";
+import { userNames } from "../users/service.js";
 import { consentRecords, consentSettings, consentTopics, suppressionLog, suppressions } from "./table.js";
 
 const normalise = (address: string) => address.trim().toLowerCase();
@@ -320,9 +320,8 @@ async function suppressionRows(
     after = { at: new Date(at), address };
   }
   const rows = await ctx.db
-    .select({ s: suppressions, name: users.name })
+    .select()
     .from(suppressions)
-    .leftJoin(users, and(eq(users.workspaceId, suppressions.workspaceId), eq(users.id, suppressions.createdById)))
     .where(
       and(
         eq(suppressions.workspaceId, ctx.workspaceId),
@@ -342,7 +341,17 @@ async function suppressionRows(
     )
     .orderBy(desc(suppressions.createdAt), asc(suppressions.address))
     .limit(q.limit);
-  return rows.map(({ s, name }) => ({ address: s.address, reason: s.reason, note: s.note, createdAt: s.createdAt.toISOString(), createdByName: name ?? null }));
+  const names = await userNames(
+    ctx,
+    rows.map((s) => s.createdById).filter((id): id is string => Boolean(id)),
+  );
+  return rows.map((s) => ({
+    address: s.address,
+    reason: s.reason,
+    note: s.note,
+    createdAt: s.createdAt.toISOString(),
+    createdByName: s.createdById ? (names.get(s.createdById) ?? null) : null,
+  }));
 }
 
 export async function listSuppressions(ctx: Ctx, q: z.infer<typeof SuppressionListQuery>): Promise<{ data: Suppression[]; nextCursor: string | null }> {
@@ -366,19 +375,22 @@ export async function listSuppressions(ctx: Ctx, q: z.infer<typeof SuppressionLi
 export async function listSuppressionLog(ctx: Ctx, address?: string) {
   assertAudienceRead(ctx);
   const rows = await ctx.db
-    .select({ l: suppressionLog, name: users.name })
+    .select()
     .from(suppressionLog)
-    .leftJoin(users, and(eq(users.workspaceId, suppressionLog.workspaceId), eq(users.id, suppressionLog.actorId)))
     .where(and(eq(suppressionLog.workspaceId, ctx.workspaceId), address ? eq(suppressionLog.address, normalise(address)) : undefined))
     .orderBy(desc(suppressionLog.at), desc(suppressionLog.id))
     .limit(200);
-  return rows.map(({ l, name }) => ({
+  const names = await userNames(
+    ctx,
+    rows.map((l) => l.actorId).filter((id): id is string => Boolean(id)),
+  );
+  return rows.map((l) => ({
     address: l.address,
     action: l.action,
     reason: l.reason,
     detail: l.detail,
     at: l.at.toISOString(),
-    actorName: name ?? null,
+    actorName: l.actorId ? (names.get(l.actorId) ?? null) : null,
   }));
 }
 

@@ -4,7 +4,7 @@ import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { auditConsumer, pruneAudit } from "../modules/audit/service.js";
-import { mailFeedbackConsumer } from "../modules/consent/consumer.js";
+import { consentFlagConsumer, mailFeedbackConsumer } from "../modules/consent/consumer.js";
 import { scheduleSurveys, sendDueSurveys } from "../modules/csat/service.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
@@ -419,6 +419,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     timeTriggerConsumer(),
     slaConsumer(send),
     mailFeedbackConsumer,
+    consentFlagConsumer,
     ...(options.consumers ?? []),
   ];
   const wake = async () => {

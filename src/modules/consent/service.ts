@@ -561,3 +561,34 @@ export async function applyMailFeedback(
   );
   if (Number(row?.n ?? 0) >= softBounceLimit) await suppress(tx, ctx, address, "hard_bounced", `${row?.n} soft bounces in 30 days; last: ${detail}`);
 }
+
+/**
+ * The contact's email-consent checkbox (set in a form, by the API or by an import's column) as consent records,
+ * source stated by where the change came from. One insert for a batch of events: an import of a million contacts
+ * becomes a few thousand statements, not a million.
+ */
+export async function recordConsentFlags(
+  tx: Db,
+  flags: { workspaceId: string; contactId: string; granted: boolean; source: ConsentSource; at: Date; actorId: string | null }[],
+): Promise<void> {
+  if (flags.length === 0) return;
+  const contactIds = [...new Set(flags.map((f) => f.contactId))];
+  // A contact deleted since the event has no consent left to record.
+  const live = await queryRows<{ id: string; workspace_id: string }>(tx, sql`select id, workspace_id from contacts where id in ${contactIds}`);
+  const exists = new Set(live.map((r) => `${r.workspace_id}:${r.id}`));
+  const rows = flags
+    .filter((f) => exists.has(`${f.workspaceId}:${f.contactId}`))
+    .map((f, i) => ({
+      workspaceId: f.workspaceId,
+      id: newId(),
+      contactId: f.contactId,
+      channel: "email" as const,
+      topicId: null,
+      status: f.granted ? ("granted" as const) : ("denied" as const),
+      source: f.source,
+      recordedAt: new Date(f.at.getTime() + (i % 1000) / 1000),
+      note: f.source === "import" ? "Email consent column of an import" : "Email consent checkbox",
+      actorId: null,
+    }));
+  for (let i = 0; i < rows.length; i += 1000) await tx.insert(consentRecords).values(rows.slice(i, i + 1000));
+}

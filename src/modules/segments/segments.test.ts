@@ -56,7 +56,7 @@ describe.each(databaseKinds)("segments on %s", (kind) => {
     const p = pipes.find((x) => x.isDefault) as Pipeline;
     const won = p.stages.find((s) => s.type === "won") as { id: string };
     expect((await w.post("/api/v1/deals", { name: "D", stageId: won.id, amount: "100", contacts: [{ contactId: b, role: "user" }] })).statusCode).toBe(201);
-    const logged = await w.post(`/api/v1/contacts/${a}/activities`, { type: "call", subject: "Hi" });
+    const logged = await w.post(`/api/v1/contacts/${a}/activities`, { type: "note", body: "Met at the fair" });
     expect(logged.statusCode, logged.body).toBe(201);
     const count = async (condition: unknown) => {
       const res = await w.post("/api/v1/segments/preview", { condition });
@@ -67,7 +67,7 @@ describe.each(databaseKinds)("segments on %s", (kind) => {
     expect(await count({ all: [{ field: "deals.stageId", op: "eq", value: won.id }] })).toBe(1);
     expect(await count({ all: [{ field: "deals.status", op: "eq", value: "won" }] })).toBe(1);
     expect(await count({ all: [{ field: "activities.occurredAt", op: "inLast", value: { n: 30, unit: "day" }, quantifier: "none" }] })).toBe(1);
-    expect(await count({ all: [{ field: "activities.type", op: "eq", value: "call" }] })).toBe(1);
+    expect(await count({ all: [{ field: "activities.type", op: "eq", value: "note" }] })).toBe(1);
     // A bad condition is a readable problem with its path.
     const bad = expectProblem(await w.post("/api/v1/segments/preview", { condition: { all: [{ field: "nope", op: "eq", value: 1 }] } }), 400, "validation_failed");
     expect(JSON.stringify(bad.errors)).toContain("condition.all.0.field");

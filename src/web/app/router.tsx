@@ -164,6 +164,27 @@ const workflowRunRoute = createRoute({
   path: "/workflows/$id/runs/$runId",
   component: lazyRouteComponent(() => import("../workflows/RunPage.js"), "RunPage"),
 });
+const segmentsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/segments",
+  validateSearch: (s: Record<string, unknown>): { tab?: "rfm" } => (s.tab === "rfm" ? { tab: "rfm" } : {}),
+  component: lazyRouteComponent(() => import("../segments/SegmentsPage.js"), "SegmentsPage"),
+});
+const segmentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/segments/$id",
+  component: lazyRouteComponent(() => import("../segments/SegmentPage.js"), "SegmentPage"),
+});
+const topicsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/subscription-topics",
+  component: lazyRouteComponent(() => import("../segments/TopicsSettings.js"), "TopicsSettings"),
+});
+const suppressionSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/suppression",
+  component: lazyRouteComponent(() => import("../segments/SuppressionSettings.js"), "SuppressionSettings"),
+});
 const settingsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/settings",
@@ -301,7 +322,11 @@ const routeTree = rootRoute.addChildren([
   workflowsRoute,
   workflowRoute,
   workflowRunRoute,
+  segmentsRoute,
+  segmentRoute,
   settingsRoute.addChildren([
+    topicsSettingsRoute,
+    suppressionSettingsRoute,
     workspaceSettingsRoute,
     usersRoute,
     rolesRoute,

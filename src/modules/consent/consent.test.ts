@@ -30,7 +30,14 @@ describe.each(databaseKinds)("consent and suppression on %s", (kind) => {
     const { w, contactId } = await setup();
     const topic = (await w.post("/api/v1/consent/topics", { name: "Newsletter", description: "Monthly news" })).json();
     expectProblem(await w.post("/api/v1/consent/topics", { name: "newsletter" }), 409, "conflict");
-    let res = await w.post(`/api/v1/contacts/${contactId}/consent`, { channel: "email", topicId: topic.id, status: "granted", source: "form", formId: "f-1", ip: "192.0.2.1" });
+    let res = await w.post(`/api/v1/contacts/${contactId}/consent`, {
+      channel: "email",
+      topicId: topic.id,
+      status: "granted",
+      source: "form",
+      formId: "f-1",
+      ip: "192.0.2.1",
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ channel: "email", topicName: "Newsletter", status: "granted", source: "form", formId: "f-1", ip: "192.0.2.1" });
     res = await w.post(`/api/v1/contacts/${contactId}/consent`, { channel: "sms", status: "denied" });
@@ -132,7 +139,11 @@ describe.each(databaseKinds)("consent and suppression on %s", (kind) => {
     expect(page.body).toContain('data-status="unsubscribed"');
     consent = (await w.get(`/api/v1/contacts/${contactId}/consent`)).json();
     expect(consent.suppressed).toMatchObject({ address: "pia@example.com", reason: "unsubscribed" });
-    expect(consent.current.find((c: { topicId: string | null }) => c.topicId === null)).toMatchObject({ channel: "email", status: "denied", source: "preference_page" });
+    expect(consent.current.find((c: { topicId: string | null }) => c.topicId === null)).toMatchObject({
+      channel: "email",
+      status: "denied",
+      source: "preference_page",
+    });
     const [refused] = await queryRows<{ ok: boolean }>(t.database.db, sql`select ${consentPredicate(ws.id, sql`${contactId}::uuid`, "email")} as ok`);
     expect(refused?.ok).toBe(false);
     // Choosing a topic again lifts the unsubscribe.
@@ -142,14 +153,21 @@ describe.each(databaseKinds)("consent and suppression on %s", (kind) => {
 
     // Forged, foreign and expired links: a clear page that names no one.
     const forged = `${token.slice(0, -3)}AAA`;
-    for (const url of [`/preferences/${ws.slug}?token=${encodeURIComponent(forged)}`, `/preferences/${ws.slug}`, `/preferences/no-such-workspace?token=${token}`]) {
+    for (const url of [
+      `/preferences/${ws.slug}?token=${encodeURIComponent(forged)}`,
+      `/preferences/${ws.slug}`,
+      `/preferences/no-such-workspace?token=${token}`,
+    ]) {
       const res = await t.app.inject({ method: "GET", url });
       expect(res.statusCode).toBe(400);
       expect(res.body).toContain("This link is not valid");
       expect(res.body).not.toContain("pia@example.com");
     }
     const otherWs = await newWorkspace(t.app);
-    const foreign = await t.app.inject({ method: "GET", url: `/preferences/${(otherWs.session.me as { workspace: { slug: string } }).workspace.slug}?token=${token}` });
+    const foreign = await t.app.inject({
+      method: "GET",
+      url: `/preferences/${(otherWs.session.me as { workspace: { slug: string } }).workspace.slug}?token=${token}`,
+    });
     expect(foreign.statusCode).toBe(400);
     const old = await signContactToken(t.database.db, ws.id, "preferences", contactId, new Date(Date.now() - 1000));
     const expired = await t.app.inject({ method: "GET", url: `/preferences/${ws.slug}?token=${encodeURIComponent(old)}` });

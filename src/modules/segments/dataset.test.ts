@@ -72,13 +72,22 @@ describe.skipIf(!haveDataset).each(databaseKinds)("segments over the marketing-c
         condition: {
           any: [
             { field: "custom.marital_status", op: "in", value: ["Married", "Together"] },
-            { all: [{ field: "custom.year_birth", op: "lt", value: 1960 }, { field: "custom.wines", op: "gte", value: 500 }] },
+            {
+              all: [
+                { field: "custom.year_birth", op: "lt", value: 1960 },
+                { field: "custom.wines", op: "gte", value: 500 },
+              ],
+            },
           ],
         },
-        expected: rows.filter((r) => ["Married", "Together"].includes(r.Marital_Status as string) || (num(r.Year_Birth) < 1960 && num(r.MntWines) >= 500)).length,
+        expected: rows.filter((r) => ["Married", "Together"].includes(r.Marital_Status as string) || (num(r.Year_Birth) < 1960 && num(r.MntWines) >= 500))
+          .length,
       },
       { condition: { all: [{ field: "custom.income", op: "empty" }] }, expected: rows.filter((r) => Number.isNaN(num(r.Income))).length },
-      { condition: { all: [{ field: "custom.recency_days", op: "between", value: [10, 20] }] }, expected: rows.filter((r) => num(r.Recency) >= 10 && num(r.Recency) <= 20).length },
+      {
+        condition: { all: [{ field: "custom.recency_days", op: "between", value: [10, 20] }] },
+        expected: rows.filter((r) => num(r.Recency) >= 10 && num(r.Recency) <= 20).length,
+      },
     ];
     for (const { condition, expected } of cases) {
       expect(expected).toBeGreaterThan(0);

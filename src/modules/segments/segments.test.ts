@@ -70,7 +70,11 @@ describe.each(databaseKinds)("segments on %s", (kind) => {
     expect(await count({ all: [{ field: "activities.occurredAt", op: "inLast", value: { n: 30, unit: "day" }, quantifier: "none" }] })).toBe(1);
     expect(await count({ all: [{ field: "activities.type", op: "eq", value: "note" }] })).toBe(1);
     // A bad condition is a readable problem with its path.
-    const bad = expectProblem(await w.post("/api/v1/segments/preview", { condition: { all: [{ field: "nope", op: "eq", value: 1 }] } }), 400, "validation_failed");
+    const bad = expectProblem(
+      await w.post("/api/v1/segments/preview", { condition: { all: [{ field: "nope", op: "eq", value: 1 }] } }),
+      400,
+      "validation_failed",
+    );
     expect(JSON.stringify(bad.errors)).toContain("condition.all.0.field");
   });
 
@@ -110,7 +114,9 @@ describe.each(databaseKinds)("segments on %s", (kind) => {
     const { audienceContactIds } = await import("./public.js");
     const me = w.session.me as { user: { id: string }; workspace: { id: string } };
     const ctx = { db: t.database.db, workspaceId: me.workspace.id, actor: { kind: "system" as const, userId: null, role: "admin" } };
-    const ids = await t.database.db.execute(sql`select id from (${await audienceContactIds(ctx, { include: [customers.id, extra.id], exclude: [blocked.id] })}) x order by id`);
+    const ids = await t.database.db.execute(
+      sql`select id from (${await audienceContactIds(ctx, { include: [customers.id, extra.id], exclude: [blocked.id] })}) x order by id`,
+    );
     const rows = ((ids as unknown as { rows?: { id: string }[] }).rows ?? (ids as unknown as { id: string }[])).map((r) => r.id);
     expect(rows).toEqual([a, l].sort());
   });
@@ -153,7 +159,9 @@ describe.each(databaseKinds)("segments on %s", (kind) => {
         expect(res.statusCode, res.body).toBe(201);
         const at = now - (i * 10 + k) * 86_400_000;
         last = Math.max(last, at);
-        await t.database.db.execute(sql`update deals set closed_at = ${new Date(at).toISOString()}::timestamptz where workspace_id = ${ws}::uuid and id = ${res.json().id}::uuid`);
+        await t.database.db.execute(
+          sql`update deals set closed_at = ${new Date(at).toISOString()}::timestamptz where workspace_id = ${ws}::uuid and id = ${res.json().id}::uuid`,
+        );
       }
       people.push({ id, lastAt: last, n, revenue: amount * n });
     }

@@ -22,7 +22,10 @@ const listSearch = (s: Record<string, unknown>): { new?: boolean } => (s.new ===
 const contactsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/contacts",
-  validateSearch: listSearch,
+  validateSearch: (s: Record<string, unknown>): { new?: boolean; segment?: string } => ({
+    ...listSearch(s),
+    ...(typeof s.segment === "string" && s.segment ? { segment: s.segment } : {}),
+  }),
   component: lazyRouteComponent(() => import("../contacts/ContactsPage.js"), "ContactsPage"),
 });
 const contactRoute = createRoute({

@@ -224,9 +224,9 @@ function Members({ segment, canManage }: { segment: Segment; canManage: boolean 
     <Paper withBorder p="md" radius="md">
       <Group justify="space-between" mb="xs">
         <Text fw={600}>Members{count.data ? ` · ${count.data.count.toLocaleString()}` : ""}</Text>
-        <Text fz="xs" c="dimmed">
-          The first 50 by name. Export them from Contacts → Export with this segment as the filter.
-        </Text>
+        <Anchor component={Link} to="/contacts" search={{ segment: segment.id }} fz="sm" data-testid="segment-open-list">
+          Open in the contacts list (filter, bulk actions, export)
+        </Anchor>
       </Group>
       {members.isPending ? (
         <Text c="dimmed">Loading…</Text>

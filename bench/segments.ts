@@ -41,9 +41,9 @@ async function main() {
     const to = Math.min(CONTACTS, from + 99_999);
     await db.execute(sql`insert into contacts (workspace_id, id, first_name, last_name, lifecycle_stage, lead_score, tags, custom)
       select ${ws}::uuid, gen_random_uuid(), 'First ' || g, 'Last ' || g,
-        (array['subscriber','lead','customer','evangelist'])[1 + (g % 4)], (g * 37) % 100,
+        (array['subscriber','lead','customer','evangelist'])[1 + (g % 4)], (g::bigint * 37) % 100,
         case when g % 10 = 0 then array['vip'] else '{}'::text[] end,
-        jsonb_build_object('education', (array['PhD','Master','Graduation','Basic'])[1 + (g % 4)], 'income', 20000 + (g * 7919) % 80000)
+        jsonb_build_object('education', (array['PhD','Master','Graduation','Basic'])[1 + (g % 4)], 'income', 20000 + (g::bigint * 7919) % 80000)
       from generate_series(${from}::int, ${to}::int) g`);
   }
   await db.execute(sql`analyze contacts`);

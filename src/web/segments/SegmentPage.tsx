@@ -204,6 +204,7 @@ function SegmentEditor({ segment }: { segment: Segment | null }) {
 
 function Members({ segment, canManage }: { segment: Segment; canManage: boolean }) {
   const qc = useQueryClient();
+  const navigate = useNavigate();
   const members = useQuery({
     queryKey: ["segments", segment.id, "members", segment.updatedAt],
     queryFn: () => api.get<{ data: Contact[] }>("/api/v1/contacts", { segment: segment.id, limit: 50, sort: "lastName" }),
@@ -224,7 +225,13 @@ function Members({ segment, canManage }: { segment: Segment; canManage: boolean 
     <Paper withBorder p="md" radius="md">
       <Group justify="space-between" mb="xs">
         <Text fw={600}>Members{count.data ? ` · ${count.data.count.toLocaleString()}` : ""}</Text>
-        <Anchor component={Link} to="/contacts" search={{ segment: segment.id }} fz="sm" data-testid="segment-open-list">
+        <Anchor
+          component="button"
+          type="button"
+          fz="sm"
+          onClick={() => void navigate({ to: "/contacts", search: { segment: segment.id } })}
+          data-testid="segment-open-list"
+        >
           Open in the contacts list (filter, bulk actions, export)
         </Anchor>
       </Group>

@@ -55,6 +55,11 @@ suite("segments and the preference page (Chromium)", () => {
         await byTestId("segment-save").click();
         await page.waitForURL(/\/segments\/[0-9a-f-]{36}$/);
         await see(byTestId("segment-members").getByText("Quinn"));
+        // The contacts list filtered by the segment: its members only.
+        await byTestId("segment-open-list").click();
+        await page.waitForURL(/\/contacts\?segment=/);
+        await see(byTestId("record-row").filter({ hasText: "Quinn" }));
+        expect(await byTestId("record-row").count()).toBe(2);
         await byTestId("nav-segments").click();
         await see(byTestId("segments-table").getByText("Customers"));
         expect((await byTestId("segment-count").first().textContent())?.trim()).toBe("2");

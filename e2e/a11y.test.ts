@@ -166,6 +166,9 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
         await post("/api-keys", { name: "Warehouse sync", role: "sales" });
         await post("/scoring-rules", { kind: "field", name: "Senior titles", conditions: [{ field: "jobTitle", op: "contains", value: "VP" }], points: 20 });
         await post("/forms", { name: "Request a demo", fields: [{ key: "email", label: "Email", required: true }] });
+        await post("/segments", { name: "Fleet customers", kind: "dynamic", condition: { all: [{ field: "lifecycleStage", op: "eq", value: "customer" }] } });
+        await post("/consent/topics", { name: "Fleet news" });
+        await post("/suppressions", { address: "bounced@axe.test" });
       }),
     STEP,
   );
@@ -195,6 +198,9 @@ suite("accessibility: axe-core WCAG 2.1 AA on every main page (Chromium)", () =>
     ["settings: web forms", "/settings/forms", (p) => p.getByTestId("form-card")],
     ["settings: lead assignment", "/settings/assignment", (p) => p.getByTestId("new-assignment-rule")],
     ["settings: lead scoring", "/settings/scoring", (p) => p.getByTestId("scoring-rule")],
+    ["segments", "/segments", (p) => p.getByTestId("segments-table").getByText("Fleet customers")],
+    ["segments: RFM", "/segments?tab=rfm", (p) => p.getByTestId("rfm-grid").or(p.getByText("No purchases yet"))],
+    ["settings: suppression list", "/settings/suppression", (p) => p.getByTestId("suppression-table")],
   ];
 
   for (const [name, path, ready] of pages) {

@@ -101,6 +101,7 @@ export const ContactListQuery = ListQueryBase.extend({
   leadScoreMin: z.coerce.number().int().min(0).max(100).optional(),
   leadScoreMax: z.coerce.number().int().min(0).max(100).optional(),
   leadsOnly: z.enum(["true", "false"]).optional().describe("true keeps contacts in a lead stage (subscriber to sales-qualified)"),
+  segment: Id.optional().describe("Keeps the members of a segment or static list"),
 }).strict();
 export const ContactList = listOf(Contact);
 

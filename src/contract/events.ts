@@ -64,6 +64,9 @@ export const eventObjects = {
   kb_category: { label: "Knowledge base category", record: KbCategory, actions: ["created", "updated", "deleted"] },
   // An inbound mailbox: its address, queue and IMAP settings, never the IMAP password.
   mailbox: { label: "Mailbox", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  // A segment's record: its id, name, kind and condition, never its members.
+  segment: { label: "Segment", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  consent_topic: { label: "Subscription topic", record: AnyRecord, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
 
 export type EventObject = keyof typeof eventObjects;
@@ -130,6 +133,11 @@ export const namedEvents = {
     description:
       "A contact unsubscribed from marketing email (the one-click List-Unsubscribe POST, the unsubscribe page, or a mailto); record is { contactId, address, source }",
     record: z.object({ contactId: z.uuid(), address: z.string(), source: z.string() }),
+  },
+  "contact.consent_changed": {
+    object: "contact",
+    description:
+      "A contact's consent for a channel (and subscription topic) was recorded: granted, unsubscribed or pending; record is the consent record { id, contactId, channel, topicId, status, source }",
   },
   "mail.bounced": {
     object: "mail",

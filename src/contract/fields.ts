@@ -155,6 +155,7 @@ export const builtInFields: FieldRegistry = {
     relations: [
       { name: "company", label: "Company", object: "company", many: false },
       { name: "deals", label: "Deals", object: "deal", many: true },
+      { name: "activities", label: "Activities", object: "activity", many: true },
     ],
   },
   company: {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, RoleKey, Timestamp } from "./common.js";
 
 /** The objects whose records a role's rights govern. */
-export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article"] as const;
+export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment"] as const;
 export const AccessObject = z.enum(accessObjects);
 export type AccessObject = z.infer<typeof AccessObject>;
 
@@ -16,6 +16,7 @@ export const accessObjectLabels: Record<AccessObject, string> = {
   import: "Imports",
   ticket: "Tickets",
   article: "Knowledge base articles",
+  segment: "Segments, lists and consent",
 };
 
 /**
@@ -104,6 +105,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       import: { read: "all", create: true, edit: "all", delete: "all" },
       // Service managers work every queue's tickets, reassigning and closing across teams.
       ticket: ALL,
+      segment: ALL,
     },
   },
   sales: {
@@ -116,6 +118,8 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       import: { read: "all", create: true, edit: "own", delete: "own" },
       ticket: READ,
       article: READ,
+      // Sales sees who is in which segment and what each contact agreed to; marketing keeps them.
+      segment: READ,
     },
   },
   support: {
@@ -148,6 +152,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       product: READ,
       import: { read: "all", create: true, edit: "own", delete: "own" },
       article: OWN_WORK,
+      segment: ALL,
     },
   },
   read_only: { name: "Read-only", manageSettings: false, permissions: { ...every(READ), import: NONE } },

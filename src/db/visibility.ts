@@ -68,6 +68,7 @@ const objectNames: Record<AccessObject, string> = {
   import: "Import",
   ticket: "Ticket",
   article: "Article",
+  segment: "Segment",
 };
 
 /**

@@ -4,6 +4,7 @@ import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { auditConsumer, pruneAudit } from "../modules/audit/service.js";
+import { consentFlagConsumer, mailFeedbackConsumer } from "../modules/consent/consumer.js";
 import { scheduleSurveys, sendDueSurveys } from "../modules/csat/service.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
@@ -418,6 +419,8 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     workflowConsumer(workflowEngine),
     timeTriggerConsumer(),
     slaConsumer(send),
+    mailFeedbackConsumer,
+    consentFlagConsumer,
     ...(options.consumers ?? []),
   ];
   const wake = async () => {

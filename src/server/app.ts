@@ -14,6 +14,7 @@ import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { type JobSystem, type JobSystemOptions, type QueueName, startJobSystem } from "../jobs/system.js";
 import { calendarFeedRoute } from "../modules/calendar/routes.js";
+import { preferencePageRoutes } from "../modules/consent/public-routes.js";
 import { csatPublicRoutes } from "../modules/csat/public-routes.js";
 import { receiveBounce } from "../modules/email-templates/bounces.js";
 import { marketingPublicRoutes } from "../modules/email-templates/public-routes.js";
@@ -241,6 +242,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (m) => marketingPublicRoutes(m, { database: options.database }));
   // One-click answers to satisfaction surveys, under the help centre's address.
   await app.register(async (csat) => csatPublicRoutes(csat, { database: options.database }));
+  await app.register(async (prefs) => preferencePageRoutes(prefs, { database: options.database }));
   // The customer portal (magic-link sign-in, the customer's own tickets), under the help centre's address.
   await app.register(async (portal) =>
     portalRoutes(portal, {

@@ -68,6 +68,9 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/kb/settings": async () => null,
       "/email-templates/{id}": async () => idOf(await a.post("/api/v1/email-templates", { name: unique("Template"), subject: "Hi {{ contact.firstName }}" })),
       "/settings/email-sending": async () => null,
+
+      "/segments/{id}": async () => idOf(await a.post("/api/v1/segments", { name: unique("Segment"), kind: "static" })),
+      "/consent/topics/{id}": async () => idOf(await a.post("/api/v1/consent/topics", { name: unique("Topic") })),
       "/kb/categories/{id}": async () => idOf(await a.post("/api/v1/kb/categories", { name: unique("Category") })),
       "/kb/articles/{id}": async () => idOf(await a.post("/api/v1/kb/articles", { title: unique("Article"), bodyHtml: "<p>x</p>" })),
       "/mailboxes/{id}": async () => idOf(await a.post("/api/v1/mailboxes", { name: unique("Help"), address: `${unique("help")}@support.example.com` })),

@@ -142,6 +142,14 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     await created(a.post(`/api/v1/tickets/${ids.ticket}/messages`, { kind: "note", bodyText: `${MARK} internal note` }), "ticket note");
     const routing = { name: `${MARK} routing`, condition: { all: [{ field: "channel", op: "eq", value: "email" }] }, queueId: ids.queue };
     ids.routingRule = (await created(a.post("/api/v1/ticket-routing-rules", routing), "routing rule")).id as string;
+    ids.segment = (await created(a.post("/api/v1/segments", { name: `${MARK} list`, kind: "static" }), "segment")).id as string;
+    await created(a.post(`/api/v1/segments/${ids.segment}/members`, { contactIds: [ids.contact] }), "list member");
+    ids.topic = (await created(a.post("/api/v1/consent/topics", { name: `${MARK} topic` }), "topic")).id as string;
+    await created(
+      a.post(`/api/v1/contacts/${ids.contact}/consent`, { channel: "email", topicId: ids.topic, status: "granted", note: `${MARK} proof` }),
+      "consent",
+    );
+    await created(a.post("/api/v1/suppressions", { address: "second@qzmarker-corp.com", note: `${MARK} note` }), "suppression");
     const candidates = (await created(a.get("/api/v1/duplicates?object=contact"), "duplicates")).data as { id: string }[];
     ids.duplicate = candidates[0]?.id ?? uuid();
     doc = (await b.get("/api/openapi.json")).json() as Doc;
@@ -175,6 +183,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       taskid: ids.task,
       calendarid: ids.slaCalendar,
       ticketid: ids.ticket,
+      topicid: ids.topic,
       queueid: ids.queue,
       recordid: ids.contact,
       memberids: ids.user,
@@ -213,6 +222,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       [/^\/api\/v1\/products\//, ids.product],
       [/^\/api\/v1\/price-lists\//, ids.priceList],
       [/^\/api\/v1\/webhooks\//, ids.webhook],
+      [/^\/api\/v1\/segments\//, ids.segment],
+      [/^\/api\/v1\/consent\/topics\//, ids.topic],
     ];
     return byResource.find(([re]) => re.test(path))?.[1] ?? uuid();
   }

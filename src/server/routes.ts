@@ -9,6 +9,7 @@ import { authRoutes } from "../modules/auth/routes.js";
 import { calendarRoutes } from "../modules/calendar/routes.js";
 import { cannedReplyRoutes } from "../modules/canned-replies/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
+import { consentRoutes } from "../modules/consent/routes.js";
 import { contactRoutes } from "../modules/contacts/routes.js";
 import { csatRoutes } from "../modules/csat/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
@@ -33,6 +34,7 @@ import { quotaRoutes } from "../modules/quotas/routes.js";
 import { reportRoutes } from "../modules/reports/routes.js";
 import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
+import { segmentRoutes } from "../modules/segments/routes.js";
 import { serviceReportRoutes } from "../modules/service-reports/routes.js";
 import { slaRoutes } from "../modules/sla/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
@@ -107,6 +109,9 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await csatRoutes(api);
   await homeRoutes(api);
   await nextActionRoutes(api);
+
+  await segmentRoutes(api);
+  await consentRoutes(api, { publicUrl: deps.publicUrl });
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,
     // Routes write their delivery rows and the job in one transaction when they pass `tx`.

@@ -104,6 +104,8 @@ export function relationJoin(object: RegistryObject, relation: string, outer: An
       return viaDealContacts("deal", "contactId", "dealId");
     case "deal.contacts":
       return viaDealContacts("contact", "dealId", "contactId");
+    case "contact.activities":
+      return childOf("activity", "contactId");
     case "company.contacts":
       return childOf("contact", "companyId");
     case "company.deals":

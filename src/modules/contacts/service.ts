@@ -32,6 +32,7 @@ import { diff, publishEvents, recordChanges } from "../history/service.js";
 import { type Assignment, assignmentConfig, assignOwners } from "../leads/assignment.js";
 import { leadRecordOf } from "../leads/conditions.js";
 import { scoreContacts, scoringConfig } from "../leads/score.js";
+import { segmentFilter } from "../segments/public.js";
 import { assertUsersExist, teammateIds } from "../users/service.js";
 import { checkRecord, enforceBulkRules, enforceRules, loadRules } from "../validation-rules/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
@@ -411,7 +412,7 @@ type ContactFilters = Omit<z.infer<typeof ContactListQuery>, "limit" | "cursor" 
 
 /** What a contact list or count keeps: the query's search, fields and filters, within the workspace. */
 async function contactWhere(ctx: Ctx, query: ContactFilters): Promise<(SQL | undefined)[]> {
-  const conditions = [await filterPredicate(ctx, "contact", query.filter)];
+  const conditions = [await filterPredicate(ctx, "contact", query.filter), await segmentFilter(ctx, query.segment)];
   const owner = await ownerFilter(ctx, contacts.ownerId, query.ownerId, teammateIds);
   return [
     eq(contacts.workspaceId, ctx.workspaceId),

@@ -43,6 +43,8 @@ describe.each(databaseKinds)("merges follow the database's foreign keys on %s", 
         "activities.contact_id",
         "deal_contacts.contact_id",
         "form_submissions.contact_id",
+        "segment_members.contact_id (plain)",
+        "consent_records.contact_id (plain)",
         "csat_surveys.contact_id (plain)",
         "mail_tracking_events.contact_id (plain)",
         "portal_links.contact_id (plain)",
@@ -70,6 +72,12 @@ describe.each(databaseKinds)("merges follow the database's foreign keys on %s", 
     await make(admin, `/api/v1/contacts/${b.id}/activities`, { type: "note", body: "<p>b</p>" });
     await make(admin, `/api/v1/companies/${lose.id}/activities`, { type: "note", body: "<p>lose</p>" });
     await make(admin, "/api/v1/deals", { name: "Both", companyId: lose.id, contacts: [{ contactId: b.id, role: "user" }] });
+    // Both on one list (the survivor's membership stays), the loser alone on another; the loser's consent moves.
+    const both = await make(admin, "/api/v1/segments", { name: "Both on it", kind: "static" });
+    const alone = await make(admin, "/api/v1/segments", { name: "Loser only", kind: "static" });
+    expect((await admin.post(`/api/v1/segments/${both.id}/members`, { contactIds: [a.id, b.id] })).statusCode).toBe(200);
+    expect((await admin.post(`/api/v1/segments/${alone.id}/members`, { contactIds: [b.id] })).statusCode).toBe(200);
+    await make(admin, `/api/v1/contacts/${b.id}/consent`, { channel: "email", status: "granted" });
     for (const [object, survivorId, loserId] of [
       ["contact", a.id, b.id],
       ["company", keep.id, lose.id],
@@ -80,6 +88,9 @@ describe.each(databaseKinds)("merges follow the database's foreign keys on %s", 
         expect(await refsTo(ws, reference.table, reference.column, loserId), reference.constraint).toBe(0);
       }
     }
+    expect((await admin.get(`/api/v1/segments/${both.id}`)).json().count).toBe(1);
+    expect((await admin.get(`/api/v1/segments/${alone.id}`)).json().count).toBe(1);
+    expect((await admin.get(`/api/v1/contacts/${a.id}/consent`)).json().current).toHaveLength(1);
   });
 
   it("moves a table added later that references contacts and companies, without touching the merge code", async () => {

@@ -30,6 +30,8 @@ import {
   IconLogout,
   IconMail,
   IconMailCog,
+  IconMailbox,
+  IconMailOff,
   IconMoodSmile,
   IconMoon,
   IconPackage,
@@ -351,6 +353,7 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/leads", "Leads", <IconFilter size={18} stroke={1.7} />, "nav-leads")}
         {item("/companies", "Companies", <IconBuilding size={18} stroke={1.7} />, "nav-companies")}
         {item("/deals", "Deals", <IconTargetArrow size={18} stroke={1.7} />, "nav-deals")}
+        {may("segment", "read") && item("/segments", "Segments", <IconUsersGroup size={18} stroke={1.7} />, "nav-segments")}
         {may("ticket", "read") && item("/tickets", "Tickets", <IconTicket size={18} stroke={1.7} />, "nav-tickets")}
         {item("/tasks", "Tasks", <IconChecklist size={18} stroke={1.7} />, "nav-tasks")}
         {item("/calendar", "Calendar", <IconCalendar size={18} stroke={1.7} />, "nav-calendar")}
@@ -392,6 +395,8 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/email-sending", "Email sending", <IconMailCog size={18} stroke={1.7} />, "nav-email-sending")}
             {item("/settings/mailboxes", "Mailboxes", <IconMail size={18} stroke={1.7} />, "nav-mailboxes")}
             {item("/settings/forms", "Web forms", <IconForms size={18} stroke={1.7} />, "nav-forms")}
+            {item("/settings/subscription-topics", "Subscription topics", <IconMailbox size={18} stroke={1.7} />, "nav-subscription-topics")}
+            {item("/settings/suppression", "Suppression list", <IconMailOff size={18} stroke={1.7} />, "nav-suppression")}
             {item("/settings/assignment", "Lead assignment", <IconRoute size={18} stroke={1.7} />, "nav-assignment")}
             {item("/settings/scoring", "Lead scoring", <IconGauge size={18} stroke={1.7} />, "nav-scoring")}
             {item("/settings/service", "Service desk", <IconHeadset size={18} stroke={1.7} />, "nav-service")}

@@ -28,7 +28,10 @@ const listSearch = (s: Record<string, unknown>): { new?: boolean } => (s.new ===
 const contactsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/contacts",
-  validateSearch: listSearch,
+  validateSearch: (s: Record<string, unknown>): { new?: boolean; segment?: string } => ({
+    ...listSearch(s),
+    ...(typeof s.segment === "string" && s.segment ? { segment: s.segment } : {}),
+  }),
   component: lazyRouteComponent(() => import("../contacts/ContactsPage.js"), "ContactsPage"),
 });
 const contactRoute = createRoute({
@@ -195,6 +198,27 @@ const workflowRunRoute = createRoute({
   path: "/workflows/$id/runs/$runId",
   component: lazyRouteComponent(() => import("../workflows/RunPage.js"), "RunPage"),
 });
+const segmentsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/segments",
+  validateSearch: (s: Record<string, unknown>): { tab?: "rfm" } => (s.tab === "rfm" ? { tab: "rfm" } : {}),
+  component: lazyRouteComponent(() => import("../segments/SegmentsPage.js"), "SegmentsPage"),
+});
+const segmentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/segments/$id",
+  component: lazyRouteComponent(() => import("../segments/SegmentPage.js"), "SegmentPage"),
+});
+const topicsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/subscription-topics",
+  component: lazyRouteComponent(() => import("../segments/TopicsSettings.js"), "TopicsSettings"),
+});
+const suppressionSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/suppression",
+  component: lazyRouteComponent(() => import("../segments/SuppressionSettings.js"), "SuppressionSettings"),
+});
 const settingsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/settings",
@@ -336,7 +360,11 @@ const routeTree = rootRoute.addChildren([
   workflowsRoute,
   workflowRoute,
   workflowRunRoute,
+  segmentsRoute,
+  segmentRoute,
   settingsRoute.addChildren([
+    topicsSettingsRoute,
+    suppressionSettingsRoute,
     workspaceSettingsRoute,
     usersRoute,
     rolesRoute,

@@ -18,6 +18,7 @@ import { InlineField } from "../records/inline/InlineField.js";
 import { contactSpecs } from "../records/inline/specs.js";
 import { BackLink, DetailsCard, editableCustomItems, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
 import { useRecordAccess } from "../records/sharing.js";
+import { ConsentPanel } from "../segments/ConsentPanel.js";
 import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
@@ -219,6 +220,7 @@ export function ContactPage() {
                 company={c.companyId ? { id: c.companyId, name: c.companyName ?? "" } : null}
               />
               <PurchasesPanel object="contact" id={c.id} />
+              <ConsentPanel contactId={c.id} />
             </Stack>
           </Grid.Col>
           <Grid.Col span={{ base: 12, md: 7, lg: 8 }}>

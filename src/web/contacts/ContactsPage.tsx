@@ -8,6 +8,7 @@ import { ContactFileActions } from "../exports/ContactFileActions.js";
 import { StageBadge } from "../records/cells.js";
 import { contactColumns, contactDefaultColumns, contactFilterFields } from "../records/objects.js";
 import { type RecordListConfig, RecordListPage } from "../records/RecordListPage.js";
+import { SegmentFilter } from "../segments/SegmentFilter.js";
 import { ContactFormDrawer } from "./ContactForm.js";
 
 export const contactListConfig: RecordListConfig<Contact> = {
@@ -32,12 +33,21 @@ export function ContactsPage() {
   const search = route.useSearch();
   const canCreate = usePermissions().may("contact", "create");
   const creating = Boolean(search.new);
-  const setCreating = (on: boolean) => void navigate({ to: "/contacts", search: on ? { new: true } : {}, replace: true });
+  const segment = search.segment;
+  const setCreating = (on: boolean) =>
+    void navigate({ to: "/contacts", search: { ...(on ? { new: true } : {}), ...(segment ? { segment } : {}) }, replace: true });
+  const setSegment = (id: string | null) => void navigate({ to: "/contacts", search: id ? { segment: id } : {}, replace: true });
 
   return (
     <>
       <RecordListPage<Contact>
-        headerSlot={<ContactFileActions />}
+        headerSlot={
+          <>
+            <SegmentFilter value={segment ?? null} onChange={setSegment} />
+            <ContactFileActions />
+          </>
+        }
+        extraParams={{ segment }}
         config={contactListConfig}
         onOpen={(c) => void navigate({ to: "/contacts/$id", params: { id: c.id } })}
         onCreate={() => setCreating(true)}

@@ -3,10 +3,12 @@ import { IconRestore, IconTag, IconTagOff, IconTrash, IconUserShare } from "@tab
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import type { User } from "../../contract/index.js";
+import { usePermissions } from "../app/me.js";
 import { ConfirmModal } from "../components/ConfirmModal.js";
 import { api } from "../http/client.js";
 import { objectPath, type RecordObject } from "../http/queries.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
+import { AddToListButton } from "../segments/AddToList.js";
 import { RunWorkflowButton } from "../workflows/RunWorkflow.js";
 
 type Action = { action: "tag" | "untag"; tag: string } | { action: "setOwner"; ownerId: string | null } | { action: "delete" | "restore" };
@@ -23,6 +25,7 @@ interface Props {
 
 /** Actions on the selected rows, all through POST /bulk. */
 export function BulkBar({ object, ids, users, trash, nouns, onDone, onClear }: Props) {
+  const mayLists = usePermissions().may("segment", "create");
   const [confirmDelete, setConfirmDelete] = useState(false);
   const n = ids.length;
   const noun = (k: number) => (k === 1 ? nouns[0] : nouns[1]);
@@ -84,6 +87,7 @@ export function BulkBar({ object, ids, users, trash, nouns, onDone, onClear }: P
               />
               <OwnerPopover users={users} onApply={(ownerId) => bulk.mutate({ action: "setOwner", ownerId })} busy={bulk.isPending} />
               <RunWorkflowButton object={object} recordIds={ids} size="xs" onDone={onDone} />
+              {object === "contact" && mayLists && <AddToListButton contactIds={ids} onDone={onDone} />}
               <Button
                 size="xs"
                 variant="light"

@@ -44,6 +44,8 @@ interface Props<T extends { id: string }> {
   /** Rendered in the page header next to the title (e.g. the trash tabs). */
   headerSlot?: ReactNode;
   hideTitle?: boolean;
+  /** More list parameters the page sets itself (the contacts list's segment), sent with the list and its count. */
+  extraParams?: Record<string, string | undefined>;
 }
 
 const PAGE = 50;
@@ -72,7 +74,17 @@ function loadState(key: string, sort: string): ListState {
  * columns, saved views, bulk actions, infinite scroll. List state survives navigating to a record
  * and back (session storage).
  */
-export function RecordListPage<T extends { id: string }>({ config, trash = false, onOpen, onCreate, emptyState, rowActions, headerSlot, hideTitle }: Props<T>) {
+export function RecordListPage<T extends { id: string }>({
+  config,
+  trash = false,
+  onOpen,
+  onCreate,
+  emptyState,
+  rowActions,
+  headerSlot,
+  hideTitle,
+  extraParams,
+}: Props<T>) {
   const { object, nouns } = config;
   const { may } = usePermissions();
   useDocumentTitle(`${trash ? "Trash" : config.title} · Rapport`);
@@ -120,6 +132,7 @@ export function RecordListPage<T extends { id: string }>({ config, trash = false
     sort: state.sort || undefined,
     filter: state.filters.filter(isComplete).length ? JSON.stringify(state.filters.filter(isComplete)) : undefined,
     trashed: trash ? "true" : undefined,
+    ...extraParams,
   };
   const list = useInfiniteQuery({
     queryKey: [object, "list", config.listPath ?? "", params],

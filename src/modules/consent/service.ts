@@ -581,7 +581,8 @@ export async function applyUnsubscribe(tx: Db, workspaceId: string, record: { co
     ];
     await writeConsent(tx, ctx, record.contactId, entries, at);
   }
-  if (normalise(record.address).includes("@")) await suppress(tx, ctx, record.address, "unsubscribed", `Unsubscribe link in an email (${record.source})`.slice(0, 500));
+  if (normalise(record.address).includes("@"))
+    await suppress(tx, ctx, record.address, "unsubscribed", `Unsubscribe link in an email (${record.source})`.slice(0, 500));
 }
 
 /**

@@ -8,8 +8,10 @@ import { type ParsedMail, simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Event } from "../../contract/events.js";
 import { queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { mailFeedbackConsumer } from "../consent/consumer.js";
 import { type MailQueue, sendQueuedMail } from "../mail/service.js";
 import { recipientStats } from "../mail/tracking.js";
 import { createMailTransport } from "../mail/transport.js";
@@ -91,6 +93,25 @@ describe.each(databaseKinds)("email templates, marketing send, tracking and boun
     } finally {
       transport.close();
     }
+  };
+  /** The consent module's consumer handed this workspace's events of a type, as the event stream delivers them. */
+  const feedToConsent = async (type: string) => {
+    const rows = await queryRows<{ id: string; record_id: string; payload: { record: unknown }; created_at: Date | string }>(
+      t.database.db,
+      sql`select id, record_id, payload, created_at from outbox_events where workspace_id = ${workspaceId} and type = ${type} order by created_at`,
+    );
+    const events = rows.map(
+      (r) =>
+        ({
+          id: r.id,
+          type,
+          workspaceId,
+          recordId: r.record_id,
+          occurredAt: new Date(r.created_at).toISOString(),
+          data: { record: r.payload.record, changes: [] },
+        }) as unknown as Event,
+    );
+    await t.database.db.transaction(async (tx) => mailFeedbackConsumer.handle(tx, events));
   };
   const eventsOf = (type: string) =>
     queryRows<{ payload: { record: Record<string, unknown> } }>(
@@ -246,6 +267,11 @@ describe.each(databaseKinds)("email templates, marketing send, tracking and boun
     expect(post.statusCode, post.body).toBe(200);
     const [event] = await eventsOf("marketing.unsubscribed");
     expect(event?.payload.record).toEqual({ contactId, address: "zofia@nordwind.example", source: "one_click" });
+    // The consent module takes it as the stream delivers it: consent withdrawn, the address suppressed.
+    await feedToConsent("marketing.unsubscribed");
+    const consent = (await admin.get(`/api/v1/contacts/${contactId}/consent`)).json();
+    expect(consent.suppressed).toMatchObject({ address: "zofia@nordwind.example", reason: "unsubscribed" });
+    expect(consent.current).toContainEqual(expect.objectContaining({ channel: "email", topicId: null, status: "denied", source: "unsubscribe_link" }));
     const timeline = (await admin.get(`/api/v1/contacts/${contactId}/timeline`)).json();
     expect(JSON.stringify(timeline)).toContain("Unsubscribed from marketing email");
     expect(JSON.stringify(timeline)).toContain("Marketing email: Spring news for Zofia");
@@ -287,6 +313,12 @@ describe.each(databaseKinds)("email templates, marketing send, tracking and boun
     }
     const [complaint] = await eventsOf("mail.complained");
     expect(complaint?.payload.record).toEqual({ address: "user@example.com", messageId: sent.messageId });
+    // The consent module reads both as published: the hard bounce and the complaint suppress their addresses.
+    await feedToConsent("mail.bounced");
+    await feedToConsent("mail.complained");
+    const suppressed = (await admin.get("/api/v1/suppressions?limit=100")).json().data as { address: string; reason: string }[];
+    expect(suppressed).toContainEqual(expect.objectContaining({ address: "user@example.com", reason: "complained" }));
+    expect(suppressed).toContainEqual(expect.objectContaining({ address: String(bounced[0]?.address).toLowerCase(), reason: "hard_bounced" }));
     // Malformed: logged, never thrown.
     const warnings: string[] = [];
     const log = { warn: (m: string) => warnings.push(m) };

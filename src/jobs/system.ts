@@ -207,7 +207,10 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     description: "Runs a workflow run step by step until it waits, ends or fails; waits are delayed jobs",
     // A failed step fails the run (kept for a retry from that step), not the job: job retries cover crashes and a
     // lost database, and repeat at most the step that had not committed.
-    options: { policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
+    // notify: a run queued by the event consumer (or a resume) wakes the workers at its commit instead of at their next
+    // poll, which was most of a run's trigger-to-first-action time when idle (bench/workflows.ts). Delayed jobs (waits
+    // falling due) are still found by polling.
+    options: { policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300, notify: true },
     concurrency: 4,
     // Fetched in batches so a backlog drains at once: with batches of one, each of the 4 workers waits a polling
     // interval after every job (pg-boss), capping runs and resumed waits at 4 per interval (bench/workflows.ts).
@@ -406,6 +409,14 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     enqueue: async (tx, job, o) => {
       await send("workflows.run", job, { tx, startAfter: o?.startAfter });
     },
+    enqueueMany: async (tx, jobs) => {
+      if (jobs.length)
+        await boss.insert(
+          "workflows.run",
+          jobs.map((data) => ({ data })),
+          { db: fromDrizzle(tx as never, sql as never) },
+        );
+    },
     mail,
     now,
   };
@@ -414,7 +425,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   };
   const consumers = [
     ...builtInConsumers(send, scheduleDelivery),
-    workflowConsumer(workflowEngine),
+    workflowConsumer(workflowEngine, { configDb: db }),
     timeTriggerConsumer(),
     slaConsumer(send),
     ...(options.consumers ?? []),
@@ -498,6 +509,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
         burstWhenBatchFull: batchSize > 1,
         localConcurrency: spec.concurrency,
         pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+        // A queue with notify still polls at the same interval (pg-boss would relax it to 30 s): its delayed jobs, due
+        // at a time rather than at a commit, are found only by polling.
+        notifyPollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
       };
       // One job: its handler's result is the job's output. A batch: each job in turn; a throw fails (and retries) the batch.
       const run = async (jobs: Job<unknown>[], tx?: BossDb) => {

@@ -687,6 +687,49 @@ describe.each(databaseKinds)("workflow runs on %s", (kind) => {
       expect(again.filter((n) => n.title === 'Workflow "Late tagger" needs attention')).toHaveLength(1);
     });
 
+    it("keeps the steps that ran before a failing one in the same transaction, once each, and retries from the failing step", async () => {
+      // tag and title run in the failing step's transaction (no wait or HTTP call between them): they must commit
+      // once, the failure must land on the task step, and a retry must not repeat them.
+      const wf = await publish(admin, "Fails third", {
+        trigger: manual(),
+        start: "tag",
+        steps: [
+          { id: "tag", type: "tags", config: { add: ["kept"] }, next: { next: "title" } },
+          {
+            id: "title",
+            type: "update_fields",
+            config: { updates: [{ field: "jobTitle", value: { kind: "constant", value: "Kept" } }] },
+            next: { next: "task" },
+          },
+          { id: "task", type: "create_task", config: { title: "Owner of {{ record.firstName }}", assignee: { kind: "owner" } }, next: { next: null } },
+        ],
+      });
+      const c = await contact({ firstName: "Ownerless", ownerId: null });
+      expect(c.ownerId).toBeNull();
+      const [runId] = await start(wf, [c.id]);
+      const failed = await settled(runId as string);
+      expect(failed.state).toBe("failed");
+      expect(failed.error).toMatch(/^Create task: Nobody to assign the task to/);
+      expect(failed.steps.map((s) => `${s.stepId}:${s.state}:${s.attempt}`)).toEqual(["tag:done:1", "title:done:1", "task:failed:1"]);
+      const after = (await admin.get(`/api/v1/contacts/${c.id}`)).json();
+      expect(after.tags).toEqual(["kept"]);
+      expect(after.jobTitle).toBe("Kept");
+      expect((await tasksOf()).filter((x) => x.title === "Owner of Ownerless")).toHaveLength(0);
+
+      expect((await admin.patch(`/api/v1/contacts/${c.id}`, { ownerId: adminId })).statusCode).toBe(200);
+      expect((await admin.post(`/api/v1/workflows/runs/${runId}/retry`)).statusCode).toBe(200);
+      const done = await settled(runId as string);
+      expect(done.state).toBe("done");
+      expect(done.steps.map((s) => `${s.stepId}:${s.state}:${s.attempt}`)).toEqual(["tag:done:1", "title:done:1", "task:failed:1", "task:done:2"]);
+      expect((await tasksOf()).filter((x) => x.title === "Owner of Ownerless")).toHaveLength(1);
+      // The title was written once: the retry went on from the task, not from the start of the transaction.
+      const [written] = await queryRows<{ n: number }>(
+        t.database.db,
+        sql`select count(*)::int as n from record_history where record_id = ${c.id} and changes::text like '%jobTitle%'`,
+      );
+      expect(written?.n).toBe(1);
+    });
+
     it("flags a trigger that matched but started no run, and notifies the admins", async () => {
       const inbound = (await admin.post("/api/v1/webhooks/inbound", { name: "Unknown sender" })).json() as { url: string; id: string };
       const wf = await publish(admin, "No such contact", {

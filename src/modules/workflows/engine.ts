@@ -19,6 +19,7 @@ import { leadRecordOf } from "../leads/conditions.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
 import { notify } from "../notifications/service.js";
 import { createTask } from "../tasks/service.js";
+import { addTicketMessage } from "../tickets/service.js";
 import { listTeams, listUsers } from "../users/service.js";
 import { postJson } from "../webhooks/delivery.js";
 import { getWebhookSettings } from "../webhooks/service.js";
@@ -103,6 +104,13 @@ export function matchTrigger(trigger: WorkflowTrigger, e: Event): { object: stri
       const crossed = trigger.direction === "up" ? from < trigger.threshold && to >= trigger.threshold : from >= trigger.threshold && to < trigger.threshold;
       return crossed ? { object: "contact", recordId: e.recordId } : null;
     }
+    case "sla_warning":
+    case "sla_breached": {
+      if (e.type !== `ticket.${trigger.type}`) return null;
+      if (trigger.metrics.length > 0 && !trigger.metrics.includes(record.metric as never)) return null;
+      const ticketId = typeof record.ticketId === "string" ? record.ticketId : e.recordId;
+      return { object: "ticket", recordId: ticketId };
+    }
     case "inbound_webhook": {
       if (e.type !== "inbound_hook.received" || record.hookId !== trigger.hookId) return null;
       return { object: trigger.object ?? "inbound_hook", recordId: e.recordId };
@@ -147,6 +155,8 @@ const eventTriggerTypes = [
   "task_completed",
   "lead_score_crossed",
   "inbound_webhook",
+  "sla_warning",
+  "sla_breached",
 ];
 
 const workflowActor = (w: { id: string; name: string }, runId: string): Actor => ({
@@ -334,8 +344,10 @@ export function workflowConsumer(deps: EngineDeps, options: { configDb?: Db } = 
               }
               hit = { object: trigger.object, recordId: found };
             }
+            // An SLA event's record is the clock, not the ticket: the ticket is read.
+            const eventIsRecord = trigger.type !== "sla_warning" && trigger.type !== "sla_breached";
             const record =
-              hit.object === e.object && trigger.type !== "record_deleted" && e.type !== "contact.score_changed"
+              hit.object === e.object && eventIsRecord && trigger.type !== "record_deleted" && e.type !== "contact.score_changed"
                 ? (e.data.record as WfRecord | null)
                 : await loadRecord(ctx, hit.object, hit.recordId);
             const subject = trigger.type === "record_deleted" ? (e.data.record as WfRecord | null) : record;
@@ -371,7 +383,8 @@ export function workflowConsumer(deps: EngineDeps, options: { configDb?: Db } = 
                 triggerData: {
                   type: e.type,
                   changes: e.data.changes,
-                  record: e.object === hit.object && trigger.type !== "record_deleted" && trigger.type !== "inbound_webhook" ? null : e.data.record,
+                  record:
+                    e.object === hit.object && eventIsRecord && trigger.type !== "record_deleted" && trigger.type !== "inbound_webhook" ? null : e.data.record,
                   actor: e.actor,
                 },
               },
@@ -563,8 +576,14 @@ const handlers: Record<StepType, StepHandler> = {
     const record = needRecord(env);
     const { body } = await renderAll(env, cfg, ["body"]);
     const object = env.run.object;
+    if (object === "ticket") {
+      // On a ticket a note is an internal note in its conversation, where the agents read it (never sent to the customer).
+      if (env.dry) return { input: { body }, output: null, summary: "Would add an internal note", branch: "next" };
+      const message = await addTicketMessage(env.ctx, record.id, { kind: "note", direction: "out", bodyText: body });
+      return { input: { body }, output: { messageId: message.id }, summary: "Added an internal note", branch: "next" };
+    }
     if (object !== "contact" && object !== "company" && object !== "deal")
-      throw new AppError("validation_failed", `Notes go on contacts, companies or deals, not on a ${object}`);
+      throw new AppError("validation_failed", `Notes go on contacts, companies, deals or tickets, not on a ${object}`);
     if (env.dry) return { input: { body }, output: null, summary: "Would add a note", branch: "next" };
     const note = await logActivity(env.ctx, { object, id: record.id }, { type: "note", body } as never);
     return { input: { body }, output: { activityId: note.id }, summary: "Added a note", branch: "next" };
@@ -607,7 +626,7 @@ const handlers: Record<StepType, StepHandler> = {
   async assign_owner(env, cfg) {
     const record = needRecord(env);
     const object = env.run.object as string;
-    const field = object === "task" ? "assigneeId" : "ownerId";
+    const field = object === "task" || object === "ticket" ? "assigneeId" : "ownerId";
     let ownerId: string | null = null;
     let how = "";
     if (cfg.mode === "user") {

@@ -386,9 +386,13 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     else await boss.createQueue(name, spec.options);
   }
 
+  const now = () => new Date(options.clock?.now() ?? Date.now());
   const send: JobSystem["send"] = async (name, data, sendOptions = {}) => {
     const { tx, ...rest } = sendOptions;
-    return boss.send(name, data, tx ? { ...rest, db: fromDrizzle(tx as never, sql as never) } : rest);
+    if (!tx) return boss.send(name, data, rest);
+    // In the caller's transaction pg-boss reads "now" from that session, which a test clock does not reach: a job
+    // due at once would wait for the test clock to catch up with the wall clock. Due now by the job system's clock.
+    return boss.send(name, data, { ...rest, startAfter: rest.startAfter ?? now(), db: fromDrizzle(tx as never, sql as never) });
   };
 
   const mail: MailQueue = {
@@ -400,7 +404,6 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   if (options.worker && !transport) log.info("SMTP_URL is not set: outgoing email is kept in the outbox (Settings → Email log), not sent.");
 
   const workers = new Map<string, string>();
-  const now = () => new Date(options.clock?.now() ?? Date.now());
   const publicUrl = () => (typeof options.publicUrl === "function" ? options.publicUrl() : options.publicUrl) ?? "http://localhost:3000";
   const scheduleDelivery: ScheduleDelivery = async (key, o) => {
     await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
@@ -413,7 +416,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       if (jobs.length)
         await boss.insert(
           "workflows.run",
-          jobs.map((data) => ({ data })),
+          // Due now by the job system's clock: left out, pg-boss takes the database's clock in this (the caller's)
+          // session, which a test clock does not reach, and the runs would wait for that clock to catch up.
+          jobs.map((data) => ({ data, startAfter: now() })),
           { db: fromDrizzle(tx as never, sql as never) },
         );
     },

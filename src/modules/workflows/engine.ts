@@ -286,8 +286,13 @@ async function recordMiss(tx: Db, workspaceId: string, workflowId: string, recor
   await tx.insert(workflowMisses).values({ workspaceId, id: newId(), workflowId, recordId, reason, createdAt: at });
 }
 
-/** The live versions of a workspace's active workflows whose trigger fires on events. */
-async function liveVersions(tx: Db, workspaceId: string) {
+/**
+ * The versions of a workspace's active workflows whose trigger fires on events and that were live at some point
+ * since `since` (the batch's oldest event): the published one, and those archived by a publish since then. An event
+ * is judged by the version that was live when it occurred (versionAt), so a workflow acts only on what happened after
+ * it was published, however late the stream delivers, and an event from before a re-publish keeps the old version.
+ */
+async function liveVersions(tx: Db, workspaceId: string, since: Date) {
   return tx
     .select({ version: workflowVersions, name: workflows.name, teamId: workflows.teamId })
     .from(workflowVersions)
@@ -295,11 +300,24 @@ async function liveVersions(tx: Db, workspaceId: string) {
     .where(
       and(
         eq(workflowVersions.workspaceId, workspaceId),
-        eq(workflowVersions.state, "published"),
+        // An archived version's updatedAt is when the next publish archived it (archived versions are not edited).
+        sql`(${workflowVersions.state} = 'published' or (${workflowVersions.state} = 'archived' and ${workflowVersions.publishedAt} is not null and ${workflowVersions.updatedAt} > ${since}))`,
         eq(workflows.status, "active"),
         inArray(workflowVersions.triggerType, eventTriggerTypes),
       ),
     );
+}
+
+type LiveVersion = Awaited<ReturnType<typeof liveVersions>>[number];
+
+/** Per workflow, the version that was live when the event occurred, if any. */
+function versionsAt(live: readonly LiveVersion[], occurredAt: Date): LiveVersion[] {
+  const t = occurredAt.getTime();
+  return live.filter(({ version: v }) => {
+    const from = v.publishedAt?.getTime();
+    if (from === undefined || t < from) return false;
+    return v.state === "published" || t < v.updatedAt.getTime();
+  });
 }
 
 /**
@@ -319,11 +337,12 @@ export function workflowConsumer(deps: EngineDeps, options: { configDb?: Db } = 
       const byWorkspace = new Map<string, Event[]>();
       for (const e of events) byWorkspace.set(e.workspaceId, [...(byWorkspace.get(e.workspaceId) ?? []), e]);
       for (const [workspaceId, list] of byWorkspace) {
-        const live = await liveVersions(tx, workspaceId);
+        const since = new Date(Math.min(...list.map((e) => Date.parse(e.occurredAt))));
+        const live = await liveVersions(tx, workspaceId, since);
         const now = deps.now();
         let teams: Map<string, Set<string>> | undefined;
         for (const e of list)
-          for (const { version, name, teamId } of live) {
+          for (const { version, name, teamId } of versionsAt(live, new Date(e.occurredAt))) {
             const def = version.definition;
             const trigger = def.trigger;
             let hit = matchTrigger(trigger, e);
@@ -1054,7 +1073,7 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
             .from(workflowRuns)
             .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)))
             .for("update");
-          if (!run || run.state !== "running" || run.currentStepId !== p.step.id) return;
+          if (run?.state !== "running" || run.currentStepId !== p.step.id) return;
           await tx.delete(workflowStepRuns).where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.id, p.stepRunId)));
           const [prev] = await tx
             .select({ attempt: workflowStepRuns.attempt })

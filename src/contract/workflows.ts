@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id, listOf, Timestamp } from "./common.js";
+import { SlaMetric } from "./sla.js";
 
 /**
  * Workflow automation (issue #18): a trigger and a graph of steps, drafted, published as immutable versions, run on
@@ -44,7 +45,7 @@ import { Id, listOf, Timestamp } from "./common.js";
 // Building blocks
 
 /** Objects whose records enroll in workflows. */
-export const workflowObjects = ["contact", "company", "deal", "task", "activity"] as const;
+export const workflowObjects = ["contact", "company", "deal", "task", "activity", "ticket"] as const;
 export const WorkflowObject = z.enum(workflowObjects);
 export type WorkflowObject = z.infer<typeof WorkflowObject>;
 export const workflowObjectLabels: Record<WorkflowObject, string> = {
@@ -53,6 +54,7 @@ export const workflowObjectLabels: Record<WorkflowObject, string> = {
   deal: "Deal",
   task: "Task",
   activity: "Activity",
+  ticket: "Ticket",
 };
 
 /**
@@ -93,7 +95,7 @@ export const Recipient = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("owner_manager").describe("The managers in the owner's teams") }).strict(),
   z.object({ kind: z.literal("user"), userId: Id }).strict(),
   z.object({ kind: z.literal("team"), teamId: Id }).strict(),
-  z.object({ kind: z.literal("record_contact").describe("The contact itself, or the deal's / task's contact (email only)") }).strict(),
+  z.object({ kind: z.literal("record_contact").describe("The contact itself, or the deal's / task's / ticket's contact (email only)") }).strict(),
 ]);
 export type Recipient = z.infer<typeof Recipient>;
 export const recipientLabels: Record<(typeof recipientKinds)[number], string> = {
@@ -124,6 +126,15 @@ const TriggerOptions = {
   allowOwnChanges: z.boolean().default(false).describe("Changes made by this workflow's own runs may trigger it again (off by default: no self-loops)"),
 };
 
+/**
+ * SLA triggers: a ticket's clock passed its warning share or its target (ticket.sla_warning / ticket.sla_breached,
+ * announced once per clock). The run is on the ticket; the clock (metric, policyName, dueAt) is {{ trigger.record }}.
+ */
+const SlaTriggerOptions = {
+  object: z.literal("ticket").default("ticket"),
+  metrics: z.array(SlaMetric).max(3).default([]).describe("Only clocks of these metrics (empty: any metric)"),
+};
+
 export const TriggerFieldChange = z
   .object({
     field: FieldPath,
@@ -145,6 +156,8 @@ export const triggerTypes = [
   "schedule",
   "inbound_webhook",
   "manual",
+  "sla_warning",
+  "sla_breached",
 ] as const;
 export type TriggerType = (typeof triggerTypes)[number];
 
@@ -235,6 +248,10 @@ export const WorkflowTrigger = z.discriminatedUnion("type", [
     })
     .strict(),
   z.object({ type: z.literal("manual"), object: WorkflowObject, ...TriggerOptions }).strict(),
+  // A ticket's SLA clock passed its warning share or its target (ticket.sla_warning / ticket.sla_breached, once per
+  // clock); the run is on the ticket, the clock's metric, policy and due time are under {{ trigger.record }}.
+  z.object({ type: z.literal("sla_warning"), ...SlaTriggerOptions, ...TriggerOptions }).strict(),
+  z.object({ type: z.literal("sla_breached"), ...SlaTriggerOptions, ...TriggerOptions }).strict(),
 ]);
 export type WorkflowTrigger = z.infer<typeof WorkflowTrigger>;
 export type WorkflowTriggerInput = z.input<typeof WorkflowTrigger>;
@@ -252,6 +269,8 @@ export const triggerLabels: Record<TriggerType, { label: string; description: st
   schedule: { label: "Schedule", description: "On a schedule (cron), over the records matching a view or condition" },
   inbound_webhook: { label: "Inbound webhook", description: "A POST to one of the workspace's inbound webhook URLs" },
   manual: { label: "Manual", description: "Started from a record page or a bulk action on a list" },
+  sla_warning: { label: "SLA warning", description: "A ticket's SLA clock (first response, next response or resolution) nears its target" },
+  sla_breached: { label: "SLA breached", description: "A ticket missed an SLA target (first response, next response or resolution)" },
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -420,7 +439,7 @@ export const branchLabels: Record<string, string> = { next: "Then", yes: "Yes", 
 export const stepLabels: Record<StepType, { label: string; description: string; group: "records" | "people" | "messages" | "integrations" | "flow" }> = {
   update_fields: { label: "Update fields", description: "Set fields to a value, another field's value or a date", group: "records" },
   create_task: { label: "Create task", description: "A task on the record, for its owner or someone else", group: "records" },
-  create_note: { label: "Add note", description: "A note on the record's timeline", group: "records" },
+  create_note: { label: "Add note", description: "A note on the record's timeline (on a ticket: an internal note)", group: "records" },
   create_deal: { label: "Create deal", description: "A deal for the contact or company", group: "records" },
   create_contact: { label: "Create contact", description: "A new contact from merge fields", group: "records" },
   assign_owner: { label: "Assign owner", description: "A person, round robin in a team, or the assignment rules", group: "people" },
@@ -882,6 +901,46 @@ export const workflowTemplates: WorkflowTemplate[] = (
             type: "notify",
             name: "Notify manager",
             config: { to: [{ kind: "owner_manager" }], title: "Overdue: {{ record.title }}", body: "Due {{ record.dueAt | date: '%Y-%m-%d' }}" },
+            next: { next: null },
+          },
+        ],
+      },
+    },
+    {
+      id: "sla-breach-escalate",
+      name: "SLA breach → escalate",
+      description:
+        "When a ticket misses an SLA target: raise its priority to urgent, notify the assignee's managers, and add an internal note saying which target was missed.",
+      category: "service",
+      definition: {
+        trigger: { type: "sla_breached", metrics: [] },
+        start: "urgent",
+        steps: [
+          {
+            id: "urgent",
+            type: "update_fields",
+            name: "Priority: urgent",
+            config: { updates: [{ field: "priority", value: { kind: "constant", value: "urgent" } }] },
+            next: { next: "notify" },
+          },
+          {
+            id: "notify",
+            type: "notify",
+            name: "Notify the assignee's manager",
+            config: {
+              to: [{ kind: "owner_manager" }],
+              title: "SLA breached on {{ record.subject }} (#{{ record.number }})",
+              body: "The {{ trigger.record.metric | replace: '_', ' ' }} target of {{ trigger.record.policyName }} was due {{ trigger.record.dueAt | date: '%Y-%m-%d %H:%M' }}.",
+            },
+            next: { next: "note" },
+          },
+          {
+            id: "note",
+            type: "create_note",
+            name: "Internal note",
+            config: {
+              body: "Escalated: the {{ trigger.record.metric | replace: '_', ' ' }} target ({{ trigger.record.policyName }}) was missed; priority raised to urgent.",
+            },
             next: { next: null },
           },
         ],

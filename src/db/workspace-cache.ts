@@ -98,6 +98,18 @@ export function servesFromCache(ctx: { db: Db }): boolean {
   return caches.get(rootDb(ctx.db))?.live ?? false;
 }
 
+/**
+ * Lets a transaction that changes no configuration read it through `db`'s cache, as statements outside a
+ * transaction do. For background work that writes records only (a workflow run's steps): each of its record writes
+ * reads the workspace's settings, fields and rules, which are the same for every run. The cache stays coherent by
+ * the configuration triggers' announcements, so a read may be as old as a request's outside a transaction, never
+ * older; a transaction that writes configuration must not use this (it would not read its own change).
+ */
+export function shareConfigCache(tx: Db, db: Db): void {
+  const cache = caches.get(rootDb(db));
+  if (cache) caches.set(tx, cache);
+}
+
 /** After a committed change to a workspace's configuration: this process's next read goes to the database. */
 export function forgetConfig(ctx: { db: Db; workspaceId: string }): void {
   caches.get(rootDb(ctx.db))?.forget(ctx.workspaceId);

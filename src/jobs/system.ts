@@ -209,7 +209,10 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     description: "Runs a workflow run step by step until it waits, ends or fails; waits are delayed jobs",
     // A failed step fails the run (kept for a retry from that step), not the job: job retries cover crashes and a
     // lost database, and repeat at most the step that had not committed.
-    options: { policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
+    // notify: a run queued by the event consumer (or a resume) wakes the workers at its commit instead of at their next
+    // poll, which was most of a run's trigger-to-first-action time when idle (bench/workflows.ts). Delayed jobs (waits
+    // falling due) are still found by polling.
+    options: { policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300, notify: true },
     concurrency: 4,
     // Fetched in batches so a backlog drains at once: with batches of one, each of the 4 workers waits a polling
     // interval after every job (pg-boss), capping runs and resumed waits at 4 per interval (bench/workflows.ts).
@@ -385,9 +388,13 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     else await boss.createQueue(name, spec.options);
   }
 
+  const now = () => new Date(options.clock?.now() ?? Date.now());
   const send: JobSystem["send"] = async (name, data, sendOptions = {}) => {
     const { tx, ...rest } = sendOptions;
-    return boss.send(name, data, tx ? { ...rest, db: fromDrizzle(tx as never, sql as never) } : rest);
+    if (!tx) return boss.send(name, data, rest);
+    // In the caller's transaction pg-boss reads "now" from that session, which a test clock does not reach: a job
+    // due at once would wait for the test clock to catch up with the wall clock. Due now by the job system's clock.
+    return boss.send(name, data, { ...rest, startAfter: rest.startAfter ?? now(), db: fromDrizzle(tx as never, sql as never) });
   };
 
   const mail: MailQueue = {
@@ -399,7 +406,6 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   if (options.worker && !transport) log.info("SMTP_URL is not set: outgoing email is kept in the outbox (Settings → Email log), not sent.");
 
   const workers = new Map<string, string>();
-  const now = () => new Date(options.clock?.now() ?? Date.now());
   const publicUrl = () => (typeof options.publicUrl === "function" ? options.publicUrl() : options.publicUrl) ?? "http://localhost:3000";
   const scheduleDelivery: ScheduleDelivery = async (key, o) => {
     await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
@@ -407,6 +413,16 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   const workflowEngine: EngineDeps = {
     enqueue: async (tx, job, o) => {
       await send("workflows.run", job, { tx, startAfter: o?.startAfter });
+    },
+    enqueueMany: async (tx, jobs) => {
+      if (jobs.length)
+        await boss.insert(
+          "workflows.run",
+          // Due now by the job system's clock: left out, pg-boss takes the database's clock in this (the caller's)
+          // session, which a test clock does not reach, and the runs would wait for that clock to catch up.
+          jobs.map((data) => ({ data, startAfter: now() })),
+          { db: fromDrizzle(tx as never, sql as never) },
+        );
     },
     mail,
     now,
@@ -416,7 +432,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   };
   const consumers = [
     ...builtInConsumers(send, scheduleDelivery),
-    workflowConsumer(workflowEngine),
+    workflowConsumer(workflowEngine, { configDb: db }),
     timeTriggerConsumer(),
     slaConsumer(send),
     mailFeedbackConsumer,
@@ -502,6 +518,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
         burstWhenBatchFull: batchSize > 1,
         localConcurrency: spec.concurrency,
         pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+        // A queue with notify still polls at the same interval (pg-boss would relax it to 30 s): its delayed jobs, due
+        // at a time rather than at a commit, are found only by polling.
+        notifyPollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
       };
       // One job: its handler's result is the job's output. A batch: each job in turn; a throw fails (and retries) the batch.
       const run = async (jobs: Job<unknown>[], tx?: BossDb) => {

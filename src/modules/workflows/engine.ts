@@ -1,11 +1,13 @@
 import { and, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Event } from "../../contract/events.js";
+import type { User } from "../../contract/users.js";
 import type { Duration, Recipient, StepType, WorkflowDefinition, WorkflowStep, WorkflowTrigger } from "../../contract/workflows.js";
 import { stepLabels } from "../../contract/workflows.js";
 import type { Actor, Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { type Db, queryRows } from "../../db/client.js";
+import { cachedConfig, shareConfigCache } from "../../db/workspace-cache.js";
 import { logActivity } from "../activities/service.js";
 import { companyProfiles } from "../companies/service.js";
 import { contactIdByEmail, createContact } from "../contacts/service.js";
@@ -17,6 +19,7 @@ import { leadRecordOf } from "../leads/conditions.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
 import { notify } from "../notifications/service.js";
 import { createTask } from "../tasks/service.js";
+import { addTicketMessage } from "../tickets/service.js";
 import { listTeams, listUsers } from "../users/service.js";
 import { postJson } from "../webhooks/delivery.js";
 import { getWebhookSettings } from "../webhooks/service.js";
@@ -29,6 +32,8 @@ import { workflowCounters, workflowEnrollments, workflowMisses, workflowRuns, wo
 export interface EngineDeps {
   /** Enqueues the job that runs (or resumes) a run, in the caller's transaction. */
   enqueue(tx: Db, job: RunJob, options?: { startAfter?: Date }): Promise<void>;
+  /** Enqueues several runs' jobs in one statement (the event consumer's batch); without it, one by one. */
+  enqueueMany?(tx: Db, jobs: RunJob[]): Promise<void>;
   mail: MailQueue;
   now(): Date;
 }
@@ -99,6 +104,13 @@ export function matchTrigger(trigger: WorkflowTrigger, e: Event): { object: stri
       const crossed = trigger.direction === "up" ? from < trigger.threshold && to >= trigger.threshold : from >= trigger.threshold && to < trigger.threshold;
       return crossed ? { object: "contact", recordId: e.recordId } : null;
     }
+    case "sla_warning":
+    case "sla_breached": {
+      if (e.type !== `ticket.${trigger.type}`) return null;
+      if (trigger.metrics.length > 0 && !trigger.metrics.includes(record.metric as never)) return null;
+      const ticketId = typeof record.ticketId === "string" ? record.ticketId : e.recordId;
+      return { object: "ticket", recordId: ticketId };
+    }
     case "inbound_webhook": {
       if (e.type !== "inbound_hook.received" || record.hookId !== trigger.hookId) return null;
       return { object: trigger.object ?? "inbound_hook", recordId: e.recordId };
@@ -143,6 +155,8 @@ const eventTriggerTypes = [
   "task_completed",
   "lead_score_crossed",
   "inbound_webhook",
+  "sla_warning",
+  "sla_breached",
 ];
 
 const workflowActor = (w: { id: string; name: string }, runId: string): Actor => ({
@@ -168,7 +182,7 @@ export interface StartRun {
  * Creates a run unless one exists for the same version and trigger key (at most once per event and version), and
  * enqueues it in the same transaction. Returns the new run's id, or null when it already existed.
  */
-export async function startRun(tx: Db, deps: EngineDeps, workspaceId: string, s: StartRun): Promise<string | null> {
+export async function startRun(tx: Db, deps: EngineDeps, workspaceId: string, s: StartRun, batch?: RunJob[]): Promise<string | null> {
   const id = newId();
   const def = s.version.definition;
   const now = deps.now();
@@ -204,7 +218,9 @@ export async function startRun(tx: Db, deps: EngineDeps, workspaceId: string, s:
         target: [workflowEnrollments.workspaceId, workflowEnrollments.workflowId, workflowEnrollments.recordId],
         set: { runs: sql`${workflowEnrollments.runs} + 1`, matching: true, lastEnrolledAt: now, updatedAt: now },
       });
-  await deps.enqueue(tx, { workspaceId, runId: id });
+  // A batch's jobs are enqueued together by the caller, still in this transaction.
+  if (batch) batch.push({ workspaceId, runId: id });
+  else await deps.enqueue(tx, { workspaceId, runId: id });
   return id;
 }
 
@@ -218,16 +234,21 @@ export async function enrollmentBlock(
   recordId: string,
   now: Date,
 ): Promise<string | null> {
+  // The enrollment and the last day's runs in one statement: it runs for every matching event.
   const [enrolled] = await tx
-    .select()
-    .from(workflowEnrollments)
-    .where(and(eq(workflowEnrollments.workspaceId, workspaceId), eq(workflowEnrollments.workflowId, workflowId), eq(workflowEnrollments.recordId, recordId)));
-  if (enrolled && enrolled.runs > 0) {
-    if (trigger.reenroll === "never") return "The record already ran through this workflow (re-enrollment: never)";
-    if (trigger.reenroll === "after_leaving" && enrolled.matching) return "The record has not left the trigger's condition since its last run";
-  }
-  const [recent] = await tx
-    .select({ n: sql<number>`count(*)::int` })
+    .select({
+      runs: sql<number | null>`(select ${workflowEnrollments.runs} from ${workflowEnrollments} where ${and(
+        eq(workflowEnrollments.workspaceId, workspaceId),
+        eq(workflowEnrollments.workflowId, workflowId),
+        eq(workflowEnrollments.recordId, recordId),
+      )})`,
+      matching: sql<boolean | null>`(select ${workflowEnrollments.matching} from ${workflowEnrollments} where ${and(
+        eq(workflowEnrollments.workspaceId, workspaceId),
+        eq(workflowEnrollments.workflowId, workflowId),
+        eq(workflowEnrollments.recordId, recordId),
+      )})`,
+      recent: sql<number>`count(*)::int`,
+    })
     .from(workflowRuns)
     .where(
       and(
@@ -237,7 +258,11 @@ export async function enrollmentBlock(
         gte(workflowRuns.createdAt, new Date(now.getTime() - 86_400_000)),
       ),
     );
-  if ((recent?.n ?? 0) >= maxPerDay) {
+  if (enrolled && (enrolled.runs ?? 0) > 0) {
+    if (trigger.reenroll === "never") return "The record already ran through this workflow (re-enrollment: never)";
+    if (trigger.reenroll === "after_leaving" && enrolled.matching) return "The record has not left the trigger's condition since its last run";
+  }
+  if ((enrolled?.recent ?? 0) >= maxPerDay) {
     const message = `Loop limit: ${maxPerDay} runs for one record within 24 hours; further runs were refused`;
     await tx
       .update(workflows)
@@ -261,8 +286,13 @@ async function recordMiss(tx: Db, workspaceId: string, workflowId: string, recor
   await tx.insert(workflowMisses).values({ workspaceId, id: newId(), workflowId, recordId, reason, createdAt: at });
 }
 
-/** The live versions of a workspace's active workflows whose trigger fires on events. */
-async function liveVersions(tx: Db, workspaceId: string) {
+/**
+ * The versions of a workspace's active workflows whose trigger fires on events and that were live at some point
+ * since `since` (the batch's oldest event): the published one, and those archived by a publish since then. An event
+ * is judged by the version that was live when it occurred (versionAt), so a workflow acts only on what happened after
+ * it was published, however late the stream delivers, and an event from before a re-publish keeps the old version.
+ */
+async function liveVersions(tx: Db, workspaceId: string, since: Date) {
   return tx
     .select({ version: workflowVersions, name: workflows.name, teamId: workflows.teamId })
     .from(workflowVersions)
@@ -270,11 +300,24 @@ async function liveVersions(tx: Db, workspaceId: string) {
     .where(
       and(
         eq(workflowVersions.workspaceId, workspaceId),
-        eq(workflowVersions.state, "published"),
+        // An archived version's updatedAt is when the next publish archived it (archived versions are not edited).
+        sql`(${workflowVersions.state} = 'published' or (${workflowVersions.state} = 'archived' and ${workflowVersions.publishedAt} is not null and ${workflowVersions.updatedAt} > ${since}))`,
         eq(workflows.status, "active"),
         inArray(workflowVersions.triggerType, eventTriggerTypes),
       ),
     );
+}
+
+type LiveVersion = Awaited<ReturnType<typeof liveVersions>>[number];
+
+/** Per workflow, the version that was live when the event occurred, if any. */
+function versionsAt(live: readonly LiveVersion[], occurredAt: Date): LiveVersion[] {
+  const t = occurredAt.getTime();
+  return live.filter(({ version: v }) => {
+    const from = v.publishedAt?.getTime();
+    if (from === undefined || t < from) return false;
+    return v.state === "published" || t < v.updatedAt.getTime();
+  });
 }
 
 /**
@@ -282,19 +325,24 @@ async function liveVersions(tx: Db, workspaceId: string) {
  * event and version), written and enqueued in the consumer's transaction, so a crash or replay never doubles it.
  * It also wakes runs waiting for a condition on the changed records.
  */
-export function workflowConsumer(deps: EngineDeps): Consumer {
+export function workflowConsumer(deps: EngineDeps, options: { configDb?: Db } = {}): Consumer {
   return {
     name: "workflows",
     batchSize: 500,
     async handle(tx, events) {
+      // Every matching event reads the workspace's fields and time zone (conditions): from the process's cache, as
+      // this transaction writes runs, not configuration.
+      if (options.configDb) shareConfigCache(tx, options.configDb);
+      const jobs: RunJob[] = [];
       const byWorkspace = new Map<string, Event[]>();
       for (const e of events) byWorkspace.set(e.workspaceId, [...(byWorkspace.get(e.workspaceId) ?? []), e]);
       for (const [workspaceId, list] of byWorkspace) {
-        const live = await liveVersions(tx, workspaceId);
+        const since = new Date(Math.min(...list.map((e) => Date.parse(e.occurredAt))));
+        const live = await liveVersions(tx, workspaceId, since);
         const now = deps.now();
         let teams: Map<string, Set<string>> | undefined;
         for (const e of list)
-          for (const { version, name, teamId } of live) {
+          for (const { version, name, teamId } of versionsAt(live, new Date(e.occurredAt))) {
             const def = version.definition;
             const trigger = def.trigger;
             let hit = matchTrigger(trigger, e);
@@ -315,8 +363,10 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               }
               hit = { object: trigger.object, recordId: found };
             }
+            // An SLA event's record is the clock, not the ticket: the ticket is read.
+            const eventIsRecord = trigger.type !== "sla_warning" && trigger.type !== "sla_breached";
             const record =
-              hit.object === e.object && trigger.type !== "record_deleted" && e.type !== "contact.score_changed"
+              hit.object === e.object && eventIsRecord && trigger.type !== "record_deleted" && e.type !== "contact.score_changed"
                 ? (e.data.record as WfRecord | null)
                 : await loadRecord(ctx, hit.object, hit.recordId);
             const subject = trigger.type === "record_deleted" ? (e.data.record as WfRecord | null) : record;
@@ -335,23 +385,30 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               if (block.startsWith("Loop limit")) await recordMiss(tx, workspaceId, version.workflowId, hit.recordId, block, now);
               continue;
             }
-            await startRun(tx, deps, workspaceId, {
-              workflow: { id: version.workflowId, name },
-              version,
-              object: hit.object,
-              recordId: hit.recordId,
-              recordLabel: labelOf(hit.object, subject),
-              triggerKey: `event:${e.id}`,
-              triggerEventId: e.id,
-              // The record itself is read fresh by each step; the event's copy is kept when it is the only one left
-              // (a deletion) or is not a record (an inbound webhook's payload, a form submission).
-              triggerData: {
-                type: e.type,
-                changes: e.data.changes,
-                record: e.object === hit.object && trigger.type !== "record_deleted" && trigger.type !== "inbound_webhook" ? null : e.data.record,
-                actor: e.actor,
+            await startRun(
+              tx,
+              deps,
+              workspaceId,
+              {
+                workflow: { id: version.workflowId, name },
+                version,
+                object: hit.object,
+                recordId: hit.recordId,
+                recordLabel: labelOf(hit.object, subject),
+                triggerKey: `event:${e.id}`,
+                triggerEventId: e.id,
+                // The record itself is read fresh by each step; the event's copy is kept when it is the only one left
+                // (a deletion) or is not a record (an inbound webhook's payload, a form submission).
+                triggerData: {
+                  type: e.type,
+                  changes: e.data.changes,
+                  record:
+                    e.object === hit.object && eventIsRecord && trigger.type !== "record_deleted" && trigger.type !== "inbound_webhook" ? null : e.data.record,
+                  actor: e.actor,
+                },
               },
-            });
+              jobs,
+            );
           }
         const recordIds = [...new Set(list.map((e) => e.recordId))];
         const waiting = await tx
@@ -365,8 +422,10 @@ export function workflowConsumer(deps: EngineDeps): Consumer {
               inArray(workflowRuns.recordId, recordIds),
             ),
           );
-        for (const w of waiting) await deps.enqueue(tx, { workspaceId, runId: w.id });
+        for (const w of waiting) jobs.push({ workspaceId, runId: w.id });
       }
+      if (deps.enqueueMany) await deps.enqueueMany(tx, jobs);
+      else for (const job of jobs) await deps.enqueue(tx, job);
     },
   };
 }
@@ -394,6 +453,15 @@ export interface StepEnv {
   dry: boolean;
   /** A resumed wait step: whether it resumed because the deadline passed. */
   resumed?: { timedOut: boolean };
+  /** What the steps of one transaction read alike (users, teams, the workspace's name): read once, not per step. */
+  memo?: RunMemo;
+}
+
+/** Reads a run's steps share within one transaction; none of its steps changes users, teams or the workspace. */
+export interface RunMemo {
+  users?: Promise<ReadonlyMap<string, User>>;
+  teams?: ReturnType<typeof listTeams>;
+  workspaceName?: Promise<string>;
 }
 
 type StepHandler = (env: StepEnv, cfg: Record<string, unknown>, step: WorkflowStep) => Promise<StepOutcome>;
@@ -409,9 +477,21 @@ const needRecord = (env: StepEnv): WfRecord => {
   return env.record;
 };
 
-async function userDirectory(ctx: Ctx) {
-  const users = await listUsers({ ...ctx, actor: { ...ctx.actor, role: "admin" } });
-  return new Map(users.map((u) => [u.id, u]));
+// Users (with teams) and the workspace's name go through the configuration cache where the caller's handle has one
+// (their tables announce changes, migration 0012): every run reads them, for merge fields and recipients.
+function userDirectory(ctx: Ctx, memo?: RunMemo): Promise<ReadonlyMap<string, User>> {
+  const load = () =>
+    cachedConfig(ctx, "workflows:users", async () => new Map((await listUsers({ ...ctx, actor: { ...ctx.actor, role: "admin" } })).map((u) => [u.id, u])));
+  if (!memo) return load();
+  memo.users ??= load();
+  return memo.users;
+}
+
+function teamList(ctx: Ctx, memo?: RunMemo): ReturnType<typeof listTeams> {
+  const load = () => listTeams({ ...ctx, actor: { ...ctx.actor, role: "admin" } });
+  if (!memo) return load();
+  memo.teams ??= load();
+  return memo.teams;
 }
 
 /** The users a recipient list names (record_contact is handled by the email step). */
@@ -419,8 +499,8 @@ async function resolveUsers(env: StepEnv, to: Recipient[]): Promise<string[]> {
   const owner = ownerOf(env.record);
   const ids = new Set<string>();
   const needTeams = to.some((r) => r.kind === "team" || r.kind === "owner_team" || r.kind === "owner_manager");
-  const teams = needTeams ? await listTeams({ ...env.ctx, actor: { ...env.ctx.actor, role: "admin" } }) : [];
-  const users = await userDirectory(env.ctx);
+  const teams = needTeams ? await teamList(env.ctx, env.memo) : [];
+  const users = await userDirectory(env.ctx, env.memo);
   for (const r of to) {
     if (r.kind === "owner" && owner) ids.add(owner);
     if (r.kind === "user") ids.add(r.userId);
@@ -432,8 +512,8 @@ async function resolveUsers(env: StepEnv, to: Recipient[]): Promise<string[]> {
   return [...ids].filter((id) => users.get(id)?.active);
 }
 
-const names = async (ctx: Ctx, ids: string[]) => {
-  const users = await userDirectory(ctx);
+const names = async (env: StepEnv, ids: string[]) => {
+  const users = await userDirectory(env.ctx, env.memo);
   return ids.map((id) => users.get(id)?.name ?? id).join(", ");
 };
 
@@ -505,7 +585,7 @@ const handlers: Record<StepType, StepHandler> = {
     const related =
       env.record && (object === "contact" || object === "company" || object === "deal") ? { object: object as "contact", id: env.record.id } : undefined;
     const input = { title: t.title as string, description: t.description || undefined, dueAt, priority: cfg.priority as "normal", assigneeId, related };
-    const who = await names(env.ctx, [assigneeId]);
+    const who = await names(env, [assigneeId]);
     if (env.dry) return { input, output: null, summary: `Would create the task "${input.title}" for ${who}`, branch: "next" };
     const task = await createTask(env.ctx, input);
     return { input, output: { taskId: task.id }, summary: `Created the task "${task.title}" for ${who}`, branch: "next" };
@@ -515,8 +595,14 @@ const handlers: Record<StepType, StepHandler> = {
     const record = needRecord(env);
     const { body } = await renderAll(env, cfg, ["body"]);
     const object = env.run.object;
+    if (object === "ticket") {
+      // On a ticket a note is an internal note in its conversation, where the agents read it (never sent to the customer).
+      if (env.dry) return { input: { body }, output: null, summary: "Would add an internal note", branch: "next" };
+      const message = await addTicketMessage(env.ctx, record.id, { kind: "note", direction: "out", bodyText: body });
+      return { input: { body }, output: { messageId: message.id }, summary: "Added an internal note", branch: "next" };
+    }
     if (object !== "contact" && object !== "company" && object !== "deal")
-      throw new AppError("validation_failed", `Notes go on contacts, companies or deals, not on a ${object}`);
+      throw new AppError("validation_failed", `Notes go on contacts, companies, deals or tickets, not on a ${object}`);
     if (env.dry) return { input: { body }, output: null, summary: "Would add a note", branch: "next" };
     const note = await logActivity(env.ctx, { object, id: record.id }, { type: "note", body } as never);
     return { input: { body }, output: { activityId: note.id }, summary: "Added a note", branch: "next" };
@@ -559,15 +645,15 @@ const handlers: Record<StepType, StepHandler> = {
   async assign_owner(env, cfg) {
     const record = needRecord(env);
     const object = env.run.object as string;
-    const field = object === "task" ? "assigneeId" : "ownerId";
+    const field = object === "task" || object === "ticket" ? "assigneeId" : "ownerId";
     let ownerId: string | null = null;
     let how = "";
     if (cfg.mode === "user") {
       ownerId = cfg.userId as string | null;
       how = "";
     } else if (cfg.mode === "round_robin") {
-      const team = (await listTeams({ ...env.ctx, actor: { ...env.ctx.actor, role: "admin" } })).find((t) => t.id === cfg.teamId);
-      const users = await userDirectory(env.ctx);
+      const team = (await teamList(env.ctx, env.memo)).find((t) => t.id === cfg.teamId);
+      const users = await userDirectory(env.ctx, env.memo);
       const members = [...(team?.memberIds ?? [])].filter((m) => users.get(m)?.active).sort();
       if (!members.length) throw new AppError("validation_failed", "The round-robin team has no active members");
       let turn = 0;
@@ -594,7 +680,7 @@ const handlers: Record<StepType, StepHandler> = {
       if (!ownerId) throw new AppError("validation_failed", "No assignment rule matched and there is no fallback owner");
     }
     if (!ownerId) throw new AppError("validation_failed", "Choose the person to assign");
-    const who = await names(env.ctx, [ownerId]);
+    const who = await names(env, [ownerId]);
     if (env.dry) return { input: { [field]: ownerId }, output: null, summary: `Would assign ${who}${how}`, branch: "next" };
     env.record = await updateRecord(env.ctx, object, record.id, record, { [field]: ownerId });
     env.data.record = env.record;
@@ -617,7 +703,7 @@ const handlers: Record<StepType, StepHandler> = {
   async send_email(env, cfg) {
     const { subject, body } = await renderAll(env, cfg, ["subject", "body"]);
     const to = cfg.to as Recipient[];
-    const users = await userDirectory(env.ctx);
+    const users = await userDirectory(env.ctx, env.memo);
     const addresses: string[] = [];
     const skipped: string[] = [];
     for (const id of await resolveUsers(
@@ -657,7 +743,7 @@ const handlers: Record<StepType, StepHandler> = {
   async notify(env, cfg) {
     const { title, body } = await renderAll(env, cfg, ["title", "body"]);
     const ids = await resolveUsers(env, cfg.to as Recipient[]);
-    const who = await names(env.ctx, ids);
+    const who = await names(env, ids);
     if (ids.length === 0) return { input: { title, body, to: [] }, output: { notified: [] }, summary: "Skipped: nobody to notify", branch: "next" };
     if (env.dry) return { input: { title, body, to: ids }, output: null, summary: `Would notify ${who}: ${title}`, branch: "next" };
     await notify(
@@ -779,11 +865,11 @@ const handlers: Record<StepType, StepHandler> = {
 };
 
 /** The merge-field data of a run: the record, its owner, the trigger, earlier steps' outputs, the workspace. */
-export async function mergeData(ctx: Ctx, run: Pick<RunRow, "triggerType" | "triggerData" | "outputs">, record: WfRecord | null, now: Date) {
+export async function mergeData(ctx: Ctx, run: Pick<RunRow, "triggerType" | "triggerData" | "outputs">, record: WfRecord | null, now: Date, memo?: RunMemo) {
   const ownerId = ownerOf(record);
-  const users = ownerId ? await userDirectory(ctx) : new Map();
+  const users: ReadonlyMap<string, User> = ownerId ? await userDirectory(ctx, memo) : new Map<string, User>();
   const owner = ownerId ? users.get(ownerId) : null;
-  const { workspaceName } = await workspaceNameOf(ctx);
+  const workspaceName = await workspaceNameOf(ctx, memo);
   return {
     record,
     owner: owner ? { id: owner.id, name: owner.name, email: owner.email } : null,
@@ -794,13 +880,24 @@ export async function mergeData(ctx: Ctx, run: Pick<RunRow, "triggerType" | "tri
   };
 }
 
-async function workspaceNameOf(ctx: Ctx): Promise<{ workspaceName: string }> {
-  const rows = await queryRows<{ name: string }>(ctx.db, sql`select name from workspaces where id = ${ctx.workspaceId}`);
-  return { workspaceName: rows[0]?.name ?? "" };
+function workspaceNameOf(ctx: Ctx, memo?: RunMemo): Promise<string> {
+  const load = () =>
+    cachedConfig(
+      ctx,
+      "workflows:workspaceName",
+      async () => (await queryRows<{ name: string }>(ctx.db, sql`select name from workspaces where id = ${ctx.workspaceId}`))[0]?.name ?? "",
+    );
+  if (!memo) return load();
+  memo.workspaceName ??= load();
+  return memo.workspaceName;
 }
 
+/** Runs a step; `env.record` is left as the step left it (the record its update returned, when it wrote one). */
 export async function runStep(env: StepEnv, step: WorkflowStep): Promise<StepOutcome> {
-  return handlers[step.type]({ ...env, stepId: step.id } as StepEnv, step.config, step);
+  const stepEnv = { ...env, stepId: step.id } as StepEnv;
+  const outcome = await handlers[step.type](stepEnv, step.config, step);
+  env.record = stepEnv.record;
+  return outcome;
 }
 
 export const stepName = (s: WorkflowStep) => s.name || stepLabels[s.type].label;
@@ -821,19 +918,30 @@ async function definitionOf(db: Db, workspaceId: string, versionId: string): Pro
 }
 
 /**
- * Runs a run forward from its current step until it waits, ends or fails. Each step commits with the run's move to
- * the next step in one transaction (the run row locked), so a crash or a second job repeats at most the step that
- * had not committed, and never one that had. An HTTP request is made outside the transaction (it may take seconds)
- * between a "running" mark and the commit of its result: a crash in between repeats the call with the same
- * idempotency key.
+ * Runs a run forward from its current step until it waits, ends or fails. Consecutive steps run in one transaction
+ * that holds the run row locked, each step inside a savepoint, each recorded as its own step run; the run's move
+ * past them commits with them. A crash or a second job therefore repeats at most the steps that had not committed,
+ * never one that had. A step that fails rolls back to its savepoint alone: the steps before it commit, and the
+ * failure is recorded on it. An HTTP request is made outside the transaction (it may take seconds) between a
+ * "running" mark and the commit of its result: a crash in between repeats the call with the same idempotency key.
+ *
+ * One transaction for the steps that follow each other (instead of one each) is what keeps up with a busy stream:
+ * the run, its workflow, the users and the workspace are read once, and the record only again after a step that may
+ * have changed it without returning it (bench/workflows.ts, bench/RESULTS.md).
  */
 export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps = 200): Promise<{ state: string; steps: number }> {
   const { workspaceId, runId } = job;
   let steps = 0;
-  for (; steps < maxSteps; steps++) {
+  // After a step failed behind others in one transaction: how many steps the next transaction runs before it commits.
+  let limit = Number.POSITIVE_INFINITY;
+  while (steps < maxSteps) {
     let pendingHttp: { step: WorkflowStep; env: StepEnv; stepRunId: string; started: Date } | null = null;
+    const segmentLimit = limit;
+    limit = Number.POSITIVE_INFINITY;
+    let ran = 0;
     const result = await db
-      .transaction(async (tx) => {
+      .transaction(async (tx): Promise<{ done: boolean; state: string }> => {
+        shareConfigCache(tx, db);
         const [run] = await tx
           .select()
           .from(workflowRuns)
@@ -845,11 +953,13 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
           .from(workflows)
           .where(and(eq(workflows.workspaceId, workspaceId), eq(workflows.id, run.workflowId)));
         if (!wf) return { done: true, state: "gone" };
-        const now = deps.now();
+        let now = deps.now();
         const def = await definitionOf(tx, workspaceId, run.versionId);
-        const step = def.steps.find((s) => s.id === run.currentStepId);
+        let step = def.steps.find((s) => s.id === run.currentStepId);
         const ctx: Ctx = { db: tx, workspaceId, actor: workflowActor(wf, run.id) };
-        const record = run.object && run.recordId ? await loadRecord(ctx, run.object, run.recordId) : null;
+        const load = () => (run.object && run.recordId ? loadRecord(ctx, run.object, run.recordId) : Promise.resolve(null));
+        // undefined: to be read (again) before the next step that needs it.
+        let record: WfRecord | null | undefined = await load();
         let resumed: StepEnv["resumed"];
         if (run.state === "waiting") {
           // Paused workflows keep their waiting runs waiting; resume re-enqueues them.
@@ -865,42 +975,90 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
             resumed = { timedOut: false };
           }
         }
-        if (!step) {
+        const memo: RunMemo = {};
+        const attempts = await latestAttempts(tx, workspaceId, runId);
+        // The run row as the steps so far left it, and their step runs, written once when the transaction ends.
+        let moved = false;
+        const stepRows: (typeof workflowStepRuns.$inferInsert)[] = [];
+        const moveRun = async (set: Partial<RunRow>) => {
+          if (stepRows.length) await tx.insert(workflowStepRuns).values(stepRows.splice(0));
           await tx
             .update(workflowRuns)
-            .set({ state: "done", currentStepId: null, waitingUntil: null, waitKind: null, finishedAt: now, updatedAt: now })
+            .set({ outputs: run.outputs, currentStepId: run.currentStepId, waitingUntil: null, waitKind: null, error: null, updatedAt: deps.now(), ...set })
             .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)));
-          return { done: true, state: "done" };
+        };
+        for (;;) {
+          if (!step) {
+            await moveRun({ state: "done", currentStepId: null, finishedAt: deps.now() });
+            return { done: true, state: "done" };
+          }
+          if (steps >= maxSteps || ran >= segmentLimit) {
+            if (moved) await moveRun({ state: "running" });
+            return { done: false, state: "running" };
+          }
+          record = record === undefined ? await load() : record;
+          if (step.type === "http_request" && !resumed) {
+            // The call is made after this transaction: what ran before it commits first, with the run at this step.
+            if (moved) await moveRun({ state: "running" });
+            if (await callInFlight(tx, workspaceId, runId, step, now))
+              // Another worker is making this call (a second delivery of the job): it settles the step, not this one.
+              return { done: true, state: "running" };
+            const data = await mergeData(ctx, run, record, now, memo);
+            const attempt = await nextAttempt(tx, workspaceId, runId, step.id, attempts, false);
+            const stepRunId = newId();
+            await tx.insert(workflowStepRuns).values({
+              workspaceId,
+              id: stepRunId,
+              runId,
+              stepId: step.id,
+              stepType: step.type,
+              stepName: stepName(step),
+              attempt,
+              state: "running",
+              startedAt: now,
+            });
+            const env: StepEnv = { ctx: { ...ctx, db }, deps, run, workflowName: wf.name, record, data, dry: false };
+            pendingHttp = { step, env, stepRunId, started: now };
+            return { done: false, state: "running" };
+          }
+          const data = await mergeData(ctx, run, record, now, memo);
+          const attempt = await nextAttempt(tx, workspaceId, runId, step.id, attempts, resumed !== undefined);
+          const current = step;
+          const started = Date.now();
+          const env: StepEnv = { ctx, deps, run, workflowName: wf.name, record: record ?? null, data, dry: false, resumed, memo };
+          let outcome: StepOutcome;
+          try {
+            outcome = await runStep(env, current);
+          } catch (error) {
+            // The first step of the transaction: it rolls back and the run fails at this step (below). A later one:
+            // the transaction rolls back, and the steps before it run again in one that commits without it.
+            if (ran === 0) throw error;
+            throw new ShorterSegment(ran);
+          }
+          steps++;
+          ran++;
+          await settleStep(tx, deps, run, step, outcome, attempt, now, Date.now() - started, resumed !== undefined, newId(), false, stepRows);
+          attempts.set(step.id, { attempt, state: outcome.wait ? "waiting" : "done", id: "" });
+          if (outcome.wait) {
+            await moveRun({ state: "waiting", waitingUntil: outcome.wait.until, waitKind: outcome.wait.kind });
+            await deps.enqueue(tx, { workspaceId, runId }, { startAfter: outcome.wait.until });
+            return { done: true, state: "waiting" };
+          }
+          moved = true;
+          record = keepsRecord(step, outcome) ? env.record : undefined;
+          const next = outcome.branch ? (step.next[outcome.branch] ?? null) : null;
+          run.currentStepId = next;
+          step = next ? def.steps.find((s) => s.id === next) : undefined;
+          resumed = undefined;
+          now = deps.now();
         }
-        if (step.type === "http_request" && !resumed && (await callInFlight(tx, workspaceId, runId, step, now)))
-          // Another worker is making this call (a second delivery of the job): it settles the step, not this one.
-          return { done: true, state: "running" };
-        const data = await mergeData(ctx, run, record, now);
-        const env: StepEnv = { ctx, deps, run, workflowName: wf.name, record, data, dry: false, resumed };
-        const attempt = await nextAttempt(tx, workspaceId, runId, step.id, resumed !== undefined);
-        if (step.type === "http_request" && !resumed) {
-          const stepRunId = newId();
-          await tx.insert(workflowStepRuns).values({
-            workspaceId,
-            id: stepRunId,
-            runId,
-            stepId: step.id,
-            stepType: step.type,
-            stepName: stepName(step),
-            attempt,
-            state: "running",
-            startedAt: now,
-          });
-          pendingHttp = { step, env: { ...env, ctx: { ...ctx, db } }, stepRunId, started: now };
-          return { done: false, state: "running" };
-        }
-        const started = Date.now();
-        const outcome = await runStep(env, step);
-        await settleStep(tx, deps, run, step, outcome, attempt, now, Date.now() - started, resumed !== undefined);
-        const next = outcome.branch ? (step.next[outcome.branch] ?? null) : null;
-        return { done: Boolean(outcome.wait) || !next, state: outcome.wait ? "waiting" : next ? "running" : "done" };
       })
       .catch(async (err: unknown) => {
+        if (err instanceof ShorterSegment) {
+          steps -= ran;
+          limit = err.steps;
+          return { done: false, state: "running" };
+        }
         await failRun(db, deps, workspaceId, runId, err);
         return { done: true, state: "failed" };
       });
@@ -915,7 +1073,7 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
             .from(workflowRuns)
             .where(and(eq(workflowRuns.workspaceId, workspaceId), eq(workflowRuns.id, runId)))
             .for("update");
-          if (!run || run.state !== "running" || run.currentStepId !== p.step.id) return;
+          if (run?.state !== "running" || run.currentStepId !== p.step.id) return;
           await tx.delete(workflowStepRuns).where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.id, p.stepRunId)));
           const [prev] = await tx
             .select({ attempt: workflowStepRuns.attempt })
@@ -929,6 +1087,7 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
         await failRun(db, deps, workspaceId, runId, err, p.stepRunId, Date.now() - started);
         return { state: "failed", steps: steps + 1 };
       }
+      steps++;
       continue;
     }
     if (result.done) return { state: result.state, steps };
@@ -936,6 +1095,51 @@ export async function executeRun(db: Db, deps: EngineDeps, job: RunJob, maxSteps
   // A very long run hands over to a fresh job rather than holding a worker.
   await db.transaction(async (tx) => deps.enqueue(tx, job));
   return { state: "running", steps };
+}
+
+/** A step failed after others in the same transaction: run those again, `steps` of them, and commit. */
+class ShorterSegment extends Error {
+  constructor(readonly steps: number) {
+    super(`A step failed after ${steps} others in its transaction`);
+  }
+}
+
+/**
+ * Whether the record a step left in its env is the record as it is now: steps that write nothing, and those whose
+ * only write is the record's own update (which returns it). Anything else may have changed it (a task or a note
+ * on it, a deal's contacts) and it is read again before the next step.
+ */
+function keepsRecord(step: WorkflowStep, outcome: StepOutcome): boolean {
+  switch (step.type) {
+    case "tags":
+    case "assign_owner":
+    case "if_else":
+    case "stop":
+    case "wait":
+    case "notify":
+      return true;
+    case "update_fields":
+      return ((outcome.output as { contacts?: string[] } | null)?.contacts ?? []).length === 0;
+    default:
+      return false;
+  }
+}
+
+type Attempt = { attempt: number; state: string; id: string };
+
+/** Each step's latest attempt in a run, read once per transaction instead of before every step. */
+async function latestAttempts(tx: Db, workspaceId: string, runId: string): Promise<Map<string, Attempt>> {
+  const rows = await tx
+    .selectDistinctOn([workflowStepRuns.stepId], {
+      stepId: workflowStepRuns.stepId,
+      attempt: workflowStepRuns.attempt,
+      state: workflowStepRuns.state,
+      id: workflowStepRuns.id,
+    })
+    .from(workflowStepRuns)
+    .where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.runId, runId)))
+    .orderBy(workflowStepRuns.stepId, sql`${workflowStepRuns.attempt} desc`);
+  return new Map(rows.map((r) => [r.stepId, { attempt: r.attempt, state: r.state, id: r.id }]));
 }
 
 /**
@@ -961,13 +1165,23 @@ async function callInFlight(tx: Db, workspaceId: string, runId: string, step: Wo
   return now.getTime() - mark.startedAt.getTime() < leaseMs;
 }
 
-async function nextAttempt(tx: Db, workspaceId: string, runId: string, stepId: string, resuming: boolean): Promise<number> {
-  const [prev] = await tx
-    .select({ attempt: workflowStepRuns.attempt, state: workflowStepRuns.state, id: workflowStepRuns.id })
-    .from(workflowStepRuns)
-    .where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.runId, runId), eq(workflowStepRuns.stepId, stepId)))
-    .orderBy(sql`${workflowStepRuns.attempt} desc`)
-    .limit(1);
+/** The attempt number a step runs as; `known`: the run's latest attempts, read beforehand (latestAttempts). */
+async function nextAttempt(
+  tx: Db,
+  workspaceId: string,
+  runId: string,
+  stepId: string,
+  known: Map<string, Attempt> | undefined,
+  resuming: boolean,
+): Promise<number> {
+  const [prev] = known
+    ? [known.get(stepId)]
+    : await tx
+        .select({ attempt: workflowStepRuns.attempt, state: workflowStepRuns.state, id: workflowStepRuns.id })
+        .from(workflowStepRuns)
+        .where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.runId, runId), eq(workflowStepRuns.stepId, stepId)))
+        .orderBy(sql`${workflowStepRuns.attempt} desc`)
+        .limit(1);
   if (resuming && prev?.state === "waiting") return prev.attempt;
   // A "running" mark left by a crashed HTTP call is replaced by this attempt.
   if (prev?.state === "running") {
@@ -977,7 +1191,11 @@ async function nextAttempt(tx: Db, workspaceId: string, runId: string, stepId: s
   return (prev?.attempt ?? 0) + 1;
 }
 
-/** Records a step's outcome and moves the run on: to the branch's step, into a wait, or to its end. */
+/**
+ * Records a step's outcome and moves the run on: to the branch's step, into a wait, or to its end. With `moveRun`
+ * false only the step run is written and the run's outputs kept in memory: the caller writes the run once for the
+ * steps of its transaction.
+ */
 async function settleStep(
   tx: Db,
   deps: EngineDeps,
@@ -989,6 +1207,8 @@ async function settleStep(
   durationMs: number,
   resuming: boolean,
   stepRunId = newId(),
+  moveRun = true,
+  pendingRows?: (typeof workflowStepRuns.$inferInsert)[],
 ) {
   const now = deps.now();
   const where = and(eq(workflowRuns.workspaceId, run.workspaceId), eq(workflowRuns.id, run.id));
@@ -1006,8 +1226,8 @@ async function settleStep(
           eq(workflowStepRuns.state, "waiting"),
         ),
       );
-  } else
-    await tx.insert(workflowStepRuns).values({
+  } else {
+    const row: typeof workflowStepRuns.$inferInsert = {
       workspaceId: run.workspaceId,
       id: stepRunId,
       runId: run.id,
@@ -1023,14 +1243,20 @@ async function settleStep(
       startedAt,
       finishedAt: outcome.wait ? null : now,
       durationMs: outcome.wait ? null : durationMs,
-    });
-  if (outcome.wait) {
+    };
+    if (pendingRows) pendingRows.push(row);
+    else await tx.insert(workflowStepRuns).values(row);
+  }
+  if (outcome.wait && moveRun) {
     await tx.update(workflowRuns).set({ state: "waiting", waitingUntil: outcome.wait.until, waitKind: outcome.wait.kind, updatedAt: now }).where(where);
     await deps.enqueue(tx, { workspaceId: run.workspaceId, runId: run.id }, { startAfter: outcome.wait.until });
     return;
   }
+  if (outcome.wait) return;
   const next = outcome.branch ? (step.next[outcome.branch] ?? null) : null;
   const outputs = outcome.output !== null && outcome.output !== undefined ? { ...run.outputs, [step.id]: json(outcome.output) } : run.outputs;
+  run.outputs = outputs;
+  if (!moveRun) return;
   await tx
     .update(workflowRuns)
     .set({
@@ -1067,7 +1293,7 @@ async function failRun(db: Db, deps: EngineDeps, workspaceId: string, runId: str
         .set({ state: "failed", error: message, output, finishedAt: now, durationMs: durationMs ?? null })
         .where(and(eq(workflowStepRuns.workspaceId, workspaceId), eq(workflowStepRuns.id, stepRunId)));
     else if (step) {
-      const attempt = await nextAttempt(tx, workspaceId, runId, step.id, false);
+      const attempt = await nextAttempt(tx, workspaceId, runId, step.id, undefined, false);
       await tx.insert(workflowStepRuns).values({
         workspaceId,
         id: newId(),

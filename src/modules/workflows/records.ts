@@ -4,6 +4,7 @@ import { Company, UpdateCompanyBody } from "../../contract/companies.js";
 import { Contact, UpdateContactBody } from "../../contract/contacts.js";
 import { Deal, UpdateDealBody } from "../../contract/deals.js";
 import { Task, UpdateTaskBody } from "../../contract/tasks.js";
+import { Ticket, UpdateTicketBody } from "../../contract/tickets.js";
 import type { WorkflowObject } from "../../contract/workflows.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
@@ -13,6 +14,7 @@ import { getContact, updateContact } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { getDeal, updateDeal } from "../deals/service.js";
 import { getTask, updateTask } from "../tasks/service.js";
+import { getTicket, updateTicket } from "../tickets/service.js";
 
 /** A record as workflows see it: the object's API shape (what merge fields and conditions read). */
 export type WfRecord = Record<string, unknown> & { id: string };
@@ -23,6 +25,7 @@ const shapes: Record<WorkflowObject, z.ZodObject> = {
   deal: Deal,
   task: Task,
   activity: Activity as unknown as z.ZodObject,
+  ticket: Ticket,
 };
 const writable: Record<WorkflowObject, z.ZodObject | null> = {
   contact: UpdateContactBody as unknown as z.ZodObject,
@@ -30,6 +33,7 @@ const writable: Record<WorkflowObject, z.ZodObject | null> = {
   deal: UpdateDealBody as unknown as z.ZodObject,
   task: UpdateTaskBody as unknown as z.ZodObject,
   activity: null,
+  ticket: UpdateTicketBody as unknown as z.ZodObject,
 };
 
 /** The fields of an object a condition or merge field may read, custom fields as custom.<key>. */
@@ -64,7 +68,9 @@ export async function loadRecord(ctx: Ctx, object: string, id: string): Promise<
             ? getTask(ctx, id)
             : object === "activity"
               ? getActivity(ctx, id)
-              : null);
+              : object === "ticket"
+                ? getTicket(ctx, id)
+                : null);
     if (!r || (r as { deletedAt?: string | null }).deletedAt) return null;
     return r as unknown as WfRecord;
   } catch (err) {
@@ -101,11 +107,13 @@ export async function updateRecord(ctx: Ctx, object: string, id: string, record:
       ? updateCompany(ctx, id, data)
       : object === "deal"
         ? updateDeal(ctx, id, data)
-        : updateTask(ctx, id, data));
+        : object === "ticket"
+          ? updateTicket(ctx, id, data)
+          : updateTask(ctx, id, data));
   return out as unknown as WfRecord;
 }
 
-/** Who owns a record: contacts, companies and deals have an owner, tasks an assignee, activities an author. */
+/** Who owns a record: contacts, companies and deals have an owner, tasks and tickets an assignee, activities an author. */
 export function ownerOf(record: WfRecord | null): string | null {
   if (!record) return null;
   return (record.ownerId ?? record.assigneeId ?? record.authorId ?? null) as string | null;
@@ -114,6 +122,7 @@ export function ownerOf(record: WfRecord | null): string | null {
 export function labelOf(object: string, record: WfRecord | null): string | null {
   if (!record) return null;
   const r = record as Record<string, unknown>;
+  if (object === "ticket" && typeof r.number === "number") return `#${r.number} ${String(r.subject ?? "")}`.trim();
   const name = r.fullName ?? r.name ?? r.title ?? r.subject ?? null;
   return typeof name === "string" && name.trim() ? name : `${object} ${record.id.slice(0, 8)}`;
 }

@@ -92,6 +92,21 @@ describe.each(databaseKinds)("workflow runs on %s", (kind) => {
       version: number;
       error: string | null;
     }[];
+  /** Until the workflow consumer has read every event written so far (sequenced, and its cursor past them). */
+  const drained = () =>
+    until(
+      async () => {
+        const [row] = await queryRows<{ pending: number; lag: number }>(
+          t.database.db,
+          sql`select (select count(*)::int from outbox_events where position is null) as pending,
+                     coalesce((select max(position) from outbox_events), 0) - (select position from event_consumers where name = 'workflows') as lag`,
+        );
+        return row?.pending === 0 && Number(row.lag) <= 0;
+      },
+      500,
+      240,
+      "the event stream drained",
+    );
   const runOf = async (runId: string, c: Client = admin) => (await c.get(`/api/v1/workflows/runs/${runId}`)).json();
   async function start(wfId: string, recordIds: string[]): Promise<string[]> {
     const res = await admin.post(`/api/v1/workflows/${wfId}/run`, { recordIds });
@@ -622,8 +637,8 @@ describe.each(databaseKinds)("workflow runs on %s", (kind) => {
       const c = await contact({ firstName: "Selfish", jobTitle: "CEO" });
       await admin.patch(`/api/v1/contacts/${c.id}`, { jobTitle: "CTO" });
       await until(async () => (await runsOf(own)).some((r) => r.state === "done"));
-      // Give the workflow's own update every chance to start another run.
-      for (let i = 0; i < 6; i++) await until(() => true, 1000, 2);
+      // The workflow's own update has been through the stream and started no other run.
+      await drained();
       expect(await runsOf(own)).toHaveLength(1);
       expect((await admin.get(`/api/v1/contacts/${c.id}`)).json().jobTitle).toBe("CTO!");
       expect((await admin.post(`/api/v1/workflows/${own}/pause`)).statusCode).toBe(200);
@@ -645,13 +660,55 @@ describe.each(databaseKinds)("workflow runs on %s", (kind) => {
       await admin.patch(`/api/v1/contacts/${d.id}`, { jobTitle: "B" });
       await until(async () => (await admin.get(`/api/v1/workflows/${loop}`)).json().health.state === "loop_limited");
       await until(async () => (await runsOf(loop)).every((r) => r.state === "done"));
-      expect(await runsOf(loop)).toHaveLength(3);
+      await drained();
+      // Only the record that changed after the workflow was published: Selfish's changes came before it.
+      expect((await runsOf(loop)).map((r) => r.recordId)).toEqual([d.id, d.id, d.id]);
       expect((await admin.get(`/api/v1/contacts/${d.id}`)).json().jobTitle).toBe("B+++");
       const listed = ((await admin.get("/api/v1/workflows?limit=200")).json().data as { id: string; health: { state: string; message: string } }[]).find(
         (w) => w.id === loop,
       );
       expect(listed?.health).toMatchObject({ state: "loop_limited", message: "Loop limit: 3 runs for one record within 24 hours; further runs were refused" });
       expect((await admin.post(`/api/v1/workflows/${loop}/pause`)).statusCode).toBe(200);
+    });
+
+    it("acts only on changes made after it was published, however late the stream delivers them; a change before a re-publish keeps the old version", async () => {
+      const c = await contact({ firstName: "Early", jobTitle: "Before" });
+      expect((await admin.patch(`/api/v1/contacts/${c.id}`, { jobTitle: "Changed before publishing" })).statusCode).toBe(200);
+      // The stream lists an event once it is sequenced (on PostgreSQL, just after its commit).
+      const eventOf = async (match: (e: Event) => boolean): Promise<Event> => {
+        let found: Event | undefined;
+        await until(async () => {
+          found = ((await admin.get("/api/v1/events?type=contact.updated&limit=500")).json().data as Event[]).find(match);
+          return found !== undefined;
+        });
+        return found as Event;
+      };
+      const early = await eventOf((e) => e.recordId === c.id);
+      const wf = await publish(admin, "Late delivery", {
+        trigger: { type: "record_updated", object: "contact", changes: [{ field: "jobTitle" }] },
+        start: "t",
+        steps: [{ id: "t", type: "tags", config: { add: ["late-delivery"] }, next: { next: null } }],
+      });
+      // The change from before publication handed to the consumer now, as a stream that fell behind would.
+      await t.database.db.transaction(async (tx) => workflowConsumer(deps).handle(tx, [early]));
+      await drained();
+      expect(await runsOf(wf)).toHaveLength(0);
+
+      // A change while version 1 is live, then version 2 published: the change runs on version 1, whenever delivered.
+      expect((await admin.patch(`/api/v1/contacts/${c.id}`, { jobTitle: "Changed under v1" })).statusCode).toBe(200);
+      const underV1 = await eventOf((e) => e.recordId === c.id && JSON.stringify(e.data.changes).includes("Changed under v1"));
+      const def2 = {
+        trigger: { type: "record_updated", object: "contact", changes: [{ field: "jobTitle" }] },
+        start: "t",
+        steps: [{ id: "t", type: "tags", config: { add: ["late-delivery-v2"] }, next: { next: null } }],
+      };
+      expect((await admin.call("PUT", `/api/v1/workflows/${wf}/draft`, { definition: def2 })).statusCode).toBe(200);
+      expect((await admin.post(`/api/v1/workflows/${wf}/publish`)).statusCode).toBe(200);
+      await t.database.db.transaction(async (tx) => workflowConsumer(deps).handle(tx, [underV1]));
+      await drained();
+      await until(async () => (await runsOf(wf)).every((r) => r.state === "done"));
+      expect((await runsOf(wf)).map((r) => `${r.recordId === c.id}:${r.version}`)).toEqual(["true:1"]);
+      expect((await admin.post(`/api/v1/workflows/${wf}/pause`)).statusCode).toBe(200);
     });
 
     it("fails a run whose record was deleted meanwhile with a clear message, and flags a failing workflow to its admins", async () => {
@@ -685,6 +742,49 @@ describe.each(databaseKinds)("workflow runs on %s", (kind) => {
       await sweepRuns(t.database.db, deps);
       const again = (await admin.get("/api/v1/notifications")).json().data as { title: string }[];
       expect(again.filter((n) => n.title === 'Workflow "Late tagger" needs attention')).toHaveLength(1);
+    });
+
+    it("keeps the steps that ran before a failing one in the same transaction, once each, and retries from the failing step", async () => {
+      // tag and title run in the failing step's transaction (no wait or HTTP call between them): they must commit
+      // once, the failure must land on the task step, and a retry must not repeat them.
+      const wf = await publish(admin, "Fails third", {
+        trigger: manual(),
+        start: "tag",
+        steps: [
+          { id: "tag", type: "tags", config: { add: ["kept"] }, next: { next: "title" } },
+          {
+            id: "title",
+            type: "update_fields",
+            config: { updates: [{ field: "jobTitle", value: { kind: "constant", value: "Kept" } }] },
+            next: { next: "task" },
+          },
+          { id: "task", type: "create_task", config: { title: "Owner of {{ record.firstName }}", assignee: { kind: "owner" } }, next: { next: null } },
+        ],
+      });
+      const c = await contact({ firstName: "Ownerless", ownerId: null });
+      expect(c.ownerId).toBeNull();
+      const [runId] = await start(wf, [c.id]);
+      const failed = await settled(runId as string);
+      expect(failed.state).toBe("failed");
+      expect(failed.error).toMatch(/^Create task: Nobody to assign the task to/);
+      expect(failed.steps.map((s) => `${s.stepId}:${s.state}:${s.attempt}`)).toEqual(["tag:done:1", "title:done:1", "task:failed:1"]);
+      const after = (await admin.get(`/api/v1/contacts/${c.id}`)).json();
+      expect(after.tags).toEqual(["kept"]);
+      expect(after.jobTitle).toBe("Kept");
+      expect((await tasksOf()).filter((x) => x.title === "Owner of Ownerless")).toHaveLength(0);
+
+      expect((await admin.patch(`/api/v1/contacts/${c.id}`, { ownerId: adminId })).statusCode).toBe(200);
+      expect((await admin.post(`/api/v1/workflows/runs/${runId}/retry`)).statusCode).toBe(200);
+      const done = await settled(runId as string);
+      expect(done.state).toBe("done");
+      expect(done.steps.map((s) => `${s.stepId}:${s.state}:${s.attempt}`)).toEqual(["tag:done:1", "title:done:1", "task:failed:1", "task:done:2"]);
+      expect((await tasksOf()).filter((x) => x.title === "Owner of Ownerless")).toHaveLength(1);
+      // The title was written once: the retry went on from the task, not from the start of the transaction.
+      const [written] = await queryRows<{ n: number }>(
+        t.database.db,
+        sql`select count(*)::int as n from record_history where record_id = ${c.id} and changes::text like '%jobTitle%'`,
+      );
+      expect(written?.n).toBe(1);
     });
 
     it("flags a trigger that matched but started no run, and notifies the admins", async () => {

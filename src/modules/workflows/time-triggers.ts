@@ -83,6 +83,7 @@ const labelSql = (object: RegistryObject, c: Table): SQL => {
     case "task":
       return sql`${c.title}`;
     case "activity":
+    case "ticket":
       return sql`${c.subject}`;
     default:
       return sql`${c.name}`;

@@ -141,8 +141,8 @@ export async function validateDefinition(ctx: Ctx, raw: unknown): Promise<{ issu
       issues.push({ path: `${base}.type`, stepId: step.id, message: `A ${objectLabel} has no owner to assign` });
     if (step.type === "assign_owner" && object && object !== "contact" && cfg.mode === "assignment_rules")
       issues.push({ path: `${base}.config.mode`, stepId: step.id, message: "Assignment rules assign contacts; choose a person or round robin" });
-    if (step.type === "create_note" && object && object !== "contact" && object !== "company" && object !== "deal")
-      issues.push({ path: `${base}.type`, stepId: step.id, message: `Notes go on contacts, companies or deals, not on a ${objectLabel}` });
+    if (step.type === "create_note" && object && object !== "contact" && object !== "company" && object !== "deal" && object !== "ticket")
+      issues.push({ path: `${base}.type`, stepId: step.id, message: `Notes go on contacts, companies, deals or tickets, not on a ${objectLabel}` });
     if (step.type === "wait" && config.success && cfg.mode === "until_date" && !knows(cfg.field as string, readable))
       issues.push({ path: `${base}.config.field`, stepId: step.id, message: `Unknown field "${cfg.field}" on ${objectLabel}` });
   });

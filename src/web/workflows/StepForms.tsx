@@ -29,6 +29,7 @@ import {
   triggerTypes,
   workflowObjectLabels,
 } from "../../contract/index.js";
+import { slaMetricLabels, slaMetrics } from "../../contract/sla.js";
 import { ConditionField } from "../components/ConditionField.js";
 import { UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
@@ -921,13 +922,13 @@ function WaitForm({
 }
 
 const triggerObjects: Partial<Record<string, readonly string[]>> = {
-  record_created: ["contact", "company", "deal", "task", "activity"],
-  record_updated: ["contact", "company", "deal", "task", "activity"],
-  record_deleted: ["contact", "company", "deal", "task", "activity"],
-  date_reached: ["contact", "company", "deal", "task"],
+  record_created: ["contact", "company", "deal", "task", "activity", "ticket"],
+  record_updated: ["contact", "company", "deal", "task", "activity", "ticket"],
+  record_deleted: ["contact", "company", "deal", "task", "activity", "ticket"],
+  date_reached: ["contact", "company", "deal", "task", "ticket"],
   inactivity: ["contact", "company", "deal"],
-  schedule: ["contact", "company", "deal", "task"],
-  manual: ["contact", "company", "deal", "task"],
+  schedule: ["contact", "company", "deal", "task", "ticket"],
+  manual: ["contact", "company", "deal", "task", "ticket"],
 };
 
 /** Defaults the server would fill, so a freshly chosen trigger type is complete enough to save. */
@@ -955,7 +956,9 @@ function freshTrigger(type: string, prev: Trigger): Trigger {
                 ? { formId: null }
                 : type === "deal_stage_changed"
                   ? { pipelineId: null, fromStageId: null, toStageId: null, toStageType: null }
-                  : {};
+                  : type === "sla_warning" || type === "sla_breached"
+                    ? { object: "ticket", metrics: [] }
+                    : {};
   return { type, ...(object ? { object } : {}), ...extra, ...keep } as Trigger;
 }
 
@@ -1020,6 +1023,19 @@ export function TriggerForm({ value, onChange, readOnly }: { value: Trigger; onC
           onChange={(v) => set({ toStageType: v === "any" ? null : v })}
           readOnly={readOnly}
           allowDeselect={false}
+        />
+      )}
+      {(t.type === "sla_warning" || t.type === "sla_breached") && (
+        <MultiSelect
+          label="SLA targets"
+          description="Leave empty for any target of the ticket's SLA policy"
+          data={slaMetrics.map((m) => ({ value: m, label: slaMetricLabels[m] }))}
+          value={Array.isArray(t.metrics) ? (t.metrics as string[]) : []}
+          onChange={(metrics) => set({ metrics })}
+          readOnly={readOnly}
+          placeholder="Any target"
+          clearable
+          data-testid="trigger-sla-metrics"
         />
       )}
       {t.type === "lead_score_crossed" && (

@@ -16,6 +16,7 @@ import {
   type WorkflowVersionList,
   workflowObjectLabels,
 } from "../../contract/index.js";
+import { type SlaMetric, slaMetricLabels } from "../../contract/sla.js";
 import { api } from "../http/client.js";
 import { graphFromTree, treeFromGraph } from "./graph.js";
 import type { TreeStep } from "./tree.js";
@@ -115,7 +116,7 @@ export const runManually = (workflowId: string, recordIds: string[]) =>
 export const dryRun = (workflowId: string, recordId: string, d: Draft | null) =>
   api.post<TestRunResult>(`${workflowPaths.one(workflowId)}/test`, { recordId, ...(d ? { definition: definitionOf(d) } : {}) });
 
-const objectNouns: Record<string, string> = { contact: "contact", company: "company", deal: "deal", task: "task", activity: "activity" };
+const objectNouns: Record<string, string> = { contact: "contact", company: "company", deal: "deal", task: "task", activity: "activity", ticket: "ticket" };
 
 /** The trigger in words, for the list and the canvas: "A contact is created", "A web form is submitted". */
 export function triggerInWords(t: { type: string; object?: string | null } & Record<string, unknown>): string {
@@ -156,6 +157,12 @@ export function triggerInWords(t: { type: string; object?: string | null } & Rec
       return "An inbound webhook is called";
     case "manual":
       return `Someone runs it on a ${noun}`;
+    case "sla_warning":
+    case "sla_breached": {
+      const metrics = Array.isArray(t.metrics) ? (t.metrics as SlaMetric[]) : [];
+      const which = metrics.length ? `${metrics.map((m) => slaMetricLabels[m]?.toLowerCase() ?? m).join(" or ")} target` : "SLA target";
+      return t.type === "sla_warning" ? `A ticket's ${which} is near` : `A ticket misses its ${which}`;
+    }
     default:
       return (triggerLabels as Record<string, { label: string }>)[t.type]?.label ?? "Choose a trigger";
   }
@@ -185,5 +192,6 @@ export function recordHref(object: string | null, id: string | null): string | n
   if (object === "company") return `/companies/${id}`;
   if (object === "deal") return `/deals/${id}`;
   if (object === "task") return `/tasks?task=${id}`;
+  if (object === "ticket") return `/tickets/${id}`;
   return null;
 }

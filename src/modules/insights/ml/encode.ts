@@ -58,7 +58,11 @@ export class FeatureProblem extends Error {}
  * numeric gets the training mean plus a "missing" indicator column when blanks occur. Features with every value blank
  * (or one constant value) carry no information and are reported, not silently kept.
  */
-export function fitEncoder(features: FeatureDef[], rows: RawRow[], options: { minLevelCount?: number; maxLevels?: number } = {}): {
+export function fitEncoder(
+  features: FeatureDef[],
+  rows: RawRow[],
+  options: { minLevelCount?: number; maxLevels?: number } = {},
+): {
   state: EncoderState;
   dropped: { key: string; label: string; reason: string }[];
 } {
@@ -133,14 +137,14 @@ export function fitEncoder(features: FeatureDef[], rows: RawRow[], options: { mi
   for (const r of rows) {
     rawRow(provisional, r, raw);
     for (let j = 0; j < d; j++) {
-      sums[j] += raw[j];
-      squares[j] += raw[j] * raw[j];
+      sums[j]! += raw[j]!;
+      squares[j]! += raw[j]! * raw[j]!;
     }
   }
   const n = Math.max(rows.length, 1);
   state.columns = specs.map((s, j) => {
-    const mean = sums[j] / n;
-    const variance = Math.max(squares[j] / n - mean * mean, 0);
+    const mean = sums[j]! / n;
+    const variance = Math.max(squares[j]! / n - mean * mean, 0);
     return { ...s, mean, scale: variance > 1e-12 ? Math.sqrt(variance) : 1 };
   });
   return { state, dropped };
@@ -151,20 +155,20 @@ function rawRow(state: EncoderState, row: RawRow, out: Float64Array): void {
   let j = 0;
   const cols = state.columns;
   while (j < cols.length) {
-    const feature = cols[j].feature;
+    const feature = cols[j]!.feature;
     const def = state.features.find((f) => f.key === feature);
     if (!def) throw new Error(`unknown feature ${feature}`);
     if (def.kind === "numeric") {
       const n = numberOf(row[feature]);
-      while (j < cols.length && cols[j].feature === feature) {
-        out[j] = cols[j].part === "missing" ? (n === null ? 1 : 0) : (n ?? state.fill[feature]);
+      while (j < cols.length && cols[j]!.feature === feature) {
+        out[j] = cols[j]!.part === "missing" ? (n === null ? 1 : 0) : (n ?? state.fill[feature]!);
         j++;
       }
     } else {
       let level = levelOf(row[feature]);
-      if (!state.levels[feature].includes(level)) level = otherLevel;
-      while (j < cols.length && cols[j].feature === feature) {
-        out[j] = cols[j].part === level ? 1 : 0;
+      if (!state.levels[feature]!.includes(level)) level = otherLevel;
+      while (j < cols.length && cols[j]!.feature === feature) {
+        out[j] = cols[j]!.part === level ? 1 : 0;
         j++;
       }
     }
@@ -177,8 +181,8 @@ export function encode(state: EncoderState, rows: RawRow[]): Float64Array {
   const x = new Float64Array(rows.length * d);
   const raw = new Float64Array(d);
   for (let i = 0; i < rows.length; i++) {
-    rawRow(state, rows[i], raw);
-    for (let j = 0; j < d; j++) x[i * d + j] = (raw[j] - state.columns[j].mean) / state.columns[j].scale;
+    rawRow(state, rows[i]!, raw);
+    for (let j = 0; j < d; j++) x[i * d + j] = (raw[j]! - state.columns[j]!.mean) / state.columns[j]!.scale;
   }
   return x;
 }

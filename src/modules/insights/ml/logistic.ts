@@ -22,7 +22,7 @@ export function fitLogistic(x: Float64Array, y: ArrayLike<number>, sampleWeight:
   const p = d + 1; // the intercept is the last parameter
   const beta = new Float64Array(p);
   let totalWeight = 0;
-  for (let i = 0; i < n; i++) totalWeight += sampleWeight[i];
+  for (let i = 0; i < n; i++) totalWeight += sampleWeight[i]!;
   const lambda = options.l2 * totalWeight;
   const maxIterations = options.maxIterations ?? 30;
   const hessian = new Float64Array(p * p);
@@ -33,42 +33,42 @@ export function fitLogistic(x: Float64Array, y: ArrayLike<number>, sampleWeight:
     for (let i = 0; i < n; i++) {
       const row = i * d;
       let z = beta[d];
-      for (let j = 0; j < d; j++) z += beta[j] * x[row + j];
-      const q = sigmoid(z);
+      for (let j = 0; j < d; j++) z! += beta[j]! * x[row + j]!;
+      const q = sigmoid(z!);
       const w = sampleWeight[i];
-      const g = w * (q - y[i]);
-      const h = w * Math.max(q * (1 - q), 1e-10);
+      const g = w! * (q - y[i]!);
+      const h = w! * Math.max(q * (1 - q), 1e-10);
       for (let j = 0; j < d; j++) {
         const xj = x[row + j];
         if (xj === 0) continue;
-        gradient[j] += g * xj;
-        const hx = h * xj;
+        gradient[j]! += g * xj!;
+        const hx = h * xj!;
         const base = j * p;
-        for (let k = 0; k <= j; k++) hessian[base + k] += hx * x[row + k];
-        hessian[base + d] += hx;
+        for (let k = 0; k <= j; k++) hessian[base + k]! += hx * x[row + k]!;
+        hessian[base + d]! += hx;
       }
-      gradient[d] += g;
-      hessian[d * p + d] += h;
+      gradient[d]! += g;
+      hessian[d * p + d]! += h;
     }
     // Mirror the lower triangle (the intercept column was written into row j, column d).
     for (let j = 0; j < d; j++) {
-      hessian[d * p + j] = hessian[j * p + d];
-      for (let k = 0; k < j; k++) hessian[k * p + j] = hessian[j * p + k];
+      hessian[d * p + j] = hessian[j * p + d]!;
+      for (let k = 0; k < j; k++) hessian[k * p + j] = hessian[j * p + k]!;
     }
     for (let j = 0; j < d; j++) {
-      gradient[j] += lambda * beta[j];
-      hessian[j * p + j] += lambda;
+      gradient[j]! += lambda * beta[j]!;
+      hessian[j * p + j]! += lambda;
     }
-    hessian[d * p + d] += 1e-9 * totalWeight;
+    hessian[d * p + d]! += 1e-9 * totalWeight;
     const step = solveSymmetric(hessian, gradient, p);
     let change = 0;
     for (let j = 0; j < p; j++) {
-      beta[j] -= step[j];
-      change = Math.max(change, Math.abs(step[j]));
+      beta[j]! -= step[j]!;
+      change = Math.max(change, Math.abs(step[j]!));
     }
     if (change < 1e-7) break;
   }
-  return { kind: "logistic", intercept: beta[d], weights: Array.from(beta.subarray(0, d)) };
+  return { kind: "logistic", intercept: beta[d]!, weights: Array.from(beta.subarray(0, d)) };
 }
 
 /** Solves A x = b for a symmetric positive definite A by Cholesky; a tiny ridge keeps it definite. */
@@ -77,22 +77,22 @@ function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Float64Arr
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      if (i === j) l[i * n + i] = Math.sqrt(Math.max(s, 1e-12));
-      else l[i * n + j] = s / l[j * n + j];
+      for (let k = 0; k < j; k++) s! -= l[i * n + k]! * l[j * n + k]!;
+      if (i === j) l[i * n + i] = Math.sqrt(Math.max(s!, 1e-12));
+      else l[i * n + j] = s! / l[j * n + j]!;
     }
   }
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i];
-    for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-    y[i] = s / l[i * n + i];
+    for (let k = 0; k < i; k++) s! -= l[i * n + k]! * y[k]!;
+    y[i] = s! / l[i * n + i]!;
   }
   const x = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
     let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-    x[i] = s / l[i * n + i];
+    for (let k = i + 1; k < n; k++) s! -= l[k * n + i]! * x[k]!;
+    x[i] = s! / l[i * n + i]!;
   }
   return x;
 }
@@ -101,8 +101,8 @@ function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Float64Arr
 export function logisticContributions(model: LogisticModel, x: Float64Array, row: number, d: number, out: Float64Array): number {
   let z = model.intercept;
   for (let j = 0; j < d; j++) {
-    out[j] = model.weights[j] * x[row * d + j];
-    z += out[j];
+    out[j] = model.weights[j]! * x[row * d + j]!;
+    z += out[j]!;
   }
   return z;
 }

@@ -52,7 +52,7 @@ describe("insights models", () => {
       for (const row of data.rows.slice(0, 25)) additive(variant, row);
     }
     const e = additive(predictor, { meetings: 7, age: 5, plan: "enterprise", noise: 0.5 });
-    expect(e.factors[0].feature).not.toBe("noise");
+    expect(e.factors[0]!.feature).not.toBe("noise");
     expect(e.factors.find((f) => f.feature === "meetings")?.contribution).toBeGreaterThan(0);
     // A blank value reads as blank and still gets its share.
     expect(additive(predictor, { meetings: 1, age: null, plan: "pro", noise: 0.1 }).factors.find((f) => f.feature === "age")?.value).toBe("blank");
@@ -77,7 +77,7 @@ describe("insights models", () => {
       Array.from({ length: 20 }, (_, i) => 1 - i / 20),
     );
     expect(lift[0]).toMatchObject({ decile: 1, rate: 1, lift: 5 });
-    expect(lift[9].rate).toBe(0);
+    expect(lift[9]!.rate).toBe(0);
   });
 
   it("reweights a rare class and still gives calibrated probabilities", () => {
@@ -103,7 +103,9 @@ describe("insights models", () => {
     expect(() => trainPredictor(features, data.rows.slice(0, 100), new Array(100).fill(1), { seed: 1 })).toThrow(FeatureProblem);
     expect(() => trainPredictor(features, data.rows.slice(0, 100), new Array(100).fill(0), { seed: 1 })).toThrow(/same outcome/);
     const blank = data.rows.slice(0, 200).map(() => ({ meetings: null, age: "", plan: null, noise: undefined }));
-    expect(() => trainPredictor(features, blank, data.y.slice(0, 200), { seed: 1 })).toThrow(/None of the chosen fields can be used: Meetings \(every value is blank\)/);
+    expect(() => trainPredictor(features, blank, data.y.slice(0, 200), { seed: 1 })).toThrow(
+      /None of the chosen fields can be used: Meetings \(every value is blank\)/,
+    );
     expect(fitEncoder(features, blank).dropped).toHaveLength(4);
   });
 });

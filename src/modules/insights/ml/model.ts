@@ -53,7 +53,7 @@ export const minimumPerClass = 10;
 /** Refuses data no honest model can come from, with the reason an admin can act on. */
 export function checkTrainable(y: ArrayLike<number>): void {
   let positives = 0;
-  for (let i = 0; i < y.length; i++) positives += y[i];
+  for (let i = 0; i < y.length; i++) positives += y[i]!;
   const negatives = y.length - positives;
   if (y.length < minimumLabelled)
     throw new FeatureProblem(`Only ${y.length} labelled records: at least ${minimumLabelled} are needed to train and measure a model.`);
@@ -62,15 +62,13 @@ export function checkTrainable(y: ArrayLike<number>): void {
       `Every labelled record has the same outcome (${positives === 0 ? "none is positive" : "all are positive"}): a model needs examples of both.`,
     );
   if (Math.min(positives, negatives) < minimumPerClass)
-    throw new FeatureProblem(
-      `Only ${Math.min(positives, negatives)} records of the rarer outcome: at least ${minimumPerClass} of each outcome are needed.`,
-    );
+    throw new FeatureProblem(`Only ${Math.min(positives, negatives)} records of the rarer outcome: at least ${minimumPerClass} of each outcome are needed.`);
 }
 
 const classWeightsFor = (y: ArrayLike<number>): { weights: Float64Array; shift: number; used: boolean } => {
   const n = y.length;
   let positives = 0;
-  for (let i = 0; i < n; i++) positives += y[i];
+  for (let i = 0; i < n; i++) positives += y[i]!;
   const share = positives / n;
   const weights = new Float64Array(n).fill(1);
   // Only a real imbalance is reweighted: below a fifth, the rare class would otherwise be drowned out.
@@ -88,7 +86,12 @@ const boostDefaults = { depth: 3, learningRate: 0.08, lambda: 1, subsample: 0.8 
  * random fifth) picks the regression's penalty, the number of boosting rounds and the blend; the final parts are then
  * refitted on every row with those choices. Deterministic for a given seed.
  */
-export function trainPredictor(features: FeatureDef[], rows: RawRow[], labels: number[], options: TrainOptions): { predictor: Predictor; dropped: { key: string; label: string; reason: string }[] } {
+export function trainPredictor(
+  features: FeatureDef[],
+  rows: RawRow[],
+  labels: number[],
+  options: TrainOptions,
+): { predictor: Predictor; dropped: { key: string; label: string; reason: string }[] } {
   checkTrainable(labels);
   const { state, dropped } = fitEncoder(features, rows);
   if (state.columns.length === 0)
@@ -99,7 +102,7 @@ export function trainPredictor(features: FeatureDef[], rows: RawRow[], labels: n
   const cut = Math.floor(n * 0.8);
   const fitIdx = order.slice(0, cut);
   const valIdx = order.slice(cut);
-  const pick = (idx: number[]) => ({ rows: idx.map((i) => rows[i]), y: idx.map((i) => labels[i]) });
+  const pick = (idx: number[]) => ({ rows: idx.map((i) => rows[i]!), y: idx.map((i) => labels[i]!) });
   const fitPart = pick(fitIdx);
   const valPart = pick(valIdx);
   const xFit = encode(state, fitPart.rows);
@@ -137,7 +140,7 @@ export function trainPredictor(features: FeatureDef[], rows: RawRow[], labels: n
   let blend = 1;
   let bestBlendLoss = Number.POSITIVE_INFINITY;
   for (const a of [0, 0.25, 0.5, 0.75, 1]) {
-    const p = Array.from(lrVal, (z, i) => sigmoid(a * z + (1 - a) * gbVal[i]));
+    const p = Array.from(lrVal, (z, i) => sigmoid(a * z + (1 - a) * gbVal[i]!));
     const loss = logLoss(valPart.y, p);
     if (loss < bestBlendLoss - 1e-12) {
       bestBlendLoss = loss;
@@ -150,7 +153,15 @@ export function trainPredictor(features: FeatureDef[], rows: RawRow[], labels: n
   const logistic = fitLogistic(xAll, labels, allWeights.weights, d, { l2: bestL2 });
   const boosted = fitBoosted(xAll, labels, allWeights.weights, d, { ...boostDefaults, rounds, minChildWeight, seed: options.seed });
   return {
-    predictor: { version: 1, encoder: state, logistic, boosted, blend, priorShift: allWeights.shift, chosen: { l2: bestL2, rounds, classWeights: allWeights.used } },
+    predictor: {
+      version: 1,
+      encoder: state,
+      logistic,
+      boosted,
+      blend,
+      priorShift: allWeights.shift,
+      chosen: { l2: bestL2, rounds, classWeights: allWeights.used },
+    },
     dropped,
   };
 }
@@ -193,8 +204,8 @@ export function explain(predictor: Predictor, row: RawRow, limit = 6): Explained
   const a = predictor.blend;
   const byFeature = new Map<string, number>();
   for (let j = 0; j < d; j++) {
-    const contribution = a * (a > 0 ? c.lr[j] : 0) + (1 - a) * (a < 1 ? c.gb[j] : 0);
-    const f = state.columns[j].feature;
+    const contribution = a * (a > 0 ? c.lr[j]! : 0) + (1 - a) * (a < 1 ? c.gb[j]! : 0);
+    const f = state.columns[j]!.feature;
     byFeature.set(f, (byFeature.get(f) ?? 0) + contribution);
   }
   const p = sigmoid(c.logOdds);

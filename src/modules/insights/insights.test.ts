@@ -6,20 +6,9 @@ import { newId } from "../../core/ids.js";
 import { queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
 import { seededRandom } from "./ml/random.js";
+import { trainAndWait } from "./testing.js";
 
 const workerApp = { jobs: { worker: true, pollingIntervalSeconds: 0.5 } } as const;
-
-/** Training is a job: queue it and wait for the model to leave "training" (a worker picks it up within a second). */
-export async function trainAndWait(c: Client, id: string, timeoutMs = 300_000): Promise<InsightModel> {
-  const res = await c.post(`/api/v1/insights/models/${id}/train`, {});
-  expect(res.statusCode, res.body).toBe(202);
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const model = (await c.get(`/api/v1/insights/models/${id}`)).json() as InsightModel;
-    if (model.status !== "training" || Date.now() > until) return model;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const workspaceIdOf = async (c: Client) => ((await c.get("/api/v1/workspace")).json() as { id: string }).id;
 

@@ -216,6 +216,16 @@ const slaSettingsRoute = createRoute({
   path: "/service-levels",
   component: lazyRouteComponent(() => import("../sla/SlaSettings.js"), "SlaSettings"),
 });
+const insightsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/predictions",
+  component: lazyRouteComponent(() => import("../insights/InsightsSettings.js"), "InsightsSettings"),
+});
+const insightModelRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/predictions/$modelId",
+  component: lazyRouteComponent(() => import("../insights/InsightsSettings.js"), "InsightModelPage"),
+});
 const jobsSettingsRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/jobs",
@@ -310,6 +320,8 @@ const routeTree = rootRoute.addChildren([
     auditSettingsRoute,
     jobsSettingsRoute,
     slaSettingsRoute,
+    insightsSettingsRoute,
+    insightModelRoute,
     mailSettingsRoute,
     webhooksSettingsRoute,
     pipelinesSettingsRoute,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InsightModel } from "../../contract/insights.js";
 import { newId } from "../../core/ids.js";
 import { queryRows } from "../../db/client.js";
-import { type Client, createTestApp, databaseKinds, newWorkspace, type TestApp } from "../../test/harness.js";
+import { createTestApp, databaseKinds, newWorkspace, type TestApp } from "../../test/harness.js";
 import { datasets, uploadOk, waitForImport, workerApp } from "../imports/testing.js";
 import { encode, type FeatureDef, fitEncoder, type RawRow } from "./ml/encode.js";
 import { fitLogistic } from "./ml/logistic.js";
@@ -97,6 +97,7 @@ describe.each(databaseKinds)("insights on real data on %s", (kind) => {
         if (seed !== 1) expect((await c.patch(`/api/v1/insights/models/${id}`, { config: { seed } })).statusCode).toBe(200);
         const model = await trainAndWait(c, id);
         expect(model.status, model.problem ?? "").toBe("ready");
+        expect(model.problem).toBeNull();
         expect(model.scoredCount).toBe(rows.length);
         // The held-out scores as stored, against the labels as imported.
         const scored = await queryRows<{ last_name: string; probability: number; held_out: boolean; churn: string }>(

@@ -55,7 +55,18 @@ export const CreateModelBody = z
   .strict();
 export type CreateModelBody = z.infer<typeof CreateModelBody>;
 
-export const UpdateModelBody = z.object({ name: z.string().trim().min(1).max(200).optional(), config: ModelConfig.partial().optional() }).strict();
+/** A change names only what changes: no defaults here, or a PATCH of the seed would reset the chosen fields. */
+export const ModelConfigPatch = z
+  .object({
+    fields: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+    label: LabelSpec.optional(),
+    holdout: z.number().min(0.1).max(0.5).optional(),
+    split: SplitKind.optional(),
+    seed: z.number().int().min(0).max(2_147_483_647).optional(),
+    schedule: z.enum(["off", "daily", "weekly"]).optional(),
+  })
+  .strict();
+export const UpdateModelBody = z.object({ name: z.string().trim().min(1).max(200).optional(), config: ModelConfigPatch.optional() }).strict();
 export type UpdateModelBody = z.infer<typeof UpdateModelBody>;
 
 export const CalibrationBin = z.object({ from: z.number(), to: z.number(), count: z.number(), meanPredicted: z.number(), observedRate: z.number() });

@@ -311,7 +311,8 @@ export async function trainModel(ctx: Ctx, id: string, now: Date = new Date()): 
   await ctx.db
     .update(insightModels)
     .set({
-      status: "ready",
+      // Still "training" until every record is scored: the model is ready when its scores are.
+      status: "training",
       problem: null,
       features: defs,
       parameters,
@@ -333,7 +334,7 @@ export async function trainModel(ctx: Ctx, id: string, now: Date = new Date()): 
   }
   await ctx.db
     .update(insightModels)
-    .set({ progress: null })
+    .set({ status: "ready", progress: null })
     .where(and(eq(insightModels.workspaceId, ctx.workspaceId), eq(insightModels.id, id)));
   return { status: "ready", metrics, scored };
 }

@@ -16,6 +16,7 @@ export * from "./forecast.js";
 export * from "./form-html.js";
 export * from "./home.js";
 export * from "./imports.js";
+export * from "./insights.js";
 export * from "./invitations.js";
 export * from "./jobs.js";
 export * from "./kb.js";

@@ -18,6 +18,7 @@ export * from "../modules/events/table.js";
 export * from "../modules/forecast/table.js";
 export * from "../modules/history/table.js";
 export * from "../modules/imports/table.js";
+export * from "../modules/insights/table.js";
 export * from "../modules/invitations/table.js";
 export * from "../modules/kb/table.js";
 export * from "../modules/leads/table.js";

@@ -10,6 +10,7 @@ import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
 import { pruneFiles } from "../modules/imports/files.js";
 import { type EnqueueImport, type ImportRunData, runImportJob } from "../modules/imports/service.js";
+import { dueModels, failTraining, rescoreRecords, trainModel } from "../modules/insights/service.js";
 import { helpCentrePath } from "../modules/kb/service.js";
 import { companyRescores, engagementEventTypes, rescoreEngaged } from "../modules/leads/reactions.js";
 import { rescoreCompanyContacts, rescoreDue, runWorkspaceRescore } from "../modules/leads/scoring.js";
@@ -55,6 +56,9 @@ export interface JobData {
   "sla.recompute_workspace": { workspaceId: string };
   "mail_in.poll": Record<string, never>;
   "mail_in.poll_mailbox": PollKey;
+  "insights.train": { workspaceId: string; modelId: string };
+  "insights.retrain": Record<string, never>;
+  "insights.score": { workspaceId: string; object: "deal" | "contact" | "company"; ids: string[] };
 }
 export type QueueName = keyof JobData;
 
@@ -89,6 +93,25 @@ export interface ExtraQueue {
  * that is still running is never started twice, and a request for one more pass while it runs is kept, not lost.
  */
 export const queueSpecs: Record<QueueName, QueueSpec> = {
+  "insights.train": {
+    label: "Model training",
+    description: "Trains a predictive model on the workspace's records, measures it on held-out ones and rescores every record",
+    options: { policy: "stately", retryLimit: 2, retryDelay: 60, retryBackoff: true, expireInSeconds: 3600 },
+    concurrency: 1,
+  },
+  "insights.retrain": {
+    label: "Scheduled retraining",
+    description: "Queues the training of every model whose daily or weekly schedule is due",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 300, retryBackoff: true },
+    cron: "23 2 * * *",
+    concurrency: 1,
+  },
+  "insights.score": {
+    label: "Rescoring",
+    description: "Scores new and changed deals, contacts and companies with the workspace's trained models",
+    options: { policy: "standard", retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 900 },
+    concurrency: 1,
+  },
   "events.dispatch": {
     label: "Event delivery",
     description: "Numbers new events and feeds them to every consumer (webhooks, reactions)",
@@ -502,6 +525,22 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       return { mailboxes: keys.length };
     },
     "mail_in.poll_mailbox": async (job) => pollMailbox(db, { deliver: deliverToTickets, mail, now }, job.data, options.secretKey),
+    "insights.train": async (job) => {
+      const ctx = systemCtx(db, job.data.workspaceId);
+      try {
+        return await trainModel(ctx, job.data.modelId, now());
+      } catch (err) {
+        // An unexpected failure must not leave the model showing "training" for ever; the retry starts over.
+        await failTraining(ctx, job.data.modelId, "Training stopped on an internal error; it will be retried.");
+        throw err;
+      }
+    },
+    "insights.retrain": async () => {
+      const due = await dueModels(db, now());
+      for (const m of due) await send("insights.train", m, { singletonKey: m.modelId });
+      return { queued: due.length };
+    },
+    "insights.score": async (job) => ({ scored: await rescoreRecords(systemCtx(db, job.data.workspaceId), job.data.object, job.data.ids, now()) }),
   };
 
   let unlisten: (() => Promise<void>) | undefined;
@@ -614,6 +653,19 @@ function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDel
       },
     },
     {
+      name: "insights.rescore",
+      // A new or changed deal, contact or company (or an activity logged on one) gets a fresh score from the trained
+      // models: one job per workspace and object per batch. Imports are left to the next training, which scores all.
+      types: ["deal.created", "deal.updated", "contact.created", "contact.updated", "company.created", "company.updated", "activity.logged"],
+      skipImports: true,
+      async handle(tx, events) {
+        for (const [key, ids] of insightRescores(events)) {
+          const [workspaceId, object] = key.split("|") as [string, "deal" | "contact" | "company"];
+          await send("insights.score", { workspaceId, object, ids: [...ids] }, { tx });
+        }
+      },
+    },
+    {
       name: "csat.schedule",
       // A solved ticket gets its survey written here, and the sender woken at its due time (a sweep every 5 minutes
       // catches a lost wake-up).
@@ -637,6 +689,25 @@ function builtInConsumers(send: JobSystem["send"], scheduleDelivery: ScheduleDel
       },
     },
   ];
+}
+
+/** The records a batch of events asks to rescore, by workspace and object. */
+function insightRescores(events: Parameters<Consumer["handle"]>[1]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (workspaceId: string, object: string, id: string | null | undefined) => {
+    if (!id) return;
+    const key = `${workspaceId}|${object}`;
+    out.set(key, (out.get(key) ?? new Set()).add(id));
+  };
+  for (const e of events) {
+    if (e.type === "activity.logged") {
+      const record = e.data.record as { dealId?: string | null; contactId?: string | null; companyId?: string | null } | null;
+      add(e.workspaceId, "deal", record?.dealId);
+      add(e.workspaceId, "contact", record?.contactId);
+      add(e.workspaceId, "company", record?.companyId);
+    } else add(e.workspaceId, e.type.split(".")[0]!, e.recordId);
+  }
+  return out;
 }
 
 /**

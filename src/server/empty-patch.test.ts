@@ -76,6 +76,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/mailboxes/{id}": async () => idOf(await a.post("/api/v1/mailboxes", { name: unique("Help"), address: `${unique("help")}@support.example.com` })),
       "/sla/calendars/{id}": async () => idOf(await a.post("/api/v1/sla/calendars", { name: unique("Hours"), timeZone: "Europe/Berlin" })),
       "/sla/policies/{id}": async () => idOf(await a.post("/api/v1/sla/policies", { name: unique("Policy"), resolutionMinutes: 60 })),
+      "/insights/models/{id}": async () => idOf(await a.post("/api/v1/insights/models", { kind: "deal_win" })),
       "/ticket-routing-rules/{id}": async () => {
         const queueId = idOf(await a.post("/api/v1/ticket-queues", { name: unique("Queue") }));
         return idOf(

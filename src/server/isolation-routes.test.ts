@@ -113,6 +113,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     ids.validationRule = (await created(a.post("/api/v1/validation-rules", { object: "company", field: "industry", required: true }), "rule")).id as string;
     ids.slaCalendar = (await created(a.post("/api/v1/sla/calendars", { name: `${MARK} hours`, timeZone: "UTC" }), "calendar")).id as string;
     ids.slaPolicy = (await created(a.post("/api/v1/sla/policies", { name: `${MARK} policy`, resolutionMinutes: 60 }), "policy")).id as string;
+    ids.insightModel = (await created(a.post("/api/v1/insights/models", { kind: "deal_win", name: `${MARK} model` }), "model")).id as string;
     ids.view = (await created(a.post("/api/v1/views", { object: "contact", name: `${MARK} view`, shared: true, state: { filters: [], columns: [] } }), "view"))
       .id as string;
     const report = { name: `${MARK} report`, visibility: "workspace", definition: { object: "contact", measures: [{ fn: "count" }] } };
@@ -216,6 +217,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       [/^\/api\/v1\/validation-rules\//, ids.validationRule],
       [/^\/api\/v1\/sla\/calendars\//, ids.slaCalendar],
       [/^\/api\/v1\/sla\/policies\//, ids.slaPolicy],
+      [/^\/api\/v1\/insights\/models\//, ids.insightModel],
       [/^\/api\/v1\/duplicates\//, ids.duplicate],
       [/^\/api\/v1\/pipelines\//, ids.pipeline],
       [/^\/api\/v1\/lost-reasons\//, ids.lostReason],

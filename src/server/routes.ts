@@ -22,6 +22,7 @@ import { forecastRoutes } from "../modules/forecast/routes.js";
 import { historyRoutes } from "../modules/history/routes.js";
 import { homeRoutes } from "../modules/home/routes.js";
 import { importRoutes } from "../modules/imports/routes.js";
+import { insightsRoutes } from "../modules/insights/routes.js";
 import { invitationRoutes } from "../modules/invitations/routes.js";
 import { kbRoutes } from "../modules/kb/routes.js";
 import { leadRoutes } from "../modules/leads/routes.js";
@@ -93,6 +94,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await importRoutes(api, deps);
   await validationRuleRoutes(api);
   await slaRoutes(api);
+  await insightsRoutes(api);
   await duplicateRoutes(api);
   await exportRoutes(api);
   await vcardRoutes(api);

@@ -11,6 +11,7 @@ import {
   IconBuildingSkyscraper,
   IconCalendar,
   IconChartBar,
+  IconChartDots,
   IconChartPie,
   IconCheck,
   IconChecklist,
@@ -385,6 +386,7 @@ function Navigation({ pathname }: { pathname: string }) {
             {item("/settings/custom-fields", "Custom fields", <IconForms size={18} stroke={1.7} />, "nav-custom-fields")}
             {item("/settings/pipelines", "Pipelines", <IconLayoutKanban size={18} stroke={1.7} />, "nav-pipelines")}
             {item("/settings/service-levels", "Service levels", <IconClockHour4 size={18} stroke={1.7} />, "nav-service-levels")}
+            {item("/settings/predictions", "Predictions", <IconChartDots size={18} stroke={1.7} />, "nav-predictions")}
             {item("/settings/api-keys", "API keys", <IconApi size={18} stroke={1.7} />, "nav-api-keys")}
             {item("/settings/sso", "Single sign-on", <IconShieldLock size={18} stroke={1.7} />, "nav-sso")}
             {item("/settings/satisfaction", "Satisfaction surveys", <IconMoodSmile size={18} stroke={1.7} />, "nav-satisfaction")}

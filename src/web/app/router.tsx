@@ -271,6 +271,16 @@ const slaSettingsRoute = createRoute({
   path: "/service-levels",
   component: lazyRouteComponent(() => import("../sla/SlaSettings.js"), "SlaSettings"),
 });
+const insightsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/predictions",
+  component: lazyRouteComponent(() => import("../insights/InsightsSettings.js"), "InsightsSettings"),
+});
+const insightModelRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: "/predictions/$modelId",
+  component: lazyRouteComponent(() => import("../insights/InsightsSettings.js"), "InsightModelPage"),
+});
 const jobsSettingsRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/jobs",
@@ -373,6 +383,8 @@ const routeTree = rootRoute.addChildren([
     auditSettingsRoute,
     jobsSettingsRoute,
     slaSettingsRoute,
+    insightsSettingsRoute,
+    insightModelRoute,
     mailSettingsRoute,
     emailSendingRoute,
     webhooksSettingsRoute,

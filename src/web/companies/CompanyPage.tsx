@@ -13,6 +13,7 @@ import { RecordDealsPanel } from "../deals/RecordDealsPanel.js";
 import { NextActionsPanel } from "../home/NextActionsPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
+import { PredictionCard } from "../insights/PredictionCard.js";
 import { formatDateTime, formatMoney, formatNumber, phoneWithExtension, telHref } from "../lib/format.js";
 import { StageBadge, TagList } from "../records/cells.js";
 import { InlineField } from "../records/inline/InlineField.js";
@@ -79,6 +80,7 @@ export function CompanyPage() {
         <Grid gap="md">
           <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
             <Stack gap="md">
+              <PredictionCard object="company" id={c.id} />
               <DetailsCard
                 title="Details"
                 testId="company-details"

@@ -11,6 +11,7 @@ import { RecordDealsPanel } from "../deals/RecordDealsPanel.js";
 import { DownloadVcardButton } from "../exports/DownloadVcardButton.js";
 import { NextActionsPanel } from "../home/NextActionsPanel.js";
 import { customFieldsQuery, recordQuery, useUserMap } from "../http/queries.js";
+import { PredictionCard } from "../insights/PredictionCard.js";
 import { LeadPanel } from "../leads/LeadPanel.js";
 import { formatDateTime, leadSourceLabels, phoneWithExtension, telHref } from "../lib/format.js";
 import { StageBadge, TagList } from "../records/cells.js";
@@ -103,6 +104,7 @@ export function ContactPage() {
           <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
             <Stack gap="md">
               <LeadPanel contact={c} />
+              <PredictionCard object="contact" id={c.id} />
               <DetailsCard
                 title="Details"
                 testId="contact-details"

@@ -11,6 +11,7 @@ import { AnchorLink } from "../components/links.js";
 import { NextActionsPanel } from "../home/NextActionsPanel.js";
 import { api } from "../http/client.js";
 import { customFieldsQuery } from "../http/queries.js";
+import { PredictionCard } from "../insights/PredictionCard.js";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import { TagList } from "../records/cells.js";
@@ -215,6 +216,7 @@ export function DealPage() {
         <Grid gap="md">
           <Grid.Col span={{ base: 12, md: 5, lg: 4 }}>
             <Stack gap="md">
+              {d.status === "open" && <PredictionCard object="deal" id={d.id} />}
               <DetailsCard
                 title="Details"
                 testId="deal-details"

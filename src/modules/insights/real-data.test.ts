@@ -24,6 +24,10 @@ const haveTelco = existsSync(telcoFile);
 const haveMaven = existsSync(join(mavenDir, "sales_pipeline.csv"));
 if (!haveTelco) console.warn(`Skipping the telco churn test: ${telcoFile} is absent (see ../shared/datasets/README.md).`);
 if (!haveMaven) console.warn(`Skipping the Maven pipeline test: ${mavenDir} is absent (see ../shared/datasets/README.md).`);
+// The Maven pipeline test spends ~12 minutes building deal features on a 2-core machine (issue #22 owes the speed-up):
+// it runs when asked for, so the suite keeps its time (issue #17).
+const slowTests = process.env.RAPPORT_SLOW_TESTS === "1";
+if (haveMaven && !slowTests) console.warn("Skipping the Maven pipeline test (about 12 minutes): set RAPPORT_SLOW_TESTS=1 to run it.");
 
 const csv = (path: string) => parseCsv(readFileSync(path), { bom: true, columns: true, trim: false }) as Record<string, string>[];
 const numericColumns = new Set(["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]);
@@ -146,7 +150,7 @@ describe.each(databaseKinds)("insights on real data on %s", (kind) => {
     900_000,
   );
 
-  it.skipIf(!haveMaven)(
+  it.skipIf(!haveMaven || !slowTests)(
     "Maven pipeline: win probability on later-closed deals has a lower Brier score than the stage probability",
     async () => {
       const c = await newWorkspace(t.app);

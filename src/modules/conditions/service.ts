@@ -7,6 +7,7 @@ import {
   groupItems,
   isGroup,
   leavesOf,
+  periodOperators,
   type ResolvedField,
   resolveFieldPath,
   type ValidateOptions,
@@ -75,32 +76,7 @@ const bool = (v: unknown) => v === true || v === "true";
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const isTemporal = (kind: FieldSource["kind"]) => kind === "datetime" || kind === "date" || kind === "datetext";
 const usesBounds = (op: ConditionLeaf["op"]) =>
-  [
-    "eq",
-    "before",
-    "after",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "between",
-    "inLast",
-    "inNext",
-    "olderThan",
-    "thisWeek",
-    "thisMonth",
-    "thisQuarter",
-    "thisYear",
-    "today",
-    "yesterday",
-    "lastWeek",
-    "lastMonth",
-    "lastQuarter",
-    "lastYear",
-    "monthToDate",
-    "quarterToDate",
-    "yearToDate",
-  ].includes(op);
+  ["eq", "before", "after", "gt", "gte", "lt", "lte", "between", "inLast", "inNext", "olderThan", ...periodOperators].includes(op);
 
 const NOBODY = "00000000-0000-0000-0000-000000000000";
 

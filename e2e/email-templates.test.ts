@@ -69,6 +69,17 @@ suite("Marketing → Templates (Chromium)", () => {
         expect(sent?.text).toContain("Hello Grace, from our team");
         const to = sent?.to;
         expect(Array.isArray(to) ? to[0]?.value[0]?.address : to?.value[0]?.address).toBe("tia@mail.test");
+
+        // Typed in the rich editor, a merge field whose name looks like a domain (company.name) stays text, not a link.
+        await page.getByText("Rich text", { exact: true }).click();
+        const rich = page.getByTestId("rich-text-input");
+        await rich.click();
+        await page.keyboard.press("Control+A");
+        await page.keyboard.type("Hi {{ company.name }} and {{ owner.email }} team ");
+        await page.getByText("HTML", { exact: true }).click();
+        await expect.poll(() => page.getByTestId("template-html").inputValue()).toContain("Hi {{ company.name }} and {{ owner.email }} team");
+        expect(await page.getByTestId("template-html").inputValue()).not.toContain("<a ");
+        await page.getByTestId("template-problems").waitFor({ state: "hidden" });
         expect(errors).toEqual([]);
       }),
     STEP,

@@ -182,7 +182,7 @@ export function EmailTemplatesPage() {
                       />
                     </Group>
                     {draft.mode === "rich" ? (
-                      <RichTextEditor label="Body" value={draft.body} onChange={(html) => set({ body: html })} readOnly={!canEdit} />
+                      <RichTextEditor label="Body" value={draft.body} onChange={(html) => set({ body: html })} readOnly={!canEdit} mergeFields />
                     ) : (
                       <Textarea
                         aria-label="Body HTML"

@@ -8,9 +8,22 @@ import { useEffect } from "react";
  * Rich text as the server keeps it (src/core/html.ts: headings, lists, quotes, code, links): the toolbar offers only
  * what survives sanitising, so what an author sees while writing is what readers get.
  */
-export function RichTextEditor({ value, onChange, label, readOnly }: { value: string; onChange: (html: string) => void; label: string; readOnly?: boolean }) {
+export function RichTextEditor({
+  value,
+  onChange,
+  label,
+  readOnly,
+  mergeFields,
+}: {
+  value: string;
+  onChange: (html: string) => void;
+  label: string;
+  readOnly?: boolean;
+  /** Text holds liquid merge fields: `{{ company.name }}` must not become a link to http://company.name. */
+  mergeFields?: boolean;
+}) {
   const editor = useEditor({
-    extensions: [StarterKit.configure({ link: false, underline: false }), Link.configure({ openOnClick: false, autolink: true })],
+    extensions: [StarterKit.configure({ link: false, underline: false }), Link.configure({ openOnClick: false, autolink: !mergeFields })],
     content: value,
     editable: !readOnly,
     immediatelyRender: false,

@@ -170,8 +170,9 @@ function SegmentEditor({ segment }: { segment: Segment | null }) {
                   </Badge>
                 )}
                 {live.isError && (
-                  <Text fz="sm" c="red">
-                    {live.error.message}
+                  <Text fz="sm" c={Object.keys(liveProblem).length ? "dimmed" : "red"} data-testid="segment-live-problem">
+                    {/* A condition still being written: its fields say what is missing; the server's path is no help here. */}
+                    {Object.keys(liveProblem).length ? "Finish the condition to see how many contacts match" : live.error.message}
                   </Text>
                 )}
               </Group>

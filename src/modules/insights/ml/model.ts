@@ -56,7 +56,9 @@ export function checkTrainable(y: ArrayLike<number>): void {
   for (let i = 0; i < y.length; i++) positives += y[i]!;
   const negatives = y.length - positives;
   if (y.length < minimumLabelled)
-    throw new FeatureProblem(`Only ${y.length} labelled records: at least ${minimumLabelled} are needed to train and measure a model.`);
+    throw new FeatureProblem(
+      `${y.length === 0 ? "No labelled records yet" : `Only ${y.length} labelled record${y.length === 1 ? "" : "s"}`}: at least ${minimumLabelled} are needed to train and measure a model.`,
+    );
   if (positives === 0 || negatives === 0)
     throw new FeatureProblem(
       `Every labelled record has the same outcome (${positives === 0 ? "none is positive" : "all are positive"}): a model needs examples of both.`,

@@ -228,8 +228,8 @@ export function EmailTemplatesPage() {
                           leftSection={<IconMailFast size={16} />}
                           onClick={() => draft.id && test.mutate(draft.id)}
                           loading={test.isPending}
-                          disabled={!draft.id}
-                          title={draft.id ? undefined : "Save the template first"}
+                          disabled={!draft.id || problems.length > 0}
+                          title={!draft.id ? "Save the template first" : problems.length > 0 ? "Fix the template's errors first" : undefined}
                           data-testid="send-test"
                         >
                           Send a test to me

@@ -13,18 +13,11 @@
 import { sql } from "drizzle-orm";
 import type { Ctx } from "../src/core/context.js";
 import { newId } from "../src/core/ids.js";
-import { openDatabase, queryRows } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import { queryRows } from "../src/db/client.js";
 import { associationRules, crossSell } from "../src/modules/next-actions/rules.js";
+import { scratchBench } from "./lib/scratch.js";
 
-const url = process.env.DATABASE_URL;
-if (!url || /\/test$/.test(url)) throw new Error("Set DATABASE_URL to a scratch database (never the test database)");
-const args = process.argv.slice(2);
-const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 50_000);
-const runsAt = args.indexOf("--runs");
-const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-const database = await openDatabase({ url });
-await runMigrations(database);
+const { n, runs, database } = await scratchBench(50_000);
 const db = database.db;
 const ws = newId();
 const pipeline = newId();

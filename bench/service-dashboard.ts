@@ -14,18 +14,11 @@ import { sql } from "drizzle-orm";
 import type { ServiceDashboardQuery } from "../src/contract/service-reports.js";
 import { type Actor, systemActor } from "../src/core/context.js";
 import { newId } from "../src/core/ids.js";
-import { openDatabase, queryRows } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import { queryRows } from "../src/db/client.js";
 import { serviceDashboard } from "../src/modules/service-reports/service.js";
+import { scratchBench } from "./lib/scratch.js";
 
-const url = process.env.DATABASE_URL;
-if (!url || /\/test$/.test(url)) throw new Error("Set DATABASE_URL to a scratch database (never the test database)");
-const args = process.argv.slice(2);
-const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
-const runsAt = args.indexOf("--runs");
-const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-const database = await openDatabase({ url });
-await runMigrations(database);
+const { n, runs, database } = await scratchBench(1_000_000);
 const db = database.db;
 const ws = newId();
 // The data ends "now": the last-N-days periods read the newest tickets, as a live desk's would.

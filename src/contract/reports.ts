@@ -192,5 +192,13 @@ export const CreateReport = z
 export const UpdateReport = CreateReport.partial().strict();
 export const ReportList = z.object({ data: z.array(Report) });
 
-export const ExportReportBody = z.object({ definition: ReportDefinition, format: z.enum(["csv", "xlsx"]), filter: Condition.optional() }).strict();
+export const ExportReportBody = z
+  .object({
+    definition: ReportDefinition,
+    format: z.enum(["csv", "xlsx"]),
+    filter: Condition.optional(),
+    /** What the file is called (an unsaved report's working title); "report" when absent. */
+    name: z.string().trim().max(200).optional(),
+  })
+  .strict();
 export const ExportFormatQuery = z.object({ format: z.enum(["csv", "xlsx"]).default("csv") });

@@ -336,8 +336,12 @@ describe.each(databaseKinds)("report builder on %s", (kind) => {
       .split(/\r\n/);
     expect(lines[0]).toBe("Status,Count");
     expect(lines).toContain("Won,4");
-    const xlsx = await r1.post("/api/v1/reports/export", { definition, format: "xlsx" });
+    const xlsx = await r1.post("/api/v1/reports/export", { definition, format: "xlsx", name: "Umsatz über Quartal" });
     expect(xlsx.statusCode).toBe(200);
+    // The file is named after the (unsaved) report, kept whole for a browser that reads filename*.
+    const disposition = String(xlsx.headers["content-disposition"]);
+    expect(disposition).toMatch(/filename="Umsatz ber Quartal-\d{4}-\d{2}-\d{2}\.xlsx"/);
+    expect(decodeURIComponent(/filename\*=UTF-8''([^;]+)/.exec(disposition)?.[1] ?? "")).toMatch(/^Umsatz über Quartal-\d{4}-\d{2}-\d{2}\.xlsx$/);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const sheet = book.worksheets[0];

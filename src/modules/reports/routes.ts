@@ -40,10 +40,13 @@ async function sendFile(ctx: Ctx, reply: FastifyReply, name: string, format: "cs
   const body = new PassThrough();
   const written = format === "csv" ? writeCsv(source, body) : writeXlsx(source, body, "Report");
   written.catch((err: unknown) => body.destroy(err instanceof Error ? err : new Error(String(err))));
+  const day = dayInZone(new Date(), timeZone);
   const safe = name.replace(/[^\w. -]+/g, "").trim() || "report";
+  // filename* (RFC 6266) keeps a name such as "Umsatz über Quartal" whole; filename is the ASCII fallback.
+  const full = `${name.replace(/[\\/:*?"<>|\r\n]+/g, "").trim() || "report"}-${day}.${format}`;
   return reply
     .header("content-type", types[format])
-    .header("content-disposition", `attachment; filename="${safe}-${dayInZone(new Date(), timeZone)}.${format}"`)
+    .header("content-disposition", `attachment; filename="${safe}-${day}.${format}"; filename*=UTF-8''${encodeURIComponent(full).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`)
     .header("cache-control", "no-store")
     .send(body);
 }
@@ -80,7 +83,7 @@ export async function reportRoutes(app: FastifyInstance, deps: { clock?: { now()
   r.post(
     "/reports/export",
     { schema: { tags, summary: "A report definition's result as CSV or XLSX", body: ExportReportBody, response: problems } },
-    async (req, reply) => sendFile(req.ctx, reply, "report", req.body.format, await runReport(req.ctx, req.body.definition, req.body.filter, now())),
+    async (req, reply) => sendFile(req.ctx, reply, req.body.name || "report", req.body.format, await runReport(req.ctx, req.body.definition, req.body.filter, now())),
   );
   r.get("/reports", { schema: { tags, summary: "Saved reports the viewer may open", response: { 200: ReportList, ...problems } } }, async (req) => ({
     data: await listReports(req.ctx),

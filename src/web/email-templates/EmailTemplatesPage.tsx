@@ -208,7 +208,12 @@ export function EmailTemplatesPage() {
                         {problems.map((p) => (
                           <Text key={`${p.part}-${p.line}-${p.column}`} size="sm">
                             {p.part === "body" ? "Body" : p.part === "subject" ? "Subject" : "Preview text"}
-                            {p.line ? `, line ${p.line}, column ${p.column}` : ""}: {p.message}
+                            {p.line && (p.part !== "body" || draft.mode === "html")
+                              ? `, line ${p.line}, column ${p.column}`
+                              : p.line && p.column
+                                ? nearText(draft.body, p.line, p.column)
+                                : ""}
+                            : {p.message}
                           </Text>
                         ))}
                       </Alert>
@@ -305,4 +310,19 @@ export function EmailTemplatesPage() {
       )}
     </Stack>
   );
+}
+
+/**
+ * Where an error sits, for the rich editor: the server counts lines and columns of the HTML the editor keeps, which the
+ * author never sees, so the words around that spot (tags stripped) point at it instead.
+ */
+function nearText(html: string, line: number, column: number): string {
+  const lines = html.split("\n");
+  const offset = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + Math.max(0, column - 1);
+  const plain = (s: string) => s.replace(/<[^>]*>/g, " ").replace(/&nbsp;/g, " ").replace(/\s+/g, " ").trim();
+  // A slice may cut a tag in two: drop the half before its first ">" and after its last "<".
+  const before = plain(html.slice(Math.max(0, offset - 60), offset).replace(/^[^<]*>/, "")).split(" ").slice(-3).join(" ");
+  const after = plain(html.slice(offset, offset + 60).replace(/<[^>]*$/, "")).slice(0, 30);
+  const near = `${before} ${after}`.trim();
+  return near ? `, near “${near}”` : "";
 }

@@ -2,7 +2,16 @@ import { ApiError, withQuery } from "../http/client.js";
 
 /** The file name the server suggests (Content-Disposition), else a fallback. */
 function fileNameOf(res: Response, fallback: string): string {
-  const m = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "");
+  const header = res.headers.get("content-disposition") ?? "";
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (extended?.[1]) {
+    try {
+      return decodeURIComponent(extended[1]);
+    } catch {
+      /* a malformed escape: the plain name below */
+    }
+  }
+  const m = /filename="([^"]+)"/.exec(header);
   return m?.[1] ?? fallback;
 }
 

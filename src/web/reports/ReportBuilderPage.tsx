@@ -185,7 +185,7 @@ function Builder({ report }: { report: Report | null }) {
       await downloadFile("/api/v1/reports/export", {}, `${name || "report"}.${format}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ definition: def, format }),
+        body: JSON.stringify({ definition: def, format, ...(name.trim() ? { name: name.trim() } : {}) }),
       });
     } catch (e) {
       notifyError(e);

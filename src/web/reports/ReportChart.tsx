@@ -175,7 +175,11 @@ export function ReportChart({ result, visualization, onDrill }: Props) {
     onDrill(keysOf(row), two ? `${name} · ${seriesName}` : name);
   };
   const secondAxis = !two && series.length > 1;
+  // Counts of 3 or 4 records read badly as ticks of 0.5: whole numbers get whole ticks.
+  const whole = (name: string) => data.every((d) => Number.isInteger(d[name] ?? 0));
   const common = {
+    yAxisProps: { allowDecimals: !series.filter((s) => !s.yAxisId).every((s) => whole(s.name)) },
+    rightYAxisProps: { allowDecimals: !series.filter((s) => s.yAxisId).every((s) => whole(s.name)) },
     h: 320,
     data,
     dataKey: "name",

@@ -12,7 +12,7 @@ export function SegmentFilter({ value, onChange }: { value: string | null; onCha
     <Select
       size="xs"
       w={200}
-      placeholder="All contacts"
+      placeholder="Any segment or list"
       aria-label="Segment"
       clearable
       searchable

@@ -46,7 +46,10 @@ async function sendFile(ctx: Ctx, reply: FastifyReply, name: string, format: "cs
   const full = `${name.replace(/[\\/:*?"<>|\r\n]+/g, "").trim() || "report"}-${day}.${format}`;
   return reply
     .header("content-type", types[format])
-    .header("content-disposition", `attachment; filename="${safe}-${day}.${format}"; filename*=UTF-8''${encodeURIComponent(full).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`)
+    .header(
+      "content-disposition",
+      `attachment; filename="${safe}-${day}.${format}"; filename*=UTF-8''${encodeURIComponent(full).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+    )
     .header("cache-control", "no-store")
     .send(body);
 }
@@ -83,7 +86,8 @@ export async function reportRoutes(app: FastifyInstance, deps: { clock?: { now()
   r.post(
     "/reports/export",
     { schema: { tags, summary: "A report definition's result as CSV or XLSX", body: ExportReportBody, response: problems } },
-    async (req, reply) => sendFile(req.ctx, reply, req.body.name || "report", req.body.format, await runReport(req.ctx, req.body.definition, req.body.filter, now())),
+    async (req, reply) =>
+      sendFile(req.ctx, reply, req.body.name || "report", req.body.format, await runReport(req.ctx, req.body.definition, req.body.filter, now())),
   );
   r.get("/reports", { schema: { tags, summary: "Saved reports the viewer may open", response: { 200: ReportList, ...problems } } }, async (req) => ({
     data: await listReports(req.ctx),

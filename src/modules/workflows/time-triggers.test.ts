@@ -77,8 +77,9 @@ describe.each(databaseKinds)("workflow time triggers on %s", (kind) => {
     if (at > clock.now()) await clock.setTime(at);
     const target = new Date(clock.now()).toISOString();
     if (!viaSchedule) {
-      await t.app.jobs.send("workflows.time_triggers", {});
-      await t.app.jobs.notify("workflows.time_triggers");
+      const jobs = t.app.jobs as NonNullable<typeof t.app.jobs>;
+      await jobs.send("workflows.time_triggers", {});
+      await jobs.notify("workflows.time_triggers");
     }
     const workspaceId = c.session.me?.workspace.id as string;
     await until(async () => {

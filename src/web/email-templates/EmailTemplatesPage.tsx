@@ -319,9 +319,17 @@ export function EmailTemplatesPage() {
 function nearText(html: string, line: number, column: number): string {
   const lines = html.split("\n");
   const offset = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + Math.max(0, column - 1);
-  const plain = (s: string) => s.replace(/<[^>]*>/g, " ").replace(/&nbsp;/g, " ").replace(/\s+/g, " ").trim();
+  const plain = (s: string) =>
+    s
+      .replace(/<[^>]*>/g, " ")
+      .replace(/&nbsp;/g, " ")
+      .replace(/\s+/g, " ")
+      .trim();
   // A slice may cut a tag in two: drop the half before its first ">" and after its last "<".
-  const before = plain(html.slice(Math.max(0, offset - 60), offset).replace(/^[^<]*>/, "")).split(" ").slice(-3).join(" ");
+  const before = plain(html.slice(Math.max(0, offset - 60), offset).replace(/^[^<]*>/, ""))
+    .split(" ")
+    .slice(-3)
+    .join(" ");
   const after = plain(html.slice(offset, offset + 60).replace(/<[^>]*$/, "")).slice(0, 30);
   const near = `${before} ${after}`.trim();
   return near ? `, near “${near}”` : "";

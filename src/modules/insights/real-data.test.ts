@@ -8,10 +8,10 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InsightModel } from "../../contract/insights.js";
-import { newId } from "../../core/ids.js";
 import { queryRows } from "../../db/client.js";
 import { createTestApp, databaseKinds, newWorkspace, type TestApp } from "../../test/harness.js";
 import { datasets, uploadOk, waitForImport, workerApp } from "../imports/testing.js";
+import { haveMaven, loadMaven, mavenDir } from "./maven-testing.js";
 import { encode, type FeatureDef, fitEncoder, type RawRow } from "./ml/encode.js";
 import { fitLogistic } from "./ml/logistic.js";
 import { rocAuc } from "./ml/metrics.js";
@@ -19,15 +19,9 @@ import { sigmoid } from "./ml/random.js";
 import { trainAndWait } from "./testing.js";
 
 const telcoFile = join(datasets, "telco_churn/WA_Fn-UseC_-Telco-Customer-Churn.csv");
-const mavenDir = join(datasets, "crm_sales_opportunities");
 const haveTelco = existsSync(telcoFile);
-const haveMaven = existsSync(join(mavenDir, "sales_pipeline.csv"));
 if (!haveTelco) console.warn(`Skipping the telco churn test: ${telcoFile} is absent (see ../shared/datasets/README.md).`);
 if (!haveMaven) console.warn(`Skipping the Maven pipeline test: ${mavenDir} is absent (see ../shared/datasets/README.md).`);
-// The Maven pipeline test spends ~12 minutes building deal features on a 2-core machine (issue #22 owes the speed-up):
-// it runs when asked for, so the suite keeps its time (issue #17).
-const slowTests = process.env.RAPPORT_SLOW_TESTS === "1";
-if (haveMaven && !slowTests) console.warn("Skipping the Maven pipeline test (about 12 minutes): set RAPPORT_SLOW_TESTS=1 to run it.");
 
 const csv = (path: string) => parseCsv(readFileSync(path), { bom: true, columns: true, trim: false }) as Record<string, string>[];
 const numericColumns = new Set(["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]);
@@ -150,107 +144,19 @@ describe.each(databaseKinds)("insights on real data on %s", (kind) => {
     900_000,
   );
 
-  it.skipIf(!haveMaven || !slowTests)(
+  it.skipIf(!haveMaven)(
     "Maven pipeline: win probability on later-closed deals has a lower Brier score than the stage probability",
     async () => {
       const c = await newWorkspace(t.app);
-      const ws = ((await c.get("/api/v1/workspace")).json() as { id: string }).id;
-      const db = t.database.db;
-      const accounts = csv(join(mavenDir, "accounts.csv"));
-      const products = csv(join(mavenDir, "products.csv"));
-      const teams = csv(join(mavenDir, "sales_teams.csv"));
-      const pipeline = csv(join(mavenDir, "sales_pipeline.csv"));
-      const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
-
-      const companyIds = new Map(accounts.map((a) => [a.account!, newId()]));
-      await db.execute(
-        sql.raw(
-          `insert into companies (workspace_id, id, name, industry, employees) values ${accounts
-            .map((a) => `('${ws}', '${companyIds.get(a.account!)}', ${q(a.account!)}, ${q(a.sector!)}, ${Number(a.employees) || "null"})`)
-            .join(", ")}`,
-        ),
-      );
-      const productIds = new Map(products.map((p) => [p.product!, newId()]));
-      const price = new Map(products.map((p) => [p.product!, Number(p.sales_price)]));
-      await db.execute(
-        sql.raw(
-          `insert into products (workspace_id, id, name, sku, unit_price, currency) values ${products
-            .map((p) => `('${ws}', '${productIds.get(p.product!)}', ${q(p.product!)}, ${q(p.product!.replace(/\s+/g, "-"))}, ${Number(p.sales_price)}, 'USD')`)
-            .join(", ")}`,
-        ),
-      );
-      // Agents are users (owners), managers their teams: what the owner's and team's win rates are computed from.
-      const userIds = new Map<string, string>();
-      for (const agent of teams) {
-        const res = await c.post("/api/v1/users", {
-          name: agent.sales_agent,
-          email: `${agent.sales_agent!.toLowerCase().replace(/[^a-z]+/g, ".")}@example.com`,
-          role: "sales",
-          password: "correct horse battery",
-        });
-        expect(res.statusCode, res.body).toBe(201);
-        userIds.set(agent.sales_agent!, (res.json() as { id: string }).id);
-      }
-      for (const manager of new Set(teams.map((a) => a.manager!))) {
-        const memberIds = teams.filter((a) => a.manager === manager).map((a) => userIds.get(a.sales_agent!)!);
-        expect((await c.post("/api/v1/teams", { name: manager, memberIds })).statusCode).toBe(201);
-      }
-      const created = await c.post("/api/v1/pipelines", {
-        name: "Maven",
-        stages: [
-          { name: "Prospecting", probability: 10 },
-          { name: "Engaging", probability: 50 },
-          { name: "Won", probability: 100, type: "won" },
-          { name: "Lost", probability: 0, type: "lost" },
-        ],
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const p = created.json() as { id: string; stages: { id: string; name: string }[] };
-      const stageId = new Map(p.stages.map((s) => [s.name, s.id]));
-      const dealRows: string[] = [];
-      const changes: string[] = [];
-      const items: string[] = [];
-      for (const o of pipeline) {
-        const id = newId();
-        const stage = o.deal_stage!;
-        const status = stage === "Won" ? "won" : stage === "Lost" ? "lost" : "open";
-        const engaged = o.engage_date ? `${o.engage_date}T09:00:00Z` : "2017-12-31T09:00:00Z";
-        const closed = o.close_date ? `${o.close_date}T17:00:00Z` : null;
-        const amount = price.get(o.product!) ?? price.get(o.product!.replace("GTXPro", "GTX Pro")) ?? null;
-        const productName = price.has(o.product!) ? o.product! : o.product!.replace("GTXPro", "GTX Pro");
-        const company = o.account ? companyIds.get(o.account) : undefined;
-        dealRows.push(
-          `('${ws}', '${id}', ${q(o.opportunity_id!)}, '${p.id}', '${stageId.get(stage)}', '${status}', ${amount ?? "null"}, 'USD', '${userIds.get(o.sales_agent!)}', ${company ? `'${company}'` : "null"}, '${engaged}', ${closed ? `'${closed}'` : "null"}, '${closed ?? engaged}')`,
-        );
-        const first = stage === "Prospecting" ? "Prospecting" : "Engaging";
-        changes.push(`('${ws}', '${newId()}', '${id}', '${p.id}', null, '${stageId.get(first)}', '${engaged}')`);
-        if (closed) changes.push(`('${ws}', '${newId()}', '${id}', '${p.id}', '${stageId.get("Engaging")}', '${stageId.get(stage)}', '${closed}')`);
-        if (productIds.has(productName))
-          items.push(`('${ws}', '${newId()}', '${id}', '${productIds.get(productName)}', ${q(productName)}, 1, ${amount}, ${amount})`);
-      }
-      for (let i = 0; i < dealRows.length; i += 1000) {
-        await db.execute(
-          sql.raw(
-            `insert into deals (workspace_id, id, name, pipeline_id, stage_id, status, amount, currency, owner_id, company_id, created_at, closed_at, stage_entered_at) values ${dealRows.slice(i, i + 1000).join(", ")}`,
-          ),
-        );
-      }
-      for (let i = 0; i < changes.length; i += 1000)
-        await db.execute(
-          sql.raw(
-            `insert into deal_stage_changes (workspace_id, id, deal_id, pipeline_id, from_stage_id, to_stage_id, at) values ${changes.slice(i, i + 1000).join(", ")}`,
-          ),
-        );
-      for (let i = 0; i < items.length; i += 1000)
-        await db.execute(
-          sql.raw(
-            `insert into deal_line_items (workspace_id, id, deal_id, product_id, name, quantity, unit_price, total) values ${items.slice(i, i + 1000).join(", ")}`,
-          ),
-        );
-
+      const started = Date.now();
+      const { deals: pipeline } = await loadMaven(t, c);
+      const loaded = Date.now();
       const model = (await c.post("/api/v1/insights/models", { kind: "deal_win" })).json() as InsightModel;
       const trained = await trainAndWait(c, model.id);
       expect(trained.status, trained.problem ?? "").toBe("ready");
+      console.log(
+        `[${kind}] Maven: loaded in ${((loaded - started) / 1000).toFixed(1)} s, trained and scored in ${((Date.now() - loaded) / 1000).toFixed(1)} s`,
+      );
       const m = trained.metrics!;
       const closedCount = pipeline.filter((o) => o.deal_stage === "Won" || o.deal_stage === "Lost").length;
       expect(m.split).toBe("time");

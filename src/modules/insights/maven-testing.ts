@@ -73,7 +73,8 @@ export async function loadMaven(t: TestApp, c: Client): Promise<LoadedMaven> {
   for (const agent of teams) {
     const res = await c.post("/api/v1/users", {
       name: agent.sales_agent,
-      email: `${agent.sales_agent!.toLowerCase().replace(/[^a-z]+/g, ".")}@example.com`,
+      // An address is one account across workspaces: each loaded workspace gets its own agents.
+      email: `${agent.sales_agent!.toLowerCase().replace(/[^a-z]+/g, ".")}.${ws.slice(-8)}@example.com`,
       role: "sales",
       password: "correct horse battery",
     });

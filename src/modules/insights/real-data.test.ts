@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ForecastBacktest } from "../../contract/forecast.js";
 import type { InsightModel } from "../../contract/insights.js";
 import { queryRows } from "../../db/client.js";
 import { createTestApp, databaseKinds, newWorkspace, type TestApp } from "../../test/harness.js";
@@ -22,6 +23,11 @@ const telcoFile = join(datasets, "telco_churn/WA_Fn-UseC_-Telco-Customer-Churn.c
 const haveTelco = existsSync(telcoFile);
 if (!haveTelco) console.warn(`Skipping the telco churn test: ${telcoFile} is absent (see ../shared/datasets/README.md).`);
 if (!haveMaven) console.warn(`Skipping the Maven pipeline test: ${mavenDir} is absent (see ../shared/datasets/README.md).`);
+
+// Features are quick now (8,800 deals in ~2 s), but writing the pipeline into an embedded database through its
+// triggers takes ~6 minutes on a 2-core machine (about a minute on PostgreSQL): on PGlite the test runs when asked for.
+const slowTests = process.env.RAPPORT_SLOW_TESTS === "1";
+if (haveMaven && !slowTests) console.warn("Skipping the Maven pipeline test on PGlite (about 6 minutes to load): set RAPPORT_SLOW_TESTS=1 to run it.");
 
 const csv = (path: string) => parseCsv(readFileSync(path), { bom: true, columns: true, trim: false }) as Record<string, string>[];
 const numericColumns = new Set(["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]);
@@ -144,12 +150,12 @@ describe.each(databaseKinds)("insights on real data on %s", (kind) => {
     900_000,
   );
 
-  it.skipIf(!haveMaven)(
+  it.skipIf(!haveMaven || (kind === "pglite" && !slowTests))(
     "Maven pipeline: win probability on later-closed deals has a lower Brier score than the stage probability",
     async () => {
       const c = await newWorkspace(t.app);
       const started = Date.now();
-      const { deals: pipeline } = await loadMaven(t, c);
+      const { deals: pipeline, pipelineId, amountOf } = await loadMaven(t, c);
       const loaded = Date.now();
       const model = (await c.post("/api/v1/insights/models", { kind: "deal_win" })).json() as InsightModel;
       const trained = await trainAndWait(c, model.id);
@@ -165,6 +171,31 @@ describe.each(databaseKinds)("insights on real data on %s", (kind) => {
         `[${kind}] Maven win probability on the ${m.testCount} latest-closed deals: Brier ${m.model.brier.toFixed(4)} (stage probability ${m.baseline.brier.toFixed(4)}), ROC AUC ${m.model.auc?.toFixed(4)} (stage probability ${m.baseline.auc?.toFixed(4) ?? "n/a"}); ${m.method}`,
       );
       expect(m.model.brier).toBeLessThan(m.baseline.brier);
+
+      // The forecast backtest by quarter of 2017, against the same figures computed from the file: a deal is open at
+      // a quarter's start when engaged (09:00) before it and not closed (17:00) before it; every such deal is then in
+      // Engaging (50 %); won is the list price of the deals won in the quarter.
+      const res = await c.get(`/api/v1/forecast/backtest?from=2017-Q1&to=2017-Q4&pipelineId=${pipelineId}&currency=USD`);
+      expect(res.statusCode, res.body).toBe(200);
+      const backtest = res.json() as ForecastBacktest;
+      const at = (day: string, hour: string) => Date.parse(`${day}T${hour}Z`);
+      const expected = ["2017-01-01", "2017-04-01", "2017-07-01", "2017-10-01"].map((start, i, all) => {
+        const s = at(start, "00:00:00");
+        const e = at(all[i + 1] ?? "2018-01-01", "00:00:00");
+        const open = pipeline.filter((o) => at(o.engage_date || "2017-12-31", "09:00:00") < s && (!o.close_date || at(o.close_date, "17:00:00") >= s));
+        const cents = (deals: typeof pipeline, share = 1) => deals.reduce((sum, o) => sum + Math.round((amountOf(o) ?? 0) * share * 100), 0);
+        const wonIn = (o: (typeof pipeline)[number]) => o.deal_stage === "Won" && at(o.close_date, "17:00:00") >= s && at(o.close_date, "17:00:00") < e;
+        return { openCount: open.length, weighted: cents(open, 0.5), won: cents(pipeline.filter(wonIn)), wonFromPipeline: cents(open.filter(wonIn)) };
+      });
+      const lines = backtest.rows.map((r, i) => {
+        expect(r.period).toBe(`2017-Q${i + 1}`);
+        expect(r.openCount).toBe(expected[i]!.openCount);
+        expect(Math.round(Number(r.weighted) * 100)).toBe(expected[i]!.weighted);
+        expect(Math.round(Number(r.won) * 100)).toBe(expected[i]!.won);
+        expect(Math.round(Number(r.wonFromPipeline) * 100)).toBe(expected[i]!.wonFromPipeline);
+        return `${r.period}: ${r.openCount} open at start, stage-weighted ${r.weighted}, won ${r.won} (${r.wonFromPipeline} of it from the start's pipeline), error ${r.error} (${r.errorPercent ?? "n/a"} %)`;
+      });
+      console.log(`[${kind}] Maven forecast backtest, USD (mean absolute error ${backtest.meanAbsolutePercentError} %):\n${lines.join("\n")}`);
     },
     900_000,
   );

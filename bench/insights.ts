@@ -9,6 +9,9 @@
  * removed afterwards:
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_scratch npx tsx bench/insights.ts [deals]
+ *
+ * Not yet in RESULTS.md: on the shared 2-core machine (load ~19) the 100k seed did not get past writing the stage
+ * history (the per-row triggers of deal_stage_changes) within 15 minutes.
  */
 import { sql } from "drizzle-orm";
 import type { Ctx } from "../src/core/context.js";

@@ -40,6 +40,8 @@ suite("forecast and quotas (Chromium)", () => {
         await byTestId("nav-forecast").click();
         await see(byTestId("my-no-quota"));
         await see(byTestId("list-empty").filter({ hasText: "Nothing closes" }));
+        // The backtest of the four periods before: nothing was open or won then, and it says what it will show.
+        await see(byTestId("forecast-backtest").getByText("No history to compare yet"));
       }),
     STEP,
   );

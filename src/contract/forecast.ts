@@ -145,3 +145,33 @@ export const PipelineReport = z.object({
   stages: z.array(PipelineStageReport),
 });
 export type PipelineReport = z.infer<typeof PipelineReport>;
+
+export const ForecastBacktestQuery = z
+  .object({
+    from: Period.describe("First period (a month or a quarter); the last four complete quarters by default"),
+    to: Period.describe("Last period, of the same kind as from"),
+    pipelineId: Id.optional(),
+    currency: Currency.optional().describe("Defaults to the workspace currency; deals in other currencies are left out"),
+  })
+  .partial({ from: true, to: true })
+  .strict();
+export const ForecastBacktestRow = z.object({
+  period: z.string(),
+  periodStart: z.string(),
+  periodEnd: z.string().describe("Exclusive"),
+  openCount: z.number().int().describe("Deals open at the period's start, expected to close in it or with no expected close date"),
+  pipeline: Money.describe("Their amount"),
+  weighted: Money.describe("Their amount × the probability of the stage each was in at the start: what the stage-weighted forecast said"),
+  won: Money.describe("Amount actually won in the period (every deal)"),
+  wonCount: z.number().int(),
+  wonFromPipeline: Money.describe("Of the start's open deals, the amount won in the period"),
+  error: Money.describe("weighted − won: positive when the forecast said more than was won"),
+  errorPercent: z.number().nullable().describe("error ÷ won, as a percentage; null when nothing was won"),
+});
+export type ForecastBacktestRow = z.infer<typeof ForecastBacktestRow>;
+export const ForecastBacktest = z.object({
+  currency: z.string(),
+  rows: z.array(ForecastBacktestRow),
+  meanAbsolutePercentError: z.number().nullable().describe("Mean of |errorPercent| over periods with something won"),
+});
+export type ForecastBacktest = z.infer<typeof ForecastBacktest>;

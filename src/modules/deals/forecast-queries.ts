@@ -190,3 +190,69 @@ export async function stageFlow(
      group by r.to_stage_id`);
   return rowsOf<StageFlow>(res);
 }
+
+export interface BacktestSums {
+  period: string;
+  /** Open deals at the period's start (expected to close in it, or with no expected date), by their stage then. */
+  openCount: number;
+  pipeline: string;
+  weighted: string;
+  /** Won within the period: every deal, and those of the start's pipeline. */
+  won: string;
+  wonCount: number;
+  wonFromPipeline: string;
+}
+
+/**
+ * What the stage-weighted forecast said at the start of each past period against what was won in it. A deal counts
+ * as open at the start when it was created before it and not yet closed; its stage then is the last stage change at
+ * or before the start (deal_stage_changes_deal_idx), its probability that stage's. Amounts and expected close dates
+ * have no history: the current ones are used. One currency at a time, nothing converted.
+ */
+export async function backtestByPeriod(
+  db: Db,
+  f: {
+    workspaceId: string;
+    periods: { period: string; start: string; end: string }[];
+    currency: string;
+    pipelineId?: string;
+    ownerIds?: string[];
+    stages: readonly ReportStage[];
+  },
+): Promise<BacktestSums[]> {
+  if (f.stages.length === 0 || f.periods.length === 0) return [];
+  const labels = f.periods.map((p) => p.period);
+  const starts = f.periods.map((p) => p.start);
+  const ends = f.periods.map((p) => p.end);
+  const scope = sql`${dealScope(f)} and d.currency = ${f.currency}`;
+  const res = await db.execute(sql`
+    with periods as (
+      select u.period, u.s::date as s_day, u.e::date as e_day, (u.s::timestamp at time zone 'UTC') as s, (u.e::timestamp at time zone 'UTC') as e
+      from unnest(${`{${labels.join(",")}}`}::text[], ${`{${starts.join(",")}}`}::text[], ${`{${ends.join(",")}}`}::text[]) as u(period, s, e)
+    ),
+    open_at as (
+      select p.period, d.amount, d.status, d.closed_at, p.e,
+        coalesce(
+          (select c.to_stage_id from ${dealStageChanges} c where c.workspace_id = d.workspace_id and c.deal_id = d.id and c.at <= p.s order by c.at desc limit 1),
+          case when d.status = 'open' then d.stage_id end
+        ) as stage_id
+      from periods p join ${deals} d on ${scope} and d.created_at < p.s and (d.status = 'open' or d.closed_at >= p.s)
+        and (d.expected_close_date is null or (d.expected_close_date >= p.s_day and d.expected_close_date < p.e_day))
+    ),
+    forecast as (
+      select o.period, count(*)::int as n, coalesce(sum(o.amount), 0) as pipeline, coalesce(round(sum(o.amount * st.probability / 100.0), 2), 0) as weighted,
+        coalesce(sum(o.amount) filter (where o.status = 'won' and o.closed_at < o.e), 0) as won_from
+      from open_at o join ${stageList(f.stages)} on st.id = o.stage_id and st.type = 'open'
+      group by o.period
+    ),
+    won as (
+      select p.period, count(*)::int as n, coalesce(sum(d.amount), 0) as amount
+      from periods p join ${deals} d on ${scope} and d.status = 'won' and d.closed_at >= p.s and d.closed_at < p.e
+      group by p.period
+    )
+    select p.period, coalesce(f.n, 0) as "openCount", coalesce(f.pipeline, 0)::text as pipeline, coalesce(f.weighted, 0)::text as weighted,
+      coalesce(w.amount, 0)::text as won, coalesce(w.n, 0) as "wonCount", coalesce(f.won_from, 0)::text as "wonFromPipeline"
+    from periods p left join forecast f on f.period = p.period left join won w on w.period = p.period
+    order by p.s`);
+  return rowsOf<BacktestSums>(res).map((r) => ({ ...r, openCount: Number(r.openCount), wonCount: Number(r.wonCount) }));
+}

@@ -1,7 +1,16 @@
 import type { FastifyInstance } from "fastify";
-import { ForecastQuery, ForecastReport, ForecastSettings, PipelineReport, PipelineReportQuery, UpdateForecastSettingsBody } from "../../contract/forecast.js";
+import {
+  ForecastBacktest,
+  ForecastBacktestQuery,
+  ForecastQuery,
+  ForecastReport,
+  ForecastSettings,
+  PipelineReport,
+  PipelineReportQuery,
+  UpdateForecastSettingsBody,
+} from "../../contract/forecast.js";
 import { problems, typed } from "../../server/route-kit.js";
-import { forecast, getForecastSettings, pipelineReport, updateForecastSettings } from "./service.js";
+import { forecast, forecastBacktest, getForecastSettings, pipelineReport, updateForecastSettings } from "./service.js";
 
 export async function forecastRoutes(app: FastifyInstance): Promise<void> {
   const r = typed(app);
@@ -16,6 +25,18 @@ export async function forecastRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (req) => forecast(req.ctx, req.query),
+  );
+  r.get(
+    "/forecast/backtest",
+    {
+      schema: {
+        tags: ["forecast"],
+        summary: "For past periods: what the stage-weighted forecast said at each period's start against what was won in it, with the error",
+        querystring: ForecastBacktestQuery,
+        response: { 200: ForecastBacktest, ...problems },
+      },
+    },
+    async (req) => forecastBacktest(req.ctx, req.query),
   );
   r.get("/forecast/settings", { schema: { tags: ["forecast"], response: { 200: ForecastSettings, ...problems } } }, async (req) =>
     getForecastSettings(req.ctx),

@@ -1,16 +1,24 @@
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
-import type { ForecastQuery, ForecastReport, ForecastRow, PipelineReport, PipelineReportQuery } from "../../contract/forecast.js";
+import type {
+  ForecastBacktest,
+  ForecastBacktestQuery,
+  ForecastQuery,
+  ForecastReport,
+  ForecastRow,
+  PipelineReport,
+  PipelineReportQuery,
+} from "../../contract/forecast.js";
 import { accessOf, scopeOf } from "../../core/access.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError, invalidField, notFound } from "../../core/errors.js";
 import { assertCan } from "../../core/roles.js";
 import { dayInZone } from "../../core/time-zone.js";
 import { cachedConfig, forgetConfig } from "../../db/workspace-cache.js";
-import { forecastByOwner, stageFlow, stageSnapshot } from "../deals/forecast-queries.js";
+import { backtestByPeriod, forecastByOwner, stageFlow, stageSnapshot } from "../deals/forecast-queries.js";
 import { pipelineOrDefault, workspaceStages } from "../deals/pipelines.js";
 import { recordChanges } from "../history/service.js";
-import { parsePeriod } from "../quotas/periods.js";
+import { type ParsedPeriod, parsePeriod, periodOf } from "../quotas/periods.js";
 import { actorScope, quotasForPeriod, type Scope } from "../quotas/service.js";
 import { userDirectory } from "../users/service.js";
 import { fallbackCurrency, workspaceSettings, workspaceTimeZone } from "../workspaces/service.js";
@@ -279,5 +287,71 @@ export async function pipelineReport(ctx: Ctx, q: z.infer<typeof PipelineReportQ
         avgDaysInStage: fl?.avgDays === null || fl?.avgDays === undefined ? null : Number(fl.avgDays),
       };
     }),
+  };
+}
+
+/** The periods from one to another, both included, of one kind (at most 24). */
+function periodRange(from: ParsedPeriod, to: ParsedPeriod): ParsedPeriod[] {
+  if (from.kind !== to.kind) throw invalidField("to", "Use the same kind of period as from (both months or both quarters)");
+  if (from.start > to.start) throw invalidField("to", "Must not be before from");
+  const out: ParsedPeriod[] = [];
+  for (let p = from; p.start <= to.start; p = parsePeriod(periodOf(new Date(`${p.end}T00:00:00Z`), p.kind))) {
+    out.push(p);
+    if (out.length > 24) throw invalidField("to", "At most 24 periods at a time");
+  }
+  return out;
+}
+
+/**
+ * What the stage-weighted forecast said at the start of each past period against what was won in it, for the deals
+ * the actor may see (by owner, as the forecast). The win-probability model's forecast is not back-tested: its scores
+ * are today's, and scoring a past start would need the deals' features and a model as of then.
+ */
+export async function forecastBacktest(ctx: Ctx, q: z.infer<typeof ForecastBacktestQuery>): Promise<ForecastBacktest> {
+  assertCan(ctx.actor, "read");
+  if (Boolean(q.from) !== Boolean(q.to)) throw invalidField(q.from ? "to" : "from", "Give both from and to, or neither");
+  const lastComplete = parsePeriod(periodOf(new Date(Date.now() - 92 * 86_400_000), "quarter"));
+  const periods =
+    q.from && q.to
+      ? periodRange(parsePeriod(q.from, "from"), parsePeriod(q.to, "to"))
+      : periodRange(parsePeriod(periodOf(new Date(Date.now() - 365 * 86_400_000), "quarter")), lastComplete);
+  const ws = await workspaceSettings(ctx);
+  const pipeline = q.pipelineId ? await pipelineOrDefault(ctx, q.pipelineId) : undefined;
+  if (pipeline === null) throw notFound("Pipeline");
+  const currency = q.currency ?? ws.defaultCurrency ?? fallbackCurrency;
+  const scope = await actorScope(ctx);
+  const owners = visibleOwners(ctx, scope.all ? undefined : [...scope.userIds]);
+  const sums = await backtestByPeriod(ctx.db, {
+    workspaceId: ctx.workspaceId,
+    periods: periods.map((p) => ({ period: p.period, start: p.start, end: p.end })),
+    currency,
+    pipelineId: q.pipelineId,
+    ownerIds: owners,
+    stages: pipeline ? pipeline.stages : [...(await workspaceStages(ctx)).values()],
+  });
+  const byPeriod = new Map(sums.map((s) => [s.period, s]));
+  const rows = periods.map((p) => {
+    const s = byPeriod.get(p.period);
+    const weighted = cents(s?.weighted ?? 0);
+    const won = cents(s?.won ?? 0);
+    return {
+      period: p.period,
+      periodStart: p.start,
+      periodEnd: p.end,
+      openCount: s?.openCount ?? 0,
+      pipeline: money(cents(s?.pipeline ?? 0)),
+      weighted: money(weighted),
+      won: money(won),
+      wonCount: s?.wonCount ?? 0,
+      wonFromPipeline: money(cents(s?.wonFromPipeline ?? 0)),
+      error: money(weighted - won),
+      errorPercent: won > 0 ? Math.round(((weighted - won) / won) * 1000) / 10 : null,
+    };
+  });
+  const pcts = rows.flatMap((r) => (r.errorPercent === null ? [] : [Math.abs(r.errorPercent)]));
+  return {
+    currency,
+    rows,
+    meanAbsolutePercentError: pcts.length ? Math.round((pcts.reduce((a, b) => a + b, 0) / pcts.length) * 10) / 10 : null,
   };
 }

@@ -24,7 +24,7 @@ import { getCompany } from "../companies/service.js";
 import { getContact } from "../contacts/service.js";
 import { listCustomFields } from "../custom-fields/service.js";
 import { getDeal } from "../deals/service.js";
-import { baselineLabels, type FeatureRecord, featureDefs, featureRecords } from "./features.js";
+import { baselineLabels, type FeatureRecord, featureDefs, featureRecords, WinHistory } from "./features.js";
 import type { FeatureDef } from "./ml/encode.js";
 import { measure } from "./ml/metrics.js";
 import { checkTrainable, explain, FeatureProblem, importance, type Predictor, trainPredictor } from "./ml/model.js";
@@ -193,8 +193,10 @@ const specOf = (row: ModelRow, config: ModelConfig): ModelSpec => ({ kind: row.k
 /** Every record of the model's object, page by page (keyset on id). */
 async function* allRecords(ctx: Ctx, spec: ModelSpec, defs: FeatureDef[], now: Date): AsyncGenerator<FeatureRecord[]> {
   let after: string | null = null;
+  // The owners' and teams' closed deals, read once for all pages.
+  const history = new WinHistory();
   for (;;) {
-    const page = await featureRecords(ctx, spec, defs, { after, limit: pageSize }, now);
+    const page = await featureRecords(ctx, spec, defs, { after, limit: pageSize }, now, { history });
     if (page.length === 0) return;
     yield page;
     after = page[page.length - 1]!.id;

@@ -24,14 +24,14 @@ import { IconAlertCircle, IconChartBar, IconTargetArrow } from "@tabler/icons-re
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
-import { dealStatusLabels, type ForecastReport, type ForecastRow, labelOf, type PipelineReport } from "../../contract/index.js";
+import { dealStatusLabels, type ForecastBacktest, type ForecastReport, type ForecastRow, labelOf, type PipelineReport } from "../../contract/index.js";
 import { useMe } from "../app/me.js";
 import { EmptyHint } from "../components/EmptyHint.js";
 import { ApiError } from "../http/client.js";
 import { teamsQuery } from "../http/queries.js";
 import { formatMoney, formatNumber } from "../lib/format.js";
-import { type ForecastParams, forecastQuery, pipelineReportQuery, pipelinesListQuery } from "./api.js";
-import { currentPeriod, type PeriodKind, periodLabel, periodOptions, periodRange } from "./periods.js";
+import { backtestQuery, type ForecastParams, forecastQuery, pipelineReportQuery, pipelinesListQuery } from "./api.js";
+import { currentPeriod, type PeriodKind, periodLabel, periodOptions, periodRange, shiftPeriod } from "./periods.js";
 
 const errorText = (e: unknown) => (e instanceof ApiError ? e.problem.detail || e.problem.title : "Could not load the forecast.");
 
@@ -152,6 +152,8 @@ export function ForecastPage() {
       )}
 
       <PipelineSection pipelineId={pipelineId ?? undefined} period={period} />
+
+      <BacktestSection pipelineId={pipelineId ?? undefined} period={period} />
     </Stack>
   );
 }
@@ -484,6 +486,110 @@ function PipelineBody({ report, period }: { report: PipelineReport; period: stri
           changes made in it.
         </Text>
       </ScrollArea>
+    </SimpleGrid>
+  );
+}
+
+/**
+ * The four periods before the selected one: what the stage-weighted forecast said at each start against what was
+ * won, so users learn how far to trust it.
+ */
+function BacktestSection({ pipelineId, period }: { pipelineId: string | undefined; period: string }) {
+  const from = shiftPeriod(period, -4);
+  const to = shiftPeriod(period, -1);
+  const backtest = useQuery(backtestQuery({ from, to, pipelineId }));
+  return (
+    <Stack gap="sm" data-testid="forecast-backtest">
+      <div>
+        <Title order={3} fz="lg">
+          How good was the forecast?
+        </Title>
+        <Text c="dimmed" fz="sm" mt={4} maw={760}>
+          For {periodLabel(from)} to {periodLabel(to)}: what the stage-weighted forecast said at the start of each period (the deals open then, each at the
+          probability of the stage it was in then) against what was actually won. The win-probability forecast is not back-tested yet: its scores are today's.
+        </Text>
+      </div>
+      {backtest.isPending ? (
+        <Skeleton h={220} radius="md" />
+      ) : backtest.isError ? (
+        <Alert color="red" icon={<IconAlertCircle size={18} />} title="Could not load the backtest">
+          {errorText(backtest.error)}
+        </Alert>
+      ) : (
+        <BacktestBody backtest={backtest.data} />
+      )}
+    </Stack>
+  );
+}
+
+function BacktestBody({ backtest }: { backtest: ForecastBacktest }) {
+  const c = backtest.currency;
+  if (backtest.rows.every((r) => r.openCount === 0 && r.wonCount === 0)) {
+    return (
+      <EmptyHint
+        icon={<IconChartBar size={28} />}
+        title="No history to compare yet"
+        description="Once deals have been open at the start of a past period, or won in one, this compares what the forecast said with what was won."
+      />
+    );
+  }
+  const chart = backtest.rows.map((r) => ({ name: periodLabel(r.period), "Stage-weighted forecast": Number(r.weighted), Won: Number(r.won) }));
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+      <Card withBorder radius="md" padding="md">
+        <Text fw={600} mb="sm">
+          Forecast at the start vs won
+        </Text>
+        <BarChart
+          h={240}
+          data={chart}
+          dataKey="name"
+          series={[
+            { name: "Stage-weighted forecast", color: "blue.5" },
+            { name: "Won", color: "teal.6" },
+          ]}
+          withLegend
+          valueFormatter={(v) => formatMoney(v, c)}
+          data-testid="backtest-chart"
+        />
+      </Card>
+      <Card withBorder radius="md" padding="md">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
+          <Table striped miw={460} data-testid="backtest-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Period</Table.Th>
+                <Table.Th ta="right">Open at start</Table.Th>
+                <Table.Th ta="right">Forecast</Table.Th>
+                <Table.Th ta="right">Won</Table.Th>
+                <Table.Th ta="right">Error</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {backtest.rows.map((r) => (
+                <Table.Tr key={r.period}>
+                  <Table.Td>{periodLabel(r.period)}</Table.Td>
+                  <Table.Td ta="right">
+                    {formatNumber(r.openCount)} · {formatMoney(r.pipeline, c)}
+                  </Table.Td>
+                  <Table.Td ta="right">{formatMoney(r.weighted, c)}</Table.Td>
+                  <Table.Td ta="right">{formatMoney(r.won, c)}</Table.Td>
+                  <Table.Td ta="right" c={r.errorPercent === null ? undefined : Math.abs(r.errorPercent) <= 10 ? "teal" : "orange"}>
+                    {Number(r.error) > 0 ? "+" : ""}
+                    {formatMoney(r.error, c)}
+                    {r.errorPercent === null ? "" : ` (${r.errorPercent > 0 ? "+" : ""}${r.errorPercent}%)`}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollArea>
+        <Text fz="xs" c="dimmed" mt="xs">
+          {backtest.meanAbsolutePercentError === null
+            ? "Nothing was won in these periods, so there is no error to average."
+            : `On average the forecast was off by ${backtest.meanAbsolutePercentError}% of what was won. A positive error means it said more than was won.`}
+        </Text>
+      </Card>
     </SimpleGrid>
   );
 }

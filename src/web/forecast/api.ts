@@ -1,5 +1,5 @@
 import { queryOptions } from "@tanstack/react-query";
-import type { ForecastReport, Pipeline, PipelineReport, Quota } from "../../contract/index.js";
+import type { ForecastBacktest, ForecastReport, Pipeline, PipelineReport, Quota } from "../../contract/index.js";
 import { api } from "../http/client.js";
 
 export interface ForecastParams {
@@ -52,3 +52,10 @@ export const forecastSettingsQuery = queryOptions({
   queryFn: () => api.get<{ commitThreshold: number }>("/api/v1/forecast/settings"),
   staleTime: 60_000,
 });
+
+export const backtestQuery = (p: { from: string; to: string; pipelineId?: string }) =>
+  queryOptions({
+    queryKey: ["forecast", "backtest", p],
+    queryFn: ({ signal }) => api.get<ForecastBacktest>("/api/v1/forecast/backtest", { ...p }, signal),
+    staleTime: 60_000,
+  });

@@ -41,3 +41,14 @@ export function periodRange(period: string): { from: string; to: string } {
   const day = (m: number) => new Date(Date.UTC(year, m, 1)).toISOString().slice(0, 10);
   return { from: day(first), to: day(first + months) };
 }
+
+/** The period `n` periods after (negative: before) this one, of the same kind: shiftPeriod("2026-Q1", -1) → "2025-Q4". */
+export function shiftPeriod(period: string, n: number): string {
+  const [y, rest] = period.split("-");
+  const quarter = rest?.startsWith("Q");
+  const index = Number(y) * (quarter ? 4 : 12) + (quarter ? Number(rest!.slice(1)) - 1 : Number(rest) - 1) + n;
+  const per = quarter ? 4 : 12;
+  const year = Math.floor(index / per);
+  const i = index - year * per;
+  return quarter ? `${year}-Q${i + 1}` : `${year}-${String(i + 1).padStart(2, "0")}`;
+}

@@ -106,7 +106,9 @@ suite("Settings → Service levels (Chromium)", () => {
         await page.getByRole("option", { name: "Time to breach" }).click();
         const urgent = rows.filter({ hasText: "Site is down" });
         // The clocks are computed by the worker from the ticket's event: the list refreshes until they are there.
-        await expect.poll(async () => (await urgent.getByTestId("ticket-due").textContent()) ?? "", { timeout: 60_000, interval: 1000 }).toMatch(/^in \d+ min$/);
+        await expect
+          .poll(async () => (await urgent.getByTestId("ticket-due").textContent()) ?? "", { timeout: 60_000, interval: 1000 })
+          .toMatch(/^in \d+ min$/);
         await expect.poll(async () => rows.first().getAttribute("data-ticket-subject"), { timeout: 60_000 }).toBe("Site is down");
         await page.getByTestId("filter-due-within").click();
         await page.getByRole("option", { name: "Due within 1 hour" }).click();

@@ -1,8 +1,8 @@
 import type { Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
 import { contactIdByEmail } from "../contacts/service.js";
-import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber } from "../tickets/service.js";
 import type { MailQueue } from "../mail/service.js";
+import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber } from "../tickets/service.js";
 import { getUser, userIdsByEmail } from "../users/service.js";
 import { cleanSubject, type ParsedInbound, ticketNumberIn } from "./parse.js";
 import type { Deliver, Delivered, MailboxTarget } from "./service.js";

@@ -67,4 +67,55 @@ suite("Settings → Service levels (Chromium)", () => {
       }),
     STEP,
   );
+
+  it(
+    "sorts the ticket list by time to breach and filters it to tickets due soon",
+    () =>
+      step("02-time-to-breach", async () => {
+        const api = (path: string) => `${session.server.url}/api/v1${path}`;
+        const post = async (path: string, data: unknown) => {
+          const res = await page.request.post(api(path), { data });
+          expect(res.status(), await res.text()).toBe(201);
+          return (await res.json()) as { id: string };
+        };
+        // Around the clock, so the due times do not depend on when this runs: urgent tickets have 30 minutes, and
+        // their policy comes before the standard one.
+        const always = await post("/sla/calendars", {
+          name: "Around the clock",
+          timeZone: "UTC",
+          blocks: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: "00:00", end: "24:00" })),
+        });
+        const standard = ((await (await page.request.get(api("/sla/policies"))).json()) as { data: { id: string; name: string }[] }).data.find(
+          (p) => p.name === "Standard support",
+        );
+        expect((await page.request.patch(api(`/sla/policies/${standard?.id}`), { data: { position: 5 } })).status()).toBe(200);
+        await post("/sla/policies", {
+          name: "Urgent around the clock",
+          condition: { all: [{ field: "priority", op: "eq", value: "urgent" }] },
+          resolutionMinutes: 30,
+          calendarId: always.id,
+          position: 0,
+        });
+        // A low-priority ticket falls under the standard policy in office hours: due later than the urgent one.
+        await post("/tickets", { subject: "Printer jammed", requester: { email: "pat@customer.test" }, priority: "low" });
+        await post("/tickets", { subject: "Site is down", requester: { email: "lee@customer.test" }, priority: "urgent" });
+        await page.getByTestId("nav-tickets").click();
+        const rows = page.getByTestId("ticket-row");
+        await rows.first().waitFor({ state: "visible" });
+        await page.getByTestId("tickets-sort").click();
+        await page.getByRole("option", { name: "Time to breach" }).click();
+        const urgent = rows.filter({ hasText: "Site is down" });
+        // The clocks are computed by the worker from the ticket's event: the list refreshes until they are there.
+        await expect
+          .poll(async () => (await urgent.getByTestId("ticket-due").textContent()) ?? "", { timeout: 60_000, interval: 1000 })
+          .toMatch(/^in \d+ min$/);
+        await expect.poll(async () => rows.first().getAttribute("data-ticket-subject"), { timeout: 60_000 }).toBe("Site is down");
+        await page.getByTestId("filter-due-within").click();
+        await page.getByRole("option", { name: "Due within 1 hour" }).click();
+        await expect.poll(async () => rows.count()).toBe(1);
+        expect(page.url()).toContain("sort=slaDueAt");
+        expect(errors).toEqual([]);
+      }),
+    STEP,
+  );
 });

@@ -277,7 +277,18 @@ export const Ticket = z.object({
 });
 export type Ticket = z.infer<typeof Ticket>;
 
-export const ticketSorts = ["createdAt", "-createdAt", "updatedAt", "-updatedAt", "number", "-number", "priority", "-priority"] as const;
+export const ticketSorts = [
+  "createdAt",
+  "-createdAt",
+  "updatedAt",
+  "-updatedAt",
+  "number",
+  "-number",
+  "priority",
+  "-priority",
+  "slaDueAt",
+  "-slaDueAt",
+] as const;
 
 export const TicketListQuery = z
   .object({
@@ -301,11 +312,24 @@ export const TicketListQuery = z
     company: Id.optional(),
     tag: z.string().max(50).optional(),
     overdue: z.enum(["true", "false"]).optional().describe("Tickets whose SLA is breached (needs the SLA module)"),
+    dueWithin: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 366)
+      .optional()
+      .describe("Tickets with an SLA clock not yet met that is due within this many minutes from now, breached ones included"),
     trashed: z.enum(["true", "false"]).optional(),
   })
   .strict();
 export type TicketListQuery = z.input<typeof TicketListQuery>;
-export const TicketList = listOf(Ticket);
+/**
+ * A list row: the ticket plus its soonest due time of an SLA clock not yet met (breached ones included), which the
+ * list shows as "time to breach" and sorts by (sort=slaDueAt); null when no clock runs (none, all met, or paused).
+ */
+export const TicketListItem = Ticket.extend({ slaDueAt: Timestamp.nullable() });
+export type TicketListItem = z.infer<typeof TicketListItem>;
+export const TicketList = listOf(TicketListItem);
 
 export const BulkTicketBody = z
   .object({

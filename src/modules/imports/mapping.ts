@@ -115,6 +115,8 @@ export const ticketTargets = [
   "createdAt",
   "firstResponseAt",
   "resolvedAt",
+  "firstResponseTime",
+  "resolutionTime",
   "externalId",
 ] as const;
 
@@ -264,8 +266,11 @@ synonyms.ticket = {
   tags: ["tags", "labels"],
   satisfaction: ["customersatisfactionrating", "satisfaction", "satisfactionrating", "csat", "rating"],
   createdAt: ["createdat", "created", "createddate", "openedat", "opened", "dateofcreation"],
-  firstResponseAt: ["firstresponsetime", "firstresponseat", "firstreplyat", "firstresponse"],
-  resolvedAt: ["timetoresolution", "resolvedat", "solvedat", "resolutiondate", "closedat"],
+  firstResponseAt: ["firstresponseat", "firstreplyat", "firstresponse", "firstresponsedate"],
+  resolvedAt: ["resolvedat", "solvedat", "resolutiondate", "closedat"],
+  // Durations after opening (the header names a time taken, not a moment).
+  firstResponseTime: ["firstresponsetime", "timetofirstresponse", "firstreplytime", "firstreplytimeinminutes", "responsetime"],
+  resolutionTime: ["timetoresolution", "resolutiontime", "timetoresolve", "fullresolutiontime", "fullresolutiontimeinminutes"],
   externalId: ["ticketid", "id", "externalid"],
 };
 

@@ -70,6 +70,9 @@ export interface TicketRowInput {
   createdAt: Date | null;
   firstResponseAt: Date | null;
   resolvedAt: Date | null;
+  /** Durations after opening, when the file gives them instead of moments. */
+  firstResponseSeconds: number | null;
+  resolutionSeconds: number | null;
   ownerId?: string;
 }
 

@@ -14,7 +14,7 @@ import {
   splitList,
   type TicketRowInput,
 } from "./plan-base.js";
-import { notADate, parseBoolean, parseDate, parseDateTime, parseNumber } from "./values.js";
+import { notADate, parseBoolean, parseDate, parseDateTime, parseDuration, parseNumber } from "./values.js";
 
 const refTargets = new Set([
   "externalId",
@@ -364,6 +364,8 @@ export function buildTicketRow(plan: Plan, values: string[]): Built {
     createdAt: null,
     firstResponseAt: null,
     resolvedAt: null,
+    firstResponseSeconds: null,
+    resolutionSeconds: null,
   };
   for (const { index, header, target } of plan.columns) {
     const raw = (values[index] ?? "").trim();
@@ -420,6 +422,13 @@ export function buildTicketRow(plan: Plan, values: string[]): Built {
         const d = parseDateTime(raw, dateFormat);
         if (!d) fail(notADate(raw, dateFormat));
         else input[target] = d;
+        break;
+      }
+      case "firstResponseTime":
+      case "resolutionTime": {
+        const secs = parseDuration(raw);
+        if (secs === null) fail(`"${raw}" is not a duration (such as 2:30, 2 h 30 min, P1DT2H or a number of minutes)`);
+        else input[target === "firstResponseTime" ? "firstResponseSeconds" : "resolutionSeconds"] = secs;
         break;
       }
     }

@@ -284,6 +284,8 @@ const ticketLabels: Record<string, string> = {
   createdAt: "Opened at",
   firstResponseAt: "First response at",
   resolvedAt: "Resolved at (solved and closed tickets)",
+  firstResponseTime: "First response time (how long after opening: 2:30, 2 h 30 min, 150)",
+  resolutionTime: "Time to resolution (how long after opening; solved and closed tickets)",
   externalId: "Ticket id in the other system",
 };
 
@@ -1397,5 +1399,7 @@ function ticketImportOf(o: Outcome): TicketImport {
     createdAt: input.createdAt,
     firstResponseAt: input.firstResponseAt,
     resolvedAt: input.resolvedAt,
+    firstResponseSeconds: input.firstResponseSeconds,
+    resolutionSeconds: input.resolutionSeconds,
   };
 }

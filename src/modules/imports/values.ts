@@ -176,3 +176,53 @@ export function domainOf(raw: string): string | null {
     .replace(/[/?#:].*$/, "");
   return /^([a-z0-9-]+\.)+[a-z]{2,}$/.test(s) ? s : null;
 }
+
+const unitSeconds: Record<string, number> = {
+  d: 86_400,
+  day: 86_400,
+  days: 86_400,
+  h: 3600,
+  hr: 3600,
+  hrs: 3600,
+  hour: 3600,
+  hours: 3600,
+  m: 60,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  s: 1,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+};
+
+/**
+ * A duration as exports write one, in seconds: "HH:MM[:SS]" (hours may pass 24), words ("1 day 2 h 30 min", "90 min"),
+ * ISO 8601 ("P1DT2H30M"), a bare number (minutes, as help desks export reply times), or a date-time, whose time of day
+ * is the duration (some exports store durations as times on a placeholder date, as the support-tickets dataset does).
+ */
+export function parseDuration(raw: string): number | null {
+  const s = raw.trim().toLowerCase();
+  if (!s) return null;
+  const clock = /^(\d{1,5}):([0-5]\d)(?::([0-5]\d))?$/.exec(s);
+  if (clock) return Number(clock[1]) * 3600 + Number(clock[2]) * 60 + Number(clock[3] ?? 0);
+  const onDate = /^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}[ t](\d{1,2}):([0-5]\d)(?::([0-5]\d)(?:\.\d+)?)?$/.exec(s);
+  if (onDate && Number(onDate[1]) < 24) return Number(onDate[1]) * 3600 + Number(onDate[2]) * 60 + Number(onDate[3] ?? 0);
+  const iso = /^p(?:(\d+(?:\.\d+)?)d)?(?:t(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?)?$/.exec(s);
+  if (iso && s !== "p" && s !== "pt")
+    return Math.round(Number(iso[1] ?? 0) * 86_400 + Number(iso[2] ?? 0) * 3600 + Number(iso[3] ?? 0) * 60 + Number(iso[4] ?? 0));
+  if (/^\d+(?:\.\d+)?$/.test(s)) return Math.round(Number(s) * 60);
+  const parts = [...s.matchAll(/(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?\s*/g)];
+  if (parts.length && parts.map((p) => p[0]).join("") === s.replace(/^\s+/, "")) {
+    let total = 0;
+    for (const [, n, unit] of parts) {
+      const per = unitSeconds[unit as string];
+      if (per === undefined) return null;
+      total += Number(n) * per;
+    }
+    return Math.round(total);
+  }
+  return null;
+}

@@ -120,6 +120,51 @@ describe.each(databaseKinds)("inbound email into tickets on %s", (kind) => {
     expect(list.data.some((m) => m.ticketId === ticket.id)).toBe(true);
   });
 
+  it("sends an agent's reply in the ticket's email thread on to the customer; one found only by the subject number stays a note", async () => {
+    const agentEmail = admin.session.me?.user.email as string;
+    const customer = `${unique("erin")}@customer.example`;
+    const first = mid();
+    await send({ from: customer, to: support, subject: "Printer on fire", text: "Please help", messageId: first });
+    const opened = await byMessageId(first.slice(1, -1));
+    const ticket = await getTicket(ctx, opened?.ticket_id as string);
+
+    // The agent answers from their mail client, replying to the customer's message (quoted history below).
+    const answer = mid();
+    await send({
+      from: agentEmail,
+      to: support,
+      subject: "Re: Printer on fire",
+      text: "Unplug it and step away.\n\nOn Mon, Erin wrote:\n> Please help",
+      messageId: answer,
+      inReplyTo: first,
+      references: [first],
+    });
+    const threaded = await byMessageId(answer.slice(1, -1));
+    expect(threaded).toMatchObject({ status: "threaded", ticket_id: ticket.id, reason: null });
+    const messages = await listTicketMessages(ctx, ticket.id);
+    const reply = messages.find((x) => x.id === threaded?.ticket_message_id);
+    expect(reply).toMatchObject({ kind: "reply", direction: "out", authorUserId: admin.session.me?.user.id, bodyText: "Unplug it and step away." });
+    // Sent on to the customer through the outbox, threaded on their message, without the quoted history.
+    const sent = (await acks(customer)).filter((x) => x.subject.startsWith("Re:"));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.subject).toContain(`[#${ticket.number}]`);
+    expect(sent[0]?.headers["In-Reply-To"]).toBe(first);
+    const [body] = await queryRows<{ text: string }>(
+      t.database.db,
+      sql`select text from mail_messages where workspace_id = ${workspaceId}::uuid and related_id = ${ticket.id}::uuid and subject like 'Re:%'`,
+    );
+    expect(body?.text).toBe("Unplug it and step away.");
+
+    // The same agent names the ticket only by its number (anyone can type one): an internal note, not mail out.
+    const byNumber = mid();
+    await send({ from: agentEmail, to: support, subject: `[#${ticket.number}] note to self`, text: "Check the fuse", messageId: byNumber });
+    const noted = await byMessageId(byNumber.slice(1, -1));
+    expect(noted).toMatchObject({ status: "threaded", ticket_id: ticket.id });
+    expect(noted?.reason).toMatch(/internal note/);
+    expect((await listTicketMessages(ctx, ticket.id)).find((x) => x.id === noted?.ticket_message_id)).toMatchObject({ kind: "note", direction: "out" });
+    expect((await acks(customer)).filter((x) => x.subject.startsWith("Re:"))).toHaveLength(1);
+  });
+
   it("threads by [#n] from the ticket's contact, but not a stranger's spoofed number; References thread a late joiner", async () => {
     const first = mid();
     await send({ from: "bob@customer.example", to: support, subject: "Cannot log in", text: "Help", messageId: first });

@@ -262,7 +262,8 @@ export interface Delivered {
 }
 
 /** Takes a parsed message into the workspace's tickets: threads it onto one or opens one (threading.ts). */
-export type Deliver = (ctx: Ctx, message: ParsedInbound, mailbox: MailboxTarget) => Promise<Delivered>;
+/** `mail`: the outbox, for what a received message sends on (an agent's reply by email goes to the customer). */
+export type Deliver = (ctx: Ctx, message: ParsedInbound, mailbox: MailboxTarget, mail: MailQueue | null) => Promise<Delivered>;
 
 export interface ReceiveDeps {
   deliver: Deliver;
@@ -383,7 +384,7 @@ async function receiveInto(
     let delivered: Delivered;
     try {
       // A savepoint: a refusal of the ticket side (a validation, an attachment too big) keeps the stored original.
-      delivered = await tx.transaction(async (inner) => deps.deliver({ ...ctx, db: inner }, parsed, mailbox));
+      delivered = await tx.transaction(async (inner) => deps.deliver({ ...ctx, db: inner }, parsed, mailbox, deps.mail ?? null));
     } catch (e) {
       if (temporary(e)) throw e;
       const reason = `Not taken into a ticket: ${(e as Error).message}`;

@@ -1,6 +1,7 @@
 import type { Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
 import { contactIdByEmail } from "../contacts/service.js";
+import type { MailQueue } from "../mail/service.js";
 import { addTicketMessage, createTicket, findTicketByMessageIds, findTicketByNumber } from "../tickets/service.js";
 import { getUser, userIdsByEmail } from "../users/service.js";
 import { cleanSubject, type ParsedInbound, ticketNumberIn } from "./parse.js";
@@ -28,10 +29,12 @@ const messageBody = (m: ParsedInbound) => ({
  *    type a number into a subject; a stranger's guess must not land in someone else's ticket);
  * 2. In-Reply-To / References naming a message of a ticket (a reply that lost the tag, or a thread joined late);
  * 3. otherwise a new ticket for the sender, on the mailbox's queue.
- * An agent's message is added as an internal note in their name, never sent on to the customer: a From address is
- * easy to forge, and what goes out to customers is written in Rapport.
+ * An agent's answer in the ticket's email thread (In-Reply-To / References naming one of its messages) is a public
+ * reply in their name, sent on to the customer through the outbox: only the thread's participants know its Message-IDs,
+ * so a stranger who forges an agent's From cannot mail our customers through us. An agent's message found only by the
+ * number in its subject (which anyone can type) is kept as an internal note, with the reason.
  */
-export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mailbox: MailboxTarget): Promise<Delivered> => {
+export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mailbox: MailboxTarget, mail: MailQueue | null): Promise<Delivered> => {
   const from = m.from;
   if (!from) throw new Error("No sender address");
   const agentId = (await userIdsByEmail(ctx, [from.address])).get(from.address) ?? null;
@@ -47,19 +50,33 @@ export const deliverToTickets: Deliver = async (ctx: Ctx, m: ParsedInbound, mail
     }
   } else if (number !== null) reason = `The subject names ticket #${number}, which does not exist`;
 
+  const ids = [...new Set([m.inReplyTo, ...m.references].filter((s): s is string => Boolean(s)))];
+  let inThread = ticket && ids.length ? (await findTicketByMessageIds(ctx, ids))?.id === ticket.id : false;
   if (!ticket) {
-    const ids = [...new Set([m.inReplyTo, ...m.references].filter((s): s is string => Boolean(s)))];
     ticket = ids.length ? await findTicketByMessageIds(ctx, ids) : null;
-    if (ticket) reason = null;
+    if (ticket) {
+      reason = null;
+      inThread = true;
+    }
   }
 
   if (ticket) {
     const actorCtx = agentId ? { ...ctx, actor: { kind: "user" as const, userId: agentId, role: (await getUser(ctx, agentId)).role } } : ctx;
-    const message = await addTicketMessage(actorCtx, ticket.id, {
-      ...messageBody(m),
-      kind: agentId ? "note" : "reply",
-      direction: agentId ? "out" : "in",
-    });
+    const publicReply = Boolean(agentId && inThread && mail);
+    if (agentId && !publicReply)
+      reason = inThread
+        ? "An agent's reply by email, kept as an internal note: no outbox is configured to send it on"
+        : "An agent's email that names the ticket only by its subject number is kept as an internal note; reply in the ticket's email thread to answer the customer";
+    const message = await addTicketMessage(
+      actorCtx,
+      ticket.id,
+      publicReply
+        ? // What the customer gets is the agent's new text (quoted history and signature stripped), from the mailbox's
+          // outbox address, threaded on the ticket's messages; the full original stays viewable on the message.
+          { ...messageBody(m), bodyHtml: undefined, to: undefined, cc: undefined, kind: "reply", direction: "out" }
+        : { ...messageBody(m), kind: agentId ? "note" : "reply", direction: agentId ? "out" : "in" },
+      publicReply && mail ? { mail } : {},
+    );
     return {
       status: "threaded",
       ticketId: ticket.id,

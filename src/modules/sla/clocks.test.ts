@@ -185,6 +185,69 @@ describe.each(databaseKinds)("SLA clocks and breaches on %s", (kind) => {
     expect((await clockOf(admin, ticket.id, "resolution"))?.dueAt).toBe("2026-01-14T09:00:00.000Z");
   });
 
+  it("sorts and filters the ticket list by time to breach, paging by cursor, with clockless and paused tickets last", async () => {
+    const admin = await newWorkspace(t.app);
+    const ctx = ctxOf(admin);
+    const policy = (name: string, priority: string, minutes: number) =>
+      admin.post("/api/v1/sla/policies", { name, condition: { all: [{ field: "priority", op: "eq", value: priority }] }, resolutionMinutes: minutes });
+    for (const [name, priority, minutes] of [
+      ["Urgent", "urgent", 30],
+      ["High", "high", 120],
+      ["Normal", "normal", 600],
+    ] as const)
+      expect((await policy(name, priority, minutes)).statusCode).toBe(201);
+    const make = (subject: string, priority: "low" | "normal" | "high" | "urgent") =>
+      createTicket(ctx, { subject, requester: { email: `due-${subject}-${Date.now()}@example.com` }, priority });
+    // Two tickets per due time, so a page boundary falls between equal due times and the id breaks the tie.
+    const normal = await make("normal", "normal");
+    const urgentA = await make("urgentA", "urgent");
+    const high = await make("high", "high");
+    const urgentB = await make("urgentB", "urgent");
+    const none = await make("none", "low");
+    const paused = await make("paused", "high");
+    await updateTicket(ctx, paused.id, { status: "pending_customer" });
+    const clocked = [normal, urgentA, high, urgentB, paused];
+    await until(async () => {
+      const rows = await t.database.db.select().from(ticketSlaClocks).where(eq(ticketSlaClocks.workspaceId, ctx.workspaceId));
+      return rows.length === clocked.length && rows.some((r) => r.ticketId === paused.id && r.paused);
+    }, "clocks computed");
+
+    const pages = async (sort: "slaDueAt" | "-slaDueAt", extra: Record<string, string> = {}) => {
+      const out: { subject: string; slaDueAt: string | null }[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await admin.get(`/api/v1/tickets?${new URLSearchParams({ sort, limit: "2", ...extra, ...(cursor ? { cursor } : {}) })}`);
+        expect(res.statusCode, res.body).toBe(200);
+        const page = res.json() as { data: { subject: string; slaDueAt: string | null }[]; nextCursor: string | null };
+        out.push(...page.data);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return out;
+    };
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+    const urgents = [urgentA, urgentB].sort(byId).map((x) => x.subject);
+    const clockless = [none, paused].sort(byId).map((x) => x.subject);
+    const soonest = await pages("slaDueAt");
+    expect(soonest.map((x) => x.subject)).toEqual([...urgents, "high", "normal", ...clockless]);
+    const urgentDue = soonest[0]?.slaDueAt as string;
+    expect(Date.parse(urgentDue)).toBe(Date.parse(urgentA.createdAt) + 30 * MIN);
+    expect(soonest.find((x) => x.subject === "none")?.slaDueAt).toBeNull();
+    expect(soonest.find((x) => x.subject === "paused")?.slaDueAt).toBeNull();
+    // Furthest first still puts the tickets without a running clock last.
+    expect((await pages("-slaDueAt")).map((x) => x.subject)).toEqual(["normal", "high", ...[...urgents].reverse(), ...[...clockless].reverse()]);
+    expect((await pages("slaDueAt", { dueWithin: "60" })).map((x) => x.subject)).toEqual(urgents);
+    expect((await pages("slaDueAt", { dueWithin: "180" })).map((x) => x.subject)).toEqual([...urgents, "high"]);
+
+    // Solving the high ticket meets its resolution clock: it has no running clock left and drops to the end.
+    await updateTicket(ctx, high.id, { status: "solved" });
+    await until(async () => (await clockOf(admin, high.id, "resolution"))?.state === "met", "solved");
+    expect((await pages("slaDueAt")).map((x) => x.subject)).toEqual([...urgents, "normal", ...[high, none, paused].sort(byId).map((x) => x.subject)]);
+    expectProblem(await admin.get("/api/v1/tickets?sort=slaDueAt&cursor=bm9uc2Vuc2U"), 400);
+    expectProblem(await admin.get("/api/v1/tickets?dueWithin=0"), 400);
+    // The other sorts page as before, priority by rank (urgent first when descending).
+    expect((await admin.get("/api/v1/tickets?sort=-priority&limit=1")).json().data[0].priority).toBe("urgent");
+  });
+
   it("shows a ticket's clocks only to its own workspace", async () => {
     const admin = await newWorkspace(t.app);
     const other = await newWorkspace(t.app);

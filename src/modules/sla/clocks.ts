@@ -4,7 +4,7 @@ import type { Ticket, TicketStatusDef } from "../../contract/tickets.js";
 import type { Ctx } from "../../core/context.js";
 import { AppError } from "../../core/errors.js";
 import { listHistory } from "../history/service.js";
-import { getTicket, listTicketMessages, listTickets, registerOverdueFilter, ticketStatuses } from "../tickets/service.js";
+import { getTicket, listTicketMessages, listTickets, registerOverdueFilter, registerSlaDueAt, ticketStatuses } from "../tickets/service.js";
 import { businessTimeBetween, type CalendarSpec } from "./business-hours.js";
 import type { ScheduleCheck } from "./detect.js";
 import { policyMatcher } from "./policy-conditions.js";
@@ -209,12 +209,18 @@ function toClock(c: ClockRow, policyName: string, calendar: CalendarSpec, wallNo
 }
 
 /**
- * Lists' `overdue=true`: tickets with a clock past its due time and not met (the tickets module names its table
+ * Lists' `overdue=true` and `sort=slaDueAt` / `dueWithin`: tickets with a clock past its due time and not met (the tickets module names its table
  * "tickets"). A breach the detector stamped counts even before the database's own clock reaches the due time.
  */
 export function registerSlaListFilters(): void {
   registerOverdueFilter(
     () =>
       sql`exists (select 1 from ticket_sla_clocks c where c.workspace_id = "tickets"."workspace_id" and c.ticket_id = "tickets"."id" and c.met_at is null and (c.breached_at is not null or c.due_at <= now()))`,
+  );
+  // Time to breach: the soonest due time among the clocks not yet met. A paused clock has no due time (unless it was
+  // already breached), so a ticket waiting on its customer sorts with those that have no clock, last.
+  registerSlaDueAt(
+    () =>
+      sql`select min(c.due_at) from ticket_sla_clocks c where c.workspace_id = "tickets"."workspace_id" and c.ticket_id = "tickets"."id" and c.met_at is null`,
   );
 }

@@ -41,8 +41,8 @@ describe.skipIf(!haveDataset).each(databaseKinds)("support tickets CSV import on
       "Ticket Priority": "priority",
       "Ticket Channel": "channel",
       "Ticket Type": "type",
-      "First Response Time": "firstResponseAt",
-      "Time to Resolution": "resolvedAt",
+      "First Response Time": "firstResponseTime",
+      "Time to Resolution": "resolutionTime",
       "Customer Satisfaction Rating": "satisfaction",
     });
     const run = await admin.post(`/api/v1/imports/${analysis.import.id}/run`, { mapping: m, match: "externalId" });

@@ -28,6 +28,9 @@ export interface TicketImport {
   createdAt: Date | null;
   firstResponseAt: Date | null;
   resolvedAt: Date | null;
+  /** How long after opening the first response and the resolution came, when the file gives durations. */
+  firstResponseSeconds?: number | null;
+  resolutionSeconds?: number | null;
 }
 
 const HISTORY_FIELDS = ["subject", "status", "priority", "type", "channel", "assigneeId", "contactId", "companyId", "tags", "satisfaction"] as const;
@@ -36,6 +39,19 @@ function splitName(full: string | null): { firstName: string; lastName: string }
   const s = (full ?? "").trim().replace(/\s+/g, " ");
   const i = s.lastIndexOf(" ");
   return i < 0 ? { firstName: s, lastName: "" } : { firstName: s.slice(0, i), lastName: s.slice(i + 1) };
+}
+
+/**
+ * A row's opening, first response and resolution. Moments the file gives win; durations count from the opening. A
+ * file with durations but no opening time (the support-tickets dataset) places the ticket so that its last known
+ * moment is the import: opened that long before it, so response and resolution times are the file's, none in the future.
+ */
+function momentsOf(r: TicketImport, ended: boolean, now: Date): { createdAt: Date; firstResponseAt: Date | null; resolvedAt: Date | null } {
+  const frt = r.firstResponseSeconds ?? null;
+  const ttr = ended ? (r.resolutionSeconds ?? null) : null;
+  const createdAt = r.createdAt ?? new Date(now.getTime() - Math.max(frt ?? 0, ttr ?? 0) * 1000);
+  const after = (secs: number | null) => (secs === null ? null : new Date(createdAt.getTime() + secs * 1000));
+  return { createdAt, firstResponseAt: r.firstResponseAt ?? after(frt), resolvedAt: r.resolvedAt ?? after(ttr) };
 }
 
 /**
@@ -79,8 +95,8 @@ export async function importTickets(ctx: Ctx, rows: TicketImport[]): Promise<{ i
   const values = rows.map((r, i) => {
     const contactId = r.contactEmail ? (known.get(r.contactEmail.toLowerCase()) ?? null) : null;
     const category = statuses.find((s) => s.key === r.status)?.category ?? "open";
-    const createdAt = r.createdAt ?? now;
     const ended = category === "solved" || category === "closed";
+    const { createdAt, firstResponseAt, resolvedAt } = momentsOf(r, ended, now);
     return {
       workspaceId: ctx.workspaceId,
       id: newId(),
@@ -98,11 +114,11 @@ export async function importTickets(ctx: Ctx, rows: TicketImport[]): Promise<{ i
       tags: r.tags,
       custom: {},
       satisfaction: r.satisfaction,
-      firstResponseAt: r.firstResponseAt,
+      firstResponseAt,
       lastCustomerMessageAt: r.body ? createdAt : null,
-      lastAgentMessageAt: r.firstResponseAt,
-      solvedAt: ended ? (r.resolvedAt ?? createdAt) : null,
-      closedAt: category === "closed" ? (r.resolvedAt ?? createdAt) : null,
+      lastAgentMessageAt: firstResponseAt,
+      solvedAt: ended ? (resolvedAt ?? createdAt) : null,
+      closedAt: category === "closed" ? (resolvedAt ?? createdAt) : null,
       createdById: ctx.actor.userId,
       searchText: searchText([`#${first + i}`, r.subject, r.body?.slice(0, 20_000)]),
       createdAt,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type {
   AddTicketMessageBody,
   BulkTicketBody,
@@ -6,6 +6,7 @@ import type {
   CreateTicketExtras,
   Ticket,
   TicketAddress,
+  TicketListItem,
   TicketListQuery,
   TicketMessage,
   TicketStatusCategory,
@@ -676,18 +677,62 @@ export async function restoreTicket(ctx: Ctx, id: string): Promise<Ticket> {
 
 // ---- lists ----
 
-type SortKey = "createdAt" | "updatedAt" | "number";
-const sortColumns = { createdAt: tickets.createdAt, updatedAt: tickets.updatedAt, number: tickets.number } as const;
+/**
+ * How each sort orders the list: a column or expression, what its cursor value is, and whether it can be null (a
+ * ticket without a running SLA clock has no due time: such tickets come last whichever way the list is sorted).
+ */
+type SortKey = "createdAt" | "updatedAt" | "number" | "priority" | "slaDueAt";
+type SortValue = Date | number | null;
+const priorityRank = sql<number>`array_position(array['low','normal','high','urgent']::text[], ${tickets.priority})`.mapWith(Number);
 
-function encodeCursor(value: Date | number, id: string): string {
+/**
+ * Hooks for the SLA module, registered at start-up by whoever computes clocks, so this module does not import it
+ * (the SLA module calls this one). Both are SQL on tickets aliased as the tickets table: a predicate that keeps
+ * overdue tickets, and the expression of a ticket's soonest due time among its clocks not yet met.
+ */
+let overduePredicate: ((ctx: Ctx) => SQL) | null = null;
+let dueAtExpression: (() => SQL) | null = null;
+export function registerOverdueFilter(predicate: (ctx: Ctx) => SQL): void {
+  overduePredicate = predicate;
+}
+export function registerSlaDueAt(expression: () => SQL): void {
+  dueAtExpression = expression;
+}
+function slaDueAt(): SQL {
+  if (!dueAtExpression) throw new AppError("bad_request", "Sorting or filtering by time to breach needs the SLA module, which is not running here.");
+  return dueAtExpression();
+}
+
+interface SortSpec {
+  expr: SQL | AnyColumn;
+  date: boolean;
+  nullable: boolean;
+}
+function sortOf(key: SortKey): SortSpec {
+  switch (key) {
+    case "createdAt":
+      return { expr: tickets.createdAt, date: true, nullable: false };
+    case "updatedAt":
+      return { expr: tickets.updatedAt, date: true, nullable: false };
+    case "number":
+      return { expr: tickets.number, date: false, nullable: false };
+    case "priority":
+      return { expr: priorityRank, date: false, nullable: false };
+    case "slaDueAt":
+      return { expr: sql`(${slaDueAt()})`.mapWith(tickets.createdAt), date: true, nullable: true };
+  }
+}
+
+function encodeCursor(value: SortValue, id: string): string {
   return Buffer.from(JSON.stringify([value instanceof Date ? value.toISOString() : value, id])).toString("base64url");
 }
-function decodeCursor(raw: string, key: SortKey): { value: Date | number; id: string } {
+function decodeCursor(raw: string, sort: SortSpec): { value: SortValue; id: string } {
   try {
     const [v, id] = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as [unknown, unknown];
     if (typeof id === "string" && /^[0-9a-f-]{36}$/i.test(id)) {
-      if (key === "number" && typeof v === "number" && Number.isInteger(v)) return { value: v, id };
-      if (key !== "number" && typeof v === "string" && !Number.isNaN(Date.parse(v))) return { value: new Date(v), id };
+      if (v === null && sort.nullable) return { value: null, id };
+      if (!sort.date && typeof v === "number" && Number.isInteger(v)) return { value: v, id };
+      if (sort.date && typeof v === "string" && !Number.isNaN(Date.parse(v))) return { value: new Date(v), id };
     }
   } catch {
     // fall through to the field error
@@ -696,12 +741,21 @@ function decodeCursor(raw: string, key: SortKey): { value: Date | number; id: st
 }
 
 /**
- * Hook for the SLA module: a predicate on tickets (aliased as the tickets table) that keeps overdue ones. Registered at
- * start-up by whoever computes breaches, so this module does not import it (the SLA module calls this one).
+ * The keyset condition for the rows after a cursor, in (sort value, id) order with nulls last in both directions:
+ * after a value come the later values, the same value with a later id, then every null; after a null, only the
+ * nulls with a later id.
  */
-let overduePredicate: ((ctx: Ctx) => SQL) | null = null;
-export function registerOverdueFilter(predicate: (ctx: Ctx) => SQL): void {
-  overduePredicate = predicate;
+function afterCursor({ expr, nullable }: SortSpec, descending: boolean, after: { value: SortValue; id: string }): SQL | undefined {
+  const idAfter = descending ? lt(tickets.id, after.id) : gt(tickets.id, after.id);
+  if (after.value === null) return and(sql`${expr} is null`, idAfter);
+  const v = after.value instanceof Date ? sql`${after.value.toISOString()}::timestamptz` : sql`${after.value}::int`;
+  return or(descending ? sql`${expr} < ${v}` : sql`${expr} > ${v}`, and(sql`${expr} = ${v}`, idAfter), nullable ? sql`${expr} is null` : undefined);
+}
+
+/** Nulls last only where there can be any: a plain column order stays one the column's index serves. */
+function orderOf({ expr, nullable }: SortSpec, descending: boolean): SQL {
+  if (nullable) return descending ? sql`${expr} desc nulls last` : sql`${expr} asc nulls last`;
+  return descending ? sql`${expr} desc` : sql`${expr} asc`;
 }
 
 const csv = (s: string | undefined) =>
@@ -710,15 +764,18 @@ const csv = (s: string | undefined) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-/** Tickets newest first by default, keyset-paginated; filters by status, queue, assignee, priority, channel, customer, words. */
-export async function listTickets(ctx: Ctx, rawQuery: TicketListQuery): Promise<{ data: Ticket[]; nextCursor: string | null }> {
+/**
+ * Tickets newest first by default, keyset-paginated; filters by status, queue, assignee, priority, channel, customer,
+ * words, overdue and due within some minutes; each row carries its soonest SLA due time (when the SLA module runs).
+ */
+export async function listTickets(ctx: Ctx, rawQuery: TicketListQuery): Promise<{ data: TicketListItem[]; nextCursor: string | null }> {
   assertCan(ctx.actor, "read");
   const q = TicketListQuerySchema.parse(rawQuery);
   const statuses = await statusRows(ctx.db, ctx.workspaceId);
   const desc_ = q.sort.startsWith("-");
   const key = q.sort.replace(/^-/, "") as SortKey;
-  const column = sortColumns[key];
-  const after = q.cursor ? decodeCursor(q.cursor, key) : undefined;
+  const sort = sortOf(key);
+  const after = q.cursor ? decodeCursor(q.cursor, sort) : undefined;
   const me = ctx.actor.userId;
   let assignee: SQL | undefined;
   if (q.assignee === "me") {
@@ -737,13 +794,10 @@ export async function listTickets(ctx: Ctx, rawQuery: TicketListQuery): Promise<
     words = byNumber ? (byNumber[1] ? eq(tickets.number, Number(byNumber[2])) : or(eq(tickets.number, Number(byNumber[2])), text)) : text;
   }
   if (q.overdue === "true" && !overduePredicate) throw new AppError("bad_request", "overdue needs the SLA module, which is not running here.");
-  const page = after
-    ? desc_
-      ? or(lt(column, after.value as never), and(eq(column, after.value as never), lt(tickets.id, after.id)))
-      : or(gt(column, after.value as never), and(eq(column, after.value as never), gt(tickets.id, after.id)))
-    : undefined;
+  const dueWithin = q.dueWithin !== undefined ? sql`(${slaDueAt()}) <= now() + make_interval(mins => ${q.dueWithin}::int)` : undefined;
+  const dueAt = dueAtExpression ? sql<Date | null>`(${dueAtExpression()})`.mapWith(tickets.createdAt) : sql<null>`null`;
   const rows = await ctx.db
-    .select()
+    .select({ row: tickets, sortValue: sql<SortValue>`${sort.expr}`.mapWith(sort.date ? tickets.createdAt : Number), dueAt })
     .from(tickets)
     .where(
       and(
@@ -759,16 +813,25 @@ export async function listTickets(ctx: Ctx, rawQuery: TicketListQuery): Promise<
         q.company ? eq(tickets.companyId, q.company) : undefined,
         q.tag ? sql`${tickets.tags} @> array[${q.tag}]::text[]` : undefined,
         q.overdue === "true" && overduePredicate ? overduePredicate(ctx) : undefined,
+        dueWithin,
         words,
-        page,
+        after ? afterCursor(sort, desc_, after) : undefined,
       ),
     )
-    .orderBy(desc_ ? desc(column) : asc(column), desc_ ? desc(tickets.id) : asc(tickets.id))
+    .orderBy(orderOf(sort, desc_), desc_ ? desc(tickets.id) : asc(tickets.id))
     .limit(q.limit + 1);
   const more = rows.length > q.limit;
   const slice = rows.slice(0, q.limit);
   const last = slice[slice.length - 1];
-  return { data: await toTickets(ctx, slice, statuses), nextCursor: more && last ? encodeCursor(last[key], last.id) : null };
+  const data = await toTickets(
+    ctx,
+    slice.map((r) => r.row),
+    statuses,
+  );
+  return {
+    data: data.map((t, i) => ({ ...t, slaDueAt: (slice[i]?.dueAt as Date | null | undefined)?.toISOString() ?? null })),
+    nextCursor: more && last ? encodeCursor(last.sortValue ?? null, last.row.id) : null,
+  };
 }
 
 /**

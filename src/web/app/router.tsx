@@ -91,6 +91,7 @@ const tasksRoute = createRoute({
 });
 const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 const ticketTabs = ["mine", "unassigned", "overdue"] as const;
+const ticketSorts = ["-createdAt", "createdAt", "-updatedAt", "slaDueAt", "-priority"] as const;
 const ticketsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/tickets",
@@ -103,6 +104,8 @@ const ticketsRoute = createRoute({
     priority: str(s.priority),
     channel: str(s.channel),
     queueId: str(s.queueId),
+    sort: ticketSorts.find((x) => x === s.sort),
+    dueWithin: typeof s.dueWithin === "number" && Number.isInteger(s.dueWithin) && s.dueWithin > 0 ? s.dueWithin : undefined,
   }),
   component: lazyRouteComponent(() => import("../tickets/TicketsPage.js"), "TicketsPage"),
 });

@@ -29,20 +29,24 @@ import { formatRelative } from "../lib/format.js";
 import { notifyError, notifySuccess } from "../lib/notify.js";
 import {
   channelLabels,
+  dueLabel,
+  dueWithinOptions,
   fetchTickets,
   priorityColors,
   priorityLabels,
   queuesQuery,
   statusesQuery,
   type TicketFilters,
+  type TicketSort,
   type TicketTab,
   ticketApi,
   ticketKeys,
+  ticketSortOptions,
 } from "./api.js";
 import { cannedApi, macrosQuery } from "./canned-api.js";
 import { NewTicketModal } from "./NewTicketModal.js";
 import { TicketBoard } from "./TicketBoard.js";
-import type { Ticket } from "./types.js";
+import type { TicketListItem } from "./types.js";
 
 const route = getRouteApi("/tickets");
 
@@ -75,6 +79,8 @@ export function TicketsPage() {
     priority: search.priority,
     channel: search.channel,
     queueId: search.queueId,
+    sort: search.sort,
+    dueWithin: search.dueWithin,
   };
 
   return (
@@ -157,6 +163,27 @@ export function TicketsPage() {
           onChange={(v) => set({ channel: v ?? undefined })}
           w={140}
         />
+        <Select
+          placeholder="Any due time"
+          aria-label="Due within"
+          clearable
+          data={dueWithinOptions}
+          value={search.dueWithin ? String(search.dueWithin) : null}
+          onChange={(v) => set({ dueWithin: v ? Number(v) : undefined })}
+          w={180}
+          data-testid="filter-due-within"
+        />
+        {view === "list" && (
+          <Select
+            aria-label="Sort by"
+            data={ticketSortOptions}
+            value={search.sort ?? "-createdAt"}
+            onChange={(v) => set({ sort: v && v !== "-createdAt" ? (v as TicketSort) : undefined })}
+            allowDeselect={false}
+            w={170}
+            data-testid="tickets-sort"
+          />
+        )}
       </Group>
       {view === "board" ? <TicketBoard filters={filters} /> : <TicketList filters={filters} onCreate={canCreate ? () => set({ new: true }) : undefined} />}
       <NewTicketModal opened={Boolean(search.new)} onClose={() => set({ new: undefined })} />
@@ -216,7 +243,8 @@ function TicketList({ filters, onCreate }: { filters: TicketFilters; onCreate?: 
         {q.error.message}
       </Alert>
     );
-  const filtered = Object.values(filters).some(Boolean);
+  const { sort: _order, ...narrowing } = filters;
+  const filtered = Object.values(narrowing).some(Boolean);
   if (tickets.length === 0)
     return (
       <EmptyHint
@@ -294,11 +322,12 @@ function TicketList({ filters, onCreate }: { filters: TicketFilters; onCreate?: 
               <Table.Th>Priority</Table.Th>
               <Table.Th>Queue</Table.Th>
               <Table.Th>Assignee</Table.Th>
+              <Table.Th>Time to breach</Table.Th>
               <Table.Th>Updated</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {tickets.map((t: Ticket) => (
+            {tickets.map((t: TicketListItem) => (
               <Table.Tr key={t.id} data-testid="ticket-row" data-ticket-subject={t.subject}>
                 <Table.Td>
                   <Checkbox aria-label={`Select #${t.number}`} checked={selected.has(t.id)} onChange={() => toggle(t.id)} />
@@ -322,6 +351,9 @@ function TicketList({ filters, onCreate }: { filters: TicketFilters; onCreate?: 
                 </Table.Td>
                 <Table.Td>{t.queueName ?? <Text c="dimmed">—</Text>}</Table.Td>
                 <Table.Td>{t.assigneeName ?? <Text c="dimmed">Unassigned</Text>}</Table.Td>
+                <Table.Td data-testid="ticket-due">
+                  <DueCell iso={t.slaDueAt} />
+                </Table.Td>
                 <Table.Td>
                   <Text fz="sm">{formatRelative(t.updatedAt)}</Text>
                 </Table.Td>
@@ -336,5 +368,16 @@ function TicketList({ filters, onCreate }: { filters: TicketFilters; onCreate?: 
         </Button>
       )}
     </Stack>
+  );
+}
+
+/** Time to breach of the soonest SLA clock still running; "—" when none runs (no policy, all met, or paused). */
+function DueCell({ iso }: { iso: string | null }) {
+  const due = dueLabel(iso);
+  if (!due) return <Text c="dimmed">—</Text>;
+  return (
+    <Text fz="sm" c={due.color} fw={due.color === "red" ? 600 : undefined} title={new Date(iso as string).toLocaleString()}>
+      {due.text}
+    </Text>
   );
 }

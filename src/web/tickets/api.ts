@@ -1,7 +1,7 @@
 import { queryOptions } from "@tanstack/react-query";
 import { ticketChannelLabels, ticketPriorityLabels } from "../../contract/tickets.js";
 import { api } from "../http/client.js";
-import type { Ticket, TicketMessage, TicketQueue, TicketStatusDef } from "./types.js";
+import type { Ticket, TicketListItem, TicketMessage, TicketQueue, TicketStatusDef } from "./types.js";
 
 export type TicketTab = "all" | "mine" | "unassigned" | "overdue";
 
@@ -13,6 +13,42 @@ export interface TicketFilters {
   priority?: string;
   channel?: string;
   queueId?: string;
+  /** The list's order (an API sort key); the default is newest first. */
+  sort?: TicketSort;
+  /** Only tickets with an SLA clock due within this many minutes (breached ones included). */
+  dueWithin?: number;
+}
+
+export type TicketSort = "-createdAt" | "createdAt" | "-updatedAt" | "slaDueAt" | "-priority";
+export const ticketSortOptions: { value: TicketSort; label: string }[] = [
+  { value: "-createdAt", label: "Newest first" },
+  { value: "createdAt", label: "Oldest first" },
+  { value: "-updatedAt", label: "Recently updated" },
+  { value: "slaDueAt", label: "Time to breach" },
+  { value: "-priority", label: "Priority" },
+];
+export const dueWithinOptions: { value: string; label: string }[] = [
+  { value: "60", label: "Due within 1 hour" },
+  { value: "240", label: "Due within 4 hours" },
+  { value: "1440", label: "Due within 24 hours" },
+];
+
+/**
+ * The list's "time to breach": how long until the ticket's soonest SLA due time, or how long ago it passed. The due
+ * time is counted in the policy's business hours; the distance to it is wall-clock time, as a customer waits.
+ */
+export function dueLabel(iso: string | null, now = Date.now()): { text: string; color: string } | null {
+  if (!iso) return null;
+  const ms = Date.parse(iso) - now;
+  const span = (abs: number) => {
+    const min = Math.max(1, Math.round(abs / 60_000));
+    if (min < 60) return `${min} min`;
+    const h = Math.floor(min / 60);
+    if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+    return `${Math.round(h / 24)} days`;
+  };
+  if (ms <= 0) return { text: `Breached ${span(-ms)} ago`, color: "red" };
+  return { text: `in ${span(ms)}`, color: ms < 3_600_000 ? "orange" : "dimmed" };
 }
 
 export const ticketKeys = {
@@ -32,11 +68,13 @@ export function listParams(f: TicketFilters): Record<string, string | undefined>
     queue: f.queueId,
     assignee: f.tab === "mine" ? "me" : f.tab === "unassigned" ? "none" : undefined,
     overdue: f.tab === "overdue" ? "true" : undefined,
+    sort: f.sort,
+    dueWithin: f.dueWithin ? String(f.dueWithin) : undefined,
   };
 }
 
 export const fetchTickets = (f: TicketFilters, cursor?: string, limit = 50) =>
-  api.get<{ data: Ticket[]; nextCursor: string | null }>("/api/v1/tickets", { ...listParams(f), cursor, limit });
+  api.get<{ data: TicketListItem[]; nextCursor: string | null }>("/api/v1/tickets", { ...listParams(f), cursor, limit });
 
 export const ticketQuery = (id: string) => queryOptions({ queryKey: ticketKeys.one(id), queryFn: () => api.get<Ticket>(`/api/v1/tickets/${id}`) });
 export const messagesQuery = (id: string) =>

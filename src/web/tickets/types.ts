@@ -1,1 +1,1 @@
-export type { Ticket, TicketAttachment, TicketMessage, TicketQueue, TicketRoutingRule, TicketStatusDef } from "../../contract/tickets.js";
+export type { Ticket, TicketAttachment, TicketListItem, TicketMessage, TicketQueue, TicketRoutingRule, TicketStatusDef } from "../../contract/tickets.js";

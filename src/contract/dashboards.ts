@@ -38,7 +38,11 @@ export const dashboardPeriodLabels: Readonly<Record<DashboardPeriod, string>> = 
 /** A widget's place in the grid, in grid units (12 columns; rows of a fixed height). */
 export const WidgetLayout = z
   .object({
-    x: z.number().int().min(0).max(GRID_COLUMNS - 1),
+    x: z
+      .number()
+      .int()
+      .min(0)
+      .max(GRID_COLUMNS - 1),
     y: z.number().int().min(0).max(1000),
     w: z.number().int().min(1).max(GRID_COLUMNS),
     h: z.number().int().min(1).max(40),
@@ -139,7 +143,11 @@ export const AddReportWidget = z.object({ reportId: z.uuid(), title: z.string().
 export const DashboardFilters = z
   .object({
     period: DashboardPeriod.nullable().optional(),
-    ownerId: z.union([z.uuid(), z.literal("me")]).nullable().optional().describe('A user id or "me"'),
+    ownerId: z
+      .union([z.uuid(), z.literal("me")])
+      .nullable()
+      .optional()
+      .describe('A user id or "me"'),
     teamId: z.uuid().nullable().optional(),
     pipelineId: z.uuid().nullable().optional(),
   })

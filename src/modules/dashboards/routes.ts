@@ -49,7 +49,14 @@ export async function dashboardRoutes(app: FastifyInstance, deps: { clock?: { no
   );
   r.put(
     "/dashboards/home",
-    { schema: { tags, summary: "Choose the dashboard shown on my home page (null: none)", body: SetHomeDashboard, response: { 200: HomeDashboard, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Choose the dashboard shown on my home page (null: none)",
+        body: SetHomeDashboard,
+        response: { 200: HomeDashboard, ...problems },
+      },
+    },
     async (req) => setHomeDashboard(req.ctx, req.body.dashboardId),
   );
   r.get("/dashboards/:id", { schema: { tags, params: IdParams, response: { 200: Dashboard, ...problems } } }, async (req) =>

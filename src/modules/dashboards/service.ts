@@ -148,9 +148,7 @@ async function toWidget(ctx: Ctx, w: WidgetInput, registry: Awaited<ReturnType<t
   return {
     ...w,
     title: w.title ?? "",
-    report: report
-      ? { name: report.name, object: report.definition.object, visualization: report.definition.visualization, mayEdit: report.mayEdit }
-      : null,
+    report: report ? { name: report.name, object: report.definition.object, visualization: report.definition.visualization, mayEdit: report.mayEdit } : null,
     applies: object ? appliesTo(object, dateField) : { period: false, owner: false, team: false, pipeline: false },
     dateLabel,
   };
@@ -241,7 +239,12 @@ export async function getDashboard(ctx: Ctx, id: string): Promise<Dashboard> {
 function cleanNote(text: string): string {
   const stripped = sanitizeHtml(text, { allowedTags: [], allowedAttributes: {} });
   // sanitize-html escapes what it keeps; the note is text, so its characters are stored as typed.
-  return stripped.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  return stripped
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 /** Checks and cleans widgets before they are kept: unique ids, inside the grid, reports the editor may open, date fields. */
@@ -287,11 +290,12 @@ export async function createDashboard(ctx: Ctx, input: z.output<typeof CreateDas
 }
 
 function assertMayEdit(ctx: Ctx, row: Row): void {
-  if (mayEdit(ctx, row))
-    return;
+  if (mayEdit(ctx, row)) return;
   throw new AppError(
     "forbidden",
-    row.readyMade ? "Ready-made dashboards are not changed in place; duplicate it to adapt it." : "Only the dashboard's owner or an admin can change it; duplicate it instead.",
+    row.readyMade
+      ? "Ready-made dashboards are not changed in place; duplicate it to adapt it."
+      : "Only the dashboard's owner or an admin can change it; duplicate it instead.",
   );
 }
 
@@ -318,7 +322,13 @@ export async function addReportWidget(ctx: Ctx, id: string, input: z.output<type
   const row = await readDashboard(ctx, id);
   assertMayEdit(ctx, row);
   const bottom = row.widgets.reduce((y, w) => Math.max(y, w.layout.y + w.layout.h), 0);
-  const widget: WidgetInput = { id: newId().slice(-12), kind: "report", title: input.title ?? "", reportId: input.reportId, layout: { x: 0, y: bottom, w: 6, h: 8 } };
+  const widget: WidgetInput = {
+    id: newId().slice(-12),
+    kind: "report",
+    title: input.title ?? "",
+    reportId: input.reportId,
+    layout: { x: 0, y: bottom, w: 6, h: 8 },
+  };
   return updateDashboard(ctx, id, { widgets: [...row.widgets, widget] });
 }
 

@@ -381,7 +381,9 @@ export async function updateReport(ctx: Ctx, id: string, input: z.output<typeof 
   if (!mayEdit(ctx, row))
     throw new AppError(
       "forbidden",
-      row.readyMade ? "Ready-made reports are not changed in place; save a copy instead." : "Only the report's owner or an admin can change it; save a copy instead.",
+      row.readyMade
+        ? "Ready-made reports are not changed in place; save a copy instead."
+        : "Only the report's owner or an admin can change it; save a copy instead.",
     );
   if (input.definition) await assertValidDefinition(ctx, input.definition);
   const [updated] = await ctx.db
@@ -395,7 +397,10 @@ export async function updateReport(ctx: Ctx, id: string, input: z.output<typeof 
 export async function deleteReport(ctx: Ctx, id: string): Promise<void> {
   const row = await readReport(ctx, id);
   if (!mayEdit(ctx, row))
-    throw new AppError("forbidden", row.readyMade ? "Ready-made reports stay for every dashboard that shows them." : "Only the report's owner or an admin can delete it.");
+    throw new AppError(
+      "forbidden",
+      row.readyMade ? "Ready-made reports stay for every dashboard that shows them." : "Only the report's owner or an admin can delete it.",
+    );
   await ctx.db.delete(reports).where(and(eq(reports.workspaceId, ctx.workspaceId), eq(reports.id, id)));
 }
 

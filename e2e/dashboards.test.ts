@@ -125,10 +125,10 @@ suite("dashboards (Chromium)", () => {
       step("03-filter", async () => {
         const widget = byTestId("dashboard-grid").locator("[data-widget-id]").first();
         await pick("filter-owner", bob.name);
-        await see(widget.getByText(bob.name, { exact: true }).and(widget.locator(".mantine-Badge-root")));
+        await see(widget.locator(".mantine-Badge-root", { hasText: bob.name }));
         await expect.poll(() => widget.locator(".recharts-bar-rectangle").count(), { timeout: 60_000 }).toBe(1);
         await pick("filter-period", "This year");
-        await see(widget.getByText("This year", { exact: true }));
+        await see(widget.locator(".mantine-Badge-root", { hasText: "This year" }));
         await expect.poll(() => widget.locator(".recharts-bar-rectangle").count(), { timeout: 60_000 }).toBe(1);
       }),
     STEP,

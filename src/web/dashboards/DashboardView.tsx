@@ -313,7 +313,8 @@ export function DashboardGrid({
   const qc = useQueryClient();
   const { width, containerRef, mounted } = useContainerWidth();
   const editable = dashboard.mayEdit;
-  const layout: Layout = dashboard.widgets.map((w) => ({ i: w.id, ...w.layout, minW: 2, minH: 3 }));
+  // Widgets of a dashboard the viewer may not change are static: no drag, no resize handle.
+  const layout: Layout = dashboard.widgets.map((w) => ({ i: w.id, ...w.layout, minW: 2, minH: 3, static: !editable }));
 
   const save = async (widgets: Dashboard["widgets"]) => {
     qc.setQueryData(["dashboards", dashboard.id], { ...dashboard, widgets });

@@ -49,8 +49,8 @@ import { ApiError, api } from "../http/client.js";
 import { customFieldsQuery, usersQuery } from "../http/queries.js";
 import { formatDateTime } from "../lib/dates.js";
 import { notifyError } from "../lib/notify.js";
-import { drillDown, listPathOf, reportQuery, runReport } from "./api.js";
 import { AddToDashboard } from "./AddToDashboard.js";
+import { drillDown, listPathOf, reportQuery, runReport } from "./api.js";
 import { ReportChart } from "./ReportChart.js";
 
 const objectLabels: Record<RegistryObject, string> = {

@@ -65,8 +65,16 @@ suite("dashboards (Chromium)", () => {
         await see(byTestId("report-builder"));
         await byTestId("report-name").fill("Won value by quarter by owner");
         await byTestId("condition-add").click();
-        await byTestId("condition-field").click();
-        await page.getByRole("option", { name: "Status", exact: true }).click();
+        // Under load the first pick can land before the dropdown settles: pick until the field reads Status.
+        await expect
+          .poll(
+            async () => {
+              if ((await byTestId("condition-field").inputValue()) !== "Status") await pick("condition-field", "Status");
+              return byTestId("condition-field").inputValue();
+            },
+            { timeout: 60_000 },
+          )
+          .toBe("Status");
         await byTestId("condition-value").click();
         await page.getByRole("option", { name: "Won", exact: true }).click();
         await byTestId("report-add-group").click();

@@ -207,6 +207,8 @@ export const builtInFields: FieldRegistry = {
       f("tags", "Tags", "tags", { sortable: false }),
       f("stageEnteredAt", "In stage since", "datetime"),
       f("closedAt", "Closed", "datetime"),
+      // Derived, read-only: the sales cycle (days from the deal's creation to its close), for filters and report measures.
+      f("daysToClose", "Days to close", "number", { sortable: false }),
       ...timestamps,
     ],
     relations: [

@@ -11,6 +11,7 @@ export * from "../modules/consent/table.js";
 export * from "../modules/contacts/table.js";
 export * from "../modules/csat/table.js";
 export * from "../modules/custom-fields/table.js";
+export * from "../modules/dashboards/table.js";
 export * from "../modules/deals/table.js";
 export * from "../modules/duplicates/table.js";
 export * from "../modules/email-templates/table.js";

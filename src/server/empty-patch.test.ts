@@ -37,6 +37,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/views/{id}": async () => idOf(await a.post("/api/v1/views", { object: "contact", name: "Mine", shared: false, state: {} })),
       "/tasks/{id}": async () => idOf(await a.post("/api/v1/tasks", { title: "Call back" })),
       "/reports/{id}": async () => idOf(await a.post("/api/v1/reports", { name: "Counts", definition: { object: "deal", measures: [{ fn: "count" }] } })),
+      "/dashboards/{id}": async () => idOf(await a.post("/api/v1/dashboards", { name: "Board" })),
       "/workspace": async () => null,
       "/forms/{id}": async () => idOf(await a.post("/api/v1/forms", { name: "Contact us", fields: [{ key: "email", label: "Email" }] })),
       "/assignment-rules/{id}": async () =>

@@ -118,6 +118,15 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       .id as string;
     const report = { name: `${MARK} report`, visibility: "workspace", definition: { object: "contact", measures: [{ fn: "count" }] } };
     ids.report = (await created(a.post("/api/v1/reports", report), "report")).id as string;
+    const dashboard = {
+      name: `${MARK} dashboard`,
+      visibility: "workspace",
+      widgets: [
+        { id: "w1", kind: "report", reportId: ids.report, layout: { x: 0, y: 0, w: 6, h: 6 } },
+        { id: "w2", kind: "note", title: `${MARK} note`, text: `${MARK} focus`, layout: { x: 6, y: 0, w: 6, h: 6 } },
+      ],
+    };
+    ids.dashboard = (await created(a.post("/api/v1/dashboards", dashboard), "dashboard")).id as string;
     const form = {
       name: `${MARK} form`,
       fields: [
@@ -214,6 +223,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       [/^\/api\/v1\/custom-fields\//, ids.field],
       [/^\/api\/v1\/views\//, ids.view],
       [/^\/api\/v1\/reports\//, ids.report],
+      [/^\/api\/v1\/dashboards\//, ids.dashboard],
       [/^\/api\/v1\/validation-rules\//, ids.validationRule],
       [/^\/api\/v1\/sla\/calendars\//, ids.slaCalendar],
       [/^\/api\/v1\/sla\/policies\//, ids.slaPolicy],
@@ -387,6 +397,7 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       "/api/v1/imports/mappings",
       "/api/v1/webhooks/inbound",
       "/api/v1/workspace",
+      `/api/v1/dashboards/${ids.dashboard}`,
     ];
     const out: Record<string, unknown> = {};
     for (const url of urls) {

@@ -13,6 +13,7 @@ import { consentRoutes } from "../modules/consent/routes.js";
 import { contactRoutes } from "../modules/contacts/routes.js";
 import { csatRoutes } from "../modules/csat/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
+import { dashboardRoutes } from "../modules/dashboards/routes.js";
 import { dealRoutes } from "../modules/deals/routes.js";
 import { duplicateRoutes } from "../modules/duplicates/routes.js";
 import { emailTemplateRoutes } from "../modules/email-templates/routes.js";
@@ -104,6 +105,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await forecastRoutes(api);
   await serviceReportRoutes(api);
   await reportRoutes(api, { clock: deps.clock });
+  await dashboardRoutes(api, { clock: deps.clock });
   await eventRoutes(api);
   await auditRoutes(api);
   await historyRoutes(api);

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { col, type FieldSource, stamps } from "../conditions/types.js";
 import { dealContacts, deals } from "./table.js";
 
@@ -19,5 +20,15 @@ export const dealConditionSources: Readonly<Record<string, FieldSource>> = {
   tags: col("tags", "array"),
   stageEnteredAt: col("stageEnteredAt", "datetime"),
   closedAt: col("closedAt", "datetime"),
+  // The sales cycle in days (fractional), null while the deal is open: what "average sales cycle length" averages.
+  daysToClose: {
+    sql: (t) => sql`(extract(epoch from (${t.closedAt} - ${t.createdAt})) / 86400.0)`,
+    kind: "number",
+    js: (r) => {
+      const closed = r.closedAt ? Date.parse(String(r.closedAt)) : Number.NaN;
+      const created = r.createdAt ? Date.parse(String(r.createdAt)) : Number.NaN;
+      return Number.isNaN(closed) || Number.isNaN(created) ? null : (closed - created) / 86_400_000;
+    },
+  },
   ...stamps,
 };

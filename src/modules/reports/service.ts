@@ -292,6 +292,8 @@ export async function drillDown(ctx: Ctx, def: ReportDefinition, keys: (string |
 type Row = typeof reports.$inferSelect;
 
 function mayEdit(ctx: Ctx, r: Row): boolean {
+  // A ready-made report belongs to the workspace's ready-made dashboards: it is copied and adapted, never changed in place.
+  if (r.readyMade) return false;
   return ctx.actor.role === "admin" || (r.ownerId !== null && r.ownerId === ctx.actor.userId);
 }
 
@@ -376,7 +378,13 @@ export async function createReport(ctx: Ctx, input: z.output<typeof CreateReport
 
 export async function updateReport(ctx: Ctx, id: string, input: z.output<typeof UpdateReport>): Promise<Report> {
   const row = await readReport(ctx, id);
-  if (!mayEdit(ctx, row)) throw new AppError("forbidden", "Only the report's owner or an admin can change it; save a copy instead.");
+  if (!mayEdit(ctx, row))
+    throw new AppError(
+      "forbidden",
+      row.readyMade
+        ? "Ready-made reports are not changed in place; save a copy instead."
+        : "Only the report's owner or an admin can change it; save a copy instead.",
+    );
   if (input.definition) await assertValidDefinition(ctx, input.definition);
   const [updated] = await ctx.db
     .update(reports)
@@ -388,8 +396,36 @@ export async function updateReport(ctx: Ctx, id: string, input: z.output<typeof 
 
 export async function deleteReport(ctx: Ctx, id: string): Promise<void> {
   const row = await readReport(ctx, id);
-  if (!mayEdit(ctx, row)) throw new AppError("forbidden", "Only the report's owner or an admin can delete it.");
+  if (!mayEdit(ctx, row))
+    throw new AppError(
+      "forbidden",
+      row.readyMade ? "Ready-made reports stay for every dashboard that shows them." : "Only the report's owner or an admin can delete it.",
+    );
   await ctx.db.delete(reports).where(and(eq(reports.workspaceId, ctx.workspaceId), eq(reports.id, id)));
+}
+
+/**
+ * The ready-made dashboards' installer: one report per key and workspace, shared with the workspace and owned by no
+ * one (so no one edits it in place). Idempotent: a second call, or two at once, keep the first.
+ */
+export async function installReadyMadeReport(ctx: Ctx, key: string, name: string, description: string, definition: ReportDefinition): Promise<string> {
+  await assertValidDefinition(ctx, definition);
+  await ctx.db
+    .insert(reports)
+    .values({ workspaceId: ctx.workspaceId, id: newId(), name, description, definition, visibility: "workspace", ownerId: null, readyMade: key })
+    .onConflictDoNothing();
+  const [row] = await ctx.db
+    .select({ id: reports.id })
+    .from(reports)
+    .where(and(eq(reports.workspaceId, ctx.workspaceId), eq(reports.readyMade, key)));
+  if (!row) throw new Error(`ready-made report ${key} was not installed`);
+  return row.id;
+}
+
+/** A private copy of a report the viewer may open, owned by them: how a ready-made report is adapted. */
+export async function copyReport(ctx: Ctx, id: string, name?: string): Promise<Report> {
+  const row = await readReport(ctx, id);
+  return createReport(ctx, { name: name ?? row.name, description: row.description, definition: row.definition, visibility: "private" });
 }
 
 /** Runs a saved report by id, with a dashboard's extra filter: what a dashboard widget calls. */

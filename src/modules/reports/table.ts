@@ -1,4 +1,4 @@
-import { bigint, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { ReportDefinition, ReportVisibility } from "../../contract/reports.js";
 import { createdAt, recordId, reference, updatedAt, workspaceId } from "../../db/columns.js";
 import { users } from "../users/table.js";
@@ -15,10 +15,16 @@ export const reports = pgTable(
     /** Null once the owner's membership is gone: the report stays for the workspace's admins. */
     ownerId: uuid("owner_id"),
     visibility: text("visibility").$type<ReportVisibility>().notNull().default("private"),
+    /** Set on the reports the ready-made dashboards' installer wrote: never changed in place, copied instead. */
+    readyMade: text("ready_made"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), reference("reports_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null")],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex("reports_ready_made_key").on(t.workspaceId, t.readyMade),
+    reference("reports_owner_fk", [t.workspaceId, t.ownerId], [users.workspaceId, users.id], "set null"),
+  ],
 );
 
 /**

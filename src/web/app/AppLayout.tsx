@@ -26,6 +26,7 @@ import {
   IconHeadset,
   IconHome,
   IconKeyboard,
+  IconLayoutDashboard,
   IconLayoutKanban,
   IconLock,
   IconLogout,
@@ -362,6 +363,7 @@ function Navigation({ pathname }: { pathname: string }) {
         {item("/kb", "Knowledge base", <IconBook size={18} stroke={1.7} />, "nav-kb")}
         {item("/forecast", "Forecast", <IconChartBar size={18} stroke={1.7} />, "nav-forecast")}
         {item("/reports", "Reports", <IconChartPie size={18} stroke={1.7} />, "nav-reports")}
+        {item("/dashboards", "Dashboards", <IconLayoutDashboard size={18} stroke={1.7} />, "nav-dashboards")}
         {/* Those who work tickets; the server refuses the rest (sales, read-only) the same way. */}
         {may("ticket", "edit") && item("/service/dashboard", "Service dashboard", <IconHeadset size={18} stroke={1.7} />, "nav-service-dashboard")}
         {item("/trash", "Trash", <IconTrash size={18} stroke={1.7} />, "nav-trash")}

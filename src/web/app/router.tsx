@@ -175,6 +175,16 @@ const reportRoute = createRoute({
   path: "/reports/$id",
   component: lazyRouteComponent(() => import("../reports/ReportBuilderPage.js"), "ReportBuilderPage"),
 });
+const dashboardsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/dashboards",
+  component: lazyRouteComponent(() => import("../dashboards/DashboardsPage.js"), "DashboardsPage"),
+});
+const dashboardRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/dashboards/$id",
+  component: lazyRouteComponent(() => import("../dashboards/DashboardPage.js"), "DashboardPage"),
+});
 const quotasRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/forecast/quotas",
@@ -366,6 +376,8 @@ const routeTree = rootRoute.addChildren([
   importsRoute,
   forecastRoute,
   reportsRoute,
+  dashboardsRoute,
+  dashboardRoute,
   reportRoute,
   serviceDashboardRoute,
   quotasRoute,

@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { activityTypeLabels, labelOf } from "../../contract/index.js";
 import { useMe, usePermissions } from "../app/me.js";
 import { AnchorLink } from "../components/links.js";
+import { HomeDashboard } from "../dashboards/HomeDashboard.js";
 import { formatDate, formatDateTime, formatMoney, formatRelative } from "../lib/format.js";
 import { recordHref } from "../tasks/api.js";
 import { TaskRow } from "../tasks/TaskRow.js";
@@ -301,6 +302,7 @@ export function HomePage() {
           </HomeCard>
         </Stack>
       </SimpleGrid>
+      <HomeDashboard />
     </Stack>
   );
 }

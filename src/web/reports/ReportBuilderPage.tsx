@@ -49,6 +49,7 @@ import { ApiError, api } from "../http/client.js";
 import { customFieldsQuery, usersQuery } from "../http/queries.js";
 import { formatDateTime } from "../lib/dates.js";
 import { notifyError } from "../lib/notify.js";
+import { AddToDashboard } from "./AddToDashboard.js";
 import { drillDown, listPathOf, reportQuery, runReport } from "./api.js";
 import { ReportChart } from "./ReportChart.js";
 
@@ -224,6 +225,7 @@ function Builder({ report }: { report: Report | null }) {
               Save
             </Button>
           )}
+          {report && <AddToDashboard reportId={report.id} />}
         </Group>
       </Group>
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md" style={{ alignItems: "start" }}>

@@ -28,7 +28,17 @@ export const enrolmentStatusLabels: Record<EnrolmentStatus, string> = {
   exited: "Exited",
 };
 
-export const exitReasons = ["replied", "meeting_booked", "deal_stage", "unsubscribed", "suppressed", "condition", "manual", "no_email", "contact_deleted"] as const;
+export const exitReasons = [
+  "replied",
+  "meeting_booked",
+  "deal_stage",
+  "unsubscribed",
+  "suppressed",
+  "condition",
+  "manual",
+  "no_email",
+  "contact_deleted",
+] as const;
 export const ExitReason = z.enum(exitReasons);
 export type ExitReason = z.infer<typeof ExitReason>;
 export const exitReasonLabels: Record<ExitReason, string> = {
@@ -64,11 +74,7 @@ export const SendingWindow = z
   .object({
     start: HHMM.describe("Earliest time of day, recipient's time"),
     end: HHMM.describe("Latest time of day (exclusive), recipient's time"),
-    days: z
-      .array(z.number().int().min(1).max(7))
-      .min(1, "Choose at least one sending day")
-      .max(7)
-      .describe("ISO weekdays: 1 Monday … 7 Sunday"),
+    days: z.array(z.number().int().min(1).max(7)).min(1, "Choose at least one sending day").max(7).describe("ISO weekdays: 1 Monday … 7 Sunday"),
   })
   .strict()
   .refine((w) => w.start < w.end, { message: "The window must end after it starts", path: ["end"] });

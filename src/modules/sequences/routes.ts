@@ -4,10 +4,10 @@ import { IdParams } from "../../contract/common.js";
 import {
   CreateSequenceBody,
   EnrolBody,
-  EnrolResult,
   Enrolment,
   EnrolmentList,
   EnrolmentListQuery,
+  EnrolResult,
   Sequence,
   SequenceList,
   SequenceStats,
@@ -46,18 +46,37 @@ export async function sequenceRoutes(app: FastifyInstance, deps: SequenceRouteDe
     return async (tx: Db, key, at) => schedule(tx, key, at);
   };
 
-  r.get("/sequences", { schema: { tags, summary: "Sequences with their steps and enrolment counts", response: { 200: SequenceList, ...problems } } }, async (req) => ({
-    data: await listSequences(req.ctx),
-  }));
+  r.get(
+    "/sequences",
+    { schema: { tags, summary: "Sequences with their steps and enrolment counts", response: { 200: SequenceList, ...problems } } },
+    async (req) => ({
+      data: await listSequences(req.ctx),
+    }),
+  );
   r.post(
     "/sequences",
-    { schema: { tags, summary: "Create a sequence (email and task steps, sending window, exits)", body: CreateSequenceBody, response: { 201: Sequence, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Create a sequence (email and task steps, sending window, exits)",
+        body: CreateSequenceBody,
+        response: { 201: Sequence, ...problems },
+      },
+    },
     async (req, reply) => reply.status(201).send(await createSequence(req.ctx, req.body)),
   );
   r.get("/sequences/:id", { schema: { tags, params: IdParams, response: { 200: Sequence, ...problems } } }, async (req) => getSequence(req.ctx, req.params.id));
   r.patch(
     "/sequences/:id",
-    { schema: { tags, summary: "Change a sequence; `steps` replaces the whole list", params: IdParams, body: UpdateSequenceBody, response: { 200: Sequence, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Change a sequence; `steps` replaces the whole list",
+        params: IdParams,
+        body: UpdateSequenceBody,
+        response: { 200: Sequence, ...problems },
+      },
+    },
     async (req) => updateSequence(req.ctx, req.params.id, req.body, await scheduler()),
   );
   r.delete("/sequences/:id", { schema: { tags, params: IdParams, response: { 204: NoContent, ...problems } } }, async (req, reply) => {
@@ -66,7 +85,9 @@ export async function sequenceRoutes(app: FastifyInstance, deps: SequenceRouteDe
   });
   r.get(
     "/sequences/:id/stats",
-    { schema: { tags, summary: "Per-step statistics: sent, opened, clicked, replied, exited", params: IdParams, response: { 200: SequenceStats, ...problems } } },
+    {
+      schema: { tags, summary: "Per-step statistics: sent, opened, clicked, replied, exited", params: IdParams, response: { 200: SequenceStats, ...problems } },
+    },
     async (req) => sequenceStats(req.ctx, req.params.id),
   );
   r.post(
@@ -87,27 +108,66 @@ export async function sequenceRoutes(app: FastifyInstance, deps: SequenceRouteDe
   );
   r.get(
     "/sequences/:id/enrolments",
-    { schema: { tags, summary: "The sequence's enrolments, newest first", params: IdParams, querystring: EnrolmentListQuery, response: { 200: EnrolmentList, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "The sequence's enrolments, newest first",
+        params: IdParams,
+        querystring: EnrolmentListQuery,
+        response: { 200: EnrolmentList, ...problems },
+      },
+    },
     async (req) => listEnrolments(req.ctx, req.params.id, req.query),
   );
   r.post(
     "/sequence-enrolments/:id/pause",
-    { schema: { tags, summary: "Pause one contact's sequence", params: IdParams, body: z.object({}).strict().optional(), response: { 200: Enrolment, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Pause one contact's sequence",
+        params: IdParams,
+        body: z.object({}).strict().optional(),
+        response: { 200: Enrolment, ...problems },
+      },
+    },
     async (req) => pauseEnrolment(req.ctx, req.params.id),
   );
   r.post(
     "/sequence-enrolments/:id/resume",
-    { schema: { tags, summary: "Resume one contact's paused sequence", params: IdParams, body: z.object({}).strict().optional(), response: { 200: Enrolment, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Resume one contact's paused sequence",
+        params: IdParams,
+        body: z.object({}).strict().optional(),
+        response: { 200: Enrolment, ...problems },
+      },
+    },
     async (req) => resumeEnrolment(req.ctx, req.params.id, await scheduler(), now()),
   );
   r.post(
     "/sequence-enrolments/:id/remove",
-    { schema: { tags, summary: "Take a contact out of its sequence", params: IdParams, body: z.object({}).strict().optional(), response: { 200: Enrolment, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Take a contact out of its sequence",
+        params: IdParams,
+        body: z.object({}).strict().optional(),
+        response: { 200: Enrolment, ...problems },
+      },
+    },
     async (req) => removeEnrolment(req.ctx, req.params.id),
   );
   r.get(
     "/contacts/:id/sequences",
-    { schema: { tags, summary: "The sequences a contact is or was in", params: IdParams, response: { 200: z.object({ data: z.array(Enrolment) }), ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "The sequences a contact is or was in",
+        params: IdParams,
+        response: { 200: z.object({ data: z.array(Enrolment) }), ...problems },
+      },
+    },
     async (req) => ({ data: await contactEnrolments(req.ctx, req.params.id) }),
   );
 }

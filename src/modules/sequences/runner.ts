@@ -96,14 +96,14 @@ export async function runStep(db: Db, deps: RunnerDeps, key: { workspaceId: stri
       .from(e)
       .where(and(eq(e.workspaceId, key.workspaceId), eq(e.id, key.enrolmentId)))
       .for("update", { skipLocked: true });
-    if (!enrolment || enrolment.status !== "active" || !enrolment.nextAt) return { status: "skipped" as const };
+    if (enrolment?.status !== "active" || !enrolment.nextAt) return { status: "skipped" as const };
     if (enrolment.nextAt.getTime() > now.getTime()) return { status: "not_due" as const };
     const [sequence] = await tx
       .select()
       .from(sequences)
       .where(and(eq(sequences.workspaceId, key.workspaceId), eq(sequences.id, enrolment.sequenceId)));
     // A paused sequence holds every enrolment where it is; resuming it schedules them again.
-    if (!sequence || sequence.status !== "active") return { status: "skipped" as const, detail: "sequence paused" };
+    if (sequence?.status !== "active") return { status: "skipped" as const, detail: "sequence paused" };
     const steps = await tx
       .select()
       .from(sequenceSteps)
@@ -142,7 +142,15 @@ export async function runStep(db: Db, deps: RunnerDeps, key: { workspaceId: stri
     const sendId = newId();
     const [claimed] = await tx
       .insert(sequenceSends)
-      .values({ workspaceId: key.workspaceId, id: sendId, enrolmentId: enrolment.id, sequenceId: sequence.id, stepId: step.id, contactId: enrolment.contactId, sentAt: now })
+      .values({
+        workspaceId: key.workspaceId,
+        id: sendId,
+        enrolmentId: enrolment.id,
+        sequenceId: sequence.id,
+        stepId: step.id,
+        contactId: enrolment.contactId,
+        sentAt: now,
+      })
       .onConflictDoNothing()
       .returning({ id: sequenceSends.id });
     let status: StepOutcome["status"] = "skipped";
@@ -253,7 +261,14 @@ async function onReceived(tx: Db, e: Event): Promise<void> {
   }
 }
 
-async function exitContact(tx: Db, workspaceId: string, contactId: string | null | undefined, reason: ExitReason, detail: string, when?: (x: NonNullable<Awaited<ReturnType<typeof liveEnrolment>>>) => boolean) {
+async function exitContact(
+  tx: Db,
+  workspaceId: string,
+  contactId: string | null | undefined,
+  reason: ExitReason,
+  detail: string,
+  when?: (x: NonNullable<Awaited<ReturnType<typeof liveEnrolment>>>) => boolean,
+) {
   if (!contactId) return;
   const enrolment = await liveEnrolment(tx, workspaceId, contactId);
   if (enrolment && (!when || when(enrolment))) await exitEnrolment(tx, workspaceId, enrolment, reason, detail);
@@ -266,7 +281,16 @@ async function exitContact(tx: Db, workspaceId: string, contactId: string | null
  */
 export const sequenceExitConsumer: Consumer = {
   name: "sequences.exits",
-  types: ["mail.received", "marketing.unsubscribed", "mail.bounced", "mail.complained", "activity.logged", "deal.stage_changed", "contact.deleted", "contact.updated"],
+  types: [
+    "mail.received",
+    "marketing.unsubscribed",
+    "mail.bounced",
+    "mail.complained",
+    "activity.logged",
+    "deal.stage_changed",
+    "contact.deleted",
+    "contact.updated",
+  ],
   skipImports: true,
   async handle(tx, events) {
     for (const e of events) {
@@ -283,7 +307,13 @@ export const sequenceExitConsumer: Consumer = {
           if (e.type === "mail.bounced" && record?.kind !== "hard") break;
           const address = String(record?.address ?? "");
           const contactId = address ? await contactIdByEmail({ db: tx, workspaceId: e.workspaceId, actor: systemActor }, address) : null;
-          await exitContact(tx, e.workspaceId, contactId, "suppressed", e.type === "mail.bounced" ? `${address} bounced` : `${address} complained (spam report)`);
+          await exitContact(
+            tx,
+            e.workspaceId,
+            contactId,
+            "suppressed",
+            e.type === "mail.bounced" ? `${address} bounced` : `${address} complained (spam report)`,
+          );
           break;
         }
         case "activity.logged": {
@@ -298,8 +328,13 @@ export const sequenceExitConsumer: Consumer = {
           const stageId = record?.stageId as string | undefined;
           const people = (record?.contacts as { contactId: string }[] | undefined) ?? [];
           for (const p of people)
-            await exitContact(tx, e.workspaceId, p.contactId, "deal_stage", `Deal "${String(record?.name ?? "")}" moved to ${String(record?.stageName ?? "")}`, (x) =>
-              Boolean(stageId && x.exits.dealStageIds.includes(stageId)),
+            await exitContact(
+              tx,
+              e.workspaceId,
+              p.contactId,
+              "deal_stage",
+              `Deal "${String(record?.name ?? "")}" moved to ${String(record?.stageName ?? "")}`,
+              (x) => Boolean(stageId && x.exits.dealStageIds.includes(stageId)),
             );
           break;
         }
@@ -319,4 +354,3 @@ export const sequenceExitConsumer: Consumer = {
     }
   },
 };
-

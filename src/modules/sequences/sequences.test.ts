@@ -121,10 +121,18 @@ describe.each(databaseKinds)("sequences on %s", (kind) => {
     const box = await admin.post("/api/v1/mailboxes", { address: replyBox, name: "Sales replies" });
     expect(box.statusCode, box.body).toBe(201);
     receiverPort = (await admin.get("/api/v1/mailboxes")).json().smtpReceiver.port as number;
-    const tpl = await admin.post("/api/v1/email-templates", { name: "Intro", subject: "Hello {{ contact.firstName }}", body: "<p>Hi {{ contact.firstName }}, <a href=\"https://acme.test/demo\">book a demo</a>.</p>" });
+    const tpl = await admin.post("/api/v1/email-templates", {
+      name: "Intro",
+      subject: "Hello {{ contact.firstName }}",
+      body: '<p>Hi {{ contact.firstName }}, <a href="https://acme.test/demo">book a demo</a>.</p>',
+    });
     expect(tpl.statusCode, tpl.body).toBe(201);
     templateId = tpl.json().id;
-    const tpl2 = await admin.post("/api/v1/email-templates", { name: "Follow-up", subject: "Following up, {{ contact.firstName }}", body: "<p>Any thoughts?</p>" });
+    const tpl2 = await admin.post("/api/v1/email-templates", {
+      name: "Follow-up",
+      subject: "Following up, {{ contact.firstName }}",
+      body: "<p>Any thoughts?</p>",
+    });
     followUpId = tpl2.json().id;
     // The worker is up when its consumers are registered.
     await until(async () => ((await admin.get("/api/v1/jobs")).json().consumers as { name: string }[]).some((c) => c.name === "sequences.exits"), "worker");
@@ -189,7 +197,10 @@ describe.each(databaseKinds)("sequences on %s", (kind) => {
     // The task step an hour later (tasks do not wait for the window).
     await moveTo(start + 3 * HOUR + 60_000);
     await until(async () => (await enrolmentOf(main.id, warsaw))?.nextStep === 2, "Warsaw's task step");
-    const tasks = await queryRows<{ title: string }>(t.database.db, sql`select title from tasks where workspace_id = ${workspaceId}::uuid and related_id = ${warsaw}::uuid`);
+    const tasks = await queryRows<{ title: string }>(
+      t.database.db,
+      sql`select title from tasks where workspace_id = ${workspaceId}::uuid and related_id = ${warsaw}::uuid`,
+    );
     expect(tasks.map((x) => x.title)).toEqual(["Call {{ first }}"]);
 
     await moveTo(start + 8 * HOUR + 60_000);
@@ -293,7 +304,12 @@ describe.each(databaseKinds)("sequences on %s", (kind) => {
     // Warsaw replied after the task step (her last step run); Nora unsubscribed after the first email.
     expect(stats.steps[0]?.exited).toBe(1);
     expect(stats.steps[1]?.exited).toBe(1);
-    expect(stats.exitReasons).toEqual(expect.arrayContaining([{ reason: "replied", count: 1 }, { reason: "unsubscribed", count: 1 }]));
+    expect(stats.exitReasons).toEqual(
+      expect.arrayContaining([
+        { reason: "replied", count: 1 },
+        { reason: "unsubscribed", count: 1 },
+      ]),
+    );
     const mine = (await admin.get(`/api/v1/contacts/${warsaw}/sequences`)).json().data as Enrolment[];
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ sequenceName: main.name, status: "exited", exitReason: "replied" });

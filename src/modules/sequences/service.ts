@@ -1,14 +1,14 @@
-import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Condition } from "../../contract/conditions.js";
 import type {
   CreateSequenceBody,
   Enrolment,
   EnrolmentSource,
   ExitReason,
+  SendingWindow,
   Sequence,
   SequenceExits,
   SequenceStats,
-  SendingWindow,
   StepInput,
   UpdateSequenceBody,
 } from "../../contract/sequences.js";
@@ -20,14 +20,13 @@ import { newId } from "../../core/ids.js";
 import type { Db } from "../../db/client.js";
 import { queryRows } from "../../db/client.js";
 import { logActivity } from "../activities/service.js";
-import { assertValidCondition, conditionContext, toSql } from "../conditions/service.js";
+import { assertValidCondition, conditionContext } from "../conditions/service.js";
 import { tableOf } from "../conditions/sources.js";
 import { consentPredicate, suppressedPredicate } from "../consent/service.js";
 import { templateRow } from "../email-templates/service.js";
 import { diff, recordChanges } from "../history/service.js";
 import { trackingHit } from "../mail/tracking.js";
 import { audienceContactIds } from "../segments/public.js";
-import { workspaceTimeZone } from "../workspaces/service.js";
 import { sequenceEnrolments, sequenceSends, sequenceSteps, sequences } from "./table.js";
 
 type Row = typeof sequences.$inferSelect;
@@ -295,7 +294,9 @@ export async function enrolContacts(
   const sequence = await findRow(ctx, sequenceId);
   const steps = (await stepsOf(ctx, [sequenceId])).get(sequenceId) ?? [];
   if (steps.length === 0)
-    throw new AppError("validation_failed", `"${sequence.name}" has no steps yet: add a step before enrolling anyone`, [{ path: "steps", message: "No steps" }]);
+    throw new AppError("validation_failed", `"${sequence.name}" has no steps yet: add a step before enrolling anyone`, [
+      { path: "steps", message: "No steps" },
+    ]);
   const candidates: SQL[] = [];
   if (who.contactIds?.length)
     candidates.push(
@@ -326,9 +327,11 @@ export async function enrolContacts(
     const system: Ctx = { ...ctx, db: tx, actor: systemActor };
     for (const e of inserted) {
       await schedule(tx, { workspaceId: ctx.workspaceId, enrolmentId: e.id }, firstAt);
-      await logActivity(system, { object: "contact", id: e.contact_id }, { type: "note", subject: `Enrolled in sequence "${sequence.name}"`.slice(0, 300) }).catch(
-        () => undefined,
-      );
+      await logActivity(
+        system,
+        { object: "contact", id: e.contact_id },
+        { type: "note", subject: `Enrolled in sequence "${sequence.name}"`.slice(0, 300) },
+      ).catch(() => undefined);
     }
     return { enrolled: inserted.length, skipped: Number(total?.n ?? 0) - inserted.length };
   });
@@ -338,7 +341,8 @@ type SQL = ReturnType<typeof sql>;
 
 function decodeCursor(cursor: string): [string | null, string | null] {
   const [at, id] = cursor.split("_");
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("validation_failed", "cursor: not a cursor this list gave", [{ path: "cursor", message: "Invalid" }]);
+  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id))
+    throw new AppError("validation_failed", "cursor: not a cursor this list gave", [{ path: "cursor", message: "Invalid" }]);
   return [at, id];
 }
 
@@ -465,14 +469,21 @@ export async function removeEnrolment(ctx: Ctx, id: string): Promise<Enrolment> 
   assertSequenceManage(ctx);
   await ctx.db.transaction(async (tx) => {
     const row = await enrolmentRow({ ...ctx, db: tx }, id, true);
-    if (row.status !== "active" && row.status !== "paused") throw new AppError("conflict", `This enrolment has already ${row.status === "completed" ? "completed" : "ended"}.`);
+    if (row.status !== "active" && row.status !== "paused")
+      throw new AppError("conflict", `This enrolment has already ${row.status === "completed" ? "completed" : "ended"}.`);
     await exitEnrolment(tx, ctx.workspaceId, row, "manual", "Removed by hand");
   });
   return (await toEnrolments(ctx, [await enrolmentRow(ctx, id)]))[0] as Enrolment;
 }
 
 /** Ends a live enrolment with a reason, and says so on the contact's timeline. */
-export async function exitEnrolment(tx: Db, workspaceId: string, row: Pick<EnrolmentRow, "id" | "contactId" | "sequenceId">, reason: ExitReason, detail: string) {
+export async function exitEnrolment(
+  tx: Db,
+  workspaceId: string,
+  row: Pick<EnrolmentRow, "id" | "contactId" | "sequenceId">,
+  reason: ExitReason,
+  detail: string,
+) {
   const ended = await tx
     .update(sequenceEnrolments)
     .set({ status: "exited", exitReason: reason, exitDetail: detail.slice(0, 1000), endedAt: new Date(), nextAt: null, updatedAt: new Date() })
@@ -557,4 +568,3 @@ export async function sequenceNames(ctx: Pick<Ctx, "db" | "workspaceId">): Promi
     .where(eq(sequences.workspaceId, ctx.workspaceId))
     .orderBy(asc(sequences.name));
 }
-

@@ -82,14 +82,10 @@ export const sequenceEnrolments = pgTable(
     reference("sequence_enrolments_sequence_fk", [t.workspaceId, t.sequenceId], [sequences.workspaceId, sequences.id], "cascade"),
     reference("sequence_enrolments_contact_fk", [t.workspaceId, t.contactId], [contacts.workspaceId, contacts.id], "cascade"),
     // A contact is in at most one sequence at a time (active or paused): two drips at once would double the mail.
-    uniqueIndex("sequence_enrolments_one_live_key")
-      .on(t.workspaceId, t.contactId)
-      .where(sql`status in ('active', 'paused')`),
+    uniqueIndex("sequence_enrolments_one_live_key").on(t.workspaceId, t.contactId).where(sql`status in ('active', 'paused')`),
     index("sequence_enrolments_sequence_idx").on(t.workspaceId, t.sequenceId, t.status),
     // The sweep's probe for steps that fell due.
-    index("sequence_enrolments_due_idx")
-      .on(t.nextAt)
-      .where(sql`status = 'active'`),
+    index("sequence_enrolments_due_idx").on(t.nextAt).where(sql`status = 'active'`),
   ],
 );
 

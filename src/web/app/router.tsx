@@ -122,6 +122,16 @@ const emailTemplatesRoute = createRoute({
   path: "/marketing/templates",
   component: lazyRouteComponent(() => import("../email-templates/EmailTemplatesPage.js"), "EmailTemplatesPage"),
 });
+const sequencesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/sequences",
+  component: lazyRouteComponent(() => import("../sequences/SequencesPage.js"), "SequencesPage"),
+});
+const sequenceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/sequences/$id",
+  component: lazyRouteComponent(() => import("../sequences/SequencePage.js"), "SequencePage"),
+});
 const emailSendingRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/email-sending",
@@ -372,6 +382,8 @@ const routeTree = rootRoute.addChildren([
   workflowRunRoute,
   segmentsRoute,
   segmentRoute,
+  sequencesRoute,
+  sequenceRoute,
   settingsRoute.addChildren([
     topicsSettingsRoute,
     suppressionSettingsRoute,

@@ -454,6 +454,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   const scheduleDelivery: ScheduleDelivery = async (key, o) => {
     await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
   };
+  const scheduleStep: ScheduleStep = async (tx, key, at) => {
+    await send("sequences.step", key, { startAfter: at, tx });
+  };
   const workflowEngine: EngineDeps = {
     enqueue: async (tx, job, o) => {
       await send("workflows.run", job, { tx, startAfter: o?.startAfter });
@@ -470,12 +473,10 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     },
     mail,
     now,
+    scheduleStep,
   };
   const scheduleSlaCheck: ScheduleCheck = async (tx, at) => {
     await send("sla.check", {}, { ...slaCheckAt(at), tx });
-  };
-  const scheduleStep: ScheduleStep = async (tx, key, at) => {
-    await send("sequences.step", key, { startAfter: at, tx });
   };
   const sequenceRunner = { mail, baseUrl: publicUrl(), schedule: scheduleStep, now };
   const consumers = [

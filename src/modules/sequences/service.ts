@@ -559,7 +559,7 @@ export async function sequenceStats(ctx: Ctx, id: string): Promise<SequenceStats
   };
 }
 
-// ---- for other modules (workflows) ----------------------------------------------------------------------------
+// ---- for other modules (duplicates, workflows) ----------------------------------------------------------------------------
 
 export async function sequenceNames(ctx: Pick<Ctx, "db" | "workspaceId">): Promise<{ id: string; name: string }[]> {
   return ctx.db
@@ -567,4 +567,33 @@ export async function sequenceNames(ctx: Pick<Ctx, "db" | "workspaceId">): Promi
     .from(sequences)
     .where(eq(sequences.workspaceId, ctx.workspaceId))
     .orderBy(asc(sequences.name));
+}
+
+/**
+ * A merge of two contacts: the loser's enrolments move to the survivor, except that when both are in a sequence now
+ * the loser's live one ends (one sequence at a time). Returns how many moved.
+ */
+export async function moveEnrolments(ctx: Ctx, fromId: string, toId: string): Promise<number> {
+  const e = sequenceEnrolments;
+  const [survivorLive] = await ctx.db
+    .select({ id: e.id })
+    .from(e)
+    .where(and(eq(e.workspaceId, ctx.workspaceId), eq(e.contactId, toId), or(eq(e.status, "active"), eq(e.status, "paused"))));
+  if (survivorLive) {
+    const [loserLive] = await ctx.db
+      .select()
+      .from(e)
+      .where(and(eq(e.workspaceId, ctx.workspaceId), eq(e.contactId, fromId), or(eq(e.status, "active"), eq(e.status, "paused"))));
+    if (loserLive) await exitEnrolment(ctx.db, ctx.workspaceId, loserLive, "manual", "Merged into a contact already in a sequence");
+  }
+  const moved = await ctx.db
+    .update(e)
+    .set({ contactId: toId, updatedAt: new Date() })
+    .where(and(eq(e.workspaceId, ctx.workspaceId), eq(e.contactId, fromId)))
+    .returning({ id: e.id });
+  await ctx.db
+    .update(sequenceSends)
+    .set({ contactId: toId })
+    .where(and(eq(sequenceSends.workspaceId, ctx.workspaceId), eq(sequenceSends.contactId, fromId)));
+  return moved.length;
 }

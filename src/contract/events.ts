@@ -67,6 +67,8 @@ export const eventObjects = {
   // A segment's record: its id, name, kind and condition, never its members.
   segment: { label: "Segment", record: AnyRecord, actions: ["created", "updated", "deleted"] },
   consent_topic: { label: "Subscription topic", record: AnyRecord, actions: ["created", "updated", "deleted"] },
+  // A sequence's record: its id, name and status, never its enrolments.
+  sequence: { label: "Sequence", record: AnyRecord, actions: ["created", "updated", "deleted"] },
 } as const satisfies Record<string, { label: string; record: z.ZodType; actions: readonly string[] }>;
 
 export type EventObject = keyof typeof eventObjects;
@@ -149,6 +151,19 @@ export const namedEvents = {
     object: "mail",
     description: "A recipient's mail provider reported a spam complaint (ARF feedback report); record is { address, messageId }",
     record: z.object({ address: z.string(), messageId: z.string().nullable() }),
+  },
+  "mail.received": {
+    object: "mail",
+    description:
+      "A message arrived at one of the workspace's inbound mailboxes (SMTP receiver or IMAP) and was taken in; record is { inboundId, from, messageId, inReplyTo, references, automatic } (Message-IDs without angle brackets, lower case), never the text. Sequences read it to exit a contact who replied",
+    record: z.object({
+      inboundId: z.uuid(),
+      from: z.string().nullable(),
+      messageId: z.string().nullable(),
+      inReplyTo: z.string().nullable(),
+      references: z.array(z.string()),
+      automatic: z.boolean().describe("An auto-reply, bounce or list message (RFC 3834 signs): not a person answering"),
+    }),
   },
   "inbound_hook.received": {
     object: "inbound_hook",

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, RoleKey, Timestamp } from "./common.js";
 
 /** The objects whose records a role's rights govern. */
-export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment"] as const;
+export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment", "sequence"] as const;
 export const AccessObject = z.enum(accessObjects);
 export type AccessObject = z.infer<typeof AccessObject>;
 
@@ -17,6 +17,7 @@ export const accessObjectLabels: Record<AccessObject, string> = {
   ticket: "Tickets",
   article: "Knowledge base articles",
   segment: "Segments, lists and consent",
+  sequence: "Sequences",
 };
 
 /**
@@ -106,6 +107,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       // Service managers work every queue's tickets, reassigning and closing across teams.
       ticket: ALL,
       segment: ALL,
+      sequence: ALL,
     },
   },
   sales: {
@@ -120,6 +122,8 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       article: READ,
       // Sales sees who is in which segment and what each contact agreed to; marketing keeps them.
       segment: READ,
+      // Sales sees which sequence its contacts are in and how each step did; marketing runs them.
+      sequence: READ,
     },
   },
   support: {
@@ -153,6 +157,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       import: { read: "all", create: true, edit: "own", delete: "own" },
       article: OWN_WORK,
       segment: ALL,
+      sequence: ALL,
     },
   },
   read_only: { name: "Read-only", manageSettings: false, permissions: { ...every(READ), import: NONE } },

@@ -309,6 +309,7 @@ export const stepTypes = [
   "notify",
   "http_request",
   "send_webhook",
+  "enrol_in_sequence",
   "wait",
   "if_else",
   "stop",
@@ -391,6 +392,13 @@ export const stepConfigs = {
       body: LiquidTemplate.default("").describe("Extra JSON merged into the payload; empty: just the record"),
     })
     .strict(),
+  enrol_in_sequence: z
+    .object({
+      sequenceId: Id.nullable()
+        .default(null)
+        .refine((v) => v !== null, "Choose the sequence"),
+    })
+    .strict(),
   wait: z.discriminatedUnion("mode", [
     z.object({ mode: z.literal("duration"), duration: Duration }).strict(),
     z
@@ -430,6 +438,7 @@ export const stepBranches: Record<StepType, readonly string[]> = {
   notify: ["next"],
   http_request: ["next"],
   send_webhook: ["next"],
+  enrol_in_sequence: ["next"],
   wait: ["next", "timeout"],
   if_else: ["yes", "no"],
   stop: [],
@@ -448,6 +457,11 @@ export const stepLabels: Record<StepType, { label: string; description: string; 
   notify: { label: "Notify", description: "An in-app notification to people or teams", group: "messages" },
   http_request: { label: "HTTP request", description: "Call a URL; later steps can use the response", group: "integrations" },
   send_webhook: { label: "Send to webhook subscribers", description: "Deliver the record to the workspace's webhooks", group: "integrations" },
+  enrol_in_sequence: {
+    label: "Enrol in sequence",
+    description: "Start the contact (a deal's contacts) on an email sequence, unless already in one",
+    group: "messages",
+  },
   wait: { label: "Wait", description: "For a time, until a date, or until a condition holds", group: "flow" },
   if_else: { label: "If / else", description: "Branch on a condition", group: "flow" },
   stop: { label: "Stop", description: "End the run here", group: "flow" },

@@ -33,6 +33,7 @@ export * from "../modules/quotas/table.js";
 export * from "../modules/reports/table.js";
 export * from "../modules/roles/table.js";
 export * from "../modules/segments/table.js";
+export * from "../modules/sequences/table.js";
 export * from "../modules/sla/table.js";
 export * from "../modules/sso/table.js";
 export * from "../modules/tasks/table.js";

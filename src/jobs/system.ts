@@ -20,6 +20,8 @@ import { imapMailboxes, type PollKey, pollMailbox } from "../modules/mail-in/ima
 import { deliverToTickets } from "../modules/mail-in/threading.js";
 import { prunePortal } from "../modules/portal/service.js";
 import { reportCacheConsumer } from "../modules/reports/service.js";
+import { runDueSteps, runStep, sequenceExitConsumer } from "../modules/sequences/runner.js";
+import type { ScheduleStep } from "../modules/sequences/service.js";
 import { recomputeTickets, recomputeWorkspace } from "../modules/sla/clocks.js";
 import { detectSlaEvents, type ScheduleCheck } from "../modules/sla/detect.js";
 import { deliverDueReminders, type ReminderLog } from "../modules/tasks/reminders.js";
@@ -59,6 +61,8 @@ export interface JobData {
   "insights.train": { workspaceId: string; modelId: string };
   "insights.retrain": Record<string, never>;
   "insights.score": { workspaceId: string; object: "deal" | "contact" | "company"; ids: string[] };
+  "sequences.step": { workspaceId: string; enrolmentId: string };
+  "sequences.sweep": Record<string, never>;
 }
 export type QueueName = keyof JobData;
 
@@ -300,6 +304,21 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 900 },
     concurrency: 2,
   },
+  "sequences.step": {
+    label: "Sequence steps",
+    description: "Runs one contact's next sequence step when it falls due: an email inside the sending window, or a task",
+    // A delayed job per step. The handler re-checks the enrolment under a row lock, so a repeated, stale or early job
+    // does nothing; job retries cover crashes and a lost database.
+    options: { policy: "standard", retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 900, expireInSeconds: 300 },
+    concurrency: 2,
+  },
+  "sequences.sweep": {
+    label: "Sequence sweep",
+    description: "Every minute: runs sequence steps that fell due without a job (lost, or waiting for a resumed sequence)",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true },
+    cron: "* * * * *",
+    concurrency: 1,
+  },
 };
 export const queueNames = Object.keys(queueSpecs) as QueueName[];
 
@@ -347,6 +366,8 @@ export interface JobSystem {
   mail: MailQueue;
   /** How workflow runs are enqueued, mailed and timed (the routes' and the consumer's engine). */
   workflowEngine: EngineDeps;
+  /** How sequence steps are queued (enrolment, resume), in the caller's transaction. */
+  scheduleStep: ScheduleStep;
   /** Asks for an event delivery pass now (also what a committed write's notification does). */
   wake(): Promise<void>;
   /** Makes this process's worker of a queue look for jobs now instead of at its next poll (after a commit that queued one). */
@@ -433,6 +454,9 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   const scheduleDelivery: ScheduleDelivery = async (key, o) => {
     await send("webhooks.deliver", key, { singletonKey: deliveryKeyOf(key), startAfter: o?.at, tx: o?.tx });
   };
+  const scheduleStep: ScheduleStep = async (tx, key, at) => {
+    await send("sequences.step", key, { startAfter: at, tx });
+  };
   const workflowEngine: EngineDeps = {
     enqueue: async (tx, job, o) => {
       await send("workflows.run", job, { tx, startAfter: o?.startAfter });
@@ -449,12 +473,15 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     },
     mail,
     now,
+    scheduleStep,
   };
   const scheduleSlaCheck: ScheduleCheck = async (tx, at) => {
     await send("sla.check", {}, { ...slaCheckAt(at), tx });
   };
+  const sequenceRunner = { mail, baseUrl: publicUrl(), schedule: scheduleStep, now };
   const consumers = [
     ...builtInConsumers(send, scheduleDelivery),
+    sequenceExitConsumer,
     workflowConsumer(workflowEngine, { configDb: db }),
     timeTriggerConsumer(),
     slaConsumer(send),
@@ -541,6 +568,8 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       return { queued: due.length };
     },
     "insights.score": async (job) => ({ scored: await rescoreRecords(systemCtx(db, job.data.workspaceId), job.data.object, job.data.ids, now()) }),
+    "sequences.step": async (job) => runStep(db, { ...sequenceRunner, baseUrl: publicUrl() }, job.data),
+    "sequences.sweep": async () => runDueSteps(db, { ...sequenceRunner, baseUrl: publicUrl() }),
   };
 
   let unlisten: (() => Promise<void>) | undefined;
@@ -593,6 +622,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     send,
     mail,
     workflowEngine,
+    scheduleStep,
     wake,
     notify(name) {
       const id = workers.get(name);

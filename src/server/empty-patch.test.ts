@@ -71,6 +71,7 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
       "/settings/email-sending": async () => null,
 
       "/segments/{id}": async () => idOf(await a.post("/api/v1/segments", { name: unique("Segment"), kind: "static" })),
+      "/sequences/{id}": async () => idOf(await a.post("/api/v1/sequences", { name: unique("Sequence") })),
       "/consent/topics/{id}": async () => idOf(await a.post("/api/v1/consent/topics", { name: unique("Topic") })),
       "/kb/categories/{id}": async () => idOf(await a.post("/api/v1/kb/categories", { name: unique("Category") })),
       "/kb/articles/{id}": async () => idOf(await a.post("/api/v1/kb/articles", { title: unique("Article"), bodyHtml: "<p>x</p>" })),

@@ -37,6 +37,7 @@ import { reportRoutes } from "../modules/reports/routes.js";
 import { roleRoutes } from "../modules/roles/routes.js";
 import { searchRoutes } from "../modules/search/routes.js";
 import { segmentRoutes } from "../modules/segments/routes.js";
+import { sequenceRoutes } from "../modules/sequences/routes.js";
 import { serviceReportRoutes } from "../modules/service-reports/routes.js";
 import { slaRoutes } from "../modules/sla/routes.js";
 import { ssoRoutes } from "../modules/sso/routes.js";
@@ -115,6 +116,7 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
   await nextActionRoutes(api);
 
   await segmentRoutes(api);
+  await sequenceRoutes(api, { scheduler: async () => (await deps.jobSystem()).scheduleStep, clock: deps.clock });
   await consentRoutes(api, { publicUrl: deps.publicUrl });
   await webhookRoutes(api, {
     publicUrl: deps.publicUrl,

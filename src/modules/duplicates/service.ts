@@ -28,6 +28,7 @@ import { reassignDeals } from "../deals/reassign.js";
 import { reassignHistory } from "../history/reassign.js";
 import { recordChanges } from "../history/service.js";
 import { reassignFormSubmissions } from "../leads/reassign.js";
+import { moveEnrolments } from "../sequences/service.js";
 import { reassignTasks } from "../tasks/service.js";
 import { userNames } from "../users/service.js";
 import { workspaceSettings } from "../workspaces/service.js";
@@ -387,6 +388,9 @@ const referenceHandlers: Record<
     { covers: ["activities.contact_id"], moved: "activities", run: (ctx, from, to) => reassignActivities(ctx, "contact", from, to) },
     { covers: ["deal_contacts.contact_id"], moved: "deals", run: (ctx, from, to) => reassignDeals(ctx, "contact", from, to) },
     { covers: ["form_submissions.contact_id"], moved: "formSubmissions", run: reassignFormSubmissions },
+    // A contact is in one sequence at a time (a partial unique index the plain move cannot see): the loser's live one
+    // ends when the survivor has its own.
+    { covers: ["sequence_enrolments.contact_id"], moved: "sequenceEnrolments", run: moveEnrolments },
   ],
   company: [
     { covers: ["contacts.company_id"], moved: "contacts", run: moveContactsToCompany },

@@ -16,7 +16,7 @@ import { assertCan } from "../../core/roles.js";
 import type { Db } from "../../db/client.js";
 import { queryRows } from "../../db/client.js";
 import { rootDb, scopedToWorkspace } from "../../db/workspace-scope.js";
-import { diff, recordChanges } from "../history/service.js";
+import { diff, publishEvents, recordChanges } from "../history/service.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
 import { openSecret, sealSecret } from "../sso/secrets.js";
 import { dedupeKeyOf, type LoopVerdict, loopGuard, type ParsedInbound, parseInbound } from "./parse.js";
@@ -380,6 +380,23 @@ async function receiveInto(
       await settle({ status: "failed", reason });
       return { ...base, status: "failed", inboundId: id, ticketId: null, ticketMessageId: null, acknowledged: false, reason };
     }
+
+    // Announced whatever the ticket side makes of it: a reply to a sequence email ends that contact's sequence (an
+    // automatic answer, an out-of-office say, is flagged so it does not).
+    await publishEvents(tx, ctx, [
+      {
+        type: "mail.received",
+        recordId: id,
+        record: {
+          inboundId: id,
+          from: parsed.from.address,
+          messageId: parsed.messageId,
+          inReplyTo: parsed.inReplyTo,
+          references: parsed.references,
+          automatic: verdict.noAutoReply !== null,
+        },
+      },
+    ]);
 
     let delivered: Delivered;
     try {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../../core/context.js";
 import { newId } from "../../core/ids.js";
 import { type Db, queryRows } from "../../db/client.js";
@@ -97,6 +97,12 @@ export async function recipientStats(ctx: Pick<Ctx, "db" | "workspaceId">, mailI
     clicks: Number(row?.clicks ?? 0),
     machineClicks: Number(row?.machineClicks ?? 0),
   };
+}
+
+/** SQL: a person (not a machine) opened or clicked the message whose id is `mailId` (an expression). */
+export function trackingHit(workspaceId: string, mailId: SQL, kind: "open" | "click"): SQL {
+  const e = mailTrackingEvents;
+  return sql`exists (select 1 from ${e} where ${e.workspaceId} = ${workspaceId}::uuid and ${e.mailId} = ${mailId} and ${e.kind} = ${kind} and not ${e.machine})`;
 }
 
 /** Who an outbox message went to and what it is about: for bounces, complaints and unsubscribes naming it. */

@@ -18,6 +18,7 @@ import { assignOwners } from "../leads/assignment.js";
 import { leadRecordOf } from "../leads/conditions.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
 import { notify } from "../notifications/service.js";
+import { enrolContacts, type ScheduleStep } from "../sequences/service.js";
 import { createTask } from "../tasks/service.js";
 import { addTicketMessage } from "../tickets/service.js";
 import { listTeams, listUsers } from "../users/service.js";
@@ -36,6 +37,8 @@ export interface EngineDeps {
   enqueueMany?(tx: Db, jobs: RunJob[]): Promise<void>;
   mail: MailQueue;
   now(): Date;
+  /** Queues a sequence step (the "Enrol in sequence" action); without it the every-minute sweep starts the sequence. */
+  scheduleStep?: ScheduleStep;
 }
 export interface RunJob {
   workspaceId: string;
@@ -790,6 +793,31 @@ const handlers: Record<StepType, StepHandler> = {
       throw err;
     }
     return { input: { ...input, headers }, output, summary: `${cfg.method} ${url} → ${res.status}`, branch: "next" };
+  },
+
+  async enrol_in_sequence(env, cfg) {
+    const record = needRecord(env);
+    const object = env.run.object;
+    const contactIds =
+      object === "contact"
+        ? [record.id]
+        : object === "deal"
+          ? ((record.contacts as { contactId: string }[] | undefined) ?? []).map((c) => c.contactId)
+          : typeof record.contactId === "string"
+            ? [record.contactId]
+            : [];
+    if (contactIds.length === 0) throw new AppError("validation_failed", `This ${object ?? "record"} has no contact to enrol`);
+    const sequenceId = cfg.sequenceId as string;
+    const input = { sequenceId, contactIds };
+    if (env.dry)
+      return { input, output: null, summary: `Would enrol ${contactIds.length} contact${contactIds.length === 1 ? "" : "s"} in the sequence`, branch: "next" };
+    const out = await enrolContacts(env.ctx, sequenceId, { contactIds }, "workflow", env.deps.scheduleStep ?? (async () => undefined), env.deps.now());
+    return {
+      input,
+      output: out,
+      summary: out.enrolled ? `Enrolled ${out.enrolled} in the sequence` : "Not enrolled: already in a sequence, no email address, or unsubscribed",
+      branch: "next",
+    };
   },
 
   async send_webhook(env, cfg) {

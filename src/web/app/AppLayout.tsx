@@ -46,6 +46,7 @@ import {
   IconTargetArrow,
   IconTemplate,
   IconTicket,
+  IconTimeline,
   IconTrash,
   IconUserCircle,
   IconUsers,
@@ -377,6 +378,7 @@ function Navigation({ pathname }: { pathname: string }) {
           Marketing
         </Text>
         {item("/marketing/templates", "Templates", <IconTemplate size={18} stroke={1.7} />, "nav-email-templates")}
+        {may("sequence", "read") && item("/marketing/sequences", "Sequences", <IconTimeline size={18} stroke={1.7} />, "nav-sequences")}
         {isAdmin && (
           <>
             <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>

@@ -125,6 +125,16 @@ const emailTemplatesRoute = createRoute({
   path: "/marketing/templates",
   component: lazyRouteComponent(() => import("../email-templates/EmailTemplatesPage.js"), "EmailTemplatesPage"),
 });
+const sequencesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/sequences",
+  component: lazyRouteComponent(() => import("../sequences/SequencesPage.js"), "SequencesPage"),
+});
+const sequenceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/sequences/$id",
+  component: lazyRouteComponent(() => import("../sequences/SequencePage.js"), "SequencePage"),
+});
 const emailSendingRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/email-sending",
@@ -387,6 +397,8 @@ const routeTree = rootRoute.addChildren([
   workflowRunRoute,
   segmentsRoute,
   segmentRoute,
+  sequencesRoute,
+  sequenceRoute,
   settingsRoute.addChildren([
     topicsSettingsRoute,
     suppressionSettingsRoute,

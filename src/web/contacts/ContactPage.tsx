@@ -20,6 +20,7 @@ import { contactSpecs } from "../records/inline/specs.js";
 import { BackLink, DetailsCard, editableCustomItems, RecordError, RecordHeader, RecordSkeleton } from "../records/RecordParts.js";
 import { useRecordAccess } from "../records/sharing.js";
 import { ConsentPanel } from "../segments/ConsentPanel.js";
+import { ContactSequencesPanel } from "../sequences/ContactSequencesPanel.js";
 import { RecordTasksPanel } from "../tasks/RecordTasksPanel.js";
 import { Composer } from "../timeline/Composer.js";
 import { Timeline } from "../timeline/Timeline.js";
@@ -222,6 +223,7 @@ export function ContactPage() {
                 company={c.companyId ? { id: c.companyId, name: c.companyName ?? "" } : null}
               />
               <PurchasesPanel object="contact" id={c.id} />
+              {!c.deletedAt && <ContactSequencesPanel contactId={c.id} />}
               <ConsentPanel contactId={c.id} />
             </Stack>
           </Grid.Col>

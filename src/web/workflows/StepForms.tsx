@@ -34,6 +34,7 @@ import { ConditionField } from "../components/ConditionField.js";
 import { UserPicker } from "../components/pickers.js";
 import { api } from "../http/client.js";
 import { teamsQuery, usersQuery } from "../http/queries.js";
+import { sequencesQuery } from "../sequences/api.js";
 import type { Trigger } from "./api.js";
 import { asRegistryObject, useFieldDefs, type WfField } from "./fields.js";
 import { flatten, type TreeStep } from "./tree.js";
@@ -110,6 +111,8 @@ export function stepSummary(step: TreeStep): string {
             .replace(/^https?:\/\//, "")
             .slice(0, 40)}`
         : "Enter the URL";
+    case "enrol_in_sequence":
+      return c.sequenceId ? "In the chosen sequence" : "Choose the sequence";
     case "send_webhook":
       return str(c.label) ? `As “${str(c.label)}”` : "To the workspace's webhook endpoints";
     case "if_else":
@@ -730,6 +733,8 @@ export function StepForm({
           </>
         );
       }
+      case "enrol_in_sequence":
+        return <SequenceChoice value={str(c.sequenceId) || null} onChange={(sequenceId) => set({ sequenceId })} readOnly={readOnly} />;
       case "send_webhook":
         return (
           <>
@@ -1169,5 +1174,26 @@ export function TriggerForm({ value, onChange, readOnly }: { value: Trigger; onC
         disabled={readOnly}
       />
     </Stack>
+  );
+}
+
+/** The "Enrol in sequence" step's form: which sequence (the contact, or a deal's contacts, are enrolled). */
+function SequenceChoice({ value, onChange, readOnly }: { value: string | null; onChange: (id: string | null) => void; readOnly?: boolean }) {
+  const sequences = useQuery(sequencesQuery);
+  return (
+    <>
+      <Text fz="sm" c="dimmed">
+        Starts the contact (a deal's contacts) on the sequence. A contact already in a sequence, without an email address or unsubscribed is left as it is.
+      </Text>
+      <Select
+        label="Sequence"
+        placeholder={sequences.data?.length ? "Choose a sequence" : "No sequences yet (Marketing → Sequences)"}
+        data={(sequences.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+        value={value}
+        onChange={onChange}
+        readOnly={readOnly}
+        searchable
+      />
+    </>
   );
 }

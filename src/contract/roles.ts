@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, RoleKey, Timestamp } from "./common.js";
 
 /** The objects whose records a role's rights govern. */
-export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment"] as const;
+export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment", "campaign"] as const;
 export const AccessObject = z.enum(accessObjects);
 export type AccessObject = z.infer<typeof AccessObject>;
 
@@ -17,6 +17,7 @@ export const accessObjectLabels: Record<AccessObject, string> = {
   ticket: "Tickets",
   article: "Knowledge base articles",
   segment: "Segments, lists and consent",
+  campaign: "Campaigns",
 };
 
 /**
@@ -106,6 +107,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       // Service managers work every queue's tickets, reassigning and closing across teams.
       ticket: ALL,
       segment: ALL,
+      campaign: ALL,
     },
   },
   sales: {
@@ -120,6 +122,8 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       article: READ,
       // Sales sees who is in which segment and what each contact agreed to; marketing keeps them.
       segment: READ,
+      // Sales reads the campaigns its contacts received (and their reports); marketing runs them.
+      campaign: READ,
     },
   },
   support: {
@@ -153,6 +157,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       import: { read: "all", create: true, edit: "own", delete: "own" },
       article: OWN_WORK,
       segment: ALL,
+      campaign: ALL,
     },
   },
   read_only: { name: "Read-only", manageSettings: false, permissions: { ...every(READ), import: NONE } },

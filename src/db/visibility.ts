@@ -69,6 +69,7 @@ const objectNames: Record<AccessObject, string> = {
   ticket: "Ticket",
   article: "Article",
   segment: "Segment",
+  campaign: "Campaign",
 };
 
 /**

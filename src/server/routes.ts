@@ -15,6 +15,7 @@ import { csatRoutes } from "../modules/csat/routes.js";
 import { customFieldRoutes } from "../modules/custom-fields/routes.js";
 import { dealRoutes } from "../modules/deals/routes.js";
 import { duplicateRoutes } from "../modules/duplicates/routes.js";
+import { campaignRoutes } from "../modules/campaigns/routes.js";
 import { emailTemplateRoutes } from "../modules/email-templates/routes.js";
 import { eventRoutes } from "../modules/events/routes.js";
 import { exportRoutes } from "../modules/exports/routes.js";
@@ -132,5 +133,18 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
     mailQueue: async () => (await deps.jobSystem()).mail,
     secretKey: deps.secretKey,
     mailReceiver: deps.mailReceiver ?? (() => null),
+  });
+  await campaignRoutes(api, {
+    clock: deps.clock,
+    queue: async () => {
+      const jobs = await deps.jobSystem();
+      return {
+        defaultFrom: jobs.mail.from,
+        schedule: async (job, at) => {
+          await jobs.send("campaigns.send", job, { singletonKey: job.campaignId, startAfter: at ?? new Date(deps.clock?.now() ?? Date.now()) });
+          jobs.notify("campaigns.send");
+        },
+      };
+    },
   });
 }

@@ -27,6 +27,10 @@ export interface MarketingSend {
   headers?: Record<string, string>;
   /** A note on the contact's timeline (default on). */
   timeline?: boolean;
+  /** The outbox id (and so the Message-ID): a campaign fixes it per campaign and contact before sending. */
+  mailId?: string;
+  /** "caller": no mail.send job; the caller delivers the outbox row itself (campaigns' paced batches). */
+  delivery?: "job" | "caller";
 }
 
 const YEAR_SECONDS = 365 * 24 * 3600;
@@ -42,7 +46,7 @@ export async function sendMarketingEmail(ctx: Ctx, queue: MailQueue, send: Marke
   if (send.from) await assertSender(ctx.db, ctx.workspaceId, send.from, queue.from);
   const settings = await settingsRow(ctx.db, ctx.workspaceId);
   const base = (settings.trackingBaseUrl ?? send.baseUrl).replace(/\/+$/, "");
-  const mailId = newId();
+  const mailId = send.mailId ?? newId();
   const claims = { w: ctx.workspaceId, m: mailId, c: send.contactId };
   const unsubscribeUrl = `${base}/m/u?t=${await signLink(ctx.db, { k: "u", ...claims })}`;
   const rendered = await renderTemplate(source, data, {
@@ -79,6 +83,7 @@ export async function sendMarketingEmail(ctx: Ctx, queue: MailQueue, send: Marke
       "X-Rapport-Mail": mailId,
     },
     related: { object: "contact", id: send.contactId },
+    delivery: send.delivery,
   });
   if (send.timeline !== false)
     await logActivity(

@@ -38,7 +38,11 @@ export const AbTest = z
     subjectB: z.string().trim().min(1, "Write the second subject").max(300),
     samplePercent: z.number().int().min(1, "At least 1%").max(50, "At most 50% per variant"),
     winnerBy: z.enum(["opens", "clicks"]),
-    waitMinutes: z.number().int().min(1).max(7 * 24 * 60),
+    waitMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
   })
   .strict();
 export type AbTest = z.infer<typeof AbTest>;
@@ -121,7 +125,9 @@ export const CampaignReport = z.object({
   influencedRevenue: z.array(z.object({ currency: z.string(), amount: z.string() })).describe("Won deals of recipients within the window, summed per currency"),
   influenceDays: z.number().int(),
   links: z.array(z.object({ url: z.string(), clicks: z.number().int(), recipients: z.number().int() })),
-  variants: z.array(z.object({ variant: z.enum(["a", "b"]), subject: z.string(), sent: z.number().int(), opened: z.number().int(), clicked: z.number().int() })),
+  variants: z.array(
+    z.object({ variant: z.enum(["a", "b"]), subject: z.string(), sent: z.number().int(), opened: z.number().int(), clicked: z.number().int() }),
+  ),
   timeline: z.array(z.object({ hour: Timestamp, opens: z.number().int(), clicks: z.number().int() })),
 });
 export type CampaignReport = z.infer<typeof CampaignReport>;

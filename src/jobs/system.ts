@@ -4,9 +4,9 @@ import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { auditConsumer, pruneAudit } from "../modules/audit/service.js";
-import { consentFlagConsumer, mailFeedbackConsumer } from "../modules/consent/consumer.js";
-import { type CampaignJob, CAMPAIGN_POOL, runCampaign } from "../modules/campaigns/engine.js";
 import { campaignFeedbackConsumer } from "../modules/campaigns/consumer.js";
+import { CAMPAIGN_POOL, type CampaignJob, runCampaign } from "../modules/campaigns/engine.js";
+import { consentFlagConsumer, mailFeedbackConsumer } from "../modules/consent/consumer.js";
 import { scheduleSurveys, sendDueSurveys } from "../modules/csat/service.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
 import { type Consumer, dispatchEvents, pruneEvents } from "../modules/events/service.js";
@@ -527,11 +527,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       return { status: outcome.status };
     },
     "campaigns.send": async (job) =>
-      runCampaign(
-        db,
-        { mail, transport: campaignTransport, baseUrl: publicUrl, now, schedule: scheduleCampaign, secretKey: options.secretKey, log },
-        job.data,
-      ),
+      runCampaign(db, { mail, transport: campaignTransport, baseUrl: publicUrl, now, schedule: scheduleCampaign, secretKey: options.secretKey, log }, job.data),
     "campaigns.sweep": async () => {
       const rows = await queryRows<{ workspace_id: string; id: string }>(db, sql`select workspace_id, id from campaigns where status = 'sending'`);
       for (const c of rows) await scheduleCampaign({ workspaceId: c.workspace_id, campaignId: c.id });

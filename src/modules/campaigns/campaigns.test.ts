@@ -87,7 +87,13 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
 
   beforeAll(async () => {
     smtp = await startCatcher();
-    t = await createTestApp(kind, { privateDatabase: true, smtpUrl: smtp.url, mailFrom: FROM, publicUrl: "https://crm.example.com", secretKey: "k".repeat(32) });
+    t = await createTestApp(kind, {
+      privateDatabase: true,
+      smtpUrl: smtp.url,
+      mailFrom: FROM,
+      publicUrl: "https://crm.example.com",
+      secretKey: "k".repeat(32),
+    });
     admin = await newWorkspace(t.app);
     workspaceId = admin.session.me?.workspace.id as string;
     transport = createMailTransport(smtp.url, { pool: 4 }) as MailTransport;
@@ -107,7 +113,15 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
 
   it("mails each sendable contact exactly once, with headers and merge fields; suppressed, unconsented, do-not-contact and excluded contacts never", async () => {
     const d = unique("d").toLowerCase();
-    const { listId, ids } = await listOf([`ann@${d}.example`, `bob@${d}.example`, `sup@${d}.example`, `den@${d}.example`, `dnc@${d}.example`, `exc@${d}.example`, null]);
+    const { listId, ids } = await listOf([
+      `ann@${d}.example`,
+      `bob@${d}.example`,
+      `sup@${d}.example`,
+      `den@${d}.example`,
+      `dnc@${d}.example`,
+      `exc@${d}.example`,
+      null,
+    ]);
     expect((await admin.post("/api/v1/suppressions", { address: `sup@${d}.example`, reason: "manual" })).statusCode).toBe(201);
     const denied = await admin.post(`/api/v1/contacts/${ids[`den@${d}.example`]}/consent`, { channel: "email", status: "denied" });
     expect(denied.statusCode, denied.body).toBeLessThan(300);
@@ -132,10 +146,13 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
     const ann = got.find((m) => m.to === `ann@${d}.example`)?.mail as ParsedMail;
     expect(ann.subject).toBe("Hello Person0");
     expect(ann.html).toContain("Dear Person0");
-    expect(String(ann.headers.get("list-unsubscribe"))).toMatch(/https:\/\/crm\.example\.com\/m\/u\?t=/);
+    expect(ann.headerLines.find((h) => h.key === "list-unsubscribe")?.line).toMatch(/https:\/\/crm\.example\.com\/m\/u\?t=/);
     expect(ann.headers.get("list-unsubscribe-post")).toBe("List-Unsubscribe=One-Click");
     // The Message-ID is the recipient row's id: fixed per campaign and contact before anything is sent.
-    const [rec] = await queryRows<{ id: string }>(t.database.db, sql`select id from campaign_recipients where campaign_id = ${id} and contact_id = ${ids[`ann@${d}.example`]}`);
+    const [rec] = await queryRows<{ id: string }>(
+      t.database.db,
+      sql`select id from campaign_recipients where campaign_id = ${id} and contact_id = ${ids[`ann@${d}.example`]}`,
+    );
     expect(ann.messageId).toBe(`<${rec?.id}@rapport.example>`);
     // The tracked link is a signed redirect, never the raw URL.
     expect(ann.html).not.toContain('href="https://shop.example.com/spring"');
@@ -156,13 +173,19 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
     const d = unique("t").toLowerCase();
     const emails = [...Array.from({ length: 5 }, (_, i) => `p${i}@big-${d}.example`), ...Array.from({ length: 3 }, (_, i) => `q${i}@small-${d}.example`)];
     const { listId } = await listOf(emails);
-    const id = (await admin.post("/api/v1/campaigns", { name: "Paced", templateId, audience: { include: [listId] }, perMinute: 4, perDomainPerMinute: 2 })).json().id;
+    const id = (
+      await admin.post("/api/v1/campaigns", { name: "Paced", templateId, audience: { include: [listId] }, perMinute: 4, perDomainPerMinute: 2 })
+    ).json().id;
     expect((await admin.post(`/api/v1/campaigns/${id}/start`)).statusCode).toBe(200);
     const start = clock;
     await run(id);
     // Four at most, two per domain.
     expect(inboxFor(id)).toHaveLength(4);
-    const byDomain = (list: { to: string }[]) => list.reduce<Record<string, number>>((a, m) => ({ ...a, [m.to.split("@")[1] as string]: (a[m.to.split("@")[1] as string] ?? 0) + 1 }), {});
+    const byDomain = (list: { to: string }[]) => {
+      const out: Record<string, number> = {};
+      for (const m of list) out[m.to.split("@")[1] as string] = (out[m.to.split("@")[1] as string] ?? 0) + 1;
+      return out;
+    };
     expect(Object.values(byDomain(inboxFor(id)))).toEqual([2, 2]);
     // 30 s later the minute's budget is spent: nothing goes, and the next run is asked for when it frees up.
     clock = start + 30_000;
@@ -233,7 +256,11 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
     // A person opens one B message (the pixel, with a browser's user agent).
     const b = inboxFor(id).find((m) => m.mail.subject?.startsWith("Spring is here")) as { mail: ParsedMail };
     const pixel = /src="https:\/\/crm\.example\.com(\/m\/o\?t=[^"]+)"/.exec(String(b.mail.html))?.[1] as string;
-    const open = await t.app.inject({ method: "GET", url: pixel.replaceAll("&amp;", "&"), headers: { "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36" } });
+    const open = await t.app.inject({
+      method: "GET",
+      url: pixel.replaceAll("&amp;", "&"),
+      headers: { "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36" },
+    });
     expect(open.statusCode).toBe(200);
     clock += 30 * 60_000;
     expect((await run(id)).status).toBe("waiting_for_ab");
@@ -247,7 +274,10 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
     const report = (await admin.get(`/api/v1/campaigns/${id}/report`)).json();
     expect(report.campaign.abWinner).toBe("b");
     expect(report.opened).toBe(1);
-    expect(report.variants).toEqual([expect.objectContaining({ variant: "a", sent: 4, opened: 0 }), expect.objectContaining({ variant: "b", sent: 4, opened: 1 })]);
+    expect(report.variants).toEqual([
+      expect.objectContaining({ variant: "a", sent: 4, opened: 0 }),
+      expect.objectContaining({ variant: "b", sent: 4, opened: 1 }),
+    ]);
   });
 
   it("after a crash between claim and delivery, delivers each in-flight recipient once with its Message-ID", async () => {
@@ -268,8 +298,13 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
     await run(id);
     transport = before;
     expect(inboxFor(id)).toHaveLength(0);
-    await t.database.db.execute(sql`update mail_messages set status = 'sending' where id in (select id from campaign_recipients where campaign_id = ${id} limit 1)`);
-    const queued = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int as n from campaign_recipients where campaign_id = ${id} and status = 'queued'`);
+    await t.database.db.execute(
+      sql`update mail_messages set status = 'sending' where id in (select id from campaign_recipients where campaign_id = ${id} limit 1)`,
+    );
+    const queued = await queryRows<{ n: number }>(
+      t.database.db,
+      sql`select count(*)::int as n from campaign_recipients where campaign_id = ${id} and status = 'queued'`,
+    );
     expect(queued[0]?.n).toBe(5);
     clock += 60_000;
     expect((await runUntilIdle(id)).status).toBe("sent");

@@ -4,8 +4,8 @@ import { type Db, queryRows } from "../../db/client.js";
 import { consentPredicate, suppressedPredicate } from "../consent/service.js";
 import { contacts } from "../contacts/table.js";
 import { sendMarketingEmail } from "../email-templates/public.js";
-import { engagementSummary } from "../mail/tracking.js";
 import { type MailQueue, notConfiguredError, sendQueuedMail } from "../mail/service.js";
+import { engagementSummary } from "../mail/tracking.js";
 import type { MailTransport } from "../mail/transport.js";
 import { campaignRecipients, campaigns } from "./table.js";
 
@@ -149,13 +149,20 @@ export async function runCampaign(db: Db, deps: CampaignEngineDeps, job: Campaig
     if (Number(left?.n ?? 0) > 0) phase = "sample";
     else {
       const decideAt = c.abDecideAt ?? new Date(now.getTime() + (c.abWaitMinutes ?? 60) * 60_000);
-      if (!c.abDecideAt) await db.update(campaigns).set({ abDecideAt: decideAt }).where(and(eq(campaigns.workspaceId, ws), eq(campaigns.id, c.id)));
+      if (!c.abDecideAt)
+        await db
+          .update(campaigns)
+          .set({ abDecideAt: decideAt })
+          .where(and(eq(campaigns.workspaceId, ws), eq(campaigns.id, c.id)));
       if (decideAt.getTime() > now.getTime()) {
         await deps.schedule(job, decideAt);
         return { status: "waiting_for_ab", next: decideAt.toISOString() };
       }
       c.abWinner = await decideWinner(db, c);
-      await db.update(campaigns).set({ abWinner: c.abWinner, updatedAt: new Date() }).where(and(eq(campaigns.workspaceId, ws), eq(campaigns.id, c.id)));
+      await db
+        .update(campaigns)
+        .set({ abWinner: c.abWinner, updatedAt: new Date() })
+        .where(and(eq(campaigns.workspaceId, ws), eq(campaigns.id, c.id)));
     }
   }
 
@@ -207,7 +214,10 @@ export async function runCampaign(db: Db, deps: CampaignEngineDeps, job: Campaig
       if (!rec) return "gone" as const;
       // Suppressed, unsubscribed or marked do-not-contact since the campaign started: never mailed.
       if (!rec.sendable) {
-        await tx.update(r).set({ status: "skipped", error: "Suppressed, no email consent or do not contact" }).where(and(eq(r.workspaceId, ws), eq(r.id, rec.id)));
+        await tx
+          .update(r)
+          .set({ status: "skipped", error: "Suppressed, no email consent or do not contact" })
+          .where(and(eq(r.workspaceId, ws), eq(r.id, rec.id)));
         return "skipped" as const;
       }
       const content = c.content as NonNullable<typeof c.content>;
@@ -233,7 +243,10 @@ export async function runCampaign(db: Db, deps: CampaignEngineDeps, job: Campaig
           .where(and(eq(r.workspaceId, ws), eq(r.id, rec.id)));
         return "failed" as const;
       }
-      await tx.update(r).set({ status: "queued", queuedAt: now }).where(and(eq(r.workspaceId, ws), eq(r.id, rec.id)));
+      await tx
+        .update(r)
+        .set({ status: "queued", queuedAt: now })
+        .where(and(eq(r.workspaceId, ws), eq(r.id, rec.id)));
       return "queued" as const;
     });
     if (claimed === "gone") {

@@ -53,9 +53,13 @@ export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDe
   const now = () => new Date(deps.clock?.now() ?? Date.now());
   const queue = async (): Promise<CampaignQueue> => ({ ...(await deps.queue()), now });
 
-  r.get("/campaigns", { schema: { tags, summary: "Campaigns, newest first, with their key numbers", response: { 200: CampaignList, ...problems } } }, async (req) => ({
-    data: await listCampaigns(req.ctx),
-  }));
+  r.get(
+    "/campaigns",
+    { schema: { tags, summary: "Campaigns, newest first, with their key numbers", response: { 200: CampaignList, ...problems } } },
+    async (req) => ({
+      data: await listCampaigns(req.ctx),
+    }),
+  );
   r.post(
     "/campaigns",
     { schema: { tags, summary: "Create a draft campaign", body: CreateCampaignBody, response: { 201: Campaign, ...problems } } },
@@ -63,7 +67,14 @@ export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDe
   );
   r.post(
     "/campaigns/audience-count",
-    { schema: { tags, summary: "How many contacts an audience reaches, and how many of them can be mailed", body: AudienceCountBody, response: { 200: AudienceCount, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "How many contacts an audience reaches, and how many of them can be mailed",
+        body: AudienceCountBody,
+        response: { 200: AudienceCount, ...problems },
+      },
+    },
     async (req) => countAudience(req.ctx, req.body.audience),
   );
   r.get("/campaigns/:id", { schema: { tags, params: IdParams, response: { 200: Campaign, ...problems } } }, async (req) => getCampaign(req.ctx, req.params.id));
@@ -84,12 +95,28 @@ export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDe
   action("cancel", "Stop for good; waiting recipients are not sent", async (req) => cancelCampaign(req.ctx, req.params.id));
   r.get(
     "/campaigns/:id/report",
-    { schema: { tags, summary: "Sent, delivered, bounced, opens (people and machines), clicks by link, unsubscribes, complaints, influenced deals", params: IdParams, querystring: ReportQuery, response: { 200: CampaignReport, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Sent, delivered, bounced, opens (people and machines), clicks by link, unsubscribes, complaints, influenced deals",
+        params: IdParams,
+        querystring: ReportQuery,
+        response: { 200: CampaignReport, ...problems },
+      },
+    },
     async (req) => campaignReport(req.ctx, req.params.id, req.query.days),
   );
   r.get(
     "/campaigns/:id/recipients",
-    { schema: { tags, summary: "Recipients with their status, opens and clicks, by page", params: IdParams, querystring: RecipientListQuery, response: { 200: RecipientList, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: "Recipients with their status, opens and clicks, by page",
+        params: IdParams,
+        querystring: RecipientListQuery,
+        response: { 200: RecipientList, ...problems },
+      },
+    },
     async (req) => listRecipients(req.ctx, req.params.id, req.query),
   );
   r.get(
@@ -103,7 +130,9 @@ export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDe
         const page = await listRecipients(req.ctx, req.params.id, { limit: 500, cursor });
         for (const x of page.data)
           lines.push(
-            [x.contactName, x.email, x.variant, x.status, x.sentAt, x.opens, x.machineOpens, x.clicks, x.firstOpenAt, x.firstClickAt, x.error].map(csvCell).join(","),
+            [x.contactName, x.email, x.variant, x.status, x.sentAt, x.opens, x.machineOpens, x.clicks, x.firstOpenAt, x.firstClickAt, x.error]
+              .map(csvCell)
+              .join(","),
           );
         cursor = page.nextCursor ?? undefined;
       } while (cursor);

@@ -85,7 +85,11 @@ async function countsOf(ctx: Ctx, ids: string[]): Promise<Map<string, CampaignCo
   for (const id of ids) {
     const row = rows.find((x) => x.campaign_id === id);
     const summary = row?.sent
-      ? await engagementSummary(ctx.db, ctx.workspaceId, sql`select ${r.id} from ${r} where ${r.workspaceId} = ${ctx.workspaceId}::uuid and ${r.campaignId} = ${id}::uuid`)
+      ? await engagementSummary(
+          ctx.db,
+          ctx.workspaceId,
+          sql`select ${r.id} from ${r} where ${r.workspaceId} = ${ctx.workspaceId}::uuid and ${r.campaignId} = ${id}::uuid`,
+        )
       : null;
     out.set(id, {
       recipients: Number(row?.total ?? 0),
@@ -220,8 +224,7 @@ export async function updateCampaign(ctx: Ctx, queue: CampaignQueue, id: string,
 export async function deleteCampaign(ctx: Ctx, id: string): Promise<void> {
   assertCampaignManage(ctx);
   const row = await campaignRow(ctx, id);
-  if (row.status === "sending" || row.status === "paused")
-    throw new AppError("conflict", "Cancel the campaign before deleting it: it is part sent.");
+  if (row.status === "sending" || row.status === "paused") throw new AppError("conflict", "Cancel the campaign before deleting it: it is part sent.");
   await ctx.db.delete(campaigns).where(and(eq(campaigns.workspaceId, ctx.workspaceId), eq(campaigns.id, id)));
 }
 
@@ -275,7 +278,10 @@ export async function startCampaign(ctx: Ctx, queue: CampaignQueue, id: string):
               where workspace_id = ${ctx.workspaceId}::uuid and campaign_id = ${id}::uuid) s
         where ${r.workspaceId} = ${ctx.workspaceId}::uuid and ${r.campaignId} = ${id}::uuid and ${r.id} = s.id and s.k <= ${each * 2}`);
     }
-    await tx.update(campaigns).set({ recipientCount: total }).where(and(eq(campaigns.workspaceId, ctx.workspaceId), eq(campaigns.id, id)));
+    await tx
+      .update(campaigns)
+      .set({ recipientCount: total })
+      .where(and(eq(campaigns.workspaceId, ctx.workspaceId), eq(campaigns.id, id)));
   });
   await queue.schedule({ workspaceId: ctx.workspaceId, campaignId: id }, scheduled ? (row.scheduledAt as Date) : undefined);
   return getCampaign(ctx, id);
@@ -306,7 +312,10 @@ export async function resumeCampaign(ctx: Ctx, queue: CampaignQueue, id: string)
   const scheduled = !row.startedAt && row.scheduledAt && row.scheduledAt.getTime() > queue.now().getTime();
   await move(ctx, id, ["paused"], scheduled ? "scheduled" : "sending", "Only a paused campaign can be resumed.");
   if (!scheduled && !row.startedAt)
-    await ctx.db.update(campaigns).set({ startedAt: queue.now() }).where(and(eq(campaigns.workspaceId, ctx.workspaceId), eq(campaigns.id, id)));
+    await ctx.db
+      .update(campaigns)
+      .set({ startedAt: queue.now() })
+      .where(and(eq(campaigns.workspaceId, ctx.workspaceId), eq(campaigns.id, id)));
   await queue.schedule({ workspaceId: ctx.workspaceId, campaignId: id }, scheduled ? (row.scheduledAt as Date) : undefined);
   return getCampaign(ctx, id);
 }
@@ -352,7 +361,13 @@ export async function campaignReport(ctx: Ctx, id: string, days: number): Promis
         ctx.db,
         sql`select count(*)::int as n from ${r} where ${r.workspaceId} = ${ctx.workspaceId}::uuid and ${r.campaignId} = ${id}::uuid and ${r.variant} = ${v} and ${r.status} = 'sent'`,
       );
-      variants.push({ variant: v, subject: v === "a" ? (row.content?.subject ?? row.subject ?? "") : row.subjectB, sent: Number(c?.n ?? 0), opened: s.opened, clicked: s.clicked });
+      variants.push({
+        variant: v,
+        subject: v === "a" ? (row.content?.subject ?? row.subject ?? "") : row.subjectB,
+        sent: Number(c?.n ?? 0),
+        opened: s.opened,
+        clicked: s.clicked,
+      });
     }
   const sent = Number(t?.sent ?? 0);
   const bounced = Number(t?.bounced ?? 0);
@@ -389,15 +404,23 @@ export async function listRecipients(
     .select({ rec: r, firstName: contacts.firstName, lastName: contacts.lastName })
     .from(r)
     .leftJoin(contacts, and(eq(contacts.workspaceId, r.workspaceId), eq(contacts.id, r.contactId)))
-    .where(and(eq(r.workspaceId, ctx.workspaceId), eq(r.campaignId, id), q.status ? eq(r.status, q.status) : undefined, q.cursor ? gt(r.id, q.cursor) : undefined))
+    .where(
+      and(eq(r.workspaceId, ctx.workspaceId), eq(r.campaignId, id), q.status ? eq(r.status, q.status) : undefined, q.cursor ? gt(r.id, q.cursor) : undefined),
+    )
     .orderBy(r.id)
     .limit(q.limit + 1);
   const page = rows.slice(0, q.limit);
   const ids = page.map((x) => x.rec.id);
-  const engagement = ids.length ? await engagementByMail(ctx.db, ctx.workspaceId, sql`select unnest(array[${sql.join(
-            ids.map((i) => sql`${i}::uuid`),
-            sql`, `,
-          )}])`) : new Map();
+  const engagement = ids.length
+    ? await engagementByMail(
+        ctx.db,
+        ctx.workspaceId,
+        sql`select unnest(array[${sql.join(
+          ids.map((i) => sql`${i}::uuid`),
+          sql`, `,
+        )}])`,
+      )
+    : new Map();
   return {
     data: page.map(({ rec, firstName, lastName }) => {
       const e = engagement.get(rec.id);
@@ -432,7 +455,13 @@ export async function contactCampaigns(ctx: Ctx, contactId: string) {
     .orderBy(desc(r.sentAt))
     .limit(200);
   const ids = rows.map((x) => x.id);
-  const engagement = ids.length ? await engagementByMail(ctx.db, ctx.workspaceId, sql`select ${r.id} from ${r} where ${r.workspaceId} = ${ctx.workspaceId}::uuid and ${r.contactId} = ${contactId}::uuid`) : new Map();
+  const engagement = ids.length
+    ? await engagementByMail(
+        ctx.db,
+        ctx.workspaceId,
+        sql`select ${r.id} from ${r} where ${r.workspaceId} = ${ctx.workspaceId}::uuid and ${r.contactId} = ${contactId}::uuid`,
+      )
+    : new Map();
   return {
     data: rows.map((x) => ({
       campaignId: x.campaignId,

@@ -132,7 +132,15 @@ export interface MailEngagement {
 /** Opens and clicks per message, for the messages a subquery names (a campaign's per-recipient table). */
 export async function engagementByMail(db: Db, workspaceId: string, mailIds: SQL): Promise<Map<string, MailEngagement>> {
   const e = mailTrackingEvents;
-  const rows = await queryRows<{ mail_id: string; opens: number; machine_opens: number; clicks: number; machine_clicks: number; first_open: string | null; first_click: string | null }>(
+  const rows = await queryRows<{
+    mail_id: string;
+    opens: number;
+    machine_opens: number;
+    clicks: number;
+    machine_clicks: number;
+    first_open: string | null;
+    first_click: string | null;
+  }>(
     db,
     sql`select ${e.mailId} as mail_id,
           count(*) filter (where ${e.kind} = 'open' and not ${e.machine})::int as opens,

@@ -41,6 +41,7 @@ import {
   IconSettings,
   IconShieldCheck,
   IconShieldLock,
+  IconSpeakerphone,
   IconSun,
   IconTargetArrow,
   IconTemplate,
@@ -375,6 +376,7 @@ function Navigation({ pathname }: { pathname: string }) {
           Marketing
         </Text>
         {item("/marketing/templates", "Templates", <IconTemplate size={18} stroke={1.7} />, "nav-email-templates")}
+        {may("campaign", "read") && item("/marketing/campaigns", "Campaigns", <IconSpeakerphone size={18} stroke={1.7} />, "nav-campaigns")}
         {isAdmin && (
           <>
             <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>

@@ -122,6 +122,16 @@ const emailTemplatesRoute = createRoute({
   path: "/marketing/templates",
   component: lazyRouteComponent(() => import("../email-templates/EmailTemplatesPage.js"), "EmailTemplatesPage"),
 });
+const campaignsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/campaigns",
+  component: lazyRouteComponent(() => import("../campaigns/CampaignsPage.js"), "CampaignsPage"),
+});
+const campaignRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/campaigns/$id",
+  component: lazyRouteComponent(() => import("../campaigns/CampaignPage.js"), "CampaignPage"),
+});
 const emailSendingRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/email-sending",
@@ -347,6 +357,8 @@ const routeTree = rootRoute.addChildren([
   ticketRoute,
   kbRoute,
   emailTemplatesRoute,
+  campaignsRoute,
+  campaignRoute,
   articleRoute,
   calendarRoute,
   indexRoute,

@@ -1,13 +1,16 @@
 import { and, eq, sql } from "drizzle-orm";
 import { type Ctx, systemActor } from "../../core/context.js";
 import { type Db, queryRows } from "../../db/client.js";
+import { tableOf } from "../conditions/sources.js";
 import { consentPredicate, suppressedPredicate } from "../consent/service.js";
-import { contacts } from "../contacts/table.js";
 import { sendMarketingEmail } from "../email-templates/public.js";
 import { type MailQueue, notConfiguredError, sendQueuedMail } from "../mail/service.js";
 import { engagementSummary } from "../mail/tracking.js";
 import type { MailTransport } from "../mail/transport.js";
 import { campaignRecipients, campaigns } from "./table.js";
+
+// The contacts table as the condition language exposes it (segments read it the same way).
+const contacts = tableOf.contact;
 
 /**
  * The send engine: one `campaigns.send` job per campaign at a time (a stately queue keyed by the campaign) runs a

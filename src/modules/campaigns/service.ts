@@ -15,14 +15,17 @@ import type { Ctx } from "../../core/context.js";
 import { AppError, invalidField, notFound } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { queryRows } from "../../db/client.js";
+import { tableOf } from "../conditions/sources.js";
 import { consentPredicate, suppressedPredicate } from "../consent/service.js";
-import { contacts } from "../contacts/table.js";
 import { influencedWonDeals } from "../deals/influence.js";
 import { getTemplate, templateRow } from "../email-templates/service.js";
 import { assertSender } from "../mail/sending.js";
 import { engagementByMail, engagementSummary } from "../mail/tracking.js";
 import { audiencePredicate } from "../segments/public.js";
 import { campaignRecipients, campaigns } from "./table.js";
+
+// The contacts table as the condition language exposes it (segments read it the same way).
+const contacts = tableOf.contact;
 
 type Row = typeof campaigns.$inferSelect;
 

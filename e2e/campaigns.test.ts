@@ -79,7 +79,7 @@ suite("Marketing → Campaigns (Chromium)", () => {
         await expect.poll(() => inbox.find((m) => m.subject === "An offer for you, Grace")?.html || "", { timeout: 60_000 }).toContain("Dear Grace");
         const message = inbox.find((m) => m.subject === "An offer for you, Grace") as ParsedMail;
         expect(inbox.filter((m) => m.subject?.startsWith("An offer for you"))).toHaveLength(1);
-        expect(message.headers.get("list-unsubscribe-post")).toBe("List-Unsubscribe=One-Click");
+        expect(message.headerLines.find((h) => h.key === "list-unsubscribe-post")?.line).toBe("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
 
         // The recipient reads it in their mail client (an ordinary browser: the headless one would count as a machine),
         // which loads the open pixel, then clicks the tracked link and lands on the offer.

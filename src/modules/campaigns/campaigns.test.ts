@@ -147,7 +147,7 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
     expect(ann.subject).toBe("Hello Person0");
     expect(ann.html).toContain("Dear Person0");
     expect(ann.headerLines.find((h) => h.key === "list-unsubscribe")?.line).toMatch(/https:\/\/crm\.example\.com\/m\/u\?t=/);
-    expect(ann.headers.get("list-unsubscribe-post")).toBe("List-Unsubscribe=One-Click");
+    expect(ann.headerLines.find((h) => h.key === "list-unsubscribe-post")?.line).toBe("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
     // The Message-ID is the recipient row's id: fixed per campaign and contact before anything is sent.
     const [rec] = await queryRows<{ id: string }>(
       t.database.db,

@@ -3,7 +3,8 @@ import { type Ctx, systemActor } from "../../core/context.js";
 import { type Db, queryRows } from "../../db/client.js";
 import { tableOf } from "../conditions/sources.js";
 import { consentPredicate, suppressedPredicate } from "../consent/service.js";
-import { sendMarketingEmail } from "../email-templates/public.js";
+import { prepareMarketingTemplate, sendMarketingEmail } from "../email-templates/public.js";
+import type { PreparedTemplate } from "../email-templates/render.js";
 import { type MailQueue, notConfiguredError, sendQueuedMail } from "../mail/service.js";
 import { engagementSummary } from "../mail/tracking.js";
 import type { MailTransport } from "../mail/transport.js";
@@ -198,6 +199,17 @@ export async function runCampaign(db: Db, deps: CampaignEngineDeps, job: Campaig
       : sql`select id from ${r} where workspace_id = ${ws}::uuid and campaign_id = ${c.id}::uuid and status = 'pending' ${variantFilter} order by id limit ${allowance}`,
   );
 
+  // The template compiled once per run and subject (MJML is the slow part of a message), then only filled per recipient.
+  const content = c.content as NonNullable<typeof c.content>;
+  const compiled = new Map<string, Promise<PreparedTemplate>>();
+  const preparedFor = (subject: string) => {
+    let p = compiled.get(subject);
+    if (!p) {
+      p = prepareMarketingTemplate({ ...content, subject }, c.fromAddress ?? deps.mail.from);
+      compiled.set(subject, p);
+    }
+    return p;
+  };
   const queued: string[] = [];
   let skipped = 0;
   let failed = 0;
@@ -223,13 +235,13 @@ export async function runCampaign(db: Db, deps: CampaignEngineDeps, job: Campaig
           .where(and(eq(r.workspaceId, ws), eq(r.id, rec.id)));
         return "skipped" as const;
       }
-      const content = c.content as NonNullable<typeof c.content>;
       const subject = rec.variant === "b" || (!rec.variant && c.abWinner === "b") ? (c.subjectB as string) : content.subject;
       try {
         // A savepoint: a message that cannot be built (an address the outbox refuses) fails this recipient alone.
         await tx.transaction(async (sp) =>
           sendMarketingEmail({ ...ctx, db: sp }, deps.mail, {
             template: { ...content, subject },
+            prepared: await preparedFor(subject),
             contactId: rec.contact_id,
             from: c.fromAddress ?? undefined,
             tracking: c.tracking,

@@ -55,14 +55,23 @@ const url = process.env.BENCH_DATABASE_URL;
 const database = await openDatabase(url ? { url } : {});
 await runMigrations(database);
 const db = database.db;
-const p = await signup(db, { workspaceName: `Campaign bench ${Date.now()}`, name: "Bench", email: `camp-bench-${Date.now()}@example.com`, password: "bench password" });
+const p = await signup(db, {
+  workspaceName: `Campaign bench ${Date.now()}`,
+  name: "Bench",
+  email: `camp-bench-${Date.now()}@example.com`,
+  password: "bench password",
+});
 const ctx: Ctx = { db, workspaceId: p.workspace.id, actor: { kind: "user", userId: p.user.id, role: "admin" } };
 const ws = p.workspace.id;
 await db.execute(sql`insert into contacts (workspace_id, id, first_name, last_name, primary_email, lifecycle_stage)
   select ${ws}::uuid, gen_random_uuid(), 'First ' || g, 'Last ' || g, 'reader' || g || '@d' || (g % 50) || '.example', 'customer'
   from generate_series(1, ${RECIPIENTS}::int) g`);
 await db.execute(sql`analyze contacts`);
-const segment = await createSegment(ctx, { name: "Customers", kind: "dynamic", condition: { all: [{ field: "lifecycleStage", op: "eq", value: "customer" }] } } as never);
+const segment = await createSegment(ctx, {
+  name: "Customers",
+  kind: "dynamic",
+  condition: { all: [{ field: "lifecycleStage", op: "eq", value: "customer" }] },
+} as never);
 const source = {
   name: "Bench",
   subject: "News for {{ contact.firstName }}",
@@ -80,7 +89,14 @@ await Promise.all(
   Array.from({ length: CAMPAIGN_POOL }, async () => {
     while (next < BASELINE) {
       const i = next++;
-      await bare.sendMail({ from: FROM, to: `base${i}@d.example`, subject: sample.subject, html: sample.html, text: sample.text, messageId: `<base-${i}@rapport.test>` });
+      await bare.sendMail({
+        from: FROM,
+        to: `base${i}@d.example`,
+        subject: sample.subject,
+        html: sample.html,
+        text: sample.text,
+        messageId: `<base-${i}@rapport.test>`,
+      });
     }
   }),
 );
@@ -98,7 +114,11 @@ const transport = createMailTransport(smtpUrl, { pool: CAMPAIGN_POOL });
 const before = total;
 let peakRss = process.memoryUsage().rss;
 for (;;) {
-  const out = await runCampaign(db, { mail, transport, baseUrl: () => "https://crm.example.com", now: () => new Date(), schedule: async () => undefined, batchSize: 500 }, { workspaceId: ws, campaignId: campaign.id });
+  const out = await runCampaign(
+    db,
+    { mail, transport, baseUrl: () => "https://crm.example.com", now: () => new Date(), schedule: async () => undefined, batchSize: 500 },
+    { workspaceId: ws, campaignId: campaign.id },
+  );
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   if (out.status !== "sending") break;
 }

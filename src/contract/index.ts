@@ -1,6 +1,7 @@
 export * from "./activities.js";
 export * from "./audit.js";
 export * from "./auth.js";
+export * from "./campaigns.js";
 export * from "./common.js";
 export * from "./companies.js";
 export * from "./consent.js";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id, RoleKey, Timestamp } from "./common.js";
 
 /** The objects whose records a role's rights govern. */
-export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment", "sequence"] as const;
+export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment", "sequence", "campaign"] as const;
 export const AccessObject = z.enum(accessObjects);
 export type AccessObject = z.infer<typeof AccessObject>;
 
@@ -18,6 +18,7 @@ export const accessObjectLabels: Record<AccessObject, string> = {
   article: "Knowledge base articles",
   segment: "Segments, lists and consent",
   sequence: "Sequences",
+  campaign: "Campaigns",
 };
 
 /**
@@ -108,6 +109,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       ticket: ALL,
       segment: ALL,
       sequence: ALL,
+      campaign: ALL,
     },
   },
   sales: {
@@ -124,6 +126,8 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       segment: READ,
       // Sales sees which sequence its contacts are in and how each step did; marketing runs them.
       sequence: READ,
+      // Sales reads the campaigns its contacts received (and their reports); marketing runs them.
+      campaign: READ,
     },
   },
   support: {
@@ -158,6 +162,7 @@ export const builtInRoles: Record<string, { name: string; manageSettings: boolea
       article: OWN_WORK,
       segment: ALL,
       sequence: ALL,
+      campaign: ALL,
     },
   },
   read_only: { name: "Read-only", manageSettings: false, permissions: { ...every(READ), import: NONE } },

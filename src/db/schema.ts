@@ -5,6 +5,7 @@ export * from "../modules/api-keys/table.js";
 export * from "../modules/audit/table.js";
 export * from "../modules/auth/table.js";
 export * from "../modules/calendar/table.js";
+export * from "../modules/campaigns/table.js";
 export * from "../modules/canned-replies/table.js";
 export * from "../modules/companies/table.js";
 export * from "../modules/consent/table.js";

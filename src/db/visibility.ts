@@ -70,6 +70,7 @@ const objectNames: Record<AccessObject, string> = {
   article: "Article",
   segment: "Segment",
   sequence: "Sequence",
+  campaign: "Campaign",
 };
 
 /**

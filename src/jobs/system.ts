@@ -4,6 +4,8 @@ import { type Ctx, systemActor } from "../core/context.js";
 import type { Database, Db } from "../db/client.js";
 import { queryRows } from "../db/client.js";
 import { auditConsumer, pruneAudit } from "../modules/audit/service.js";
+import { campaignFeedbackConsumer } from "../modules/campaigns/consumer.js";
+import { CAMPAIGN_POOL, type CampaignJob, runCampaign } from "../modules/campaigns/engine.js";
 import { consentFlagConsumer, mailFeedbackConsumer } from "../modules/consent/consumer.js";
 import { scheduleSurveys, sendDueSurveys } from "../modules/csat/service.js";
 import { scanDuplicates } from "../modules/duplicates/service.js";
@@ -45,6 +47,8 @@ export interface JobData {
   "duplicates.scan_all": Record<string, never>;
   "duplicates.scan": { workspaceId: string };
   "mail.send": MailJob;
+  "campaigns.send": CampaignJob;
+  "campaigns.sweep": Record<string, never>;
   "imports.run": ImportRunData;
   "imports.prune": Record<string, never>;
   "webhooks.deliver": DeliveryKey;
@@ -197,6 +201,21 @@ export const queueSpecs: Record<QueueName, QueueSpec> = {
     // the message at once (the handler settles it, so the job itself completes and never waits here as dead).
     options: { policy: "standard", retryLimit: 8, retryDelay: 30, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300 },
     concurrency: 2,
+  },
+  "campaigns.send": {
+    label: "Campaign sending",
+    description: "Sends the next throttled batch of a campaign over pooled SMTP connections, then queues the one after",
+    // Stately per campaign (singleton key): one batch of a campaign at a time. A batch holds at most a few hundred
+    // messages, so a worker killed mid-batch leaves its job expired (and retried) within two minutes.
+    options: { policy: "stately", retryLimit: 20, retryDelay: 10, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120 },
+    concurrency: 2,
+  },
+  "campaigns.sweep": {
+    label: "Campaign watch",
+    description: "Every minute: queues the next batch of each sending campaign that has none waiting (after a restart)",
+    options: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true },
+    cron: "* * * * *",
+    concurrency: 1,
   },
   "imports.run": {
     label: "Import",
@@ -448,6 +467,11 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
   // One SMTP transport per process, and only where jobs run: an enqueue-only server never connects to SMTP.
   const transport = options.worker ? createMailTransport(options.smtpUrl) : null;
   if (options.worker && !transport) log.info("SMTP_URL is not set: outgoing email is kept in the outbox (Settings → Email log), not sent.");
+  // Campaigns keep a few connections open and send many messages over each.
+  const campaignTransport = options.worker ? createMailTransport(options.smtpUrl, { pool: CAMPAIGN_POOL }) : null;
+  const scheduleCampaign = async (job: CampaignJob, at?: Date) => {
+    await send("campaigns.send", job, { singletonKey: job.campaignId, startAfter: at ?? now() });
+  };
 
   const workers = new Map<string, string>();
   const publicUrl = () => (typeof options.publicUrl === "function" ? options.publicUrl() : options.publicUrl) ?? "http://localhost:3000";
@@ -487,6 +511,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
     slaConsumer(send),
     mailFeedbackConsumer,
     consentFlagConsumer,
+    campaignFeedbackConsumer,
     ...(options.consumers ?? []),
   ];
   const wake = async () => {
@@ -527,6 +552,13 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       const outcome = await sendQueuedMail(db, transport, job.data, { retryCount: job.retryCount, retryLimit }, { secretKey: options.secretKey });
       if (outcome.retry) throw outcome.retry;
       return { status: outcome.status };
+    },
+    "campaigns.send": async (job) =>
+      runCampaign(db, { mail, transport: campaignTransport, baseUrl: publicUrl, now, schedule: scheduleCampaign, secretKey: options.secretKey, log }, job.data),
+    "campaigns.sweep": async () => {
+      const rows = await queryRows<{ workspace_id: string; id: string }>(db, sql`select workspace_id, id from campaigns where status = 'sending'`);
+      for (const c of rows) await scheduleCampaign({ workspaceId: c.workspace_id, campaignId: c.id });
+      return { campaigns: rows.length };
     },
     "imports.run": async (job) =>
       runImportJob(db, job.data, { final: job.retryCount >= (queueSpecs["imports.run"].options.retryLimit ?? 0), signal: job.signal }),
@@ -632,6 +664,7 @@ export async function startJobSystem(options: JobSystemOptions): Promise<JobSyst
       await unlisten?.();
       await boss.stop({ graceful: true, timeout: 10_000 });
       transport?.close();
+      campaignTransport?.close();
     },
   };
 }

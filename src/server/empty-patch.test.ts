@@ -72,6 +72,11 @@ describe.each(databaseKinds)("PATCH with an empty body on %s", (kind) => {
 
       "/segments/{id}": async () => idOf(await a.post("/api/v1/segments", { name: unique("Segment"), kind: "static" })),
       "/sequences/{id}": async () => idOf(await a.post("/api/v1/sequences", { name: unique("Sequence") })),
+      "/campaigns/{id}": async () => {
+        const templateId = idOf(await a.post("/api/v1/email-templates", { name: unique("Template"), subject: "Hi" }));
+        const segmentId = idOf(await a.post("/api/v1/segments", { name: unique("Segment"), kind: "static" }));
+        return idOf(await a.post("/api/v1/campaigns", { name: unique("Campaign"), templateId, audience: { include: [segmentId] } }));
+      },
       "/consent/topics/{id}": async () => idOf(await a.post("/api/v1/consent/topics", { name: unique("Topic") })),
       "/kb/categories/{id}": async () => idOf(await a.post("/api/v1/kb/categories", { name: unique("Category") })),
       "/kb/articles/{id}": async () => idOf(await a.post("/api/v1/kb/articles", { title: unique("Article"), bodyHtml: "<p>x</p>" })),

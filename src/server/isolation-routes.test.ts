@@ -155,6 +155,9 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
     ids.segment = (await created(a.post("/api/v1/segments", { name: `${MARK} list`, kind: "static" }), "segment")).id as string;
     await created(a.post(`/api/v1/segments/${ids.segment}/members`, { contactIds: [ids.contact] }), "list member");
     ids.topic = (await created(a.post("/api/v1/consent/topics", { name: `${MARK} topic` }), "topic")).id as string;
+    ids.template = (await created(a.post("/api/v1/email-templates", { name: `${MARK} template`, subject: "Hi" }), "template")).id as string;
+    const campaign = { name: `${MARK} campaign`, templateId: ids.template, audience: { include: [ids.segment] } };
+    ids.campaign = (await created(a.post("/api/v1/campaigns", campaign), "campaign")).id as string;
     await created(
       a.post(`/api/v1/contacts/${ids.contact}/consent`, { channel: "email", topicId: ids.topic, status: "granted", note: `${MARK} proof` }),
       "consent",
@@ -236,6 +239,8 @@ describe.each(databaseKinds)("every OpenAPI operation keeps workspaces apart on 
       [/^\/api\/v1\/webhooks\//, ids.webhook],
       [/^\/api\/v1\/segments\//, ids.segment],
       [/^\/api\/v1\/consent\/topics\//, ids.topic],
+      [/^\/api\/v1\/campaigns\//, ids.campaign],
+      [/^\/api\/v1\/email-templates\//, ids.template],
     ];
     return byResource.find(([re]) => re.test(path))?.[1] ?? uuid();
   }

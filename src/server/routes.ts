@@ -7,6 +7,7 @@ import { apiKeyRoutes } from "../modules/api-keys/routes.js";
 import { auditRoutes } from "../modules/audit/routes.js";
 import { authRoutes } from "../modules/auth/routes.js";
 import { calendarRoutes } from "../modules/calendar/routes.js";
+import { campaignRoutes } from "../modules/campaigns/routes.js";
 import { cannedReplyRoutes } from "../modules/canned-replies/routes.js";
 import { companyRoutes } from "../modules/companies/routes.js";
 import { consentRoutes } from "../modules/consent/routes.js";
@@ -136,5 +137,18 @@ export async function registerRoutes(api: FastifyInstance, deps: RouteDeps): Pro
     mailQueue: async () => (await deps.jobSystem()).mail,
     secretKey: deps.secretKey,
     mailReceiver: deps.mailReceiver ?? (() => null),
+  });
+  await campaignRoutes(api, {
+    clock: deps.clock,
+    queue: async () => {
+      const jobs = await deps.jobSystem();
+      return {
+        defaultFrom: jobs.mail.from,
+        schedule: async (job, at) => {
+          await jobs.send("campaigns.send", job, { singletonKey: job.campaignId, startAfter: at ?? new Date(deps.clock?.now() ?? Date.now()) });
+          jobs.notify("campaigns.send");
+        },
+      };
+    },
   });
 }

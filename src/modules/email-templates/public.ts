@@ -4,7 +4,7 @@ import { newId } from "../../core/ids.js";
 import { logActivity } from "../activities/service.js";
 import { assertSender, settingsRow, signLink } from "../mail/sending.js";
 import { type MailQueue, queueMail } from "../mail/service.js";
-import { renderTemplate, rewriteLinks, type TemplateSource } from "./render.js";
+import { type PreparedTemplate, prepareTemplate, renderTemplate, rewriteLinks, type TemplateSource } from "./render.js";
 import { mergeData, templateRow } from "./service.js";
 
 /**
@@ -27,6 +27,24 @@ export interface MarketingSend {
   headers?: Record<string, string>;
   /** A note on the contact's timeline (default on). */
   timeline?: boolean;
+  /** The outbox id (and so the Message-ID): a campaign fixes it per campaign and contact before sending. */
+  mailId?: string;
+  /** "caller": no mail.send job; the caller delivers the outbox row itself (campaigns' paced batches). */
+  delivery?: "job" | "caller";
+  /** The template compiled once for many sends (prepareMarketingTemplate); `template` is then not parsed again. */
+  prepared?: PreparedTemplate;
+}
+
+/** Who sends, as the footer names them. */
+const footerOf = (from: string) =>
+  from
+    .replace(/<[^>]*>/, "")
+    .replace(/"/g, "")
+    .trim() || null;
+
+/** Compiles a template's layout once for a campaign's many sends from one sender. */
+export function prepareMarketingTemplate(source: TemplateSource, from: string): Promise<PreparedTemplate> {
+  return prepareTemplate(source, { footer: footerOf(from) });
 }
 
 const YEAR_SECONDS = 365 * 24 * 3600;
@@ -42,17 +60,12 @@ export async function sendMarketingEmail(ctx: Ctx, queue: MailQueue, send: Marke
   if (send.from) await assertSender(ctx.db, ctx.workspaceId, send.from, queue.from);
   const settings = await settingsRow(ctx.db, ctx.workspaceId);
   const base = (settings.trackingBaseUrl ?? send.baseUrl).replace(/\/+$/, "");
-  const mailId = newId();
+  const mailId = send.mailId ?? newId();
   const claims = { w: ctx.workspaceId, m: mailId, c: send.contactId };
   const unsubscribeUrl = `${base}/m/u?t=${await signLink(ctx.db, { k: "u", ...claims })}`;
-  const rendered = await renderTemplate(source, data, {
-    unsubscribeUrl,
-    footer:
-      from
-        .replace(/<[^>]*>/, "")
-        .replace(/"/g, "")
-        .trim() || null,
-  });
+  const rendered = send.prepared
+    ? await send.prepared.render(data, unsubscribeUrl)
+    : await renderTemplate(source, data, { unsubscribeUrl, footer: footerOf(from) });
   let html = rendered.html;
   if (send.tracking !== false) {
     const expires = Math.floor(Date.now() / 1000) + YEAR_SECONDS;
@@ -79,6 +92,7 @@ export async function sendMarketingEmail(ctx: Ctx, queue: MailQueue, send: Marke
       "X-Rapport-Mail": mailId,
     },
     related: { object: "contact", id: send.contactId },
+    delivery: send.delivery,
   });
   if (send.timeline !== false)
     await logActivity(

@@ -109,6 +109,58 @@ export async function renderTemplate(source: TemplateSource, data: Record<string
   return { subject, html: out.html, text: `${text}${textFooter}`, missing: missingOf([source.subject, source.preheader ?? "", source.body], data) };
 }
 
+const slot = (name: string) => `@@RAPPORT_${name}_SLOT@@`;
+
+/** A template whose layout is compiled once, for sends of many messages (MJML takes ~25 ms a message; a slot fill, µs). */
+export interface PreparedTemplate {
+  render(data: Record<string, unknown>, unsubscribeUrl: string | null): Promise<Rendered>;
+}
+
+/**
+ * Compiles the MJML layout once with slots for the subject, preheader, body and unsubscribe link, and fills them per
+ * recipient: the same HTML as renderTemplate (the body sits verbatim inside mj-text), without MJML per message.
+ */
+export async function prepareTemplate(source: TemplateSource, layout: { footer?: string | null } = {}): Promise<PreparedTemplate> {
+  const footer = [layout.footer ? escapeHtml(layout.footer) : "", `<a href="${slot("UNSUBSCRIBE")}" style="color:#6b7280">Unsubscribe</a>`]
+    .join(" · ")
+    .replace(/^ · /, "");
+  const doc = `<mjml>
+  <mj-head>
+    <mj-title>${slot("SUBJECT")}</mj-title>
+    ${source.preheader ? `<mj-preview>${slot("PREHEADER")}</mj-preview>` : ""}
+    <mj-attributes><mj-all font-family="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" /><mj-text font-size="15px" line-height="1.55" color="#1f2937" /></mj-attributes>
+  </mj-head>
+  <mj-body background-color="#f3f4f6" width="600px">
+    <mj-section background-color="#ffffff" padding="24px 16px"><mj-column><mj-text>${slot("BODY")}</mj-text></mj-column></mj-section>
+    <mj-section padding="12px 16px"><mj-column><mj-text align="center" font-size="12px" color="#6b7280">${footer}</mj-text></mj-column></mj-section>
+  </mj-body>
+</mjml>`;
+  const compiled = (await mjml2html(doc, { validationLevel: "soft", keepComments: false })).html;
+  // Each parsed once: liquid keeps no cache of its own.
+  const subjectT = liquid.parse(source.subject);
+  const preheaderT = source.preheader ? liquid.parse(source.preheader) : null;
+  const bodyT = liquid.parse(source.body);
+  return {
+    async render(data, unsubscribeUrl) {
+      const subject = String(await liquid.render(subjectT, data))
+        .replace(/[\r\n]+/g, " ")
+        .trim();
+      const preheader = preheaderT ? String(await liquid.render(preheaderT, data)).trim() : "";
+      const body = sanitiseTemplateBody(String(await liquid.render(bodyT, data)));
+      const fills: Record<string, string> = {
+        [slot("SUBJECT")]: escapeHtml(subject),
+        [slot("PREHEADER")]: escapeHtml(preheader),
+        [slot("BODY")]: body,
+        [slot("UNSUBSCRIBE")]: escapeHtml(unsubscribeUrl ?? "#"),
+      };
+      const html = compiled.replace(/@@RAPPORT_[A-Z]+_SLOT@@/g, (m) => fills[m] ?? m);
+      const text = convert(body, { wordwrap: 78, selectors: [{ selector: "img", format: "skip" }] }).trim();
+      const textFooter = unsubscribeUrl ? `\n\n--\n${layout.footer ? `${layout.footer}\n` : ""}Unsubscribe: ${unsubscribeUrl}\n` : "";
+      return { subject, html, text: `${text}${textFooter}`, missing: missingOf([source.subject, source.preheader ?? "", source.body], data) };
+    },
+  };
+}
+
 /**
  * Rewrites every http(s) link of the HTML through the given function (click tracking); mailto, tel and the
  * unsubscribe link itself are left alone.

@@ -52,6 +52,11 @@ export interface OutgoingMail {
   from?: string;
   /** The outbox id, when the caller needs it before queueing (links that name the message); default: a new one. */
   id?: string;
+  /**
+   * "caller": no mail.send job is queued; the caller delivers the row itself with sendQueuedMail (campaigns, which
+   * pace and batch their sends over a pooled connection). Default "job".
+   */
+  delivery?: "job" | "caller";
 }
 
 type Row = typeof mailMessages.$inferSelect;
@@ -144,7 +149,7 @@ export async function queueMail(ctx: Pick<Ctx, "db" | "workspaceId">, queue: Mai
       createdAt: now,
       updatedAt: now,
     });
-    await queue.enqueue(tx, { workspaceId: ctx.workspaceId, mailId: id });
+    if (mail.delivery !== "caller") await queue.enqueue(tx, { workspaceId: ctx.workspaceId, mailId: id });
   });
   return { id, messageId };
 }

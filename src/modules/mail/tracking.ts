@@ -125,3 +125,96 @@ export async function outboxMessages(
     .where(and(inArray(mailMessages.workspaceId, workspaceIds), inArray(mailMessages.id, mailIds)));
   return rows.map((r) => ({ ...r, to: r.to[0]?.address ?? null }));
 }
+
+export interface MailEngagement {
+  opens: number;
+  machineOpens: number;
+  clicks: number;
+  machineClicks: number;
+  firstOpenAt: string | null;
+  firstClickAt: string | null;
+}
+
+/** Opens and clicks per message, for the messages a subquery names (a campaign's per-recipient table). */
+export async function engagementByMail(db: Db, workspaceId: string, mailIds: SQL): Promise<Map<string, MailEngagement>> {
+  const e = mailTrackingEvents;
+  const rows = await queryRows<{
+    mail_id: string;
+    opens: number;
+    machine_opens: number;
+    clicks: number;
+    machine_clicks: number;
+    first_open: string | null;
+    first_click: string | null;
+  }>(
+    db,
+    sql`select ${e.mailId} as mail_id,
+          count(*) filter (where ${e.kind} = 'open' and not ${e.machine})::int as opens,
+          count(*) filter (where ${e.kind} = 'open' and ${e.machine})::int as machine_opens,
+          count(*) filter (where ${e.kind} = 'click' and not ${e.machine})::int as clicks,
+          count(*) filter (where ${e.kind} = 'click' and ${e.machine})::int as machine_clicks,
+          min(${e.at}) filter (where ${e.kind} = 'open' and not ${e.machine}) as first_open,
+          min(${e.at}) filter (where ${e.kind} = 'click' and not ${e.machine}) as first_click
+        from ${e} where ${e.workspaceId} = ${workspaceId}::uuid and ${e.mailId} in (${mailIds}) group by ${e.mailId}`,
+  );
+  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+  return new Map(
+    rows.map((r) => [
+      r.mail_id,
+      {
+        opens: Number(r.opens),
+        machineOpens: Number(r.machine_opens),
+        clicks: Number(r.clicks),
+        machineClicks: Number(r.machine_clicks),
+        firstOpenAt: iso(r.first_open),
+        firstClickAt: iso(r.first_click),
+      },
+    ]),
+  );
+}
+
+export interface EngagementSummary {
+  /** Messages with a human open (a click counts as an open: the pixel may be blocked). */
+  opened: number;
+  /** Messages whose only opens were machine reads. */
+  machineOnlyOpened: number;
+  clicked: number;
+  links: { url: string; clicks: number; recipients: number }[];
+  hourly: { hour: string; opens: number; clicks: number }[];
+}
+
+/** The totals of a set of messages (a campaign, or one A/B variant): people and machines apart, clicks by link. */
+export async function engagementSummary(db: Db, workspaceId: string, mailIds: SQL): Promise<EngagementSummary> {
+  const e = mailTrackingEvents;
+  const scope = sql`${e.workspaceId} = ${workspaceId}::uuid and ${e.mailId} in (${mailIds})`;
+  const [totals] = await queryRows<{ opened: number; machine_only: number; clicked: number }>(
+    db,
+    sql`select count(*) filter (where human_open or human_click)::int as opened,
+               count(*) filter (where machine_open and not human_open and not human_click)::int as machine_only,
+               count(*) filter (where human_click)::int as clicked
+        from (select ${e.mailId},
+                bool_or(${e.kind} = 'open' and not ${e.machine}) as human_open,
+                bool_or(${e.kind} = 'open' and ${e.machine}) as machine_open,
+                bool_or(${e.kind} = 'click' and not ${e.machine}) as human_click
+              from ${e} where ${scope} group by ${e.mailId}) m`,
+  );
+  const links = await queryRows<{ url: string; clicks: number; recipients: number }>(
+    db,
+    sql`select ${e.url} as url, count(*)::int as clicks, count(distinct ${e.mailId})::int as recipients
+        from ${e} where ${scope} and ${e.kind} = 'click' and not ${e.machine} and ${e.url} is not null
+        group by ${e.url} order by clicks desc limit 50`,
+  );
+  const hourly = await queryRows<{ hour: string; opens: number; clicks: number }>(
+    db,
+    sql`select date_trunc('hour', ${e.at}) as hour,
+          count(*) filter (where ${e.kind} = 'open')::int as opens, count(*) filter (where ${e.kind} = 'click')::int as clicks
+        from ${e} where ${scope} and not ${e.machine} group by 1 order by 1 limit 500`,
+  );
+  return {
+    opened: Number(totals?.opened ?? 0),
+    machineOnlyOpened: Number(totals?.machine_only ?? 0),
+    clicked: Number(totals?.clicked ?? 0),
+    links: links.map((l) => ({ url: l.url, clicks: Number(l.clicks), recipients: Number(l.recipients) })),
+    hourly: hourly.map((h) => ({ hour: new Date(h.hour).toISOString(), opens: Number(h.opens), clicks: Number(h.clicks) })),
+  };
+}

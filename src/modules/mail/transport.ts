@@ -27,9 +27,11 @@ export interface MailTransport {
  * dropped). Time limits are shorter than nodemailer's minutes-long defaults: a job that hangs holds a worker slot,
  * and a retry with backoff serves a slow server better.
  */
-export function createMailTransport(smtpUrl: string | undefined): MailTransport | null {
+export function createMailTransport(smtpUrl: string | undefined, options: { pool?: number } = {}): MailTransport | null {
   if (!smtpUrl) return null;
-  const transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
+  // A pool (campaigns) keeps that many connections open and sends many messages over each, instead of a connection per message.
+  const pool = options.pool ? { pool: true, maxConnections: options.pool, maxMessages: Number.POSITIVE_INFINITY } : {};
+  const transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000, ...pool });
   return {
     async send(m) {
       const info = await transport.sendMail({

@@ -42,6 +42,7 @@ import {
   IconSettings,
   IconShieldCheck,
   IconShieldLock,
+  IconSpeakerphone,
   IconSun,
   IconTargetArrow,
   IconTemplate,
@@ -379,6 +380,7 @@ function Navigation({ pathname }: { pathname: string }) {
         </Text>
         {item("/marketing/templates", "Templates", <IconTemplate size={18} stroke={1.7} />, "nav-email-templates")}
         {may("sequence", "read") && item("/marketing/sequences", "Sequences", <IconTimeline size={18} stroke={1.7} />, "nav-sequences")}
+        {may("campaign", "read") && item("/marketing/campaigns", "Campaigns", <IconSpeakerphone size={18} stroke={1.7} />, "nav-campaigns")}
         {isAdmin && (
           <>
             <Text fz="xs" fw={600} c="dimmed" tt="uppercase" px="sm" mt="lg" mb={4}>

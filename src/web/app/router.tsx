@@ -135,6 +135,16 @@ const sequenceRoute = createRoute({
   path: "/marketing/sequences/$id",
   component: lazyRouteComponent(() => import("../sequences/SequencePage.js"), "SequencePage"),
 });
+const campaignsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/campaigns",
+  component: lazyRouteComponent(() => import("../campaigns/CampaignsPage.js"), "CampaignsPage"),
+});
+const campaignRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/marketing/campaigns/$id",
+  component: lazyRouteComponent(() => import("../campaigns/CampaignPage.js"), "CampaignPage"),
+});
 const emailSendingRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "/email-sending",
@@ -370,6 +380,8 @@ const routeTree = rootRoute.addChildren([
   ticketRoute,
   kbRoute,
   emailTemplatesRoute,
+  campaignsRoute,
+  campaignRoute,
   articleRoute,
   calendarRoute,
   indexRoute,

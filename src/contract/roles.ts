@@ -2,7 +2,20 @@ import { z } from "zod";
 import { Id, RoleKey, Timestamp } from "./common.js";
 
 /** The objects whose records a role's rights govern. */
-export const accessObjects = ["contact", "company", "deal", "task", "activity", "product", "import", "ticket", "article", "segment", "sequence", "campaign"] as const;
+export const accessObjects = [
+  "contact",
+  "company",
+  "deal",
+  "task",
+  "activity",
+  "product",
+  "import",
+  "ticket",
+  "article",
+  "segment",
+  "sequence",
+  "campaign",
+] as const;
 export const AccessObject = z.enum(accessObjects);
 export type AccessObject = z.infer<typeof AccessObject>;
 

@@ -1,44 +1,18 @@
-import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
-import { type ParsedMail, simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
+import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, unique, userWithRole } from "../../test/harness.js";
+import { startSmtpCatcher } from "../../test/smtp-catcher.js";
 import type { MailQueue } from "../mail/service.js";
 import { createMailTransport, type MailTransport } from "../mail/transport.js";
 import { type CampaignJob, runCampaign } from "./engine.js";
-
-/** A real SMTP server on loopback keeping every message, parsed. */
-async function startCatcher() {
-  const inbox: { mail: ParsedMail; to: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        simpleParser(Buffer.concat(chunks))
-          .then((mail) => {
-            inbox.push({ mail, to: session.envelope.rcptTo[0]?.address ?? "" });
-            done();
-          })
-          .catch(done);
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, inbox, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 const FROM = "Rapport <crm@rapport.example>";
 
 describe.each(databaseKinds)("campaigns on %s", (kind) => {
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startCatcher>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpCatcher>>;
   let admin: Client;
   let workspaceId: string;
   let transport: MailTransport;
@@ -86,7 +60,7 @@ describe.each(databaseKinds)("campaigns on %s", (kind) => {
   const inboxFor = (campaignId: string) => smtp.inbox.filter((m) => m.mail.headers.get("x-rapport-campaign") === campaignId);
 
   beforeAll(async () => {
-    smtp = await startCatcher();
+    smtp = await startSmtpCatcher();
     t = await createTestApp(kind, {
       privateDatabase: true,
       smtpUrl: smtp.url,

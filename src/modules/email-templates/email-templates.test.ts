@@ -1,16 +1,14 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { sql } from "drizzle-orm";
 import { dkimVerify } from "mailauth";
-import { type ParsedMail, simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event } from "../../contract/events.js";
 import { queryRows } from "../../db/client.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, userWithRole } from "../../test/harness.js";
+import { startSmtpCatcher } from "../../test/smtp-catcher.js";
 import { mailFeedbackConsumer } from "../consent/consumer.js";
 import { type MailQueue, sendQueuedMail } from "../mail/service.js";
 import { recipientStats } from "../mail/tracking.js";
@@ -18,39 +16,13 @@ import { createMailTransport } from "../mail/transport.js";
 import { receiveBounce } from "./bounces.js";
 import { sendMarketingEmail } from "./public.js";
 
-/** A real SMTP server on loopback keeping each message raw, parsed, and with its envelope sender. */
-async function startCatcher() {
-  const inbox: { raw: Buffer; mail: ParsedMail; mailFrom: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        const raw = Buffer.concat(chunks);
-        simpleParser(raw)
-          .then((mail) => {
-            inbox.push({ raw, mail, mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "" });
-            done();
-          })
-          .catch(done);
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, inbox, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 const FROM = "Rapport <crm@rapport.example>";
 const noJob: MailQueue = { from: FROM, enqueue: async () => undefined };
 const datasets = resolve(process.cwd(), "../shared/datasets/email");
 
 describe.each(databaseKinds)("email templates, marketing send, tracking and bounces on %s", (kind) => {
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startCatcher>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpCatcher>>;
   let admin: Client & { email: string };
   let workspaceId: string;
   let contactId: string;
@@ -59,7 +31,7 @@ describe.each(databaseKinds)("email templates, marketing send, tracking and boun
   const publicDer = publicKey.export({ type: "spki", format: "der" }).toString("base64");
 
   beforeAll(async () => {
-    smtp = await startCatcher();
+    smtp = await startSmtpCatcher();
     t = await createTestApp(kind, {
       privateDatabase: true,
       smtpUrl: smtp.url,

@@ -1,41 +1,14 @@
-import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
-import { type ParsedMail, simpleParser } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import { TestClock } from "pg-boss";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Enrolment, Sequence, SequenceStats } from "../../contract/sequences.js";
 import { queryRows } from "../../db/client.js";
 import { untilOnClock } from "../../test/clock-wait.js";
 import { type Client, createTestApp, databaseKinds, expectProblem, newWorkspace, type TestApp, unique, userWithRole } from "../../test/harness.js";
+import { startSmtpCatcher } from "../../test/smtp-catcher.js";
 import { sendSmtp } from "../../test/smtp-client.js";
 import { instantAt, nextSendTime } from "./schedule.js";
-
-/** A real SMTP server on loopback keeping every message it is given. */
-async function startCatcher() {
-  const inbox: { raw: Buffer; mail: ParsedMail; to: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        const raw = Buffer.concat(chunks);
-        simpleParser(raw)
-          .then((mail) => {
-            inbox.push({ raw, mail, to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()).join(",") });
-            done();
-          })
-          .catch(done);
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, inbox, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 const HOUR = 3_600_000;
 /** A header as it was sent (mailparser turns List-Unsubscribe into an object). */
@@ -65,7 +38,7 @@ describe("sending window", () => {
 
 describe.each(databaseKinds)("sequences on %s", (kind) => {
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startCatcher>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpCatcher>>;
   let admin: Client & { email: string };
   let workspaceId: string;
   let receiverPort: number;
@@ -104,7 +77,7 @@ describe.each(databaseKinds)("sequences on %s", (kind) => {
   };
 
   beforeAll(async () => {
-    smtp = await startCatcher();
+    smtp = await startSmtpCatcher();
     t = await createTestApp(kind, {
       privateDatabase: true,
       smtpUrl: smtp.url,

@@ -12,10 +12,6 @@ export default defineConfig({
     // expect.poll waits for background work (a job, the event stream, the browser): its 1 s default fails under load.
     expect: { poll: { timeout: 120_000 } },
     pool: "forks",
-    // Files run one after another in a worker that keeps its imported modules: importing the app graph once per file
-    // was a third of the suite's CPU (12 files: 147 s of CPU isolated, 86 s shared). Test files share no state through
-    // modules: each opens its own database, and the caches are keyed by ids that are random per database.
-    isolate: false,
     // Two cores: more workers only make PGlite instances fight for CPU.
     maxWorkers: 2,
     reporters: ["default"],

@@ -121,7 +121,9 @@ describe("the compiled build", () => {
   it("serves the API and the web app from dist/", async () => {
     const server = spawn(process.execPath, ["--import", noTypeScript, bin, "serve", "--port", "0"], { cwd: root, env: env(join(work, "serve-data")) });
     try {
-      const [, url] = await waitFor(server, /Rapport is running on (http:\/\/localhost:\d+)/, 120_000);
+      // A first start migrates a new database from scratch: minutes on a loaded 2-core machine (the wait is for a
+      // start that never comes, not a speed limit, which is the benchmarks' business).
+      const [, url] = await waitFor(server, /Rapport is running on (http:\/\/localhost:\d+)/, 600_000);
       const health = await fetch(`${url}/api/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: "ok", database: "pglite" });
@@ -137,7 +139,7 @@ describe("the compiled build", () => {
     const port = await freePort();
     const start = spawn(process.execPath, [join(root, "scripts/start.js"), "--port", String(port)], { cwd: root, env: env(join(work, "start-data")) });
     try {
-      const [line] = await waitFor(start, /Rapport is running at http:\/\/localhost:\d+ \(the embedded database in [^)]+\)/, 300_000);
+      const [line] = await waitFor(start, /Rapport is running at http:\/\/localhost:\d+ \(the embedded database in [^)]+\)/, 600_000);
       expect(line).toContain(`http://localhost:${port}`);
       expect((await fetch(`http://localhost:${port}/api/health`)).status).toBe(200);
     } finally {

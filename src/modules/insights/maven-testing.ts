@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { sql } from "drizzle-orm";
-import { expect } from "vitest";
 import { newId } from "../../core/ids.js";
 import type { Client, TestApp } from "../../test/harness.js";
 import { datasets } from "../imports/testing.js";
@@ -78,12 +77,12 @@ export async function loadMaven(t: TestApp, c: Client): Promise<LoadedMaven> {
       role: "sales",
       password: "correct horse battery",
     });
-    expect(res.statusCode, res.body).toBe(201);
+    created201(res);
     userIds.set(agent.sales_agent!, (res.json() as { id: string }).id);
   }
   for (const manager of new Set(teams.map((a) => a.manager!))) {
     const memberIds = teams.filter((a) => a.manager === manager).map((a) => userIds.get(a.sales_agent!)!);
-    expect((await c.post("/api/v1/teams", { name: manager, memberIds })).statusCode).toBe(201);
+    created201(await c.post("/api/v1/teams", { name: manager, memberIds }));
   }
   const created = await c.post("/api/v1/pipelines", {
     name: "Maven",
@@ -94,7 +93,7 @@ export async function loadMaven(t: TestApp, c: Client): Promise<LoadedMaven> {
       { name: "Lost", probability: 0, type: "lost" },
     ],
   });
-  expect(created.statusCode, created.body).toBe(201);
+  created201(created);
   const p = created.json() as { id: string; stages: { id: string; name: string }[] };
   const stageId = new Map(p.stages.map((s) => [s.name, s.id]));
   const productName = (o: MavenDeal) => (price.has(o.product) ? o.product : o.product.replace("GTXPro", "GTX Pro"));
@@ -139,4 +138,9 @@ export async function loadMaven(t: TestApp, c: Client): Promise<LoadedMaven> {
       ),
     );
   return { workspaceId: ws, pipelineId: p.id, stageId, deals: pipeline, amountOf };
+}
+
+/** This file ships in dist/ with the module (as other testing helpers do), so it checks without the test runner. */
+function created201(res: { statusCode: number; body: string }): void {
+  if (res.statusCode !== 201) throw new Error(`expected 201, got ${res.statusCode}: ${res.body}`);
 }

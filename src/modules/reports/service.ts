@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { type Condition, type ConditionLeaf, describeCondition, groupItems, isGroup, validateCondition } from "../../contract/conditions.js";
 import { optionLabel } from "../../contract/fields.js";
@@ -318,7 +318,13 @@ const toReport = (ctx: Ctx, r: Row): Report => ({
 /** Reports the viewer may open: their own, their teammates' shared with the team, the workspace's. */
 export async function listReports(ctx: Ctx): Promise<Report[]> {
   assertCan(ctx.actor, "read");
-  const rows = await ctx.db.select().from(reports).where(eq(reports.workspaceId, ctx.workspaceId)).orderBy(asc(reports.name));
+  // Ready-made reports belong to the ready-made dashboards that show them (Duplicate makes editable copies, which
+  // are listed): twenty of them would bury the people's own reports and the empty page that teaches reports.
+  const rows = await ctx.db
+    .select()
+    .from(reports)
+    .where(and(eq(reports.workspaceId, ctx.workspaceId), isNull(reports.readyMade)))
+    .orderBy(asc(reports.name));
   return rows.filter((r) => maySee(ctx, r)).map((r) => toReport(ctx, r));
 }
 
